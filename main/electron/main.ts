@@ -1,0 +1,43 @@
+// Electron main process: one sandboxed window over the renderer build, LabApi over IPC.
+// Runs never execute here (they run in worker processes), so this process stays responsive.
+import { app, BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { labInfo } from '../api/labInfo.ts';
+import { ipcChannels } from './ipcChannels.ts';
+
+const rendererIndex = fileURLToPath(new URL(/* @vite-ignore */ '../renderer/index.html', import.meta.url));
+const preloadPath = fileURLToPath(new URL(/* @vite-ignore */ './preload.cjs', import.meta.url));
+
+let window: BrowserWindow | null = null;
+
+/** Only our own window may call LabApi: a message from any other frame is refused. */
+function assertTrustedSender(event: IpcMainInvokeEvent): void {
+  const url = event.senderFrame?.url ?? '';
+  if (!window || event.sender !== window.webContents || !url.startsWith('file://')) {
+    throw new Error(`LabApi call refused: unexpected sender ${url || '(unknown frame)'}`);
+  }
+}
+
+function createWindow(): void {
+  window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    title: 'Curriculum Lab',
+    webPreferences: { preload: preloadPath, sandbox: true, contextIsolation: true, nodeIntegration: false },
+  });
+  window.on('closed', () => {
+    window = null;
+  });
+  void window.loadFile(rendererIndex);
+}
+
+ipcMain.handle(ipcChannels.info, (event) => {
+  assertTrustedSender(event);
+  return labInfo();
+});
+
+app.whenReady().then(createWindow, (error: unknown) => {
+  console.error('Curriculum Lab could not start:', error);
+  app.exit(1);
+});
+app.on('window-all-closed', () => app.quit());

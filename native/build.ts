@@ -1,0 +1,94 @@
+// Builds the native engine: the Node-API addon (always) and the CUDA library (only where
+// nvcc is found). Runs on `npm install` (postinstall) and `npm run build:native`.
+//
+// The addon is compiled against the headers of the Node that runs this script — the
+// project's own Node 24 (node_modules/.bin/node comes first on PATH under npm) — never
+// against whatever `nodedir` the machine's npm is configured with.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const nativeDir = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+function step(message: string): void {
+  console.log(`[native] ${message}`);
+}
+
+function nodeHeadersDir(): string {
+  const prefix = dirname(dirname(realpathSync(process.execPath)));
+  if (!existsSync(join(prefix, 'include', 'node', 'node_api.h'))) {
+    throw new Error(
+      `Node headers not found under ${prefix}/include/node (running ${process.execPath}). ` +
+        'Run the build through npm (`npm run build:native`) so the project’s Node 24 is used.',
+    );
+  }
+  return prefix;
+}
+
+function buildAddon(): void {
+  if (!process.versions.node.startsWith('24.')) {
+    throw new Error(
+      `the native addon must be built with the project's Node 24, but this is Node ${process.versions.node}. ` +
+        'Run `npm install` or `npm run build:native` instead of calling node directly.',
+    );
+  }
+  const nodedir = nodeHeadersDir();
+  step(`building the Node-API addon against Node ${process.versions.node} headers (${nodedir})`);
+  const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+  execFileSync(process.execPath, [nodeGyp, 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'], {
+    cwd: nativeDir,
+    stdio: 'inherit',
+  });
+  step('addon built: native/build/Release/lab_native.node');
+}
+
+// NVCC names the compiler explicitly; otherwise nvcc on PATH, then $CUDA_HOME/bin/nvcc.
+function findNvcc(): string | undefined {
+  const candidates = process.env.NVCC
+    ? [process.env.NVCC]
+    : ['nvcc', join(process.env.CUDA_HOME ?? '/usr/local/cuda', 'bin', 'nvcc')];
+  return candidates.find((candidate) => spawnSync(candidate, ['--version']).status === 0);
+}
+
+function buildCuda(): void {
+  const nvcc = findNvcc();
+  if (!nvcc) {
+    step('nvcc not found: the GPU (CUDA) backend is not built. Everything else works on the CPU.');
+    return;
+  }
+  const outDir = join(nativeDir, 'build', 'cuda');
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'liblabcuda.so');
+  step(`building the CUDA library with ${nvcc} (sm_80, sm_90 and compute_90 PTX)`);
+  execFileSync(
+    nvcc,
+    [
+      '-O3',
+      '-shared',
+      '-Xcompiler',
+      '-fPIC',
+      '-std=c++17',
+      '-gencode',
+      'arch=compute_80,code=sm_80',
+      '-gencode',
+      'arch=compute_90,code=sm_90',
+      '-gencode',
+      'arch=compute_90,code=compute_90',
+      '-I',
+      join(nativeDir, 'include'),
+      '-o',
+      out,
+      join(nativeDir, 'cuda', 'axpb.cu'),
+    ],
+    { stdio: 'inherit' },
+  );
+  step(`CUDA library built: ${out} (loaded at run time only where a GPU and driver exist)`);
+}
+
+// `--cuda-only` rebuilds just the CUDA library (tests use it to prove the build without nvcc).
+if (!process.argv.includes('--cuda-only')) buildAddon();
+if (process.env.LAB_SKIP_CUDA === '1') step('LAB_SKIP_CUDA=1: the CUDA library is not built.');
+else buildCuda();
