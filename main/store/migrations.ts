@@ -1,0 +1,131 @@
+// The database schema as an ordered history. Migration i takes a database from version i to
+// version i+1 (PRAGMA user_version); a newer app replays the missing steps on an older file,
+// and an older app refuses a newer file instead of misreading it.
+import type { Database } from 'better-sqlite3';
+
+export type Migration = (db: Database) => void;
+
+/** Version 1: definitions, experiments, runs, metrics and the event log. */
+function createCoreTables(db: Database): void {
+  db.exec(`
+    CREATE TABLE definitions (
+      id INTEGER PRIMARY KEY,
+      path TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      text TEXT NOT NULL,
+      hash TEXT NOT NULL UNIQUE,
+      created_at INTEGER NOT NULL
+    );
+    CREATE TABLE experiments (
+      id INTEGER PRIMARY KEY,
+      definition_id INTEGER NOT NULL REFERENCES definitions(id),
+      kind TEXT NOT NULL,
+      name TEXT NOT NULL,
+      config_json TEXT NOT NULL,
+      status TEXT NOT NULL,
+      reason TEXT,
+      report_json TEXT,
+      owner_pid INTEGER,
+      owner_host TEXT,
+      cancel_requested INTEGER NOT NULL DEFAULT 0,
+      created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE runs (
+      id INTEGER PRIMARY KEY,
+      experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+      plan_key TEXT NOT NULL,
+      phase TEXT NOT NULL,
+      label TEXT NOT NULL,
+      trainer TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN
+        ('queued','running','completed','failed','diverged','cancelled','interrupted')),
+      reason TEXT,
+      config_json TEXT NOT NULL,
+      seed INTEGER NOT NULL,
+      steps INTEGER NOT NULL,
+      step INTEGER NOT NULL DEFAULT 0,
+      engine_version TEXT,
+      backend TEXT,
+      device TEXT,
+      host TEXT,
+      result_json TEXT,
+      created_at INTEGER NOT NULL,
+      started_at INTEGER,
+      ended_at INTEGER,
+      UNIQUE (experiment_id, plan_key)
+    );
+    CREATE INDEX runs_by_status ON runs(status);
+    -- Clustered on the chart query's key: one b-tree, no separate index to maintain on ingest.
+    CREATE TABLE metrics (
+      run_id INTEGER NOT NULL,
+      name TEXT NOT NULL,
+      step INTEGER NOT NULL,
+      wall_time REAL NOT NULL,
+      value REAL,
+      PRIMARY KEY (run_id, name, step)
+    ) WITHOUT ROWID;
+    CREATE TABLE events (
+      id INTEGER PRIMARY KEY,
+      experiment_id INTEGER,
+      run_id INTEGER,
+      time INTEGER NOT NULL,
+      level TEXT NOT NULL CHECK (level IN ('debug','info','warn','error')),
+      message TEXT NOT NULL,
+      data_json TEXT
+    );
+    CREATE INDEX events_by_run ON events(run_id, id);
+  `);
+}
+
+/** Version 2: files a run leaves behind (checkpoints, exported models). */
+function createArtifactTables(db: Database): void {
+  db.exec(`
+    CREATE TABLE artifacts (
+      id INTEGER PRIMARY KEY,
+      run_id INTEGER NOT NULL REFERENCES runs(id),
+      kind TEXT NOT NULL CHECK (kind IN ('checkpoint','model')),
+      path TEXT NOT NULL,
+      step INTEGER NOT NULL,
+      bytes INTEGER NOT NULL,
+      created_at INTEGER NOT NULL
+    );
+    CREATE INDEX artifacts_by_run ON artifacts(run_id, kind, step);
+    CREATE VIEW checkpoints AS
+      SELECT id, run_id, step, path, bytes, created_at FROM artifacts WHERE kind = 'checkpoint';
+  `);
+}
+
+/** Index i migrates version i → i+1. Append only: never edit a migration that has shipped. */
+export const migrations: readonly Migration[] = [createCoreTables, createArtifactTables];
+
+export const schemaVersion = migrations.length;
+
+export class NewerDatabaseError extends Error {
+  readonly file: string;
+  readonly fileVersion: number;
+  constructor(file: string, fileVersion: number) {
+    super(
+      `The lab database ${file} has schema version ${fileVersion}, but this Curriculum Lab only knows ` +
+        `versions up to ${schemaVersion}: it was written by a newer version of the lab. ` +
+        `Update Curriculum Lab, or point it at another database with --db <path> or LAB_DB=<path>. ` +
+        `The file was not modified.`,
+    );
+    this.name = 'NewerDatabaseError';
+    this.file = file;
+    this.fileVersion = fileVersion;
+  }
+}
+
+/** Brings `db` to the current schema version, each step in its own transaction. */
+export function migrateDatabase(db: Database, file: string): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > schemaVersion) throw new NewerDatabaseError(file, from);
+  for (let version = from; version < schemaVersion; version++) {
+    db.transaction(() => {
+      migrations[version](db);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+  return { from, to: schemaVersion };
+}

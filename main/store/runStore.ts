@@ -1,0 +1,149 @@
+// Runs: one training of one configuration with one seed. Rows are keyed by the plan's key within
+// their experiment, so planning again (on resume) finds the runs that already exist.
+import type { Database } from 'better-sqlite3';
+import type { RunEnvironment, RunRecord, RunStatus } from './records.ts';
+import { parseJson } from './records.ts';
+
+interface RunRow {
+  id: number;
+  experiment_id: number;
+  plan_key: string;
+  phase: string;
+  label: string;
+  trainer: string;
+  status: RunStatus;
+  reason: string | null;
+  config_json: string;
+  seed: number;
+  steps: number;
+  step: number;
+  engine_version: string | null;
+  backend: string | null;
+  device: string | null;
+  host: string | null;
+  result_json: string | null;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+}
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    experimentId: row.experiment_id,
+    planKey: row.plan_key,
+    phase: row.phase,
+    label: row.label,
+    trainer: row.trainer,
+    status: row.status,
+    reason: row.reason,
+    config: parseJson(row.config_json),
+    seed: row.seed,
+    steps: row.steps,
+    step: row.step,
+    environment:
+      row.engine_version === null
+        ? null
+        : { engineVersion: row.engine_version, backend: row.backend!, device: row.device!, host: row.host! },
+    result: parseJson(row.result_json) as RunRecord['result'],
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+  };
+}
+
+export interface NewRun {
+  planKey: string;
+  phase: string;
+  label: string;
+  trainer: string;
+  config: unknown;
+  seed: number;
+  steps: number;
+}
+
+/** The run for `plan.planKey` in the experiment, created (queued) if it does not exist yet. */
+export function ensureRun(db: Database, experimentId: number, plan: NewRun): RunRecord {
+  db.prepare(
+    `INSERT INTO runs (experiment_id, plan_key, phase, label, trainer, status, config_json, seed, steps, created_at)
+     VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT (experiment_id, plan_key) DO NOTHING`,
+  ).run(
+    experimentId,
+    plan.planKey,
+    plan.phase,
+    plan.label,
+    plan.trainer,
+    JSON.stringify(plan.config),
+    plan.seed,
+    plan.steps,
+    Date.now(),
+  );
+  return toRun(
+    db
+      .prepare('SELECT * FROM runs WHERE experiment_id = ? AND plan_key = ?')
+      .get(experimentId, plan.planKey) as RunRow,
+  );
+}
+
+export function getRun(db: Database, id: number): RunRecord | undefined {
+  const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  return row && toRun(row);
+}
+
+export function listRuns(db: Database, experimentId: number): RunRecord[] {
+  return (
+    db.prepare('SELECT * FROM runs WHERE experiment_id = ? ORDER BY id').all(experimentId) as RunRow[]
+  ).map(toRun);
+}
+
+export function markRunStarted(
+  db: Database,
+  id: number,
+  environment: RunEnvironment,
+  fromStep: number,
+): void {
+  db.prepare(
+    `UPDATE runs SET status = 'running', reason = NULL, step = ?, engine_version = ?, backend = ?, device = ?,
+     host = ?, started_at = COALESCE(started_at, ?), ended_at = NULL WHERE id = ?`,
+  ).run(
+    fromStep,
+    environment.engineVersion,
+    environment.backend,
+    environment.device,
+    environment.host,
+    Date.now(),
+    id,
+  );
+}
+
+export function recordRunStep(db: Database, id: number, step: number): void {
+  db.prepare('UPDATE runs SET step = ? WHERE id = ?').run(step, id);
+}
+
+export function finishRun(
+  db: Database,
+  id: number,
+  status: RunStatus,
+  reason: string | null,
+  result: Record<string, number | null> | null,
+  step: number,
+): void {
+  db.prepare(
+    `UPDATE runs SET status = ?, reason = ?, result_json = COALESCE(?, result_json), step = MAX(step, ?),
+     ended_at = ? WHERE id = ?`,
+  ).run(status, reason, result === null ? null : JSON.stringify(result), step, Date.now(), id);
+}
+
+/**
+ * Before a run continues from a checkpoint at `fromStep`, forget what it logged after that step:
+ * those points are recomputed, so the curve joins without duplicates.
+ */
+export function truncateRunAfter(db: Database, id: number, fromStep: number): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(id, fromStep);
+    db.prepare(`UPDATE runs SET step = ?, status = 'queued', result_json = NULL WHERE id = ?`).run(
+      fromStep,
+      id,
+    );
+  })();
+}
