@@ -132,7 +132,7 @@ export class SharedVariable extends Variable {
 
 export class Apply {
   readonly op: Op;
-  readonly inputs: readonly Variable[];
+  private inputList: readonly Variable[];
   readonly outputs: readonly Variable[];
   /** The user's file:line that built this node, for error messages. */
   readonly trace: string;
@@ -144,9 +144,24 @@ export class Apply {
     trace = userCallSite(),
   ) {
     this.op = op;
-    this.inputs = Object.freeze([...inputs]);
+    this.inputList = Object.freeze([...inputs]);
     this.outputs = Object.freeze(outputTypes.map((t, i) => new Variable(t, undefined, this, i)));
     this.trace = trace;
+  }
+
+  get inputs(): readonly Variable[] {
+    return this.inputList;
+  }
+
+  /**
+   * Rewire input i. Only FunctionGraph calls this, on its own clone of the user's graph (a graph
+   * the user holds is never rewired), so rewrites can replace a variable without rebuilding
+   * every node downstream of it.
+   */
+  setInput(i: number, variable: Variable): void {
+    const inputs = [...this.inputList];
+    inputs[i] = variable;
+    this.inputList = Object.freeze(inputs);
   }
 
   /** The single output of a one-output node. */

@@ -1,0 +1,51 @@
+// Backends execute programs (engine/compile/PROGRAM.md). `js` is always here; the native `cpu`
+// and `cuda` backends register themselves when their code loads, so the engine core never
+// imports native code and builds and runs without it.
+import type { SharedVariable } from '../core/graph.ts';
+import type { NDArray } from '../core/ndarray.ts';
+import type { Program } from '../compile/program.ts';
+
+/** A program prepared for repeated runs (buffers allocated, kernels resolved). */
+export interface Executable {
+  /** Run once: `inputs` in function-input order; returns the outputs; applies the updates. */
+  run(inputs: readonly NDArray[]): NDArray[];
+  /** Release what the backend holds (native buffers, shared-variable residences). */
+  dispose(): void;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** `shared[i]` is the shared variable program buffers with role `shared` and index i refer to. */
+  prepare(program: Program, shared: readonly SharedVariable[]): Executable;
+}
+
+export type BackendChoice = 'js' | 'cpu' | 'cuda' | 'auto';
+
+const registry = new Map<string, Backend>();
+
+/** Make a backend available by its name (the native integration registers `cpu` and `cuda`). */
+export function registerBackend(backend: Backend): void {
+  registry.set(backend.name, backend);
+}
+
+export function registeredBackends(): string[] {
+  return [...registry.keys()];
+}
+
+/** `auto` picks the fastest registered backend: cuda, then cpu, then js. */
+export function resolveBackend(choice: BackendChoice | Backend): Backend {
+  if (typeof choice !== 'string') return choice;
+  if (choice === 'auto') {
+    return registry.get('cuda') ?? registry.get('cpu') ?? registry.get('js')!;
+  }
+  const backend = registry.get(choice);
+  if (!backend) {
+    throw new Error(
+      `backend '${choice}' is not available (registered: ${registeredBackends().join(', ')}). ` +
+        (choice === 'js'
+          ? 'Import engine/backends/js.ts.'
+          : `Import the native integration that registers '${choice}', or use backend: 'auto' to fall back to js.`),
+    );
+  }
+  return backend;
+}

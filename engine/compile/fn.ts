@@ -1,0 +1,152 @@
+// fn: compile a graph into a callable (Theano's theano.function). Rewrites run once, here;
+// lowering to a program happens on the first call with each input-shape signature and is cached,
+// so a training loop with fixed batch shapes lowers once.
+import { userCallSite } from '../core/callSite.ts';
+import { isShared, type SharedVariable, type Variable } from '../core/graph.ts';
+import { NDArray, type Shape } from '../core/ndarray.ts';
+import { resolveBackend, type Backend, type BackendChoice, type Executable } from '../backends/backend.ts';
+import '../backends/js.ts';
+import { typesCompatible, type Givens } from '../graph/clone.ts';
+import { FunctionGraph } from '../graph/functionGraph.ts';
+import { rewriteGraph, type RewriteMode } from '../rewrite/pipeline.ts';
+import { compileProgram, shapeSignature, type LoweringRequest } from './lower.ts';
+import type { Program } from './program.ts';
+
+export type Update = readonly [SharedVariable, Variable];
+
+export interface FnOptions {
+  /** New values for shared variables, applied after every output is computed. */
+  readonly updates?: ReadonlyArray<Update>;
+  /** Substitutions made in the graph before compiling (a variable → the graph that replaces it). */
+  readonly givens?: Givens;
+  /** Where the program runs; 'auto' (default) picks cuda, then cpu, then js. */
+  readonly backend?: BackendChoice | Backend;
+  /** Which rewrites run (all by default). */
+  readonly mode?: RewriteMode;
+}
+
+export type InputValue = NDArray | number;
+
+export interface CompiledFunction {
+  (...inputs: InputValue[]): NDArray | NDArray[];
+  /** The rewritten graph (outputs first, then update values). */
+  readonly fgraph: FunctionGraph;
+  readonly outputCount: number;
+  readonly updateTargets: readonly SharedVariable[];
+  readonly backend: Backend;
+  /** Where the user built this function. */
+  readonly trace: string;
+  /** Programs lowered so far, by input-shape signature. */
+  readonly programs: ReadonlyMap<string, Program>;
+  /** The program the last call ran (undefined before the first call). */
+  readonly lastProgram: Program | undefined;
+}
+
+function checkUpdates(updates: ReadonlyArray<Update>): void {
+  const seen = new Set<Variable>();
+  for (const [target, value] of updates) {
+    if (!isShared(target)) {
+      throw new Error(
+        `fn: update target ${String(target)} is not a shared variable; only T.shared(…) values can be updated`,
+      );
+    }
+    if (seen.has(target)) throw new Error(`fn: shared variable ${target.toString()} is updated twice`);
+    seen.add(target);
+    if (!typesCompatible(target.type, value.type)) {
+      throw new Error(
+        `fn: the update for ${target.toString()} (${target.type.toString()}) has type ${value.type.toString()}; ` +
+          'cast or reshape the new value to the shared variable’s type',
+      );
+    }
+  }
+}
+
+function sharedOf(fgraph: FunctionGraph, targets: readonly SharedVariable[]): SharedVariable[] {
+  const found = new Set<SharedVariable>();
+  for (const node of fgraph.toposort()) for (const u of node.inputs) if (isShared(u)) found.add(u);
+  for (const v of fgraph.outputs) if (isShared(v)) found.add(v);
+  for (const t of targets) found.add(t);
+  return [...found];
+}
+
+function sharedShape(s: SharedVariable): Shape {
+  const declared = s.type.shape;
+  return declared.every((d) => d !== null) ? (declared as Shape) : s.get().shape;
+}
+
+export function fn(
+  inputs: readonly Variable[],
+  outputs: Variable | readonly Variable[],
+  options: FnOptions = {},
+): CompiledFunction {
+  const trace = userCallSite();
+  const single = !Array.isArray(outputs);
+  const outputList = single ? [outputs as Variable] : (outputs as readonly Variable[]);
+  const updates = options.updates ?? [];
+  checkUpdates(updates);
+
+  const fgraph = FunctionGraph.fromUserGraph(
+    inputs,
+    [...outputList, ...updates.map(([, value]) => value)],
+    options.givens,
+  );
+  rewriteGraph(fgraph, options.mode);
+  const updateTargets = updates.map(([target]) => target);
+  const shared = sharedOf(fgraph, updateTargets);
+  const request: LoweringRequest = { fgraph, outputCount: outputList.length, updateTargets, shared };
+  const backend = resolveBackend(options.backend ?? 'auto');
+  const programs = new Map<string, Program>();
+  const executables = new Map<string, Executable>();
+  let lastProgram: Program | undefined;
+
+  const toValue = (value: InputValue, i: number): NDArray => {
+    const v = inputs[i];
+    const array = typeof value === 'number' ? NDArray.scalar(value, v.dtype) : value;
+    const mismatch = array instanceof NDArray ? v.type.mismatch(array) : 'something that is not an NDArray';
+    if (mismatch) {
+      throw new Error(
+        `function compiled at ${trace}: input ${i} (${v.toString()}) expects ${v.type.toString()} but got ${mismatch}`,
+      );
+    }
+    return array;
+  };
+
+  const call = (...args: InputValue[]): NDArray | NDArray[] => {
+    if (args.length !== inputs.length) {
+      throw new Error(
+        `function compiled at ${trace} takes ${inputs.length} inputs ` +
+          `(${inputs.map((v) => v.toString()).join(', ')}) but was called with ${args.length}`,
+      );
+    }
+    const values = args.map(toValue);
+    const inputShapes = values.map((a) => a.shape);
+    const sharedShapes = shared.map(sharedShape);
+    const signature = shapeSignature(
+      [...inputShapes, ...sharedShapes],
+      [...inputs, ...shared].map((v) => v.dtype),
+    );
+    let executable = executables.get(signature);
+    if (!executable) {
+      const program = compileProgram(request, inputShapes, sharedShapes);
+      executable = backend.prepare(program, shared);
+      programs.set(signature, program);
+      executables.set(signature, executable);
+    }
+    lastProgram = programs.get(signature);
+    const results = executable.run(values);
+    return single ? results[0] : results;
+  };
+
+  const compiled = Object.assign(call, {
+    fgraph,
+    outputCount: outputList.length,
+    updateTargets,
+    backend,
+    trace,
+    programs,
+    lastProgram: undefined as Program | undefined,
+  });
+  // A getter, so the property follows the calls (Object.assign would copy one value).
+  Object.defineProperty(compiled, 'lastProgram', { get: () => lastProgram });
+  return compiled;
+}

@@ -1,0 +1,54 @@
+// The rewrite phases fn() runs, in order (Theano's optimisation database, reduced to a list):
+// merge → constant folding → canonicalize → stabilize → specialize → fusion → in-place.
+// `mode.exclude` turns rewrites (or whole phases) off by name, for tests and for debugging a
+// suspected rewrite bug.
+import type { FunctionGraph } from '../graph/functionGraph.ts';
+import { constantFold } from './constantFold.ts';
+import { merge } from './merge.ts';
+import { applyNodeRewrites, isGraphRewrite, type NodeRewrite, type Rewrite } from './rewrite.ts';
+
+export interface RewriteMode {
+  /** Names of rewrites or phases to skip; `['all']` skips every rewrite. */
+  readonly exclude?: readonly string[];
+}
+
+export interface Phase {
+  readonly name: string;
+  readonly rewrites: readonly Rewrite[];
+}
+
+export const phases: readonly Phase[] = [
+  { name: 'merge', rewrites: [merge] },
+  { name: 'constantFolding', rewrites: [constantFold] },
+  { name: 'cleanup', rewrites: [merge] },
+];
+
+export function rewriteNames(): string[] {
+  return [...new Set(phases.flatMap((p) => [p.name, ...p.rewrites.map((r) => r.name)]))];
+}
+
+export function rewriteGraph(fgraph: FunctionGraph, mode: RewriteMode = {}): void {
+  const excluded = new Set(mode.exclude ?? []);
+  if (excluded.has('all')) return;
+  const unknown = [...excluded].filter((n) => !rewriteNames().includes(n));
+  if (unknown.length > 0) {
+    throw new Error(
+      `mode.exclude names unknown rewrites [${unknown.join(', ')}]; known: ${rewriteNames().join(', ')}`,
+    );
+  }
+  for (const phase of phases) {
+    if (excluded.has(phase.name)) continue;
+    const enabled = phase.rewrites.filter((r) => !excluded.has(r.name));
+    const local: NodeRewrite[] = [];
+    const flush = (): void => {
+      if (local.length > 0) applyNodeRewrites(fgraph, local.splice(0));
+    };
+    for (const rewrite of enabled) {
+      if (isGraphRewrite(rewrite)) {
+        flush();
+        rewrite.applyGraph(fgraph);
+      } else local.push(rewrite);
+    }
+    flush();
+  }
+}
