@@ -1,0 +1,77 @@
+// The optimizer-comparison config after schema validation (defaults filled in), and the
+// half-decade learning-rate grid it tunes over.
+
+export const optimizerNames = [
+  'sgd',
+  'momentum',
+  'nesterov',
+  'adagrad',
+  'rmsprop',
+  'adadelta',
+  'adam',
+] as const;
+
+export interface LearningRateRange {
+  min: number;
+  max: number;
+}
+
+/** One optimizer entry: its name, optional fixed lr or own grid, and its hyperparameters. */
+export type OptimizerSpec = {
+  name: (typeof optimizerNames)[number];
+  lr?: number;
+  learningRates?: LearningRateRange;
+} & Record<string, unknown>;
+
+export interface OptimizerComparisonConfig {
+  name: string;
+  description?: string;
+  seed: number;
+  problem: { name: string } & Record<string, unknown>;
+  training: { steps: number; evalEvery: number; checkpointEvery: number };
+  learningRates: LearningRateRange;
+  optimizers: OptimizerSpec[];
+  tuning: { seeds: number };
+  report: { seeds: number; targetLoss?: number };
+}
+
+// Tolerance for min/max written as rounded decimals (3e-4 for 10^-3.5 = 3.162e-4).
+const gridSlack = 0.12;
+
+/** Exponents k of the grid points 10^(k/2) within [min, max]. */
+export function gridExponents(range: LearningRateRange): number[] {
+  const first = Math.ceil(2 * Math.log10(range.min) - gridSlack);
+  const last = Math.floor(2 * Math.log10(range.max) + gridSlack);
+  const exponents: number[] = [];
+  for (let k = first; k <= last; k++) exponents.push(k);
+  return exponents;
+}
+
+/** The half-decade grid 10^(k/2): 1e-4, 3.16e-4, 1e-3, 3.16e-3, … within [min, max]. */
+export function learningRateGrid(range: LearningRateRange): number[] {
+  return gridExponents(range).map((k) => 10 ** (k / 2));
+}
+
+/** Grid points as researchers write them (1e-3, 3e-3, 0.1, 0.3, 1); other values to 3 digits. */
+export function formatLearningRate(lr: number): string {
+  const twiceLog = 2 * Math.log10(lr);
+  const k = Math.round(twiceLog);
+  if (Math.abs(twiceLog - k) > 1e-9) return String(Number(lr.toPrecision(3)));
+  const decade = Math.floor(k / 2);
+  const mantissa = k % 2 === 0 ? 1 : 3;
+  return decade >= -1 && decade <= 2
+    ? String(Number((mantissa * 10 ** decade).toPrecision(3)))
+    : `${mantissa}e${decade}`;
+}
+
+/** `momentum(0.9)`-style label for an optimizer entry, distinct for repeated names. */
+export function optimizerLabel(spec: OptimizerSpec, index: number, all: readonly OptimizerSpec[]): string {
+  const repeated = all.filter((s) => s.name === spec.name).length > 1;
+  return repeated ? `${spec.name}#${index + 1}` : spec.name;
+}
+
+/** The optimizer's hyperparameters without the tuning settings. */
+export function optimizerHyperparameters(spec: OptimizerSpec): Record<string, unknown> {
+  const { lr: _lr, learningRates: _grid, ...rest } = spec;
+  return rest;
+}

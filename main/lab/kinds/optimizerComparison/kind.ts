@@ -1,0 +1,86 @@
+// The optimizer-comparison experiment kind: handcrafted optimizers on one problem, learning
+// rates tuned fairly over seeds, chosen settings rerun on fresh seeds for the report.
+import type { DefinitionProblem } from '../../definitions/definitionError.ts';
+import type { ValidationContext } from '../../definitions/validationContext.ts';
+import {
+  builtinProblemNames,
+  findTrainer,
+  registeredTrainerNames,
+  trainerProblemSchemaId,
+} from '../../trainers/registry.ts';
+import type { ExperimentKind } from '../experimentKind.ts';
+import type { LearningRateRange, OptimizerComparisonConfig } from './config.ts';
+import { learningRateGrid } from './config.ts';
+import { planOptimizerComparison } from './plan.ts';
+import {
+  optimizerComparisonTable,
+  summariseOptimizerComparison,
+  type OptimizerComparisonReport,
+} from './report.ts';
+
+function checkRange(
+  range: LearningRateRange,
+  path: (string | number)[],
+  context: ValidationContext,
+): DefinitionProblem[] {
+  if (range.min > range.max) {
+    return [context.problem([...path, 'min'], `expected min ≤ max, got min ${range.min} > max ${range.max}`)];
+  }
+  if (learningRateGrid(range).length === 0) {
+    return [
+      context.problem(
+        path,
+        `no half-decade learning rate (1e-4, 3e-4, 1e-3, …) lies between ${range.min} and ${range.max}`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function checkProblem(config: OptimizerComparisonConfig, context: ValidationContext): DefinitionProblem[] {
+  const path = ['experiment', 'problem'];
+  const name = config.problem.name;
+  const builtinSchema = `problems/${name}.schema.json`;
+  if (context.hasSchema(builtinSchema)) return context.validate(builtinSchema, config.problem, path);
+  if (findTrainer(name)?.definition.problemSchema) {
+    return context.validate(trainerProblemSchemaId(name), config.problem, path);
+  }
+  const known = [...new Set([...builtinProblemNames, ...registeredTrainerNames()])];
+  return [
+    context.problem([...path, 'name'], `unknown problem "${name}": expected one of ${known.join(', ')}`),
+  ];
+}
+
+export function checkOptimizerComparison(
+  config: OptimizerComparisonConfig,
+  context: ValidationContext,
+): DefinitionProblem[] {
+  const problems = [
+    ...checkProblem(config, context),
+    ...checkRange(config.learningRates, ['experiment', 'learningRates'], context),
+  ];
+  config.optimizers.forEach((spec, i) => {
+    const path = ['experiment', 'optimizers', i];
+    if (spec.lr !== undefined && spec.learningRates !== undefined) {
+      problems.push(
+        context.problem(
+          [...path, 'learningRates'],
+          'give either lr (fixed) or learningRates (tuned), not both',
+          'key',
+        ),
+      );
+    } else if (spec.learningRates) {
+      problems.push(...checkRange(spec.learningRates, [...path, 'learningRates'], context));
+    }
+  });
+  return problems;
+}
+
+export const optimizerComparison: ExperimentKind<OptimizerComparisonConfig, OptimizerComparisonReport> = {
+  name: 'optimizer-comparison',
+  schemaId: 'optimizer-comparison.schema.json',
+  check: checkOptimizerComparison,
+  plan: planOptimizerComparison,
+  summarise: summariseOptimizerComparison,
+  reportTable: optimizerComparisonTable,
+};

@@ -1,0 +1,106 @@
+// Planning an optimizer comparison in two phases. Tuning: every optimizer × every grid learning
+// rate × the tuning seeds (the same seeds for all, so each sees the same initialisations and
+// data order). Report: once an optimizer's tuning runs are all finished, its chosen learning rate
+// is rerun on fresh seeds, and only those runs enter the report.
+import type { PlanStep, RunOutcome, RunPlan } from '../experimentKind.ts';
+import { deriveSeed } from '../../seeds.ts';
+import type { TrainerRunConfig } from '../../trainers/trainer.ts';
+import type { OptimizerComparisonConfig, OptimizerSpec } from './config.ts';
+import { formatLearningRate, learningRateGrid, optimizerHyperparameters, optimizerLabel } from './config.ts';
+import { chooseLearningRate, type LearningRateChoice } from './selection.ts';
+
+export interface OptimizerTuning {
+  index: number;
+  spec: OptimizerSpec;
+  label: string;
+  /** The grid runs, grouped by learning rate (empty for a fixed `lr`). */
+  runsByLr: Map<number, RunPlan[]>;
+  /** Known once every tuning run of this optimizer has finished. */
+  choice: LearningRateChoice | null;
+}
+
+export function tuningSeeds(config: OptimizerComparisonConfig): number[] {
+  return Array.from({ length: config.tuning.seeds }, (_, i) => deriveSeed(config.seed, 'tuning', i));
+}
+
+/** Fresh seeds for the report: a separate stream, never one of the tuning seeds. */
+export function reportSeeds(config: OptimizerComparisonConfig): number[] {
+  const used = new Set(tuningSeeds(config));
+  const seeds: number[] = [];
+  for (let i = 0; seeds.length < config.report.seeds; i++) {
+    const seed = deriveSeed(config.seed, 'report', i);
+    if (!used.has(seed)) seeds.push(seed);
+  }
+  return seeds;
+}
+
+function runConfig(config: OptimizerComparisonConfig, spec: OptimizerSpec, lr: number): TrainerRunConfig {
+  return {
+    problem: config.problem,
+    optimizer: { ...optimizerHyperparameters(spec), name: spec.name, lr },
+    steps: config.training.steps,
+    evalEvery: config.training.evalEvery,
+    checkpointEvery: config.training.checkpointEvery,
+  };
+}
+
+function runPlan(
+  config: OptimizerComparisonConfig,
+  phase: 'tuning' | 'report',
+  tuning: Pick<OptimizerTuning, 'index' | 'spec' | 'label'>,
+  lr: number,
+  seed: number,
+): RunPlan {
+  const lrText = formatLearningRate(lr);
+  return {
+    key: `${phase}/${tuning.index}-${tuning.spec.name}/lr=${lrText}/seed=${seed}`,
+    phase,
+    label: `${tuning.label} lr=${lrText}${phase === 'report' ? ' (report)' : ''}`,
+    trainer: config.problem.name,
+    config: runConfig(config, tuning.spec, lr),
+    seed,
+  };
+}
+
+/** Each optimizer's tuning runs, and its learning-rate choice where its tuning has finished. */
+export function optimizerTunings(
+  config: OptimizerComparisonConfig,
+  finished: ReadonlyMap<string, RunOutcome>,
+): OptimizerTuning[] {
+  const seeds = tuningSeeds(config);
+  return config.optimizers.map((spec, index) => {
+    const label = optimizerLabel(spec, index, config.optimizers);
+    if (spec.lr !== undefined)
+      return { index, spec, label, runsByLr: new Map(), choice: { lr: spec.lr, scores: [] } };
+    const runsByLr = new Map<number, RunPlan[]>();
+    for (const lr of learningRateGrid(spec.learningRates ?? config.learningRates)) {
+      runsByLr.set(
+        lr,
+        seeds.map((seed) => runPlan(config, 'tuning', { index, spec, label }, lr, seed)),
+      );
+    }
+    const allRuns = [...runsByLr.values()].flat();
+    const choice = allRuns.every((run) => finished.has(run.key))
+      ? chooseLearningRate(
+          new Map([...runsByLr].map(([lr, runs]) => [lr, runs.map((r) => finished.get(r.key)!)])),
+        )
+      : null;
+    return { index, spec, label, runsByLr, choice };
+  });
+}
+
+/** The report runs of one optimizer whose learning rate is chosen. */
+export function reportRuns(config: OptimizerComparisonConfig, tuning: OptimizerTuning): RunPlan[] {
+  const lr = tuning.choice?.lr;
+  if (lr === null || lr === undefined) return [];
+  return reportSeeds(config).map((seed) => runPlan(config, 'report', tuning, lr, seed));
+}
+
+export function planOptimizerComparison(
+  config: OptimizerComparisonConfig,
+  finished: ReadonlyMap<string, RunOutcome>,
+): PlanStep {
+  const tunings = optimizerTunings(config, finished);
+  const runs = tunings.flatMap((t) => [...[...t.runsByLr.values()].flat(), ...reportRuns(config, t)]);
+  return { runs, complete: tunings.every((t) => t.choice !== null) };
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DefinitionError } from '../../../../../main/lab/definitions/definitionError.ts';
+import { loadDefinitionFile, parseDefinition } from '../../../../../main/lab/definitions/loadDefinition.ts';
+import { experimentKinds } from '../../../../../main/lab/kinds/registry.ts';
+import { projectRoot } from '../../../../../native/paths.ts';
+
+const presets = ['optimizers-quick.yaml', 'optimizers-mnist.yaml'];
+
+describe('loading definitions', () => {
+  it.each(presets)('the preset curricula/%s validates', (preset) => {
+    const definition = loadDefinitionFile(join(projectRoot, 'curricula', preset));
+    expect(definition.kind.name).toBe('optimizer-comparison');
+    expect(definition.experiment.name).toBe(preset.replace('.yaml', ''));
+  });
+
+  it('fills schema defaults into the experiment, including inside each optimizer', () => {
+    const definition = parseDefinition(
+      [
+        'version: 1',
+        'kind: optimizer-comparison',
+        'experiment:',
+        '  name: defaults',
+        '  problem: { name: quadratics }',
+        '  training: { steps: 5 }',
+        '  optimizers: [{ name: adam }, { name: momentum }]',
+      ].join('\n'),
+      'defaults.yaml',
+    );
+    expect(definition.experiment).toMatchObject({
+      seed: 0,
+      problem: { name: 'quadratics', dimension: 20, conditionNumber: 100, gradientNoise: 0 },
+      training: { steps: 5, evalEvery: 10, checkpointEvery: 100 },
+      learningRates: { min: 1e-4, max: 1 },
+      optimizers: [
+        { name: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+        { name: 'momentum', momentum: 0.9 },
+      ],
+      tuning: { seeds: 3 },
+      report: { seeds: 5 },
+    });
+  });
+
+  it('reports every problem at once, in file order, in one error', () => {
+    const text = readFileSync(join(projectRoot, 'curricula', 'optimizers-quick.yaml'), 'utf8')
+      .replace('steps: 100', 'steps: -3')
+      .replace('- name: sgd', '- name: sgdd');
+    let error: unknown;
+    try {
+      parseDefinition(text, 'two-mistakes.yaml');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DefinitionError);
+    const { problems, message } = error as DefinitionError;
+    expect(problems.map((p) => p.keyPath)).toEqual([
+      'experiment.training.steps',
+      'experiment.optimizers[0].name',
+    ]);
+    expect(message).toMatch(
+      /^two-mistakes\.yaml has 2 problems:\n {2}two-mistakes\.yaml:\d+:\d+: experiment\.training\.steps/,
+    );
+  });
+
+  it('names the file when it cannot be read', () => {
+    expect(() => loadDefinitionFile('/no/such/file.yaml')).toThrow(
+      /cannot read definition \/no\/such\/file\.yaml/,
+    );
+  });
+
+  it('accepts exactly the kinds the lab implements', () => {
+    const schema = JSON.parse(
+      readFileSync(join(projectRoot, 'curricula', 'schema', 'definition.schema.json'), 'utf8'),
+    );
+    expect(schema.properties.kind.enum).toEqual([...experimentKinds.keys()]);
+  });
+});
