@@ -1,0 +1,161 @@
+// Composite: one elementwise kernel for a whole fused subgraph of elementwise ops (Theano's
+// Composite). It holds a scalar expression DAG per output over its inputs; every input
+// broadcasts to the output shape and each output element is the expression evaluated on the
+// inputs' elements. The fusion rewrite builds these; the native executor runs the same
+// expressions in one pass over memory (`elementwise` kernel).
+import { broadcastIndices, broadcastShapes, broadcastStaticShapes } from '../core/broadcast.ts';
+import { allocate, type DType } from '../core/dtype.ts';
+import type { Apply, Variable } from '../core/graph.ts';
+import { NDArray, type Shape } from '../core/ndarray.ts';
+import { Op, type AliasMap, type NativeKernel, type PropValue } from '../core/op.ts';
+import { TensorType } from '../core/type.ts';
+import { scalarOps, type ScalarOpName } from './scalar.ts';
+
+/** A scalar expression whose constants carry their dtype (it takes part in type promotion). */
+export type CompositeExpr =
+  | { readonly input: number }
+  | { readonly const: number; readonly dtype: DType }
+  | { readonly op: ScalarOpName; readonly args: readonly CompositeExpr[]; readonly dtype?: DType };
+
+type Evaluate = (inputs: readonly number[]) => number;
+
+/** Storing into a typed array rounds; doing it after every scalar op keeps a fused result bit-identical to the unfused chain. */
+function rounding(dtype: DType): (x: number) => number {
+  if (dtype === 'float32') return Math.fround;
+  if (dtype === 'int32') return (x) => x | 0;
+  return (x) => x;
+}
+
+/** An evaluator for `expr` and the dtype of its value. */
+export function compileExpr(
+  expr: CompositeExpr,
+  inputDtypes: readonly DType[],
+): { evaluate: Evaluate; dtype: DType } {
+  if ('input' in expr) {
+    const i = expr.input;
+    return { evaluate: (v) => v[i], dtype: inputDtypes[i] };
+  }
+  if ('const' in expr) {
+    const c = expr.const;
+    return { evaluate: () => c, dtype: expr.dtype };
+  }
+  const args = expr.args.map((a) => compileExpr(a, inputDtypes));
+  const spec = scalarOps[expr.op];
+  const dtype = expr.op === 'cast' ? expr.dtype! : spec.outDtype(args.map((a) => a.dtype));
+  const f = spec.impl(dtype);
+  const round = rounding(dtype);
+  const [a, b, c] = args.map((x) => x.evaluate);
+  const evaluate: Evaluate =
+    args.length === 1
+      ? (v) => round(f(a(v)))
+      : args.length === 2
+        ? (v) => round(f(a(v), b(v)))
+        : (v) => round(f(a(v), b(v), c(v)));
+  return { evaluate, dtype };
+}
+
+/** `sigmoid((i0 + i1))`: the expression as people read it (printers, op names). */
+export function formatExpr(expr: CompositeExpr): string {
+  if ('input' in expr) return `i${expr.input}`;
+  if ('const' in expr) return String(expr.const);
+  const infix: Record<string, string> = { add: '+', sub: '-', mul: '*', div: '/' };
+  const args = expr.args.map(formatExpr);
+  if (infix[expr.op] && args.length === 2) return `(${args[0]} ${infix[expr.op]} ${args[1]})`;
+  return `${expr.op}(${args.join(', ')}${expr.op === 'cast' ? `, ${expr.dtype}` : ''})`;
+}
+
+export class Composite extends Op {
+  private readonly evaluators: Evaluate[];
+  private readonly outDtypes: DType[];
+
+  /**
+   * `outputs[k]` computes output k from inputs of `inputDtypes`. With `inplace`, output 0
+   * overwrites that input (the in-place rewrite decides when that is safe).
+   */
+  constructor(outputs: readonly CompositeExpr[], inputDtypes: readonly DType[], inplace?: number) {
+    super({
+      outputs: outputs as unknown as PropValue[],
+      inputDtypes: [...inputDtypes],
+      ...(inplace !== undefined ? { inplace } : {}),
+    });
+    const compiled = outputs.map((e) => compileExpr(e, inputDtypes));
+    this.evaluators = compiled.map((c) => c.evaluate);
+    this.outDtypes = compiled.map((c) => c.dtype);
+  }
+
+  get exprs(): readonly CompositeExpr[] {
+    return this.props.outputs as unknown as CompositeExpr[];
+  }
+
+  get inputDtypes(): readonly DType[] {
+    return this.props.inputDtypes as DType[];
+  }
+
+  get inplace(): number | undefined {
+    return this.props.inplace as number | undefined;
+  }
+
+  /** The same computation writing output 0 into input `i`. */
+  withInplace(i: number): Composite {
+    return new Composite(this.exprs, this.inputDtypes, i);
+  }
+
+  override toString(): string {
+    const body = this.exprs.map(formatExpr).join(', ');
+    return `Composite{${body}${this.inplace !== undefined ? `, inplace${this.inplace}` : ''}}`;
+  }
+
+  makeNode(...inputs: Variable[]): Apply {
+    const expected = this.inputDtypes;
+    if (inputs.length !== expected.length || inputs.some((v, i) => v.dtype !== expected[i])) {
+      throw new Error(
+        `${this.toString()}: expects inputs of dtypes [${expected.join(', ')}], got [${inputs.map((v) => v.dtype).join(', ')}]`,
+      );
+    }
+    const shape = broadcastStaticShapes(inputs.map((v) => v.staticShape));
+    if (typeof shape === 'string') throw new Error(`${this.toString()}: inputs do not broadcast (${shape})`);
+    return this.node(
+      inputs,
+      this.outDtypes.map((d) => new TensorType(d, shape)),
+    );
+  }
+
+  perform(inputs: readonly NDArray[]): NDArray[] {
+    const shape = broadcastShapes(
+      inputs.map((a) => a.shape),
+      this.toString(),
+    );
+    const n = shape.reduce((p, d) => p * d, 1);
+    const target = this.inplace !== undefined ? inputs[this.inplace] : undefined;
+    const outs = this.outDtypes.map((dtype, k) => {
+      const reuse =
+        k === 0 &&
+        target &&
+        target.dtype === dtype &&
+        target.isContiguous() &&
+        target.shape.join() === shape.join();
+      return reuse ? target.data : allocate(dtype, n);
+    });
+    const idx = inputs.map((a) => broadcastIndices(a, shape));
+    const data = inputs.map((a) => a.data);
+    const values = new Array<number>(inputs.length);
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < values.length; k++) values[k] = data[k][idx[k][i]];
+      for (let o = 0; o < outs.length; o++) outs[o][i] = this.evaluators[o](values);
+    }
+    return outs.map((d) => new NDArray(d, shape));
+  }
+
+  override inferShape(_node: Apply, inputShapes: readonly Shape[]): Shape[] {
+    const shape = broadcastShapes(inputShapes, this.toString());
+    return this.outDtypes.map(() => shape);
+  }
+
+  override native(): NativeKernel {
+    return { kernel: 'elementwise', attrs: { outputs: this.props.outputs } };
+  }
+
+  override aliasMap(): AliasMap {
+    return this.inplace !== undefined ? { destroys: { 0: this.inplace } } : {};
+  }
+}
