@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { projectRoot } from './paths.ts';
+import type { Isa, NativeArray, ProgramHandle, ProgramSpec } from './program.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -14,6 +15,21 @@ export const cudaLibraryPath = join(projectRoot, 'native', 'build', 'cuda', 'lib
 export interface NativeAddon {
   readonly abiVersion: number;
   axpb(a: number, x: Float32Array, b: number): Float32Array;
+  /** Parses and validates a program once (native/PROGRAM.md); throws naming the bad field. */
+  createProgram(spec: ProgramSpec): ProgramHandle;
+  /** Runs every step (one crossing); returns fresh typed arrays for spec.outputs. A kernel
+   * error throws an Error naming the step's op. */
+  run(program: ProgramHandle, inputs: NativeArray[]): NativeArray[];
+  /** A copy of a shared (or constant/temp) buffer. */
+  getShared(program: ProgramHandle, buffer: number): NativeArray;
+  /** Overwrites a shared buffer in place (same dtype and size). */
+  setShared(program: ProgramHandle, buffer: number, value: NativeArray): void;
+  /** Intra-op threads for GEMM in programs run from this thread (default 1). */
+  setThreads(n: number): void;
+  getThreads(): number;
+  /** Forces GEMM's micro-kernel instruction set ('auto' = best supported); for tests and benchmarks. */
+  setIsa(isa: Isa | 'auto'): void;
+  isaInfo(): { selected: Isa; supported: Isa[] };
 }
 
 let cached: NativeAddon | undefined;

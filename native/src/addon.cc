@@ -3,8 +3,12 @@
 // addon loads in several worker threads and processes at once.
 #include <napi.h>
 
+#include <string>
+
 #include "../include/lab_kernel.h"
 #include "../kernels/axpb.h"
+#include "../kernels/runtime.h"
+#include "program_binding.h"
 
 namespace {
 
@@ -34,12 +38,64 @@ class LabNative : public Napi::Addon<LabNative> {
   LabNative(Napi::Env env, Napi::Object exports) {
     DefineAddon(exports, {
                              InstanceMethod("axpb", &LabNative::AxpbMethod),
+                             InstanceMethod("createProgram", &LabNative::CreateProgramMethod),
+                             InstanceMethod("run", &LabNative::RunMethod),
+                             InstanceMethod("getShared", &LabNative::GetSharedMethod),
+                             InstanceMethod("setShared", &LabNative::SetSharedMethod),
+                             InstanceMethod("setThreads", &LabNative::SetThreads),
+                             InstanceMethod("getThreads", &LabNative::GetThreads),
+                             InstanceMethod("setIsa", &LabNative::SetIsa),
+                             InstanceMethod("isaInfo", &LabNative::IsaInfo),
                          });
     exports.Set("abiVersion", Napi::Number::New(env, LAB_KERNEL_ABI_VERSION));
   }
 
  private:
+  // Thread count and ISA apply to every program run from this instance (this thread/env).
+  lab::RuntimeSettings settings_;
+
   Napi::Value AxpbMethod(const Napi::CallbackInfo &info) { return Axpb(info); }
+  Napi::Value CreateProgramMethod(const Napi::CallbackInfo &info) { return lab::CreateProgram(info); }
+  Napi::Value RunMethod(const Napi::CallbackInfo &info) { return lab::RunProgram(info, settings_); }
+  Napi::Value GetSharedMethod(const Napi::CallbackInfo &info) { return lab::GetShared(info); }
+  Napi::Value SetSharedMethod(const Napi::CallbackInfo &info) { return lab::SetShared(info); }
+
+  Napi::Value SetThreads(const Napi::CallbackInfo &info) {
+    const double n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+    if (n < 1 || n > LAB_MAX_THREADS || n != static_cast<int>(n)) {
+      throw Napi::RangeError::New(info.Env(), "setThreads(n): n must be an integer from 1 to " + std::to_string(LAB_MAX_THREADS));
+    }
+    settings_.threads = static_cast<int>(n);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value GetThreads(const Napi::CallbackInfo &info) { return Napi::Number::New(info.Env(), settings_.threads); }
+
+  Napi::Value SetIsa(const Napi::CallbackInfo &info) {
+    const std::string name = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+    const lab_isa all[] = {LAB_ISA_AUTO, LAB_ISA_AVX512, LAB_ISA_AVX2, LAB_ISA_PORTABLE};
+    for (lab_isa isa : all) {
+      if (name != lab_isa_name(isa)) continue;
+      if (!lab_isa_supported(isa)) throw Napi::Error::New(info.Env(), "setIsa: this CPU does not support " + name);
+      settings_.isa = isa;
+      return info.Env().Undefined();
+    }
+    throw Napi::TypeError::New(info.Env(), "setIsa(isa): isa must be 'auto', 'avx512', 'avx2' or 'portable', got '" + name + "'");
+  }
+
+  // {selected: the ISA GEMM uses now, supported: every ISA this CPU can run}
+  Napi::Value IsaInfo(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("selected", lab_isa_name(lab_isa_resolve(settings_.isa)));
+    Napi::Array supported = Napi::Array::New(env);
+    const lab_isa all[] = {LAB_ISA_AVX512, LAB_ISA_AVX2, LAB_ISA_PORTABLE};
+    for (lab_isa isa : all) {
+      if (lab_isa_supported(isa)) supported.Set(supported.Length(), lab_isa_name(isa));
+    }
+    out.Set("supported", supported);
+    return out;
+  }
 };
 
 }  // namespace

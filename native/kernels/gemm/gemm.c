@@ -1,0 +1,133 @@
+/*
+ * The gemm kernel: validates the views, applies beta*C, walks the batch and hands each matrix
+ * product to the blocked driver of its element type (driver.inc) with the micro-kernel of the
+ * instruction set the runtime selects.
+ */
+#include "gemm.h"
+
+#include <pthread.h>
+
+#include "../common.h"
+
+/* Cache blocking, in elements: a KC x NR micro-panel of B stays in L1, an MC x KC block of A in
+ * L2 and a KC x NC panel of B in L3 (sized for 48 KiB L1 / 2 MiB L2 per core). */
+#define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
+#define DRV_TILE_MAX (12 * 32)
+
+#define DRV_T float
+#define DRV_ISA lab_gemm_isa_f32
+#define DRV_SUFFIX f32
+#define DRV_KC 256
+#define DRV_MC 192
+#define DRV_NC 4096
+#include "driver.inc"
+
+#define DRV_T double
+#define DRV_ISA lab_gemm_isa_f64
+#define DRV_SUFFIX f64
+#define DRV_KC 192
+#define DRV_MC 120
+#define DRV_NC 2048
+#include "driver.inc"
+
+/* Matrix view of a 2-d or 3-d tensor: rows, cols, their strides and the batch stride (0 for a
+ * 2-d operand used with a batched output, which broadcasts it). */
+typedef struct matrix_view {
+  int64_t batch, rows, cols, batch_stride, rs, cs;
+} matrix_view;
+
+static matrix_view as_matrix(const lab_tensor *t, int transpose) {
+  const int b = t->ndim == 3;
+  matrix_view v = {b ? t->shape[0] : 1, t->shape[b], t->shape[b + 1],
+                   b ? t->strides[0] : 0, t->strides[b], t->strides[b + 1]};
+  if (transpose) {
+    int64_t tmp = v.rows;
+    v.rows = v.cols;
+    v.cols = tmp;
+    tmp = v.rs;
+    v.rs = v.cs;
+    v.cs = tmp;
+  }
+  return v;
+}
+
+/* Z = beta * C (or 0), so the driver only ever adds alpha * op(A) op(B) on top. */
+static void apply_c(const lab_tensor *c, double beta, lab_tensor *z) {
+  const int64_t *strides[2] = {z->strides, c ? c->strides : z->strides};
+  lab_iter it;
+  lab_iter_init(&it, z->ndim, z->shape, 2, strides);
+  for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
+    for (int64_t i = 0; i < it.inner; i++) {
+      const int64_t zo = it.offs[0] + i * it.inner_stride[0];
+      /* beta == 0 ignores C entirely (NaN in C stays out), as in BLAS. */
+      const double v = c && beta != 0 ? beta * lab_load(c->data, c->dtype, it.offs[1] + i * it.inner_stride[1]) : 0.0;
+      lab_store(z->data, z->dtype, zo, v);
+    }
+  }
+}
+
+int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
+                    const void *attrs_ptr, char *err, size_t err_len) {
+  const lab_gemm_attrs *attrs = attrs_ptr;
+  char s0[96], s1[96], s2[96];
+  if ((n_in != 2 && n_in != 3) || n_out != 1) {
+    return lab_fail(err, err_len, "gemm takes inputs [A, B] or [A, B, C] and one output, got %d inputs and %d outputs", n_in, n_out);
+  }
+  const lab_tensor *z = &out[0];
+  const lab_dtype dt = z->dtype;
+  if (dt != LAB_FLOAT32 && dt != LAB_FLOAT64) {
+    return lab_fail(err, err_len, "gemm supports float32 and float64, got output dtype %s", lab_dtype_name(dt));
+  }
+  for (int i = 0; i < n_in; i++) {
+    if (in[i].dtype != dt) {
+      return lab_fail(err, err_len, "gemm input %d is %s but the output is %s; cast first", i, lab_dtype_name(in[i].dtype), lab_dtype_name(dt));
+    }
+  }
+  if ((z->ndim != 2 && z->ndim != 3) || in[0].ndim < 2 || in[0].ndim > z->ndim ||
+      in[1].ndim < 2 || in[1].ndim > z->ndim) {
+    return lab_fail(err, err_len, "gemm needs 2-d matrices or 3-d batches (A and B at most the output's rank), got A %s, B %s, Z %s",
+                    lab_shape_str(&in[0], s0, sizeof s0), lab_shape_str(&in[1], s1, sizeof s1), lab_shape_str(z, s2, sizeof s2));
+  }
+  const matrix_view a = as_matrix(&in[0], attrs->trans_a);
+  const matrix_view b = as_matrix(&in[1], attrs->trans_b);
+  const matrix_view zv = as_matrix(z, 0);
+  const int batch_ok = (a.batch == zv.batch || in[0].ndim == 2) && (b.batch == zv.batch || in[1].ndim == 2);
+  if (a.cols != b.rows || a.rows != zv.rows || b.cols != zv.cols || !batch_ok) {
+    return lab_fail(err, err_len, "gemm shapes do not match: op(A) is %lldx%lld (A %s, transA=%d), op(B) is %lldx%lld (B %s, transB=%d), output %s",
+                    (long long)a.rows, (long long)a.cols, lab_shape_str(&in[0], s0, sizeof s0), attrs->trans_a,
+                    (long long)b.rows, (long long)b.cols, lab_shape_str(&in[1], s1, sizeof s1), attrs->trans_b,
+                    lab_shape_str(z, s2, sizeof s2));
+  }
+  const lab_tensor *c = n_in == 3 ? &in[2] : NULL;
+  if (c && !lab_same_shape(c, z)) {
+    return lab_fail(err, err_len, "gemm's C %s must have the output's shape %s (use stride 0 to broadcast a bias)",
+                    lab_shape_str(c, s0, sizeof s0), lab_shape_str(z, s1, sizeof s1));
+  }
+  const int64_t m = zv.rows, n = zv.cols, k = a.cols;
+  if (m == 0 || n == 0 || zv.batch == 0) return 0;
+  const int has_c = c != NULL && attrs->beta != 0;
+  if (has_c || k == 0) apply_c(c, attrs->beta, (lab_tensor *)z);
+  if (k == 0) return 0;
+
+  const lab_isa isa = lab_isa_resolve(attrs->rt->isa);
+  for (int64_t i = 0; i < zv.batch; i++) {
+    int failed;
+    if (dt == LAB_FLOAT32) {
+      const gemm_problem_f32 pr = {m, n, k,
+                                   (const float *)in[0].data + i * a.batch_stride, a.rs, a.cs,
+                                   (const float *)in[1].data + i * b.batch_stride, b.rs, b.cs,
+                                   (float *)z->data + i * zv.batch_stride, zv.rs, zv.cs,
+                                   (float)attrs->alpha, has_c};
+      failed = gemm_parallel_f32(&pr, lab_gemm_micro_kernel_f32(isa), attrs->rt);
+    } else {
+      const gemm_problem_f64 pr = {m, n, k,
+                                   (const double *)in[0].data + i * a.batch_stride, a.rs, a.cs,
+                                   (const double *)in[1].data + i * b.batch_stride, b.rs, b.cs,
+                                   (double *)z->data + i * zv.batch_stride, zv.rs, zv.cs,
+                                   attrs->alpha, has_c};
+      failed = gemm_parallel_f64(&pr, lab_gemm_micro_kernel_f64(isa), attrs->rt);
+    }
+    if (failed) return lab_fail(err, err_len, "gemm: out of memory for packing buffers (%lldx%lldx%lld)", (long long)m, (long long)n, (long long)k);
+  }
+  return 0;
+}

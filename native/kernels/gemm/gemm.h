@@ -1,0 +1,61 @@
+/*
+ * GEMM: Z = alpha * op(A) * op(B) + beta * C, op = identity or transpose, over strided views.
+ * 3-d views are a batch of matrices (batch stride 0 broadcasts one operand over the batch).
+ *
+ * Structure (Goto/BLIS): the driver blocks the problem so a KC x NC panel of op(B) stays in L3
+ * and an MC x KC block of op(A) in L2, packs both into contiguous micro-panels (this is also
+ * where transposes are absorbed: packing reads through the strides, nothing else is copied),
+ * and calls an MR x NR register-blocked micro-kernel. Micro-kernels exist per instruction set
+ * (AVX-512, AVX2+FMA, portable) and are chosen at run time.
+ */
+#ifndef LAB_GEMM_H
+#define LAB_GEMM_H
+
+#include "../../include/lab_kernel.h"
+#include "../runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lab_gemm_attrs {
+  int trans_a;
+  int trans_b;
+  double alpha;
+  double beta;
+  lab_runtime *rt; /* threads, ISA choice and packing scratch of the owning program */
+} lab_gemm_attrs;
+
+/* inputs [A, B] or [A, B, C]; outputs [Z]. C has Z's rank and shape (stride 0 broadcasts). */
+int lab_gemm_kernel(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outputs,
+                    int32_t n_outputs, const void *attrs, char *err, size_t err_len);
+
+/*
+ * A micro-kernel computes the MR x NR tile acc = sum_p a[p*MR + i] * b[p*NR + j] over kc
+ * packed steps, then writes c[i*rs_c + j] = alpha*acc (accumulate = 0) or += alpha*acc.
+ * Column stride of c is 1; partial tiles go through a temporary tile.
+ */
+typedef void (*lab_gemm_micro_f32)(int64_t kc, const float *a, const float *b, float *c,
+                                   int64_t rs_c, float alpha, int accumulate);
+typedef void (*lab_gemm_micro_f64)(int64_t kc, const double *a, const double *b, double *c,
+                                   int64_t rs_c, double alpha, int accumulate);
+
+typedef struct lab_gemm_isa_f32 {
+  int mr, nr;
+  lab_gemm_micro_f32 kernel;
+} lab_gemm_isa_f32;
+
+typedef struct lab_gemm_isa_f64 {
+  int mr, nr;
+  lab_gemm_micro_f64 kernel;
+} lab_gemm_isa_f64;
+
+/* The micro-kernel for an ISA (never LAB_ISA_AUTO; the caller resolves it first). */
+lab_gemm_isa_f32 lab_gemm_micro_kernel_f32(lab_isa isa);
+lab_gemm_isa_f64 lab_gemm_micro_kernel_f64(lab_isa isa);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LAB_GEMM_H */

@@ -1,0 +1,127 @@
+/*
+ * Cross-entropy losses. softmax_cross_entropy fuses log_softmax with the label pick
+ * (loss = logsumexp(row) - row[label]), which is both faster and stabler than composing them;
+ * its gradient is dloss * (softmax(row) - onehot(label)). Labels are bounds-checked: a bad
+ * label is a data bug the researcher must hear about, with the row and the value.
+ */
+#include "common.h"
+#include "softmax.h"
+
+static const char *const kind_names[] = {"softmax_cross_entropy", "softmax_cross_entropy_grad",
+                                         "categorical_crossentropy", "binary_crossentropy"};
+
+static int check_matrix(const char *name, const char *what, const lab_tensor *t, char *err, size_t err_len) {
+  char s[96];
+  if (t->ndim != 2) return lab_fail(err, err_len, "%s: %s must be 2-d (N, C), got %s", name, what, lab_shape_str(t, s, sizeof s));
+  return 0;
+}
+
+static int check_vector(const char *name, const char *what, const lab_tensor *t, int64_t rows, char *err, size_t err_len) {
+  char s[96];
+  if (t->ndim != 1 || t->shape[0] != rows) {
+    return lab_fail(err, err_len, "%s: %s must have shape (%lld,), got %s", name, what, (long long)rows, lab_shape_str(t, s, sizeof s));
+  }
+  return 0;
+}
+
+static int softmax_xent(const lab_loss_attrs *attrs, const lab_tensor *in, int32_t n_in, lab_tensor *out, char *err, size_t err_len) {
+  const int grad = attrs->kind == LAB_SOFTMAX_CROSS_ENTROPY_GRAD;
+  const char *name = kind_names[attrs->kind];
+  if (n_in != (grad ? 3 : 2)) {
+    return lab_fail(err, err_len, "%s takes inputs %s", name, grad ? "[dloss, logits, labels]" : "[logits, labels]");
+  }
+  const lab_tensor *x = &in[grad], *labels = &in[grad + 1], *dloss = grad ? &in[0] : NULL;
+  if (check_matrix(name, "logits", x, err, err_len)) return 1;
+  const int64_t rows = x->shape[0], cols = x->shape[1];
+  char s0[96], s1[96];
+  if (check_vector(name, "labels", labels, rows, err, err_len)) return 1;
+  if (grad && check_vector(name, "dloss", dloss, rows, err, err_len)) return 1;
+  if (!grad && check_vector(name, "the output", &out[0], rows, err, err_len)) return 1;
+  if (grad && !lab_same_shape(&out[0], x)) {
+    return lab_fail(err, err_len, "%s: the output %s must have the logits' shape %s", name,
+                    lab_shape_str(&out[0], s0, sizeof s0), lab_shape_str(x, s1, sizeof s1));
+  }
+  if (labels->dtype != LAB_INT32) return lab_fail(err, err_len, "%s: labels must be int32, got %s", name, lab_dtype_name(labels->dtype));
+  double *row = lab_scratch(attrs->rt, 0, (size_t)(cols + 1) * sizeof(double));
+  if (!row) return lab_fail(err, err_len, "%s: out of memory for a row of %lld", name, (long long)cols);
+  for (int64_t r = 0; r < rows; r++) {
+    const int32_t label = ((const int32_t *)labels->data)[r * labels->strides[0]];
+    if (label < 0 || label >= cols) {
+      return lab_fail(err, err_len, "%s: label %d in row %lld is out of range: there are %lld classes (labels must be in [0, %lld))",
+                      name, label, (long long)r, (long long)cols, (long long)cols);
+    }
+    lab_load_run_f64(row, x, r * x->strides[0], x->strides[1], cols);
+    double m = -INFINITY, sum = 0;
+    for (int64_t j = 0; j < cols; j++) m = (row[j] != row[j] || row[j] > m) ? row[j] : m;
+    for (int64_t j = 0; j < cols; j++) sum += exp(row[j] - m);
+    if (!grad) {
+      const double loss = m + log(sum) - row[label];
+      lab_store_run_f64(&loss, &out[0], r * out[0].strides[0], 1, 1);
+      continue;
+    }
+    const double g = lab_load(dloss->data, dloss->dtype, r * dloss->strides[0]);
+    for (int64_t j = 0; j < cols; j++) row[j] = g * (exp(row[j] - m) / sum - (j == label));
+    lab_store_run_f64(row, &out[0], r * out[0].strides[0], out[0].strides[1], cols);
+  }
+  return 0;
+}
+
+static int categorical(const lab_loss_attrs *attrs, const lab_tensor *in, int32_t n_in, lab_tensor *out, char *err, size_t err_len) {
+  const char *name = kind_names[attrs->kind];
+  char s0[96], s1[96];
+  if (n_in != 2) return lab_fail(err, err_len, "%s takes inputs [probs, targets]", name);
+  if (check_matrix(name, "probs", &in[0], err, err_len)) return 1;
+  if (!lab_same_shape(&in[0], &in[1])) {
+    return lab_fail(err, err_len, "%s: targets %s must have the probabilities' shape %s", name,
+                    lab_shape_str(&in[1], s0, sizeof s0), lab_shape_str(&in[0], s1, sizeof s1));
+  }
+  const int64_t rows = in[0].shape[0], cols = in[0].shape[1];
+  if (check_vector(name, "the output", &out[0], rows, err, err_len)) return 1;
+  double *p = lab_scratch(attrs->rt, 0, (size_t)(2 * cols + 1) * sizeof(double)), *t = p + cols;
+  if (!p) return lab_fail(err, err_len, "%s: out of memory for a row of %lld", name, (long long)cols);
+  for (int64_t r = 0; r < rows; r++) {
+    lab_load_run_f64(p, &in[0], r * in[0].strides[0], in[0].strides[1], cols);
+    lab_load_run_f64(t, &in[1], r * in[1].strides[0], in[1].strides[1], cols);
+    double loss = 0;
+    for (int64_t j = 0; j < cols; j++) loss -= t[j] * log(p[j]);
+    lab_store_run_f64(&loss, &out[0], r * out[0].strides[0], 1, 1);
+  }
+  return 0;
+}
+
+static int binary(const lab_loss_attrs *attrs, const lab_tensor *in, int32_t n_in, lab_tensor *out, char *err, size_t err_len) {
+  const char *name = kind_names[attrs->kind];
+  char s0[96], s1[96];
+  if (n_in != 2) return lab_fail(err, err_len, "%s takes inputs [probs, targets]", name);
+  for (int k = 0; k < 2; k++) {
+    if (!lab_same_shape(&in[k], &out[0])) {
+      return lab_fail(err, err_len, "%s: input %d has shape %s but the output has %s (broadcast with stride-0 views)", name, k,
+                      lab_shape_str(&in[k], s0, sizeof s0), lab_shape_str(&out[0], s1, sizeof s1));
+    }
+  }
+  const int64_t *strides[3] = {out[0].strides, in[0].strides, in[1].strides};
+  lab_iter it;
+  lab_iter_init(&it, out[0].ndim, out[0].shape, 3, strides);
+  for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
+    for (int64_t i = 0; i < it.inner; i++) {
+      const double o = lab_load(in[0].data, in[0].dtype, it.offs[1] + i * it.inner_stride[1]);
+      const double t = lab_load(in[1].data, in[1].dtype, it.offs[2] + i * it.inner_stride[2]);
+      /* log1p(-o) keeps precision for small o, where log(1 - o) would round 1 - o first. */
+      lab_store(out[0].data, out[0].dtype, it.offs[0] + i * it.inner_stride[0], -(t * log(o) + (1 - t) * log1p(-o)));
+    }
+  }
+  return 0;
+}
+
+int lab_loss_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
+                    const void *attrs_ptr, char *err, size_t err_len) {
+  const lab_loss_attrs *attrs = attrs_ptr;
+  if (n_out != 1) return lab_fail(err, err_len, "%s has one output, got %d", kind_names[attrs->kind], n_out);
+  switch (attrs->kind) {
+    case LAB_SOFTMAX_CROSS_ENTROPY:
+    case LAB_SOFTMAX_CROSS_ENTROPY_GRAD: return softmax_xent(attrs, in, n_in, out, err, err_len);
+    case LAB_CATEGORICAL_CROSSENTROPY: return categorical(attrs, in, n_in, out, err, err_len);
+    case LAB_BINARY_CROSSENTROPY: return binary(attrs, in, n_in, out, err, err_len);
+  }
+  return lab_fail(err, err_len, "unknown loss kind %d", (int)attrs->kind);
+}

@@ -1,0 +1,46 @@
+/*
+ * Per-program runtime state the built-in kernels may use: the intra-op thread count, the
+ * instruction set GEMM dispatches to, and scratch memory (GEMM's packed panels, reduction
+ * accumulators) that is allocated once and reused by every call. It belongs to one program, so
+ * the addon needs no process globals. Kernels that need it get a pointer through their attrs.
+ */
+#ifndef LAB_KERNELS_RUNTIME_H
+#define LAB_KERNELS_RUNTIME_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lab_isa { LAB_ISA_AUTO = 0, LAB_ISA_AVX512, LAB_ISA_AVX2, LAB_ISA_PORTABLE } lab_isa;
+
+#define LAB_MAX_THREADS 64
+#define LAB_SCRATCH_SLOTS (2 * LAB_MAX_THREADS)
+
+typedef struct lab_runtime {
+  int threads; /* intra-op threads for GEMM; 1 = run on the caller's thread only */
+  lab_isa isa; /* LAB_ISA_AUTO picks the best the CPU supports */
+  void *scratch[LAB_SCRATCH_SLOTS];
+  size_t scratch_bytes[LAB_SCRATCH_SLOTS];
+} lab_runtime;
+
+/* 64-byte aligned scratch of at least `bytes` in slot `slot`, grown on demand; NULL when out of
+ * memory. Two threads never share a slot. */
+void *lab_scratch(lab_runtime *rt, int slot, size_t bytes);
+
+void lab_runtime_free(lab_runtime *rt);
+
+/* 1 when this CPU (and OS) can run code for `isa`. */
+int lab_isa_supported(lab_isa isa);
+
+/* The ISA GEMM really uses for the requested one (AUTO -> best supported). */
+lab_isa lab_isa_resolve(lab_isa requested);
+
+const char *lab_isa_name(lab_isa isa);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LAB_KERNELS_RUNTIME_H */

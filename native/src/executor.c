@@ -1,0 +1,146 @@
+#include "executor.h"
+
+#include <stdlib.h>
+
+#include "../kernels/common.h"
+
+static int64_t align64(int64_t bytes) { return (bytes + 63) & ~(int64_t)63; }
+
+lab_program *lab_program_new(const lab_buffer *buffers, int32_t n_buffers, int32_t n_steps,
+                             char *err, size_t err_len) {
+  lab_program *p = calloc(1, sizeof *p);
+  if (!p) goto oom;
+  p->rt.threads = 1;
+  p->n_buffers = n_buffers;
+  p->n_steps = n_steps;
+  p->buffers = calloc((size_t)n_buffers + 1, sizeof *p->buffers);
+  p->base = calloc((size_t)n_buffers + 1, sizeof *p->base);
+  p->steps = calloc((size_t)n_steps + 1, sizeof *p->steps);
+  if (!p->buffers || !p->base || !p->steps) goto oom;
+  int64_t arena_bytes = 0;
+  for (int32_t b = 0; b < n_buffers; b++) {
+    p->buffers[b] = buffers[b];
+    if (buffers[b].size < 0) {
+      lab_fail(err, err_len, "buffer %d has negative size %lld", b, (long long)buffers[b].size);
+      lab_program_free(p);
+      return NULL;
+    }
+    const int bound = buffers[b].role == LAB_ROLE_INPUT || buffers[b].role == LAB_ROLE_OUTPUT;
+    p->buffers[b].arena_offset = bound ? -1 : arena_bytes;
+    if (!bound) arena_bytes += align64(buffers[b].size * (int64_t)lab_dtype_size(buffers[b].dtype));
+  }
+  p->arena = aligned_alloc(64, (size_t)(arena_bytes > 0 ? arena_bytes : 64));
+  if (!p->arena) goto oom;
+  memset(p->arena, 0, (size_t)arena_bytes);
+  for (int32_t b = 0; b < n_buffers; b++) {
+    if (p->buffers[b].arena_offset >= 0) p->base[b] = (char *)p->arena + p->buffers[b].arena_offset;
+  }
+  return p;
+oom:
+  lab_fail(err, err_len, "out of memory while creating a program of %d buffers", n_buffers);
+  lab_program_free(p);
+  return NULL;
+}
+
+/* Smallest and largest element offsets a view reaches (strides may be negative or zero). */
+static int view_in_bounds(const lab_view *v, int64_t size) {
+  int64_t lo = v->offset, hi = v->offset;
+  for (int32_t d = 0; d < v->ndim; d++) {
+    if (v->shape[d] == 0) return 1; /* an empty view touches nothing */
+    const int64_t span = (v->shape[d] - 1) * v->strides[d];
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  return lo >= 0 && hi < size;
+}
+
+int lab_program_set_step(lab_program *p, int32_t index, lab_kernel_fn fn, void *attrs,
+                         void (*free_attrs)(void *), const lab_view *views, int32_t n_inputs,
+                         int32_t n_outputs, char *err, size_t err_len) {
+  lab_step *s = &p->steps[index];
+  s->fn = fn;
+  s->attrs = attrs;
+  s->free_attrs = free_attrs;
+  const int32_t n = n_inputs + n_outputs;
+  s->views = malloc(sizeof *s->views * (size_t)(n > 0 ? n : 1));
+  if (!s->views) return lab_fail(err, err_len, "out of memory for the views of step %d", index);
+  s->n_inputs = n_inputs;
+  s->n_outputs = n_outputs;
+  for (int32_t i = 0; i < n; i++) {
+    const lab_view *v = &views[i];
+    const char *kind = i < n_inputs ? "input" : "output";
+    const int32_t at = i < n_inputs ? i : i - n_inputs;
+    if (v->buffer < 0 || v->buffer >= p->n_buffers) {
+      return lab_fail(err, err_len, "%s %d refers to buffer %d, but the program has %d buffers", kind, at, v->buffer, p->n_buffers);
+    }
+    if (v->ndim < 0 || v->ndim > LAB_MAX_NDIM) {
+      return lab_fail(err, err_len, "%s %d has %d dimensions; at most %d are supported", kind, at, v->ndim, LAB_MAX_NDIM);
+    }
+    for (int32_t d = 0; d < v->ndim; d++) {
+      if (v->shape[d] < 0) return lab_fail(err, err_len, "%s %d has a negative dimension %lld", kind, at, (long long)v->shape[d]);
+    }
+    if (!view_in_bounds(v, p->buffers[v->buffer].size)) {
+      return lab_fail(err, err_len, "%s %d (offset %lld) reaches outside buffer %d of %lld elements", kind, at,
+                      (long long)v->offset, v->buffer, (long long)p->buffers[v->buffer].size);
+    }
+    if (i >= n_inputs && (p->buffers[v->buffer].role == LAB_ROLE_INPUT || p->buffers[v->buffer].role == LAB_ROLE_CONSTANT)) {
+      return lab_fail(err, err_len, "output %d writes to buffer %d, which is an %s: those are read-only", at, v->buffer,
+                      p->buffers[v->buffer].role == LAB_ROLE_INPUT ? "input" : "constant");
+    }
+    s->views[i] = *v;
+  }
+  if (n > p->max_views) {
+    lab_tensor *t = realloc(p->tensors, sizeof *t * (size_t)n);
+    if (!t) return lab_fail(err, err_len, "out of memory for the views of step %d", index);
+    p->tensors = t;
+    p->max_views = n;
+  }
+  return 0;
+}
+
+void *lab_program_buffer(lab_program *p, int32_t buffer) { return p->base[buffer]; }
+
+int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn foreign, void *ctx,
+                    char *err, size_t err_len, int32_t *failed_step) {
+  for (int32_t b = 0; b < p->n_buffers; b++) {
+    if (p->buffers[b].arena_offset < 0) p->base[b] = bound[b];
+  }
+  for (int32_t i = 0; i < p->n_steps; i++) {
+    const lab_step *s = &p->steps[i];
+    const int32_t n = s->n_inputs + s->n_outputs;
+    for (int32_t k = 0; k < n; k++) {
+      const lab_view *v = &s->views[k];
+      const lab_buffer *buf = &p->buffers[v->buffer];
+      lab_tensor *t = &p->tensors[k];
+      t->dtype = buf->dtype;
+      t->ndim = v->ndim;
+      memcpy(t->shape, v->shape, sizeof(int64_t) * (size_t)v->ndim);
+      memcpy(t->strides, v->strides, sizeof(int64_t) * (size_t)v->ndim);
+      t->data = (char *)p->base[v->buffer] + v->offset * (int64_t)lab_dtype_size(buf->dtype);
+    }
+    err[0] = '\0';
+    const int status = s->fn ? s->fn(p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, s->attrs, err, err_len)
+                             : foreign(ctx, i, p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, err, err_len);
+    if (status != 0) {
+      if (err[0] == '\0') lab_fail(err, err_len, "the kernel failed (status %d) without a message", status);
+      *failed_step = i;
+      return status;
+    }
+  }
+  return 0;
+}
+
+void lab_program_free(lab_program *p) {
+  if (!p) return;
+  for (int32_t i = 0; p->steps && i < p->n_steps; i++) {
+    if (p->steps[i].free_attrs) p->steps[i].free_attrs(p->steps[i].attrs);
+    free(p->steps[i].views);
+  }
+  free(p->steps);
+  free(p->buffers);
+  free(p->base);
+  free(p->tensors);
+  free(p->arena);
+  lab_runtime_free(&p->rt);
+  free(p);
+}

@@ -1,0 +1,215 @@
+// Attribute parsers of the built-in kernels. The attrs of each kernel are documented in
+// native/PROGRAM.md and typed in native/program.ts; keep the three in step.
+#include "kernel_registry.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "../kernels/elementwise.h"
+#include "../kernels/gemm/gemm.h"
+#include "../kernels/random.h"
+#include "../kernels/reduce.h"
+#include "../kernels/shape.h"
+#include "../kernels/softmax.h"
+#include "napi_util.h"
+
+namespace lab {
+namespace {
+
+// Zeroed attrs owned until the parser hands them over (a throwing field check frees them).
+template <typename T>
+using Owned = std::unique_ptr<T, decltype(&std::free)>;
+
+template <typename T>
+Owned<T> Allocate() {
+  Owned<T> p(static_cast<T *>(std::calloc(1, sizeof(T))), std::free);
+  if (!p) throw SpecError("out of memory for kernel attrs");
+  return p;
+}
+
+int32_t ResolveAxis(int64_t axis, int32_t ndim, const char *what) {
+  const int64_t resolved = axis < 0 ? axis + ndim : axis;
+  if (resolved < 0 || resolved >= ndim) {
+    throw SpecError(std::string(what) + " " + std::to_string(axis) + " is out of range for a " + std::to_string(ndim) + "-d view");
+  }
+  return static_cast<int32_t>(resolved);
+}
+
+ParsedAttrs ParseGemm(const Napi::Object &a, const StepInfo &step) {
+  auto g = Allocate<lab_gemm_attrs>();
+  g->trans_a = BoolField(a, "transA", false);
+  g->trans_b = BoolField(a, "transB", false);
+  g->alpha = NumberField(a, "alpha", 1.0);
+  g->beta = NumberField(a, "beta", step.input_dtypes.size() == 3 ? 1.0 : 0.0);
+  g->rt = step.rt;
+  return {g.release(), std::free};
+}
+
+// Flattens one ScalarExpr tree into post-order nodes.
+void FlattenExpr(const Napi::Value &v, std::vector<lab_ew_node> &nodes, const std::string &path) {
+  if (!v.IsObject()) throw SpecError(path + " must be {input}, {const} or {op, args}");
+  Napi::Object e = v.As<Napi::Object>();
+  lab_ew_node node{};
+  node.cast_dtype = -1;
+  if (Has(e, "input")) {
+    node.kind = LAB_EW_INPUT;
+    node.input = static_cast<int>(IntegerField(e, "input", 0));
+  } else if (Has(e, "const")) {
+    node.kind = LAB_EW_CONST;
+    node.value = RequiredNumber(e, "const");
+  } else if (Has(e, "op")) {
+    const std::string name = StringField(e, "op");
+    node.kind = LAB_EW_APPLY;
+    node.op = lab_ew_op_from_name(name.c_str());
+    if (node.op < 0) throw SpecError(path + ": unknown elementwise op '" + name + "'");
+    if (node.op == LAB_EW_cast && Has(e, "dtype")) node.cast_dtype = ParseDtype(StringField(e, "dtype"));
+    Napi::Array args = Has(e, "args") ? ArrayField(e, "args") : Napi::Array::New(e.Env());
+    for (uint32_t i = 0; i < args.Length(); i++) {
+      FlattenExpr(args.Get(i), nodes, path + ".args[" + std::to_string(i) + "]");
+    }
+    // Arity is checked by lab_ew_compile, which sees the whole tree.
+  } else {
+    throw SpecError(path + " must have one of input, const or op");
+  }
+  nodes.push_back(node);
+}
+
+ParsedAttrs ParseElementwise(const Napi::Object &a, const StepInfo &step) {
+  Napi::Array outputs = ArrayField(a, "outputs");
+  std::vector<lab_ew_node> nodes;
+  std::vector<int> sizes;
+  for (uint32_t o = 0; o < outputs.Length(); o++) {
+    const size_t before = nodes.size();
+    FlattenExpr(outputs.Get(o), nodes, "outputs[" + std::to_string(o) + "]");
+    sizes.push_back(static_cast<int>(nodes.size() - before));
+  }
+  if (sizes.size() != step.output_dtypes.size()) {
+    throw SpecError("attrs.outputs has " + std::to_string(sizes.size()) + " expressions but the step has " +
+                    std::to_string(step.output_dtypes.size()) + " outputs");
+  }
+  char err[512];
+  lab_ew_attrs *p = lab_ew_compile(nodes.data(), sizes.data(), static_cast<int>(sizes.size()), step.input_dtypes.data(),
+                                   static_cast<int>(step.input_dtypes.size()), step.output_dtypes.data(), err, sizeof err);
+  if (!p) throw SpecError(err);
+  return {p, lab_ew_free};
+}
+
+ParsedAttrs ParseReduce(const Napi::Object &a, const StepInfo &step) {
+  const std::string op = StringField(a, "op");
+  const int code = lab_reduce_op_from_name(op.c_str());
+  if (code < 0) throw SpecError("unknown reduce op '" + op + "' (sum, mean, prod, max, min, argmax, logsumexp, var)");
+  if (step.input_ndims.size() != 1) throw SpecError("reduce takes exactly one input");
+  const int32_t ndim = step.input_ndims[0];
+  uint32_t mask = 0;
+  if (Has(a, "axes")) {
+    for (int64_t axis : IntegerArray(a, "axes")) mask |= 1u << ResolveAxis(axis, ndim, "axes entry");
+  } else {
+    mask = ndim >= 32 ? ~0u : (1u << ndim) - 1; // no axes: reduce everything
+  }
+  auto r = Allocate<lab_reduce_attrs>();
+  r->op = static_cast<lab_reduce_op>(code);
+  r->axes_mask = mask;
+  r->rt = step.rt;
+  return {r.release(), std::free};
+}
+
+template <lab_softmax_kind Kind>
+ParsedAttrs ParseSoftmax(const Napi::Object &a, const StepInfo &step) {
+  auto s = Allocate<lab_softmax_attrs>();
+  s->kind = Kind;
+  s->axis = static_cast<int>(IntegerField(a, "axis", -1));
+  s->rt = step.rt;
+  return {s.release(), std::free};
+}
+
+template <lab_loss_kind Kind>
+ParsedAttrs ParseLoss(const Napi::Object &, const StepInfo &step) {
+  auto l = Allocate<lab_loss_attrs>();
+  l->kind = Kind;
+  l->rt = step.rt;
+  return {l.release(), std::free};
+}
+
+template <lab_shape_kind Kind>
+ParsedAttrs ParseShape(const Napi::Object &a, const StepInfo &) {
+  auto s = Allocate<lab_shape_attrs>();
+  s->kind = Kind;
+  s->axis = static_cast<int>(IntegerField(a, "axis", 0));
+  s->value = Kind == LAB_FILL ? RequiredNumber(a, "value") : 0.0;
+  if (Kind == LAB_INC_SUBTENSOR || Kind == LAB_SET_SUBTENSOR) {
+    const std::vector<int64_t> begin = IntegerArray(a, "begin");
+    const std::vector<int64_t> step = Has(a, "step") ? IntegerArray(a, "step") : std::vector<int64_t>(begin.size(), 1);
+    if (begin.size() > LAB_MAX_NDIM || step.size() != begin.size()) {
+      throw SpecError("begin and step must have one entry per axis (at most 8)");
+    }
+    s->slice_ndim = static_cast<int>(begin.size());
+    for (size_t d = 0; d < begin.size(); d++) s->begin[d] = begin[d], s->step[d] = step[d];
+  }
+  return {s.release(), std::free};
+}
+
+ParsedAttrs ParseRandom(const Napi::Object &a, const StepInfo &) {
+  const std::string dist = StringField(a, "dist");
+  auto r = Allocate<lab_random_attrs>();
+  if (dist == "uniform") r->dist = LAB_RANDOM_UNIFORM;
+  else if (dist == "normal") r->dist = LAB_RANDOM_NORMAL;
+  else if (dist == "bernoulli") r->dist = LAB_RANDOM_BERNOULLI;
+  else {
+    throw SpecError("dist must be 'uniform', 'normal' or 'bernoulli', got '" + dist + "'");
+  }
+  const int64_t seed = IntegerField(a, "seed", -1), stream = IntegerField(a, "stream", 0), start = IntegerField(a, "start", 0);
+  if (seed < 0 || stream < 0 || stream > 0xFFFFFFFFll || start < 0) {
+    throw SpecError("seed (required) and start must be integers in [0, 2^53), stream in [0, 2^32)");
+  }
+  r->seed = static_cast<uint64_t>(seed);
+  r->stream = static_cast<uint32_t>(stream);
+  r->start = static_cast<uint64_t>(start);
+  r->advance = BoolField(a, "advance", false);
+  r->low = NumberField(a, "low", 0.0);
+  r->high = NumberField(a, "high", 1.0);
+  r->mean = NumberField(a, "mean", 0.0);
+  r->std = NumberField(a, "std", 1.0);
+  r->p = NumberField(a, "p", 0.5);
+  return {r.release(), std::free};
+}
+
+const KernelEntry kKernels[] = {
+    {"elementwise", lab_elementwise_kernel, ParseElementwise},
+    {"gemm", lab_gemm_kernel, ParseGemm},
+    {"reduce", lab_reduce_kernel, ParseReduce},
+    {"softmax", lab_softmax_kernel, ParseSoftmax<LAB_SOFTMAX>},
+    {"log_softmax", lab_softmax_kernel, ParseSoftmax<LAB_LOG_SOFTMAX>},
+    {"softmax_grad", lab_softmax_kernel, ParseSoftmax<LAB_SOFTMAX_GRAD>},
+    {"log_softmax_grad", lab_softmax_kernel, ParseSoftmax<LAB_LOG_SOFTMAX_GRAD>},
+    {"softmax_cross_entropy", lab_loss_kernel, ParseLoss<LAB_SOFTMAX_CROSS_ENTROPY>},
+    {"softmax_cross_entropy_grad", lab_loss_kernel, ParseLoss<LAB_SOFTMAX_CROSS_ENTROPY_GRAD>},
+    {"categorical_crossentropy", lab_loss_kernel, ParseLoss<LAB_CATEGORICAL_CROSSENTROPY>},
+    {"binary_crossentropy", lab_loss_kernel, ParseLoss<LAB_BINARY_CROSSENTROPY>},
+    {"copy", lab_shape_kernel, ParseShape<LAB_COPY>},
+    {"fill", lab_shape_kernel, ParseShape<LAB_FILL>},
+    {"concatenate", lab_shape_kernel, ParseShape<LAB_CONCATENATE>},
+    {"take", lab_shape_kernel, ParseShape<LAB_TAKE>},
+    {"inc_subtensor", lab_shape_kernel, ParseShape<LAB_INC_SUBTENSOR>},
+    {"set_subtensor", lab_shape_kernel, ParseShape<LAB_SET_SUBTENSOR>},
+    {"advanced_inc_subtensor", lab_shape_kernel, ParseShape<LAB_ADVANCED_INC_SUBTENSOR>},
+    {"advanced_set_subtensor", lab_shape_kernel, ParseShape<LAB_ADVANCED_SET_SUBTENSOR>},
+    {"random", lab_random_kernel, ParseRandom},
+};
+
+}  // namespace
+
+const KernelEntry *FindKernel(const std::string &name) {
+  for (const KernelEntry &k : kKernels) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+std::string KernelNames() {
+  std::string names;
+  for (const KernelEntry &k : kKernels) names += (names.empty() ? "" : ", ") + std::string(k.name);
+  return names + ", js";
+}
+
+}  // namespace lab

@@ -1,0 +1,154 @@
+// Small helpers for reading a program spec out of JavaScript values. Every malformed value
+// throws SpecError with a message that names the field; the caller prefixes where it was.
+#ifndef LAB_NAPI_UTIL_H
+#define LAB_NAPI_UTIL_H
+
+#include <napi.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../include/lab_kernel.h"
+
+namespace lab {
+
+struct SpecError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline Napi::Value Field(const Napi::Object &obj, const char *key) { return obj.Get(key); }
+
+inline bool Has(const Napi::Object &obj, const char *key) {
+  return obj.Has(key) && !obj.Get(key).IsUndefined();
+}
+
+inline Napi::Object ObjectField(const Napi::Object &obj, const char *key) {
+  Napi::Value v = Field(obj, key);
+  if (!v.IsObject()) throw SpecError(std::string(key) + " must be an object");
+  return v.As<Napi::Object>();
+}
+
+inline Napi::Array ArrayField(const Napi::Object &obj, const char *key) {
+  Napi::Value v = Field(obj, key);
+  if (!v.IsArray()) throw SpecError(std::string(key) + " must be an array");
+  return v.As<Napi::Array>();
+}
+
+inline double NumberField(const Napi::Object &obj, const char *key, double fallback) {
+  if (!Has(obj, key)) return fallback;
+  Napi::Value v = Field(obj, key);
+  if (!v.IsNumber()) throw SpecError(std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+inline double RequiredNumber(const Napi::Object &obj, const char *key) {
+  if (!Has(obj, key)) throw SpecError(std::string(key) + " is required");
+  return NumberField(obj, key, 0);
+}
+
+inline int64_t IntegerValue(const Napi::Value &v, const std::string &what) {
+  if (!v.IsNumber()) throw SpecError(what + " must be an integer");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (d != static_cast<double>(static_cast<int64_t>(d)) || d > 9007199254740992.0 || d < -9007199254740992.0) {
+    throw SpecError(what + " must be an integer, got " + std::to_string(d));
+  }
+  return static_cast<int64_t>(d);
+}
+
+inline int64_t IntegerField(const Napi::Object &obj, const char *key, int64_t fallback) {
+  return Has(obj, key) ? IntegerValue(Field(obj, key), key) : fallback;
+}
+
+inline bool BoolField(const Napi::Object &obj, const char *key, bool fallback) {
+  if (!Has(obj, key)) return fallback;
+  Napi::Value v = Field(obj, key);
+  if (!v.IsBoolean()) throw SpecError(std::string(key) + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+inline std::string StringField(const Napi::Object &obj, const char *key) {
+  Napi::Value v = Field(obj, key);
+  if (!v.IsString()) throw SpecError(std::string(key) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+inline std::vector<int64_t> IntegerArray(const Napi::Object &obj, const char *key) {
+  Napi::Array a = ArrayField(obj, key);
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    out[i] = IntegerValue(a.Get(i), std::string(key) + "[" + std::to_string(i) + "]");
+  }
+  return out;
+}
+
+inline lab_dtype ParseDtype(const std::string &name) {
+  if (name == "float32") return LAB_FLOAT32;
+  if (name == "float64") return LAB_FLOAT64;
+  if (name == "int32") return LAB_INT32;
+  if (name == "bool") return LAB_BOOL;
+  throw SpecError("dtype must be 'float32', 'float64', 'int32' or 'bool', got '" + name + "'");
+}
+
+inline const char *TypedArrayName(lab_dtype d) {
+  switch (d) {
+    case LAB_FLOAT32: return "Float32Array";
+    case LAB_FLOAT64: return "Float64Array";
+    case LAB_INT32: return "Int32Array";
+    default: return "Uint8Array";
+  }
+}
+
+inline napi_typedarray_type TypedArrayType(lab_dtype d) {
+  switch (d) {
+    case LAB_FLOAT32: return napi_float32_array;
+    case LAB_FLOAT64: return napi_float64_array;
+    case LAB_INT32: return napi_int32_array;
+    default: return napi_uint8_array;
+  }
+}
+
+// A V8-allocated typed array for dtype (never external memory: Electron forbids it).
+inline Napi::TypedArray NewTypedArray(Napi::Env env, lab_dtype d, size_t length) {
+  switch (d) {
+    case LAB_FLOAT32: return Napi::Float32Array::New(env, length);
+    case LAB_FLOAT64: return Napi::Float64Array::New(env, length);
+    case LAB_INT32: return Napi::Int32Array::New(env, length);
+    default: return Napi::Uint8Array::New(env, length);
+  }
+}
+
+inline void *TypedArrayData(const Napi::TypedArray &a) {
+  return static_cast<char *>(a.ArrayBuffer().Data()) + a.ByteOffset();
+}
+
+inline const char *TypedArrayTypeName(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array: return "Int8Array";
+    case napi_uint8_array: return "Uint8Array";
+    case napi_uint8_clamped_array: return "Uint8ClampedArray";
+    case napi_int16_array: return "Int16Array";
+    case napi_uint16_array: return "Uint16Array";
+    case napi_int32_array: return "Int32Array";
+    case napi_uint32_array: return "Uint32Array";
+    case napi_float32_array: return "Float32Array";
+    case napi_float64_array: return "Float64Array";
+    default: return "BigInt64Array/BigUint64Array";
+  }
+}
+
+// Checks that v is the typed array for dtype with `length` elements; returns its data.
+inline void *CheckedTypedArray(const Napi::Value &v, lab_dtype d, int64_t length, const std::string &what) {
+  const std::string want = std::string(TypedArrayName(d)) + " of " + std::to_string(length) + " elements";
+  if (!v.IsTypedArray()) throw SpecError(what + " must be a " + want);
+  Napi::TypedArray a = v.As<Napi::TypedArray>();
+  if (a.TypedArrayType() != TypedArrayType(d) || static_cast<int64_t>(a.ElementLength()) != length) {
+    throw SpecError(what + " must be a " + want + ", got a " + TypedArrayTypeName(a.TypedArrayType()) + " of " +
+                    std::to_string(a.ElementLength()) + " elements");
+  }
+  return TypedArrayData(a);
+}
+
+}  // namespace lab
+
+#endif  // LAB_NAPI_UTIL_H

@@ -1,0 +1,352 @@
+// createProgram parses a program spec (native/PROGRAM.md) into a C lab_program once; run binds
+// the caller's typed arrays, executes every step in C (one crossing per call) and returns the
+// outputs in fresh V8 typed arrays. JavaScript steps are called back synchronously.
+#include "program_binding.h"
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../kernels/common.h"
+#include "../kernels/shape.h"
+#include "executor.h"
+#include "kernel_registry.h"
+#include "napi_util.h"
+
+namespace lab {
+namespace {
+
+// Marks handles made by createProgram so run() can reject any other object safely.
+const napi_type_tag kProgramTag = {0x6c61625f70726f67ULL, 0x72616d5f68616e64ULL};
+
+struct ProgramHandle {
+  lab_program *program = nullptr;
+  std::vector<int32_t> inputs, outputs;    // buffer indices, in call order
+  std::vector<std::string> step_names;     // attrs.opName, else the kernel name
+  std::vector<std::string> step_kernels;
+  std::vector<int32_t> step_callback;      // index into callbacks, -1 for native steps
+  std::vector<Napi::FunctionReference> callbacks;
+  bool running = false;
+  ~ProgramHandle() { lab_program_free(program); }
+};
+
+struct RunContext {
+  Napi::Env env;
+  ProgramHandle *handle;
+};
+
+lab_role ParseRole(const std::string &role) {
+  if (role == "input") return LAB_ROLE_INPUT;
+  if (role == "output") return LAB_ROLE_OUTPUT;
+  if (role == "shared") return LAB_ROLE_SHARED;
+  if (role == "temp") return LAB_ROLE_TEMP;
+  if (role == "constant") return LAB_ROLE_CONSTANT;
+  throw SpecError("role must be 'input', 'output', 'shared', 'temp' or 'constant', got '" + role + "'");
+}
+
+lab_view ParseView(const Napi::Value &value) {
+  if (!value.IsObject()) throw SpecError("must be a view {buffer, offset, shape, strides}");
+  Napi::Object v = value.As<Napi::Object>();
+  lab_view view{};
+  view.buffer = static_cast<int32_t>(IntegerField(v, "buffer", -1));
+  view.offset = IntegerField(v, "offset", 0);
+  const std::vector<int64_t> shape = IntegerArray(v, "shape"), strides = IntegerArray(v, "strides");
+  if (shape.size() != strides.size() || shape.size() > LAB_MAX_NDIM) {
+    throw SpecError("shape and strides must have the same length, at most " + std::to_string(LAB_MAX_NDIM));
+  }
+  view.ndim = static_cast<int32_t>(shape.size());
+  for (size_t d = 0; d < shape.size(); d++) view.shape[d] = shape[d], view.strides[d] = strides[d];
+  return view;
+}
+
+ProgramHandle *UnwrapHandle(const Napi::Value &v) {
+  if (!v.IsExternal() || !v.As<Napi::External<ProgramHandle>>().CheckTypeTag(&kProgramTag)) {
+    throw Napi::TypeError::New(v.Env(), "expected a program handle returned by createProgram");
+  }
+  return v.As<Napi::External<ProgramHandle>>().Data();
+}
+
+std::string StepLabel(const ProgramHandle &h, int32_t step) {
+  return "step " + std::to_string(step) + " '" + h.step_names[step] + "' (kernel " + h.step_kernels[step] + ")";
+}
+
+std::vector<lab_buffer> ParseBuffers(const Napi::Array &list) {
+  std::vector<lab_buffer> buffers(list.Length());
+  for (uint32_t b = 0; b < list.Length(); b++) {
+    try {
+      if (!list.Get(b).IsObject()) throw SpecError("must be {dtype, size, role}");
+      Napi::Object o = list.Get(b).As<Napi::Object>();
+      buffers[b].dtype = ParseDtype(StringField(o, "dtype"));
+      buffers[b].size = IntegerField(o, "size", -1);
+      buffers[b].role = ParseRole(StringField(o, "role"));
+      if (buffers[b].size < 0) throw SpecError("size must be a non-negative integer");
+    } catch (const SpecError &e) {
+      throw SpecError("buffers[" + std::to_string(b) + "]: " + e.what());
+    }
+  }
+  return buffers;
+}
+
+// Copies each buffer's `init` typed array into the arena (shared and constant buffers).
+void InitBuffers(const Napi::Array &list, lab_program *program) {
+  for (uint32_t b = 0; b < list.Length(); b++) {
+    Napi::Object o = list.Get(b).As<Napi::Object>();
+    if (!Has(o, "init")) continue;
+    const lab_buffer &buf = program->buffers[b];
+    if (buf.role == LAB_ROLE_INPUT || buf.role == LAB_ROLE_OUTPUT) {
+      throw SpecError("buffers[" + std::to_string(b) + "]: only arena buffers (shared, constant, temp) take init");
+    }
+    const void *data = CheckedTypedArray(Field(o, "init"), buf.dtype, buf.size, "buffers[" + std::to_string(b) + "].init");
+    std::memcpy(lab_program_buffer(program, static_cast<int32_t>(b)), data, static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype));
+  }
+}
+
+std::vector<int32_t> ParseBufferList(const Napi::Object &spec, const char *key, const lab_program *program, bool inputs) {
+  std::vector<int32_t> list;
+  for (int64_t b : IntegerArray(spec, key)) {
+    if (b < 0 || b >= program->n_buffers) throw SpecError(std::string(key) + ": buffer " + std::to_string(b) + " does not exist");
+    const lab_role role = program->buffers[b].role;
+    if (inputs != (role == LAB_ROLE_INPUT)) {
+      throw SpecError(std::string(key) + ": buffer " + std::to_string(b) + (inputs ? " must have role 'input'" : " is an input; outputs cannot return inputs"));
+    }
+    list.push_back(static_cast<int32_t>(b));
+  }
+  return list;
+}
+
+std::vector<lab_view> ParseViews(const Napi::Object &step, const char *key) {
+  Napi::Array list = ArrayField(step, key);
+  std::vector<lab_view> views;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    try {
+      views.push_back(ParseView(list.Get(i)));
+    } catch (const SpecError &e) {
+      throw SpecError(std::string(key) + "[" + std::to_string(i) + "]: " + e.what());
+    }
+  }
+  return views;
+}
+
+void ParseStep(Napi::Env env, const Napi::Object &step, int32_t index, const Napi::Array &callbacks, ProgramHandle &h) {
+  const std::string kernel = StringField(step, "kernel");
+  Napi::Object attrs = Has(step, "attrs") ? ObjectField(step, "attrs") : Napi::Object::New(env);
+  h.step_kernels.push_back(kernel);
+  h.step_names.push_back(Has(attrs, "opName") ? StringField(attrs, "opName") : kernel);
+  std::vector<lab_view> views = ParseViews(step, "inputs");
+  const int32_t n_inputs = static_cast<int32_t>(views.size());
+  for (const lab_view &v : ParseViews(step, "outputs")) views.push_back(v);
+  const int32_t n_outputs = static_cast<int32_t>(views.size()) - n_inputs;
+
+  ParsedAttrs parsed{nullptr, nullptr};
+  lab_kernel_fn fn = nullptr;
+  int32_t callback = -1;
+  if (kernel == "js") {
+    const int64_t c = IntegerField(attrs, "callback", -1);
+    if (c < 0 || c >= callbacks.Length() || !callbacks.Get(static_cast<uint32_t>(c)).IsFunction()) {
+      throw SpecError("attrs.callback must index a function in spec.callbacks (got " + std::to_string(c) + ")");
+    }
+    callback = static_cast<int32_t>(c);
+  } else {
+    const KernelEntry *entry = FindKernel(kernel);
+    if (!entry) throw SpecError("unknown kernel '" + kernel + "'; known kernels: " + KernelNames());
+    StepInfo info;
+    info.rt = &h.program->rt;
+    for (int32_t i = 0; i < n_inputs + n_outputs; i++) {
+      const int32_t b = views[i].buffer;
+      if (b < 0 || b >= h.program->n_buffers) continue;  // reported with context by lab_program_set_step
+      (i < n_inputs ? info.input_dtypes : info.output_dtypes).push_back(h.program->buffers[b].dtype);
+      (i < n_inputs ? info.input_ndims : info.output_ndims).push_back(views[i].ndim);
+    }
+    parsed = entry->parse(attrs, info);
+    fn = entry->fn;
+  }
+  h.step_callback.push_back(callback);
+  char err[512];
+  if (lab_program_set_step(h.program, index, fn, parsed.attrs, parsed.free_attrs, views.data(), n_inputs, n_outputs, err, sizeof err)) {
+    throw SpecError(err);
+  }
+}
+
+// Runs a JavaScript step: copies of the input views go in as contiguous typed arrays, the
+// returned typed arrays are checked and copied into the output views.
+int ForeignStep(void *ctx, int32_t step, const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out, char *err, size_t err_len) {
+  RunContext *rc = static_cast<RunContext *>(ctx);
+  ProgramHandle &h = *rc->handle;
+  try {
+    Napi::HandleScope scope(rc->env);
+    Napi::Array args = Napi::Array::New(rc->env, n_in);
+    for (int32_t k = 0; k < n_in; k++) {
+      Napi::TypedArray a = NewTypedArray(rc->env, in[k].dtype, static_cast<size_t>(lab_tensor_size(&in[k])));
+      lab_tensor dst = in[k];
+      dst.data = TypedArrayData(a);
+      lab_contiguous_strides(dst.ndim, dst.shape, dst.strides);
+      lab_copy_view(&in[k], &dst);
+      args.Set(static_cast<uint32_t>(k), a);
+    }
+    Napi::Array shapes = Napi::Array::New(rc->env, n_out);
+    for (int32_t o = 0; o < n_out; o++) {
+      Napi::Array shape = Napi::Array::New(rc->env, out[o].ndim);
+      for (int32_t d = 0; d < out[o].ndim; d++) shape.Set(static_cast<uint32_t>(d), Napi::Number::New(rc->env, static_cast<double>(out[o].shape[d])));
+      shapes.Set(static_cast<uint32_t>(o), shape);
+    }
+    Napi::Value result = h.callbacks[h.step_callback[step]].Call({args, shapes});
+    if (!result.IsArray() || result.As<Napi::Array>().Length() != static_cast<uint32_t>(n_out)) {
+      throw SpecError("the JavaScript step must return an array of " + std::to_string(n_out) + " typed arrays");
+    }
+    for (int32_t o = 0; o < n_out; o++) {
+      lab_tensor src = out[o];
+      src.data = CheckedTypedArray(result.As<Napi::Array>().Get(static_cast<uint32_t>(o)), out[o].dtype, lab_tensor_size(&out[o]),
+                                   "returned output " + std::to_string(o));
+      lab_contiguous_strides(src.ndim, src.shape, src.strides);
+      lab_copy_view(&src, &out[o]);
+    }
+    return 0;
+  } catch (const Napi::Error &e) {
+    return lab_fail(err, err_len, "the JavaScript step threw: %s", e.Message().c_str());
+  } catch (const std::exception &e) {
+    return lab_fail(err, err_len, "%s", e.what());
+  }
+}
+
+}  // namespace
+
+Napi::Value CreateProgram(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    throw Napi::TypeError::New(env, "createProgram(spec): spec must be {buffers, steps, inputs, outputs, callbacks?}");
+  }
+  Napi::Object spec = info[0].As<Napi::Object>();
+  auto handle = std::make_unique<ProgramHandle>();
+  int32_t step = -1;
+  try {
+    Napi::Array buffer_list = ArrayField(spec, "buffers");
+    Napi::Array steps = ArrayField(spec, "steps");
+    Napi::Array callbacks = Has(spec, "callbacks") ? ArrayField(spec, "callbacks") : Napi::Array::New(env);
+    const std::vector<lab_buffer> buffers = ParseBuffers(buffer_list);
+    char err[512];
+    handle->program = lab_program_new(buffers.data(), static_cast<int32_t>(buffers.size()), static_cast<int32_t>(steps.Length()), err, sizeof err);
+    if (!handle->program) throw SpecError(err);
+    InitBuffers(buffer_list, handle->program);
+    handle->inputs = ParseBufferList(spec, "inputs", handle->program, true);
+    handle->outputs = ParseBufferList(spec, "outputs", handle->program, false);
+    for (uint32_t c = 0; c < callbacks.Length(); c++) {
+      Napi::Value f = callbacks.Get(c);
+      handle->callbacks.push_back(f.IsFunction() ? Napi::Persistent(f.As<Napi::Function>()) : Napi::FunctionReference());
+    }
+    for (step = 0; step < static_cast<int32_t>(steps.Length()); step++) {
+      if (!steps.Get(static_cast<uint32_t>(step)).IsObject()) throw SpecError("must be {kernel, inputs, outputs, attrs}");
+      ParseStep(env, steps.Get(static_cast<uint32_t>(step)).As<Napi::Object>(), step, callbacks, *handle);
+    }
+    step = -1;
+    for (int32_t b = 0; b < handle->program->n_buffers; b++) {
+      bool returned = false;
+      for (int32_t o : handle->outputs) returned |= o == b;
+      if (handle->program->buffers[b].role == LAB_ROLE_OUTPUT && !returned) {
+        throw SpecError("buffer " + std::to_string(b) + " has role 'output' but is not listed in spec.outputs");
+      }
+    }
+  } catch (const SpecError &e) {
+    std::string where = "createProgram: ";
+    if (step >= 0) {
+      const bool named = static_cast<size_t>(step) < handle->step_names.size();
+      where += "steps[" + std::to_string(step) + "]" + (named ? " '" + handle->step_names[step] + "'" : std::string()) + ": ";
+    }
+    throw Napi::Error::New(env, where + e.what());
+  }
+  Napi::External<ProgramHandle> external =
+      Napi::External<ProgramHandle>::New(env, handle.release(), [](Napi::Env, ProgramHandle *h) { delete h; });
+  external.TypeTag(&kProgramTag);
+  return external;
+}
+
+Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &settings) {
+  Napi::Env env = info.Env();
+  ProgramHandle &h = *UnwrapHandle(info[0]);
+  if (info.Length() < 2 || !info[1].IsArray()) throw Napi::TypeError::New(env, "run(program, inputs): inputs must be an array of typed arrays");
+  Napi::Array inputs = info[1].As<Napi::Array>();
+  lab_program *p = h.program;
+  if (inputs.Length() != h.inputs.size()) {
+    throw Napi::Error::New(env, "run: the program takes " + std::to_string(h.inputs.size()) + " inputs, got " + std::to_string(inputs.Length()));
+  }
+  if (h.running) throw Napi::Error::New(env, "run: this program is already running (a JavaScript step called run on its own program)");
+  std::vector<void *> bound(static_cast<size_t>(p->n_buffers), nullptr);
+  try {
+    for (uint32_t i = 0; i < inputs.Length(); i++) {
+      const lab_buffer &buf = p->buffers[h.inputs[i]];
+      bound[h.inputs[i]] = CheckedTypedArray(inputs.Get(i), buf.dtype, buf.size, "run: input " + std::to_string(i) + " (buffer " + std::to_string(h.inputs[i]) + ")");
+    }
+  } catch (const SpecError &e) {
+    throw Napi::TypeError::New(env, e.what());
+  }
+  // Output-role buffers are written by the steps straight into their V8 typed arrays.
+  Napi::Array results = Napi::Array::New(env, h.outputs.size());
+  std::vector<bool> filled(h.outputs.size(), false);
+  for (size_t o = 0; o < h.outputs.size(); o++) {
+    const int32_t b = h.outputs[o];
+    if (p->buffers[b].role != LAB_ROLE_OUTPUT || bound[b]) continue;
+    Napi::TypedArray a = NewTypedArray(env, p->buffers[b].dtype, static_cast<size_t>(p->buffers[b].size));
+    bound[b] = TypedArrayData(a);
+    results.Set(static_cast<uint32_t>(o), a);
+    filled[o] = true;
+  }
+  p->rt.threads = settings.threads;
+  p->rt.isa = settings.isa;
+  RunContext ctx{env, &h};
+  char err[1024];
+  int32_t failed = -1;
+  h.running = true;
+  const int status = lab_program_run(p, bound.data(), ForeignStep, &ctx, err, sizeof err, &failed);
+  h.running = false;
+  if (status != 0) throw Napi::Error::New(env, StepLabel(h, failed) + ": " + err);
+  for (size_t o = 0; o < h.outputs.size(); o++) {
+    if (filled[o]) continue;
+    const int32_t b = h.outputs[o];
+    const lab_buffer &buf = p->buffers[b];
+    const size_t bytes = static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype);
+    Napi::TypedArray a = NewTypedArray(env, buf.dtype, static_cast<size_t>(buf.size));
+    if (bytes) std::memcpy(TypedArrayData(a), bound[b] ? bound[b] : lab_program_buffer(p, b), bytes);
+    results.Set(static_cast<uint32_t>(o), a);
+  }
+  return results;
+}
+
+namespace {
+
+int32_t ArenaBuffer(const Napi::CallbackInfo &info, const ProgramHandle &h, const char *fn) {
+  const int32_t n = h.program->n_buffers;
+  if (info.Length() < 2 || !info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(fn) + "(program, buffer): buffer must be a buffer index");
+  const int32_t b = info[1].As<Napi::Number>().Int32Value();
+  if (b < 0 || b >= n || h.program->buffers[b].arena_offset < 0) {
+    throw Napi::RangeError::New(info.Env(), std::string(fn) + ": buffer " + std::to_string(b) + " is not a shared, constant or temp buffer of this program");
+  }
+  return b;
+}
+
+}  // namespace
+
+Napi::Value GetShared(const Napi::CallbackInfo &info) {
+  ProgramHandle &h = *UnwrapHandle(info[0]);
+  const int32_t b = ArenaBuffer(info, h, "getShared");
+  const lab_buffer &buf = h.program->buffers[b];
+  Napi::TypedArray a = NewTypedArray(info.Env(), buf.dtype, static_cast<size_t>(buf.size));
+  std::memcpy(TypedArrayData(a), lab_program_buffer(h.program, b), static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype));
+  return a;
+}
+
+Napi::Value SetShared(const Napi::CallbackInfo &info) {
+  ProgramHandle &h = *UnwrapHandle(info[0]);
+  const int32_t b = ArenaBuffer(info, h, "setShared");
+  const lab_buffer &buf = h.program->buffers[b];
+  if (buf.role != LAB_ROLE_SHARED) throw Napi::RangeError::New(info.Env(), "setShared: buffer " + std::to_string(b) + " is not a shared buffer");
+  try {
+    const void *data = CheckedTypedArray(info.Length() > 2 ? info[2] : info.Env().Undefined(), buf.dtype, buf.size, "setShared: the value");
+    std::memcpy(lab_program_buffer(h.program, b), data, static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype));
+  } catch (const SpecError &e) {
+    throw Napi::TypeError::New(info.Env(), e.what());
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace lab

@@ -1,0 +1,24 @@
+// The JavaScript face of the program executor: createProgram, run, getShared, setShared.
+#ifndef LAB_PROGRAM_BINDING_H
+#define LAB_PROGRAM_BINDING_H
+
+#include <napi.h>
+
+#include "../kernels/runtime.h"
+
+namespace lab {
+
+// Per-addon-instance settings every program run picks up (no process globals).
+struct RuntimeSettings {
+  int threads = 1;
+  lab_isa isa = LAB_ISA_AUTO;
+};
+
+Napi::Value CreateProgram(const Napi::CallbackInfo &info);
+Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &settings);
+Napi::Value GetShared(const Napi::CallbackInfo &info);
+Napi::Value SetShared(const Napi::CallbackInfo &info);
+
+}  // namespace lab
+
+#endif  // LAB_PROGRAM_BINDING_H

@@ -1,0 +1,217 @@
+// gemm against a float64 triple loop: many shapes (odd sizes around the micro-tile edges, the
+// lab's small shapes, K beyond one cache block), transposes via strides, alpha/beta with a
+// broadcast bias, batches with broadcast operands, strided outputs, and every ISA path.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Isa, NativeDType } from '../../native/program.ts';
+import {
+  addon,
+  at,
+  forEachIndex,
+  type Operand,
+  permutedView,
+  randomOperand,
+  rng,
+  runStep,
+  sizeOf,
+} from './helpers.ts';
+
+type FloatDType = 'float32' | 'float64';
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  batch?: number;
+}
+
+/** Reference Z[b, i, j] = alpha * sum_p op(A)[b, i, p] op(B)[b, p, j] + beta * C[b, i, j]. */
+function reference(
+  a: Operand,
+  b: Operand,
+  c: Operand | undefined,
+  z: Operand,
+  tc: Case,
+  alpha: number,
+  beta: number,
+) {
+  const want: number[] = [];
+  const scale: number[] = [];
+  forEachIndex(z.shape, (index) => {
+    const batched = z.shape.length === 3;
+    const [bi, i, j] = batched ? index : [0, ...index];
+    const pick = (op: Operand, r: number, col: number, trans: boolean | undefined) => {
+      const [rr, cc] = trans ? [col, r] : [r, col];
+      return at(op, op.shape.length === 3 ? [bi, rr, cc] : [rr, cc]);
+    };
+    let s = 0;
+    let mag = 0;
+    for (let p = 0; p < tc.k; p++) {
+      const prod = pick(a, i, p, tc.transA) * pick(b, p, j, tc.transB);
+      s += prod;
+      mag += Math.abs(prod);
+    }
+    const cv = c ? beta * at(c, index) : 0;
+    want.push(alpha * s + cv);
+    scale.push(Math.abs(alpha) * mag + Math.abs(cv) + 1);
+  });
+  return { want, scale };
+}
+
+function operandsFor(tc: Case, dtype: FloatDType, seed: number) {
+  const random = rng(seed);
+  const batch = tc.batch ? [tc.batch] : [];
+  const aShape = [...batch, ...(tc.transA ? [tc.k, tc.m] : [tc.m, tc.k])];
+  const bShape = [...batch, ...(tc.transB ? [tc.n, tc.k] : [tc.k, tc.n])];
+  return {
+    a: randomOperand(dtype, aShape, random),
+    b: randomOperand(dtype, bShape, random),
+    zShape: [...batch, tc.m, tc.n],
+    random,
+  };
+}
+
+function check(got: Operand, want: number[], scale: number[], dtype: NativeDType) {
+  const eps = dtype === 'float32' ? 2e-6 : 1e-14;
+  const values: number[] = [];
+  forEachIndex(got.shape, (index) => values.push(at(got, index)));
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(values[i] - want[i]) <= eps * scale[i] * 4)) {
+      throw new Error(`element ${i}: got ${values[i]}, expected ${want[i]}`);
+    }
+  }
+}
+
+const shapes: Case[] = [
+  { m: 1, n: 1, k: 1 },
+  { m: 10, n: 10, k: 10 },
+  { m: 13, n: 33, k: 7 },
+  { m: 12, n: 32, k: 256 },
+  { m: 25, n: 47, k: 300 },
+  { m: 128, n: 20, k: 784 },
+  { m: 64, n: 80, k: 20 },
+  { m: 7, n: 5, k: 3, transA: true },
+  { m: 31, n: 17, k: 19, transB: true },
+  { m: 29, n: 40, k: 65, transA: true, transB: true },
+  { m: 200, n: 3, k: 9 },
+  { m: 3, n: 200, k: 9, transB: true },
+  { m: 4, n: 6, k: 5, batch: 3 },
+  { m: 17, n: 9, k: 33, batch: 2, transA: true },
+];
+
+const isas = addon.isaInfo().supported;
+
+describe('gemm kernel', () => {
+  afterAll(() => addon.setIsa('auto'));
+
+  for (const isa of isas) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`${isa} ${dtype}: op(A)·op(B) matches a float64 triple loop for ${shapes.length} shapes`, () => {
+        addon.setIsa(isa as Isa);
+        shapes.forEach((tc, s) => {
+          const { a, b, zShape } = operandsFor(tc, dtype, 100 + s);
+          const [z] = runStep('gemm', [a, b], [{ dtype, shape: zShape }], {
+            transA: !!tc.transA,
+            transB: !!tc.transB,
+          });
+          const { want, scale } = reference(a, b, undefined, z, tc, 1, 0);
+          check(z, want, scale, dtype);
+        });
+      });
+    }
+  }
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: alpha·A·B + beta·C with C a bias row broadcast by stride 0`, () => {
+      const tc = { m: 37, n: 45, k: 23 };
+      const { a, b, zShape, random } = operandsFor(tc, dtype, 7);
+      const bias = randomOperand(dtype, [1, tc.n], random);
+      const c: Operand = { ...bias, shape: zShape, strides: [0, 1] };
+      const [z] = runStep('gemm', [a, b, c], [{ dtype, shape: zShape }], { alpha: 0.5, beta: -2 });
+      const { want, scale } = reference(a, b, c, z, tc, 0.5, -2);
+      check(z, want, scale, dtype);
+    });
+
+    it(`${dtype}: batched matmul with the weights broadcast over the batch (batch stride 0)`, () => {
+      const random = rng(11);
+      const a = randomOperand(dtype, [4, 9, 14], random);
+      const w = randomOperand(dtype, [14, 6], random);
+      const b: Operand = { ...w, shape: [4, 14, 6], strides: [0, 6, 1] };
+      const [z] = runStep('gemm', [a, b], [{ dtype, shape: [4, 9, 6] }]);
+      const { want, scale } = reference(a, b, undefined, z, { m: 9, n: 6, k: 14, batch: 4 }, 1, 0);
+      check(z, want, scale, dtype);
+    });
+  }
+
+  it('reads transposed operands through strides: a permuted view equals transA', () => {
+    const random = rng(5);
+    const a = randomOperand('float32', [21, 34], random);
+    const b = randomOperand('float32', [34, 19], random);
+    const aT = permutedView(a, [1, 0]); // same logical values, column-major memory
+    const [z1] = runStep('gemm', [a, b], [{ dtype: 'float32', shape: [21, 19] }]);
+    const [z2] = runStep('gemm', [aT, b], [{ dtype: 'float32', shape: [21, 19] }]);
+    const { want, scale } = reference(a, b, undefined, z1, { m: 21, n: 19, k: 34 }, 1, 0);
+    check(z1, want, scale, 'float32');
+    check(z2, want, scale, 'float32');
+  });
+
+  it('writes into a strided output view (every other column of a wider buffer) and nothing else', () => {
+    const random = rng(9);
+    const a = randomOperand('float64', [15, 8], random);
+    const b = randomOperand('float64', [8, 35], random);
+    // Output buffers start zeroed (fresh V8 memory): the gaps must stay 0.
+    const data = new Float64Array(15 * 70);
+    const [z] = runStep(
+      'gemm',
+      [a, b],
+      [{ dtype: 'float64', shape: [15, 35], data, offset: 1, strides: [70, 2] }],
+    );
+    const { want, scale } = reference(a, b, undefined, z, { m: 15, n: 35, k: 8 }, 1, 0);
+    check(z, want, scale, 'float64');
+    for (let i = 0; i < z.data!.length; i += 2) expect(z.data![i]).toBe(0);
+  });
+
+  it('handles empty dimensions: K = 0 gives beta·C, M = 0 gives nothing', () => {
+    const c: Operand = { dtype: 'float32', shape: [3, 2], data: new Float32Array([1, 2, 3, 4, 5, 6]) };
+    const a: Operand = { dtype: 'float32', shape: [3, 0], data: new Float32Array(0) };
+    const b: Operand = { dtype: 'float32', shape: [0, 2], data: new Float32Array(0) };
+    const [z] = runStep('gemm', [a, b, c], [{ dtype: 'float32', shape: [3, 2] }], { beta: 2 });
+    expect(Array.from(z.data!)).toEqual([2, 4, 6, 8, 10, 12]);
+    const [empty] = runStep(
+      'gemm',
+      [
+        { dtype: 'float32', shape: [0, 4], data: new Float32Array(0) },
+        randomOperand('float32', [4, 3], rng(1)),
+      ],
+      [{ dtype: 'float32', shape: [0, 3] }],
+    );
+    expect(empty.data!.length).toBe(0);
+  });
+
+  it('gives the same result with intra-op threads as on one thread', () => {
+    const tc = { m: 150, n: 260, k: 120 };
+    const { a, b, zShape } = operandsFor(tc, 'float32', 3);
+    const [one] = runStep('gemm', [a, b], [{ dtype: 'float32', shape: zShape }]);
+    addon.setThreads(2);
+    try {
+      const [two] = runStep('gemm', [a, b], [{ dtype: 'float32', shape: zShape }]);
+      expect(Array.from(two.data!)).toEqual(Array.from(one.data!));
+    } finally {
+      addon.setThreads(1);
+    }
+    expect(sizeOf(zShape)).toBe(150 * 260);
+  });
+
+  it('reports mismatched shapes as an error naming the op', () => {
+    const random = rng(2);
+    expect(() =>
+      runStep(
+        'gemm',
+        [randomOperand('float32', [3, 4], random), randomOperand('float32', [5, 2], random)],
+        [{ dtype: 'float32', shape: [3, 2] }],
+        { opName: 'Dot' },
+      ),
+    ).toThrow(/step 0 'Dot' \(kernel gemm\): gemm shapes do not match: op\(A\) is 3x4 .* op\(B\) is 5x2/);
+  });
+});
