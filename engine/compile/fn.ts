@@ -8,6 +8,7 @@ import { resolveBackend, type Backend, type BackendChoice, type Executable } fro
 import '../backends/js.ts';
 import { typesCompatible, type Givens } from '../graph/clone.ts';
 import { FunctionGraph } from '../graph/functionGraph.ts';
+import { debugprint, type DebugprintOptions } from '../printing/debugprint.ts';
 import { rewriteGraph, type RewriteMode } from '../rewrite/pipeline.ts';
 import { compileProgram, shapeSignature, type LoweringRequest } from './lower.ts';
 import type { Program } from './program.ts';
@@ -40,6 +41,8 @@ export interface CompiledFunction {
   readonly programs: ReadonlyMap<string, Program>;
   /** The program the last call ran (undefined before the first call). */
   readonly lastProgram: Program | undefined;
+  /** The rewritten graph and the last program as text (see printing/debugprint.ts). */
+  debugprint(options?: DebugprintOptions): string;
 }
 
 function checkUpdates(updates: ReadonlyArray<Update>): void {
@@ -90,8 +93,9 @@ export function fn(
     [...outputList, ...updates.map(([, value]) => value)],
     options.givens,
   );
-  rewriteGraph(fgraph, options.mode);
   const updateTargets = updates.map(([target]) => target);
+  fgraph.declareUpdates(updateTargets, outputList.length);
+  rewriteGraph(fgraph, options.mode);
   const shared = sharedOf(fgraph, updateTargets);
   const request: LoweringRequest = { fgraph, outputCount: outputList.length, updateTargets, shared };
   const backend = resolveBackend(options.backend ?? 'auto');
@@ -145,6 +149,7 @@ export function fn(
     trace,
     programs,
     lastProgram: undefined as Program | undefined,
+    debugprint: (printOptions?: DebugprintOptions): string => debugprint(compiled, printOptions),
   });
   // A getter, so the property follows the calls (Object.assign would copy one value).
   Object.defineProperty(compiled, 'lastProgram', { get: () => lastProgram });

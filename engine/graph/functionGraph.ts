@@ -4,7 +4,7 @@
 // nodes nothing uses any more (dead-code elimination happens here, on every replace), and orders
 // the nodes for execution, honouring in-place ops: a node that destroys an input runs after
 // every other reader of that input.
-import { isConstant, isShared, type Apply, type Variable } from '../core/graph.ts';
+import { isConstant, isShared, type Apply, type SharedVariable, type Variable } from '../core/graph.ts';
 import { cloneGraph, typesCompatible, type Givens } from './clone.ts';
 
 /** A use of a variable: input `index` of `node`, or output `index` of the graph. */
@@ -25,6 +25,8 @@ export class FunctionGraph {
   private readonly clientMap = new Map<Variable, Client[]>();
   readonly history: RewriteRecord[] = [];
   private order: Apply[] | null = null;
+  /** Shared variables whose new value is an output (position in `outputs`). */
+  private readonly updates = new Map<SharedVariable, number>();
 
   /**
    * A graph over a clone of the user's graph (with `givens` substituted), so rewrites never
@@ -65,6 +67,17 @@ export class FunctionGraph {
 
   get outputs(): readonly Variable[] {
     return this.outputList;
+  }
+
+  /** Declare that outputs[first + k] is the new value of targets[k] (a function's updates). */
+  declareUpdates(targets: readonly SharedVariable[], first: number): void {
+    targets.forEach((t, k) => this.updates.set(t, first + k));
+  }
+
+  /** The variable that becomes `shared`'s next value, if the graph updates it. */
+  updateValueOf(shared: SharedVariable): Variable | undefined {
+    const at = this.updates.get(shared);
+    return at === undefined ? undefined : this.outputList[at];
   }
 
   /** The nodes, in no particular order (see `toposort` for execution order). */

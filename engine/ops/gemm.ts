@@ -38,6 +38,11 @@ export class Gemm extends Op {
     return this.params.beta !== 0;
   }
 
+  /** C (or null), A and B out of a node's inputs (or their values or shapes). */
+  private split<T>(inputs: readonly T[]): { c: T | null; a: T; b: T } {
+    return this.hasC ? { c: inputs[0], a: inputs[1], b: inputs[2] } : { c: null, a: inputs[0], b: inputs[1] };
+  }
+
   withInplace(): Gemm {
     return new Gemm({ ...this.params, inplace: true });
   }
@@ -53,7 +58,7 @@ export class Gemm extends Op {
   }
 
   makeNode(...inputs: Variable[]): Apply {
-    const [c, a, b] = this.hasC ? inputs : [null, ...inputs];
+    const { c, a, b } = this.split(inputs);
     if (inputs.length !== (this.hasC ? 3 : 2) || !a || !b || a.ndim !== 2 || b.ndim !== 2) {
       throw new Error(`${this.toString()}: expects ${this.hasC ? '(C, A, B)' : '(A, B)'} with 2-d A and B`);
     }
@@ -68,8 +73,11 @@ export class Gemm extends Op {
   }
 
   perform(inputs: readonly NDArray[]): NDArray[] {
-    const [c, a, b] = this.hasC ? inputs : [null, ...inputs];
-    const [outShape] = this.inferShape(null, inputs.map((x) => x.shape));
+    const { c, a, b } = this.split(inputs);
+    const [outShape] = this.inferShape(
+      null,
+      inputs.map((x) => x.shape),
+    );
     const [m, n] = outShape;
     const { alpha, beta, transA, transB } = this.params;
     const k = transA ? a.shape[0] : a.shape[1];
@@ -98,14 +106,18 @@ export class Gemm extends Op {
   }
 
   override inferShape(_node: Apply | null, shapes: readonly Shape[]): Shape[] {
-    const [c, a, b] = this.hasC ? shapes : [null, ...shapes];
+    const { c, a, b } = this.split(shapes);
     const { m, k, k2, n } = this.dims(a, b);
     if (k !== k2) {
-      throw new Error(`${this.toString()}: inner dimensions differ (A ${formatShape(a)}, B ${formatShape(b)})`);
+      throw new Error(
+        `${this.toString()}: inner dimensions differ (A ${formatShape(a)}, B ${formatShape(b)})`,
+      );
     }
     const out = [m as number, n as number];
     if (c && c.some((d, i) => d !== 1 && d !== out[out.length - c.length + i])) {
-      throw new Error(`${this.toString()}: C of shape ${formatShape(c)} does not broadcast to the output ${formatShape(out)}`);
+      throw new Error(
+        `${this.toString()}: C of shape ${formatShape(c)} does not broadcast to the output ${formatShape(out)}`,
+      );
     }
     return [out];
   }

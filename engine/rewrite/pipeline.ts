@@ -3,8 +3,13 @@
 // `mode.exclude` turns rewrites (or whole phases) off by name, for tests and for debugging a
 // suspected rewrite bug.
 import type { FunctionGraph } from '../graph/functionGraph.ts';
+import { canonicalizeRewrites } from './canonicalize.ts';
 import { constantFold } from './constantFold.ts';
+import { fusion } from './fusion.ts';
+import { specializeRewrites } from './gemm.ts';
+import { inplace } from './inplace.ts';
 import { merge } from './merge.ts';
+import { stabilizeRewrites } from './stabilize.ts';
 import { applyNodeRewrites, isGraphRewrite, type NodeRewrite, type Rewrite } from './rewrite.ts';
 
 export interface RewriteMode {
@@ -17,10 +22,16 @@ export interface Phase {
   readonly rewrites: readonly Rewrite[];
 }
 
+// Merge runs again after the phases that make nodes alike; rewrites listed together in a phase
+// run to a fixed point together.
 export const phases: readonly Phase[] = [
   { name: 'merge', rewrites: [merge] },
   { name: 'constantFolding', rewrites: [constantFold] },
-  { name: 'cleanup', rewrites: [merge] },
+  { name: 'canonicalize', rewrites: [...canonicalizeRewrites, constantFold, merge] },
+  { name: 'stabilize', rewrites: stabilizeRewrites },
+  { name: 'specialize', rewrites: [...specializeRewrites, merge] },
+  { name: 'fusion', rewrites: [fusion] },
+  { name: 'inplace', rewrites: [inplace] },
 ];
 
 export function rewriteNames(): string[] {

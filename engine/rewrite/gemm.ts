@@ -1,0 +1,87 @@
+// Specialize matrix products into Gemm (out = beta·C + alpha·op(A)·op(B)):
+//   dotToGemm:       Dot(A, B) of 2-d operands → Gemm{alpha=1, beta=0}, a transposed operand
+//                    (DimShuffle{1,0}) becoming transA/transB instead of a strided read;
+//   gemmScale:       k·Gemm, Gemm·k, -Gemm (k a scalar constant) → alpha, beta scaled;
+//   gemmAddC:        Gemm + C, C + Gemm, C - Gemm, Gemm - C (Gemm without C) → one Gemm with C.
+// The plain SGD step W - lr·(xᵀ·g) becomes Gemm{alpha=-lr, beta=1, transA}(W, x, g) this way,
+// which the in-place phase then lets overwrite W. Only a Gemm no one else reads is absorbed:
+// otherwise the product would be computed twice.
+import type { Apply, Variable } from '../core/graph.ts';
+import { isFloat } from '../core/dtype.ts';
+import type { FunctionGraph } from '../graph/functionGraph.ts';
+import { DimShuffle } from '../ops/dimshuffle.ts';
+import { Gemm } from '../ops/gemm.ts';
+import { Dot } from '../ops/linalg.ts';
+import { scalarOpOf, uniformConstant } from './patterns.ts';
+import type { NodeRewrite } from './rewrite.ts';
+
+/** X and true when v = Xᵀ (a 2-d DimShuffle{1,0}), else v and false. */
+function untransposed(v: Variable): [Variable, boolean] {
+  const op = v.owner?.op;
+  if (op instanceof DimShuffle && op.inputNdim === 2 && op.order.join() === '1,0')
+    return [v.owner!.inputs[0], true];
+  return [v, false];
+}
+
+/** The Gemm computing v, when v is its only reader's to absorb. */
+function soleGemm(v: Variable, fgraph: FunctionGraph): { node: Apply; op: Gemm } | null {
+  const node = v.owner;
+  if (!node || !(node.op instanceof Gemm) || node.op.inplace || fgraph.clients(v).length !== 1) return null;
+  return { node, op: node.op };
+}
+
+export const dotToGemm: NodeRewrite = {
+  name: 'dotToGemm',
+  apply(node: Apply): readonly Variable[] | null {
+    if (!(node.op instanceof Dot)) return null;
+    const [a, b] = node.inputs;
+    if (a.ndim !== 2 || a.dtype !== b.dtype || !isFloat(a.dtype)) return null;
+    const [x, transA] = untransposed(a);
+    const [y, transB] = untransposed(b);
+    return [new Gemm({ alpha: 1, beta: 0, transA, transB }).apply(x, y)];
+  },
+};
+
+export const gemmScale: NodeRewrite = {
+  name: 'gemmScale',
+  apply(node: Apply, fgraph: FunctionGraph): readonly Variable[] | null {
+    const op = scalarOpOf(node);
+    let k: number | null = null;
+    let g: ReturnType<typeof soleGemm> = null;
+    if (op === 'neg') [k, g] = [-1, soleGemm(node.inputs[0], fgraph)];
+    else if (op === 'mul') {
+      for (const i of [0, 1]) {
+        const c = node.inputs[i];
+        const found = soleGemm(node.inputs[1 - i], fgraph);
+        if (found && uniformConstant(c) !== null && c.ndim === 0) [k, g] = [uniformConstant(c), found];
+      }
+    }
+    if (k === null || !g || node.outputs[0].dtype !== g.node.outputs[0].dtype) return null;
+    const { alpha, beta, transA, transB } = g.op.params;
+    return [new Gemm({ alpha: alpha * k, beta: beta * k, transA, transB }).apply(...g.node.inputs)];
+  },
+};
+
+export const gemmAddC: NodeRewrite = {
+  name: 'gemmAddC',
+  apply(node: Apply, fgraph: FunctionGraph): readonly Variable[] | null {
+    const op = scalarOpOf(node);
+    if (op !== 'add' && op !== 'sub') return null;
+    const out = node.outputs[0];
+    for (const i of [0, 1]) {
+      const g = soleGemm(node.inputs[i], fgraph);
+      const c = node.inputs[1 - i];
+      if (!g || g.op.hasC || c.dtype !== out.dtype || c.ndim > 2) continue;
+      // C must not broadcast the product to a larger shape.
+      const gShape = node.inputs[i].staticShape;
+      if (!out.staticShape.every((d, j) => d === gShape[j] || gShape[j] === null)) continue;
+      const { alpha, transA, transB } = g.op.params;
+      const sign = op === 'sub' && i === 1 ? -1 : 1;
+      const beta = op === 'sub' && i === 0 ? -1 : 1;
+      return [new Gemm({ alpha: alpha * sign, beta, transA, transB }).apply(c, ...g.node.inputs)];
+    }
+    return null;
+  },
+};
+
+export const specializeRewrites: readonly NodeRewrite[] = [dotToGemm, gemmScale, gemmAddC];

@@ -1,0 +1,77 @@
+// inplace: let an op write its output over an input that nobody reads afterwards, saving a
+// buffer and a pass over memory (Theano's in-place optimisation). The op's aliasMap.destroys
+// records the choice, FunctionGraph.toposort orders the destroyer after every other reader, and
+// lowering aliases the buffers. An input qualifies only if it is
+//   - computed by the graph (never a caller's input or a constant), or a shared variable whose
+//     update is exactly this output (the new weights overwrite the old in place);
+//   - not a view of something else (that memory belongs to another variable too);
+//   - not itself, nor any view of it, a function output (those are read after the last step);
+//   - not read by another input of the same node through a different view;
+//   - of the output's dtype and static shape;
+// and the destroyer can still be scheduled after all other readers (no cycle).
+import { isConstant, isShared, type Apply, type Variable } from '../core/graph.ts';
+import type { Op } from '../core/op.ts';
+import type { FunctionGraph } from '../graph/functionGraph.ts';
+import { Composite } from '../ops/composite.ts';
+import { Elemwise } from '../ops/elemwise.ts';
+import { Gemm } from '../ops/gemm.ts';
+import type { GraphRewrite } from './rewrite.ts';
+
+/** The variant of `op` whose output 0 overwrites input `i`, or null when `op` has none. */
+function inplaceVariant(op: Op, i: number): Op | null {
+  if (op instanceof Elemwise && op.inplace === undefined) {
+    return new Elemwise(op.scalarOp, { ...(op.castTo ? { dtype: op.castTo } : {}), inplace: i });
+  }
+  if (op instanceof Composite && op.inplace === undefined) return op.withInplace(i);
+  if (op instanceof Gemm && op.hasC && !op.inplace && i === 0) return op.withInplace();
+  return null;
+}
+
+function isViewOutput(v: Variable): boolean {
+  const views = v.owner?.op.aliasMap?.().views ?? {};
+  return views[v.index] !== undefined;
+}
+
+function sameStaticShape(a: Variable, b: Variable): boolean {
+  return a.ndim === b.ndim && a.staticShape.every((d, i) => d === b.staticShape[i]);
+}
+
+function qualifies(fgraph: FunctionGraph, node: Apply, i: number): boolean {
+  const u = node.inputs[i];
+  const out = node.outputs[0];
+  if (isConstant(u) || fgraph.inputs.includes(u) || isViewOutput(u)) return false;
+  if (isShared(u) && fgraph.updateValueOf(u) !== out) return false;
+  if (!u.owner && !isShared(u)) return false;
+  if (u.dtype !== out.dtype || !sameStaticShape(u, out)) return false;
+  const aliases = fgraph.aliasesOf(u);
+  if (aliases.some((a) => fgraph.clients(a).some((c) => c.node === 'output'))) return false;
+  return node.inputs.every((w, k) => k === i || w === u || !aliases.includes(w));
+}
+
+export const inplace: GraphRewrite = {
+  name: 'inplace',
+  applyGraph(fgraph: FunctionGraph): void {
+    for (const node of [...fgraph.toposort()]) {
+      if (!fgraph.has(node)) continue;
+      for (let i = 0; i < node.inputs.length; i++) {
+        const variant = inplaceVariant(node.op, i);
+        if (!variant || !qualifies(fgraph, node, i)) continue;
+        const replacement = variant.makeNode(...node.inputs);
+        replacement.outputs.forEach((o, k) => (o.name = node.outputs[k].name));
+        fgraph.replaceAll(
+          node.outputs.map((o, k) => [o, replacement.outputs[k]] as const),
+          'inplace',
+        );
+        if (fgraph.isSchedulable()) break;
+        // Another reader of the input depends on this node's result: undo.
+        const plain = node.op.makeNode(...replacement.inputs);
+        plain.outputs.forEach((o, k) => (o.name = node.outputs[k].name));
+        fgraph.replaceAll(
+          replacement.outputs.map((o, k) => [o, plain.outputs[k]] as const),
+          'inplace (undone: a reader of the input runs later)',
+        );
+        break;
+      }
+    }
+  },
+};
