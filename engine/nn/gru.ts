@@ -1,0 +1,90 @@
+// GRU cell and unrolled GRU, PyTorch's GRUCell formulation and gate order (r, z, n):
+//   r = σ(x·W_ir + b_ir + h·W_hr + b_hr)
+//   z = σ(x·W_iz + b_iz + h·W_hz + b_hz)
+//   n = tanh(x·W_in + b_in + r⊙(h·W_hn + b_hn))      (r gates the recurrent term *with* its bias)
+//   h' = (1 - z)⊙n + z⊙h
+// Weights stored [in, 3H] and [H, 3H]; every tensor starts U(±1/√H) as in PyTorch.
+import type { SharedVariable, Variable } from '../core/graph.ts';
+import { dot } from '../ops/linalg.ts';
+import { add, mul, sigmoid, sub, tanh } from '../ops/math.ts';
+import { torchDefault } from './init.ts';
+import type { RecurrentOptions } from './lstm.ts';
+import { Module, type ParamBinding } from './module.ts';
+import { gateColumns, unrollInputs, type SequenceInput } from './recurrent.ts';
+
+export class GRUCell extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly Wih: SharedVariable;
+  readonly Whh: SharedVariable;
+  readonly bih: SharedVariable;
+  readonly bhh: SharedVariable;
+
+  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions) {
+    super('gru', options);
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    const init = options.init ?? torchDefault(hiddenSize);
+    const G = 3 * hiddenSize;
+    this.Wih = this.addParam('W_ih', [inputSize, G], init, options.rng);
+    this.Whh = this.addParam('W_hh', [hiddenSize, G], init, options.rng);
+    this.bih = this.addParam('b_ih', [G], init, options.rng);
+    this.bhh = this.addParam('b_hh', [G], init, options.rng);
+  }
+
+  /** One step; `h` null means h = 0 (the recurrent product reduces to its bias b_hh). */
+  step(x: Variable, h: Variable | null, binding?: ParamBinding): Variable {
+    const H = this.hiddenSize;
+    const xi = add(dot(x, this.use(this.Wih, binding)), this.use(this.bih, binding));
+    const bhh = this.use(this.bhh, binding);
+    const hh = h ? add(dot(h, this.use(this.Whh, binding)), bhh) : bhh;
+    const r = sigmoid(add(gateColumns(xi, 0, H), gateColumns(hh, 0, H)));
+    const z = sigmoid(add(gateColumns(xi, 1, H), gateColumns(hh, 1, H)));
+    const n = tanh(add(gateColumns(xi, 2, H), mul(r, gateColumns(hh, 2, H))));
+    const keepNew = mul(sub(1, z), n);
+    return h ? add(keepNew, mul(z, h)) : keepNew;
+  }
+}
+
+export interface GRUResult {
+  outputs: Variable[];
+  /** Every layer's final h, bottom first. */
+  state: Variable[];
+}
+
+/** A stack of GRU cells unrolled over a sequence known at graph-building time. */
+export class GRU extends Module {
+  readonly cells: readonly GRUCell[];
+
+  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions & { layers?: number }) {
+    super('gru', options);
+    const cells: GRUCell[] = [];
+    for (let k = 0; k < (options.layers ?? 1); k++) {
+      const name = this.childName(String(k));
+      cells.push(
+        this.addChild(
+          String(k),
+          new GRUCell(k === 0 ? inputSize : hiddenSize, hiddenSize, { ...options, name }),
+        ),
+      );
+    }
+    this.cells = cells;
+  }
+
+  forward(xs: SequenceInput, initial: readonly Variable[] | null = null, binding?: ParamBinding): GRUResult {
+    let state: Variable[] | null = initial ? [...initial] : null;
+    const outputs: Variable[] = [];
+    for (const x of unrollInputs(xs, 'GRU')) {
+      const next: Variable[] = [];
+      let input = x;
+      this.cells.forEach((cell, k) => {
+        input = cell.step(input, state ? state[k] : null, binding);
+        next.push(input);
+      });
+      outputs.push(input);
+      state = next;
+    }
+    if (!state) throw new Error('GRU.forward: the sequence is empty; give at least one step');
+    return { outputs, state };
+  }
+}

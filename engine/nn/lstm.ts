@@ -1,0 +1,126 @@
+// LSTM cell and unrolled LSTM, PyTorch's LSTMCell formulation and gate order (i, f, g, o):
+//   z = x·W_ih + b_ih + h·W_hh + b_hh            (z has 4H columns: i | f | g | o)
+//   i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)
+//   c' = f⊙c + i⊙g,  h' = o⊙tanh(c')
+// Weights are stored [in, 4H] and [H, 4H] (PyTorch's transposes), both biases kept so PyTorch
+// weights load one to one, and every tensor starts U(±1/√H) as in PyTorch.
+// Rows are independent: a batch of B rows is B sequences, or — the coordinatewise mode of
+// coordinatewise.ts — B coordinates of a learned optimizer sharing the weights.
+import type { SharedVariable, Variable } from '../core/graph.ts';
+import { dot } from '../ops/linalg.ts';
+import { add, mul, sigmoid, tanh } from '../ops/math.ts';
+import type { Rng } from '../random/rng.ts';
+import { torchDefault, type Initializer } from './init.ts';
+import { Module, type ModuleOptions, type ParamBinding } from './module.ts';
+import { gateColumns, unrollInputs, type SequenceInput } from './recurrent.ts';
+
+export interface LSTMState {
+  h: Variable;
+  c: Variable;
+}
+
+export interface RecurrentOptions extends ModuleOptions {
+  rng: Rng;
+  /** Initialiser of every weight and bias; PyTorch's U(±1/√hidden) unless given. */
+  init?: Initializer;
+}
+
+export class LSTMCell extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly Wih: SharedVariable;
+  readonly Whh: SharedVariable;
+  readonly bih: SharedVariable;
+  readonly bhh: SharedVariable;
+
+  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions) {
+    super('lstm', options);
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    const init = options.init ?? torchDefault(hiddenSize);
+    const G = 4 * hiddenSize;
+    // Registration order (W_ih, W_hh, b_ih, b_hh) is PyTorch's state_dict order.
+    this.Wih = this.addParam('W_ih', [inputSize, G], init, options.rng);
+    this.Whh = this.addParam('W_hh', [hiddenSize, G], init, options.rng);
+    this.bih = this.addParam('b_ih', [G], init, options.rng);
+    this.bhh = this.addParam('b_hh', [G], init, options.rng);
+  }
+
+  /**
+   * One step. `state` null means h = c = 0 (the usual start), which skips the h·W_hh product and
+   * the forget term instead of multiplying zeros of a shape only known at run time.
+   */
+  step(x: Variable, state: LSTMState | null, binding?: ParamBinding): LSTMState {
+    const H = this.hiddenSize;
+    const bias = add(this.use(this.bih, binding), this.use(this.bhh, binding));
+    let z = add(dot(x, this.use(this.Wih, binding)), bias);
+    if (state) z = add(z, dot(state.h, this.use(this.Whh, binding)));
+    const i = sigmoid(gateColumns(z, 0, H));
+    const g = tanh(gateColumns(z, 2, H));
+    const o = sigmoid(gateColumns(z, 3, H));
+    const ig = mul(i, g);
+    const c = state ? add(mul(sigmoid(gateColumns(z, 1, H)), state.c), ig) : ig;
+    return { h: mul(o, tanh(c)), c };
+  }
+}
+
+export interface LSTMOptions extends RecurrentOptions {
+  /** Stacked layers; layer k > 0 reads layer k-1's h. */
+  layers?: number;
+}
+
+export interface LSTMResult {
+  /** The top layer's h at every step. */
+  outputs: Variable[];
+  /** Every layer's final state, bottom first. */
+  state: LSTMState[];
+}
+
+/** A stack of LSTM cells unrolled over a sequence known at graph-building time. */
+export class LSTM extends Module {
+  readonly cells: readonly LSTMCell[];
+
+  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions) {
+    super('lstm', options);
+    const layers = options.layers ?? 1;
+    const cells: LSTMCell[] = [];
+    for (let k = 0; k < layers; k++) {
+      const name = this.childName(String(k));
+      const cell = new LSTMCell(k === 0 ? inputSize : hiddenSize, hiddenSize, { ...options, name });
+      cells.push(this.addChild(String(k), cell));
+    }
+    this.cells = cells;
+  }
+
+  /** One step of the whole stack: returns the top h and every layer's new state. */
+  step(
+    x: Variable,
+    state: readonly LSTMState[] | null,
+    binding?: ParamBinding,
+  ): { h: Variable; state: LSTMState[] } {
+    const next: LSTMState[] = [];
+    let input = x;
+    this.cells.forEach((cell, k) => {
+      const s = cell.step(input, state ? state[k] : null, binding);
+      next.push(s);
+      input = s.h;
+    });
+    return { h: input, state: next };
+  }
+
+  forward(
+    xs: SequenceInput,
+    initial: readonly LSTMState[] | null = null,
+    binding?: ParamBinding,
+  ): LSTMResult {
+    let state: LSTMState[] | null = initial ? [...initial] : null;
+    const outputs: Variable[] = [];
+    for (const x of unrollInputs(xs, 'LSTM')) {
+      const r = this.step(x, state, binding);
+      outputs.push(r.h);
+      state = r.state;
+    }
+    if (!state) throw new Error('LSTM.forward: the sequence is empty; give at least one step');
+    return { outputs, state };
+  }
+}
