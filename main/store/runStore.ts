@@ -147,3 +147,13 @@ export function truncateRunAfter(db: Database, id: number, fromStep: number): vo
     );
   })();
 }
+
+/** Marks the runs of an experiment that no process is executing as cancelled. */
+export function cancelUnfinishedRuns(db: Database, experimentId: number): number {
+  return db
+    .prepare(
+      `UPDATE runs SET status = 'cancelled', reason = 'cancelled by request', ended_at = ?
+       WHERE experiment_id = ? AND status IN ('queued', 'running', 'interrupted')`,
+    )
+    .run(Date.now(), experimentId).changes;
+}

@@ -108,7 +108,7 @@ function formatLoss(value: number): string {
 export function optimizerComparisonTable(report: OptimizerComparisonReport): SummaryTable {
   const target = report.optimizers.find((o) => o.stepsToTarget)?.stepsToTarget?.target;
   const head = ['optimizer', 'lr', 'final val loss (95% CI)', 'seeds', 'diverged'];
-  if (target !== undefined) head.push(`steps to ${formatLoss(target)}`);
+  if (target !== undefined) head.push(`steps to ≤ ${target}`);
   const ranked = [...report.optimizers].sort(
     (a, b) =>
       (a.finalValLoss?.mean ?? Number.POSITIVE_INFINITY) - (b.finalValLoss?.mean ?? Number.POSITIVE_INFINITY),

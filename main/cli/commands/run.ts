@@ -1,0 +1,101 @@
+// `lab run <file.yaml>` and `lab resume <id>`: execute an experiment with live progress, then
+// print its report. Ctrl-C once cancels cleanly (runs checkpoint and stop); twice quits at once.
+import { loadDefinitionFile } from '../../lab/definitions/loadDefinition.ts';
+import { createExperimentFromDefinition } from '../../lab/createExperiment.ts';
+import { runExperiment } from '../../lab/experimentRunner.ts';
+import { getExperiment, requestExperimentCancel } from '../../store/experimentStore.ts';
+import { processIsAlive, type LabDatabase } from '../../store/labDatabase.ts';
+import { WorkerPool } from '../../workers/workerPool.ts';
+import {
+  experimentIdArgument,
+  loadTrainers,
+  openDatabase,
+  UsageError,
+  type GlobalOptions,
+} from '../labContext.ts';
+import { createProgressDisplay } from '../progressDisplay.ts';
+import { renderReport } from '../reportTable.ts';
+
+export interface RunOptions extends GlobalOptions {
+  jobs?: number;
+}
+
+async function executeWithProgress(
+  lab: LabDatabase,
+  experimentId: number,
+  options: RunOptions,
+): Promise<number> {
+  const display = createProgressDisplay();
+  const pool = new WorkerPool({ size: options.jobs });
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    display.log(
+      `Cancelling experiment ${experimentId}: waiting for its runs to stop. Ctrl-C again quits now; ` +
+        `\`lab resume ${experimentId}\` continues later either way.`,
+    );
+    requestExperimentCancel(lab.db, experimentId);
+  };
+  process.on('SIGINT', onInterrupt);
+  display.log(`Experiment ${experimentId} · ${pool.size} worker process(es) · database ${lab.path}`);
+  let experiment;
+  try {
+    experiment = await runExperiment(experimentId, {
+      lab,
+      pool,
+      onProgress: (event) => display.update(event),
+    });
+  } finally {
+    display.stop();
+    process.off('SIGINT', onInterrupt);
+  }
+  process.stdout.write(`\n${experiment.name} (experiment ${experiment.id}): ${experiment.status}\n`);
+  if (experiment.report !== null) process.stdout.write(`${renderReport(experiment)}\n`);
+  if (experiment.reason) process.stderr.write(`${experiment.reason}\n`);
+  process.stdout.write(`Details: lab show ${experiment.id} · data: lab export ${experiment.id} --csv\n`);
+  return experiment.status === 'completed' ? 0 : 1;
+}
+
+export async function runCommand(file: string | undefined, options: RunOptions): Promise<number> {
+  if (!file)
+    throw new UsageError('run needs a definition file, e.g. `lab run curricula/optimizers-quick.yaml`');
+  await loadTrainers(options);
+  const definition = loadDefinitionFile(file);
+  const lab = openDatabase(options);
+  try {
+    const experiment = createExperimentFromDefinition(lab, definition);
+    return await executeWithProgress(lab, experiment.id, options);
+  } finally {
+    lab.close();
+  }
+}
+
+export async function resumeCommand(idText: string | undefined, options: RunOptions): Promise<number> {
+  const id = experimentIdArgument(idText, 'resume');
+  await loadTrainers(options);
+  const lab = openDatabase(options);
+  try {
+    const experiment = getExperiment(lab.db, id);
+    if (!experiment) throw new UsageError(`there is no experiment ${id} in ${lab.path} (see \`lab list\`)`);
+    if (experiment.status === 'completed') {
+      process.stdout.write(
+        `Experiment ${id} already completed; nothing to resume.\n${renderReport(experiment)}\n`,
+      );
+      return 0;
+    }
+    if (
+      experiment.status === 'running' &&
+      experiment.ownerPid !== null &&
+      processIsAlive(experiment.ownerPid)
+    ) {
+      throw new UsageError(
+        `experiment ${id} is still running in process ${experiment.ownerPid} on ${experiment.ownerHost}; ` +
+          `cancel it first (\`lab cancel ${id}\`) or let it finish`,
+      );
+    }
+    return await executeWithProgress(lab, id, options);
+  } finally {
+    lab.close();
+  }
+}

@@ -1,0 +1,115 @@
+// The `lab` command line: run experiments defined in YAML, watch them, inspect and export their
+// results. Exit codes: 0 success, 1 the experiment or command failed, 2 the command was misused.
+import { parseArgs } from 'node:util';
+import { DefinitionError } from '../lab/definitions/definitionError.ts';
+import { TrainerUnavailableError } from '../lab/trainers/registry.ts';
+import { NewerDatabaseError } from '../store/migrations.ts';
+import { cancelCommand } from './commands/cancel.ts';
+import { exportCommand } from './commands/export.ts';
+import { listCommand } from './commands/list.ts';
+import { resumeCommand, runCommand } from './commands/run.ts';
+import { showCommand } from './commands/show.ts';
+import { UsageError } from './labContext.ts';
+
+export const usage = `Curriculum Lab — run and inspect experiments from the command line.
+
+Usage:
+  lab run <file.yaml>            Validate a definition, run it with live progress, print the report
+  lab resume <id>                Continue an interrupted, cancelled or failed experiment
+                                 (each run restarts from its last checkpoint)
+  lab cancel <id>                Stop an experiment (the process running it stops its runs)
+  lab list                       List experiments, newest first
+  lab show <id>                  Status, report, runs and latest events of an experiment
+  lab export <id> --csv|--json   Every metric point of an experiment, to stdout or --out <file>
+
+Options:
+  --db <path>         Database file (default: $LAB_DB, else the user data directory,
+                      e.g. ~/.local/share/curriculum-lab/lab.db)
+  --jobs <n>          Runs in parallel, one worker process each (default: number of cores)
+  --trainers <file>   Load extra trainers from a module exporting \`trainers\` (repeatable)
+  --out <file>        With export: write to this file instead of stdout
+  -h, --help          This help
+
+Examples:
+  lab run curricula/optimizers-quick.yaml
+  lab export 3 --csv --out optimizers.csv
+  npm run lab -- list          (from the project root; or npx lab list)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      jobs: { type: 'string' },
+      trainers: { type: 'string', multiple: true },
+      csv: { type: 'boolean' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, argument, ...extra] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(usage);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (extra.length > 0)
+    throw new UsageError(`unexpected argument(s) after ${command} ${argument}: ${extra.join(' ')}`);
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) {
+    throw new UsageError(`--jobs needs a whole number ≥ 1, got "${values.jobs}"`);
+  }
+  if (values.csv && values.json) throw new UsageError('export takes one format: --csv or --json, not both');
+  const options = { db: values.db, trainers: values.trainers, jobs };
+  switch (command) {
+    case 'run':
+      return runCommand(argument, options);
+    case 'resume':
+      return resumeCommand(argument, options);
+    case 'cancel':
+      return cancelCommand(argument, options);
+    case 'list':
+      return listCommand(options);
+    case 'show':
+      return showCommand(argument, options);
+    case 'export':
+      return exportCommand(argument, {
+        ...options,
+        out: values.out,
+        format: values.csv ? 'csv' : values.json ? 'json' : undefined,
+      });
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+/** Runs the CLI and exits with its code; errors are printed for a person, not as stack traces. */
+export async function runCli(argv: string[]): Promise<void> {
+  let code: number;
+  try {
+    code = await main(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`lab: ${error.message}\nRun \`lab --help\` for usage.\n`);
+      code = 2;
+    } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`lab: ${(error as Error).message}\nRun \`lab --help\` for usage.\n`);
+      code = 2;
+    } else if (
+      error instanceof DefinitionError ||
+      error instanceof TrainerUnavailableError ||
+      error instanceof NewerDatabaseError
+    ) {
+      process.stderr.write(`lab: ${error.message}\n`);
+      code = 1;
+    } else {
+      process.stderr.write(
+        `lab: unexpected error — please report it with the command you ran:\n${(error as Error).stack ?? error}\n`,
+      );
+      code = 1;
+    }
+  }
+  process.exitCode = code;
+}

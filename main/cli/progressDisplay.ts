@@ -1,0 +1,84 @@
+// Live progress in the terminal: one bar per active run plus an experiment bar, redrawn at most
+// 10 times a second whatever the rate of metric messages. Without a terminal (CI, a pipe) it
+// prints one line per finished run instead.
+import cliProgress from 'cli-progress';
+import type { ProgressEvent, RunProgress } from '../lab/progress.ts';
+
+export interface ProgressDisplay {
+  update(event: ProgressEvent): void;
+  /** Prints a line above the bars (or plainly without a terminal). */
+  log(line: string): void;
+  stop(): void;
+}
+
+function formatLoss(loss: number | null): string {
+  if (loss === null) return '—';
+  return Math.abs(loss) >= 1e-3 && Math.abs(loss) < 1e4 ? loss.toPrecision(4) : loss.toExponential(2);
+}
+
+function runEndLine(event: RunProgress): string {
+  const mark = event.status === 'completed' ? '✓' : event.status === 'diverged' ? '↯' : '✗';
+  const detail = event.reason
+    ? ` — ${event.reason}`
+    : event.loss !== null
+      ? ` (loss ${formatLoss(event.loss)})`
+      : '';
+  return `${mark} run ${event.runId} ${event.label}: ${event.status} at step ${event.step}/${event.steps}${detail}`;
+}
+
+const finishedStatuses = new Set(['completed', 'diverged', 'failed', 'cancelled', 'interrupted']);
+
+export function createProgressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
+  const interactive = stream.isTTY === true;
+  if (!interactive) {
+    return {
+      update(event) {
+        if (event.type === 'run' && finishedStatuses.has(event.status))
+          stream.write(`${runEndLine(event)}\n`);
+      },
+      log: (line) => void stream.write(`${line}\n`),
+      stop() {},
+    };
+  }
+  const multibar = new cliProgress.MultiBar(
+    {
+      stream,
+      fps: 10,
+      hideCursor: true,
+      clearOnComplete: false,
+      barsize: 24,
+      format: ' {label} |{bar}| {value}/{total} {detail}',
+      autopadding: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const experimentBar = multibar.create(1, 0, { label: 'experiment'.padEnd(28), detail: 'planning…' });
+  const bars = new Map<number, cliProgress.SingleBar>();
+  return {
+    update(event) {
+      if (event.type === 'experiment') {
+        experimentBar.setTotal(Math.max(1, event.runsPlanned));
+        experimentBar.update(event.runsFinished, { detail: `runs finished · ${event.status}` });
+        return;
+      }
+      const label = event.label.slice(0, 28).padEnd(28);
+      let bar = bars.get(event.runId);
+      if (finishedStatuses.has(event.status)) {
+        if (bar) {
+          multibar.remove(bar);
+          bars.delete(event.runId);
+        }
+        if (event.status !== 'completed') multibar.log(`${runEndLine(event)}\n`);
+        return;
+      }
+      if (event.status === 'queued') return;
+      if (!bar) {
+        bar = multibar.create(event.steps, event.step, { label, detail: '' });
+        bars.set(event.runId, bar);
+      }
+      bar.update(event.step, { label, detail: `loss ${formatLoss(event.loss)}` });
+    },
+    log: (line) => multibar.log(`${line}\n`),
+    stop: () => multibar.stop(),
+  };
+}

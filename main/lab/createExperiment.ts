@@ -1,0 +1,26 @@
+// A validated definition becomes an experiment record: the YAML text is kept verbatim (by
+// hash) and the resolved config — defaults filled in — is what every run is planned from.
+import { resolve } from 'node:path';
+import { createExperiment, saveDefinition } from '../store/experimentStore.ts';
+import type { LabDatabase } from '../store/labDatabase.ts';
+import type { ExperimentRecord } from '../store/records.ts';
+import type { LoadedDefinition } from './definitions/loadDefinition.ts';
+
+export function createExperimentFromDefinition(
+  lab: LabDatabase,
+  definition: LoadedDefinition,
+): ExperimentRecord {
+  const definitionId = saveDefinition(
+    lab.db,
+    resolve(definition.file),
+    definition.kind.name,
+    definition.text,
+  );
+  return createExperiment(
+    lab.db,
+    definitionId,
+    definition.kind.name,
+    String(definition.experiment.name),
+    definition.experiment,
+  );
+}

@@ -1,0 +1,224 @@
+// Executes an experiment: plans its runs, runs each in a worker process, streams their metrics
+// into the store, resumes runs that stopped part-way, re-plans as runs finish (the report phase
+// starts as soon as an optimizer's tuning is done), and summarises at the end. Stateless between
+// calls — everything lives in the database — so `resume` is just running it again.
+import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { latestCheckpoint, pruneCheckpoints, recordArtifact } from '../store/artifactStore.ts';
+import { logEvent } from '../store/eventLog.ts';
+import {
+  claimExperiment,
+  finishExperiment,
+  getExperiment,
+  isCancelRequested,
+} from '../store/experimentStore.ts';
+import type { LabDatabase } from '../store/labDatabase.ts';
+import { metricSeries } from '../store/metricSeries.ts';
+import { MetricWriter } from '../store/metricWriter.ts';
+import type { ExperimentRecord, RunRecord } from '../store/records.ts';
+import { ensureRun, finishRun, listRuns, markRunStarted, truncateRunAfter } from '../store/runStore.ts';
+import type { RunExit } from '../workers/runProcess.ts';
+import type { PooledRun, WorkerPool } from '../workers/workerPool.ts';
+import type { ExperimentKind, RunOutcome, RunPlan } from './kinds/experimentKind.ts';
+import { experimentKinds } from './kinds/registry.ts';
+import type { ProgressListener } from './progress.ts';
+import { requireTrainer } from './trainers/registry.ts';
+
+export interface ExperimentRunnerOptions {
+  lab: LabDatabase;
+  pool: WorkerPool;
+  onProgress?: ProgressListener;
+  /** Checkpoints kept per run (older ones are deleted). */
+  keepCheckpoints?: number;
+  /** How often the database is polled for a cancel request from another process. */
+  cancelPollMs?: number;
+}
+
+function outcomes(runs: readonly RunRecord[]): Map<string, RunOutcome> {
+  const finished = new Map<string, RunOutcome>();
+  for (const run of runs) {
+    if (run.status === 'completed' || run.status === 'diverged') {
+      finished.set(run.planKey, {
+        key: run.planKey,
+        runId: run.id,
+        status: run.status,
+        result: run.result ?? {},
+      });
+    }
+  }
+  return finished;
+}
+
+export function checkpointDirectoryFor(lab: LabDatabase, runId: number): string {
+  return join(dirname(lab.path), 'checkpoints', `run-${runId}`);
+}
+
+/** Runs (or resumes) experiment `experimentId` to its end; returns its final record. */
+export async function runExperiment(
+  experimentId: number,
+  options: ExperimentRunnerOptions,
+): Promise<ExperimentRecord> {
+  const { lab, pool, onProgress } = options;
+  const { db } = lab;
+  const experiment = getExperiment(db, experimentId);
+  if (!experiment) throw new Error(`no experiment ${experimentId} in ${lab.path} (see \`lab list\`)`);
+  const kind = experimentKinds.get(experiment.kind) as ExperimentKind | undefined;
+  if (!kind)
+    throw new Error(`experiment ${experimentId} has kind "${experiment.kind}", which this lab does not know`);
+  const config = experiment.config;
+
+  // Fail before starting anything if a trainer is missing.
+  const trainers = new Set(kind.plan(config, new Map()).runs.map((r) => r.trainer));
+  for (const name of trainers) requireTrainer(name);
+
+  claimExperiment(db, experimentId);
+  logEvent(db, {
+    experimentId,
+    level: 'info',
+    message: `experiment started by pid ${process.pid} on ${hostname()}`,
+  });
+  const writer = new MetricWriter(db);
+  const inFlight = new Map<string, { pooled: PooledRun; done: Promise<void> }>();
+  const attempted = new Set<string>();
+  const failures: string[] = [];
+  let cancelled = false;
+
+  const emitExperiment = (status: ExperimentRecord['status'], planned: number, reason: string | null) =>
+    onProgress?.({
+      type: 'experiment',
+      experimentId,
+      status,
+      runsFinished: outcomes(listRuns(db, experimentId)).size,
+      runsPlanned: planned,
+      reason,
+    });
+
+  const execute = (plan: RunPlan): Promise<void> => {
+    let run = ensureRun(db, experimentId, { ...plan, planKey: plan.key, steps: plan.config.steps });
+    const checkpoint = run.status === 'queued' && run.step === 0 ? undefined : latestCheckpoint(db, run.id);
+    // Whatever the run logged after its last checkpoint is recomputed: drop it so the curve joins.
+    truncateRunAfter(db, run.id, checkpoint ? checkpoint.step : -1);
+    run = { ...run, step: checkpoint?.step ?? 0 };
+    if (checkpoint) {
+      logEvent(db, {
+        experimentId,
+        runId: run.id,
+        level: 'info',
+        message: `resuming from checkpoint at step ${checkpoint.step}`,
+      });
+    }
+    let loss: number | null = null;
+    let step = run.step;
+    const emitRun = (status: RunRecord['status'], reason: string | null = null) =>
+      onProgress?.({
+        type: 'run',
+        experimentId,
+        runId: run.id,
+        label: plan.label,
+        phase: plan.phase,
+        status,
+        step,
+        steps: plan.config.steps,
+        loss,
+        reason,
+      });
+    emitRun('queued');
+    const trainer = requireTrainer(plan.trainer);
+    const pooled = pool.run(
+      {
+        runId: run.id,
+        trainerModuleUrl: trainer.moduleUrl,
+        trainerName: plan.trainer,
+        config: plan.config,
+        seed: plan.seed,
+        checkpointDirectory: checkpointDirectoryFor(lab, run.id),
+        resumeFrom: checkpoint?.path,
+      },
+      {
+        started(environment, fromStep) {
+          markRunStarted(db, run.id, { ...environment, host: hostname() }, fromStep);
+          emitRun('running');
+        },
+        metrics(names, packed) {
+          writer.addPacked(run.id, names, packed);
+          const lossIndex = names.indexOf('loss');
+          for (let i = 0; i < packed.length; i += 4) {
+            step = Math.max(step, packed[i + 1]);
+            if (packed[i] === lossIndex) loss = packed[i + 3];
+          }
+          emitRun('running');
+        },
+        checkpoint(checkpointStep, path, bytes) {
+          writer.flush();
+          recordArtifact(db, { runId: run.id, kind: 'checkpoint', path, step: checkpointStep, bytes });
+          for (const stale of pruneCheckpoints(db, run.id, options.keepCheckpoints ?? 2))
+            rmSync(stale, { force: true });
+        },
+      },
+    );
+    const done = pooled.exit.then((exit: RunExit) => {
+      writer.flush();
+      finishRun(db, run.id, exit.status, exit.reason, exit.result, exit.step);
+      step = exit.step;
+      logEvent(db, {
+        experimentId,
+        runId: run.id,
+        level: exit.status === 'failed' ? 'error' : 'info',
+        message: `run ${plan.label} ${exit.status}${exit.reason ? `: ${exit.reason}` : ''}`,
+      });
+      if (exit.status === 'failed') failures.push(`run ${run.id} (${plan.label}): ${exit.reason}`);
+      emitRun(exit.status, exit.reason);
+    });
+    inFlight.set(plan.key, { pooled, done });
+    return done.finally(() => inFlight.delete(plan.key));
+  };
+
+  const cancelPoll = setInterval(() => {
+    if (!cancelled && isCancelRequested(db, experimentId)) {
+      cancelled = true;
+      for (const { pooled } of inFlight.values()) pooled.cancel();
+    }
+  }, options.cancelPollMs ?? 250);
+
+  try {
+    let planned = 0;
+    for (;;) {
+      const finished = outcomes(listRuns(db, experimentId));
+      const plan = kind.plan(config, finished);
+      planned = plan.runs.length;
+      if (!cancelled && failures.length === 0) {
+        for (const run of plan.runs) {
+          if (finished.has(run.key) || inFlight.has(run.key) || attempted.has(run.key)) continue;
+          attempted.add(run.key);
+          void execute(run);
+        }
+      }
+      emitExperiment('running', planned, null);
+      if (inFlight.size === 0) {
+        const complete = plan.complete && plan.runs.every((r) => finished.has(r.key));
+        const report = complete
+          ? kind.summarise(config, finished, (runId, name) =>
+              metricSeries(db, runId, name, { maxPoints: 1e9 }),
+            )
+          : undefined;
+        const [status, reason] = cancelled
+          ? (['cancelled', 'cancelled by request'] as const)
+          : complete
+            ? (['completed', null] as const)
+            : ([
+                'failed',
+                `${failures.length} run(s) failed — fix the cause, then \`lab resume ${experimentId}\`:\n${failures.join('\n')}`,
+              ] as const);
+        writer.flush();
+        finishExperiment(db, experimentId, status, reason, report);
+        emitExperiment(status, planned, reason);
+        return getExperiment(db, experimentId)!;
+      }
+      await Promise.race([...inFlight.values()].map((f) => f.done));
+    }
+  } finally {
+    clearInterval(cancelPoll);
+    writer.close();
+  }
+}

@@ -1,0 +1,65 @@
+// At most `size` runs at once, each in its own process (by default one per core: training is
+// CPU-bound, more processes would only contend).
+import { availableParallelism } from 'node:os';
+import type { WorkerRunSpec } from './protocol.ts';
+import { startRunProcess, type RunExit, type RunHandlers, type RunningProcess } from './runProcess.ts';
+
+export interface PooledRun {
+  readonly exit: Promise<RunExit>;
+  cancel(): void;
+}
+
+export class WorkerPool {
+  readonly size: number;
+  private readonly cancelGraceMs: number | undefined;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(options: { size?: number; cancelGraceMs?: number } = {}) {
+    this.size = Math.max(1, options.size ?? availableParallelism());
+    this.cancelGraceMs = options.cancelGraceMs;
+  }
+
+  /** Queues a run; it starts when a process slot is free. */
+  run(spec: WorkerRunSpec, handlers: RunHandlers): PooledRun {
+    let process: RunningProcess | undefined;
+    let cancelledBeforeStart = false;
+    const exit = this.acquire().then(async () => {
+      try {
+        if (cancelledBeforeStart) {
+          return {
+            status: 'cancelled',
+            reason: 'cancelled before it started',
+            step: 0,
+            result: null,
+          } satisfies RunExit;
+        }
+        process = startRunProcess(spec, handlers, { cancelGraceMs: this.cancelGraceMs });
+        return await process.exit;
+      } finally {
+        this.release();
+      }
+    });
+    return {
+      exit,
+      cancel: () => {
+        cancelledBeforeStart = true;
+        process?.cancel();
+      },
+    };
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active < this.size) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}
