@@ -140,7 +140,7 @@ export function parseNpyHeader(bytes: Uint8Array, where: string): NpyHeader {
 }
 
 /** Elements of the file (any supported descr) as a contiguous little-endian array of `dtype`. */
-function readElements(data: Uint8Array, descr: Descr, count: number, where: string): NDArray {
+function readElements(data: Uint8Array, descr: Descr, count: number, where: string, owned: boolean): NDArray {
   if (descr.readInt) {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const out = new Int32Array(count);
@@ -157,20 +157,24 @@ function readElements(data: Uint8Array, descr: Descr, count: number, where: stri
   }
   let bytes = data;
   if (descr.bigEndian && descr.width > 1) {
+    owned = true;
     bytes = new Uint8Array(data.length);
     for (let i = 0; i < data.length; i += descr.width) {
       for (let k = 0; k < descr.width; k++) bytes[i + k] = data[i + descr.width - 1 - k];
     }
   }
   try {
-    return tensorFromBytes(bytes, descr.dtype, [count]);
+    return tensorFromBytes(bytes, descr.dtype, [count], owned);
   } catch (error) {
     throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
   }
 }
 
-/** An array from a whole .npy file. */
-export function decodeNpy(bytes: Uint8Array, where = '<npy bytes>'): NDArray {
+/**
+ * An array from a whole .npy file. With `owned` (the bytes were just read or inflated into a
+ * buffer nobody else holds), aligned data is used in place instead of copied.
+ */
+export function decodeNpy(bytes: Uint8Array, where = '<npy bytes>', owned = false): NDArray {
   const header = parseNpyHeader(bytes, where);
   const count = shapeSize(header.shape);
   const needed = count * header.descr.width;
@@ -181,7 +185,7 @@ export function decodeNpy(bytes: Uint8Array, where = '<npy bytes>'): NDArray {
       `${where}: .npy data ${what}: shape ${formatTuple(header.shape)} of '${header.descr.dtype}' needs ${needed} bytes, ${present} are present`,
     );
   }
-  const flat = readElements(bytes.subarray(header.dataOffset), header.descr, count, where);
+  const flat = readElements(bytes.subarray(header.dataOffset), header.descr, count, where, owned);
   if (!header.fortranOrder || header.shape.length < 2) return new NDArray(flat.data, header.shape);
   // Fortran order is column-major: the same elements seen through reversed strides.
   const strides = contiguousStrides([...header.shape].reverse()).reverse();

@@ -67,7 +67,7 @@ export async function loadNpzTensor(path: string, name: string): Promise<NDArray
         `${path}: no array "${name}"; the archive holds ${[...entries.keys()].join(', ') || 'no arrays'}`,
       );
     }
-    return decodeNpy(await readZipEntry(handle, entry, path), `${path}: array "${name}"`);
+    return decodeNpy(await readZipEntry(handle, entry, path), `${path}: array "${name}"`, true);
   });
 }
 
@@ -76,7 +76,7 @@ export async function loadNpz(path: string): Promise<TensorMap> {
   return withFile(path, async (handle) => {
     const tensors: TensorMap = {};
     for (const [name, entry] of await arrayEntries(handle, path)) {
-      tensors[name] = decodeNpy(await readZipEntry(handle, entry, path), `${path}: array "${name}"`);
+      tensors[name] = decodeNpy(await readZipEntry(handle, entry, path), `${path}: array "${name}"`, true);
     }
     return tensors;
   });

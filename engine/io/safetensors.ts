@@ -8,7 +8,7 @@
 //             the tensors tile the section exactly (checked on reading, like the reference reader)
 // Files are written tensor by tensor through a file handle, and one tensor can be read by reading
 // the header and then only its byte range.
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { bytesPerElement, type DType } from '../core/dtype.ts';
 import { formatShape, shapeSize, type NDArray } from '../core/ndarray.ts';
 import {
@@ -16,6 +16,7 @@ import {
   readAt,
   tensorBytes,
   tensorFromBytes,
+  writeAll,
   writeAtomically,
   type TensorMap,
 } from './tensor-bytes.ts';
@@ -192,16 +193,25 @@ export function encodeSafetensors(tensors: TensorMap, metadata: SafetensorsMetad
   return out;
 }
 
-function tensorsOf(index: SafetensorsIndex, data: Uint8Array, path: string): TensorMap {
-  const tensors: TensorMap = {};
-  for (const e of index.entries) {
-    try {
-      tensors[e.name] = tensorFromBytes(data.subarray(e.begin, e.end), e.dtype, e.shape);
-    } catch (error) {
-      throw new Error(`${path}: tensor "${e.name}": ${(error as Error).message}`, { cause: error });
-    }
+/** The tensor of `entry` over its bytes (`owned`: freshly read, so they may be used in place). */
+function tensorOf(entry: SafetensorsEntry, bytes: Uint8Array, path: string, owned: boolean): NDArray {
+  try {
+    return tensorFromBytes(bytes, entry.dtype, entry.shape, owned);
+  } catch (error) {
+    throw new Error(`${path}: tensor "${entry.name}": ${(error as Error).message}`, { cause: error });
   }
-  return tensors;
+}
+
+/** Reads and decodes one tensor of an indexed file. */
+async function readTensor(
+  handle: FileHandle,
+  index: SafetensorsIndex,
+  entry: SafetensorsEntry,
+  path: string,
+): Promise<NDArray> {
+  const length = entry.end - entry.begin;
+  const bytes = await readAt(handle, index.dataStart + entry.begin, length, path, `tensor "${entry.name}"`);
+  return tensorOf(entry, bytes, path, true);
 }
 
 /** Tensors and metadata from safetensors bytes; `path` names the source in errors. */
@@ -211,7 +221,10 @@ export function decodeSafetensors(
 ): { tensors: TensorMap; metadata: SafetensorsMetadata } {
   const n = headerLength(bytes.subarray(0, 8), bytes.length, path);
   const index = parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, path);
-  return { tensors: tensorsOf(index, bytes.subarray(8 + n), path), metadata: index.metadata };
+  const data = bytes.subarray(8 + n);
+  const tensors: TensorMap = {};
+  for (const e of index.entries) tensors[e.name] = tensorOf(e, data.subarray(e.begin, e.end), path, false);
+  return { tensors, metadata: index.metadata };
 }
 
 /** Writes tensors one by one through a file handle (never the whole file in memory). */
@@ -222,8 +235,8 @@ export async function saveSafetensors(
 ): Promise<void> {
   const header = encodeHeader(tensors, options.metadata ?? {}, path);
   await writeAtomically(path, async (handle) => {
-    await handle.write(header);
-    for (const array of Object.values(tensors)) await handle.write(tensorBytes(array));
+    await writeAll(handle, header);
+    for (const array of Object.values(tensors)) await writeAll(handle, tensorBytes(array));
   });
 }
 
@@ -256,14 +269,7 @@ export async function loadSafetensorsTensor(path: string, name: string): Promise
   }
   const handle = await open(path, 'r');
   try {
-    const bytes = await readAt(
-      handle,
-      index.dataStart + entry.begin,
-      entry.end - entry.begin,
-      path,
-      `tensor "${name}"`,
-    );
-    return tensorsOf({ ...index, entries: [{ ...entry, begin: 0, end: bytes.length }] }, bytes, path)[name];
+    return await readTensor(handle, index, entry, path);
   } finally {
     await handle.close();
   }
@@ -277,19 +283,7 @@ export async function loadSafetensors(
   const handle = await open(path, 'r');
   try {
     const tensors: TensorMap = {};
-    for (const e of index.entries) {
-      const bytes = await readAt(
-        handle,
-        index.dataStart + e.begin,
-        e.end - e.begin,
-        path,
-        `tensor "${e.name}"`,
-      );
-      Object.assign(
-        tensors,
-        tensorsOf({ ...index, entries: [{ ...e, begin: 0, end: bytes.length }] }, bytes, path),
-      );
-    }
+    for (const e of index.entries) tensors[e.name] = await readTensor(handle, index, e, path);
     return { tensors, metadata: index.metadata };
   } finally {
     await handle.close();

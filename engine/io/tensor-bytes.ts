@@ -22,22 +22,33 @@ export function tensorBytes(array: NDArray): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** A new tensor holding a copy of `bytes` (copied, so the typed array is aligned and owns its memory). */
-export function tensorFromBytes(bytes: Uint8Array, dtype: DType, shape: Shape): NDArray {
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  const n = bytes.length / bytesPerElement(dtype);
+/** Below this size, bytes are always copied: small Node Buffers can be slices of a shared pool. */
+const MIN_IN_PLACE_BYTES = 1 << 16;
+
+/**
+ * A tensor over `bytes`. With `owned` (the caller just read them into a fresh buffer nobody else
+ * holds), a large aligned range is used in place; otherwise it is copied.
+ */
+export function tensorFromBytes(bytes: Uint8Array, dtype: DType, shape: Shape, owned = false): NDArray {
+  const width = bytesPerElement(dtype);
+  let source = bytes;
+  if (!owned || bytes.byteOffset % width !== 0 || bytes.length < MIN_IN_PLACE_BYTES) {
+    source = new Uint8Array(bytes.length);
+    source.set(bytes);
+  }
+  const { buffer, byteOffset } = source;
+  const n = bytes.length / width;
   switch (dtype) {
     case 'float32':
-      return new NDArray(new Float32Array(copy.buffer, 0, n), shape);
+      return new NDArray(new Float32Array(buffer, byteOffset, n), shape);
     case 'float64':
-      return new NDArray(new Float64Array(copy.buffer, 0, n), shape);
+      return new NDArray(new Float64Array(buffer, byteOffset, n), shape);
     case 'int32':
-      return new NDArray(new Int32Array(copy.buffer, 0, n), shape);
+      return new NDArray(new Int32Array(buffer, byteOffset, n), shape);
     case 'bool': {
-      const bad = copy.findIndex((b) => b > 1);
-      if (bad >= 0) throw new Error(`bool element ${bad} holds byte ${copy[bad]}, not 0 or 1`);
-      return new NDArray(copy, shape);
+      const bad = source.findIndex((b) => b > 1);
+      if (bad >= 0) throw new Error(`bool element ${bad} holds byte ${source[bad]}, not 0 or 1`);
+      return new NDArray(source, shape);
     }
   }
 }
@@ -47,6 +58,18 @@ export function checkTensorName(name: string, where: string): void {
   if (name.length === 0) throw new Error(`${where}: tensor names must not be empty`);
   if (name.includes('\0'))
     throw new Error(`${where}: tensor name ${JSON.stringify(name)} contains a NUL character`);
+}
+
+/** One read or write call moves at most this much (Node refuses single calls above 2 GiB). */
+const IO_CHUNK_BYTES = 1 << 30;
+
+/** Writes all of `bytes` at the handle's current position. */
+export async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length; at += IO_CHUNK_BYTES) {
+    const chunk = bytes.subarray(at, at + IO_CHUNK_BYTES);
+    let done = 0;
+    while (done < chunk.length) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+  }
 }
 
 /** Reads exactly `length` bytes at `position`, or explains what is missing. */
@@ -60,7 +83,8 @@ export async function readAt(
   const buffer = new Uint8Array(length);
   let got = 0;
   while (got < length) {
-    const { bytesRead } = await handle.read(buffer, got, length - got, position + got);
+    const chunk = Math.min(length - got, IO_CHUNK_BYTES);
+    const { bytesRead } = await handle.read(buffer, got, chunk, position + got);
     if (bytesRead === 0) {
       throw new Error(
         `${path}: file truncated: ${what} needs bytes ${position}..${position + length}, the file ends at ${position + got}`,
@@ -71,13 +95,15 @@ export async function readAt(
   return buffer;
 }
 
+let partialFiles = 0;
+
 /** Writes a file through a temporary name and renames it into place, so a crash mid-write never
  * leaves a half-written model file (or a half-overwritten checkpoint) at `path`. */
 export async function writeAtomically(
   path: string,
   write: (handle: FileHandle) => Promise<void>,
 ): Promise<void> {
-  const temporary = `${path}.partial-${process.pid}`;
+  const temporary = `${path}.partial-${process.pid}-${++partialFiles}`;
   const handle = await open(temporary, 'w');
   try {
     await write(handle);
