@@ -2,9 +2,14 @@
 // own memory (a root) or inside another variable's memory (a view made by a view op, or the
 // input an in-place op overwrites). Decided once per input-shape signature, before any buffer
 // exists, so the buffer planner only has to place roots.
+//
+// Shapes are known here, so shape(x) is a constant, and so is any small computation on
+// constants and shapes (a mean's element count): those nodes are folded, and a node whose
+// value only fed shape(x) is dropped, so it never runs.
 import { allocate } from '../core/dtype.ts';
 import { isConstant, isShared, type Apply, type Variable } from '../core/graph.ts';
 import { contiguousStrides, formatShape, NDArray, shapeSize, type Shape } from '../core/ndarray.ts';
+import { ShapeOf } from '../ops/shapeOps.ts';
 
 export interface Layout {
   /** The variable owning the memory (itself when it is a root). */
@@ -18,6 +23,8 @@ export interface NodeLayout {
   readonly node: Apply;
   /** Every output is a view of an input: nothing runs for this node. */
   readonly viewOnly: boolean;
+  /** The outputs' values, known at lowering (shapes and arithmetic on them): constants, no step. */
+  readonly folded: readonly NDArray[] | null;
   /** Output i overwrites the input whose root is given (in-place), or null. */
   readonly destroyed: readonly (Variable | null)[];
 }
@@ -26,6 +33,9 @@ export interface Layouts {
   readonly of: Map<Variable, Layout>;
   readonly nodes: readonly NodeLayout[];
 }
+
+/** Folding evaluates on the host at lowering; only shape-sized values are worth it. */
+const MAX_FOLDED = 64;
 
 function rootLayout(v: Variable, shape: Shape): Layout {
   return { root: v, offset: 0, shape, strides: contiguousStrides(shape) };
@@ -85,6 +95,7 @@ export function computeLayouts(
   };
   for (const v of outputs) if (!v.owner) leaf(v);
   const nodes: NodeLayout[] = [];
+  const known = new Map<Variable, NDArray>();
   for (const node of order) {
     for (const u of node.inputs) if (!u.owner) leaf(u);
     const inShapes = node.inputs.map((u) => of.get(u)!.shape);
@@ -114,6 +125,23 @@ export function computeLayouts(
           `output ${i} has ${mismatch} (input shapes ${inShapes.map(formatShape).join(', ')})`,
         );
     });
+
+    const inputsKnown = node.inputs.every((u) => isConstant(u) || known.has(u));
+    if (node.op instanceof ShapeOf || (inputsKnown && outShapes.every((s) => shapeSize(s) <= MAX_FOLDED))) {
+      const folded =
+        node.op instanceof ShapeOf
+          ? [NDArray.from(inShapes[0], [inShapes[0].length], 'int32')]
+          : node.op.perform(
+              node.inputs.map((u) => (isConstant(u) ? u.value : known.get(u)!)),
+              node,
+            );
+      node.outputs.forEach((o, i) => {
+        known.set(o, folded[i]);
+        of.set(o, rootLayout(o, outShapes[i]));
+      });
+      nodes.push({ node, viewOnly: false, folded, destroyed: node.outputs.map(() => null) });
+      continue;
+    }
 
     // Views: the probe shows which outputs really share an input's memory (a reshape of a
     // non-contiguous input copies, for instance).
@@ -152,7 +180,22 @@ export function computeLayouts(
       else if (destroyedRoot) of.set(o, { ...of.get(destroyedRoot)! });
       else of.set(o, rootLayout(o, outShapes[i]));
     });
-    nodes.push({ node, viewOnly, destroyed });
+    nodes.push({ node, viewOnly, folded: null, destroyed });
   }
-  return { of, nodes };
+  return { of, nodes: withoutUnused(nodes, outputs) };
+}
+
+/** The nodes some output still needs once folded values stop depending on their inputs. */
+function withoutUnused(nodes: readonly NodeLayout[], outputs: readonly Variable[]): NodeLayout[] {
+  const byNode = new Map(nodes.map((n) => [n.node, n]));
+  const needed = new Set<Apply>();
+  const stack = outputs.map((v) => v.owner).filter((n): n is Apply => n !== null);
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (needed.has(node)) continue;
+    needed.add(node);
+    if (byNode.get(node)?.folded) continue;
+    for (const u of node.inputs) if (u.owner) stack.push(u.owner);
+  }
+  return nodes.filter((n) => needed.has(n.node));
 }

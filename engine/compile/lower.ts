@@ -32,6 +32,25 @@ function isWholeBuffer(view: View, size: number): boolean {
   );
 }
 
+/**
+ * Inputs the native kernel expects already broadcast to the output's shape (stride-0 views):
+ * every input of `elementwise`, and C of a three-input `gemm`.
+ */
+const broadcastInputs: Readonly<Record<string, (input: number, count: number) => boolean>> = {
+  elementwise: () => true,
+  gemm: (input, count) => count === 3 && input === 2,
+};
+
+/** `view` seen with `shape`: new leading axes and stretched size-1 axes get stride 0. */
+export function broadcastView(view: View, shape: readonly number[]): View {
+  const lead = shape.length - view.shape.length;
+  const strides = shape.map((d, i) => {
+    if (i < lead) return 0;
+    return view.shape[i - lead] === 1 && d !== 1 ? 0 : view.strides[i - lead];
+  });
+  return { ...view, shape: [...shape], strides };
+}
+
 function copyStep(from: View, to: View): Step {
   return { kernel: COPY_KERNEL, opName: COPY_KERNEL, inputs: [from], outputs: [to], attrs: {}, node: null };
 }
@@ -52,14 +71,19 @@ export function compileProgram(
   const plan = planBuffers({ layouts, inputs: fgraph.inputs, shared, outputs, liveAtEnd: updateValues });
 
   const steps: Step[] = [];
-  for (const { node, viewOnly } of layouts.nodes) {
-    if (viewOnly) continue;
+  for (const { node, viewOnly, folded } of layouts.nodes) {
+    if (viewOnly || folded) continue;
     const native = node.op.native?.(node) ?? null;
+    const kernel = native?.kernel ?? JS_KERNEL;
+    const outputs = node.outputs.map(plan.view);
+    const broadcast = broadcastInputs[kernel] ?? (() => false);
     steps.push({
-      kernel: native?.kernel ?? JS_KERNEL,
+      kernel,
       opName: node.op.toString(),
-      inputs: node.inputs.map(plan.view),
-      outputs: node.outputs.map(plan.view),
+      inputs: node.inputs.map((u, i) =>
+        broadcast(i, node.inputs.length) ? broadcastView(plan.view(u), outputs[0].shape) : plan.view(u),
+      ),
+      outputs,
       attrs: native?.attrs ?? {},
       node,
     });

@@ -46,8 +46,8 @@ export function planBuffers(request: PlanRequest): BufferPlan {
 
   // Liveness: the last step (by position) reading each root; Infinity for roots read at the end.
   const lastUse = new Map<Variable, number>();
-  layouts.nodes.forEach(({ node, viewOnly }, step) => {
-    if (viewOnly) return;
+  layouts.nodes.forEach(({ node, viewOnly, folded }, step) => {
+    if (viewOnly || folded) return;
     for (const u of node.inputs) lastUse.set(rootOf(u), Math.max(lastUse.get(rootOf(u)) ?? -1, step));
   });
   for (const v of [...outputs, ...liveAtEnd]) if (layouts.of.has(v)) lastUse.set(rootOf(v), Infinity);
@@ -83,7 +83,11 @@ export function planBuffers(request: PlanRequest): BufferPlan {
     if (!outputIndex.has(v)) outputIndex.set(v, i);
   });
 
-  layouts.nodes.forEach(({ node, viewOnly }, step) => {
+  layouts.nodes.forEach(({ node, viewOnly, folded }, step) => {
+    if (folded) {
+      node.outputs.forEach((o, i) => add(o, 'constant', -1, { value: folded[i] }));
+      return;
+    }
     for (const u of node.inputs) {
       if (isConstant(u) && !bufferOf.has(u)) add(u, 'constant', -1, { value: u.value });
     }

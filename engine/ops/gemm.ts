@@ -1,8 +1,9 @@
 // Gemm: out = beta·C + alpha·op(A)·op(B), op(X) = X or Xᵀ (BLAS's gemm). Users never build it:
 // the specialize rewrite turns dot + add (and scaled or transposed variants) into one Gemm, so
 // the matrix product, the scaling, the addition and the transposes are one kernel call with no
-// temporaries. C broadcasts to the output shape like NumPy (a bias row, a scalar); without C
-// (beta = 0) the node has inputs (A, B) only. In place, the output overwrites C.
+// temporaries. Inputs are (A, B, C), the native gemm kernel's order; C broadcasts to the output
+// shape like NumPy (a bias row, a scalar; lowering hands the kernel a stride-0 view), and without
+// C (beta = 0) the node has inputs (A, B) only. In place, the output overwrites C.
 import { broadcastIndices } from '../core/broadcast.ts';
 import { allocate, isFloat } from '../core/dtype.ts';
 import type { Apply, Variable } from '../core/graph.ts';
@@ -33,14 +34,14 @@ export class Gemm extends Op {
     return this.props.inplace === true;
   }
 
-  /** Does the node read a C input (inputs C, A, B) or not (A, B)? */
+  /** Does the node read a C input (inputs A, B, C) or not (A, B)? */
   get hasC(): boolean {
     return this.params.beta !== 0;
   }
 
   /** C (or null), A and B out of a node's inputs (or their values or shapes). */
   private split<T>(inputs: readonly T[]): { c: T | null; a: T; b: T } {
-    return this.hasC ? { c: inputs[0], a: inputs[1], b: inputs[2] } : { c: null, a: inputs[0], b: inputs[1] };
+    return { a: inputs[0], b: inputs[1], c: this.hasC ? inputs[2] : null };
   }
 
   withInplace(): Gemm {
@@ -60,7 +61,7 @@ export class Gemm extends Op {
   makeNode(...inputs: Variable[]): Apply {
     const { c, a, b } = this.split(inputs);
     if (inputs.length !== (this.hasC ? 3 : 2) || !a || !b || a.ndim !== 2 || b.ndim !== 2) {
-      throw new Error(`${this.toString()}: expects ${this.hasC ? '(C, A, B)' : '(A, B)'} with 2-d A and B`);
+      throw new Error(`${this.toString()}: expects ${this.hasC ? '(A, B, C)' : '(A, B)'} with 2-d A and B`);
     }
     if (!isFloat(a.dtype) || a.dtype !== b.dtype || (c && c.dtype !== a.dtype) || (c && c.ndim > 2)) {
       throw new Error(`${this.toString()}: A, B (and C, at most 2-d) must share one float dtype`);
@@ -128,6 +129,6 @@ export class Gemm extends Op {
   }
 
   override aliasMap(): AliasMap {
-    return this.inplace ? { destroys: { 0: 0 } } : {};
+    return this.inplace ? { destroys: { 0: 2 } } : {};
   }
 }

@@ -1,8 +1,11 @@
 // canonicalize: algebraic identities that make graphs smaller and more alike, so merge and the
 // later phases see one form: x*1, 1*x, x+0, 0+x, x-0, x/1 → x; neg(neg(x)) → x; identity(x) → x;
-// a DimShuffle of a DimShuffle → one DimShuffle (nothing when they cancel, like x.T.T).
+// a DimShuffle of a DimShuffle → one DimShuffle (nothing when they cancel, like x.T.T);
+// SumToShape(g, x) → g when g provably has x's shape (symbolicShape.ts).
 import type { Apply, Variable } from '../core/graph.ts';
 import { DimShuffle, type ShuffleEntry } from '../ops/dimshuffle.ts';
+import { SumToShape } from '../ops/sumToShape.ts';
+import { sameSymbolicShape } from './symbolicShape.ts';
 import { elemwiseOf, sameValueShape, scalarOpOf, uniformConstant } from './patterns.ts';
 import type { NodeRewrite } from './rewrite.ts';
 
@@ -71,9 +74,20 @@ export const mergeDimShuffles: NodeRewrite = {
   },
 };
 
+/** SumToShape(g, x) where g provably has x's shape already sums nothing. */
+export const removeNoopSumToShape: NodeRewrite = {
+  name: 'removeNoopSumToShape',
+  apply(node: Apply): readonly Variable[] | null {
+    if (!(node.op instanceof SumToShape)) return null;
+    const [g, x] = node.inputs;
+    return g.dtype === node.outputs[0].dtype && sameSymbolicShape(g, x) ? [g] : null;
+  },
+};
+
 export const canonicalizeRewrites: readonly NodeRewrite[] = [
   removeNeutralOperand,
   doubleNegation,
   removeIdentity,
   mergeDimShuffles,
+  removeNoopSumToShape,
 ];

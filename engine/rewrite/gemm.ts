@@ -3,7 +3,7 @@
 //                    (DimShuffle{1,0}) becoming transA/transB instead of a strided read;
 //   gemmScale:       k·Gemm, Gemm·k, -Gemm (k a scalar constant) → alpha, beta scaled;
 //   gemmAddC:        Gemm + C, C + Gemm, C - Gemm, Gemm - C (Gemm without C) → one Gemm with C.
-// The plain SGD step W - lr·(xᵀ·g) becomes Gemm{alpha=-lr, beta=1, transA}(W, x, g) this way,
+// The plain SGD step W - lr·(xᵀ·g) becomes Gemm{alpha=-lr, beta=1, transA}(x, g, W) this way,
 // which the in-place phase then lets overwrite W. Only a Gemm no one else reads is absorbed:
 // otherwise the product would be computed twice.
 import type { Apply, Variable } from '../core/graph.ts';
@@ -78,7 +78,7 @@ export const gemmAddC: NodeRewrite = {
       const { alpha, transA, transB } = g.op.params;
       const sign = op === 'sub' && i === 1 ? -1 : 1;
       const beta = op === 'sub' && i === 0 ? -1 : 1;
-      return [new Gemm({ alpha: alpha * sign, beta, transA, transB }).apply(c, ...g.node.inputs)];
+      return [new Gemm({ alpha: alpha * sign, beta, transA, transB }).apply(...g.node.inputs, c)];
     }
     return null;
   },

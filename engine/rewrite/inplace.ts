@@ -7,7 +7,7 @@
 //   - not a view of something else (that memory belongs to another variable too);
 //   - not itself, nor any view of it, a function output (those are read after the last step);
 //   - not read by another input of the same node through a different view;
-//   - of the output's dtype and static shape;
+//   - of the output's dtype and (as far as static shapes tell) shape;
 // and the destroyer can still be scheduled after all other readers (no cycle).
 import { isConstant, isShared, type Apply, type Variable } from '../core/graph.ts';
 import type { Op } from '../core/op.ts';
@@ -23,7 +23,7 @@ function inplaceVariant(op: Op, i: number): Op | null {
     return new Elemwise(op.scalarOp, { ...(op.castTo ? { dtype: op.castTo } : {}), inplace: i });
   }
   if (op instanceof Composite && op.inplace === undefined) return op.withInplace(i);
-  if (op instanceof Gemm && op.hasC && !op.inplace && i === 0) return op.withInplace();
+  if (op instanceof Gemm && op.hasC && !op.inplace && i === 2) return op.withInplace();
   return null;
 }
 
@@ -32,8 +32,12 @@ function isViewOutput(v: Variable): boolean {
   return views[v.index] !== undefined;
 }
 
-function sameStaticShape(a: Variable, b: Variable): boolean {
-  return a.ndim === b.ndim && a.staticShape.every((d, i) => d === b.staticShape[i]);
+/** Could a and b have one shape? (Lowering checks the concrete shapes and skips in-place otherwise.) */
+function compatibleShapes(a: Variable, b: Variable): boolean {
+  return (
+    a.ndim === b.ndim &&
+    a.staticShape.every((d, i) => d === null || b.staticShape[i] === null || d === b.staticShape[i])
+  );
 }
 
 function qualifies(fgraph: FunctionGraph, node: Apply, i: number): boolean {
@@ -42,7 +46,7 @@ function qualifies(fgraph: FunctionGraph, node: Apply, i: number): boolean {
   if (isConstant(u) || fgraph.inputs.includes(u) || isViewOutput(u)) return false;
   if (isShared(u) && fgraph.updateValueOf(u) !== out) return false;
   if (!u.owner && !isShared(u)) return false;
-  if (u.dtype !== out.dtype || !sameStaticShape(u, out)) return false;
+  if (u.dtype !== out.dtype || !compatibleShapes(u, out)) return false;
   const aliases = fgraph.aliasesOf(u);
   if (aliases.some((a) => fgraph.clients(a).some((c) => c.node === 'output'))) return false;
   return node.inputs.every((w, k) => k === i || w === u || !aliases.includes(w));
