@@ -21,7 +21,7 @@
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "include"],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags": ["-O3", "-fno-math-errno"],
+      "cflags": ["-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wpointer-arith"],
       "cflags_c": ["-std=c11", "-D_POSIX_C_SOURCE=200809L"],
       "libraries": ["-lpthread", "-lm"],
       "cflags_cc": ["-O3", "-std=c++17", "-fexceptions"],

@@ -89,9 +89,11 @@ typedef struct compiler {
   int is_const[LAB_EW_MAX_REGS];
 } compiler;
 
+static int fresh_reg(compiler *cc) { return cc->p->n_regs < LAB_EW_MAX_REGS ? cc->p->n_regs++ : -1; }
+
 static int new_reg(compiler *cc) {
   if (cc->n_free > 0) return cc->free_regs[--cc->n_free];
-  return cc->p->n_regs < LAB_EW_MAX_REGS ? cc->p->n_regs++ : -1;
+  return fresh_reg(cc);
 }
 
 static void release(compiler *cc, int reg) {
@@ -130,7 +132,8 @@ lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, in
         reg = node->input;
         p->input_used[reg] = 1;
       } else if (node->kind == LAB_EW_CONST) {
-        if ((reg = new_reg(cc)) >= 0) cc->is_const[reg] = 1, cc->const_value[reg] = node->value;
+        /* Constants get a register no temporary ever had: their tile is filled only once. */
+        if ((reg = fresh_reg(cc)) >= 0) cc->is_const[reg] = 1, cc->const_value[reg] = node->value;
       } else {
         const int arity = node->op >= 0 && node->op < LAB_EW_OP_COUNT ? op_arity[node->op] : -1;
         if (arity < 0 || depth < arity) {

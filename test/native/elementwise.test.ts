@@ -1,0 +1,349 @@
+// The fused elementwise kernel against a float64 evaluator of the same expression trees written
+// here: every scalar op in float32 and float64, NumPy's NaN/inf semantics, broadcasting by
+// stride 0, non-contiguous and strided views, several outputs, mixed dtypes and casts, empty
+// and size-1 dimensions, and inputs longer than one tile.
+import { describe, expect, it } from 'vitest';
+import type { NativeDType, ScalarExpr, ScalarOpName } from '../../native/program.ts';
+import {
+  addon,
+  at,
+  broadcastView,
+  expectClose,
+  forEachIndex,
+  type Operand,
+  permutedView,
+  randomOperand,
+  rng,
+  runStep,
+  viewValues,
+} from './helpers.ts';
+
+const truthy = (v: number) => v !== 0; // NaN !== 0: truthy, as in NumPy
+const nanMax = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b));
+const nanMin = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b));
+
+const scalarOps: Record<Exclude<ScalarOpName, 'cast'>, (...a: number[]) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  neg: (a) => -a,
+  // C99/NumPy: pow(x, 0) = 1 and pow(±1, ±inf) = pow(1, y) = 1, where JavaScript says NaN
+  pow: (a, b) => (a === 1 || b === 0 || (Math.abs(a) === 1 && Math.abs(b) === Infinity) ? 1 : Math.pow(a, b)),
+  sqr: (a) => a * a,
+  sqrt: Math.sqrt,
+  rsqrt: (a) => 1 / Math.sqrt(a),
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  abs: Math.abs,
+  sign: (a) => (Number.isNaN(a) ? NaN : a > 0 ? 1 : a < 0 ? -1 : 0),
+  tanh: Math.tanh,
+  sigmoid: (a) => 1 / (1 + Math.exp(-a)),
+  softplus: (a) => (a > 30 ? a : Math.log1p(Math.exp(a))),
+  relu: (a) => nanMax(a, 0),
+  maximum: nanMax,
+  minimum: nanMin,
+  clip: (x, lo, hi) => nanMin(nanMax(x, lo), hi),
+  where: (c, a, b) => (truthy(c) ? a : b),
+  lt: (a, b) => +(a < b),
+  le: (a, b) => +(a <= b),
+  gt: (a, b) => +(a > b),
+  ge: (a, b) => +(a >= b),
+  eq: (a, b) => +(a === b),
+  ne: (a, b) => +(a !== b),
+  and: (a, b) => +(truthy(a) && truthy(b)),
+  or: (a, b) => +(truthy(a) || truthy(b)),
+  not: (a) => +!truthy(a),
+  xor: (a, b) => +(truthy(a) !== truthy(b)),
+  identity: (a) => a,
+};
+
+function storeAs(dtype: NativeDType, v: number): number {
+  if (dtype === 'int32') return v >= -2147483648 && v < 2147483648 ? Math.trunc(v) : -2147483648;
+  if (dtype === 'bool') return +truthy(v);
+  if (dtype === 'float32') return Math.fround(v);
+  return v;
+}
+
+function evaluate(e: ScalarExpr, inputs: number[]): number {
+  if ('input' in e) return inputs[e.input];
+  if ('const' in e) return e.const;
+  const args = e.args.map((a) => evaluate(a, inputs));
+  if (e.op === 'cast') return e.dtype ? storeAs(e.dtype, args[0]) : args[0];
+  return scalarOps[e.op](...args);
+}
+
+/** Reference outputs: the expressions evaluated in float64 at every index, stored as the output dtype. */
+function reference(
+  exprs: ScalarExpr[],
+  inputs: Operand[],
+  outputs: { dtype: NativeDType; shape: number[] }[],
+) {
+  return exprs.map((e, o) => {
+    const values: number[] = [];
+    forEachIndex(outputs[o].shape, (index) => {
+      values.push(
+        storeAs(
+          outputs[o].dtype,
+          evaluate(
+            e,
+            inputs.map((op) => at(op, index)),
+          ),
+        ),
+      );
+    });
+    return values;
+  });
+}
+
+function runAndCheck(exprs: ScalarExpr[], inputs: Operand[], outputs: Operand[], rtol: number): Operand[] {
+  const got = runStep('elementwise', inputs, outputs, { outputs: exprs });
+  const want = reference(exprs, inputs, outputs);
+  got.forEach((g, o) => expectClose(viewValues(g), want[o], rtol, rtol * 0.1));
+  return got;
+}
+
+const apply = (op: ScalarOpName, ...args: ScalarExpr[]): ScalarExpr => ({ op, args });
+const input = (i: number): ScalarExpr => ({ input: i });
+
+/** Input domains that keep each op's float32 result well conditioned. */
+function domainFor(op: string): [number, number] {
+  if (['log', 'sqrt', 'rsqrt', 'pow'].includes(op)) return [0.1, 3];
+  if (op === 'log1p') return [-0.5, 3];
+  return [-3, 3];
+}
+
+const arity: Record<string, number> = { clip: 3, where: 3 };
+for (const name of [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'eq',
+  'ne',
+  'and',
+  'or',
+  'xor',
+]) {
+  arity[name] = 2;
+}
+
+describe('elementwise kernel: each op', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: all ${Object.keys(scalarOps).length} scalar ops match float64 references`, () => {
+      const random = rng(42);
+      const shape = [3, 7];
+      for (const op of Object.keys(scalarOps) as ScalarOpName[]) {
+        const [lo, hi] = domainFor(op);
+        const n = arity[op] ?? 1;
+        const inputs = Array.from({ length: n }, () => randomOperand(dtype, shape, random, lo, hi));
+        if (op === 'clip') inputs[2].data = inputs[2].data!.map((v) => v + 3); // hi above lo
+        if (['eq', 'ne', 'where', 'and', 'or', 'xor', 'not'].includes(op)) {
+          inputs[0].data = inputs[0].data!.map((v, i) => (i % 3 === 0 ? 0 : v)); // exercise 0/equal cases
+          if (n > 1) inputs[1].data = inputs[1].data!.map((v, i) => (i % 2 === 0 ? inputs[0].data![i] : v));
+        }
+        const expr = apply(op, ...inputs.map((_, i) => input(i)));
+        try {
+          runAndCheck([expr], inputs, [{ dtype, shape }], dtype === 'float32' ? 1e-5 : 1e-13);
+        } catch (e) {
+          throw new Error(`op ${op}: ${(e as Error).message}`);
+        }
+      }
+    });
+  }
+
+  it('follows NumPy on NaN, infinities and signed zero', () => {
+    const specials = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 1000, -1000];
+    const a: Operand = { dtype: 'float64', shape: [specials.length], data: Float64Array.from(specials) };
+    const b: Operand = {
+      dtype: 'float64',
+      shape: [specials.length],
+      data: Float64Array.from(specials).reverse(),
+    };
+    for (const op of Object.keys(scalarOps) as ScalarOpName[]) {
+      if (arity[op] === 3) continue;
+      const args = arity[op] === 2 ? [input(0), input(1)] : [input(0)];
+      const [got] = runStep('elementwise', [a, b], [{ dtype: 'float64', shape: a.shape }], {
+        outputs: [apply(op, ...args)],
+      });
+      const want = specials.map((x, i) => scalarOps[op](x, b.data![i]));
+      try {
+        expectClose(Array.from(got.data!), want, 1e-15, 0);
+      } catch (e) {
+        throw new Error(`op ${op}: ${(e as Error).message}`);
+      }
+    }
+  });
+
+  it('sigmoid and softplus are stable at large |x| (no NaN, no overflow)', () => {
+    const x: Operand = { dtype: 'float32', shape: [4], data: new Float32Array([-1000, -90, 90, 1000]) };
+    const [s, p] = runStep(
+      'elementwise',
+      [x],
+      [
+        { dtype: 'float32', shape: [4] },
+        { dtype: 'float32', shape: [4] },
+      ],
+      {
+        outputs: [apply('sigmoid', input(0)), apply('softplus', input(0))],
+      },
+    );
+    expect(Array.from(s.data!)).toEqual([0, Math.fround(1 / (1 + Math.exp(90))), 1, 1]);
+    expect(Array.from(p.data!)).toEqual([0, Math.fround(Math.exp(-90)), 90, 1000]);
+  });
+});
+
+describe('elementwise kernel: fused composites over views', () => {
+  // z = sigmoid(x * w + b) and its derivative z * (1 - z), two outputs of one pass
+  const exprs: ScalarExpr[] = [
+    apply('sigmoid', apply('add', apply('mul', input(0), input(1)), input(2))),
+    apply(
+      'mul',
+      apply('sigmoid', apply('add', apply('mul', input(0), input(1)), input(2))),
+      apply('sub', { const: 1 }, apply('sigmoid', apply('add', apply('mul', input(0), input(1)), input(2)))),
+    ),
+  ];
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: broadcasts a row, a column and a scalar by stride 0 over a permuted input`, () => {
+      const random = rng(1);
+      const shape = [37, 300]; // rows longer than one tile, odd sizes
+      const x = permutedView(randomOperand(dtype, shape, random), [1, 0]);
+      const row = broadcastView(randomOperand(dtype, [1, 300], random), shape);
+      const col = broadcastView(randomOperand(dtype, [37, 1], random), shape);
+      runAndCheck(
+        exprs,
+        [x, row, col],
+        [
+          { dtype, shape },
+          { dtype, shape },
+        ],
+        dtype === 'float32' ? 2e-6 : 1e-14,
+      );
+      const scalar = broadcastView(randomOperand(dtype, [1, 1], random), shape);
+      runAndCheck(
+        exprs,
+        [x, scalar, col],
+        [
+          { dtype, shape },
+          { dtype, shape },
+        ],
+        dtype === 'float32' ? 2e-6 : 1e-14,
+      );
+    });
+  }
+
+  it('writes strided outputs (every other element of a larger buffer) with 3-d shapes and size-1 axes', () => {
+    const random = rng(3);
+    const shape = [2, 1, 5];
+    const x = randomOperand('float64', shape, random);
+    const data = new Float64Array(2 * 5 * 2);
+    const [got] = runAndCheck(
+      [apply('exp', input(0))],
+      [x],
+      [{ dtype: 'float64', shape, data, strides: [10, 99, 2] }],
+      1e-15,
+    );
+    for (let i = 1; i < data.length; i += 2) expect(got.data![i]).toBe(0);
+  });
+
+  it('handles empty tensors without touching memory', () => {
+    const [got] = runStep(
+      'elementwise',
+      [{ dtype: 'float32', shape: [0, 3], data: new Float32Array(0) }],
+      [{ dtype: 'float32', shape: [0, 3] }],
+      {
+        outputs: [apply('neg', input(0))],
+      },
+    );
+    expect(got.data!.length).toBe(0);
+  });
+
+  it('mixes dtypes: int32 and bool inputs, float32 compute, int32 and bool outputs with NumPy casting', () => {
+    const i: Operand = { dtype: 'int32', shape: [6], data: new Int32Array([-3, -1, 0, 1, 2, 7]) };
+    const c: Operand = { dtype: 'bool', shape: [6], data: new Uint8Array([1, 0, 1, 0, 1, 1]) };
+    const f: Operand = {
+      dtype: 'float32',
+      shape: [6],
+      data: new Float32Array([0.5, NaN, -2.7, 3e10, 2.5, -0.2]),
+    };
+    const outs = [
+      { dtype: 'float32' as const, shape: [6] },
+      { dtype: 'int32' as const, shape: [6] },
+      { dtype: 'bool' as const, shape: [6] },
+    ];
+    runAndCheck(
+      [
+        apply('where', input(1), apply('mul', input(0), input(2)), { const: -1 }),
+        apply('cast', input(2)),
+        apply('gt', input(0), { const: 0 }),
+      ],
+      [i, c, f],
+      outs,
+      1e-7,
+    );
+    const [cast] = runStep('elementwise', [f], [{ dtype: 'int32', shape: [6] }], {
+      outputs: [apply('identity', input(0))],
+    });
+    expect(Array.from(cast.data!)).toEqual([0, -2147483648, -2, -2147483648, 2, 0]);
+  });
+
+  it('an inner cast rounds to its dtype before the rest of the expression', () => {
+    const x: Operand = { dtype: 'float64', shape: [3], data: new Float64Array([1.7, -1.7, 0.1]) };
+    const [got] = runStep('elementwise', [x], [{ dtype: 'float64', shape: [3] }], {
+      outputs: [apply('mul', { op: 'cast', args: [input(0)], dtype: 'int32' }, { const: 10 })],
+    });
+    expect(Array.from(got.data!)).toEqual([10, -10, 0]);
+  });
+
+  it('runs in place: the output view may be the input view', () => {
+    const x = randomOperand('float32', [1000], rng(8));
+    const view = { buffer: 1, offset: 0, shape: [1000], strides: [1] };
+    const program = addon.createProgram({
+      buffers: [
+        { dtype: 'float32', size: 1000, role: 'input' },
+        { dtype: 'float32', size: 1000, role: 'temp' },
+        { dtype: 'float32', size: 1000, role: 'output' },
+      ],
+      inputs: [0],
+      outputs: [2],
+      steps: [
+        { kernel: 'copy', inputs: [{ ...view, buffer: 0 }], outputs: [view], attrs: {} },
+        {
+          kernel: 'elementwise',
+          inputs: [view],
+          outputs: [view],
+          attrs: { outputs: [apply('add', apply('mul', input(0), { const: 2 }), { const: 1 })] },
+        },
+        { kernel: 'copy', inputs: [view], outputs: [{ ...view, buffer: 2 }], attrs: {} },
+      ],
+    });
+    const [got] = addon.run(program, [x.data!]);
+    expect(Array.from(got)).toEqual(Array.from(x.data!, (v) => Math.fround(Math.fround(v * 2) + 1)));
+  });
+
+  it('rejects unknown ops and malformed trees when the program is created, naming the step', () => {
+    const x = randomOperand('float32', [2], rng(1));
+    expect(() =>
+      runStep('elementwise', [x], [{ dtype: 'float32', shape: [2] }], {
+        outputs: [apply('frobnicate' as ScalarOpName, input(0))],
+        opName: 'Fused',
+      }),
+    ).toThrow(/createProgram: steps\[0\] 'Fused': outputs\[0\]: unknown elementwise op 'frobnicate'/);
+    expect(() =>
+      runStep('elementwise', [x], [{ dtype: 'float32', shape: [2] }], { outputs: [apply('add', input(0))] }),
+    ).toThrow(/'add' needs 2 arguments/);
+    expect(() =>
+      runStep('elementwise', [x], [{ dtype: 'float32', shape: [2] }], { outputs: [input(3)] }),
+    ).toThrow(/refers to input 3, but the step has 1 inputs/);
+  });
+});
