@@ -10,7 +10,7 @@ import { add, mul, sigmoid, sub, tanh } from '../ops/math.ts';
 import { torchDefault } from './init.ts';
 import type { RecurrentOptions } from './lstm.ts';
 import { Module, type ParamBinding } from './module.ts';
-import { gateColumns, unrollInputs, type SequenceInput } from './recurrent.ts';
+import { splitGates, unrollInputs, type SequenceInput } from './recurrent.ts';
 
 export class GRUCell extends Module {
   readonly inputSize: number;
@@ -38,9 +38,11 @@ export class GRUCell extends Module {
     const xi = add(dot(x, this.use(this.Wih, binding)), this.use(this.bih, binding));
     const bhh = this.use(this.bhh, binding);
     const hh = h ? add(dot(h, this.use(this.Whh, binding)), bhh) : bhh;
-    const r = sigmoid(add(gateColumns(xi, 0, H), gateColumns(hh, 0, H)));
-    const z = sigmoid(add(gateColumns(xi, 1, H), gateColumns(hh, 1, H)));
-    const n = tanh(add(gateColumns(xi, 2, H), mul(r, gateColumns(hh, 2, H))));
+    const [xr, xz, xn] = splitGates(xi, 3, H);
+    const [hr, hz, hn] = splitGates(hh, 3, H);
+    const r = sigmoid(add(xr, hr));
+    const z = sigmoid(add(xz, hz));
+    const n = tanh(add(xn, mul(r, hn)));
     const keepNew = mul(sub(1, z), n);
     return h ? add(keepNew, mul(z, h)) : keepNew;
   }

@@ -12,7 +12,7 @@ import { add, mul, sigmoid, tanh } from '../ops/math.ts';
 import type { Rng } from '../random/rng.ts';
 import { torchDefault, type Initializer } from './init.ts';
 import { Module, type ModuleOptions, type ParamBinding } from './module.ts';
-import { gateColumns, unrollInputs, type SequenceInput } from './recurrent.ts';
+import { splitGates, unrollInputs, type SequenceInput } from './recurrent.ts';
 
 export interface LSTMState {
   h: Variable;
@@ -55,12 +55,10 @@ export class LSTMCell extends Module {
     const bias = add(this.use(this.bih, binding), this.use(this.bhh, binding));
     let z = add(dot(x, this.use(this.Wih, binding)), bias);
     if (state) z = add(z, dot(state.h, this.use(this.Whh, binding)));
-    const i = sigmoid(gateColumns(z, 0, H));
-    const g = tanh(gateColumns(z, 2, H));
-    const o = sigmoid(gateColumns(z, 3, H));
-    const ig = mul(i, g);
-    const c = state ? add(mul(sigmoid(gateColumns(z, 1, H)), state.c), ig) : ig;
-    return { h: mul(o, tanh(c)), c };
+    const [zi, zf, zg, zo] = splitGates(z, 4, H);
+    const ig = mul(sigmoid(zi), tanh(zg));
+    const c = state ? add(mul(sigmoid(zf), state.c), ig) : ig;
+    return { h: mul(sigmoid(zo), tanh(c)), c };
   }
 }
 

@@ -1,23 +1,19 @@
 // Helpers shared by the recurrent cells: cutting a fused gate matrix into its gates, and turning
 // a sequence argument into the list of per-step inputs of an unrolled loop.
 import type { Variable } from '../core/graph.ts';
-import { NDArray } from '../core/ndarray.ts';
-import { take } from '../ops/take.ts';
+import { split } from '../ops/join.ts';
+import { subtensor } from '../ops/subtensor.ts';
 
 /** Per-step inputs (each [batch, features]) or one [steps, batch, features] tensor of static length. */
 export type SequenceInput = readonly Variable[] | Variable;
 
 /**
- * Gate k of a fused LSTM/GRU product: entries k·H … (k+1)·H - 1 of the last axis, so it cuts a
- * [rows, G·H] matrix and a [G·H] bias alike.
+ * The G gates of a fused LSTM/GRU product: equal pieces of H along the last axis, so it cuts a
+ * [rows, G·H] matrix and a [G·H] bias alike. One split node (views, one gradient concatenate)
+ * rather than G separate slices.
  */
-export function gateColumns(z: Variable, k: number, hidden: number): Variable {
-  const columns = NDArray.from(
-    Array.from({ length: hidden }, (_, j) => k * hidden + j),
-    [hidden],
-    'int32',
-  );
-  return take(z, columns, z.ndim - 1);
+export function splitGates(z: Variable, count: number, hidden: number): Variable[] {
+  return split(z, new Array<number>(count).fill(hidden), z.ndim - 1);
 }
 
 export function unrollInputs(xs: SequenceInput, layer: string): Variable[] {
@@ -31,5 +27,5 @@ export function unrollInputs(xs: SequenceInput, layer: string): Variable[] {
         'declare it with T.tensor(dtype, [steps, null, features]) or pass a list of per-step inputs',
     );
   }
-  return Array.from({ length: steps }, (_, t) => take(seq, t, 0));
+  return Array.from({ length: steps }, (_, t) => subtensor(seq, t));
 }
