@@ -1,0 +1,205 @@
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { projectRoot } from '../../../native/paths.ts';
+import { definitionYaml, testTrainerModule } from './labHarness.ts';
+
+const labBin = join(projectRoot, 'bin', 'lab.js');
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function startCli(args: string[]): { child: ChildProcess; result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [labBin, ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, LAB_DB: '' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const result = new Promise<CliResult>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, result };
+}
+
+const lab = (...args: string[]) => startCli(args).result;
+
+function tempDirectory(): string {
+  return mkdtempSync(join(tmpdir(), 'lab-cli-'));
+}
+
+function query<T>(dbFile: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('lab CLI, end to end', () => {
+  it('runs the quick preset (on the test trainer), then lists, shows and exports it', async () => {
+    const dir = tempDirectory();
+    const db = join(dir, 'lab.db');
+    // The preset as shipped — its grid, optimizers and steps — on the test-only trainer, with
+    // fewer seeds to keep the test short.
+    const preset = parseDocument(
+      readFileSync(join(projectRoot, 'curricula', 'optimizers-quick.yaml'), 'utf8'),
+    );
+    preset.setIn(['experiment', 'problem'], { name: 'test-quadratic-1d' });
+    preset.setIn(['experiment', 'tuning', 'seeds'], 1);
+    preset.setIn(['experiment', 'report', 'seeds'], 2);
+    const file = join(dir, 'quick.yaml');
+    writeFileSync(file, preset.toString());
+
+    const run = await lab('run', file, '--db', db, '--trainers', testTrainerModule, '--jobs', '2');
+    expect(run.stderr).toContain('✓ run 1 ');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('optimizers-quick (experiment 1): completed');
+    for (const name of ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam']) {
+      expect(run.stdout).toMatch(new RegExp(`│ ${name} +│`));
+    }
+    expect(run.stdout).toContain('final val loss (95% CI)');
+
+    const list = await lab('list', '--db', db);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/│ 1 +│ optimizers-quick +│ optimizer-comparison +│ completed +│ 61\/61/);
+
+    const show = await lab('show', '1', '--db', db);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('status      completed');
+    expect(show.stdout).toMatch(/│ report +│ adam lr=/);
+
+    const [{ n: points }] = query<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM metrics');
+    const csv = await lab('export', '1', '--csv', '--db', db);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe('experiment_id,run_id,phase,label,seed,status,metric,step,wall_time_ms,value');
+    expect(lines).toHaveLength(points + 1);
+    const json = JSON.parse((await lab('export', '1', '--json', '--db', db)).stdout);
+    expect(json.runs).toHaveLength(61);
+    expect(json.experiment.report.optimizers).toHaveLength(7);
+  }, 150_000);
+
+  it('refuses a malformed definition with file, line, column and key path, exit code 1', async () => {
+    const dir = tempDirectory();
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, definitionYaml({ training: '{ steps: -5 }', optimizer: '{ name: sgd }' }));
+    const result = await lab('run', file, '--db', join(dir, 'lab.db'), '--trainers', testTrainerModule);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `${file}:7:22: experiment.training.steps: expected an integer ≥ 1, got -5`,
+    );
+  });
+
+  it('says clearly that the engine trainers are not built yet when the real preset is run', async () => {
+    const dir = tempDirectory();
+    const result = await lab(
+      'run',
+      join(projectRoot, 'curricula', 'optimizers-quick.yaml'),
+      '--db',
+      join(dir, 'lab.db'),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('trainer quadratics not available: engine/optim not built yet');
+  });
+
+  it('resumes after the lab process is SIGKILLed: the run is interrupted, then its curve joins', async () => {
+    const dir = tempDirectory();
+    const db = join(dir, 'lab.db');
+    const file = join(dir, 'slow.yaml');
+    writeFileSync(
+      file,
+      definitionYaml({
+        problem: 'stepDelayMs: 8',
+        training: '{ steps: 150, evalEvery: 10, checkpointEvery: 20 }',
+        optimizer: '{ name: nesterov, lr: 0.05 }',
+        reportSeeds: 2,
+      }),
+    );
+    const args = ['--db', db, '--trainers', testTrainerModule, '--jobs', '2'];
+    const running = startCli(['run', file, ...args]);
+    await expect
+      .poll(() => query<{ step: number }>(db, 'SELECT MIN(step) AS step FROM checkpoints')[0]?.step ?? 0, {
+        timeout: 20_000,
+        interval: 50,
+      })
+      .toBeGreaterThanOrEqual(40);
+    running.child.kill('SIGKILL');
+    await running.result;
+
+    const show = await lab('show', '1', '--db', db);
+    expect(show.stdout).toContain('status      interrupted');
+    expect(show.stdout).toMatch(/│ interrupted │/);
+
+    const resumed = await lab('resume', '1', ...args);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const reference = await lab('run', file, ...args);
+    expect(reference.code).toBe(0);
+    const curve = (experiment: number, seedIndex: number) =>
+      query<{ step: number; value: number }>(
+        db,
+        `SELECT m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id
+         WHERE r.experiment_id = ? AND m.name = 'loss' ORDER BY r.id, m.step`,
+        experiment,
+      ).slice(seedIndex * 150, (seedIndex + 1) * 150);
+    for (const seedIndex of [0, 1]) {
+      expect(curve(1, seedIndex).map((p) => p.step)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+      expect(curve(1, seedIndex)).toEqual(curve(2, seedIndex));
+    }
+    expect(query(db, 'SELECT * FROM pragma_integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+  });
+
+  it('cancels a running experiment from another lab process', async () => {
+    const dir = tempDirectory();
+    const db = join(dir, 'lab.db');
+    const file = join(dir, 'slow.yaml');
+    writeFileSync(
+      file,
+      definitionYaml({
+        problem: 'stepDelayMs: 20',
+        training: '{ steps: 500, evalEvery: 10, checkpointEvery: 50 }',
+        optimizer: '{ name: adam, lr: 0.01 }',
+      }),
+    );
+    const running = startCli(['run', file, '--db', db, '--trainers', testTrainerModule]);
+    await expect
+      .poll(
+        () => query<{ n: number }>(db, `SELECT COUNT(*) AS n FROM runs WHERE status = 'running'`)[0]?.n ?? 0,
+        {
+          timeout: 20_000,
+          interval: 50,
+        },
+      )
+      .toBeGreaterThan(0);
+    const cancel = await lab('cancel', '1', '--db', db);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toMatch(/Asked process \d+ to cancel experiment 1/);
+    const result = await running.result;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('integration (experiment 1): cancelled');
+    expect(query<{ status: string }>(db, 'SELECT DISTINCT status FROM runs')).toEqual([
+      { status: 'cancelled' },
+    ]);
+  });
+
+  it('prints help, and exits 2 on a misused command', async () => {
+    const help = await lab('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('lab run <file.yaml>');
+    const wrong = await lab('frobnicate');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('unknown command "frobnicate"');
+    const missing = await lab('show', 'latest', '--db', join(tempDirectory(), 'lab.db'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('show needs an experiment id');
+  });
+});

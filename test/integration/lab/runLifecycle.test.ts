@@ -1,0 +1,134 @@
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { runExperiment } from '../../../main/lab/experimentRunner.ts';
+import { latestCheckpoint } from '../../../main/store/artifactStore.ts';
+import { listEvents } from '../../../main/store/eventLog.ts';
+import { requestExperimentCancel } from '../../../main/store/experimentStore.ts';
+import { listRuns } from '../../../main/store/runStore.ts';
+import { WorkerPool } from '../../../main/workers/workerPool.ts';
+import { definitionYaml, metricRows, openTestLab, startExperiment } from './labHarness.ts';
+
+describe('run lifecycle in worker processes', () => {
+  it('records what reproduces a run, and rerunning it gives the same numbers', async () => {
+    const lab = await openTestLab();
+    const yaml = definitionYaml({
+      training: '{ steps: 30, evalEvery: 10, checkpointEvery: 10 }',
+      optimizer: '{ name: sgd, lr: 0.1 }',
+    });
+    const first = await startExperiment(lab, yaml).done;
+    const second = await startExperiment(lab, yaml).done;
+    expect([first.status, second.status]).toEqual(['completed', 'completed']);
+    const [runsA, runsB] = [listRuns(lab.db, first.id), listRuns(lab.db, second.id)];
+    expect(runsA).toHaveLength(2);
+    for (const run of runsA) {
+      expect(run.status).toBe('completed');
+      expect(run.environment).toEqual({
+        engineVersion: 'test-fixture',
+        backend: 'js',
+        device: 'cpu',
+        host: hostname(),
+      });
+      expect(run.config).toMatchObject({
+        optimizer: { name: 'sgd', lr: 0.1 },
+        steps: 30,
+        problem: { curvature: 1 },
+      });
+      expect(metricRows(lab, run.id, 'loss').map((r) => r.step)).toEqual(
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
+      expect(metricRows(lab, run.id, 'val_loss').map((r) => r.step)).toEqual([0, 10, 20, 30]);
+      expect(run.result?.final_val_loss).toBe(metricRows(lab, run.id, 'val_loss').at(-1)!.value);
+    }
+    expect(runsA[0].seed).not.toBe(runsA[1].seed);
+    runsA.forEach((run, i) => {
+      expect(runsB[i].seed).toBe(run.seed);
+      expect(metricRows(lab, runsB[i].id, 'loss')).toEqual(metricRows(lab, run.id, 'loss'));
+    });
+    lab.close();
+  });
+
+  it('marks a run whose worker is killed mid-run failed, with the signal, and the experiment failed', async () => {
+    const lab = await openTestLab();
+    const yaml = definitionYaml({
+      problem: 'crashAtStep: 15',
+      training: '{ steps: 40, evalEvery: 5, checkpointEvery: 10 }',
+      optimizer: '{ name: sgd, lr: 0.1 }',
+      reportSeeds: 2,
+    });
+    const experiment = await startExperiment(lab, yaml).done;
+    expect(experiment.status).toBe('failed');
+    expect(experiment.reason).toMatch(/2 run\(s\) failed .*lab resume/s);
+    for (const run of listRuns(lab.db, experiment.id)) {
+      expect(run.status).toBe('failed');
+      expect(run.reason).toMatch(/worker process was killed by SIGKILL/);
+      expect(Math.max(...metricRows(lab, run.id, 'loss').map((r) => r.step))).toBeLessThan(15);
+      expect(latestCheckpoint(lab.db, run.id)?.step).toBe(10);
+    }
+    lab.close();
+  });
+
+  it('ends a run whose loss overflows as diverged at that step, keeping the curve before it', async () => {
+    const lab = await openTestLab();
+    // Gradient descent with lr · curvature = 10 multiplies the error by −9 per step: a real blow-up.
+    const yaml = definitionYaml({
+      problem: 'curvature: 10, gradientNoise: 0',
+      training: '{ steps: 1000, evalEvery: 50, checkpointEvery: 500 }',
+      optimizer: '{ name: sgd, lr: 1 }',
+    });
+    const experiment = await startExperiment(lab, yaml).done;
+    expect(experiment.status).toBe('completed');
+    for (const run of listRuns(lab.db, experiment.id)) {
+      expect(run.status).toBe('diverged');
+      const step = Number(/loss became Infinity at step (\d+)/.exec(run.reason ?? '')?.[1]);
+      expect(step).toBeGreaterThan(100);
+      expect(step).toBeLessThan(1000);
+      const losses = metricRows(lab, run.id, 'loss');
+      expect(losses.at(-1)!.step).toBe(step - 1);
+      expect(losses.every((r) => Number.isFinite(r.value))).toBe(true);
+      expect(run.result).toMatchObject({ diverged_step: step, final_val_loss: null });
+    }
+    const report = experiment.report as { optimizers: { diverged: number; finalValLoss: unknown }[] };
+    expect(report.optimizers[0]).toMatchObject({ diverged: 2, finalValLoss: null });
+    lab.close();
+  });
+
+  it('cancels running runs, and resume continues each from its checkpoint so the curve joins', async () => {
+    const lab = await openTestLab();
+    const yaml = definitionYaml({
+      problem: 'stepDelayMs: 4',
+      training: '{ steps: 200, evalEvery: 20, checkpointEvery: 25 }',
+      optimizer: '{ name: momentum, lr: 0.05 }',
+    });
+    let cancelAsked = false;
+    const started = startExperiment(lab, yaml, (event) => {
+      if (!cancelAsked && event.type === 'run' && event.step >= 60) {
+        cancelAsked = true;
+        requestExperimentCancel(lab.db, started.id);
+      }
+    });
+    const cancelled = await started.done;
+    expect(cancelled.status).toBe('cancelled');
+    const stopped = listRuns(lab.db, cancelled.id);
+    expect(stopped.map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
+    expect(stopped.every((r) => r.step < 200)).toBe(true);
+
+    const resumed = await runExperiment(cancelled.id, { lab, pool: new WorkerPool({ size: 2 }) });
+    expect(resumed.status).toBe('completed');
+    const resumedFrom = listEvents(lab.db, resumed.id)
+      .map((e) => /resuming from checkpoint at step (\d+)/.exec(e.message)?.[1])
+      .filter((step) => step !== undefined)
+      .map(Number);
+    expect(resumedFrom).toHaveLength(2);
+    expect(resumedFrom.every((step) => step >= 50 && step % 25 === 0)).toBe(true);
+    const reference = await startExperiment(lab, yaml).done;
+    const referenceRuns = listRuns(lab.db, reference.id);
+    listRuns(lab.db, resumed.id).forEach((run, i) => {
+      const loss = metricRows(lab, run.id, 'loss');
+      expect(loss.map((r) => r.step)).toEqual(Array.from({ length: 200 }, (_, s) => s + 1));
+      // Bit-identical to a run that was never interrupted: the checkpoint restored everything.
+      expect(loss).toEqual(metricRows(lab, referenceRuns[i].id, 'loss'));
+      expect(metricRows(lab, run.id, 'val_loss')).toEqual(metricRows(lab, referenceRuns[i].id, 'val_loss'));
+    });
+    lab.close();
+  });
+});
