@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { NDArray } from '../../../../engine/core/ndarray.ts';
+import { fn } from '../../../../engine/compile/fn.ts';
+import { add, exp, mul, sigmoid } from '../../../../engine/ops/math.ts';
+import { reduce } from '../../../../engine/ops/reduce.ts';
+import { shapeOf } from '../../../../engine/ops/shapeOps.ts';
+import { matrix } from '../../../../engine/tensor.ts';
+
+const x = matrix('x', 'float64');
+const X = NDArray.of(
+  [
+    [0.5, -1, 2],
+    [2, 0.25, 1],
+  ],
+  'float64',
+);
+const none = { mode: { exclude: ['all'] }, backend: 'js' as const };
+
+describe('lowering and buffer planning', () => {
+  it('reuses a temporary once its value is dead', () => {
+    // a → b → c → d: each temporary dies at the next step, so two buffers serve four values.
+    const out = reduce('sum', sigmoid(exp(sigmoid(exp(x)))));
+    const f = fn([x], out, none);
+    const value = (f(X) as NDArray).toFlat()[0];
+    const expected = X.toFlat().reduce(
+      (s, v) => s + 1 / (1 + Math.exp(-Math.exp(1 / (1 + Math.exp(-Math.exp(v)))))),
+      0,
+    );
+    expect(value).toBeCloseTo(expected, 12);
+    const temps = f.lastProgram!.buffers.filter((b) => b.role === 'temp');
+    expect(temps).toHaveLength(2);
+    expect(f.lastProgram!.steps).toHaveLength(5);
+  });
+
+  it('keeps values alive while a later step reads them', () => {
+    const e = exp(x);
+    const out = add(mul(e, 2), e);
+    const f = fn([x], out, none);
+    expect((f(X) as NDArray).toFlat()).toEqual(X.toFlat().map((v) => Math.exp(v) * 2 + Math.exp(v)));
+    const [first, second] = f.lastProgram!.steps;
+    expect(second.outputs[0].buffer).not.toBe(first.outputs[0].buffer);
+  });
+
+  it('computes shape(x) at lowering, so the node computing x never runs', () => {
+    const f = fn([x], shapeOf(exp(x)));
+    expect(Array.from((f(X) as NDArray).data)).toEqual([2, 3]);
+    expect(f.lastProgram!.steps.map((s) => s.kernel)).toEqual(['copy']);
+  });
+
+  it('gives the caller outputs of its own, even when an output is an input', () => {
+    const f = fn([x], [x, exp(x)], none);
+    const [same, e] = f(X) as NDArray[];
+    expect(same.data).not.toBe(X.data);
+    expect(same.toFlat()).toEqual(X.toFlat());
+    expect(e.toFlat()).toEqual(X.toFlat().map(Math.exp));
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { NDArray } from '../../../../engine/core/ndarray.ts';
+import { fn } from '../../../../engine/compile/fn.ts';
+import { Composite } from '../../../../engine/ops/composite.ts';
+import { add, cast, exp, gt, mul, sigmoid, sub, where } from '../../../../engine/ops/math.ts';
+import { reduce } from '../../../../engine/ops/reduce.ts';
+import { fusion } from '../../../../engine/rewrite/fusion.ts';
+import { matrix, vector } from '../../../../engine/tensor.ts';
+import { expectSameResults, opsOf, rewritten } from './harness.ts';
+
+const x = matrix('x', 'float32');
+const v = vector('v', 'float32');
+const X = NDArray.of(
+  [
+    [0.5, -1, 3],
+    [2, 0.25, -4],
+  ],
+  'float32',
+);
+const V = NDArray.of([1, -2, 0.5], 'float32');
+
+describe('fusion', () => {
+  it('turns a chain of elementwise ops into one Composite with scalar constants inlined', () => {
+    const out = sigmoid(add(mul(x, 2), v));
+    const fg = rewritten([x, v], [out], [fusion]);
+    expect(opsOf(fg)).toEqual(['Composite{sigmoid(((i0 * 2) + i1))}']);
+    const node = fg.outputs[0].owner!;
+    expect(node.inputs).toEqual([x, v]);
+    expect((node.op as Composite).native().attrs.outputs).toEqual([
+      {
+        op: 'sigmoid',
+        args: [
+          {
+            op: 'add',
+            args: [{ op: 'mul', args: [{ input: 0 }, { const: 2, dtype: 'float32' }] }, { input: 1 }],
+          },
+        ],
+      },
+    ]);
+    expectSameResults([x, v], [out], [X, V], 1e-6);
+  });
+
+  it('is bit-identical to the unfused chain in float32 (every step rounds as a stored temporary would)', () => {
+    const out = exp(sub(mul(x, 0.1), mul(x, x)));
+    const fused = fn([x], out)(X) as NDArray;
+    const plain = fn([x], out, { mode: { exclude: ['fusion'] } })(X) as NDArray;
+    expect(Array.from(fused.data)).toEqual(Array.from(plain.data));
+  });
+
+  it('stops at values used outside the group and at non-elementwise ops', () => {
+    const h = exp(x);
+    const outs = [add(h, 1), mul(reduce('sum', mul(h, 3), 1), 2)];
+    const fg = rewritten([x], outs, [fusion]);
+    expect(opsOf(fg)).toEqual([
+      'Elemwise{exp}',
+      'Elemwise{add}',
+      'Elemwise{mul}',
+      'Reduce{sum, axes=[1]}',
+      'Elemwise{mul}',
+    ]);
+    expectSameResults([x], outs, [X]);
+  });
+
+  it('handles comparisons, casts and where inside one kernel', () => {
+    const out = where(gt(x, 0), cast(gt(x, 1), 'float32'), mul(x, x));
+    const fg = rewritten([x], [out], [fusion]);
+    expect(opsOf(fg)).toHaveLength(1);
+    expectSameResults([x], [out], [X]);
+  });
+
+  it('absorbs an existing Composite into a larger one', () => {
+    const inner = rewritten([x], [exp(add(x, 1))], [fusion]).outputs[0];
+    expect(inner.owner!.op).toBeInstanceOf(Composite);
+    const fg = rewritten([x], [mul(inner, 3)], [fusion]);
+    expect(opsOf(fg)).toEqual(['Composite{(exp((i0 + 1)) * 3)}']);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { NDArray } from '../../../../engine/core/ndarray.ts';
+import { transpose } from '../../../../engine/ops/dimshuffle.ts';
+import { dot } from '../../../../engine/ops/linalg.ts';
+import { add, exp, mul, neg, sub } from '../../../../engine/ops/math.ts';
+import { specializeRewrites } from '../../../../engine/rewrite/gemm.ts';
+import { matrix, vector } from '../../../../engine/tensor.ts';
+import { randn } from '../../../../engine/random/rng.ts';
+import { expectSameResults, opsOf, rewritten } from './harness.ts';
+
+const a = matrix('a', 'float64');
+const b = matrix('b', 'float64');
+const c = matrix('c', 'float64');
+const A = randn([3, 4], { seed: 1, dtype: 'float64' });
+const B = randn([4, 5], { seed: 2, dtype: 'float64' });
+const C = randn([3, 5], { seed: 3, dtype: 'float64' });
+
+describe('specialize: gemm', () => {
+  it('dot + C → Gemm{beta=1}(A, B, C)', () => {
+    const out = add(dot(a, b), c);
+    expect(opsOf(rewritten([a, b, c], [out], specializeRewrites))).toEqual([
+      'Gemm{alpha=1, beta=1, transA=false, transB=false}',
+    ]);
+    expectSameResults([a, b, c], [out], [A, B, C], 1e-9);
+  });
+
+  it('C - k·dot(aᵀ, b) → Gemm{alpha=-k, transA} reading a untransposed', () => {
+    const at = matrix('at', 'float64');
+    const out = sub(c, mul(0.5, dot(transpose(at), b)));
+    const fg = rewritten([at, b, c], [out], specializeRewrites);
+    expect(opsOf(fg)).toEqual(['Gemm{alpha=-0.5, beta=1, transA=true, transB=false}']);
+    expect(fg.outputs[0].owner!.inputs[0]).toBe(at);
+    const AT = randn([4, 3], { seed: 4, dtype: 'float64' });
+    expectSameResults([at, b, c], [out], [AT, B, C], 1e-9);
+  });
+
+  it('a bias vector becomes a broadcast C; -(dot - C) scales alpha and beta', () => {
+    const bias = vector('bias', 'float64');
+    const out = neg(sub(dot(a, b), bias));
+    expect(opsOf(rewritten([a, b, bias], [out], specializeRewrites))).toEqual([
+      'Gemm{alpha=-1, beta=1, transA=false, transB=false}',
+    ]);
+    expectSameResults([a, b, bias], [out], [A, B, randn([5], { seed: 5, dtype: 'float64' })], 1e-9);
+  });
+
+  it('leaves a product that is read elsewhere alone (it would be computed twice)', () => {
+    const p = dot(a, b);
+    const fg = rewritten([a, b, c], [add(p, c), exp(p)], specializeRewrites);
+    expect(opsOf(fg)).toEqual([
+      'Gemm{alpha=1, beta=0, transA=false, transB=false}',
+      'Elemwise{add}',
+      'Elemwise{exp}',
+    ]);
+  });
+
+  it('does not absorb a C that broadcasts the product to a larger shape', () => {
+    const row = matrix('row', 'float64', [1, null]);
+    const big = matrix('big', 'float64', [3, null]);
+    const fg = rewritten([row, b, big], [add(dot(row, b), big)], specializeRewrites);
+    expect(opsOf(fg)).toContain('Elemwise{add}');
+  });
+});
