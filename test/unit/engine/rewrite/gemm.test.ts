@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { transpose } from '../../../../engine/ops/dimshuffle.ts';
 import { dot } from '../../../../engine/ops/linalg.ts';
 import { add, exp, mul, neg, sub } from '../../../../engine/ops/math.ts';

@@ -6,7 +6,12 @@ import type { Variable } from '../../../../engine/core/graph.ts';
 import type { NDArray } from '../../../../engine/core/ndarray.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
 import { FunctionGraph } from '../../../../engine/graph/functionGraph.ts';
-import { isGraphRewrite, applyNodeRewrites, type Rewrite } from '../../../../engine/rewrite/rewrite.ts';
+import {
+  isGraphRewrite,
+  applyNodeRewrites,
+  type NodeRewrite,
+  type Rewrite,
+} from '../../../../engine/rewrite/rewrite.ts';
 
 export function rewritten(
   inputs: readonly Variable[],
@@ -14,7 +19,7 @@ export function rewritten(
   rewrites: readonly Rewrite[],
 ): FunctionGraph {
   const fgraph = FunctionGraph.fromUserGraph(inputs, outputs);
-  const local = rewrites.filter((r) => !isGraphRewrite(r));
+  const local = rewrites.filter((r): r is NodeRewrite => !isGraphRewrite(r));
   // Node rewrites run together to a fixed point, as in a phase of the pipeline.
   if (local.length > 0) applyNodeRewrites(fgraph, local);
   for (const r of rewrites) if (isGraphRewrite(r)) r.applyGraph(fgraph);
