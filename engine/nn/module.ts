@@ -6,6 +6,7 @@
 // stands in for it. Meta-training unrolls an optimizee many times with its weights replaced by
 // slices of a symbolic θ (engine/params/symbolic.ts builds that binding); without a binding a
 // layer uses its own shared variables.
+import type { Update } from '../compile/fn.ts';
 import type { Variable } from '../core/graph.ts';
 import { SharedVariable } from '../core/graph.ts';
 import type { Shape } from '../core/ndarray.ts';
@@ -90,6 +91,14 @@ export abstract class Module {
     return new ParamLayout(
       this.namedParameters().map(([name, p]) => ({ name, shape: p.staticShape.map((d) => d ?? 0) })),
     );
+  }
+
+  /**
+   * Updates of non-parameter state that a training step must apply (dropout's mask counters),
+   * to pass to T.fn next to the optimizer's updates.
+   */
+  stateUpdates(): Update[] {
+    return [...this.children.values()].flatMap((child) => child.stateUpdates());
   }
 
   /** Training mode (dropout active) for the whole tree. */
