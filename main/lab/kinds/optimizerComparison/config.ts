@@ -59,7 +59,7 @@ export function formatLearningRate(lr: number): string {
   if (Math.abs(twiceLog - k) > 1e-9) return String(Number(lr.toPrecision(3)));
   const decade = Math.floor(k / 2);
   const mantissa = k % 2 === 0 ? 1 : 3;
-  return decade >= -1 && decade <= 2
+  return decade >= -2 && decade <= 2
     ? String(Number((mantissa * 10 ** decade).toPrecision(3)))
     : `${mantissa}e${decade}`;
 }
