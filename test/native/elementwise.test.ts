@@ -155,7 +155,7 @@ describe('elementwise kernel: each op', () => {
         try {
           runAndCheck([expr], inputs, [{ dtype, shape }], dtype === 'float32' ? 1e-5 : 1e-13);
         } catch (e) {
-          throw new Error(`op ${op}: ${(e as Error).message}`);
+          throw new Error(`op ${op}: ${(e as Error).message}`, { cause: e });
         }
       }
     });
@@ -179,7 +179,7 @@ describe('elementwise kernel: each op', () => {
       try {
         expectClose(Array.from(got.data!), want, 1e-15, 0);
       } catch (e) {
-        throw new Error(`op ${op}: ${(e as Error).message}`);
+        throw new Error(`op ${op}: ${(e as Error).message}`, { cause: e });
       }
     }
   });

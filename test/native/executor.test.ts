@@ -1,0 +1,232 @@
+// The program executor through the addon: shared state that persists and is updated in place,
+// fresh V8 output arrays, JavaScript steps, errors that name the op (at creation and at run
+// time, never a crash), handle validation, and loading in several worker threads at once.
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { addonPath } from '../../native/addon.ts';
+import type { ProgramSpec, View } from '../../native/program.ts';
+import { addon } from './helpers.ts';
+
+const vec = (buffer: number, n: number, offset = 0): View => ({ buffer, offset, shape: [n], strides: [1] });
+
+/** y = W·x (W shared 2x3); then W -= lr * outer(y, x) in place: a tiny training step. */
+function trainingStep(lr: number): ProgramSpec {
+  const x = vec(0, 3);
+  const w: View = { buffer: 1, offset: 0, shape: [2, 3], strides: [3, 1] };
+  return {
+    buffers: [
+      { dtype: 'float64', size: 3, role: 'input' },
+      { dtype: 'float64', size: 6, role: 'shared', init: new Float64Array([1, 0, 0, 0, 1, 0]) },
+      { dtype: 'float64', size: 2, role: 'output' },
+    ],
+    inputs: [0],
+    outputs: [2],
+    steps: [
+      {
+        kernel: 'gemm',
+        inputs: [w, { buffer: 0, offset: 0, shape: [3, 1], strides: [1, 1] }],
+        outputs: [{ buffer: 2, offset: 0, shape: [2, 1], strides: [1, 1] }],
+        attrs: { opName: 'Dot' },
+      },
+      {
+        kernel: 'gemm',
+        inputs: [
+          { buffer: 2, offset: 0, shape: [2, 1], strides: [1, 1] },
+          { buffer: 0, offset: 0, shape: [1, 3], strides: [1, 1] },
+          w,
+        ],
+        outputs: [w],
+        attrs: { alpha: -lr, beta: 1, opName: 'SGDUpdate' },
+      },
+    ],
+  };
+}
+
+describe('program executor', () => {
+  it('keeps shared variables in native memory and updates them in place across runs', () => {
+    const program = addon.createProgram(trainingStep(0.5));
+    const x = new Float64Array([1, 2, 3]);
+    let w = [1, 0, 0, 0, 1, 0];
+    for (let call = 0; call < 3; call++) {
+      const [y] = addon.run(program, [x]);
+      const want = [0, 1].map((i) => w[i * 3] * 1 + w[i * 3 + 1] * 2 + w[i * 3 + 2] * 3);
+      expect(Array.from(y)).toEqual(want);
+      w = w.map((v, k) => v - 0.5 * want[Math.floor(k / 3)] * x[k % 3]);
+      expect(Array.from(addon.getShared(program, 1))).toEqual(w);
+    }
+    addon.setShared(program, 1, new Float64Array([0, 0, 1, 1, 0, 0]));
+    expect(Array.from(addon.run(program, [x])[0])).toEqual([3, 1]);
+    expect(() => addon.setShared(program, 1, new Float32Array(6))).toThrow(
+      /must be a Float64Array of 6 elements, got a Float32Array/,
+    );
+    expect(() => addon.getShared(program, 0)).toThrow(/buffer 0 is not a shared, constant or temp buffer/);
+  });
+
+  it('returns fresh V8 typed arrays on every call, never the inputs or earlier results', () => {
+    const program = addon.createProgram(trainingStep(0));
+    const x = new Float64Array([1, 1, 1]);
+    const [a] = addon.run(program, [x]);
+    const [b] = addon.run(program, [x]);
+    expect(a).toBeInstanceOf(Float64Array);
+    expect(a.buffer).not.toBe(b.buffer);
+    expect(a.buffer).not.toBe(x.buffer);
+    a[0] = 123; // the caller owns the result
+    expect(addon.run(program, [x])[0][0]).toBe(1);
+  });
+
+  it('runs JavaScript steps with copies of strided input views and checks what they return', () => {
+    const seen: number[][] = [];
+    const spec: ProgramSpec = {
+      buffers: [
+        { dtype: 'float32', size: 6, role: 'input' },
+        { dtype: 'float32', size: 3, role: 'temp' },
+        { dtype: 'float32', size: 3, role: 'output' },
+      ],
+      inputs: [0],
+      outputs: [2],
+      callbacks: [
+        (inputs, shapes) => {
+          seen.push(Array.from(inputs[0]), ...shapes);
+          return [Float32Array.from(inputs[0], (v) => v * 10)];
+        },
+      ],
+      steps: [
+        {
+          kernel: 'js',
+          inputs: [{ buffer: 0, offset: 1, shape: [3], strides: [2] }],
+          outputs: [vec(1, 3)],
+          attrs: { callback: 0, opName: 'UserOp' },
+        },
+        {
+          kernel: 'elementwise',
+          inputs: [vec(1, 3)],
+          outputs: [vec(2, 3)],
+          attrs: { outputs: [{ op: 'add', args: [{ input: 0 }, { const: 1 }] }] },
+        },
+      ],
+    };
+    const program = addon.createProgram(spec);
+    expect(Array.from(addon.run(program, [new Float32Array([0, 1, 0, 2, 0, 3])])[0])).toEqual([11, 21, 31]);
+    expect(seen).toEqual([[1, 2, 3], [3]]);
+
+    const wrong = addon.createProgram({ ...spec, callbacks: [() => [new Float64Array(3)]] });
+    expect(() => addon.run(wrong, [new Float32Array(6)])).toThrow(
+      /step 0 'UserOp' \(kernel js\): returned output 0 must be a Float32Array of 3 elements, got a Float64Array of 3 elements/,
+    );
+    const throwing = addon.createProgram({
+      ...spec,
+      callbacks: [
+        () => {
+          throw new Error('user op exploded');
+        },
+      ],
+    });
+    expect(() => addon.run(throwing, [new Float32Array(6)])).toThrow(
+      /step 0 'UserOp' \(kernel js\): the JavaScript step threw: user op exploded/,
+    );
+    // The program is still usable after a failed run.
+    expect(() => addon.run(throwing, [new Float32Array(6)])).toThrow(/user op exploded/);
+  });
+
+  it('refuses to run a program from inside one of its own JavaScript steps', () => {
+    const holder: { program?: ReturnType<typeof addon.createProgram> } = {};
+    holder.program = addon.createProgram({
+      buffers: [{ dtype: 'float32', size: 1, role: 'output' }],
+      inputs: [],
+      outputs: [0],
+      callbacks: [() => addon.run(holder.program!, []) as Float32Array[]],
+      steps: [{ kernel: 'js', inputs: [], outputs: [vec(0, 1)], attrs: { callback: 0 } }],
+    });
+    expect(() => addon.run(holder.program!, [])).toThrow(/already running/);
+  });
+
+  it('reports spec errors at creation, naming the step and the field', () => {
+    const base = trainingStep(0.1);
+    const withStep = (patch: object) => ({ ...base, steps: [{ ...base.steps[0], ...patch }] }) as ProgramSpec;
+    expect(() => addon.createProgram(withStep({ kernel: 'conv9d' }))).toThrow(
+      /createProgram: steps\[0\] 'Dot': unknown kernel 'conv9d'; known kernels: elementwise, gemm/,
+    );
+    expect(() =>
+      addon.createProgram(withStep({ outputs: [{ buffer: 2, offset: 1, shape: [2, 1], strides: [1, 1] }] })),
+    ).toThrow(/steps\[0\] 'Dot': output 0 \(offset 1\) reaches outside buffer 2 of 2 elements/);
+    expect(() =>
+      addon.createProgram(withStep({ outputs: [{ buffer: 0, offset: 0, shape: [2, 1], strides: [1, 1] }] })),
+    ).toThrow(/output 0 writes to buffer 0, which is an input: those are read-only/);
+    expect(() =>
+      addon.createProgram({
+        ...base,
+        buffers: [...base.buffers, { dtype: 'float16' as 'float32', size: 1, role: 'temp' }],
+      }),
+    ).toThrow(/buffers\[3\]: dtype must be 'float32', 'float64', 'int32' or 'bool', got 'float16'/);
+    expect(() => addon.createProgram({ ...base, outputs: [] })).toThrow(
+      /buffer 2 has role 'output' but is not listed in spec.outputs/,
+    );
+  });
+
+  it('turns run-time kernel errors into JS errors naming the op, and validates run() arguments', () => {
+    const program = addon.createProgram(trainingStep(0.1));
+    expect(() => addon.run(program, [])).toThrow(/the program takes 1 inputs, got 0/);
+    expect(() => addon.run(program, [new Float64Array(4)])).toThrow(
+      /input 0 \(buffer 0\) must be a Float64Array of 3 elements, got a Float64Array of 4/,
+    );
+    expect(() => addon.run({} as typeof program, [])).toThrow(
+      /expected a program handle returned by createProgram/,
+    );
+    const mismatched = addon.createProgram({
+      buffers: [
+        { dtype: 'float32', size: 6, role: 'input' },
+        { dtype: 'float32', size: 4, role: 'output' },
+      ],
+      inputs: [0],
+      outputs: [1],
+      steps: [
+        {
+          kernel: 'gemm',
+          inputs: [
+            { buffer: 0, offset: 0, shape: [2, 3], strides: [3, 1] },
+            { buffer: 0, offset: 0, shape: [2, 3], strides: [3, 1] },
+          ],
+          outputs: [{ buffer: 1, offset: 0, shape: [2, 2], strides: [2, 1] }],
+          attrs: { opName: 'Dot{x, x}' },
+        },
+      ],
+    });
+    expect(() => addon.run(mismatched, [new Float32Array(6)])).toThrow(
+      /^step 0 'Dot\{x, x\}' \(kernel gemm\): gemm shapes do not match/,
+    );
+  });
+
+  it('loads and runs programs in several worker threads at once (context-aware addon)', async () => {
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const addon = require(workerData.addonPath);
+      const program = addon.createProgram({
+        buffers: [{ dtype: 'float64', size: 3, role: 'input' }, { dtype: 'float64', size: 1, role: 'output' },
+                  { dtype: 'float64', size: 1, role: 'shared' }],
+        inputs: [0], outputs: [1, 2],
+        steps: [
+          { kernel: 'reduce', inputs: [{ buffer: 0, offset: 0, shape: [3], strides: [1] }],
+            outputs: [{ buffer: 1, offset: 0, shape: [1], strides: [1] }], attrs: { op: 'sum' } },
+          { kernel: 'elementwise', inputs: [{ buffer: 2, offset: 0, shape: [1], strides: [1] }, { buffer: 1, offset: 0, shape: [1], strides: [1] }],
+            outputs: [{ buffer: 2, offset: 0, shape: [1], strides: [1] }], attrs: { outputs: [{ op: 'add', args: [{ input: 0 }, { input: 1 }] }] } },
+        ],
+      });
+      addon.setThreads(workerData.k);
+      let out;
+      for (let i = 0; i < 100; i++) out = addon.run(program, [new Float64Array([workerData.k, 1, 1])]);
+      parentPort.postMessage([out[0][0], out[1][0], addon.getThreads()]);
+    `;
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(
+        (k) =>
+          new Promise<number[]>((resolve, reject) => {
+            const worker = new Worker(source, { eval: true, workerData: { addonPath, k } });
+            worker.once('message', resolve);
+            worker.once('error', reject);
+          }),
+      ),
+    );
+    expect(results).toEqual([1, 2, 3, 4].map((k) => [k + 2, 100 * (k + 2), k]));
+    expect(addon.getThreads()).toBe(1); // settings are per thread (per addon instance)
+  });
+});
