@@ -11,7 +11,6 @@ const vec = (buffer: number, n: number, offset = 0): View => ({ buffer, offset, 
 
 /** y = W·x (W shared 2x3); then W -= lr * outer(y, x) in place: a tiny training step. */
 function trainingStep(lr: number): ProgramSpec {
-  const x = vec(0, 3);
   const w: View = { buffer: 1, offset: 0, shape: [2, 3], strides: [3, 1] };
   return {
     buffers: [

@@ -11,7 +11,6 @@ import {
   randomOperand,
   rng,
   runStep,
-  sizeOf,
   viewValues,
 } from './helpers.ts';
 
