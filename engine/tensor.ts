@@ -6,7 +6,7 @@ import { NDArray, type NestedNumbers } from './core/ndarray.ts';
 import { TensorType, type StaticShape } from './core/type.ts';
 
 /** What op functions accept where a tensor is expected. */
-export type TensorLike = Variable | NDArray | number | boolean;
+export type TensorLike = Variable | NDArray | number | boolean | readonly NestedNumbers[];
 
 function typed(name: string | undefined, dtype: DType, shape: StaticShape, kind: string): Variable {
   if (!isDType(dtype)) {
@@ -72,12 +72,18 @@ export function weakDtype(value: number | boolean, like?: DType): DType {
   return Number.isInteger(value) ? 'int32' : 'float32';
 }
 
-/** A Variable as is; an NDArray as a Constant; a number/boolean as a weak-typed scalar Constant. */
+/** A Variable as is; an NDArray or nested arrays as a Constant; a number/boolean as a weak-typed scalar Constant. */
 export function asVariable(x: TensorLike, like?: DType): Variable {
   if (x instanceof Variable) return x;
   if (x instanceof NDArray) return new Constant(x);
   if (typeof x === 'number' || typeof x === 'boolean')
     return new Constant(NDArray.scalar(Number(x), weakDtype(x, like)));
+  if (Array.isArray(x)) {
+    // Nested plain arrays: integers become int32 (labels, indices) unless a float tensor sits beside them.
+    const flat = (x as NestedNumbers[]).flat(Infinity as 1) as (number | boolean)[];
+    const dtype = like && isFloat(like) ? like : flat.every((v) => Number.isInteger(v)) ? 'int32' : 'float32';
+    return new Constant(NDArray.of(x as NestedNumbers, dtype));
+  }
   throw new Error(
     `expected a tensor (a symbolic Variable, an NDArray, a number or a boolean), got ${describeValue(x)}`,
   );
@@ -85,7 +91,6 @@ export function asVariable(x: TensorLike, like?: DType): Variable {
 
 function describeValue(x: unknown): string {
   if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return 'a plain array (wrap it: T.constant(NDArray.of([...])))';
   return typeof x === 'object'
     ? `a ${(x as object).constructor?.name ?? 'object'}`
     : `${typeof x} ${String(x)}`;

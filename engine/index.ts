@@ -1,0 +1,100 @@
+// The engine's public API, Theano-style:
+//   import * as T from '…/engine/index.ts'
+//   const x = T.matrix('x'); const W = T.shared(T.randn([784, 20], { seed: 1 }), 'W');
+//   const cost = T.mean(T.sqr(T.sigmoid(T.dot(x, W)))); const gW = T.grad(cost, W);
+//   const step = T.fn([x], cost, { updates: [[W, W.sub(gW.mul(0.1))]] }); T.debugprint(step);
+import './core/variableMethods.ts';
+import { bernoulliDraw, normalDraw, uniformDraw } from './ops/random.ts';
+
+// Values and the IR.
+export { NDArray, type Shape } from './core/ndarray.ts';
+export { dtypes, type DType } from './core/dtype.ts';
+export { TensorType, type StaticShape } from './core/type.ts';
+export { Apply, Constant, SharedVariable, Variable } from './core/graph.ts';
+export { Op, UndefinedGrad, type GradEntry, type NativeKernel, type Props } from './core/op.ts';
+export { rand, randn, Rng } from './random/rng.ts';
+
+// Building graphs.
+export {
+  asVariable,
+  constant,
+  matrix,
+  scalar,
+  shared,
+  tensor,
+  tensor3,
+  vector,
+  type TensorLike,
+} from './tensor.ts';
+export {
+  abs,
+  add,
+  and,
+  cast,
+  clip,
+  div,
+  eq,
+  exp,
+  expm1,
+  ge,
+  gt,
+  identity,
+  le,
+  log,
+  log1p,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  not,
+  or,
+  pow,
+  relu,
+  rsqrt,
+  sigmoid,
+  sign,
+  softplus,
+  sqr,
+  sqrt,
+  sub,
+  tanh,
+  where,
+  xor,
+} from './ops/math.ts';
+export { argmax, logsumexp, max, mean, min, prod, sum, variance, variance as var } from './ops/reduce.ts';
+export { dot, matmul, outer } from './ops/linalg.ts';
+export { dimshuffle, expandDims, squeeze, transpose } from './ops/dimshuffle.ts';
+export { flatten, reshape } from './ops/reshape.ts';
+export { concatenate, split, stack } from './ops/join.ts';
+export { broadcastTo, fill, onesLike, shapeOf as shape, zerosLike } from './ops/shapeOps.ts';
+export { incSubtensor, setSubtensor, subtensor, type SliceSpec } from './ops/subtensor.ts';
+export { advancedIncSubtensor, advancedSetSubtensor, take } from './ops/take.ts';
+export {
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  logSoftmax,
+  mse,
+  oneHot,
+  sigmoidBinaryCrossentropy,
+  softmax,
+  softmaxCrossEntropy,
+} from './ops/nnet.ts';
+export { stopGradient } from './ops/control.ts';
+
+/** Symbolic random tensors (seeded Philox draws): T.random.uniform([2, 3], { seed: 1 }). */
+export const random = { uniform: uniformDraw, normal: normalDraw, bernoulli: bernoulliDraw };
+
+// Differentiation.
+export { grad, type GradOptions } from './grad/grad.ts';
+export { verifyGrad, type VerifyGradOptions } from './grad/verifyGrad.ts';
+
+// Compiling and printing.
+export { fn, type CompiledFunction, type FnOptions } from './compile/fn.ts';
+export { debugprint } from './printing/debugprint.ts';
+export { pprint } from './printing/pprint.ts';
+export { toJSON } from './printing/toJSON.ts';
+
+// Writing ops: errors that name the op, the shapes and the user's line.
+export { buildError, describe as describeVariable, runError } from './ops/opError.ts';
