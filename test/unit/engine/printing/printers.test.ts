@@ -41,7 +41,7 @@ describe('debugprint', () => {
     expect(text).toContain('update W:');
     expect(text).toMatch(/Gemm\{alpha=1, beta=0, transA=false, transB=false\} \[id \w+\] \(1, 2\)/);
     expect(text).toMatch(/b\d+: shared 0 float32\[4\]/);
-    expect(text).toMatch(/0: Gemm\{.*\} \(gemm\)  b\d+\(1, 2\), b\d+\(2, 2\) -> b\d+\(1, 2\)/);
+    expect(text).toMatch(/0: Gemm\{.*\} \(gemm\) {2}b\d+\(1, 2\), b\d+\(2, 2\) -> b\d+\(1, 2\)/);
   });
 });
 
