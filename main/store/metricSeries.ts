@@ -2,23 +2,9 @@
 // cut into at most maxPoints buckets and each bucket keeps its minimum and its maximum point, so
 // a chart never receives more than 2 × maxPoints points and spikes (divergence!) stay visible.
 import type { Database } from 'better-sqlite3';
+import type { MetricSeries, SeriesQuery } from './records.ts';
 
-export interface SeriesQuery {
-  /** Roughly the chart's width in pixels; at most 2 × maxPoints points come back. */
-  maxPoints?: number;
-  fromStep?: number;
-  toStep?: number;
-}
-
-export interface MetricSeries {
-  runId: number;
-  name: string;
-  steps: number[];
-  values: (number | null)[];
-  /** Points stored for this range, before downsampling. */
-  totalPoints: number;
-  downsampled: boolean;
-}
+export type { MetricSeries, SeriesQuery };
 
 export interface MetricPointRow {
   run_id: number;

@@ -98,3 +98,20 @@ export interface EventRecord {
 export function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
 }
+
+export interface SeriesQuery {
+  /** Roughly the chart's width in pixels; at most 2 × maxPoints points come back. */
+  maxPoints?: number;
+  fromStep?: number;
+  toStep?: number;
+}
+
+export interface MetricSeries {
+  runId: number;
+  name: string;
+  steps: number[];
+  values: (number | null)[];
+  /** Points stored for this range, before downsampling. */
+  totalPoints: number;
+  downsampled: boolean;
+}

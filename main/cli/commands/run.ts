@@ -1,10 +1,11 @@
 // `lab run <file.yaml>` and `lab resume <id>`: execute an experiment with live progress, then
 // print its report. Ctrl-C once cancels cleanly (runs checkpoint and stop); twice quits at once.
 import { loadDefinitionFile } from '../../lab/definitions/loadDefinition.ts';
+import { resumeBlocker } from '../../lab/cancelExperiment.ts';
 import { createExperimentFromDefinition } from '../../lab/createExperiment.ts';
 import { runExperiment } from '../../lab/experimentRunner.ts';
 import { getExperiment, requestExperimentCancel } from '../../store/experimentStore.ts';
-import { processIsAlive, type LabDatabase } from '../../store/labDatabase.ts';
+import type { LabDatabase } from '../../store/labDatabase.ts';
 import { WorkerPool } from '../../workers/workerPool.ts';
 import {
   experimentIdArgument,
@@ -84,16 +85,8 @@ export async function resumeCommand(idText: string | undefined, options: RunOpti
       );
       return 0;
     }
-    if (
-      experiment.status === 'running' &&
-      experiment.ownerPid !== null &&
-      processIsAlive(experiment.ownerPid)
-    ) {
-      throw new UsageError(
-        `experiment ${id} is still running in process ${experiment.ownerPid} on ${experiment.ownerHost}; ` +
-          `cancel it first (\`lab cancel ${id}\`) or let it finish`,
-      );
-    }
+    const blocker = resumeBlocker(lab, id);
+    if (blocker) throw new UsageError(`${blocker} (\`lab cancel ${id}\`)`);
     return await executeWithProgress(lab, id, options);
   } finally {
     lab.close();
