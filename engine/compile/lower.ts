@@ -105,6 +105,13 @@ export function compileProgram(
   const updates: ProgramUpdate[] = updateValues.map((v, k) => {
     const target = sharedIndex.get(updateTargets[k])!;
     let view = plan.view(v);
+    const expected = sharedShapes[target];
+    if (view.shape.length !== expected.length || view.shape.some((d, i) => d !== expected[i])) {
+      throw new Error(
+        `the update of ${updateTargets[k].toString()} computes a value of shape ${formatShape(view.shape)}, ` +
+          `but ${updateTargets[k].toString()} has shape ${formatShape(expected)}; an update must keep the shape`,
+      );
+    }
     const buffer = plan.buffers[view.buffer];
     const ownValue = buffer.role === 'shared' && buffer.index === target && isWholeBuffer(view, buffer.size);
     if (buffer.role === 'shared' && !ownValue) {

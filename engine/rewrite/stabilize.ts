@@ -4,9 +4,13 @@
 //   log(sigmoid(x))    → -softplus(-x)     (x very negative: sigmoid underflows to 0)
 //   log(1 - sigmoid(x)) → -softplus(x)
 //   log(sum(exp(x)))   → logsumexp(x)      (exp overflows for x > 88 in float32)
+//   log(softmax(x))    → logSoftmax(x)     (a probability underflowing to 0 gives -inf)
+// The last one is what makes categoricalCrossentropy(softmax(x), t) as stable as
+// softmaxCrossEntropy(x, t): both become -sum(t * logSoftmax(x)).
 import type { Apply, Variable } from '../core/graph.ts';
 import { isFloat } from '../core/dtype.ts';
 import { log1p, neg, softplus } from '../ops/math.ts';
+import { Softmax } from '../ops/nnet.ts';
 import { Reduce } from '../ops/reduce.ts';
 import { elemwiseOf, sameValueShape, scalarOpOf, uniformConstant } from './patterns.ts';
 import type { NodeRewrite } from './rewrite.ts';
@@ -64,4 +68,13 @@ export const logSumExp: NodeRewrite = {
   },
 };
 
-export const stabilizeRewrites: readonly NodeRewrite[] = [logOnePlus, logSigmoid, logSumExp];
+export const logSoftmax: NodeRewrite = {
+  name: 'logSoftmax',
+  apply(node: Apply): readonly Variable[] | null {
+    const source = logArgument(node)?.owner;
+    if (!source || !(source.op instanceof Softmax) || source.op.logarithm) return null;
+    return [new Softmax(source.op.axis, true).apply(source.inputs[0])];
+  },
+};
+
+export const stabilizeRewrites: readonly NodeRewrite[] = [logOnePlus, logSigmoid, logSumExp, logSoftmax];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { add, exp, log, sigmoid, sub } from '../../../../engine/ops/math.ts';
+import { categoricalCrossentropy, softmax } from '../../../../engine/ops/nnet.ts';
 import { reduce } from '../../../../engine/ops/reduce.ts';
 import { stabilizeRewrites } from '../../../../engine/rewrite/stabilize.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
@@ -62,5 +63,17 @@ describe('stabilize', () => {
     expectSameResults([x], [out], [moderate]);
     const big = NDArray.of([[1000, 1000]], 'float64');
     expect((fn([x], out)(big) as NDArray).toFlat()[0]).toBeCloseTo(1000 + Math.log(2), 9);
+  });
+
+  it('log(softmax(x)) → logSoftmax(x), so a confident wrong prediction costs a finite loss', () => {
+    const out = log(softmax(x));
+    expect(opsOf(rewritten([x], [out], stabilizeRewrites))).toEqual(['LogSoftmax{axis=1}']);
+    expectSameResults([x], [out], [moderate]);
+    const confident = NDArray.of([[0, 800]], 'float64');
+    expect((fn([x], out)(confident) as NDArray).toFlat()).toEqual([-800, 0]);
+    const t = matrix('t', 'float64');
+    const loss = categoricalCrossentropy(softmax(x), t);
+    const value = fn([x, t], loss)(confident, NDArray.of([[1, 0]], 'float64')) as NDArray;
+    expect(value.toFlat()).toEqual([800]);
   });
 });
