@@ -1,0 +1,34 @@
+// mnist_meta: one meta-iteration (unroll 20) of the coordinatewise LSTM optimizer on the MLP
+// 784-20-10 of mnistProblem.ts: 15,910 coordinates, θ0 ~ 0.01·N(0, 1) as in torch_ref.py.
+import * as T from '../../engine/index.ts';
+import type { BackendChoice } from '../../engine/backends/backend.ts';
+import { Rng } from '../../engine/random/rng.ts';
+import { metaIteration } from './metaIteration.ts';
+import { BATCH, mnistBatch, mnistLoss, mnistModel, SIZES } from './mnistProblem.ts';
+import type { Workload } from './workload.ts';
+
+export function mnistMeta(backend: BackendChoice): Workload {
+  const model = mnistModel();
+  const n = model.layout().size;
+  const x = T.tensor('float32', [BATCH, SIZES[0]], 'x');
+  const labels = T.tensor('int32', [BATCH], 'labels');
+  const theta0 = T.tensor('float32', [n], 'theta0');
+  const { step } = metaIteration({
+    inputs: [x, labels, theta0],
+    theta0,
+    loss: (theta) => mnistLoss(model, x, labels, theta),
+    backend,
+  });
+  // A few problems drawn up front and cycled, so the timing measures the meta-iteration only.
+  const problems = [1, 2, 3].map((seed) => {
+    const theta = new Rng(seed, 1).normal([n]);
+    for (let i = 0; i < n; i++) theta.data[i] *= 0.01;
+    return [...mnistBatch(seed), theta];
+  });
+  let k = 0;
+  return {
+    name: 'mnist_meta',
+    fn: step,
+    run: () => step(...problems[k++ % problems.length]) as T.NDArray,
+  };
+}

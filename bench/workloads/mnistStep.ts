@@ -1,0 +1,20 @@
+// mnist_step: one Adam step (lr 1e-2) of the MLP 784-20-10 on a fixed batch of 128, the
+// reference's `step`. Adam is elementwise, so updating the four parameter tensors is the same
+// math as torch_ref.py updating one flat θ.
+import * as T from '../../engine/index.ts';
+import type { BackendChoice } from '../../engine/backends/backend.ts';
+import { Adam } from '../../engine/optim/adam.ts';
+import { BATCH, mnistBatch, mnistLoss, mnistModel, SIZES } from './mnistProblem.ts';
+import type { Workload } from './workload.ts';
+
+export function mnistStep(backend: BackendChoice): Workload {
+  const model = mnistModel();
+  const x = T.tensor('float32', [BATCH, SIZES[0]], 'x');
+  const labels = T.tensor('int32', [BATCH], 'labels');
+  const loss = mnistLoss(model, x, labels);
+  const params = model.parameters();
+  const updates = new Adam({ lr: 1e-2 }).updates(params, T.grad(loss, params));
+  const step = T.fn([x, labels], loss, { updates, backend });
+  const [xs, ys] = mnistBatch(7);
+  return { name: 'mnist_step', fn: step, run: () => step(xs, ys) as T.NDArray };
+}
