@@ -8,7 +8,10 @@ import type { Isa, NativeArray, ProgramHandle, ProgramSpec } from './program.ts'
 
 const require = createRequire(import.meta.url);
 
-export const addonPath = join(projectRoot, 'native', 'build', 'Release', 'lab_native.node');
+// LAB_NATIVE_ADDON points at another build of the same addon (native/sanitize.sh runs the native
+// tests against its AddressSanitizer build this way).
+export const addonPath =
+  process.env.LAB_NATIVE_ADDON ?? join(projectRoot, 'native', 'build', 'Release', 'lab_native.node');
 export const cudaLibraryPath = join(projectRoot, 'native', 'build', 'cuda', 'liblabcuda.so');
 
 /** What the compiled addon exports. Grows as the native backend grows. */
