@@ -9,6 +9,12 @@ import { Momentum, Nesterov, SGD, type SGDOptions } from './sgd.ts';
 
 export { AdaDelta, Adagrad, Adam, Momentum, Nesterov, RMSProp, SGD };
 export type { AdaDeltaOptions, AdagradOptions, AdamOptions, RMSPropOptions, SGDOptions };
+export {
+  unrollLearnedOptimizer,
+  type LearnedOptimizer,
+  type UnrollOptions,
+  type Unrolled,
+} from './learned.ts';
 export { Optimizer, scalarAs, type OptimizerOptions, type StepContext, type Update } from './optimizer.ts';
 
 export interface OptimizerOptionsByKind {
