@@ -57,7 +57,8 @@ static double draw(const lab_random_attrs *a, lab_dtype dtype, const uint32_t x[
         u2 = u53(x[2], x[3]);
       }
       const double z = sqrt(-2.0 * log(u1)) * cos(2.0 * LAB_PI * u2);
-      return a->mean + a->std * z;
+      /* float32 draws are standard normals rounded to float32 before scaling, as in the engine. */
+      return a->mean + a->std * (single ? (double)(float)z : z);
     }
     case LAB_RANDOM_BERNOULLI:
       /* x0 < p * 2^32 as real numbers: p * 2^32 is exact in float64. */
@@ -68,14 +69,26 @@ static double draw(const lab_random_attrs *a, lab_dtype dtype, const uint32_t x[
 
 int lab_random_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
                       const void *attrs_ptr, char *err, size_t err_len) {
-  (void)in;
   lab_random_attrs *attrs = (lab_random_attrs *)attrs_ptr;
-  if (n_in != 0 || n_out != 1) return lab_fail(err, err_len, "random takes no inputs and one output, got %d and %d", n_in, n_out);
+  if (n_in > 1 || n_out != 1) {
+    return lab_fail(err, err_len, "random takes no inputs or one int32 offset, and one output; got %d and %d", n_in, n_out);
+  }
   lab_tensor *y = &out[0];
   const int64_t n = lab_tensor_size(y);
-  if (attrs->start + (uint64_t)n > ((uint64_t)1 << 53)) {
+  /* The optional offset input selects draw number `offset` of this size: start + offset * n. */
+  int64_t offset = 0;
+  if (n_in == 1) {
+    if (in[0].dtype != LAB_INT32 || lab_tensor_size(&in[0]) != 1) {
+      return lab_fail(err, err_len, "random: the offset input must be one int32, got %s with %lld elements",
+                      lab_dtype_name(in[0].dtype), (long long)lab_tensor_size(&in[0]));
+    }
+    offset = *(const int32_t *)in[0].data;
+    if (offset < 0) return lab_fail(err, err_len, "random: offset must be non-negative, got %lld", (long long)offset);
+  }
+  const uint64_t start = attrs->start + (uint64_t)offset * (uint64_t)n;
+  if (start + (uint64_t)n > ((uint64_t)1 << 53)) {
     return lab_fail(err, err_len, "random: element indices up to %llu exceed 2^53; reseed the generator",
-                    (unsigned long long)(attrs->start + (uint64_t)n));
+                    (unsigned long long)(start + (uint64_t)n));
   }
   const uint32_t k0 = (uint32_t)attrs->seed, k1 = (uint32_t)(attrs->seed >> 32);
   int64_t contiguous[LAB_MAX_NDIM];
@@ -85,7 +98,7 @@ int lab_random_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32
   lab_iter_init(&it, y->ndim, y->shape, 2, strides);
   for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
     for (int64_t i = 0; i < it.inner; i++) {
-      const uint64_t index = attrs->start + (uint64_t)(it.offs[1] + i * it.inner_stride[1]);
+      const uint64_t index = start + (uint64_t)(it.offs[1] + i * it.inner_stride[1]);
       const uint32_t counter[4] = {(uint32_t)index, (uint32_t)(index >> 32), attrs->stream, 0};
       uint32_t x[4];
       lab_philox4x32_10(k0, k1, counter, x);

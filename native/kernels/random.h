@@ -25,8 +25,9 @@ typedef struct lab_random_attrs {
 /* The Philox4x32-10 block for key (k0, k1) and counter (c0..c3). */
 void lab_philox4x32_10(uint32_t k0, uint32_t k1, const uint32_t counter[4], uint32_t out[4]);
 
-/* inputs []; outputs [y]. Element j of y (row-major over its shape) uses block start + j.
- * attrs is mutable state when `advance` is set: a program is not run concurrently. */
+/* inputs [] or [offset (int32 scalar)]; outputs [y]. Element j of y (row-major over its shape)
+ * uses block start + offset * size(y) + j. attrs is mutable state when `advance` is set: a
+ * program is not run concurrently. */
 int lab_random_kernel(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outputs,
                       int32_t n_outputs, const void *attrs, char *err, size_t err_len);
 

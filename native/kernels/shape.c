@@ -73,6 +73,48 @@ static lab_tensor drop_axis(const lab_tensor *t, int axis, int64_t index) {
   return v;
 }
 
+static int is_contiguous(const lab_tensor *t) {
+  int64_t expected = 1;
+  for (int d = t->ndim - 1; d >= 0; d--) {
+    if (t->shape[d] != 1 && t->strides[d] != expected) return 0;
+    expected *= t->shape[d];
+  }
+  return 1;
+}
+
+/* A reshape: dst = src in row-major element order, shapes differing. When either side is
+ * contiguous it is re-viewed in the other's shape and copied in one walk; otherwise each
+ * element's source position is unravelled from its row-major index. */
+static int reshape_copy(const lab_tensor *src, lab_tensor *dst) {
+  if (is_contiguous(src) || is_contiguous(dst)) {
+    lab_tensor a = *src, b = *dst;
+    if (is_contiguous(src)) {
+      a.ndim = dst->ndim;
+      memcpy(a.shape, dst->shape, sizeof a.shape);
+      lab_contiguous_strides(a.ndim, a.shape, a.strides);
+    } else {
+      b.ndim = src->ndim;
+      memcpy(b.shape, src->shape, sizeof b.shape);
+      lab_contiguous_strides(b.ndim, b.shape, b.strides);
+    }
+    lab_copy_view(&a, &b);
+    return 0;
+  }
+  int64_t src_index[LAB_MAX_NDIM] = {0};
+  const int64_t *strides[1] = {dst->strides};
+  lab_iter it;
+  lab_iter_init(&it, dst->ndim, dst->shape, 1, strides);
+  for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
+    for (int64_t i = 0; i < it.inner; i++) {
+      int64_t so = 0;
+      for (int d = 0; d < src->ndim; d++) so += src_index[d] * src->strides[d];
+      lab_store(dst->data, dst->dtype, it.offs[0] + i * it.inner_stride[0], lab_load(src->data, src->dtype, so));
+      for (int d = src->ndim - 1; d >= 0 && ++src_index[d] == src->shape[d]; d--) src_index[d] = 0;
+    }
+  }
+  return 0;
+}
+
 static int resolve_axis(const char *name, int axis, int ndim, int *out, char *err, size_t err_len) {
   *out = axis < 0 ? axis + ndim : axis;
   if (*out < 0 || *out >= ndim) return lab_fail(err, err_len, "%s: axis %d is out of range for a %d-d tensor", name, axis, ndim);
@@ -213,9 +255,10 @@ int lab_shape_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_
   int axis;
   switch (attrs->kind) {
     case LAB_COPY:
-      if (!lab_same_shape(&in[0], y)) {
-        return lab_fail(err, err_len, "copy: input %s and output %s differ in shape", lab_shape_str(&in[0], s0, sizeof s0), lab_shape_str(y, s1, sizeof s1));
+      if (lab_tensor_size(&in[0]) != lab_tensor_size(y)) {
+        return lab_fail(err, err_len, "copy: input %s and output %s differ in size", lab_shape_str(&in[0], s0, sizeof s0), lab_shape_str(y, s1, sizeof s1));
       }
+      if (!lab_same_shape(&in[0], y)) return reshape_copy(&in[0], y);
       if (!same_memory(&in[0], y)) lab_copy_view(&in[0], y);
       return 0;
     case LAB_FILL: {

@@ -10,7 +10,7 @@ extern "C" {
 #endif
 
 typedef enum lab_shape_kind {
-  LAB_COPY,                   /* [x] -> y, same shape; converts dtype */
+  LAB_COPY,                   /* [x] -> y, same size; converts dtype; a different shape reshapes */
   LAB_FILL,                   /* [] -> y = value */
   LAB_CONCATENATE,            /* [x0, x1, ...] -> y along axis */
   LAB_TAKE,                   /* [x, indices int32] -> x.shape[:axis] + indices.shape + x.shape[axis+1:] */

@@ -33,10 +33,12 @@ describe('random kernel (Philox4x32-10)', () => {
     expect(Array.from(draw('float32', 500, { dist: 'bernoulli', ...src, p: 0.3 }))).toEqual(want);
   });
 
-  it('normal(mean, std) agrees with the TypeScript generator (float32 exactly, float64 to libm precision)', () => {
+  it("normal(mean, std) agrees with the TypeScript generator and the engine op's scaling (float32 exactly, float64 to libm precision)", () => {
     const src = { seed: 5 };
     const z32 = normal(src, 2000, 'float32');
     expect(Array.from(draw('float32', 2000, { dist: 'normal', ...src }))).toEqual(Array.from(z32));
+    const scaled = draw('float32', 2000, { dist: 'normal', ...src, mean: 1, std: 2 });
+    expect(Array.from(scaled)).toEqual(Array.from(z32, (z) => Math.fround(1 + 2 * z)));
     const z64 = normal(src, 2000, 'float64');
     const got = draw('float64', 2000, { dist: 'normal', ...src, mean: 1, std: 2 });
     expectClose(
@@ -64,6 +66,20 @@ describe('random kernel (Philox4x32-10)', () => {
     const second = addon.run(program, [])[0];
     const want = uniform({ seed: 3 }, 12, 'float64');
     expect([...first, ...second]).toEqual(Array.from(want));
+  });
+
+  it('an int32 offset input selects draw number `offset` of this size, like the engine op', () => {
+    const offset = { dtype: 'int32' as const, shape: [], data: new Int32Array([3]) };
+    const [y] = runStep('random', [offset], [{ dtype: 'float32', shape: [5] }], {
+      dist: 'uniform',
+      seed: 4,
+      start: 2,
+    });
+    expect(Array.from(y.data!)).toEqual(Array.from(uniform({ seed: 4, start: 2 + 3 * 5 }, 5, 'float32')));
+    offset.data[0] = -1;
+    expect(() =>
+      runStep('random', [offset], [{ dtype: 'float32', shape: [5] }], { dist: 'uniform', seed: 4 }),
+    ).toThrow(/offset must be non-negative, got -1/);
   });
 
   it('fills a strided (transposed) output in row-major element order', () => {

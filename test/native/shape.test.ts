@@ -28,6 +28,25 @@ describe('copy and fill', () => {
     );
   });
 
+  it('reshapes in row-major order when the shapes differ (contiguous or strided on either side)', () => {
+    const x = randomOperand('float32', [4, 6], rng(5));
+    const xT = permutedView(x, [1, 0]); // logical (4, 6), column-major memory
+    const order = viewValues(x);
+    const strided = {
+      dtype: 'float32' as const,
+      shape: [3, 2, 4],
+      data: new Float32Array(48),
+      strides: [16, 8, 2],
+    };
+    for (const src of [x, xT]) {
+      expect(viewValues(runStep('copy', [src], [{ dtype: 'float32', shape: [2, 12] }])[0])).toEqual(order);
+      expect(viewValues(runStep('copy', [src], [strided])[0])).toEqual(order);
+    }
+    expect(() => runStep('copy', [x], [{ dtype: 'float32', shape: [5, 5] }])).toThrow(
+      /copy: input \(4, 6\) and output \(5, 5\) differ in size/,
+    );
+  });
+
   it('fills a strided view and leaves the gaps alone', () => {
     const [y] = runStep(
       'fill',
