@@ -2,7 +2,7 @@
 // one-hot encoding, and the losses. The losses are compositions of ops (so they fuse, and the
 // stabilize rewrite sees log(softmax(x)) and makes it logSoftmax(x)):
 //   categoricalCrossentropy(p, t)  = -sum(t * log p, last axis)       (t: int labels or one-hot)
-//   softmaxCrossEntropy(logits, t)  = -sum(t * logSoftmax(logits), last axis)
+//   softmaxCrossEntropy(logits, t)  = -sum(t * logSoftmax(logits), last axis)  (fused op for labels)
 //   binaryCrossentropy(p, t)        = -(t log p + (1 - t) log(1 - p))
 //   sigmoidBinaryCrossentropy(x, t) = softplus(x) - t x               (stable, from logits)
 //   mse(a, b)                       = mean((a - b)^2)
@@ -16,6 +16,7 @@ import { checkedAxis } from './dimshuffle.ts';
 import { add, exp, log, mul, neg, softplus, sqr, sub } from './math.ts';
 import { buildError, describe, runError } from './opError.ts';
 import { mean, sum } from './reduce.ts';
+import { SoftmaxCrossEntropy } from './softmaxCrossEntropy.ts';
 
 /** Calls f(offset, stride, length) for every 1-d lane of a contiguous array along `axis`. */
 function eachLane(
@@ -192,10 +193,17 @@ export function categoricalCrossentropy(predictions: TensorLike, targets: Tensor
   return neg(sum(mul(t, log(p)), -1));
 }
 
-/** Cross-entropy of softmax(logits) with the targets, computed stably from the logits. */
+/**
+ * Cross-entropy of softmax(logits) with the targets, computed stably from the logits. A matrix
+ * of logits with int32 labels is one fused SoftmaxCrossEntropy node (a native kernel).
+ */
 export function softmaxCrossEntropy(logits: TensorLike, targets: TensorLike): Variable {
   const x = asVariable(logits);
-  const t = denseTargets('softmaxCrossEntropy', x, asVariable(targets));
+  const labels = asVariable(targets);
+  if (x.ndim === 2 && labels.dtype === 'int32' && labels.ndim === 1) {
+    return new SoftmaxCrossEntropy().apply(x, labels);
+  }
+  const t = denseTargets('softmaxCrossEntropy', x, labels);
   return neg(sum(mul(t, logSoftmax(x)), -1));
 }
 

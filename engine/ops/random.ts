@@ -100,9 +100,14 @@ export class RandomOp extends Op {
     return node.inputs.map(() => null);
   }
 
-  override native(): NativeKernel {
-    const { dist, seed, stream, params, dtype } = this.props;
-    return { kernel: 'random', attrs: { dist, seed, stream, params, dtype } };
+  /** The native kernel draws the same numbers; it has no offset input, so only offset-free draws lower. */
+  override native(node: Apply): NativeKernel | null {
+    if (node.inputs.length > 0) return null;
+    const [a, b] = this.props.params as number[];
+    const params: Record<string, number> =
+      this.dist === 'uniform' ? { low: a, high: b } : this.dist === 'normal' ? { mean: a, std: b } : { p: a };
+    const { seed, stream } = this.props;
+    return { kernel: 'random', attrs: { dist: this.dist, seed, stream, start: 0, ...params } };
   }
 }
 

@@ -4,7 +4,7 @@ import { broadcastStaticShapes, formatStaticShape } from '../core/broadcast.ts';
 import { isDType, type DType } from '../core/dtype.ts';
 import type { Apply, Variable } from '../core/graph.ts';
 import { NDArray, formatShape, type Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type GradEntry, type NativeKernel } from '../core/op.ts';
+import { Op, type AliasMap, type GradEntry } from '../core/op.ts';
 import { TensorType } from '../core/type.ts';
 import { asVariable, type TensorLike } from '../tensor.ts';
 import { second } from './math.ts';
@@ -38,7 +38,10 @@ export function shapeOf(x: TensorLike): Variable {
   return new ShapeOf().apply(asVariable(x));
 }
 
-/** An array of x's shape (x only lends its shape) filled with `value`. */
+/**
+ * An array of x's shape (x only lends its shape) filled with `value`. No native descriptor yet:
+ * the native `fill` kernel takes no inputs, and this node has the model input.
+ */
 export class Fill extends Op {
   constructor(value: number, dtype: DType) {
     if (!isDType(dtype)) throw new Error(`Fill: unknown dtype '${String(dtype)}'`);
@@ -67,10 +70,6 @@ export class Fill extends Op {
 
   override grad(): GradEntry[] {
     return [null];
-  }
-
-  override native(): NativeKernel {
-    return { kernel: 'fill', attrs: { value: this.value } };
   }
 }
 

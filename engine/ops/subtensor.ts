@@ -204,8 +204,25 @@ export class IncSubtensor extends Op {
     return [isFloat(x.dtype) ? gx : null, isFloat(y.dtype) ? gy : null];
   }
 
-  override native(): NativeKernel {
-    return { kernel: this.set ? 'set_subtensor' : 'inc_subtensor', attrs: { indices: this.props.indices } };
+  /**
+   * The native kernel writes y into z[begin::step] with begin/step per axis, y giving the counts:
+   * expressible when x's shape is static (begins resolved), no axis is indexed away, and y has
+   * exactly the slice's shape (no broadcasting).
+   */
+  override native(node: Apply): NativeKernel | null {
+    const [x, y] = node.inputs;
+    const dims = x.staticShape;
+    if (this.indices.some((e) => typeof e === 'number') || !dims.every((d): d is number => d !== null))
+      return null;
+    const full: AxisIndex = [null, null, null];
+    const ranges = dims.map((len, axis) =>
+      sliceRange((this.indices[axis] ?? full) as Exclude<AxisIndex, number>, len),
+    );
+    if (y.ndim !== x.ndim || ranges.some((r, i) => r.count !== y.staticShape[i])) return null;
+    return {
+      kernel: this.set ? 'set_subtensor' : 'inc_subtensor',
+      attrs: { begin: ranges.map((r) => r.start), step: ranges.map((r) => r.step) },
+    };
   }
 }
 

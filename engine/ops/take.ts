@@ -153,10 +153,15 @@ export class AdvancedIncSubtensor extends Op {
     return [isFloat(x.dtype) ? gx : null, isFloat(y.dtype) ? gy : null, null];
   }
 
-  override native(): NativeKernel {
+  /** The native scatter wants y exactly of the indexed shape (no broadcasting). */
+  override native(node: Apply): NativeKernel | null {
+    const [x, y, indices] = node.inputs;
+    const target = takeShape(x.staticShape, indices.staticShape, this.axis);
+    const exact = y.ndim === target.length && target.every((d, i) => d !== null && d === y.staticShape[i]);
+    if (!exact) return null;
     return {
-      kernel: this.set ? 'set_subtensor' : 'inc_subtensor',
-      attrs: { axis: this.axis, index: 'take' },
+      kernel: this.set ? 'advanced_set_subtensor' : 'advanced_inc_subtensor',
+      attrs: { axis: this.axis },
     };
   }
 }

@@ -13,7 +13,8 @@ import {
   softmax,
   softmaxCrossEntropy,
 } from '../../../../engine/ops/nnet.ts';
-import { matrix, tensor, vector } from '../../../../engine/tensor.ts';
+import { SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad } from '../../../../engine/ops/softmaxCrossEntropy.ts';
+import { asVariable, matrix, tensor, vector } from '../../../../engine/tensor.ts';
 import { evaluate } from './evaluate.ts';
 import { expectClose, randomArray, randomBool, randomInts, strided } from './helpers.ts';
 import { pyReference, type PyResult } from './pyref.ts';
@@ -122,6 +123,17 @@ describe('nnet ops: gradients', () => {
     verifyGrad((x, y) => softmaxCrossEntropy(x, y), [X, onehotT]);
   });
 
+  it('the fused softmax cross-entropy: its gradient op differentiates again (second order)', () => {
+    const y = matrix('x');
+    const node = softmaxCrossEntropy(y, vector('labels', 'int32')).owner!;
+    expect(node.op).toBeInstanceOf(SoftmaxCrossEntropy);
+    expect(node.op.native!(node)).toEqual({ kernel: 'softmax_cross_entropy', attrs: {} });
+    verifyGrad(
+      (g, x) => new SoftmaxCrossEntropyGrad().apply(g, x, asVariable(labels)),
+      [randomArray([5]), X],
+    );
+  });
+
   it('binary cross-entropies and mse', () => {
     verifyGrad((p, y) => binaryCrossentropy(p, y), [P, T01]);
     verifyGrad((p) => binaryCrossentropy(sigmoid(p), T01), [X]);
@@ -140,9 +152,24 @@ describe('nnet ops: types and errors', () => {
       /integer labels y: int32\(\?, \?\) must have one axis fewer[\s\S]*nnet\.test\.ts:\d+/,
     );
     expect(() => softmax(vector('i', 'int32'))).toThrow(/Softmax.*needs a float tensor[\s\S]*nnet\.test\.ts/);
+    expect(() => softmaxCrossEntropy(matrix('x', 'float32', [4, 3]), vector('y', 'int32', [5]))).toThrow(
+      /SoftmaxCrossEntropy: labels must be an int32 vector with one entry per row of x: float32\(4, 3\)[\s\S]*nnet\.test\.ts/,
+    );
   });
 
   it('an out-of-range label fails at run time naming the node', () => {
+    const x = matrix('x', 'float64');
+    const labelsVar = vector('labels', 'int32');
+    const loss = softmaxCrossEntropy(x, labelsVar);
+    expect(() =>
+      evaluate(
+        [loss],
+        new Map([
+          [x, X],
+          [labelsVar, NDArray.from([0, 1, 2, 3, 4], [5], 'int32')],
+        ]),
+      ),
+    ).toThrow(/SoftmaxCrossEntropy: label 4 in row 4 is not in \[0, 4\)[\s\S]*nnet\.test\.ts:\d+/);
     const y = vector('y', 'int32');
     const out = oneHot(y, 3);
     expect(() => evaluate([out], new Map([[y, NDArray.from([0, 3], [2], 'int32')]]))).toThrow(

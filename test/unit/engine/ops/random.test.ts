@@ -54,7 +54,7 @@ describe('random ops: the Philox spec, seeded by props', () => {
     const node = a.makeNode();
     expect(node.op.native!(node)).toEqual({
       kernel: 'random',
-      attrs: { dist: 'normal', seed: 5, stream: 0, params: [0, 1], dtype: 'float32' },
+      attrs: { dist: 'normal', seed: 5, stream: 0, start: 0, mean: 0, std: 1 },
     });
     expect(() => uniformDraw([2], { seed: -1 })).toThrow(/seed must be an integer[\s\S]*random\.test\.ts/);
   });

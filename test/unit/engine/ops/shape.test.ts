@@ -258,6 +258,22 @@ describe('shape ops: static shapes and errors', () => {
     expect(() => incSubtensor(x, 1)).toThrow(/expects a slice or an indexed variable[\s\S]*shape\.test\.ts/);
   });
 
+  it('inc/set subtensor lower to the native scatter kernels when static shapes pin the region', () => {
+    const x = tensor('float32', [4, 6], 'x');
+    const slice = incSubtensor(subtensor(x, '3:0:-2', '1:'), tensor('float32', [2, 5])).owner!;
+    expect(slice.op.native!(slice)).toEqual({
+      kernel: 'inc_subtensor',
+      attrs: { begin: [3, 1], step: [-2, 1] },
+    });
+    // Broadcast values, unknown shapes or indexed-away axes run in JavaScript instead.
+    const broadcast = setSubtensor(subtensor(x, '1:3'), tensor('float32', [6])).owner!;
+    expect(broadcast.op.native!(broadcast)).toBeNull();
+    const dropped = setSubtensor(subtensor(x, 1), tensor('float32', [6])).owner!;
+    expect(dropped.op.native!(dropped)).toBeNull();
+    const scatter = advancedIncSubtensor(x, tensor('float32', [4, 2]), [0, 0], 1).owner!;
+    expect(scatter.op.native!(scatter)).toEqual({ kernel: 'advanced_inc_subtensor', attrs: { axis: 1 } });
+  });
+
   it('run-time errors name the node and where it was built', () => {
     const x = matrix('x', 'float64');
     const out = take(x, [5], 0);
