@@ -7,7 +7,7 @@
 //
 // This file is also the trainer module its workers import (guarded by import.meta.main).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExperimentFromDefinition } from '../main/lab/createExperiment.ts';
@@ -74,6 +74,12 @@ function rate(points: number, seconds: number): string {
   return `${Math.round(points / seconds).toLocaleString('en-US')} points/s`;
 }
 
+/** CPU seconds this process used since `start`: on a shared machine, wall time alone misleads. */
+function cpuSeconds(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
 async function main(): Promise<void> {
   const steps = Number(process.argv[2] ?? 40_000);
   const metricsPerStep = Number(process.argv[3] ?? 20);
@@ -94,8 +100,10 @@ async function main(): Promise<void> {
     ].join('\n');
     const experiment = createExperimentFromDefinition(lab, parseDefinition(yaml, 'ingest-benchmark.yaml'));
     const started = performance.now();
+    const cpuStart = process.cpuUsage();
     const result = await runExperiment(experiment.id, { lab, pool: new WorkerPool({ size: workers }) });
     const seconds = (performance.now() - started) / 1000;
+    const mainCpu = cpuSeconds(cpuStart);
     const { n } = lab.db.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number };
     if (result.status !== 'completed')
       throw new Error(`benchmark experiment ${result.status}: ${result.reason}`);
@@ -105,20 +113,27 @@ async function main(): Promise<void> {
     console.log(
       `  ${n.toLocaleString('en-US')} points in ${seconds.toFixed(2)} s: ${rate(n, seconds)}  (goal ≥ 200,000 points/s)`,
     );
+    console.log(`  main process: ${mainCpu.toFixed(2)} CPU s, i.e. ${rate(n, mainCpu)} of its CPU time`);
 
     // The writer alone, in one process, no IPC: the ceiling the pipeline above runs against.
     const writer = new MetricWriter(lab.db, { intervalMs: 60_000 });
     const total = 2_000_000;
     const writerStart = performance.now();
+    const writerCpuStart = process.cpuUsage();
     for (let i = 0; i < total; i++) {
       writer.add(1_000_000, `m${i % metricsPerStep}`, Math.floor(i / metricsPerStep), Date.now(), i);
       if (i % 20_000 === 19_999) writer.flush();
     }
     writer.close();
     const writerSeconds = (performance.now() - writerStart) / 1000;
+    const writerCpu = cpuSeconds(writerCpuStart);
     console.log(`MetricWriter alone (in-process, batches of 20,000)`);
     console.log(
-      `  ${total.toLocaleString('en-US')} points in ${writerSeconds.toFixed(2)} s: ${rate(total, writerSeconds)}`,
+      `  ${total.toLocaleString('en-US')} points in ${writerSeconds.toFixed(2)} s: ${rate(total, writerSeconds)}` +
+        ` (${rate(total, writerCpu)} of CPU time)`,
+    );
+    console.log(
+      `load average (1 min) at the end: ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`,
     );
     lab.close();
   } finally {

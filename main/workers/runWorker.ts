@@ -117,6 +117,9 @@ async function execute(spec: WorkerRunSpec): Promise<Extract<WorkerToMain, { typ
 
 // The parent is gone (killed app): nobody will record what this run does, so stop.
 process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal reaches the whole process group. The parent decides what it means
+// (cancel cleanly, or quit — which disconnects us), so a worker must not die of it on its own.
+process.on('SIGINT', () => undefined);
 process.on('message', (message: MainToWorker) => {
   if (message.type === 'cancel') {
     cancelRequested = true;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,6 +189,18 @@ describe('lab CLI, end to end', () => {
     expect(query<{ status: string }>(db, 'SELECT DISTINCT status FROM runs')).toEqual([
       { status: 'cancelled' },
     ]);
+  });
+
+  it('is reachable as `npx lab` and `npm run lab --` from the project root', () => {
+    // npm ≥ 7 resolves the root package's own "bin" for npx; both go through bin/lab.js.
+    for (const [command, args] of [
+      ['npx', ['lab', '--help']],
+      ['npm', ['run', '--silent', 'lab', '--', '--help']],
+    ] as const) {
+      const result = spawnSync(command, args, { cwd: projectRoot, encoding: 'utf8', timeout: 60_000 });
+      expect(result.status, `${command} ${args.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain('Curriculum Lab — run and inspect experiments');
+    }
   });
 
   it('prints help, and exits 2 on a misused command', async () => {
