@@ -134,8 +134,12 @@ export class Apply {
   readonly op: Op;
   private inputList: readonly Variable[];
   readonly outputs: readonly Variable[];
-  /** The user's file:line that built this node, for error messages. */
-  readonly trace: string;
+  /**
+   * The user's file:line that built this node, for error messages. A node a rewrite creates
+   * takes over the trace of the node it replaces (FunctionGraph.replace), so errors still point
+   * at the user's code.
+   */
+  trace: string;
 
   constructor(
     op: Op,

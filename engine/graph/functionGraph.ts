@@ -108,7 +108,8 @@ export class FunctionGraph {
     // Clients are taken before importing: the replacement's own subgraph may read `old`
     // (replacing x by f(x)), and that use must stay.
     const previous = [...this.clients(old)];
-    this.importVariable(replacement);
+    const added = this.importVariable(replacement);
+    if (old.owner) for (const node of added) node.trace = old.owner.trace;
     const target = this.clientsOf(replacement);
     for (const client of previous) {
       if (client.node === 'output') this.outputList[client.index] = replacement;
@@ -229,8 +230,9 @@ export class FunctionGraph {
     return list;
   }
 
-  /** Add the nodes computing `root` that the graph does not hold yet. */
-  private importVariable(root: Variable): void {
+  /** Add the nodes computing `root` that the graph does not hold yet; returns them. */
+  private importVariable(root: Variable): Apply[] {
+    const added: Apply[] = [];
     const stack: Variable[] = [root];
     const inputSet = new Set(this.inputs);
     while (stack.length > 0) {
@@ -242,12 +244,14 @@ export class FunctionGraph {
         continue;
       }
       this.nodeSet.add(node);
+      added.push(node);
       for (const o of node.outputs) this.clientsOf(o);
       node.inputs.forEach((u, i) => {
         this.clientsOf(u).push({ node, index: i });
         stack.push(u);
       });
     }
+    return added;
   }
 
   private missingInputError(v: Variable): Error {

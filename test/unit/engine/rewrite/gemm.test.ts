@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { transpose } from '../../../../engine/ops/dimshuffle.ts';
 import { dot } from '../../../../engine/ops/linalg.ts';
 import { add, exp, mul, neg, sub } from '../../../../engine/ops/math.ts';
+import { fn } from '../../../../engine/compile/fn.ts';
+import { Gemm } from '../../../../engine/ops/gemm.ts';
 import { specializeRewrites } from '../../../../engine/rewrite/gemm.ts';
 import { matrix, vector } from '../../../../engine/tensor.ts';
 import { randn } from '../../../../engine/random/rng.ts';
@@ -57,5 +59,13 @@ describe('specialize: gemm', () => {
     const big = matrix('big', 'float64', [3, null]);
     const fg = rewritten([row, b, big], [add(dot(row, b), big)], specializeRewrites);
     expect(opsOf(fg)).toContain('Elemwise{add}');
+  });
+
+  it('names the user’s line that built the dot when the Gemm it became fails', () => {
+    const out = add(dot(a, b), c); // the line errors must point at
+    const line = new Error().stack!.split('\n')[1].match(/:(\d+):/)![1];
+    const f = fn([a, b, c], out);
+    expect(f.fgraph.toposort()[0].op).toBeInstanceOf(Gemm);
+    expect(() => f(A, C, C)).toThrow(new RegExp(`Gemm.*built at .*gemm\\.test\\.ts:${Number(line) - 1}\\)`));
   });
 });
