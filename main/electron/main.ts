@@ -1,9 +1,10 @@
 // Electron main process: one sandboxed window over the renderer build, LabApi over IPC.
-// Runs never execute here (they run in worker processes), so this process stays responsive.
+// Runs never execute here (the lab service runs them in worker processes), so this process
+// stays responsive.
 import { app, BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { fileURLToPath } from 'node:url';
-import { labInfo } from '../api/labInfo.ts';
-import { ipcChannels } from './ipcChannels.ts';
+import { createLabService } from '../api/labService.ts';
+import { callChannel, labApiCalls, progressChannel } from './ipcChannels.ts';
 
 const rendererIndex = fileURLToPath(new URL(/* @vite-ignore */ '../renderer/index.html', import.meta.url));
 const preloadPath = fileURLToPath(new URL(/* @vite-ignore */ './preload.cjs', import.meta.url));
@@ -31,13 +32,23 @@ function createWindow(): void {
   void window.loadFile(rendererIndex);
 }
 
-ipcMain.handle(ipcChannels.info, (event) => {
-  assertTrustedSender(event);
-  return labInfo();
-});
+async function start(): Promise<void> {
+  await app.whenReady();
+  const lab = createLabService();
+  for (const name of labApiCalls) {
+    ipcMain.handle(callChannel(name), (event, ...args: unknown[]) => {
+      assertTrustedSender(event);
+      return (lab[name] as (...a: unknown[]) => unknown)(...args);
+    });
+  }
+  lab.onProgress((progress) => window?.webContents.send(progressChannel, progress));
+  app.on('window-all-closed', () => {
+    void lab.close().finally(() => app.quit());
+  });
+  createWindow();
+}
 
-app.whenReady().then(createWindow, (error: unknown) => {
+start().catch((error: unknown) => {
   console.error('Curriculum Lab could not start:', error);
   app.exit(1);
 });
-app.on('window-all-closed', () => app.quit());
