@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../include/lab_kernel.h"
+#include "../kernels/common.h"
 
 namespace lab {
 
@@ -108,18 +109,13 @@ inline napi_typedarray_type TypedArrayType(lab_dtype d) {
   }
 }
 
-// A V8-allocated typed array for dtype (never external memory: Electron forbids it).
-inline Napi::TypedArray NewTypedArray(Napi::Env env, lab_dtype d, size_t length) {
-  switch (d) {
-    case LAB_FLOAT32: return Napi::Float32Array::New(env, length);
-    case LAB_FLOAT64: return Napi::Float64Array::New(env, length);
-    case LAB_INT32: return Napi::Int32Array::New(env, length);
-    default: return Napi::Uint8Array::New(env, length);
-  }
-}
-
-inline void *TypedArrayData(const Napi::TypedArray &a) {
-  return static_cast<char *>(a.ArrayBuffer().Data()) + a.ByteOffset();
+// A V8-allocated typed array for dtype (never external memory: Electron forbids it); *data
+// receives its memory. Raw Node-API calls: this is on the per-run path.
+inline Napi::TypedArray NewTypedArray(Napi::Env env, lab_dtype d, size_t length, void **data) {
+  napi_value buffer, array;
+  NAPI_THROW_IF_FAILED(env, napi_create_arraybuffer(env, length * lab_dtype_size(d), data, &buffer), Napi::TypedArray());
+  NAPI_THROW_IF_FAILED(env, napi_create_typedarray(env, TypedArrayType(d), length, buffer, 0, &array), Napi::TypedArray());
+  return Napi::TypedArray(env, array);
 }
 
 inline const char *TypedArrayTypeName(napi_typedarray_type t) {
@@ -137,16 +133,18 @@ inline const char *TypedArrayTypeName(napi_typedarray_type t) {
   }
 }
 
-// Checks that v is the typed array for dtype with `length` elements; returns its data.
-inline void *CheckedTypedArray(const Napi::Value &v, lab_dtype d, int64_t length, const std::string &what) {
-  const std::string want = std::string(TypedArrayName(d)) + " of " + std::to_string(length) + " elements";
-  if (!v.IsTypedArray()) throw SpecError(what + " must be a " + want);
-  Napi::TypedArray a = v.As<Napi::TypedArray>();
-  if (a.TypedArrayType() != TypedArrayType(d) || static_cast<int64_t>(a.ElementLength()) != length) {
-    throw SpecError(what + " must be a " + want + ", got a " + TypedArrayTypeName(a.TypedArrayType()) + " of " +
-                    std::to_string(a.ElementLength()) + " elements");
-  }
-  return TypedArrayData(a);
+// Checks that v is the typed array for dtype with `length` elements; returns its data. One
+// Node-API call on success; the message (naming `what()`) is only built on failure.
+template <typename What>
+inline void *CheckedTypedArray(const Napi::Value &v, lab_dtype d, int64_t length, What what) {
+  napi_typedarray_type type;
+  size_t actual = 0;
+  void *data = nullptr;
+  const bool is_array = napi_get_typedarray_info(v.Env(), v, &type, &actual, &data, nullptr, nullptr) == napi_ok;
+  if (is_array && type == TypedArrayType(d) && static_cast<int64_t>(actual) == length) return data;
+  const std::string want = std::string(what()) + " must be a " + TypedArrayName(d) + " of " + std::to_string(length) + " elements";
+  if (!is_array) throw SpecError(want);
+  throw SpecError(want + ", got a " + TypedArrayTypeName(type) + " of " + std::to_string(actual) + " elements");
 }
 
 }  // namespace lab

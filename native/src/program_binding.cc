@@ -98,7 +98,7 @@ void InitBuffers(const Napi::Array &list, lab_program *program) {
     if (buf.role == LAB_ROLE_INPUT || buf.role == LAB_ROLE_OUTPUT) {
       throw SpecError("buffers[" + std::to_string(b) + "]: only arena buffers (shared, constant, temp) take init");
     }
-    const void *data = CheckedTypedArray(Field(o, "init"), buf.dtype, buf.size, "buffers[" + std::to_string(b) + "].init");
+    const void *data = CheckedTypedArray(Field(o, "init"), buf.dtype, buf.size, [b] { return "buffers[" + std::to_string(b) + "].init"; });
     std::memcpy(lab_program_buffer(program, static_cast<int32_t>(b)), data, static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype));
   }
 }
@@ -178,9 +178,8 @@ int ForeignStep(void *ctx, int32_t step, const lab_tensor *in, int32_t n_in, lab
     Napi::HandleScope scope(rc->env);
     Napi::Array args = Napi::Array::New(rc->env, n_in);
     for (int32_t k = 0; k < n_in; k++) {
-      Napi::TypedArray a = NewTypedArray(rc->env, in[k].dtype, static_cast<size_t>(lab_tensor_size(&in[k])));
       lab_tensor dst = in[k];
-      dst.data = TypedArrayData(a);
+      Napi::TypedArray a = NewTypedArray(rc->env, in[k].dtype, static_cast<size_t>(lab_tensor_size(&in[k])), &dst.data);
       lab_contiguous_strides(dst.ndim, dst.shape, dst.strides);
       lab_copy_view(&in[k], &dst);
       args.Set(static_cast<uint32_t>(k), a);
@@ -198,7 +197,7 @@ int ForeignStep(void *ctx, int32_t step, const lab_tensor *in, int32_t n_in, lab
     for (int32_t o = 0; o < n_out; o++) {
       lab_tensor src = out[o];
       src.data = CheckedTypedArray(result.As<Napi::Array>().Get(static_cast<uint32_t>(o)), out[o].dtype, lab_tensor_size(&out[o]),
-                                   "returned output " + std::to_string(o));
+                                   [o] { return "returned output " + std::to_string(o); });
       lab_contiguous_strides(src.ndim, src.shape, src.strides);
       lab_copy_view(&src, &out[o]);
     }
@@ -275,7 +274,9 @@ Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &se
   try {
     for (uint32_t i = 0; i < inputs.Length(); i++) {
       const lab_buffer &buf = p->buffers[h.inputs[i]];
-      bound[h.inputs[i]] = CheckedTypedArray(inputs.Get(i), buf.dtype, buf.size, "run: input " + std::to_string(i) + " (buffer " + std::to_string(h.inputs[i]) + ")");
+      bound[h.inputs[i]] = CheckedTypedArray(inputs.Get(i), buf.dtype, buf.size, [&h, i] {
+        return "run: input " + std::to_string(i) + " (buffer " + std::to_string(h.inputs[i]) + ")";
+      });
     }
   } catch (const SpecError &e) {
     throw Napi::TypeError::New(env, e.what());
@@ -286,8 +287,7 @@ Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &se
   for (size_t o = 0; o < h.outputs.size(); o++) {
     const int32_t b = h.outputs[o];
     if (p->buffers[b].role != LAB_ROLE_OUTPUT || bound[b]) continue;
-    Napi::TypedArray a = NewTypedArray(env, p->buffers[b].dtype, static_cast<size_t>(p->buffers[b].size));
-    bound[b] = TypedArrayData(a);
+    Napi::TypedArray a = NewTypedArray(env, p->buffers[b].dtype, static_cast<size_t>(p->buffers[b].size), &bound[b]);
     results.Set(static_cast<uint32_t>(o), a);
     filled[o] = true;
   }
@@ -305,8 +305,9 @@ Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &se
     const int32_t b = h.outputs[o];
     const lab_buffer &buf = p->buffers[b];
     const size_t bytes = static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype);
-    Napi::TypedArray a = NewTypedArray(env, buf.dtype, static_cast<size_t>(buf.size));
-    if (bytes) std::memcpy(TypedArrayData(a), bound[b] ? bound[b] : lab_program_buffer(p, b), bytes);
+    void *data;
+    Napi::TypedArray a = NewTypedArray(env, buf.dtype, static_cast<size_t>(buf.size), &data);
+    if (bytes) std::memcpy(data, bound[b] ? bound[b] : lab_program_buffer(p, b), bytes);
     results.Set(static_cast<uint32_t>(o), a);
   }
   return results;
@@ -330,8 +331,9 @@ Napi::Value GetShared(const Napi::CallbackInfo &info) {
   ProgramHandle &h = *UnwrapHandle(info[0]);
   const int32_t b = ArenaBuffer(info, h, "getShared");
   const lab_buffer &buf = h.program->buffers[b];
-  Napi::TypedArray a = NewTypedArray(info.Env(), buf.dtype, static_cast<size_t>(buf.size));
-  std::memcpy(TypedArrayData(a), lab_program_buffer(h.program, b), static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype));
+  void *data;
+  Napi::TypedArray a = NewTypedArray(info.Env(), buf.dtype, static_cast<size_t>(buf.size), &data);
+  std::memcpy(data, lab_program_buffer(h.program, b), static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype));
   return a;
 }
 
@@ -341,7 +343,7 @@ Napi::Value SetShared(const Napi::CallbackInfo &info) {
   const lab_buffer &buf = h.program->buffers[b];
   if (buf.role != LAB_ROLE_SHARED) throw Napi::RangeError::New(info.Env(), "setShared: buffer " + std::to_string(b) + " is not a shared buffer");
   try {
-    const void *data = CheckedTypedArray(info.Length() > 2 ? info[2] : info.Env().Undefined(), buf.dtype, buf.size, "setShared: the value");
+    const void *data = CheckedTypedArray(info.Length() > 2 ? info[2] : info.Env().Undefined(), buf.dtype, buf.size, [] { return "setShared: the value"; });
     std::memcpy(lab_program_buffer(h.program, b), data, static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype));
   } catch (const SpecError &e) {
     throw Napi::TypeError::New(info.Env(), e.what());

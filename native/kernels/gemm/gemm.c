@@ -36,19 +36,21 @@ typedef struct matrix_view {
   int64_t batch, rows, cols, batch_stride, rs, cs;
 } matrix_view;
 
+static matrix_view transposed(matrix_view v) {
+  return (matrix_view){v.batch, v.cols, v.rows, v.batch_stride, v.cs, v.rs};
+}
+
 static matrix_view as_matrix(const lab_tensor *t, int transpose) {
   const int b = t->ndim == 3;
   matrix_view v = {b ? t->shape[0] : 1, t->shape[b], t->shape[b + 1],
                    b ? t->strides[0] : 0, t->strides[b], t->strides[b + 1]};
-  if (transpose) {
-    int64_t tmp = v.rows;
-    v.rows = v.cols;
-    v.cols = tmp;
-    tmp = v.rs;
-    v.rs = v.cs;
-    v.cs = tmp;
-  }
-  return v;
+  return transpose ? transposed(v) : v;
+}
+
+/* Fraction of the lanes of the MR x NR tiles covering an m x n output that hold real data. */
+static double tile_use(int64_t m, int64_t n, int mr, int nr) {
+  const double rows = (double)(((m + mr - 1) / mr) * mr), cols = (double)(((n + nr - 1) / nr) * nr);
+  return ((double)m / rows) * ((double)n / cols);
 }
 
 /* Z = beta * C (or 0), so the driver only ever adds alpha * op(A) op(B) on top. */
@@ -103,29 +105,37 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
     return lab_fail(err, err_len, "gemm's C %s must have the output's shape %s (use stride 0 to broadcast a bias)",
                     lab_shape_str(c, s0, sizeof s0), lab_shape_str(z, s1, sizeof s1));
   }
-  const int64_t m = zv.rows, n = zv.cols, k = a.cols;
-  if (m == 0 || n == 0 || zv.batch == 0) return 0;
+  if (zv.rows == 0 || zv.cols == 0 || zv.batch == 0) return 0;
   const int has_c = c != NULL && attrs->beta != 0;
-  if (has_c || k == 0) apply_c(c, attrs->beta, (lab_tensor *)z);
-  if (k == 0) return 0;
+  if (has_c || a.cols == 0) apply_c(c, attrs->beta, (lab_tensor *)z);
+  if (a.cols == 0) return 0;
 
   const lab_isa isa = lab_isa_resolve(attrs->rt->isa);
+  const lab_gemm_isa_f32 isa_f32 = lab_gemm_micro_kernel_f32(isa);
+  const lab_gemm_isa_f64 isa_f64 = lab_gemm_micro_kernel_f64(isa);
+  const int mr = dt == LAB_FLOAT32 ? isa_f32.mr : isa_f64.mr, nr = dt == LAB_FLOAT32 ? isa_f32.nr : isa_f64.nr;
+  /* Narrow outputs (the lab's 10- or 20-wide layers) waste most of an NR-wide tile; computing
+   * Z^T = op(B)^T op(A)^T instead puts the narrow side along MR. Only the views change. */
+  const int transpose = tile_use(zv.cols, zv.rows, mr, nr) > 1.25 * tile_use(zv.rows, zv.cols, mr, nr);
+  const matrix_view pa = transpose ? transposed(b) : a, pb = transpose ? transposed(a) : b, pz = transpose ? transposed(zv) : zv;
+  const int64_t m = pz.rows, n = pz.cols, k = pa.cols;
   for (int64_t i = 0; i < zv.batch; i++) {
+    const void *ad = in[transpose ? 1 : 0].data, *bd = in[transpose ? 0 : 1].data;
     int failed;
     if (dt == LAB_FLOAT32) {
       const gemm_problem_f32 pr = {m, n, k,
-                                   (const float *)in[0].data + i * a.batch_stride, a.rs, a.cs,
-                                   (const float *)in[1].data + i * b.batch_stride, b.rs, b.cs,
-                                   (float *)z->data + i * zv.batch_stride, zv.rs, zv.cs,
+                                   (const float *)ad + i * pa.batch_stride, pa.rs, pa.cs,
+                                   (const float *)bd + i * pb.batch_stride, pb.rs, pb.cs,
+                                   (float *)z->data + i * pz.batch_stride, pz.rs, pz.cs,
                                    (float)attrs->alpha, has_c};
-      failed = gemm_parallel_f32(&pr, lab_gemm_micro_kernel_f32(isa), attrs->rt);
+      failed = gemm_parallel_f32(&pr, isa_f32, attrs->rt);
     } else {
       const gemm_problem_f64 pr = {m, n, k,
-                                   (const double *)in[0].data + i * a.batch_stride, a.rs, a.cs,
-                                   (const double *)in[1].data + i * b.batch_stride, b.rs, b.cs,
-                                   (double *)z->data + i * zv.batch_stride, zv.rs, zv.cs,
+                                   (const double *)ad + i * pa.batch_stride, pa.rs, pa.cs,
+                                   (const double *)bd + i * pb.batch_stride, pb.rs, pb.cs,
+                                   (double *)z->data + i * pz.batch_stride, pz.rs, pz.cs,
                                    attrs->alpha, has_c};
-      failed = gemm_parallel_f64(&pr, lab_gemm_micro_kernel_f64(isa), attrs->rt);
+      failed = gemm_parallel_f64(&pr, isa_f64, attrs->rt);
     }
     if (failed) return lab_fail(err, err_len, "gemm: out of memory for packing buffers (%lldx%lldx%lld)", (long long)m, (long long)n, (long long)k);
   }

@@ -1,0 +1,131 @@
+// sgemm throughput of the native GEMM (one thread) at 1024³ and at the lab's small shapes,
+// next to PyTorch's (torch.set_num_threads(1)) when a Python with torch is found. A program that
+// prints numbers, not a test:  node bench/gemm.ts   (LAB_PYTHON picks the Python)
+import { spawnSync } from 'node:child_process';
+import { loadNativeAddon } from '../native/addon.ts';
+import type { Isa, ProgramHandle } from '../native/program.ts';
+
+interface Shape {
+  name: string;
+  m: number;
+  k: number;
+  n: number;
+}
+
+const shapes: Shape[] = [
+  { name: '1024³', m: 1024, k: 1024, n: 1024 },
+  { name: 'MLP layer (batch 128, 784 → 20)', m: 128, k: 784, n: 20 },
+  { name: 'LSTM gates (2560 × 20 → 80)', m: 2560, k: 20, n: 80 },
+  { name: 'tiny 10 × 10 × 10', m: 10, k: 10, n: 10 },
+];
+
+const addon = loadNativeAddon();
+
+/** A one-step program Z = A·B with Z in the arena, so a run measures the kernel plus one crossing. */
+function gemmProgram({ m, k, n }: Shape): { program: ProgramHandle; inputs: Float32Array[] } {
+  const program = addon.createProgram({
+    buffers: [
+      { dtype: 'float32', size: m * k, role: 'input' },
+      { dtype: 'float32', size: k * n, role: 'input' },
+      { dtype: 'float32', size: m * n, role: 'temp' },
+    ],
+    inputs: [0, 1],
+    outputs: [],
+    steps: [
+      {
+        kernel: 'gemm',
+        inputs: [
+          { buffer: 0, offset: 0, shape: [m, k], strides: [k, 1] },
+          { buffer: 1, offset: 0, shape: [k, n], strides: [n, 1] },
+        ],
+        outputs: [{ buffer: 2, offset: 0, shape: [m, n], strides: [n, 1] }],
+        attrs: {},
+      },
+    ],
+  });
+  const random = (size: number) =>
+    Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1000) / 500 - 1);
+  return { program, inputs: [random(m * k), random(k * n)] };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Median seconds per call: samples of enough calls to last ~20 ms each. */
+function timeCall(call: () => void, samples = 9): number {
+  call();
+  const once = process.hrtime.bigint();
+  call();
+  const single = Number(process.hrtime.bigint() - once) * 1e-9;
+  const reps = Math.max(1, Math.round(0.02 / Math.max(single, 1e-7)));
+  const times: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const t0 = process.hrtime.bigint();
+    for (let r = 0; r < reps; r++) call();
+    times.push((Number(process.hrtime.bigint() - t0) * 1e-9) / reps);
+  }
+  return median(times);
+}
+
+const torchScript = `
+import json, sys, time, torch
+torch.set_num_threads(1)
+out = {}
+for name, m, k, n in json.loads(sys.argv[1]):
+    a, b = torch.rand(m, k) * 2 - 1, torch.rand(k, n) * 2 - 1
+    z = torch.empty(m, n)
+    call = lambda: torch.mm(a, b, out=z)
+    call(); t = time.perf_counter(); call(); single = time.perf_counter() - t
+    reps = max(1, round(0.02 / max(single, 1e-7)))
+    times = []
+    for _ in range(9):
+        t = time.perf_counter()
+        for _ in range(reps): call()
+        times.append((time.perf_counter() - t) / reps)
+    out[name] = sorted(times)[len(times) // 2]
+print(json.dumps(out))
+`;
+
+function torchTimes(): Record<string, number> | null {
+  const args = JSON.stringify(shapes.map((s) => [s.name, s.m, s.k, s.n]));
+  for (const python of [process.env.LAB_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
+    const r = spawnSync(python, ['-c', torchScript, args], { encoding: 'utf8' });
+    if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  }
+  return null;
+}
+
+const gflops = ({ m, k, n }: Shape, seconds: number) => (2 * m * k * n) / seconds / 1e9;
+const fmt = (v: number, digits = 1) => v.toFixed(digits).padStart(8);
+
+addon.setThreads(1);
+const { selected, supported } = addon.isaInfo();
+console.log(`native sgemm, one thread, ISA ${selected} (supported: ${supported.join(', ')})`);
+const torch = torchTimes();
+console.log(torch ? 'PyTorch: torch.mm, torch.set_num_threads(1)' : 'PyTorch not found: native numbers only');
+console.log(
+  `${'shape (M×K×N)'.padEnd(44)} ${'µs/call'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'torch µs'.padStart(8)} ${'torch GF'.padStart(8)} ${'speedup'.padStart(8)}`,
+);
+const result: Record<string, { lab_gflops: number; torch_gflops: number | null }> = {};
+for (const shape of shapes) {
+  const { program, inputs } = gemmProgram(shape);
+  const t = timeCall(() => addon.run(program, inputs));
+  const tt = torch?.[shape.name];
+  const label = `${shape.name} ${shape.m}×${shape.k}×${shape.n}`;
+  const torchCols = tt ? `${fmt(tt * 1e6)} ${fmt(gflops(shape, tt))} ${fmt(tt / t, 2)}` : '';
+  console.log(`${label.padEnd(44)} ${fmt(t * 1e6)} ${fmt(gflops(shape, t))} ${torchCols}`);
+  result[shape.name] = { lab_gflops: gflops(shape, t), torch_gflops: tt ? gflops(shape, tt) : null };
+}
+for (const isa of supported.filter((i) => i !== selected)) {
+  addon.setIsa(isa as Isa);
+  const { program, inputs } = gemmProgram(shapes[0]);
+  console.log(
+    `forced ISA ${isa}: 1024³ ${fmt(
+      gflops(
+        shapes[0],
+        timeCall(() => addon.run(program, inputs), 5),
+      ),
+    )} GFLOP/s`,
+  );
+}
+addon.setIsa('auto');
+console.log(JSON.stringify(result));
