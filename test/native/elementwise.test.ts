@@ -169,7 +169,7 @@ describe('elementwise kernel: each op', () => {
       shape: [specials.length],
       data: Float64Array.from(specials).reverse(),
     };
-    for (const op of Object.keys(scalarOps) as ScalarOpName[]) {
+    for (const op of Object.keys(scalarOps) as (keyof typeof scalarOps)[]) {
       if (arity[op] === 3) continue;
       const args = arity[op] === 2 ? [input(0), input(1)] : [input(0)];
       const [got] = runStep('elementwise', [a, b], [{ dtype: 'float64', shape: a.shape }], {
