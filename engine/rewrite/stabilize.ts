@@ -6,11 +6,14 @@
 //   log(sum(exp(x)))   → logsumexp(x)      (exp overflows for x > 88 in float32)
 //   log(softmax(x))    → logSoftmax(x)     (a probability underflowing to 0 gives -inf)
 // The last one is what makes categoricalCrossentropy(softmax(x), t) as stable as
-// softmaxCrossEntropy(x, t): both become -sum(t * logSoftmax(x)).
+// softmaxCrossEntropy(x, t): both become -sum(t * logSoftmax(x)). With int32 labels (t a
+// one-hot of them) over 2-d logits, that in turn becomes the fused SoftmaxCrossEntropy(x, labels):
+//   -sum(oneHot(labels) * logSoftmax(x), axis 1) → SoftmaxCrossEntropy(x, labels)
 import type { Apply, Variable } from '../core/graph.ts';
 import { isFloat } from '../core/dtype.ts';
 import { log1p, neg, softplus } from '../ops/math.ts';
-import { Softmax } from '../ops/nnet.ts';
+import { OneHot, Softmax } from '../ops/nnet.ts';
+import { SoftmaxCrossEntropy } from '../ops/softmaxCrossEntropy.ts';
 import { Reduce } from '../ops/reduce.ts';
 import { elemwiseOf, sameValueShape, scalarOpOf, uniformConstant } from './patterns.ts';
 import type { NodeRewrite } from './rewrite.ts';
@@ -77,4 +80,50 @@ export const logSoftmax: NodeRewrite = {
   },
 };
 
-export const stabilizeRewrites: readonly NodeRewrite[] = [logOnePlus, logSigmoid, logSumExp, logSoftmax];
+/** The labels when `t` is a one-hot of int32 labels with as many classes as `x` has columns. */
+function oneHotLabels(t: Variable, x: Variable): Variable | null {
+  const node = t.owner;
+  if (!node || !(node.op instanceof OneHot) || node.inputs[0].ndim !== 1) return null;
+  // Depth -1: the one-hot takes its depth from the last dimension of its model input.
+  const fits = node.op.depth === -1 ? sameColumns(node.inputs[1], x) : node.op.depth === x.staticShape[1];
+  return fits ? node.inputs[0] : null;
+}
+
+/** Does `model` provably have x's column count: x itself, (log-)softmax of x, or equal static sizes? */
+function sameColumns(model: Variable, x: Variable): boolean {
+  const columns = model.staticShape[model.ndim - 1];
+  return (
+    model === x ||
+    (model.owner?.op instanceof Softmax && model.owner.inputs[0] === x) ||
+    (columns !== null && columns === x.staticShape[1])
+  );
+}
+
+export const softmaxCrossEntropyOfLabels: NodeRewrite = {
+  name: 'softmaxCrossEntropy',
+  apply(node: Apply): readonly Variable[] | null {
+    if (scalarOpOf(node) !== 'neg') return null;
+    const total = node.inputs[0].owner;
+    if (!total || !(total.op instanceof Reduce) || total.op.kind !== 'sum' || total.op.keepdims) return null;
+    if (total.op.axes.join() !== '1') return null;
+    const product = elemwiseOf(total.inputs[0], 'mul');
+    if (!product) return null;
+    for (const k of [0, 1]) {
+      const logProbs = product.inputs[k].owner;
+      if (!logProbs || !(logProbs.op instanceof Softmax) || !logProbs.op.logarithm || logProbs.op.axis !== 1)
+        continue;
+      const x = logProbs.inputs[0];
+      const labels = x.ndim === 2 ? oneHotLabels(product.inputs[1 - k], x) : null;
+      if (labels && x.dtype === node.outputs[0].dtype) return [new SoftmaxCrossEntropy().apply(x, labels)];
+    }
+    return null;
+  },
+};
+
+export const stabilizeRewrites: readonly NodeRewrite[] = [
+  logOnePlus,
+  logSigmoid,
+  logSumExp,
+  logSoftmax,
+  softmaxCrossEntropyOfLabels,
+];

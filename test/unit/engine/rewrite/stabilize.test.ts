@@ -5,7 +5,7 @@ import { categoricalCrossentropy, softmax } from '../../../../engine/ops/nnet.ts
 import { reduce } from '../../../../engine/ops/reduce.ts';
 import { stabilizeRewrites } from '../../../../engine/rewrite/stabilize.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
-import { matrix } from '../../../../engine/tensor.ts';
+import { matrix, vector } from '../../../../engine/tensor.ts';
 import { expectSameResults, opsOf, rewritten } from './harness.ts';
 
 const x = matrix('x', 'float64');
@@ -75,5 +75,30 @@ describe('stabilize', () => {
     const loss = categoricalCrossentropy(softmax(x), t);
     const value = fn([x, t], loss)(confident, NDArray.of([[1, 0]], 'float64')) as NDArray;
     expect(value.toFlat()).toEqual([800]);
+  });
+
+  it('crossentropy(softmax(x), int labels) → the fused SoftmaxCrossEntropy(x, labels)', () => {
+    const labels = vector('labels', 'int32');
+    const out = categoricalCrossentropy(softmax(x), labels);
+    const fg = rewritten([x, labels], [out], stabilizeRewrites);
+    expect(opsOf(fg)).toEqual(['SoftmaxCrossEntropy']);
+    expect(fg.outputs[0].owner!.inputs).toEqual([x, labels]);
+    const L = NDArray.of([2, 0], 'int32');
+    expectSameResults([x, labels], [out], [moderate, L]);
+    const confident = NDArray.of(
+      [
+        [0, 800, 0],
+        [900, 0, 0],
+      ],
+      'float64',
+    );
+    expect((fn([x, labels], out)(confident, NDArray.of([0, 1], 'int32')) as NDArray).toFlat()).toEqual([
+      800, 900,
+    ]);
+    // Dense targets are not labels: the composed form stays (stable through logSoftmax).
+    const t = matrix('t', 'float64');
+    expect(
+      opsOf(rewritten([x, t], [categoricalCrossentropy(softmax(x), t)], stabilizeRewrites)),
+    ).not.toContain('SoftmaxCrossEntropy');
   });
 });
