@@ -5,7 +5,7 @@
 // to the LSTM weights drives an Adam step on them. Call = forward, meta-gradient and Adam update
 // in one program, so the native backend crosses into C once per meta-iteration.
 import * as T from '../../engine/index.ts';
-import type { BackendChoice } from '../../engine/backends/backend.ts';
+import type { Backend, BackendChoice } from '../../engine/backends/backend.ts';
 import { CoordinatewiseLSTM } from '../../engine/nn/coordinatewise.ts';
 import type { LSTMState } from '../../engine/nn/lstm.ts';
 import { Adam } from '../../engine/optim/adam.ts';
@@ -19,7 +19,7 @@ export interface MetaIterationSpec {
   /** The optimizee loss at flat parameters θ (a scalar). */
   readonly loss: (theta: T.Variable) => T.Variable;
   readonly unroll?: number;
-  readonly backend?: BackendChoice;
+  readonly backend?: BackendChoice | Backend;
 }
 
 export interface MetaIteration {

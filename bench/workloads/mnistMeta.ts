@@ -1,13 +1,13 @@
 // mnist_meta: one meta-iteration (unroll 20) of the coordinatewise LSTM optimizer on the MLP
 // 784-20-10 of mnistProblem.ts: 15,910 coordinates, θ0 ~ 0.01·N(0, 1) as in torch_ref.py.
 import * as T from '../../engine/index.ts';
-import type { BackendChoice } from '../../engine/backends/backend.ts';
+import type { Backend, BackendChoice } from '../../engine/backends/backend.ts';
 import { Rng } from '../../engine/random/rng.ts';
 import { metaIteration } from './metaIteration.ts';
 import { BATCH, mnistBatch, mnistLoss, mnistModel, SIZES } from './mnistProblem.ts';
 import type { Workload } from './workload.ts';
 
-export function mnistMeta(backend: BackendChoice): Workload {
+export function mnistMeta(backend: BackendChoice | Backend): Workload {
   const model = mnistModel();
   const n = model.layout().size;
   const x = T.tensor('float32', [BATCH, SIZES[0]], 'x');

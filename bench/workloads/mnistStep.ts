@@ -2,12 +2,12 @@
 // reference's `step`. Adam is elementwise, so updating the four parameter tensors is the same
 // math as torch_ref.py updating one flat θ.
 import * as T from '../../engine/index.ts';
-import type { BackendChoice } from '../../engine/backends/backend.ts';
+import type { Backend, BackendChoice } from '../../engine/backends/backend.ts';
 import { Adam } from '../../engine/optim/adam.ts';
 import { BATCH, mnistBatch, mnistLoss, mnistModel, SIZES } from './mnistProblem.ts';
 import type { Workload } from './workload.ts';
 
-export function mnistStep(backend: BackendChoice): Workload {
+export function mnistStep(backend: BackendChoice | Backend): Workload {
   const model = mnistModel();
   const x = T.tensor('float32', [BATCH, SIZES[0]], 'x');
   const labels = T.tensor('int32', [BATCH], 'labels');

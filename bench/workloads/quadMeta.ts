@@ -3,7 +3,7 @@
 // summed over the last axis rather than torch's bmm of 10×10 by 10×1: the same sums, without
 // 128 tiny matrix products.
 import * as T from '../../engine/index.ts';
-import type { BackendChoice } from '../../engine/backends/backend.ts';
+import type { Backend, BackendChoice } from '../../engine/backends/backend.ts';
 import { randomQuadratics } from '../../engine/data/quadratics.ts';
 import { metaIteration } from './metaIteration.ts';
 import type { Workload } from './workload.ts';
@@ -11,7 +11,7 @@ import type { Workload } from './workload.ts';
 const BATCH = 128;
 const DIMS = 10;
 
-export function quadMeta(backend: BackendChoice): Workload {
+export function quadMeta(backend: BackendChoice | Backend): Workload {
   const W = T.tensor('float32', [BATCH, DIMS, DIMS], 'W');
   const y = T.tensor('float32', [BATCH, DIMS], 'y');
   const theta0 = T.tensor('float32', [BATCH * DIMS], 'theta0');

@@ -1,0 +1,97 @@
+// `npm run bench`: the engine's workloads against PyTorch on this machine, one thread each.
+//   1. the ingest benchmark (bench/ingest.ts), when present, as its own section;
+//   2. quad_meta, mnist_meta, mnist_step (../shared/bench/torch_ref.py's workloads, written with
+//      the engine's nn/optim in bench/workloads/) on the cpu backend, medians over repeats with
+//      torch_ref.py's protocol; the PyTorch reference run in the same invocation;
+//   3. sgemm GFLOP/s at 1024³ for the engine and for torch.
+// The LAST line is one JSON object:
+//   {"quad_meta": {"lab_s", "torch_s", "speedup"}, "mnist_meta": {…}, "mnist_step": {…}}
+// (torch_s and speedup null without torch). A program that prints numbers, not a test.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadNativeAddon } from '../native/addon.ts';
+import { projectRoot } from '../native/paths.ts';
+import { cpuBackend, cpuBackendAvailable } from '../engine/backends/cpu/index.ts';
+import { jsBackend } from '../engine/backends/js.ts';
+import type { Backend } from '../engine/backends/backend.ts';
+import { sgemmGflops } from './sgemm.ts';
+import { medianSeconds } from './timing.ts';
+import { runTorchReference } from './torch.ts';
+import { mnistMeta } from './workloads/mnistMeta.ts';
+import { mnistStep } from './workloads/mnistStep.ts';
+import { quadMeta } from './workloads/quadMeta.ts';
+import type { Workload } from './workloads/workload.ts';
+
+/** torch_ref.py's warm-up and repeat counts per workload. */
+const protocol: Record<string, { warm: number; n: number }> = {
+  quad_meta: { warm: 3, n: 15 },
+  mnist_meta: { warm: 2, n: 7 },
+  mnist_step: { warm: 20, n: 200 },
+};
+
+function ingestSection(): void {
+  const ingest = join(projectRoot, 'bench', 'ingest.ts');
+  if (!existsSync(ingest)) return;
+  console.log('== ingest (bench/ingest.ts) ==');
+  const r = spawnSync(process.execPath, [ingest], { stdio: 'inherit', cwd: projectRoot });
+  if (r.status !== 0) console.log(`ingest benchmark failed with status ${r.status}`);
+  console.log('');
+}
+
+function backendForRun(): Backend {
+  const choice = process.env.LAB_BENCH_BACKEND ?? 'cpu';
+  if (choice === 'js') return jsBackend;
+  if (!cpuBackendAvailable()) {
+    // Surfaces the addon's own message (not built, or failed to load) and stops.
+    loadNativeAddon();
+  }
+  return cpuBackend;
+}
+
+const fmt = (s: number | null): string =>
+  s === null ? '—' : s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : `${(s * 1e3).toFixed(2)} ms`;
+
+function main(): void {
+  ingestSection();
+  const backend = backendForRun();
+  if (backend === cpuBackend) loadNativeAddon().setThreads(1);
+  console.log(`== engine workloads vs PyTorch (one thread, backend ${backend.name}) ==`);
+  const workloads: Workload[] = [quadMeta(backend), mnistMeta(backend), mnistStep(backend)];
+  const lab: Record<string, number> = {};
+  for (const w of workloads) {
+    const { warm, n } = protocol[w.name];
+    const t = process.hrtime.bigint();
+    w.run(); // first call: lowering and program creation, reported apart from the timing
+    const firstCall = Number(process.hrtime.bigint() - t) / 1e9;
+    lab[w.name] = medianSeconds(w.run, warm, n);
+    console.log(
+      `${w.name}: ${fmt(lab[w.name])} per call (median of ${n}; first call with lowering ${fmt(firstCall)})`,
+    );
+  }
+  const labGflops = sgemmGflops(backend);
+  console.log(`engine sgemm 1024³: ${labGflops.toFixed(1)} GFLOP/s`);
+
+  const torch = runTorchReference();
+  const torchSeconds = 'missing' in torch ? null : torch.seconds;
+  if ('missing' in torch) console.log(`PyTorch reference skipped: ${torch.missing}`);
+  else {
+    console.log(`PyTorch ${torch.version} (${torch.python}), one thread`);
+    console.log(`torch sgemm 1024³: ${torch.sgemmGflops.toFixed(1)} GFLOP/s`);
+  }
+
+  const summary: Record<string, { lab_s: number; torch_s: number | null; speedup: number | null }> = {};
+  console.log('');
+  console.log('workload     engine        torch         speedup');
+  for (const w of workloads) {
+    const torchS = torchSeconds?.[w.name] ?? null;
+    const speedup = torchS === null ? null : torchS / lab[w.name];
+    summary[w.name] = { lab_s: lab[w.name], torch_s: torchS, speedup };
+    console.log(
+      `${w.name.padEnd(12)} ${fmt(lab[w.name]).padEnd(13)} ${fmt(torchS).padEnd(13)} ${speedup === null ? '—' : `${speedup.toFixed(2)}×`}`,
+    );
+  }
+  console.log(JSON.stringify(summary));
+}
+
+main();

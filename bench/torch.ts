@@ -1,0 +1,87 @@
+// The PyTorch reference of the benchmark: finds a Python with torch (LAB_PYTHON, else python3,
+// else /usr/bin/python3), runs ../shared/bench/torch_ref.py (LAB_TORCH_REF overrides) with one
+// thread, and measures torch's single-thread sgemm at 1024³ the same way the engine's is measured.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { projectRoot } from '../native/paths.ts';
+
+export interface TorchReference {
+  python: string;
+  version: string;
+  /** Median seconds per iteration, keyed by workload name (quad_meta, mnist_meta, mnist_step). */
+  seconds: Record<string, number>;
+  sgemmGflops: number;
+}
+
+export function torchRefPath(): string {
+  return process.env.LAB_TORCH_REF ?? resolve(projectRoot, '..', 'shared', 'bench', 'torch_ref.py');
+}
+
+function hasTorch(python: string): boolean {
+  const r = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+  return r.status === 0;
+}
+
+/** The first candidate Python that imports torch, or null (with the candidates tried). */
+export function findTorchPython(): { python: string | null; tried: string[] } {
+  const candidates = process.env.LAB_PYTHON ? [process.env.LAB_PYTHON] : ['python3', '/usr/bin/python3'];
+  for (const python of candidates) if (hasTorch(python)) return { python, tried: candidates };
+  return { python: null, tried: candidates };
+}
+
+// Same protocol as the engine's sgemm: 1024³ float32, one thread, median of 15 after 3 warm-ups.
+const SGEMM = `
+import json, time, torch
+torch.set_num_threads(1)
+a = torch.randn(1024, 1024); b = torch.randn(1024, 1024)
+ts = []
+for i in range(18):
+    t = time.perf_counter(); c = a @ b; ts.append(time.perf_counter() - t)
+ts = sorted(ts[3:])
+print(json.dumps({"gflops": 2 * 1024**3 / ts[len(ts) // 2] / 1e9}))
+`;
+
+function lastJson(stdout: string, what: string): Record<string, unknown> {
+  const line = stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${what} did not end with a JSON line; its output was:\n${stdout}`);
+  }
+}
+
+function runPython(python: string, args: string[], what: string): Record<string, unknown> {
+  const r = spawnSync(python, args, {
+    encoding: 'utf8',
+    timeout: 1_800_000,
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
+  if (r.status !== 0) {
+    throw new Error(
+      `${what} failed (${python} ${args.join(' ')}, status ${r.status}):\n${r.stderr || r.error}`,
+    );
+  }
+  return lastJson(r.stdout, what);
+}
+
+/** Runs the reference with one thread; null when no Python with torch is found. */
+export function runTorchReference(): TorchReference | { missing: string } {
+  const { python, tried } = findTorchPython();
+  if (!python) {
+    return {
+      missing: `no Python with torch (tried ${tried.join(', ')}; set LAB_PYTHON, or on Debian: apt-get install python3-torch)`,
+    };
+  }
+  const script = torchRefPath();
+  if (!existsSync(script)) {
+    return { missing: `the PyTorch reference ${script} does not exist (set LAB_TORCH_REF to its path)` };
+  }
+  const out = runPython(python, [script, '1', 'cpu'], `the PyTorch reference ${join(script)}`);
+  const seconds: Record<string, number> = {};
+  for (const [key, value] of Object.entries(out)) {
+    if (key.endsWith('_s') && typeof value === 'number') seconds[key.slice(0, -2)] = value;
+  }
+  const sgemm = runPython(python, ['-c', SGEMM], 'the PyTorch sgemm measurement');
+  return { python, version: String(out.torch), seconds, sgemmGflops: Number(sgemm.gflops) };
+}

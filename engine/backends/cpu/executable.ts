@@ -1,0 +1,73 @@
+// A program prepared in the native executor: created once per shape signature, then each call
+// is one `run` crossing. Shared variables stay in the executor's memory between calls: the
+// program attaches a residence to each variable it holds, so `get()` pulls the current value
+// (getShared), and when the host value changes (`set()`) or another program takes the variable
+// over, the residence is released and this program uploads the value again before its next run.
+import type { SharedResidence, SharedVariable } from '../../core/graph.ts';
+import { NDArray, type Shape } from '../../core/ndarray.ts';
+import type { Program } from '../../compile/program.ts';
+import type { NativeAddon } from '../../../native/addon.ts';
+import type { NativeArray, ProgramHandle } from '../../../native/program.ts';
+import type { Executable } from '../backend.ts';
+import { nativeProgramSpec } from './spec.ts';
+
+interface Held {
+  readonly variable: SharedVariable;
+  readonly buffer: number;
+  readonly residence: SharedResidence;
+}
+
+/** The exact-size row-major data of `a` (the array itself when it already is that). */
+function flatData(a: NDArray): NativeArray {
+  return a.contiguous().data;
+}
+
+export class NativeExecutable implements Executable {
+  readonly program: Program;
+  /** Per program step: runs as a JavaScript segment. */
+  readonly jsSteps: readonly boolean[];
+  private readonly addon: NativeAddon;
+  private readonly handle: ProgramHandle;
+  private readonly held: readonly Held[];
+  private readonly outputShapes: readonly Shape[];
+
+  constructor(addon: NativeAddon, program: Program, shared: readonly SharedVariable[]) {
+    this.addon = addon;
+    this.program = program;
+    const { spec, jsSteps } = nativeProgramSpec(program, shared);
+    this.jsSteps = jsSteps;
+    const handle = addon.createProgram(spec);
+    this.handle = handle;
+    this.outputShapes = program.outputs.map((v) => [...v.shape]);
+    this.held = program.buffers
+      .filter((b) => b.role === 'shared')
+      .map((b) => {
+        const variable = shared[b.index];
+        const shape = variable.get().shape;
+        const residence: SharedResidence = {
+          pull: () => new NDArray(addon.getShared(handle, b.id), shape),
+          // The executor's copy simply goes stale; the next run uploads the host value again.
+          release: () => undefined,
+        };
+        return { variable, buffer: b.id, residence };
+      });
+  }
+
+  run(inputs: readonly NDArray[]): NDArray[] {
+    for (const h of this.held) {
+      if (!h.variable.isHeldBy(h.residence)) {
+        this.addon.setShared(this.handle, h.buffer, flatData(h.variable.attach(h.residence)));
+      }
+    }
+    const results = this.addon.run(
+      this.handle,
+      this.program.inputs.map((v, i) => flatData(inputs[i])),
+    );
+    return results.map((data, i) => new NDArray(data, this.outputShapes[i]));
+  }
+
+  /** Hands every shared value this program holds back to the host. */
+  dispose(): void {
+    for (const h of this.held) if (h.variable.isHeldBy(h.residence)) h.variable.set(h.variable.get());
+  }
+}
