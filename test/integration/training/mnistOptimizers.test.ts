@@ -7,7 +7,6 @@
 // built (≈3 s for all eight runs), else on the js reference backend (≈30 s); both give the same
 // numbers to float32 rounding.
 import { describe, expect, it } from 'vitest';
-import '../../../engine/backends/cpu.ts';
 import { fn } from '../../../engine/compile/fn.ts';
 import type { NDArray } from '../../../engine/core/ndarray.ts';
 import { batches } from '../../../engine/data/batches.ts';
@@ -19,24 +18,13 @@ import { MLP } from '../../../engine/nn/sequential.ts';
 import { Adam, createOptimizer, optimizerKinds, type Optimizer } from '../../../engine/optim/index.ts';
 import { Rng } from '../../../engine/random/rng.ts';
 import { matrix, vector } from '../../../engine/tensor.ts';
-import { loadNativeAddon } from '../../../native/addon.ts';
+import { trainingBackend } from './trainingBackend.ts';
 
 const EPOCHS = 2;
 const BATCH = 128;
 const SEED = 1;
 const { train, test } = loadMnist();
-
-/** The native backend when its addon is built (10x faster), else the js reference backend. */
-function pickBackend(): 'cpu' | 'js' {
-  try {
-    loadNativeAddon();
-    return 'cpu';
-  } catch (e) {
-    console.warn(`training on the js backend: ${(e as Error).message}`);
-    return 'js';
-  }
-}
-const backend = pickBackend();
+const backend = trainingBackend();
 
 interface Result {
   lossBefore: number;

@@ -18,6 +18,7 @@ import { unrollLearnedOptimizer } from '../../../engine/optim/learned.ts';
 import { Rng } from '../../../engine/random/rng.ts';
 import { tensor, vector, matrix } from '../../../engine/tensor.ts';
 import { findTorchPython, runPythonJson } from '../../unit/engine/optim/pythonTorch.ts';
+import { trainingBackend } from './trainingBackend.ts';
 
 const BATCH = 8;
 const DIM = 10;
@@ -113,7 +114,7 @@ describe(`quad_meta: learned LSTM optimizer on ${BATCH} quadratics of dimension 
     const { metaLoss } = unrollLearnedOptimizer({ net, loss: quadraticLoss(W, y), theta0, steps: UNROLL });
     const metaStep = fn([W, y, theta0], metaLoss, {
       updates: new Adam({ lr: 1e-3 }).updates(params, grad(metaLoss, params)),
-      backend: 'js',
+      backend: trainingBackend(),
     });
 
     const rng = new Rng(42);
