@@ -1,0 +1,33 @@
+// Layers, initialisers, losses and metrics: everything a model definition imports.
+export { activations, applyActivation, type Activation } from './activation.ts';
+export {
+  CoordinatewiseLSTM,
+  type CoordinatewiseLSTMOptions,
+  type CoordinatewiseStep,
+} from './coordinatewise.ts';
+export { Dense, type DenseOptions } from './dense.ts';
+export { Dropout, type DropoutOptions } from './dropout.ts';
+export { Embedding, type EmbeddingOptions } from './embedding.ts';
+export { preprocessGradient } from './gradientPreprocessing.ts';
+export { GRU, GRUCell, type GRUResult } from './gru.ts';
+export * as init from './init.ts';
+export type { FloatDType, Initializer } from './init.ts';
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  mse,
+  type Reduction,
+} from './losses.ts';
+export {
+  LSTM,
+  LSTMCell,
+  type LSTMOptions,
+  type LSTMResult,
+  type LSTMState,
+  type RecurrentOptions,
+} from './lstm.ts';
+export { accuracy } from './metrics.ts';
+export { Module, type ModuleOptions, type ParamBinding } from './module.ts';
+export type { SequenceInput } from './recurrent.ts';
+export { MLP, Sequential, type Layer, type MLPOptions } from './sequential.ts';
