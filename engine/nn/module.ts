@@ -9,7 +9,7 @@
 import type { Update } from '../compile/fn.ts';
 import type { Variable } from '../core/graph.ts';
 import { SharedVariable } from '../core/graph.ts';
-import type { Shape } from '../core/ndarray.ts';
+import type { NDArray, Shape } from '../core/ndarray.ts';
 import type { Rng } from '../random/rng.ts';
 import { ParamLayout } from '../params/layout.ts';
 import type { FloatDType, Initializer } from './init.ts';
@@ -87,10 +87,47 @@ export abstract class Module {
 
   /** Where each parameter sits in the model's flat vector (engine/params). */
   layout(): ParamLayout {
-    // Static shapes: reading values would pull them out of a backend for nothing.
+    // Static shapes: reading values would pull them out of a backend for nothing. addParam gives
+    // every parameter a concrete shape; only a caller who relaxed one could meet the fallback.
     return new ParamLayout(
-      this.namedParameters().map(([name, p]) => ({ name, shape: p.staticShape.map((d) => d ?? 0) })),
+      this.namedParameters().map(([name, p]) => ({
+        name,
+        shape: p.staticShape.every((d) => d !== null) ? (p.staticShape as number[]) : p.get().shape,
+      })),
     );
+  }
+
+  /** Current parameter values by name (for checkpoints and model files). */
+  stateDict(): Record<string, NDArray> {
+    return Object.fromEntries(this.namedParameters().map(([name, p]) => [name, p.get()]));
+  }
+
+  /**
+   * Sets parameters from values by name. Every parameter must be present with its shape and
+   * dtype; extra names are an error too, so a file for another model is not half-loaded.
+   */
+  loadStateDict(values: Readonly<Record<string, NDArray>>): void {
+    const params = new Map(this.namedParameters());
+    const missing = [...params.keys()].filter((n) => !(n in values));
+    const extra = Object.keys(values).filter((n) => !params.has(n));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new Error(
+        `${this.constructor.name} ${this.name}: cannot load parameters — ` +
+          [
+            missing.length > 0 ? `missing ${missing.join(', ')}` : '',
+            extra.length > 0 ? `unexpected ${extra.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; '),
+      );
+    }
+    // Check everything before setting anything: a bad file leaves the model untouched.
+    for (const [name, p] of params) {
+      const mismatch = p.type.mismatch(values[name]);
+      if (mismatch)
+        throw new Error(`${this.constructor.name} ${this.name}: parameter ${name} got ${mismatch}`);
+    }
+    for (const [name, p] of params) p.set(values[name]);
   }
 
   /**

@@ -104,3 +104,25 @@ describe('Embedding', () => {
     expect(() => emb.forward(matrix('x'))).toThrow(/token ids must be int32/);
   });
 });
+
+describe('state dicts', () => {
+  it('round-trips parameter values by name and refuses mismatched files whole', () => {
+    const a = new MLP([3, 2, 2], { rng: new Rng(1) });
+    const b = new MLP([3, 2, 2], { rng: new Rng(2) });
+    b.loadStateDict(a.stateDict());
+    expect(b.parameters().map((p) => p.get().toFlat())).toEqual(a.parameters().map((p) => p.get().toFlat()));
+
+    const before = b.parameters().map((p) => p.get().toFlat());
+    const { 'mlp.1.b': _dropped, ...partial } = a.stateDict();
+    expect(() => b.loadStateDict(partial)).toThrow(/missing mlp\.1\.b/);
+    expect(() => b.loadStateDict({ ...a.stateDict(), extra: NDArray.zeros([1]) })).toThrow(
+      /unexpected extra/,
+    );
+    const wrongShape = { ...a.stateDict(), 'mlp.1.b': NDArray.zeros([3]) };
+    expect(() => b.loadStateDict(wrongShape)).toThrow(/mlp\.1\.b got shape \(3,\)/);
+    const wrongType = { ...a.stateDict(), 'mlp.0.b': NDArray.zeros([2], 'float64') };
+    expect(() => b.loadStateDict(wrongType)).toThrow(/mlp\.0\.b got dtype float64/);
+    // Nothing was half-loaded.
+    expect(b.parameters().map((p) => p.get().toFlat())).toEqual(before);
+  });
+});
