@@ -45,11 +45,6 @@ export class MetricWriter {
     this.timer.unref();
   }
 
-  /** Number of points waiting for the next commit. */
-  get pending(): number {
-    return this.rows.length / columns;
-  }
-
   add(runId: number, name: string, step: number, wallTime: number, value: number): void {
     if (this.closed)
       throw new Error('MetricWriter.add after close(): the writer has already flushed and stopped');

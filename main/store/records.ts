@@ -11,15 +11,6 @@ export const runStatuses = [
 ] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
-/** A run that ended and will not change unless someone resumes it. */
-export const finishedRunStatuses: readonly RunStatus[] = [
-  'completed',
-  'failed',
-  'diverged',
-  'cancelled',
-  'interrupted',
-];
-
 export type ExperimentStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface DefinitionRecord {

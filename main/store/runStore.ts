@@ -116,10 +116,6 @@ export function markRunStarted(
   );
 }
 
-export function recordRunStep(db: Database, id: number, step: number): void {
-  db.prepare('UPDATE runs SET step = ? WHERE id = ?').run(step, id);
-}
-
 export function finishRun(
   db: Database,
   id: number,

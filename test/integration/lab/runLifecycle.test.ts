@@ -96,12 +96,16 @@ describe('run lifecycle in worker processes', () => {
     const lab = await openTestLab();
     const yaml = definitionYaml({
       problem: 'stepDelayMs: 4',
-      training: '{ steps: 200, evalEvery: 20, checkpointEvery: 25 }',
+      training: '{ steps: 300, evalEvery: 20, checkpointEvery: 25 }',
       optimizer: '{ name: momentum, lr: 0.05 }',
     });
+    // Cancel once both runs are past their second checkpoint, so each has one to resume from.
     let cancelAsked = false;
+    const steps = new Map<number, number>();
     const started = startExperiment(lab, yaml, (event) => {
-      if (!cancelAsked && event.type === 'run' && event.step >= 60) {
+      if (event.type !== 'run') return;
+      steps.set(event.runId, event.step);
+      if (!cancelAsked && steps.size === 2 && [...steps.values()].every((step) => step >= 60)) {
         cancelAsked = true;
         requestExperimentCancel(lab.db, started.id);
       }
@@ -110,7 +114,7 @@ describe('run lifecycle in worker processes', () => {
     expect(cancelled.status).toBe('cancelled');
     const stopped = listRuns(lab.db, cancelled.id);
     expect(stopped.map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
-    expect(stopped.every((r) => r.step < 200)).toBe(true);
+    expect(stopped.every((r) => r.step < 300)).toBe(true);
 
     const resumed = await runExperiment(cancelled.id, { lab, pool: new WorkerPool({ size: 2 }) });
     expect(resumed.status).toBe('completed');
@@ -124,7 +128,7 @@ describe('run lifecycle in worker processes', () => {
     const referenceRuns = listRuns(lab.db, reference.id);
     listRuns(lab.db, resumed.id).forEach((run, i) => {
       const loss = metricRows(lab, run.id, 'loss');
-      expect(loss.map((r) => r.step)).toEqual(Array.from({ length: 200 }, (_, s) => s + 1));
+      expect(loss.map((r) => r.step)).toEqual(Array.from({ length: 300 }, (_, s) => s + 1));
       // Bit-identical to a run that was never interrupted: the checkpoint restored everything.
       expect(loss).toEqual(metricRows(lab, referenceRuns[i].id, 'loss'));
       expect(metricRows(lab, run.id, 'val_loss')).toEqual(metricRows(lab, referenceRuns[i].id, 'val_loss'));
