@@ -82,14 +82,86 @@ export class Softmax extends Op {
   }
 
   override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
-    if (!gz) return [null];
-    const z = node.outputs[0];
-    if (this.logarithm) return [sub(gz, mul(exp(z), sum(gz, this.axis, true)))];
-    return [mul(z, sub(gz, sum(mul(gz, z), this.axis, true)))];
+    return [gz ? new SoftmaxGrad(this.axis, this.logarithm).apply(gz, node.outputs[0]) : null];
   }
 
   override native(): NativeKernel {
     return { kernel: this.logarithm ? 'log_softmax' : 'softmax', attrs: { axis: this.axis } };
+  }
+}
+
+/**
+ * The gradient of (log-)softmax from its output y (the native softmax_grad kernels):
+ *   softmax:     dx = y * (dy - sum(dy * y))      log-softmax: dx = dy - exp(y) * sum(dy)
+ */
+export class SoftmaxGrad extends Op {
+  constructor(axis: number, logarithm: boolean) {
+    super({ axis, log: logarithm });
+  }
+
+  get axis(): number {
+    return this.props.axis as number;
+  }
+
+  get logarithm(): boolean {
+    return this.props.log as boolean;
+  }
+
+  override get name(): string {
+    return this.logarithm ? 'LogSoftmaxGrad' : 'SoftmaxGrad';
+  }
+
+  override toString(): string {
+    return `${this.name}{axis=${this.axis}}`;
+  }
+
+  makeNode(dy: Variable, y: Variable): Apply {
+    if (dy.ndim !== y.ndim || this.axis >= y.ndim) {
+      throw buildError(
+        this,
+        `dy ${describe(dy)} and y ${describe(y)} must share a rank that has axis ${this.axis}`,
+      );
+    }
+    return this.node([dy, y], [new TensorType(y.dtype, y.staticShape)]);
+  }
+
+  perform([dy, y]: readonly NDArray[], node: Apply): NDArray[] {
+    if (dy.shape.join() !== y.shape.join()) {
+      throw runError(node, `dy ${formatShape(dy.shape)} and y ${formatShape(y.shape)} differ in shape`);
+    }
+    const [g, z] = [dy.contiguous().data, y.contiguous().data];
+    const out = new Float64Array(z.length);
+    eachLane(y.shape, this.axis, (off, stride, n) => {
+      let total = 0;
+      for (let k = 0; k < n; k++)
+        total += this.logarithm ? g[off + k * stride] : g[off + k * stride] * z[off + k * stride];
+      for (let k = 0; k < n; k++) {
+        const at = off + k * stride;
+        out[at] = this.logarithm ? g[at] - Math.exp(z[at]) * total : z[at] * (g[at] - total);
+      }
+    });
+    return [NDArray.from(out, y.shape, node.outputs[0].dtype)];
+  }
+
+  override inferShape(_node: Apply, [, y]: readonly Shape[]): Shape[] {
+    return [y];
+  }
+
+  /** Second order: the derivatives of the formulas above with respect to dy and y. */
+  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+    if (!gz) return [null, null];
+    const [dy, y] = node.inputs;
+    const total = (v: Variable): Variable => sum(v, this.axis, true);
+    if (this.logarithm) {
+      const e = exp(y);
+      return [sub(gz, total(mul(gz, e))), neg(mul(mul(gz, e), total(dy)))];
+    }
+    const gzy = total(mul(gz, y));
+    return [mul(y, sub(gz, gzy)), sub(mul(gz, sub(dy, total(mul(dy, y)))), mul(dy, gzy))];
+  }
+
+  override native(): NativeKernel {
+    return { kernel: this.logarithm ? 'log_softmax_grad' : 'softmax_grad', attrs: { axis: this.axis } };
   }
 }
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Variable } from '../../../../engine/core/graph.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { verifyGrad } from '../../../../engine/grad/verifyGrad.ts';
-import { sigmoid } from '../../../../engine/ops/math.ts';
+import { mul, sigmoid } from '../../../../engine/ops/math.ts';
 import {
   binaryCrossentropy,
   categoricalCrossentropy,
@@ -12,7 +12,10 @@ import {
   sigmoidBinaryCrossentropy,
   softmax,
   softmaxCrossEntropy,
+  SoftmaxGrad,
 } from '../../../../engine/ops/nnet.ts';
+import { grad } from '../../../../engine/grad/grad.ts';
+import { sum } from '../../../../engine/ops/reduce.ts';
 import { SoftmaxCrossEntropy, SoftmaxCrossEntropyGrad } from '../../../../engine/ops/softmaxCrossEntropy.ts';
 import { asVariable, matrix, tensor, vector } from '../../../../engine/tensor.ts';
 import { evaluate } from './evaluate.ts';
@@ -114,6 +117,16 @@ describe('nnet ops: gradients', () => {
     verifyGrad((x) => softmax(x, 0), [X]);
     verifyGrad((x) => logSoftmax(x), [X]);
     verifyGrad((x) => logSoftmax(x, 0), [X]);
+  });
+
+  it('the softmax gradient ops differentiate again (second order, through dy and y)', () => {
+    for (const log of [false, true]) {
+      verifyGrad(
+        (dy, y) => new SoftmaxGrad(1, log).apply(dy, y),
+        [randomArray([3, 4]), randomArray([3, 4], 0.1, 0.9)],
+      );
+    }
+    verifyGrad((x) => grad(sum(mul(softmax(x, 0), X)), x), [randomArray([5, 4])]);
   });
 
   it('cross-entropies with labels and one-hot targets', () => {
