@@ -23,7 +23,7 @@ export function opCase(
   name: string,
   values: NDArray[],
   body: (xs: Variable[]) => Variable,
-  options: { grad?: boolean; rtol?: number; allNative?: boolean } = {},
+  options: { grad?: boolean; rtol?: number; allNative?: boolean; reference?: FloatDType } = {},
 ): DiffCase {
   const build = (f: FloatDType): Built => {
     const inputs = values.map((v, i) => input(v, f, `x${i}`));
@@ -36,5 +36,12 @@ export function opCase(
     }
     return { inputs, outputs };
   };
-  return { name, build, values, rtol: options.rtol, allNative: options.allNative };
+  return {
+    name,
+    build,
+    values,
+    rtol: options.rtol,
+    allNative: options.allNative,
+    reference: options.reference,
+  };
 }

@@ -30,6 +30,11 @@ export interface DiffCase {
   rtol?: number;
   /** Every step of the cpu program must run natively (no JavaScript segment). */
   allNative?: boolean;
+  /**
+   * The reference's float dtype (default float64). Random draws are float32 on both sides: the
+   * Philox spec draws at the dtype's precision, so float64 draws are different numbers.
+   */
+  reference?: FloatDType;
 }
 
 /** A cpu backend that remembers what it prepared, to check which steps ran natively. */
@@ -90,10 +95,11 @@ function cpuDtype(d: DType): DType {
 
 /** Compiles `c` on both backends, runs it, compares; returns the cpu executables prepared. */
 export function runDifferential(c: DiffCase): NativeExecutable[] {
-  const ref = c.build('float64');
+  const refDtype = c.reference ?? 'float64';
+  const ref = c.build(refDtype);
   const mine = c.build('float32');
   const js = fn(ref.inputs, ref.outputs, { backend: jsBackend })(
-    ...c.values.map((v) => asInput(v, 'float64')),
+    ...c.values.map((v) => asInput(v, refDtype)),
   );
   const { backend, prepared } = recordingCpu();
   const cpu = fn(mine.inputs, mine.outputs, { backend })(...c.values.map((v) => asInput(v, 'float32')));

@@ -14,6 +14,7 @@
 // A descriptor the executor cannot take returns null: the step then runs as a JavaScript
 // segment (the op's perform), which is always correct, only slower.
 import type { Step } from '../../compile/program.ts';
+import { SumToShape } from '../../ops/sumToShape.ts';
 import type { DType } from '../../core/dtype.ts';
 import type { ProgramBuffer } from '../../compile/program.ts';
 import type { ScalarExpr, StepSpec, View } from '../../../native/program.ts';
@@ -180,6 +181,27 @@ const bridges: Readonly<Record<string, (c: StepContext) => StepSpec | null>> = {
   advanced_set_subtensor: passThrough,
 };
 
+/**
+ * SumToShape (a gradient summed back to an input's shape, decided at run time because a static
+ * dimension was unknown) has no kernel descriptor, but its shapes are concrete here: it is a sum
+ * over the leading axes and the axes where the target has size 1, or a copy when none are.
+ */
+function sumToShape(c: StepContext): StepSpec {
+  const [g] = c.inputs;
+  const [out] = c.outputs;
+  const lead = g.shape.length - out.shape.length;
+  const axes = g.shape.flatMap((d, i) => (i < lead || (out.shape[i - lead] === 1 && d !== 1) ? [i] : []));
+  if (axes.length === 0)
+    return {
+      kernel: 'copy',
+      inputs: [g],
+      outputs: [reshapedView(out, g.shape)],
+      attrs: { opName: c.opName },
+    };
+  const widened = withUnitAxes(out, [...Array(lead).keys()]);
+  return { kernel: 'reduce', inputs: [g], outputs: [widened], attrs: { op: 'sum', axes, opName: c.opName } };
+}
+
 /** The op name errors carry: the op and where the user built it. */
 export function stepName(step: Step): string {
   return step.node ? `${step.opName} (built at ${step.node.trace})` : step.opName;
@@ -187,7 +209,7 @@ export function stepName(step: Step): string {
 
 /** The native step for `step`, or null when it must run as a JavaScript segment. */
 export function nativeStep(step: Step, buffers: readonly ProgramBuffer[]): StepSpec | null {
-  const bridge = bridges[step.kernel];
+  const bridge = step.node?.op instanceof SumToShape ? sumToShape : bridges[step.kernel];
   if (!bridge) return null;
   return bridge({
     step,
