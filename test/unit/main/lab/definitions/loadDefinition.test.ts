@@ -30,12 +30,12 @@ describe('loading definitions', () => {
     );
     expect(definition.experiment).toMatchObject({
       seed: 0,
-      problem: { name: 'quadratics', dimension: 20, conditionNumber: 100, gradientNoise: 0 },
+      problem: { name: 'quadratics', dims: 10, variant: 'gaussian', thetaStddev: 0.01 },
       training: { steps: 5, evalEvery: 10, checkpointEvery: 100 },
       learningRates: { min: 1e-4, max: 1 },
       optimizers: [
-        { name: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-        { name: 'momentum', momentum: 0.9 },
+        { name: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+        { name: 'momentum', momentum: 0.9, weightDecay: 0 },
       ],
       tuning: { seeds: 3 },
       report: { seeds: 5 },
