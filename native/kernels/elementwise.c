@@ -1,9 +1,10 @@
 /*
  * Fused elementwise composites: compiling expression trees to a register program, and the
  * kernel that walks the broadcast shape in tiles. Measured choice: a tile interpreter. Per
- * element it costs one loop iteration per op over data already in L1, which for the lab's
- * composites (a handful of ops) is within a few percent of straight-line code and needs no
- * compiler at run time.
+ * element it costs one loop iteration per op over data already in L1; measured on sigmoid(x*w+b)
+ * and x*w+b over 4K..1M float32 elements it is 10-25% slower than the same expression as
+ * straight-line C, while needing no compiler at run time and covering every fusion the
+ * rewrites produce. The per-op loops are SIMD, which matters far more (see vmath.h).
  */
 #include "elementwise.h"
 
@@ -11,6 +12,7 @@
 #include <tgmath.h>
 
 #include "common.h"
+#include "vmath.h"
 
 #define LAB_EW_MAX_REGS 64
 
@@ -50,14 +52,42 @@ int lab_ew_op_from_name(const char *name) {
 
 const char *lab_ew_op_name(int op) { return op >= 0 && op < LAB_EW_OP_COUNT ? op_names[op] : "?"; }
 
+/* The op loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time
+ * (ifunc), so the transcendental loops run 16 or 8 lanes wide without an -march flag. */
+#if defined(__x86_64__) && defined(__linux__)
+#define EW_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define EW_CLONES
+#endif
+
+/* float64 keeps libm (it is the precise path); float32 uses the vectorisable versions. */
+static inline double sigmoid_f64(double x) {
+  if (x >= 0) return 1 / (1 + exp(-x));
+  const double e = exp(x); /* never overflows for x < 0 */
+  return e / (1 + e);
+}
+
+/* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|. */
+static inline double softplus_f64(double x) { return (x > 0 ? x : 0) + log1p(exp(-fabs(x))); }
+
 #define EW_T float
 #define EW_SUFFIX f32
 #define EW_DTYPE LAB_FLOAT32
+#define EW_EXP lab_expf
+#define EW_LOG lab_logf
+#define EW_TANH lab_tanhf
+#define EW_SIGMOID lab_sigmoidf
+#define EW_SOFTPLUS lab_softplusf
 #include "elementwise_tile.inc"
 
 #define EW_T double
 #define EW_SUFFIX f64
 #define EW_DTYPE LAB_FLOAT64
+#define EW_EXP exp
+#define EW_LOG log
+#define EW_TANH tanh
+#define EW_SIGMOID sigmoid_f64
+#define EW_SOFTPLUS softplus_f64
 #include "elementwise_tile.inc"
 
 void lab_ew_free(void *attrs) {
