@@ -11,7 +11,7 @@ import { runExperiment } from '../lab/experimentRunner.ts';
 import type { ProgressEvent, ProgressListener } from '../lab/progress.ts';
 import { defaultDatabasePath } from '../store/dataDirectory.ts';
 import { listEvents } from '../store/eventLog.ts';
-import { getExperiment, listExperiments } from '../store/experimentStore.ts';
+import { getExperiment, listExperiments, requestExperimentCancel } from '../store/experimentStore.ts';
 import { openLabDatabase } from '../store/labDatabase.ts';
 import { metricNames, metricSeries } from '../store/metricSeries.ts';
 import { listRuns } from '../store/runStore.ts';
@@ -28,7 +28,10 @@ export interface LabServiceOptions {
 }
 
 export interface LabService extends LabApi {
-  /** Waits for the experiments started by this service to stop, then closes the database. */
+  /**
+   * Cancels the experiments this service is running (they stay resumable), waits for their
+   * runs to stop, then closes the database.
+   */
   close(): Promise<void>;
   /** Resolves when the experiment this service is executing ends (for tests and shutdown). */
   whenIdle(): Promise<void>;
@@ -126,6 +129,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       while (running.size > 0) await Promise.all(running.values());
     },
     async close() {
+      for (const id of running.keys()) requestExperimentCancel(lab.db, id);
       await this.whenIdle();
       lab.close();
     },

@@ -160,6 +160,10 @@ export async function runExperiment(
     const done = pooled.exit.then((exit: RunExit) => {
       writer.flush();
       finishRun(db, run.id, exit.status, exit.reason, exit.result, exit.step);
+      // A finished run is never resumed: its checkpoints would only fill the disk.
+      if (exit.status === 'completed' || exit.status === 'diverged') {
+        for (const stale of pruneCheckpoints(db, run.id, 0)) rmSync(stale, { force: true });
+      }
       step = exit.step;
       logEvent(db, {
         experimentId,

@@ -69,4 +69,26 @@ describe('LabApi served from the main process (no Electron)', () => {
     await expect(api.readCurriculum('../package.json')).rejects.toThrow(/no curriculum/);
     await api.close();
   });
+
+  it('cancels what it is running when closed, leaving the experiment resumable', async () => {
+    await registerTrainerModule(testTrainerModule);
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'lab-api-')), 'lab.db');
+    const api = createLabService({ dbPath, poolSize: 2 });
+    const yaml = definitionYaml({
+      problem: 'stepDelayMs: 20',
+      training: '{ steps: 1000, evalEvery: 10, checkpointEvery: 20 }',
+      optimizer: '{ name: sgd, lr: 0.1 }',
+    });
+    const running = new Promise<void>((resolve) =>
+      api.onProgress((event) => event.type === 'run' && event.status === 'running' && resolve()),
+    );
+    const created = await api.createExperiment(yaml, 'slow.yaml');
+    await running;
+    await api.close();
+    const reopened = createLabService({ dbPath });
+    const detail = await reopened.getExperiment(created.ok ? created.experimentId : -1);
+    expect(detail?.experiment.status).toBe('cancelled');
+    expect(detail?.runs.every((r) => r.status === 'cancelled' && r.step < 1000)).toBe(true);
+    await reopened.close();
+  });
 });

@@ -1,6 +1,7 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../../../main/lab/experimentRunner.ts';
+import { checkpointDirectoryFor, runExperiment } from '../../../main/lab/experimentRunner.ts';
 import { latestCheckpoint } from '../../../main/store/artifactStore.ts';
 import { listEvents } from '../../../main/store/eventLog.ts';
 import { requestExperimentCancel } from '../../../main/store/experimentStore.ts';
@@ -38,6 +39,10 @@ describe('run lifecycle in worker processes', () => {
       );
       expect(metricRows(lab, run.id, 'val_loss').map((r) => r.step)).toEqual([0, 10, 20, 30]);
       expect(run.result?.final_val_loss).toBe(metricRows(lab, run.id, 'val_loss').at(-1)!.value);
+      // Checkpoints were written (every 10 steps) and removed once the run completed.
+      expect(existsSync(checkpointDirectoryFor(lab, run.id))).toBe(true);
+      expect(readdirSync(checkpointDirectoryFor(lab, run.id))).toEqual([]);
+      expect(latestCheckpoint(lab.db, run.id)).toBeUndefined();
     }
     expect(runsA[0].seed).not.toBe(runsA[1].seed);
     runsA.forEach((run, i) => {
