@@ -4,14 +4,16 @@ import { isDType, isFloat, promote, type DType } from './core/dtype.ts';
 import { Constant, SharedVariable, Variable } from './core/graph.ts';
 import { NDArray, type NestedNumbers } from './core/ndarray.ts';
 import { TensorType, type StaticShape } from './core/type.ts';
+import { buildError } from './ops/opError.ts';
 
 /** What op functions accept where a tensor is expected. */
 export type TensorLike = Variable | NDArray | number | boolean | readonly NestedNumbers[];
 
 function typed(name: string | undefined, dtype: DType, shape: StaticShape, kind: string): Variable {
   if (!isDType(dtype)) {
-    throw new Error(
-      `T.${kind}('${name ?? ''}'): unknown dtype '${String(dtype)}' (use float32, float64, int32 or bool)`,
+    throw buildError(
+      `T.${kind}('${name ?? ''}')`,
+      `unknown dtype '${String(dtype)}' (use float32, float64, int32 or bool)`,
     );
   }
   return new Variable(new TensorType(dtype, shape), name);
@@ -84,8 +86,9 @@ export function asVariable(x: TensorLike, like?: DType): Variable {
     const dtype = like && isFloat(like) ? like : flat.every((v) => Number.isInteger(v)) ? 'int32' : 'float32';
     return new Constant(NDArray.of(x as NestedNumbers, dtype));
   }
-  throw new Error(
-    `expected a tensor (a symbolic Variable, an NDArray, a number or a boolean), got ${describeValue(x)}`,
+  throw buildError(
+    'asVariable',
+    `expected a tensor (a symbolic Variable, an NDArray, nested arrays, a number or a boolean), got ${describeValue(x)}`,
   );
 }
 

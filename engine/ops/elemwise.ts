@@ -32,13 +32,14 @@ export interface ElemwiseOptions {
 
 export class Elemwise extends Op {
   constructor(scalarOp: ScalarOpName, options: ElemwiseOptions = {}) {
-    if (!isScalarOpName(scalarOp)) throw new Error(`Elemwise: unknown scalar op '${String(scalarOp)}'`);
+    if (!isScalarOpName(scalarOp)) throw buildError('Elemwise', `unknown scalar op '${String(scalarOp)}'`);
     if (
       (scalarOp === 'cast') !== (options.dtype !== undefined) ||
       (options.dtype && !isDType(options.dtype))
     ) {
-      throw new Error(
-        `Elemwise: a dtype option is required for 'cast' and only for it (got ${options.dtype})`,
+      throw buildError(
+        'Elemwise',
+        `a dtype option is required for 'cast' and only for it (got ${options.dtype})`,
       );
     }
     super({

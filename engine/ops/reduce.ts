@@ -13,6 +13,16 @@ import { shapeOf } from './shapeOps.ts';
 import { take } from './take.ts';
 
 export type ReduceKind = 'sum' | 'mean' | 'prod' | 'max' | 'min' | 'argmax' | 'logsumexp' | 'var';
+const reduceKinds: readonly ReduceKind[] = [
+  'sum',
+  'mean',
+  'prod',
+  'max',
+  'min',
+  'argmax',
+  'logsumexp',
+  'var',
+];
 
 function outDtype(kind: ReduceKind, x: DType): DType {
   if (kind === 'argmax') return 'int32';
@@ -66,6 +76,9 @@ function scan(
 export class Reduce extends Op {
   constructor(op: ReduceKind, axes: readonly number[], keepdims: boolean) {
     super({ op, axes: [...axes].sort((a, b) => a - b), keepdims });
+    if (!reduceKinds.includes(op)) {
+      throw buildError('Reduce', `unknown reduction '${String(op)}' (known: ${reduceKinds.join(', ')})`);
+    }
   }
 
   get kind(): ReduceKind {

@@ -44,7 +44,7 @@ export function shapeOf(x: TensorLike): Variable {
  */
 export class Fill extends Op {
   constructor(value: number, dtype: DType) {
-    if (!isDType(dtype)) throw new Error(`Fill: unknown dtype '${String(dtype)}'`);
+    if (!isDType(dtype)) throw buildError('Fill', `unknown dtype '${String(dtype)}'`);
     super({ value, dtype });
   }
 

@@ -272,3 +272,20 @@ describe('elementwise ops: the node and its errors', () => {
     expect(node.op.aliasMap!()).toEqual({ destroys: { 0: 0 } });
   });
 });
+
+describe('constructors and conversions', () => {
+  it('numbers, booleans, NDArrays and nested arrays become constants; anything else is an error with the line', () => {
+    expect(M.add(matrix('x'), [1, 2]).owner!.inputs[1].dtype).toBe('float32');
+    expect(M.add(vector('i', 'int32'), [[1], [2]]).staticShape).toEqual([2, null]);
+    expect(M.and(vector('p', 'bool'), true).dtype).toBe('bool');
+    expect(() => M.add(matrix('x'), 'three' as never)).toThrow(
+      /asVariable: expected a tensor.*string three[\s\S]*elemwise\.test\.ts:\d+/,
+    );
+    expect(() => tensor('float16' as never, [2])).toThrow(
+      /unknown dtype 'float16'[\s\S]*elemwise\.test\.ts:\d+/,
+    );
+    expect(() => M.cast(matrix('x'), 'int8' as never)).toThrow(
+      /Elemwise.*dtype[\s\S]*elemwise\.test\.ts:\d+/,
+    );
+  });
+});

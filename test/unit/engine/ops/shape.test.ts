@@ -2,10 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fn } from '../../../../engine/compile/fn.ts';
 import type { Variable } from '../../../../engine/core/graph.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
+import { grad } from '../../../../engine/grad/grad.ts';
 import { verifyGrad } from '../../../../engine/grad/verifyGrad.ts';
+import { sum } from '../../../../engine/ops/reduce.ts';
 import { dimshuffle, expandDims, squeeze, transpose } from '../../../../engine/ops/dimshuffle.ts';
 import { concatenate, split, stack } from '../../../../engine/ops/join.ts';
-import { mul } from '../../../../engine/ops/math.ts';
+import { mul, sqr } from '../../../../engine/ops/math.ts';
 import { flatten, reshape } from '../../../../engine/ops/reshape.ts';
 import { broadcastTo, fill, onesLike, shapeOf, zerosLike } from '../../../../engine/ops/shapeOps.ts';
 import { incSubtensor, setSubtensor, subtensor } from '../../../../engine/ops/subtensor.ts';
@@ -222,6 +224,16 @@ describe('shape ops: gradients', () => {
       c.build,
       c.inputs.map((v) => (v.isContiguous() ? v : v.contiguous())),
     );
+  });
+
+  it('reshape of an input with several unknown dims reshapes its gradient at run time', () => {
+    const x = tensor('float64', [null, null, 2], 'x');
+    const g = grad(sum(sqr(reshape(x, [-1]))), x);
+    expect(g.owner!.op.toString()).toBe('ReshapeAs');
+    const value = randomArray([3, 2, 2]);
+    const out = fn([x], g, { backend: 'js' })(value) as NDArray;
+    expect(out.shape).toEqual([3, 2, 2]);
+    expect(out.toFlat()).toEqual(value.toFlat().map((v) => 2 * v));
   });
 
   it('concatenate of unknown sizes splits its gradient at run time', () => {
