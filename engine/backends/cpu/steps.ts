@@ -17,7 +17,7 @@ import type { Step } from '../../compile/program.ts';
 import { SumToShape } from '../../ops/sumToShape.ts';
 import type { DType } from '../../core/dtype.ts';
 import type { ProgramBuffer } from '../../compile/program.ts';
-import type { ScalarExpr, StepSpec, View } from '../../../native/program.ts';
+import type { KernelName, ScalarExpr, StepSpec, View } from '../../../native/program.ts';
 import { broadcastTo, isContiguousView, nativeView, reshapedView, sameShape, withUnitAxes } from './views.ts';
 
 type AxisIndex = number | readonly [number | null, number | null, number | null];
@@ -173,13 +173,23 @@ const bridges: Readonly<Record<string, (c: StepContext) => StepSpec | null>> = {
   inc_subtensor: (c) => subtensor(c, false),
   set_subtensor: (c) => subtensor(c, true),
   random,
-  softmax: passThrough,
-  log_softmax: passThrough,
-  take: passThrough,
-  concatenate: passThrough,
-  advanced_inc_subtensor: passThrough,
-  advanced_set_subtensor: passThrough,
 };
+
+/** Kernels whose engine descriptors already are the executor's form. */
+const sameForm: ReadonlySet<KernelName> = new Set<KernelName>([
+  'softmax',
+  'log_softmax',
+  'softmax_grad',
+  'log_softmax_grad',
+  'softmax_cross_entropy',
+  'softmax_cross_entropy_grad',
+  'categorical_crossentropy',
+  'binary_crossentropy',
+  'take',
+  'concatenate',
+  'advanced_inc_subtensor',
+  'advanced_set_subtensor',
+]);
 
 /**
  * SumToShape (a gradient summed back to an input's shape, decided at run time because a static
@@ -209,7 +219,10 @@ export function stepName(step: Step): string {
 
 /** The native step for `step`, or null when it must run as a JavaScript segment. */
 export function nativeStep(step: Step, buffers: readonly ProgramBuffer[]): StepSpec | null {
-  const bridge = step.node?.op instanceof SumToShape ? sumToShape : bridges[step.kernel];
+  const bridge =
+    step.node?.op instanceof SumToShape
+      ? sumToShape
+      : (bridges[step.kernel] ?? (sameForm.has(step.kernel as KernelName) ? passThrough : undefined));
   if (!bridge) return null;
   return bridge({
     step,
