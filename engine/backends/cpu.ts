@@ -27,7 +27,7 @@ class NativeExecutable implements Executable {
       .filter((b) => b.role === 'shared')
       .map((b) => {
         const variable = shared[b.index];
-        const shape = variable.get().shape;
+        const shape = variable.shape;
         const residence: SharedResidence = {
           pull: () => new NDArray(addon.getShared(handle, b.id), shape),
           // The executor keeps its copy; the next run uploads the host value again.

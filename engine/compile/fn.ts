@@ -3,7 +3,7 @@
 // so a training loop with fixed batch shapes lowers once.
 import { userCallSite } from '../core/callSite.ts';
 import { isShared, type SharedVariable, type Variable } from '../core/graph.ts';
-import { NDArray, type Shape } from '../core/ndarray.ts';
+import { NDArray } from '../core/ndarray.ts';
 import { resolveBackend, type Backend, type BackendChoice, type Executable } from '../backends/backend.ts';
 import '../backends/js.ts';
 import { typesCompatible, type Givens } from '../graph/clone.ts';
@@ -72,11 +72,6 @@ function sharedOf(fgraph: FunctionGraph, targets: readonly SharedVariable[]): Sh
   return [...found];
 }
 
-function sharedShape(s: SharedVariable): Shape {
-  const declared = s.type.shape;
-  return declared.every((d) => d !== null) ? (declared as Shape) : s.get().shape;
-}
-
 export function fn(
   inputs: readonly Variable[],
   outputs: Variable | readonly Variable[],
@@ -124,7 +119,7 @@ export function fn(
     }
     const values = args.map(toValue);
     const inputShapes = values.map((a) => a.shape);
-    const sharedShapes = shared.map(sharedShape);
+    const sharedShapes = shared.map((s) => s.shape);
     const signature = shapeSignature(
       [...inputShapes, ...sharedShapes],
       [...inputs, ...shared].map((v) => v.dtype),

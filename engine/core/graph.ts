@@ -2,7 +2,7 @@
 // constants, shared variables (state that lives between calls) and Apply nodes (an op applied
 // to inputs, producing outputs). Built-in and user ops produce exactly these.
 import { userCallSite } from './callSite.ts';
-import { NDArray } from './ndarray.ts';
+import { NDArray, type Shape } from './ndarray.ts';
 import type { Op } from './op.ts';
 import { TensorType } from './type.ts';
 
@@ -90,6 +90,14 @@ export class SharedVariable extends Variable {
   get(): NDArray {
     if (this.residence) this.hostValue = this.residence.pull();
     return this.hostValue;
+  }
+
+  /**
+   * The current value's shape, without copying it out of a backend: a resident value keeps the
+   * shape it was attached with (compiled updates must keep shapes), so the host copy knows it.
+   */
+  get shape(): Shape {
+    return this.hostValue.shape;
   }
 
   /** Replace the value; it must keep the declared dtype and static shape. */

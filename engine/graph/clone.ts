@@ -21,15 +21,68 @@ function describe(v: Variable): string {
 }
 
 /**
- * Clone the graph computing `outputs`, substituting each given's key by its value. Returns the
- * cloned outputs; `inputs` and other leaves map to themselves.
+ * A function copying graphs node by node (each call shares the memo, so common subgraphs stay
+ * shared). `substitute(v)` may return a ready-made copy for v.
+ */
+function cloner(
+  inputSet: ReadonlySet<Variable>,
+  substitute: (v: Variable) => Variable | undefined = () => undefined,
+): (root: Variable) => Variable {
+  const memo = new Map<Variable, Variable>();
+  return (root) => {
+    // Iterative post-order walk: unrolled graphs (20 LSTM steps and their gradients) are deeper
+    // than the JavaScript stack is comfortable with.
+    const stack: Variable[] = [root];
+    while (stack.length > 0) {
+      const v = stack[stack.length - 1];
+      if (memo.has(v)) {
+        stack.pop();
+        continue;
+      }
+      const given = substitute(v);
+      if (given) {
+        memo.set(v, given);
+        stack.pop();
+        continue;
+      }
+      const isLeaf = !v.owner || inputSet.has(v) || isConstant(v) || isShared(v);
+      const missing = isLeaf ? [] : v.owner!.inputs.filter((u) => !memo.has(u));
+      if (missing.length > 0) {
+        stack.push(...missing.reverse());
+        continue;
+      }
+      stack.pop();
+      if (isLeaf) {
+        memo.set(v, v);
+        continue;
+      }
+      const node = v.owner!;
+      const copy = new Apply(
+        node.op,
+        node.inputs.map((u) => memo.get(u)!),
+        node.outputs.map((o) => o.type),
+        node.trace,
+      );
+      node.outputs.forEach((o, i) => {
+        copy.outputs[i].name = o.name;
+        memo.set(o, copy.outputs[i]);
+      });
+    }
+    return memo.get(root)!;
+  };
+}
+
+/**
+ * Clone the graph computing `outputs`, substituting each given's key by its value. As in
+ * Theano, a value is taken as written: a given key inside a value means the original variable
+ * (givens: [[data, data * 2]] doubles data once). Returns the cloned outputs; `inputs` and other
+ * leaves map to themselves.
  */
 export function cloneGraph(
   inputs: readonly Variable[],
   outputs: readonly Variable[],
   givens: Givens = [],
 ): Variable[] {
-  const memo = new Map<Variable, Variable>();
   const inputSet = new Set(inputs);
   for (const [from, to] of givens) {
     if (inputSet.has(from)) {
@@ -44,50 +97,10 @@ export function cloneGraph(
     }
   }
   const givenValue = new Map(givens.map(([from, to]) => [from, to]));
-
-  const cloneOf = (root: Variable): Variable => {
-    // Iterative post-order walk: unrolled graphs (20 LSTM steps and their gradients) are deeper
-    // than the JavaScript stack is comfortable with.
-    const stack: Variable[] = [root];
-    const inProgress = new Set<Variable>();
-    while (stack.length > 0) {
-      const v = stack[stack.length - 1];
-      if (memo.has(v)) {
-        stack.pop();
-        continue;
-      }
-      const source = givenValue.get(v) ?? v;
-      const isLeaf = !v.owner || inputSet.has(v) || isConstant(v) || isShared(v);
-      const pending = source !== v ? [source] : isLeaf ? [] : v.owner!.inputs;
-      const missing = pending.filter((u) => !memo.has(u));
-      if (missing.length > 0) {
-        if (inProgress.has(v)) {
-          throw new Error(`givens: the value given for ${describe(v)} depends on ${v.toString()} itself`);
-        }
-        inProgress.add(v);
-        stack.push(...missing.reverse());
-        continue;
-      }
-      stack.pop();
-      inProgress.delete(v);
-      if (source !== v) memo.set(v, memo.get(source)!);
-      else if (isLeaf) memo.set(v, v);
-      else {
-        const node = v.owner;
-        const copy = new Apply(
-          node.op,
-          node.inputs.map((u) => memo.get(u)!),
-          node.outputs.map((o) => o.type),
-          node.trace,
-        );
-        node.outputs.forEach((o, i) => {
-          copy.outputs[i].name = o.name;
-          memo.set(o, copy.outputs[i]);
-        });
-      }
-    }
-    return memo.get(root)!;
-  };
-
-  return outputs.map(cloneOf);
+  const plain = cloner(inputSet);
+  const substituted = cloner(inputSet, (v) => {
+    const value = givenValue.get(v);
+    return value && plain(value);
+  });
+  return outputs.map(substituted);
 }

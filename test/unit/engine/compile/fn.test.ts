@@ -121,4 +121,26 @@ describe('fn', () => {
     const y = matrix('y');
     expect(() => fn([x], add(x, y))).toThrow(/depend on y .* not among the inputs \[x\]/);
   });
+
+  it('substitutes a shared variable through givens (a minibatch slice of data kept in the backend)', () => {
+    const x = matrix('x');
+    const data = new SharedVariable(a23, 'data');
+    const f = fn([x], add(x, data), { givens: [[data, mul(data, data)]] });
+    expect((f(b23) as NDArray).toFlat()).toEqual(b23.toFlat().map((v, i) => v + a23.toFlat()[i] ** 2));
+  });
+
+  it('runs on js when auto finds no native backend registered, and names a missing one', () => {
+    const x = matrix('x');
+    expect(fn([x], exp(x)).backend.name).toBe('js');
+    expect(() => fn([x], exp(x), { backend: 'cuda' })).toThrow(
+      /backend 'cuda' is not available \(registered: js\)/,
+    );
+  });
+
+  it('rejects an update that changes the shared variable’s shape, at call time', () => {
+    const w = new SharedVariable(NDArray.of([[1, 2, 3]], 'float64'), 'w', [null, null]);
+    const x = matrix('x');
+    const f = fn([x], x, { updates: [[w, x]] });
+    expect(() => f(a23)).toThrow(/update of w computes a value of shape \(2, 3\), but w has shape \(1, 3\)/);
+  });
 });
