@@ -62,8 +62,6 @@ function prng(seed: number): () => number {
   };
 }
 
-const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
-
 function broadcastable(a: Shape, b: Shape): Shape | null {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
