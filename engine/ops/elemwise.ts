@@ -112,18 +112,19 @@ export class Elemwise extends Op {
     const reuse =
       target && target.dtype === dtype && target.isContiguous() && target.shape.join() === shape.join();
     const out = reuse ? target.data : allocate(dtype, n);
-    const idx = inputs.map((a) => broadcastIndices(a, shape));
-    const d = inputs.map((a) => a.data);
-    if (this.arity === 1) {
-      const [d0, i0] = [d[0], idx[0]];
-      for (let i = 0; i < n; i++) out[i] = f(d0[i0[i]]);
-    } else if (this.arity === 2) {
-      const [d0, d1, i0, i1] = [d[0], d[1], idx[0], idx[1]];
-      for (let i = 0; i < n; i++) out[i] = f(d0[i0[i]], d1[i1[i]]);
-    } else {
-      const [d0, d1, d2, i0, i1, i2] = [d[0], d[1], d[2], idx[0], idx[1], idx[2]];
-      for (let i = 0; i < n; i++) out[i] = f(d0[i0[i]], d1[i1[i]], d2[i2[i]]);
-    }
+    // Each input as a flat array in the output's element order: a contiguous input of the
+    // output's shape as it is, anything else (broadcast, strided) gathered once.
+    const [d0, d1, d2] = inputs.map((a) => {
+      if (a.isContiguous() && a.size === n && a.ndim === shape.length) return a.data;
+      if (a.size === 1) return new Float64Array(n).fill(a.data[a.offset]);
+      const idx = broadcastIndices(a, shape);
+      const dense = new Float64Array(n);
+      for (let i = 0; i < n; i++) dense[i] = a.data[idx[i]];
+      return dense;
+    });
+    if (this.arity === 1) for (let i = 0; i < n; i++) out[i] = f(d0[i]);
+    else if (this.arity === 2) for (let i = 0; i < n; i++) out[i] = f(d0[i], d1[i]);
+    else for (let i = 0; i < n; i++) out[i] = f(d0[i], d1[i], d2[i]);
     return [new NDArray(out, shape)];
   }
 
