@@ -73,19 +73,20 @@ static void reduce_pass(pass_kind kind, const lab_tensor *x, const int64_t *out_
         }
         continue;
       }
-      for (int64_t i = 0; i < n; i++) {
-        double *a = &acc[o + i * os];
-        const double v = buf[i];
-        switch (kind) {
-          case PASS_PROD: *a *= v; break;
-          case PASS_MAX: *a = nan_max(*a, v); break;
-          case PASS_MIN: *a = nan_min(*a, v); break;
-          case PASS_ARGMAX:
+      /* One loop per kind (not a switch per element), so the kept-axis case vectorises. */
+      double *a = acc + o;
+      switch (kind) {
+        case PASS_PROD: for (int64_t i = 0; i < n; i++) a[i * os] *= buf[i]; break;
+        case PASS_MAX: for (int64_t i = 0; i < n; i++) a[i * os] = nan_max(a[i * os], buf[i]); break;
+        case PASS_MIN: for (int64_t i = 0; i < n; i++) a[i * os] = nan_min(a[i * os], buf[i]); break;
+        case PASS_ARGMAX:
+          for (int64_t i = 0; i < n; i++) {
             /* First maximum wins; the first NaN beats everything, as in NumPy. */
-            if (*a == *a && (v != v || v > *a)) *a = v, arg[o + i * os] = ri + i * rs;
-            break;
-          default: *a += v; break;
-        }
+            const double v = buf[i];
+            if (a[i * os] == a[i * os] && (v != v || v > a[i * os])) a[i * os] = v, arg[o + i * os] = ri + i * rs;
+          }
+          break;
+        default: for (int64_t i = 0; i < n; i++) a[i * os] += buf[i]; break;
       }
     }
   }
