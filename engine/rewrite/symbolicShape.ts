@@ -4,12 +4,15 @@
 // uses it to prove that a gradient already has its input's shape (SumToShape is then a no-op)
 // before fusion, where such no-ops would otherwise split elementwise chains.
 import type { Variable } from '../core/graph.ts';
+import type { Op } from '../core/op.ts';
 import { Composite } from '../ops/composite.ts';
 import { DimShuffle } from '../ops/dimshuffle.ts';
 import { Elemwise } from '../ops/elemwise.ts';
 import { Gemm } from '../ops/gemm.ts';
 import { Dot } from '../ops/linalg.ts';
 import { Reduce } from '../ops/reduce.ts';
+import { Softmax, SoftmaxGrad } from '../ops/nnet.ts';
+import { SoftmaxCrossEntropyGrad } from '../ops/softmaxCrossEntropy.ts';
 import { SumToShape } from '../ops/sumToShape.ts';
 
 export type SymbolicDim = number | string;
@@ -18,6 +21,15 @@ const memo = new WeakMap<Variable, readonly SymbolicDim[]>();
 
 function fresh(v: Variable, i: number): SymbolicDim {
   return `${v.id}:${i}`;
+}
+
+/** For ops whose output has exactly the shape of one input: that input's position. */
+function shapeSource(op: Op): number | null {
+  if (op instanceof SumToShape) return 1;
+  if (op instanceof Softmax) return 0;
+  if (op instanceof SoftmaxGrad) return 1;
+  if (op instanceof SoftmaxCrossEntropyGrad) return 1;
+  return null;
 }
 
 /** NumPy broadcasting over symbolic dims; null when the result cannot be named. */
@@ -58,7 +70,8 @@ function derive(v: Variable): (SymbolicDim | null)[] {
     const { transA, transB } = op.params;
     return [transA ? a[1] : a[0], transB ? b[0] : b[1]];
   }
-  if (op instanceof SumToShape) return [...symbolicShape(node.inputs[1])];
+  const sameAs = shapeSource(op);
+  if (sameAs !== null) return [...symbolicShape(node.inputs[sameAs])];
   return [];
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { transpose, expandDims } from '../../../../engine/ops/dimshuffle.ts';
 import { add, div, exp, identity, mul, neg, sub } from '../../../../engine/ops/math.ts';
+import { softmax } from '../../../../engine/ops/nnet.ts';
 import { sumToShape } from '../../../../engine/ops/sumToShape.ts';
 import { canonicalizeRewrites } from '../../../../engine/rewrite/canonicalize.ts';
 import { constant, matrix, vector } from '../../../../engine/tensor.ts';
@@ -62,6 +63,8 @@ describe('canonicalize', () => {
     expect(opsOf(rewritten([x], [out], []))).toContain('SumToShape');
     expect(opsOf(canon(out))).not.toContain('SumToShape');
     expectSameResults([x], [out], [value]);
+    // Shape-preserving ops carry the proof through (softmax keeps its input's shape).
+    expect(opsOf(canon(sumToShape(softmax(exp(x)), x)))).toEqual(['Elemwise{exp}', 'Softmax{axis=1}']);
     // Against a different unknown row count the sum may be real: it stays.
     const y = matrix('y', 'float64');
     const kept = rewritten([x, y], [sumToShape(add(x, y), y)], canonicalizeRewrites);
