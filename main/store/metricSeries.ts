@@ -15,11 +15,14 @@ export interface MetricPointRow {
 }
 
 export function metricNames(db: Database, runId: number): string[] {
-  return (
-    db.prepare('SELECT DISTINCT name FROM metrics WHERE run_id = ? ORDER BY name').all(runId) as {
-      name: string;
-    }[]
-  ).map((row) => row.name);
+  // One primary-key probe per known name, instead of scanning every point of the run.
+  const rows = db
+    .prepare(
+      `SELECT n.name FROM metric_names n
+       WHERE EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = ? AND m.name_id = n.id) ORDER BY n.name`,
+    )
+    .all(runId) as { name: string }[];
+  return rows.map((row) => row.name);
 }
 
 export function metricSeries(
@@ -31,20 +34,21 @@ export function metricSeries(
   const maxPoints = Math.max(1, Math.floor(query.maxPoints ?? 1000));
   const from = query.fromStep ?? Number.MIN_SAFE_INTEGER;
   const to = query.toStep ?? Number.MAX_SAFE_INTEGER;
+  const base = { runId, name };
+  const named = db.prepare('SELECT id FROM metric_names WHERE name = ?').get(name) as
+    { id: number } | undefined;
+  if (!named) return { ...base, steps: [], values: [], totalPoints: 0, downsampled: false };
+  const where = 'WHERE run_id = ? AND name_id = ? AND step BETWEEN ? AND ?';
   const range = db
-    .prepare(
-      'SELECT COUNT(*) AS n, MIN(step) AS lo, MAX(step) AS hi FROM metrics WHERE run_id = ? AND name = ? AND step BETWEEN ? AND ?',
-    )
-    .get(runId, name, from, to) as { n: number; lo: number | null; hi: number | null };
-  const base = { runId, name, totalPoints: range.n };
+    .prepare(`SELECT COUNT(*) AS n, MIN(step) AS lo, MAX(step) AS hi FROM metrics ${where}`)
+    .get(runId, named.id, from, to) as { n: number; lo: number | null; hi: number | null };
   if (range.n <= 2 * maxPoints || range.lo === null || range.hi === null) {
     const rows = db
-      .prepare(
-        'SELECT step, value FROM metrics WHERE run_id = ? AND name = ? AND step BETWEEN ? AND ? ORDER BY step',
-      )
+      .prepare(`SELECT step, value FROM metrics ${where} ORDER BY step`)
       .raw()
-      .all(runId, name, from, to) as [number, number | null][];
-    return { ...base, steps: rows.map((r) => r[0]), values: rows.map((r) => r[1]), downsampled: false };
+      .all(runId, named.id, from, to) as [number, number | null][];
+    const steps = rows.map((r) => r[0]);
+    return { ...base, steps, values: rows.map((r) => r[1]), totalPoints: range.n, downsampled: false };
   }
   const width = Math.ceil((range.hi - range.lo + 1) / maxPoints);
   // SQLite takes a bare column from the row that produced the single MIN()/MAX() aggregate,
@@ -53,20 +57,29 @@ export function metricSeries(
   const extremes = (aggregate: 'MIN' | 'MAX') =>
     db
       .prepare(
-        `SELECT step, ${aggregate}(value) FROM metrics WHERE run_id = ? AND name = ? AND step BETWEEN ? AND ?
+        `SELECT step, ${aggregate}(value) FROM metrics ${where}
          GROUP BY (step - CAST(? AS INTEGER)) / CAST(? AS INTEGER)`,
       )
       .raw()
-      .all(runId, name, range.lo, range.hi, range.lo, width) as [number, number | null][];
+      .all(runId, named.id, range.lo, range.hi, range.lo, width) as [number, number | null][];
   const byStep = new Map<number, number | null>();
   for (const [step, value] of [...extremes('MIN'), ...extremes('MAX')]) byStep.set(step, value);
   const steps = [...byStep.keys()].sort((a, b) => a - b);
-  return { ...base, steps, values: steps.map((s) => byStep.get(s)!), downsampled: true };
+  return {
+    ...base,
+    steps,
+    values: steps.map((s) => byStep.get(s)!),
+    totalPoints: range.n,
+    downsampled: true,
+  };
 }
 
-/** Every point of a run, in (name, step) order — for export. */
+/** Every point of a run, by metric then step — for export. */
 export function iterateMetricPoints(db: Database, runId: number): IterableIterator<MetricPointRow> {
   return db
-    .prepare('SELECT run_id, name, step, wall_time, value FROM metrics WHERE run_id = ? ORDER BY name, step')
+    .prepare(
+      `SELECT m.run_id, n.name, m.step, m.wall_time, m.value FROM metrics m JOIN metric_names n ON n.id = m.name_id
+       WHERE m.run_id = ? ORDER BY m.name_id, m.step`,
+    )
     .iterate(runId) as IterableIterator<MetricPointRow>;
 }

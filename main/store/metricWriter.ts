@@ -18,20 +18,25 @@ const columns = 5;
 export class MetricWriter {
   private readonly insertOne: Statement;
   private readonly insertMany: Statement;
+  private readonly insertName: Statement;
+  private readonly selectName: Statement;
+  private readonly nameIds = new Map<string, number>();
   private readonly commitBatch: () => void;
   private readonly timer: NodeJS.Timeout;
   private readonly onCommit: ((committedPoints: number) => void) | undefined;
-  /** Pending points, flattened: run_id, name, step, wall_time, value, run_id, … */
-  private rows: (number | string)[] = [];
+  /** Pending points, flattened: run_id, name_id, step, wall_time, value, run_id, … */
+  private rows: number[] = [];
   private closed = false;
   /** Points committed to the database by this writer. */
   committed = 0;
 
   constructor(db: Database, options: MetricWriterOptions = {}) {
     // A resumed run rewrites the steps after its checkpoint: the newest value wins.
-    const insert = 'INSERT OR REPLACE INTO metrics (run_id, name, step, wall_time, value) VALUES ';
+    const insert = 'INSERT OR REPLACE INTO metrics (run_id, name_id, step, wall_time, value) VALUES ';
     this.insertOne = db.prepare(`${insert}(?, ?, ?, ?, ?)`);
     this.insertMany = db.prepare(`${insert}${Array(rowsPerStatement).fill('(?, ?, ?, ?, ?)').join(', ')}`);
+    this.insertName = db.prepare('INSERT OR IGNORE INTO metric_names (name) VALUES (?)');
+    this.selectName = db.prepare('SELECT id FROM metric_names WHERE name = ?');
     this.commitBatch = db.transaction(() => {
       const { rows } = this;
       const chunk = rowsPerStatement * columns;
@@ -45,10 +50,25 @@ export class MetricWriter {
     this.timer.unref();
   }
 
-  add(runId: number, name: string, step: number, wallTime: number, value: number): void {
+  /** The interned id of a metric name: created on first use, then cached. */
+  private nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      this.insertName.run(name);
+      id = (this.selectName.get(name) as { id: number }).id;
+      this.nameIds.set(name, id);
+    }
+    return id;
+  }
+
+  private assertOpen(): void {
     if (this.closed)
-      throw new Error('MetricWriter.add after close(): the writer has already flushed and stopped');
-    this.rows.push(runId, name, step, wallTime, value);
+      throw new Error('MetricWriter used after close(): the writer has already flushed and stopped');
+  }
+
+  add(runId: number, name: string, step: number, wallTime: number, value: number): void {
+    this.assertOpen();
+    this.rows.push(runId, this.nameId(name), step, wallTime, value);
   }
 
   /**
@@ -56,10 +76,10 @@ export class MetricWriter {
    * send them in, so a batch crosses IPC as one typed array.
    */
   addPacked(runId: number, names: readonly string[], packed: Float64Array): void {
-    if (this.closed)
-      throw new Error('MetricWriter.addPacked after close(): the writer has already flushed and stopped');
+    this.assertOpen();
+    const ids = names.map((name) => this.nameId(name));
     for (let i = 0; i + 3 < packed.length; i += 4) {
-      this.rows.push(runId, names[packed[i]], packed[i + 1], packed[i + 2], packed[i + 3]);
+      this.rows.push(runId, ids[packed[i]], packed[i + 1], packed[i + 2], packed[i + 3]);
     }
   }
 

@@ -147,7 +147,7 @@ describe('lab CLI, end to end', () => {
     const curve = (experiment: number, seedIndex: number) =>
       query<{ step: number; value: number }>(
         db,
-        `SELECT m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id
+        `SELECT m.step, m.value FROM metric_points m JOIN runs r ON r.id = m.run_id
          WHERE r.experiment_id = ? AND m.name = 'loss' ORDER BY r.id, m.step`,
         experiment,
       ).slice(seedIndex * 150, (seedIndex + 1) * 150);

@@ -53,6 +53,6 @@ export function startExperiment(lab: LabDatabase, yaml: string, onProgress?: Pro
 
 export function metricRows(lab: LabDatabase, runId: number, name: string): { step: number; value: number }[] {
   return lab.db
-    .prepare('SELECT step, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step')
+    .prepare('SELECT step, value FROM metric_points WHERE run_id = ? AND name = ? ORDER BY step')
     .all(runId, name) as { step: number; value: number }[];
 }

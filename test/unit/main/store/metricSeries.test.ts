@@ -32,6 +32,8 @@ describe('metricSeries', () => {
       downsampled: false,
     });
     expect(metricNames(lab.db, 1)).toEqual(['loss', 'val_loss']);
+    expect(metricNames(lab.db, 2)).toEqual([]);
+    expect(metricSeries(lab.db, 1, 'accuracy')).toMatchObject({ steps: [], totalPoints: 0 });
     lab.close();
   });
 

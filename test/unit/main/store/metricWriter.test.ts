@@ -18,7 +18,7 @@ describe('MetricWriter', () => {
     expect(lab.db.prepare('SELECT COUNT(*) AS n FROM metrics').get()).toEqual({ n: 0 });
     expect(writer.flush()).toBe(3);
     expect(
-      lab.db.prepare('SELECT name, step, wall_time, value FROM metrics ORDER BY name, step').all(),
+      lab.db.prepare('SELECT name, step, wall_time, value FROM metric_points ORDER BY name, step').all(),
     ).toEqual([
       { name: 'loss', step: 1, wall_time: 10, value: 0.5 },
       { name: 'loss', step: 2, wall_time: 11, value: 0.25 },
@@ -64,7 +64,7 @@ describe('MetricWriter', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     const perName = db
       .prepare(
-        'SELECT name, COUNT(*) AS n, MIN(step) AS lo, MAX(step) AS hi FROM metrics GROUP BY name ORDER BY name',
+        'SELECT name, COUNT(*) AS n, MIN(step) AS lo, MAX(step) AS hi FROM metric_points GROUP BY name ORDER BY name',
       )
       .all() as { name: string; n: number; lo: number; hi: number }[];
     const total = perName.reduce((sum, row) => sum + row.n, 0);

@@ -48,11 +48,15 @@ describe('schema migrations', () => {
     const lab = openLabDatabase(file);
     expect(lab.migratedFrom).toBe(1);
     expect(lab.db.pragma('user_version', { simple: true })).toBe(schemaVersion);
-    expect(schemaVersion).toBeGreaterThan(1);
-    expect(lab.db.prepare('SELECT step, value FROM metrics WHERE run_id = 7 ORDER BY step').all()).toEqual([
-      { step: 1, value: 0.25 },
-      { step: 2, value: 0.125 },
+    expect(schemaVersion).toBe(3);
+    // Version 3 moved metric names into their own table; the points and their names survive.
+    expect(
+      lab.db.prepare('SELECT name, step, value FROM metric_points WHERE run_id = 7 ORDER BY step').all(),
+    ).toEqual([
+      { name: 'loss', step: 1, value: 0.25 },
+      { name: 'loss', step: 2, value: 0.125 },
     ]);
+    expect(lab.db.prepare('SELECT name FROM metric_names').all()).toEqual([{ name: 'loss' }]);
     // Version 2 added artifacts: usable on the migrated file, visible through the checkpoints view.
     lab.db
       .prepare(
