@@ -56,12 +56,18 @@ function nodeError(node: Apply, message: string): Error {
 /**
  * Run `perform` on stand-in values to learn what shapes it makes and which outputs alias an
  * input. Inputs laid out as views get a stand-in with the same offset and strides, so a view
- * op's output strides can be read straight off its result. Constants keep their real values
- * (a reshape's target shape, an index list).
+ * op's output strides can be read straight off its result. Constants and values known at
+ * lowering keep their real values (a reshape's target shape, an index list).
  */
-function probe(node: Apply, layouts: Map<Variable, Layout>): { results: NDArray[]; standIns: NDArray[] } {
+function probe(
+  node: Apply,
+  layouts: Map<Variable, Layout>,
+  known: ReadonlyMap<Variable, NDArray>,
+): { results: NDArray[]; standIns: NDArray[] } {
   const standIns = node.inputs.map((u) => {
     if (isConstant(u)) return u.value;
+    const value = known.get(u);
+    if (value) return value;
     const l = layouts.get(u)!;
     const extent = l.shape.reduce((end, d, i) => end + (d - 1) * l.strides[i], l.offset + 1);
     const size = shapeSize(l.shape) === 0 ? 0 : extent;
@@ -114,7 +120,7 @@ export function computeLayouts(
         );
       }
     } else {
-      probed = probe(node, of);
+      probed = probe(node, of, known);
       outShapes = probed.results.map((r) => r.shape);
     }
     node.outputs.forEach((o, i) => {

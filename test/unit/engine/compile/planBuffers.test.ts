@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
 import { add, exp, mul, sigmoid } from '../../../../engine/ops/math.ts';
+import { transpose } from '../../../../engine/ops/dimshuffle.ts';
 import { reduce } from '../../../../engine/ops/reduce.ts';
+import { reshape } from '../../../../engine/ops/reshape.ts';
 import { shapeOf } from '../../../../engine/ops/shapeOps.ts';
 import { matrix } from '../../../../engine/tensor.ts';
 
@@ -53,5 +55,19 @@ describe('lowering and buffer planning', () => {
     expect(same.data).not.toBe(X.data);
     expect(same.toFlat()).toEqual(X.toFlat());
     expect(e.toFlat()).toEqual(X.toFlat().map(Math.exp));
+  });
+
+  it('lays view ops out as views (no step), and copies only where the memory cannot be viewed', () => {
+    const viewed = fn([x], exp(reshape(x, [3, 2])), none);
+    expect((viewed(X) as NDArray).toFlat()).toEqual(X.toFlat().map(Math.exp));
+    expect(viewed.lastProgram!.steps.map((s) => s.opName)).toEqual(['Elemwise{exp}']);
+    // A reshape of a transposed matrix is not expressible as strides: it runs (and copies).
+    const copied = fn([x], exp(reshape(transpose(x), [2, 3])), none);
+    const t = [0.5, 2, -1, 0.25, 2, 1];
+    expect((copied(X) as NDArray).toFlat()).toEqual(t.map(Math.exp));
+    expect(copied.lastProgram!.steps.map((s) => s.opName)).toEqual([
+      'Reshape{shape=[2, 3]}',
+      'Elemwise{exp}',
+    ]);
   });
 });
