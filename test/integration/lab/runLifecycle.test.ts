@@ -72,6 +72,29 @@ describe('run lifecycle in worker processes', () => {
     lab.close();
   });
 
+  it.each([
+    [
+      'exits with a non-zero code',
+      'exitAtStep: 7',
+      /worker process exited with code 3: last output:\n.*giving up on purpose/s,
+    ],
+    ['throws', 'throwAtStep: 7', /exited with code 1: Error: quadratic fixture: step 7 failed on purpose/],
+  ])('marks a run whose trainer %s failed, with the reason', async (_what, problem, reason) => {
+    const lab = await openTestLab();
+    const yaml = definitionYaml({
+      problem,
+      training: '{ steps: 20, evalEvery: 5 }',
+      optimizer: '{ name: sgd, lr: 0.1 }',
+    });
+    const experiment = await startExperiment(lab, yaml).done;
+    expect(experiment.status).toBe('failed');
+    for (const run of listRuns(lab.db, experiment.id)) {
+      expect(run.status).toBe('failed');
+      expect(run.reason).toMatch(reason);
+    }
+    lab.close();
+  });
+
   it('ends a run whose loss overflows as diverged at that step, keeping the curve before it', async () => {
     const lab = await openTestLab();
     // Gradient descent with lr · curvature = 10 multiplies the error by −9 per step: a real blow-up.
