@@ -8,14 +8,14 @@ import {
   broadcastStaticShapes,
   formatStaticShape,
 } from '../core/broadcast.ts';
-import { promote } from '../core/dtype.ts';
+import { isFloat, promote } from '../core/dtype.ts';
 import type { Apply, Variable } from '../core/graph.ts';
 import { NDArray, contiguousStrides, formatShape, type Shape } from '../core/ndarray.ts';
 import { Op, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType, type Dim } from '../core/type.ts';
 import { asVariables, type TensorLike } from '../tensor.ts';
 import { dimshuffle, type ShuffleEntry } from './dimshuffle.ts';
-import { mul } from './math.ts';
+import { cast, mul } from './math.ts';
 import { buildError, describe, runError } from './opError.ts';
 import { sumToShape } from './sumToShape.ts';
 
@@ -117,9 +117,11 @@ export class Dot extends Op {
     return [sumToShape(new Dot().apply(gz, swapLast(b)), a), sumToShape(new Dot().apply(swapLast(a), gz), b)];
   }
 
+  /** gemm multiplies float matrices (or batches of them, rank 3) of one dtype. */
   override native(node: Apply): NativeKernel | null {
-    const r = node.inputs[0].ndim;
-    return r <= 3 ? { kernel: 'gemm', attrs: { transA: false, transB: false, alpha: 1, beta: 0 } } : null;
+    const [a, b] = node.inputs;
+    if (a.ndim > 3 || a.dtype !== b.dtype || !isFloat(a.dtype)) return null;
+    return { kernel: 'gemm', attrs: { transA: false, transB: false, alpha: 1, beta: 0 } };
   }
 }
 
@@ -128,7 +130,10 @@ export class Dot extends Op {
  * lose that axis again; rank-3+ operands are batches of matrices whose batch axes broadcast.
  */
 export function dot(x: TensorLike, y: TensorLike): Variable {
-  const [a, b] = asVariables([x, y]);
+  const [a0, b0] = asVariables([x, y]);
+  // One dtype for both operands, so the product is a plain gemm.
+  const dtype = promote(a0.dtype, b0.dtype);
+  const [a, b] = [cast(a0, dtype), cast(b0, dtype)];
   if (a.ndim === 0 || b.ndim === 0) {
     throw buildError(
       'dot',

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { NDArray } from '../../../../engine/core/ndarray.ts';
+import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { verifyGrad } from '../../../../engine/grad/verifyGrad.ts';
 import { dot, outer } from '../../../../engine/ops/linalg.ts';
 import { transpose } from '../../../../engine/ops/dimshuffle.ts';
@@ -140,5 +140,22 @@ describe('dot/matmul: nodes and errors', () => {
         ]),
       ),
     ).toThrow(/Dot: inner dimensions differ: \(2, 3\) times \(4, 5\)[\s\S]*linalg\.test\.ts:\d+/);
+  });
+});
+
+describe('dot/matmul: dtypes', () => {
+  it('mixed float dtypes promote before the product; integer products stay exact and off gemm', () => {
+    const z = dot(matrix('x', 'float32'), matrix('w', 'float64'));
+    expect(z.dtype).toBe('float64');
+    expect(z.owner!.op.native!(z.owner!)).not.toBeNull();
+    const i = matrix('i', 'int32');
+    const p = dot(i, i);
+    expect(p.dtype).toBe('int32');
+    expect(p.owner!.op.native!(p.owner!)).toBeNull();
+    const v = NDArray.from([1, 2, 3, 4], [2, 2], 'int32');
+    expect(evaluate([p], new Map([[i, v]]))[0].toNested()).toEqual([
+      [7, 10],
+      [15, 22],
+    ]);
   });
 });
