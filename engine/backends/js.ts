@@ -37,6 +37,12 @@ function runStep(step: Step, data: HostArray[]): void {
   }
   const node = step.node!;
   const where = `${step.opName} (built at ${node.trace})`;
+  // An in-place op whose output lowering did not alias (shapes differ at run time, say) must
+  // not write into its input's buffer: perform gets a private copy of that input.
+  for (const [o, i] of Object.entries(node.op.aliasMap?.().destroys ?? {})) {
+    if (step.outputs[Number(o)].buffer !== step.inputs[i].buffer)
+      inputs[i] = inputs[i].astype(inputs[i].dtype, true);
+  }
   let results: NDArray[];
   try {
     results = node.op.perform(inputs, node);

@@ -174,7 +174,8 @@ export function computeLayouts(
         source.offset === 0 &&
         sameShape(source.shape, root.shape) &&
         sameStrides(source.strides, root.strides);
-      const writable = source.root.owner !== null || isShared(source.root);
+      // A value folded at lowering lives in a constant buffer that later calls read again.
+      const writable = (source.root.owner !== null && !known.has(source.root)) || isShared(source.root);
       return covers && writable && o.dtype === source.root.dtype && sameShape(source.shape, outShapes[i])
         ? source.root
         : null;

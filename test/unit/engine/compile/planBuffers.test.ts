@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
-import { add, exp, mul, sigmoid } from '../../../../engine/ops/math.ts';
+import { Elemwise } from '../../../../engine/ops/elemwise.ts';
+import { add, cast, exp, mul, sigmoid } from '../../../../engine/ops/math.ts';
 import { transpose } from '../../../../engine/ops/dimshuffle.ts';
 import { reduce } from '../../../../engine/ops/reduce.ts';
 import { reshape } from '../../../../engine/ops/reshape.ts';
 import { shapeOf } from '../../../../engine/ops/shapeOps.ts';
-import { matrix } from '../../../../engine/tensor.ts';
+import { matrix, vector } from '../../../../engine/tensor.ts';
 
 const x = matrix('x', 'float64');
 const X = NDArray.of(
@@ -69,5 +70,17 @@ describe('lowering and buffer planning', () => {
       'Reshape{shape=[2, 3]}',
       'Elemwise{exp}',
     ]);
+  });
+
+  it('never lets an in-place op overwrite a value folded at lowering (it is read again next call)', () => {
+    const v = vector('v', 'float64');
+    const dims = cast(shapeOf(x), 'float64');
+    const out = new Elemwise('add', { inplace: 0 }).apply(dims, v);
+    const f = fn([x, v], out, none);
+    const V = NDArray.of([10, 20], 'float64');
+    expect((f(X, V) as NDArray).toFlat()).toEqual([12, 23]);
+    expect((f(X, V) as NDArray).toFlat()).toEqual([12, 23]);
+    const [step] = f.lastProgram!.steps;
+    expect(step.outputs[0].buffer).not.toBe(step.inputs[0].buffer);
   });
 });
