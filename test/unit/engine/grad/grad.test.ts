@@ -75,6 +75,34 @@ describe('grad: values', () => {
     expect(hv.toFlat()).toEqual([6, 12]);
   });
 
+  it('gradients of gradients pass verifyGrad (second order through every op family)', () => {
+    const r = (shape: number[], seed: number) => T.randn(shape, { seed, dtype: 'float64' });
+    const hvp = (build: (x: Variable, w: Variable) => Variable) => (x: Variable, w: Variable) =>
+      T.grad(build(x, w), x);
+    T.verifyGrad(
+      hvp((x, w) => T.sum(T.sqr(T.tanh(T.dot(x, w))))),
+      [r([2, 3], 1), r([3, 2], 2)],
+    );
+    T.verifyGrad(
+      hvp((x, w) => T.sum(T.mul(T.logsumexp(x, 1), T.var(w, 0)))),
+      [r([2, 3], 3), r([4, 2], 4)],
+    );
+    T.verifyGrad(
+      hvp((x, w) => T.sum(T.mul(T.softmax(x), T.take(w, [1, 0], 0)))),
+      [r([2, 3], 5), r([2, 3], 6)],
+    );
+    T.verifyGrad(
+      hvp((x, w) =>
+        T.sum(T.sqr(T.concatenate([T.subtensor(x, ':', '1:'), T.mul(w, x.slice(null, ':1'))], 1))),
+      ),
+      [r([2, 3], 7), r([2, 1], 8)],
+    );
+    T.verifyGrad(
+      hvp((x, w) => T.mean(T.softmaxCrossEntropy(T.mul(x, w), [2, 0]))),
+      [r([2, 3], 9), r([3], 10)],
+    );
+  });
+
   it('a small MLP passes verifyGrad through every input', () => {
     T.verifyGrad(
       (x, W, b, V) => T.mean(T.softmaxCrossEntropy(T.dot(T.tanh(T.add(T.dot(x, W), b)), V), [0, 2, 1])),
