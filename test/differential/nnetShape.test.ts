@@ -81,6 +81,19 @@ describe('shape ops', () => {
       opCase('zeros/ones', [normal([2, 3])], ([x]) => T.add(T.zerosLike(x), T.mul(T.onesLike(x), x))),
     );
   });
+  it('fill and SumToShape (no kernel descriptor) still run natively', () => {
+    runDifferential(
+      opCase('fill native', [normal([2, 3])], ([x]) => T.add(T.fill(x, 2.5), x), {
+        grad: false,
+        allNative: true,
+      }),
+    );
+    runDifferential(
+      opCase('sumToShape native', [normal([4, 1]), normal([4, 3])], ([x, y]) => T.mul(x, y), {
+        allNative: true,
+      }),
+    );
+  });
   it('basic slices: steps, negative steps, integer indices, and their gradients', () => {
     runDifferential(opCase('slice', [normal([5, 6])], ([x]) => T.subtensor(x, '::-2', '1:5')));
     runDifferential(opCase('index', [normal([5, 6])], ([x]) => T.mul(T.subtensor(x, 2), T.subtensor(x, -1))));

@@ -5,15 +5,19 @@
 //   reduce         the output view keeps the reduced axes (size 1), as the kernel checks;
 //   copy           a reshape's copy sees both sides with one shape (the contiguous side takes
 //                  the other's);
-//   fill           takes no inputs (the engine's Fill reads its model input for the shape only);
+//   fill           takes no inputs (the engine's Fill has its model input for the shape only);
 //   inc/set_subtensor  engine attrs `{indices}` (basic slicing) become `{begin, step}` with the
-//                  values broadcast to the slice; `{axis, index: 'take'}` becomes the
-//                  advanced_* kernels with the values broadcast to take's shape;
+//                  values broadcast to the slice, `{axis, index: 'take'}` the advanced_* kernels
+//                  with the values broadcast to take's shape (descriptors already in the
+//                  executor's form pass through);
 //   random         engine `params` become low/high, mean/std or p; a draw with an offset input
 //                  (a run-time start) has no native form and runs in JavaScript.
-// A descriptor the executor cannot take returns null: the step then runs as a JavaScript
-// segment (the op's perform), which is always correct, only slower.
+// Two ops without a descriptor get a native form here because their shapes are concrete once
+// lowered: SumToShape (a sum over the broadcast axes) and Fill (the no-input fill kernel).
+// A step the executor cannot take runs as a JavaScript segment (the op's perform): always
+// correct, only slower.
 import type { Step } from '../../compile/program.ts';
+import { Fill } from '../../ops/shapeOps.ts';
 import { SumToShape } from '../../ops/sumToShape.ts';
 import type { DType } from '../../core/dtype.ts';
 import type { ProgramBuffer } from '../../compile/program.ts';
@@ -212,6 +216,24 @@ function sumToShape(c: StepContext): StepSpec {
   return { kernel: 'reduce', inputs: [g], outputs: [widened], attrs: { op: 'sum', axes, opName: c.opName } };
 }
 
+/**
+ * Fill (a tensor shaped like its model input, holding one value) has no kernel descriptor
+ * because the native `fill` kernel takes no inputs: the output view already has the shape, so
+ * the model input is simply not passed.
+ */
+function fillOp(c: StepContext): StepSpec {
+  const op = c.step.node!.op as Fill;
+  return { kernel: 'fill', inputs: [], outputs: c.outputs, attrs: { value: op.value, opName: c.opName } };
+}
+
+/** Ops without a kernel descriptor whose native form the adapter knows (see above). */
+function opBridge(step: Step): ((c: StepContext) => StepSpec | null) | undefined {
+  const op = step.node?.op;
+  if (op instanceof SumToShape) return sumToShape;
+  if (op instanceof Fill && step.kernel === 'js') return fillOp;
+  return undefined;
+}
+
 /** The op name errors carry: the op and where the user built it. */
 export function stepName(step: Step): string {
   return step.node ? `${step.opName} (built at ${step.node.trace})` : step.opName;
@@ -220,9 +242,9 @@ export function stepName(step: Step): string {
 /** The native step for `step`, or null when it must run as a JavaScript segment. */
 export function nativeStep(step: Step, buffers: readonly ProgramBuffer[]): StepSpec | null {
   const bridge =
-    step.node?.op instanceof SumToShape
-      ? sumToShape
-      : (bridges[step.kernel] ?? (sameForm.has(step.kernel as KernelName) ? passThrough : undefined));
+    opBridge(step) ??
+    bridges[step.kernel] ??
+    (sameForm.has(step.kernel as KernelName) ? passThrough : undefined);
   if (!bridge) return null;
   return bridge({
     step,
