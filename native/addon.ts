@@ -21,8 +21,9 @@ export interface NativeAddon {
   /** Parses and validates a program once (native/PROGRAM.md); throws naming the bad field. */
   createProgram(spec: ProgramSpec): ProgramHandle;
   /** Runs every step (one crossing); returns fresh typed arrays for spec.outputs. A kernel
-   * error throws an Error naming the step's op. */
-  run(program: ProgramHandle, inputs: NativeArray[]): NativeArray[];
+   * error throws an Error naming the step's op. `stepSeconds` (one entry per step), when given,
+   * accumulates each step's wall time: a profile of the program. */
+  run(program: ProgramHandle, inputs: NativeArray[], stepSeconds?: Float64Array): NativeArray[];
   /** A copy of a shared (or constant/temp) buffer. */
   getShared(program: ProgramHandle, buffer: number): NativeArray;
   /** Overwrites a shared buffer in place (same dtype and size). */

@@ -1,6 +1,7 @@
 #include "executor.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "../kernels/common.h"
 
@@ -100,8 +101,14 @@ int lab_program_set_step(lab_program *p, int32_t index, lab_kernel_fn fn, void *
 
 void *lab_program_buffer(lab_program *p, int32_t buffer) { return p->base[buffer]; }
 
+static double seconds_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn foreign, void *ctx,
-                    char *err, size_t err_len, int32_t *failed_step) {
+                    char *err, size_t err_len, int32_t *failed_step, double *step_seconds) {
   for (int32_t b = 0; b < p->n_buffers; b++) {
     if (p->buffers[b].arena_offset < 0) p->base[b] = bound[b];
   }
@@ -119,8 +126,10 @@ int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn fore
       t->data = (char *)p->base[v->buffer] + v->offset * (int64_t)lab_dtype_size(buf->dtype);
     }
     err[0] = '\0';
+    const double start = step_seconds ? seconds_now() : 0.0;
     const int status = s->fn ? s->fn(p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, s->attrs, err, err_len)
                              : foreign(ctx, i, p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, err, err_len);
+    if (step_seconds) step_seconds[i] += seconds_now() - start;
     if (status != 0) {
       if (err[0] == '\0') lab_fail(err, err_len, "the kernel failed (status %d) without a message", status);
       *failed_step = i;

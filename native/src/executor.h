@@ -77,9 +77,10 @@ int lab_program_set_step(lab_program *p, int32_t index, lab_kernel_fn fn, void *
 void *lab_program_buffer(lab_program *p, int32_t buffer);
 
 /* Runs every step. `bound[b]` is the memory of each input/output buffer for this run. On a
- * kernel error returns non-zero with the message in err and the step in *failed_step. */
+ * kernel error returns non-zero with the message in err and the step in *failed_step. When
+ * step_seconds is not NULL, each step's wall time is added to step_seconds[step] (profiling). */
 int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn foreign, void *ctx,
-                    char *err, size_t err_len, int32_t *failed_step);
+                    char *err, size_t err_len, int32_t *failed_step, double *step_seconds);
 
 void lab_program_free(lab_program *p);
 

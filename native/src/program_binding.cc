@@ -293,11 +293,20 @@ Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &se
   }
   p->rt.threads = settings.threads;
   p->rt.isa = settings.isa;
+  // Optional third argument: a Float64Array with one entry per step that accumulates step times.
+  double *step_seconds = nullptr;
+  if (info.Length() > 2 && !info[2].IsUndefined()) {
+    try {
+      step_seconds = static_cast<double *>(CheckedTypedArray(info[2], LAB_FLOAT64, p->n_steps, [] { return "run: stepSeconds"; }));
+    } catch (const SpecError &e) {
+      throw Napi::TypeError::New(env, e.what());
+    }
+  }
   RunContext ctx{env, &h};
   char err[1024];
   int32_t failed = -1;
   h.running = true;
-  const int status = lab_program_run(p, bound.data(), ForeignStep, &ctx, err, sizeof err, &failed);
+  const int status = lab_program_run(p, bound.data(), ForeignStep, &ctx, err, sizeof err, &failed, step_seconds);
   h.running = false;
   if (status != 0) throw Napi::Error::New(env, StepLabel(h, failed) + ": " + err);
   for (size_t o = 0; o < h.outputs.size(); o++) {

@@ -91,6 +91,8 @@ const shapes: Case[] = [
   { m: 25, n: 47, k: 300 },
   { m: 128, n: 20, k: 784 },
   { m: 64, n: 80, k: 20 },
+  { m: 300, n: 20, k: 128, transA: true }, // x^T·dy: computed as Z^T with x packed as B
+  { m: 2560, n: 80, k: 20 }, // LSTM gates: A read in place
   { m: 7, n: 5, k: 3, transA: true },
   { m: 31, n: 17, k: 19, transB: true },
   { m: 29, n: 40, k: 65, transA: true, transB: true },

@@ -13,6 +13,7 @@
  * L2 and a KC x NC panel of B in L3 (sized for 48 KiB L1 / 2 MiB L2 per core; KC and MC chosen
  * by measurement at 1024^3 among 128..256 x 192..384). */
 #define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
+#define DRV_DIRECT_A_MAX_TILES 4
 #define DRV_TILE_MAX (12 * 32)
 
 #define DRV_T float
@@ -54,17 +55,24 @@ static double tile_use(int64_t m, int64_t n, int mr, int nr) {
   return ((double)m / rows) * ((double)n / cols);
 }
 
-/* Z = beta * C (or 0), so the driver only ever adds alpha * op(A) op(B) on top. */
+/* Z = beta * C (or 0), so the driver only ever adds alpha * op(A) op(B) on top. C has Z's dtype
+ * (checked by the caller); typed loops, since this pass runs over all of Z. */
 static void apply_c(const lab_tensor *c, double beta, lab_tensor *z) {
-  const int64_t *strides[2] = {z->strides, c ? c->strides : z->strides};
+  const int use_c = c != NULL && beta != 0; /* beta == 0 ignores C entirely (NaN too), as BLAS */
+  const int64_t *strides[2] = {z->strides, use_c ? c->strides : z->strides};
   lab_iter it;
   lab_iter_init(&it, z->ndim, z->shape, 2, strides);
   for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
-    for (int64_t i = 0; i < it.inner; i++) {
-      const int64_t zo = it.offs[0] + i * it.inner_stride[0];
-      /* beta == 0 ignores C entirely (NaN in C stays out), as in BLAS. */
-      const double v = c && beta != 0 ? beta * lab_load(c->data, c->dtype, it.offs[1] + i * it.inner_stride[1]) : 0.0;
-      lab_store(z->data, z->dtype, zo, v);
+    const int64_t zs = it.inner_stride[0], cs = it.inner_stride[1];
+    if (z->dtype == LAB_FLOAT32) {
+      float *zp = (float *)z->data + it.offs[0];
+      const float *cp = use_c ? (const float *)c->data + it.offs[1] : NULL;
+      const float b = (float)beta;
+      for (int64_t i = 0; i < it.inner; i++) zp[i * zs] = cp ? b * cp[i * cs] : 0.0f;
+    } else {
+      double *zp = (double *)z->data + it.offs[0];
+      const double *cp = use_c ? (const double *)c->data + it.offs[1] : NULL;
+      for (int64_t i = 0; i < it.inner; i++) zp[i * zs] = cp ? beta * cp[i * cs] : 0.0;
     }
   }
 }
@@ -116,8 +124,11 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   const lab_gemm_isa_f64 isa_f64 = lab_gemm_micro_kernel_f64(isa);
   const int mr = dt == LAB_FLOAT32 ? isa_f32.mr : isa_f64.mr, nr = dt == LAB_FLOAT32 ? isa_f32.nr : isa_f64.nr;
   /* Narrow outputs (the lab's 10- or 20-wide layers) waste most of an NR-wide tile; computing
-   * Z^T = op(B)^T op(A)^T instead puts the narrow side along MR. Only the views change. */
-  const int transpose = tile_use(zv.cols, zv.rows, mr, nr) > 1.25 * tile_use(zv.rows, zv.cols, mr, nr);
+   * Z^T = op(B)^T op(A)^T instead puts the narrow side along MR. Only the views change, but
+   * op(A)^T becomes the packed B: worth it only when that packing reads rows (op(A) column-
+   * major), otherwise gathering it costs more than the wasted lanes (measured). */
+  const int transpose = a.rs == 1 && a.cs != 1 &&
+                        tile_use(zv.cols, zv.rows, mr, nr) > 1.25 * tile_use(zv.rows, zv.cols, mr, nr);
   const matrix_view pa = transpose ? transposed(b) : a, pb = transpose ? transposed(a) : b, pz = transpose ? transposed(zv) : zv;
   const int64_t m = pz.rows, n = pz.cols, k = pa.cols;
   for (int64_t i = 0; i < zv.batch; i++) {

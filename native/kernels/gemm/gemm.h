@@ -39,15 +39,22 @@ typedef void (*lab_gemm_micro_f32)(int64_t kc, const float *a, const float *b, f
                                    int64_t rs_c, float alpha, int accumulate);
 typedef void (*lab_gemm_micro_f64)(int64_t kc, const double *a, const double *b, double *c,
                                    int64_t rs_c, double alpha, int accumulate);
+/* The same with A read in place: element (i, p) at a[i * rs_a + p]. */
+typedef void (*lab_gemm_micro_rows_f32)(int64_t kc, const float *a, int64_t rs_a, const float *b,
+                                        float *c, int64_t rs_c, float alpha, int accumulate);
+typedef void (*lab_gemm_micro_rows_f64)(int64_t kc, const double *a, int64_t rs_a, const double *b,
+                                        double *c, int64_t rs_c, double alpha, int accumulate);
 
 typedef struct lab_gemm_isa_f32 {
   int mr, nr;
   lab_gemm_micro_f32 kernel;
+  lab_gemm_micro_rows_f32 kernel_rows;
 } lab_gemm_isa_f32;
 
 typedef struct lab_gemm_isa_f64 {
   int mr, nr;
   lab_gemm_micro_f64 kernel;
+  lab_gemm_micro_rows_f64 kernel_rows;
 } lab_gemm_isa_f64;
 
 /* The micro-kernel for an ISA (never LAB_ISA_AUTO; the caller resolves it first). */
