@@ -44,7 +44,8 @@ export function resolveBackend(choice: BackendChoice | Backend): Backend {
       `backend '${choice}' is not available (registered: ${registeredBackends().join(', ')}). ` +
         (choice === 'js'
           ? 'Import engine/backends/js.ts.'
-          : `Import the native integration that registers '${choice}', or use backend: 'auto' to fall back to js.`),
+          : `Import engine/backends/${choice}.ts to register it; it registers only where its native code loads ` +
+            "(build it with 'npm run build:native'). backend: 'auto' falls back to js instead."),
     );
   }
   return backend;
