@@ -53,14 +53,17 @@ static int softmax_xent(const lab_loss_attrs *attrs, const lab_tensor *in, int32
     lab_load_run_f64(row, x, r * x->strides[0], x->strides[1], cols);
     double m = -INFINITY, sum = 0;
     for (int64_t j = 0; j < cols; j++) m = (row[j] != row[j] || row[j] > m) ? row[j] : m;
-    for (int64_t j = 0; j < cols; j++) sum += exp(row[j] - m);
+    const double picked = row[label];
+    for (int64_t j = 0; j < cols; j++) sum += (row[j] = exp(row[j] - m)); /* row = e^(x - max) */
     if (!grad) {
-      const double loss = m + log(sum) - row[label];
+      const double loss = m + log(sum) - picked;
       lab_store_run_f64(&loss, &out[0], r * out[0].strides[0], 1, 1);
       continue;
     }
-    const double g = lab_load(dloss->data, dloss->dtype, r * dloss->strides[0]);
-    for (int64_t j = 0; j < cols; j++) row[j] = g * (exp(row[j] - m) / sum - (j == label));
+    /* dloss * (softmax - onehot) */
+    const double d = lab_load(dloss->data, dloss->dtype, r * dloss->strides[0]), scale = d / sum;
+    for (int64_t j = 0; j < cols; j++) row[j] *= scale;
+    row[label] -= d;
     lab_store_run_f64(row, &out[0], r * out[0].strides[0], out[0].strides[1], cols);
   }
   return 0;

@@ -21,12 +21,14 @@ static void softmax_row(double *x, int64_t n, int log_output) {
   const double m = row_max(x, n);
   /* All -inf: exp(x - m) would be NaN; NumPy's formula gives NaN too, keep it. */
   double sum = 0;
-  for (int64_t i = 0; i < n; i++) sum += exp(x[i] - m);
   if (log_output) {
+    for (int64_t i = 0; i < n; i++) sum += exp(x[i] - m);
     const double lse = m + log(sum);
     for (int64_t i = 0; i < n; i++) x[i] -= lse;
   } else {
-    for (int64_t i = 0; i < n; i++) x[i] = exp(x[i] - m) / sum;
+    for (int64_t i = 0; i < n; i++) sum += (x[i] = exp(x[i] - m)); /* one exp per element */
+    const double inv = 1.0 / sum;
+    for (int64_t i = 0; i < n; i++) x[i] *= inv;
   }
 }
 
