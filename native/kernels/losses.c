@@ -5,6 +5,7 @@
  * label is a data bug the researcher must hear about, with the row and the value.
  */
 #include "common.h"
+#include "vmath.h"
 #include "softmax.h"
 
 static const char *const kind_names[] = {"softmax_cross_entropy", "softmax_cross_entropy_grad",
@@ -54,7 +55,7 @@ static int softmax_xent(const lab_loss_attrs *attrs, const lab_tensor *in, int32
     double m = -INFINITY, sum = 0;
     for (int64_t j = 0; j < cols; j++) m = (row[j] != row[j] || row[j] > m) ? row[j] : m;
     const double picked = row[label];
-    for (int64_t j = 0; j < cols; j++) sum += (row[j] = exp(row[j] - m)); /* row = e^(x - max) */
+    sum = lab_exp_shifted(row, cols, m, x->dtype == LAB_FLOAT32); /* row = e^(x - max) */
     if (!grad) {
       const double loss = m + log(sum) - picked;
       lab_store_run_f64(&loss, &out[0], r * out[0].strides[0], 1, 1);

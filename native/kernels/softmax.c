@@ -7,6 +7,7 @@
 #include "softmax.h"
 
 #include "common.h"
+#include "vmath.h"
 
 static const char *const kind_names[] = {"softmax", "log_softmax", "softmax_grad", "log_softmax_grad"};
 
@@ -16,18 +17,16 @@ static double row_max(const double *x, int64_t n) {
   return m;
 }
 
-/* y = softmax(x) (log = 0) or log_softmax(x) (log = 1), in place on one row. */
-static void softmax_row(double *x, int64_t n, int log_output) {
+/* y = softmax(x) (log = 0) or log_softmax(x) (log = 1), in place on one row; `tmp` holds n
+ * values. All -inf gives NaN, as NumPy's formula does. */
+static void softmax_row(double *x, double *tmp, int64_t n, int log_output, int single) {
   const double m = row_max(x, n);
-  /* All -inf: exp(x - m) would be NaN; NumPy's formula gives NaN too, keep it. */
-  double sum = 0;
   if (log_output) {
-    for (int64_t i = 0; i < n; i++) sum += exp(x[i] - m);
-    const double lse = m + log(sum);
+    memcpy(tmp, x, (size_t)n * sizeof *x);
+    const double lse = m + log(lab_exp_shifted(tmp, n, m, single));
     for (int64_t i = 0; i < n; i++) x[i] -= lse;
   } else {
-    for (int64_t i = 0; i < n; i++) sum += (x[i] = exp(x[i] - m)); /* one exp per element */
-    const double inv = 1.0 / sum;
+    const double inv = 1.0 / lab_exp_shifted(x, n, m, single);
     for (int64_t i = 0; i < n; i++) x[i] *= inv;
   }
 }
@@ -68,7 +67,7 @@ int lab_softmax_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int3
       const int64_t o0 = it.offs[1] + i * it.inner_stride[1];
       lab_load_run_f64(row, &in[0], o0, in[0].strides[axis], n);
       if (!grad) {
-        softmax_row(row, n, attrs->kind == LAB_LOG_SOFTMAX);
+        softmax_row(row, row2, n, attrs->kind == LAB_LOG_SOFTMAX, y->dtype == LAB_FLOAT32);
       } else {
         const int64_t o1 = it.offs[2] + i * it.inner_stride[2];
         lab_load_run_f64(row2, &in[1], o1, in[1].strides[axis], n);

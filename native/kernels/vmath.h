@@ -110,4 +110,17 @@ static inline float lab_softplusf(float x) {
   return (x > 0.0f ? x : 0.0f) + log1p_u;
 }
 
+/* x[i] = e^(x[i] - shift) in place, returning the sum (float64). float32 data (`single`) uses
+ * lab_expf, which vectorises and is exact enough for a float32 result; float64 uses libm. */
+static inline double lab_exp_shifted(double *x, int64_t n, double shift, int single) {
+  double sum = 0;
+  if (single) {
+    for (int64_t i = 0; i < n; i++) x[i] = (double)lab_expf((float)(x[i] - shift));
+  } else {
+    for (int64_t i = 0; i < n; i++) x[i] = exp(x[i] - shift);
+  }
+  for (int64_t i = 0; i < n; i++) sum += x[i];
+  return sum;
+}
+
 #endif /* LAB_VMATH_H */
