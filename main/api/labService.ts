@@ -8,6 +8,7 @@ import { cancelExperiment, resumeBlocker } from '../lab/cancelExperiment.ts';
 import { createExperimentFromDefinition } from '../lab/createExperiment.ts';
 import { checkDefinition } from '../lab/definitions/loadDefinition.ts';
 import { runExperiment } from '../lab/experimentRunner.ts';
+import { registerBuiltinTrainers } from '../lab/trainers/registry.ts';
 import type { ProgressEvent, ProgressListener } from '../lab/progress.ts';
 import { defaultDatabasePath } from '../store/dataDirectory.ts';
 import { listEvents } from '../store/eventLog.ts';
@@ -84,6 +85,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       return experiment ? { experiment, runs: listRuns(lab.db, id), events: listEvents(lab.db, id) } : null;
     },
     async createExperiment(definitionText, fileName) {
+      await registerBuiltinTrainers();
       const checked = checkDefinition(definitionText, fileName);
       if (!checked.ok) return { ok: false, problems: checked.problems };
       const experiment = createExperimentFromDefinition(lab, checked.definition);
@@ -95,6 +97,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       if (outcome.kind === 'not-found') throw new Error(`there is no experiment ${id} in ${lab.path}`);
     },
     async resumeExperiment(id) {
+      await registerBuiltinTrainers();
       const blocker = running.has(id) ? `experiment ${id} is already running` : resumeBlocker(lab, id);
       if (blocker) throw new Error(blocker);
       start(id);

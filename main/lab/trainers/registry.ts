@@ -5,13 +5,12 @@ import { isAbsolute, resolve } from 'node:path';
 import { registerSchema } from '../definitions/schemaRegistry.ts';
 import type { TrainerDefinition, TrainerModule } from './trainer.ts';
 
-/**
- * Modules loaded on every start. The engine-backed trainers (quadratics, mnist-mlp) are added
- * here when engine/nn and engine/optim land.
- */
-export const builtinTrainerModules: readonly string[] = [];
+/** Modules loaded on every start: the lab's own trainers, on the graph engine. */
+export const builtinTrainerModules: readonly string[] = [
+  new URL('./engineTrainers.ts', import.meta.url).href,
+];
 
-/** Problems the lab defines (schemas in curricula/schema/problems/), with or without a trainer yet. */
+/** Problems the lab defines, with schemas in curricula/schema/problems/. */
 export const builtinProblemNames: readonly string[] = ['mnist-mlp', 'quadratics'];
 
 export interface RegisteredTrainer {
@@ -24,11 +23,8 @@ const registered = new Map<string, RegisteredTrainer>();
 export class TrainerUnavailableError extends Error {
   constructor(name: string) {
     super(
-      builtinProblemNames.includes(name)
-        ? `trainer ${name} not available: engine/optim not built yet. The ${name} problem is defined, but its ` +
-            `engine-backed trainer has not been registered in main/lab/trainers/registry.ts.`
-        : `trainer ${name} not available: no loaded trainer module provides it. Known trainers: ` +
-            `${[...registered.keys()].join(', ') || 'none'}. Load one with --trainers <module.ts>.`,
+      `trainer ${name} not available: no loaded trainer module provides it. Known trainers: ` +
+        `${[...registered.keys()].join(', ') || 'none'}. Load one with --trainers <module.ts>.`,
     );
     this.name = 'TrainerUnavailableError';
   }
@@ -54,8 +50,14 @@ export async function registerTrainerModule(specifier: string): Promise<string[]
   return loaded.trainers.map((t) => t.name);
 }
 
-export async function registerBuiltinTrainers(): Promise<void> {
-  for (const specifier of builtinTrainerModules) await registerTrainerModule(specifier);
+let builtinsRegistered: Promise<void> | undefined;
+
+/** Registers the built-in trainer modules (once per process). */
+export function registerBuiltinTrainers(): Promise<void> {
+  builtinsRegistered ??= (async () => {
+    for (const specifier of builtinTrainerModules) await registerTrainerModule(specifier);
+  })();
+  return builtinsRegistered;
 }
 
 export function trainerProblemSchemaId(name: string): string {

@@ -100,16 +100,47 @@ describe('lab CLI, end to end', () => {
     );
   });
 
-  it('says clearly that the engine trainers are not built yet when the real preset is run', async () => {
+  it('runs on the built-in engine trainers without --trainers, recording the backend', async () => {
     const dir = tempDirectory();
-    const result = await lab(
-      'run',
-      join(projectRoot, 'curricula', 'optimizers-quick.yaml'),
-      '--db',
-      join(dir, 'lab.db'),
+    const db = join(dir, 'lab.db');
+    const file = join(dir, 'engine.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'kind: optimizer-comparison',
+        'experiment:',
+        '  name: engine-quadratics',
+        '  problem: { name: quadratics, dims: 8 }',
+        '  training: { steps: 40, evalEvery: 10, checkpointEvery: 20 }',
+        '  optimizers: [{ name: adam, lr: 0.1 }, { name: momentum, lr: 0.01 }]',
+        '  report: { seeds: 2 }',
+      ].join('\n'),
     );
+    const run = await lab('run', file, '--db', db);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/│ adam +│ 0\.1 \(fixed\) +│/);
+    const runs = query<{ status: string; backend: string; engine_version: string }>(
+      db,
+      'SELECT status, backend, engine_version FROM runs',
+    );
+    expect(runs).toHaveLength(4);
+    for (const r of runs) {
+      expect(r.status).toBe('completed');
+      expect(['cpu', 'js']).toContain(r.backend);
+      expect(r.engine_version).toMatch(/^\d+\.\d+\.\d+/);
+    }
+  });
+
+  it('says which problems exist when a definition names an unknown one', async () => {
+    const dir = tempDirectory();
+    const file = join(dir, 'unknown.yaml');
+    writeFileSync(file, definitionYaml({ training: '{ steps: 5 }', optimizer: '{ name: sgd }' }));
+    const result = await lab('run', file, '--db', join(dir, 'lab.db'));
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('trainer quadratics not available: engine/optim not built yet');
+    expect(result.stderr).toMatch(
+      /unknown problem "test-quadratic-1d": expected one of mnist-mlp, quadratics/,
+    );
   });
 
   it('resumes after the lab process is SIGKILLed: the run is interrupted, then its curve joins', async () => {
