@@ -5,7 +5,7 @@ import type { Backend, BackendChoice } from '../../engine/backends/backend.ts';
 import { Rng } from '../../engine/random/rng.ts';
 import { metaIteration } from './metaIteration.ts';
 import { BATCH, mnistBatch, mnistLoss, mnistModel, SIZES } from './mnistProblem.ts';
-import type { Workload } from './workload.ts';
+import { cycling, type Workload } from './workload.ts';
 
 export function mnistMeta(backend: BackendChoice | Backend): Workload {
   const model = mnistModel();
@@ -13,7 +13,7 @@ export function mnistMeta(backend: BackendChoice | Backend): Workload {
   const x = T.tensor('float32', [BATCH, SIZES[0]], 'x');
   const labels = T.tensor('int32', [BATCH], 'labels');
   const theta0 = T.tensor('float32', [n], 'theta0');
-  const { step } = metaIteration({
+  const { step, optimizer } = metaIteration({
     inputs: [x, labels, theta0],
     theta0,
     loss: (theta) => mnistLoss(model, x, labels, theta),
@@ -25,10 +25,5 @@ export function mnistMeta(backend: BackendChoice | Backend): Workload {
     for (let i = 0; i < n; i++) theta.data[i] *= 0.01;
     return [...mnistBatch(seed), theta];
   });
-  let k = 0;
-  return {
-    name: 'mnist_meta',
-    fn: step,
-    run: () => step(...problems[k++ % problems.length]) as T.NDArray,
-  };
+  return cycling('mnist_meta', step, optimizer.namedParameters(), problems);
 }

@@ -5,7 +5,7 @@ import * as T from '../../engine/index.ts';
 import type { Backend, BackendChoice } from '../../engine/backends/backend.ts';
 import { Adam } from '../../engine/optim/adam.ts';
 import { BATCH, mnistBatch, mnistLoss, mnistModel, SIZES } from './mnistProblem.ts';
-import type { Workload } from './workload.ts';
+import { cycling, type Workload } from './workload.ts';
 
 export function mnistStep(backend: BackendChoice | Backend): Workload {
   const model = mnistModel();
@@ -16,5 +16,5 @@ export function mnistStep(backend: BackendChoice | Backend): Workload {
   const updates = new Adam({ lr: 1e-2 }).updates(params, T.grad(loss, params));
   const step = T.fn([x, labels], loss, { updates, backend });
   const [xs, ys] = mnistBatch(7);
-  return { name: 'mnist_step', fn: step, run: () => step(xs, ys) as T.NDArray };
+  return cycling('mnist_step', step, model.namedParameters(), [[xs, ys]]);
 }

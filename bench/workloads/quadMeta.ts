@@ -6,7 +6,7 @@ import * as T from '../../engine/index.ts';
 import type { Backend, BackendChoice } from '../../engine/backends/backend.ts';
 import { randomQuadratics } from '../../engine/data/quadratics.ts';
 import { metaIteration } from './metaIteration.ts';
-import type { Workload } from './workload.ts';
+import { cycling, type Workload } from './workload.ts';
 
 const BATCH = 128;
 const DIMS = 10;
@@ -19,16 +19,11 @@ export function quadMeta(backend: BackendChoice | Backend): Workload {
     const r = T.sub(T.sum(T.mul(W, T.expandDims(T.reshape(theta, [BATCH, DIMS]), 1)), 2), y);
     return T.mean(T.sum(T.mul(r, r), 1));
   };
-  const { step } = metaIteration({ inputs: [W, y, theta0], theta0, loss, backend });
+  const { step, optimizer } = metaIteration({ inputs: [W, y, theta0], theta0, loss, backend });
   // A few problems drawn up front and cycled, so the timing measures the meta-iteration only.
   const problems = [1, 2, 3, 4].map((seed) => {
     const p = randomQuadratics({ batch: BATCH, dims: DIMS, seed, thetaStddev: 1 });
     return [p.W, p.y, new T.NDArray(p.theta0.data, [BATCH * DIMS])];
   });
-  let k = 0;
-  return {
-    name: 'quad_meta',
-    fn: step,
-    run: () => step(...problems[k++ % problems.length]) as T.NDArray,
-  };
+  return cycling('quad_meta', step, optimizer.namedParameters(), problems);
 }
