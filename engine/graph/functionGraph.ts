@@ -193,16 +193,24 @@ export class FunctionGraph {
     return out;
   }
 
+  /**
+   * The nodes other than `except` that read the memory of `v` (v or a view of it), not counting
+   * the view-making ops themselves: the readers an op destroying `v` must wait for.
+   */
+  readersOf(v: Variable, except: Apply): Apply[] {
+    const readers: Apply[] = [];
+    for (const alias of this.aliasesOf(v)) {
+      for (const c of this.clients(alias)) {
+        if (c.node !== 'output' && c.node !== except && !this.isViewOf(c.node, alias)) readers.push(c.node);
+      }
+    }
+    return readers;
+  }
+
   private dependencies(node: Apply): Apply[] {
     const deps = node.inputs.map((v) => v.owner).filter((n): n is Apply => n !== null && this.nodeSet.has(n));
     const destroys = node.op.aliasMap?.().destroys ?? {};
-    for (const i of Object.values(destroys)) {
-      for (const alias of this.aliasesOf(node.inputs[i])) {
-        for (const c of this.clients(alias)) {
-          if (c.node !== 'output' && c.node !== node && !this.isViewOf(c.node, alias)) deps.push(c.node);
-        }
-      }
-    }
+    for (const i of Object.values(destroys)) deps.push(...this.readersOf(node.inputs[i], node));
     return deps;
   }
 

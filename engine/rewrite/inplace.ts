@@ -52,21 +52,41 @@ function qualifies(fgraph: FunctionGraph, node: Apply, i: number): boolean {
   return node.inputs.every((w, k) => k === i || w === u || !aliases.includes(w));
 }
 
+/** Make `node`'s output overwrite input i; returns the new node. */
+function makeInplace(fgraph: FunctionGraph, node: Apply, variant: Op): Apply {
+  const replacement = variant.makeNode(...node.inputs);
+  replacement.outputs.forEach((o, k) => (o.name = node.outputs[k].name));
+  fgraph.replaceAll(
+    node.outputs.map((o, k) => [o, replacement.outputs[k]] as const),
+    'inplace',
+  );
+  return replacement;
+}
+
 export const inplace: GraphRewrite = {
   name: 'inplace',
   applyGraph(fgraph: FunctionGraph): void {
-    for (const node of [...fgraph.toposort()]) {
+    // Positions in a valid execution order. When every other reader of the input already runs
+    // before the node there, that order stays valid with the node in place (no re-sort: this
+    // keeps the phase linear on unrolled graphs); otherwise the whole graph is re-checked.
+    const order = [...fgraph.toposort()];
+    const position = new Map(order.map((n, k) => [n, k]));
+    for (const node of order) {
       if (!fgraph.has(node)) continue;
       for (let i = 0; i < node.inputs.length; i++) {
         const variant = inplaceVariant(node.op, i);
         if (!variant || !qualifies(fgraph, node, i)) continue;
-        const replacement = variant.makeNode(...node.inputs);
-        replacement.outputs.forEach((o, k) => (o.name = node.outputs[k].name));
-        fgraph.replaceAll(
-          node.outputs.map((o, k) => [o, replacement.outputs[k]] as const),
-          'inplace',
-        );
-        if (fgraph.isSchedulable()) break;
+        const at = position.get(node)!;
+        const readersFirst = fgraph
+          .readersOf(node.inputs[i], node)
+          .every((r) => (position.get(r) ?? Infinity) < at);
+        const replacement = makeInplace(fgraph, node, variant);
+        position.set(replacement, at);
+        if (readersFirst) break;
+        if (fgraph.isSchedulable()) {
+          fgraph.toposort().forEach((n, k) => position.set(n, k));
+          break;
+        }
         // Another reader of the input depends on this node's result: undo.
         const plain = node.op.makeNode(...replacement.inputs);
         plain.outputs.forEach((o, k) => (o.name = node.outputs[k].name));
@@ -74,6 +94,7 @@ export const inplace: GraphRewrite = {
           replacement.outputs.map((o, k) => [o, plain.outputs[k]] as const),
           'inplace (undone: a reader of the input runs later)',
         );
+        position.set(plain, at);
         break;
       }
     }
