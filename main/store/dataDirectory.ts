@@ -24,3 +24,17 @@ export function defaultDatabasePath(
 ): string {
   return env.LAB_DB && env.LAB_DB.length > 0 ? env.LAB_DB : join(userDataDirectory(env, platform), 'lab.db');
 }
+
+/** The per-user cache directory of the lab: things that can be rebuilt at any time. */
+export function userCacheDirectory(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string {
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Caches', appDirectoryName);
+  if (platform === 'win32') {
+    return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), appDirectoryName, 'Cache');
+  }
+  const xdgCacheHome = env.XDG_CACHE_HOME;
+  const base = xdgCacheHome && xdgCacheHome.startsWith('/') ? xdgCacheHome : join(homedir(), '.cache');
+  return join(base, appDirectoryName);
+}

@@ -2,11 +2,14 @@
 // then SIGKILL), and turn however it ended — a message, a signal, an exit code — into a status
 // and a reason a person can act on.
 import { fork } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { userCacheDirectory } from '../store/dataDirectory.ts';
 import type { TrainerEnvironment } from '../lab/trainers/trainer.ts';
 import type { RunEndStatus, WorkerRunSpec, WorkerToMain } from './protocol.ts';
 
 const workerEntry = fileURLToPath(new URL('./runWorker.ts', import.meta.url));
+const compileCacheDirectory = join(userCacheDirectory(), 'node-compile-cache');
 
 export interface RunHandlers {
   started?(environment: TrainerEnvironment, fromStep: number): void;
@@ -52,6 +55,9 @@ export function startRunProcess(
 ): RunningProcess {
   const child = fork(workerEntry, [], {
     execPath: process.execPath,
+    // Node's on-disk compile cache keeps the type-stripped, compiled engine modules between
+    // runs: importing the engine drops from ~200 ms to ~50 ms, which matters at one process per run.
+    env: { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? compileCacheDirectory },
     // Not the parent's flags (a test runner's loaders, an inspector port): a clean Node.
     execArgv: ['--disable-warning=ExperimentalWarning'],
     serialization: 'advanced',

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { homedir, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultDatabasePath } from '../../../../main/store/dataDirectory.ts';
+import { defaultDatabasePath, userCacheDirectory } from '../../../../main/store/dataDirectory.ts';
 import { createExperiment, getExperiment, saveDefinition } from '../../../../main/store/experimentStore.ts';
 import { openLabDatabase } from '../../../../main/store/labDatabase.ts';
 import { ensureRun, getRun } from '../../../../main/store/runStore.ts';
@@ -48,6 +48,12 @@ describe('openLabDatabase', () => {
     expect(getRun(second.db, ids[1].run)?.status).toBe('running');
     expect(getExperiment(second.db, ids[1].experiment)?.status).toBe('running');
     second.close();
+  });
+
+  it('keeps caches in the platform’s user cache directory', () => {
+    expect(userCacheDirectory({ XDG_CACHE_HOME: '/xdg-cache' }, 'linux')).toBe('/xdg-cache/curriculum-lab');
+    expect(userCacheDirectory({}, 'linux')).toBe(join(homedir(), '.cache/curriculum-lab'));
+    expect(userCacheDirectory({}, 'darwin')).toBe(join(homedir(), 'Library/Caches/curriculum-lab'));
   });
 
   it('finds the database in LAB_DB, else in the platform’s user data directory', () => {
