@@ -98,6 +98,19 @@ static inline void lab_iter_next(lab_iter *it) {
   }
 }
 
+/* Moves one operand's row offset to the next row given its own copy of the multi-index: lets a
+ * caller walk a single operand ahead of the iterator. */
+static inline void lab_iter_advance_operand(const lab_iter *it, int64_t *index, int64_t *row, int k) {
+  for (int d = it->ndim - 2; d >= 0; d--) {
+    if (++index[d] < it->shape[d]) {
+      *row += it->strides[k][d];
+      return;
+    }
+    index[d] = 0;
+    *row -= it->strides[k][d] * (it->shape[d] - 1);
+  }
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -234,14 +234,15 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   }
   lab_iter it;
   lab_iter_init(&it, out[0].ndim, out[0].shape, n_out + n_in, strides);
-  int64_t offs[LAB_EW_MAX_OPERANDS];
-  for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
-    for (int64_t start = 0; start < it.inner; start += LAB_EW_TILE) {
-      const int64_t n = it.inner - start < LAB_EW_TILE ? it.inner - start : LAB_EW_TILE;
-      for (int k = 0; k < n_out + n_in; k++) offs[k] = it.offs[k] + start * it.inner_stride[k];
-      if (p->compute == LAB_FLOAT32) run_tile_f32(p, n, in, out, offs, it.inner_stride);
-      else run_tile_f64(p, n, in, out, offs, it.inner_stride);
-    }
+  /* Tiles run over the elements in order, across rows when rows are short (a 1280 x 20 slice
+   * is 100 tiles, not 1280 row-sized ones). */
+  int64_t remaining = it.outer * it.inner, pos = 0;
+  while (remaining > 0) {
+    const int64_t n = remaining < LAB_EW_TILE ? remaining : LAB_EW_TILE;
+    if (p->compute == LAB_FLOAT32) run_tile_f32(p, n, in, out, &it, pos);
+    else run_tile_f64(p, n, in, out, &it, pos);
+    remaining -= n;
+    for (pos += n; pos >= it.inner && remaining > 0; pos -= it.inner) lab_iter_next(&it);
   }
   return 0;
 }
