@@ -9,6 +9,7 @@
 // (torch_s and speedup null without torch). A program that prints numbers, not a test.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeAddon } from '../native/addon.ts';
 import { projectRoot } from '../native/paths.ts';
@@ -55,8 +56,15 @@ const fmt = (s: number | null): string =>
 function main(): void {
   ingestSection();
   const backend = backendForRun();
-  if (backend === cpuBackend) loadNativeAddon().setThreads(1);
-  console.log(`== engine workloads vs PyTorch (one thread, backend ${backend.name}) ==`);
+  let isa = '';
+  if (backend === cpuBackend) {
+    const addon = loadNativeAddon();
+    addon.setThreads(1);
+    isa = `, GEMM ${addon.isaInfo().selected}`;
+  }
+  console.log(`== engine workloads vs PyTorch (one thread, backend ${backend.name}${isa}) ==`);
+  // On a shared machine the load says how much the absolute times are stretched (both sides alike).
+  console.log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);
   const workloads: Workload[] = [quadMeta(backend), mnistMeta(backend), mnistStep(backend)];
   const lab: Record<string, number> = {};
   for (const w of workloads) {
@@ -91,6 +99,7 @@ function main(): void {
       `${w.name.padEnd(12)} ${fmt(lab[w.name]).padEnd(13)} ${fmt(torchS).padEnd(13)} ${speedup === null ? '—' : `${speedup.toFixed(2)}×`}`,
     );
   }
+  console.log(`load average at the end ${loadavg()[0].toFixed(2)}`);
   console.log(JSON.stringify(summary));
 }
 
