@@ -8,7 +8,9 @@
 #include "../include/lab_kernel.h"
 #include "../kernels/axpb.h"
 #include "../kernels/runtime.h"
+#include "file_lock.h"
 #include "program_binding.h"
+#include "user_kernels.h"
 
 namespace {
 
@@ -46,6 +48,9 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("getThreads", &LabNative::GetThreads),
                              InstanceMethod("setIsa", &LabNative::SetIsa),
                              InstanceMethod("isaInfo", &LabNative::IsaInfo),
+                             InstanceMethod("loadKernelLibrary", &LabNative::LoadKernelLibraryMethod),
+                             InstanceMethod("lockFile", &LabNative::LockFileMethod),
+                             InstanceMethod("unlockFile", &LabNative::UnlockFileMethod),
                          });
     exports.Set("abiVersion", Napi::Number::New(env, LAB_KERNEL_ABI_VERSION));
   }
@@ -59,6 +64,9 @@ class LabNative : public Napi::Addon<LabNative> {
   Napi::Value RunMethod(const Napi::CallbackInfo &info) { return lab::RunProgram(info, settings_); }
   Napi::Value GetSharedMethod(const Napi::CallbackInfo &info) { return lab::GetShared(info); }
   Napi::Value SetSharedMethod(const Napi::CallbackInfo &info) { return lab::SetShared(info); }
+  Napi::Value LoadKernelLibraryMethod(const Napi::CallbackInfo &info) { return lab::LoadKernelLibrary(info); }
+  Napi::Value LockFileMethod(const Napi::CallbackInfo &info) { return lab::LockFile(info); }
+  Napi::Value UnlockFileMethod(const Napi::CallbackInfo &info) { return lab::UnlockFile(info); }
 
   Napi::Value SetThreads(const Napi::CallbackInfo &info) {
     const double n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;

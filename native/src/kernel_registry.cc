@@ -13,6 +13,7 @@
 #include "../kernels/shape.h"
 #include "../kernels/softmax.h"
 #include "napi_util.h"
+#include "user_kernels.h"
 
 namespace lab {
 namespace {
@@ -195,6 +196,7 @@ const KernelEntry kKernels[] = {
     {"advanced_inc_subtensor", lab_shape_kernel, ParseShape<LAB_ADVANCED_INC_SUBTENSOR>},
     {"advanced_set_subtensor", lab_shape_kernel, ParseShape<LAB_ADVANCED_SET_SUBTENSOR>},
     {"random", lab_random_kernel, ParseRandom},
+    {"user_kernel", lab_user_kernel, ParseUserKernel},
 };
 
 }  // namespace
