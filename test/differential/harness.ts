@@ -2,7 +2,8 @@
 // reference, ops' perform) and on the native `cpu` backend in float32; results must agree within
 // float32 tolerance. Graphs are built by a function of the float dtype so each side gets its own
 // typed graph; float inputs are rounded to float32 once and fed to both sides, so the only
-// differences left are the arithmetic's.
+// differences left are the arithmetic's. (A case may run the cpu side in float64 instead, to
+// check the float64 kernels at float64 precision.)
 import { expect } from 'vitest';
 import type { Backend, Executable } from '../../engine/backends/backend.ts';
 import { cpuBackend } from '../../engine/backends/cpu/index.ts';
@@ -35,6 +36,8 @@ export interface DiffCase {
    * Philox spec draws at the dtype's precision, so float64 draws are different numbers.
    */
   reference?: FloatDType;
+  /** The float dtype the cpu side runs in (default float32; float64 checks the f64 kernels). */
+  native?: FloatDType;
 }
 
 /** A cpu backend that remembers what it prepared, to check which steps ran natively. */
@@ -88,24 +91,25 @@ export function expectAgree(name: string, cpu: NDArray, ref: NDArray, rtol: numb
   }
 }
 
-/** The float32 type a float64 reference output has on the cpu side (other dtypes unchanged). */
-function cpuDtype(d: DType): DType {
-  return d === 'float64' ? 'float32' : d;
+/** The dtype a reference output has on the cpu side: floats in `native`, others unchanged. */
+function cpuDtype(d: DType, native: FloatDType): DType {
+  return d === 'float64' || d === 'float32' ? native : d;
 }
 
 /** Compiles `c` on both backends, runs it, compares; returns the cpu executables prepared. */
 export function runDifferential(c: DiffCase): NativeExecutable[] {
   const refDtype = c.reference ?? 'float64';
   const ref = c.build(refDtype);
-  const mine = c.build('float32');
+  const native = c.native ?? 'float32';
+  const mine = c.build(native);
   const js = fn(ref.inputs, ref.outputs, { backend: jsBackend })(
     ...c.values.map((v) => asInput(v, refDtype)),
   );
   const { backend, prepared } = recordingCpu();
-  const cpu = fn(mine.inputs, mine.outputs, { backend })(...c.values.map((v) => asInput(v, 'float32')));
+  const cpu = fn(mine.inputs, mine.outputs, { backend })(...c.values.map((v) => asInput(v, native)));
   const [jsOut, cpuOut] = [js, cpu].map((r) => (Array.isArray(r) ? r : [r]));
   ref.outputs.forEach((v, i) =>
-    expectAgree(`${c.name} output ${i}`, cpuOut[i], jsOut[i], c.rtol ?? 2e-4, cpuDtype(v.dtype)),
+    expectAgree(`${c.name} output ${i}`, cpuOut[i], jsOut[i], c.rtol ?? 2e-4, cpuDtype(v.dtype, native)),
   );
   if (c.allNative) {
     for (const e of prepared) {

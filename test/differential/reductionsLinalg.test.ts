@@ -1,7 +1,7 @@
 // Reductions over any axes (with and without keepdims, on non-contiguous views, over empty
 // axes), matrix products (matrix, vector, batched with broadcast batches, transposed operands,
 // dot + add → gemm, empty inner dimension), forward and gradient, js float64 vs cpu float32.
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as T from '../../engine/index.ts';
 import type { Variable } from '../../engine/core/graph.ts';
 import { runDifferential } from './harness.ts';
@@ -95,4 +95,28 @@ describe('matrix products (forward + gradient)', () => {
     runDifferential(
       opCase('mm big', [normal([67, 300]), normal([300, 45])], ([a, b]) => T.dot(a, b), { rtol: 5e-4 }),
     ));
+});
+
+describe('float64 programs on the cpu backend and fallbacks', () => {
+  const f64 = { native: 'float64' as const, rtol: 1e-12 };
+  it('float64 gemm, reductions, elementwise and softmax agree to float64 precision', () => {
+    runDifferential({
+      ...opCase('mm64', [normal([9, 7]), normal([7, 5])], ([a, b]) => T.softmax(T.dot(a, b))),
+      ...f64,
+    });
+    runDifferential({ ...opCase('reduce64', [normal([4, 6])], ([x]) => T.logsumexp(T.tanh(x), 1)), ...f64 });
+  });
+  it('an int32 matrix product has no native gemm and runs as a JavaScript segment', () => {
+    const prepared = runDifferential(
+      opCase(
+        'int mm',
+        [smallInts([3, 4], -3, 4).astype('int32'), smallInts([4, 2], -3, 4).astype('int32')],
+        ([a, b]) => T.dot(a, b),
+        {
+          grad: false,
+        },
+      ),
+    );
+    expect(prepared[0].jsSteps).toContain(true);
+  });
 });
