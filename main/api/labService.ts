@@ -23,6 +23,8 @@ import { labInfo } from './labInfo.ts';
 export interface LabServiceOptions {
   dbPath?: string;
   poolSize?: number;
+  /** Where runWorker is when the main process is a bundle (see WorkerPool). */
+  workerEntry?: string;
   curriculaDirectory?: string;
   /** Minimum time between two progress events of the same running run. */
   progressIntervalMs?: number;
@@ -40,7 +42,7 @@ export interface LabService extends LabApi {
 
 export function createLabService(options: LabServiceOptions = {}): LabService {
   const lab = openLabDatabase(options.dbPath ?? defaultDatabasePath());
-  const pool = new WorkerPool({ size: options.poolSize });
+  const pool = new WorkerPool({ size: options.poolSize, workerEntry: options.workerEntry });
   const curricula = options.curriculaDirectory ?? join(projectRoot, 'curricula');
   const listeners = new Set<ProgressListener>();
   const running = new Map<number, Promise<unknown>>();

@@ -8,7 +8,8 @@ import { userCacheDirectory } from '../store/dataDirectory.ts';
 import type { TrainerEnvironment } from '../lab/trainers/trainer.ts';
 import type { RunEndStatus, WorkerRunSpec, WorkerToMain } from './protocol.ts';
 
-const workerEntry = fileURLToPath(new URL('./runWorker.ts', import.meta.url));
+/** The worker's entry: this source file, unless a bundle (Electron) ships it elsewhere. */
+export const defaultWorkerEntry = fileURLToPath(new URL('./runWorker.ts', import.meta.url));
 const compileCacheDirectory = join(userCacheDirectory(), 'node-compile-cache');
 
 export interface RunHandlers {
@@ -51,9 +52,9 @@ function failureReason(
 export function startRunProcess(
   spec: WorkerRunSpec,
   handlers: RunHandlers,
-  options: { cancelGraceMs?: number } = {},
+  options: { cancelGraceMs?: number; workerEntry?: string } = {},
 ): RunningProcess {
-  const child = fork(workerEntry, [], {
+  const child = fork(options.workerEntry ?? defaultWorkerEntry, [], {
     execPath: process.execPath,
     // Node's on-disk compile cache keeps the type-stripped, compiled engine modules between
     // runs: importing the engine drops from ~200 ms to ~50 ms, which matters at one process per run.

@@ -12,12 +12,15 @@ export interface PooledRun {
 export class WorkerPool {
   readonly size: number;
   private readonly cancelGraceMs: number | undefined;
+  private readonly workerEntry: string | undefined;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(options: { size?: number; cancelGraceMs?: number } = {}) {
+  /** workerEntry: where a bundled build ships runWorker (default: the .ts source next to this file). */
+  constructor(options: { size?: number; cancelGraceMs?: number; workerEntry?: string } = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
     this.cancelGraceMs = options.cancelGraceMs;
+    this.workerEntry = options.workerEntry;
   }
 
   /** Queues a run; it starts when a process slot is free. */
@@ -34,7 +37,10 @@ export class WorkerPool {
             result: null,
           } satisfies RunExit;
         }
-        process = startRunProcess(spec, handlers, { cancelGraceMs: this.cancelGraceMs });
+        process = startRunProcess(spec, handlers, {
+          cancelGraceMs: this.cancelGraceMs,
+          workerEntry: this.workerEntry,
+        });
         return await process.exit;
       } finally {
         this.release();
