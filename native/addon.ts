@@ -34,6 +34,12 @@ export interface NativeAddon {
   /** Forces GEMM's micro-kernel instruction set ('auto' = best supported); for tests and benchmarks. */
   setIsa(isa: Isa | 'auto'): void;
   isaInfo(): { selected: Isa; supported: Isa[] };
+  /** dlopens a compiled user op (engine/custom/c), checks its ABI version and `symbol`; the
+   * library stays loaded while the returned handle lives. Throws naming what is wrong. */
+  loadKernelLibrary(path: string, symbol: string): object;
+  /** flock(2) on `path` (created if needed): the fd, or null after `timeoutMs` of waiting. */
+  lockFile(path: string, timeoutMs: number): number | null;
+  unlockFile(fd: number): void;
 }
 
 let cached: NativeAddon | undefined;

@@ -130,6 +130,14 @@ export interface RandomAttrs extends NamedAttrs {
   p?: number;
 }
 
+/** A user's C op (engine/custom/c): a compiled library, its kernel function and its params. */
+export interface UserKernelAttrs extends NamedAttrs {
+  library: string;
+  symbol: string;
+  /** Passed to the kernel as its `attrs`: a const double array. */
+  params?: number[];
+}
+
 export interface JsAttrs extends NamedAttrs {
   /** Index into ProgramSpec.callbacks. */
   callback: number;
@@ -166,6 +174,7 @@ export type StepSpec =
     }
   | { kernel: 'inc_subtensor' | 'set_subtensor'; inputs: View[]; outputs: View[]; attrs: SliceAttrs }
   | { kernel: 'random'; inputs: View[]; outputs: View[]; attrs: RandomAttrs }
+  | { kernel: 'user_kernel'; inputs: View[]; outputs: View[]; attrs: UserKernelAttrs }
   | { kernel: 'js'; inputs: View[]; outputs: View[]; attrs: JsAttrs };
 
 export type KernelName = StepSpec['kernel'];
