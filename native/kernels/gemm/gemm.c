@@ -13,7 +13,7 @@
  * L2 and a KC x NC panel of B in L3 (sized for 48 KiB L1 / 2 MiB L2 per core; KC and MC chosen
  * by measurement at 1024^3 among 128..256 x 192..384). */
 #define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
-#define DRV_DIRECT_A_MAX_TILES 4
+#define DRV_DIRECT_MAX_TILES 4
 #define DRV_TILE_MAX (12 * 32)
 
 #define DRV_T float

@@ -44,17 +44,26 @@ typedef void (*lab_gemm_micro_rows_f32)(int64_t kc, const float *a, int64_t rs_a
                                         float *c, int64_t rs_c, float alpha, int accumulate);
 typedef void (*lab_gemm_micro_rows_f64)(int64_t kc, const double *a, int64_t rs_a, const double *b,
                                         double *c, int64_t rs_c, double alpha, int accumulate);
+/* The same with A element (i, p) at a[i * rs_a + p * cs_a] and B row p at b + p * rs_b. */
+typedef void (*lab_gemm_micro_strided_f32)(int64_t kc, const float *a, int64_t rs_a, int64_t cs_a,
+                                           const float *b, int64_t rs_b, float *c, int64_t rs_c,
+                                           float alpha, int accumulate);
+typedef void (*lab_gemm_micro_strided_f64)(int64_t kc, const double *a, int64_t rs_a, int64_t cs_a,
+                                           const double *b, int64_t rs_b, double *c, int64_t rs_c,
+                                           double alpha, int accumulate);
 
 typedef struct lab_gemm_isa_f32 {
   int mr, nr;
   lab_gemm_micro_f32 kernel;
   lab_gemm_micro_rows_f32 kernel_rows;
+  lab_gemm_micro_strided_f32 kernel_strided;
 } lab_gemm_isa_f32;
 
 typedef struct lab_gemm_isa_f64 {
   int mr, nr;
   lab_gemm_micro_f64 kernel;
   lab_gemm_micro_rows_f64 kernel_rows;
+  lab_gemm_micro_strided_f64 kernel_strided;
 } lab_gemm_isa_f64;
 
 /* The micro-kernel for an ISA (never LAB_ISA_AUTO; the caller resolves it first). */
