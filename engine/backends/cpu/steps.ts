@@ -17,6 +17,7 @@
 // A step the executor cannot take runs as a JavaScript segment (the op's perform): always
 // correct, only slower.
 import type { Step } from '../../compile/program.ts';
+import { userKernelStep } from '../../custom/c/step.ts';
 import { Fill } from '../../ops/shapeOps.ts';
 import { SumToShape } from '../../ops/sumToShape.ts';
 import type { DType } from '../../core/dtype.ts';
@@ -177,6 +178,8 @@ const bridges: Readonly<Record<string, (c: StepContext) => StepSpec | null>> = {
   inc_subtensor: (c) => subtensor(c, false),
   set_subtensor: (c) => subtensor(c, true),
   random,
+  // A user's C op: compiled and loaded on first use (engine/custom/c), or its perform without a compiler.
+  user_kernel: (c) => userKernelStep(c.step, c.inputs, c.outputs, c.opName),
 };
 
 /** Kernels whose engine descriptors already are the executor's form. */
