@@ -32,9 +32,7 @@ export class AXPB extends T.Op {
   }
 
   perform([x]: readonly NDArray[]): NDArray[] {
-    const out = T.NDArray.zeros(x.shape, x.dtype);
-    x.forEachIndex((at, i) => (out.data[i] = this.a * x.data[at] + this.b));
-    return [out];
+    return [axpbValues(x, this.a, this.b)];
   }
 
   override inferShape(_node: Apply, [x]: readonly Shape[]): Shape[] {
@@ -44,6 +42,13 @@ export class AXPB extends T.Op {
   override grad(_node: Apply, [gz]: readonly (Variable | null)[]): (Variable | null)[] {
     return [gz ? T.mul(gz, this.a) : null];
   }
+}
+
+/** a·x + b on a host array (any strides): the reference the other AXPB forms share. */
+export function axpbValues(x: NDArray, a: number, b: number): NDArray {
+  const out = T.NDArray.zeros(x.shape, x.dtype);
+  x.forEachIndex((at, i) => (out.data[i] = a * x.data[at] + b));
+  return out;
 }
 
 /** a·x + b as a graph node. */
