@@ -4,6 +4,7 @@
 //      the engine's nn/optim in bench/workloads/) on the cpu backend, medians over repeats with
 //      torch_ref.py's protocol; the PyTorch reference run in the same invocation;
 //   3. sgemm GFLOP/s at 1024³ for the engine and for torch.
+// `npm run bench -- --profile` adds each workload's per-step kernel times (bench/profile.ts).
 // The LAST line is one JSON object:
 //   {"quad_meta": {"lab_s", "torch_s", "speedup"}, "mnist_meta": {…}, "mnist_step": {…}}
 // (torch_s and speedup null without torch). A program that prints numbers, not a test.
@@ -16,6 +17,7 @@ import { projectRoot } from '../native/paths.ts';
 import { cpuBackend, cpuBackendAvailable } from '../engine/backends/cpu/index.ts';
 import { jsBackend } from '../engine/backends/js.ts';
 import type { Backend } from '../engine/backends/backend.ts';
+import { printProfile, profilingCpuBackend } from './profile.ts';
 import { sgemmGflops } from './sgemm.ts';
 import { medianSeconds } from './timing.ts';
 import { runTorchReference } from './torch.ts';
@@ -65,7 +67,10 @@ function main(): void {
   console.log(`== engine workloads vs PyTorch (one thread, backend ${backend.name}${isa}) ==`);
   // On a shared machine the load says how much the absolute times are stretched (both sides alike).
   console.log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);
-  const workloads: Workload[] = [quadMeta(backend), mnistMeta(backend), mnistStep(backend)];
+  // --profile: per-step kernel times after each workload's timing (cpu backend only).
+  const profiling = process.argv.includes('--profile') && backend === cpuBackend;
+  const { backend: timed, prepared } = profiling ? profilingCpuBackend() : { backend, prepared: [] };
+  const workloads: Workload[] = [quadMeta(timed), mnistMeta(timed), mnistStep(timed)];
   const lab: Record<string, number> = {};
   for (const w of workloads) {
     const { warm, n } = protocol[w.name];
@@ -76,6 +81,7 @@ function main(): void {
     console.log(
       `${w.name}: ${fmt(lab[w.name])} per call (median of ${n}; first call with lowering ${fmt(firstCall)})`,
     );
+    if (profiling) printProfile(w, prepared[prepared.length - 1], Math.min(n, 5));
   }
   const labGflops = sgemmGflops(backend);
   console.log(`engine sgemm 1024³: ${labGflops.toFixed(1)} GFLOP/s`);

@@ -9,7 +9,7 @@ import type { Program } from '../../compile/program.ts';
 import type { NativeAddon } from '../../../native/addon.ts';
 import type { NativeArray, ProgramHandle } from '../../../native/program.ts';
 import type { Executable } from '../backend.ts';
-import { nativeProgramSpec } from './spec.ts';
+import { nativeProgramSpec, stepLabels, type StepLabel } from './spec.ts';
 
 interface Held {
   readonly variable: SharedVariable;
@@ -26,7 +26,11 @@ export class NativeExecutable implements Executable {
   readonly program: Program;
   /** Per program step: runs as a JavaScript segment. */
   readonly jsSteps: readonly boolean[];
+  /** The native program's steps (program steps, then the update copies), for profiles. */
+  readonly steps: readonly StepLabel[];
   private readonly addon: NativeAddon;
+  /** While profiling: seconds spent in each native step, summed over runs. */
+  private stepSeconds: Float64Array | null = null;
   private readonly handle: ProgramHandle;
   private readonly held: readonly Held[];
   private readonly outputShapes: readonly Shape[];
@@ -36,6 +40,7 @@ export class NativeExecutable implements Executable {
     this.program = program;
     const { spec, jsSteps } = nativeProgramSpec(program, shared);
     this.jsSteps = jsSteps;
+    this.steps = stepLabels(spec);
     const handle = addon.createProgram(spec);
     this.handle = handle;
     this.outputShapes = program.outputs.map((v) => [...v.shape]);
@@ -62,8 +67,21 @@ export class NativeExecutable implements Executable {
     const results = this.addon.run(
       this.handle,
       this.program.inputs.map((v, i) => flatData(inputs[i])),
+      this.stepSeconds ?? undefined,
     );
     return results.map((data, i) => new NDArray(data, this.outputShapes[i]));
+  }
+
+  /** Starts (or restarts) summing each step's wall time over the following runs. */
+  startProfile(): void {
+    this.stepSeconds = new Float64Array(this.steps.length);
+  }
+
+  /** Seconds per step summed since startProfile (null when not profiling); stops profiling. */
+  stopProfile(): Float64Array | null {
+    const seconds = this.stepSeconds;
+    this.stepSeconds = null;
+    return seconds;
   }
 
   /** Hands every shared value this program holds back to the host. */

@@ -17,6 +17,16 @@ export interface NativeSpec {
   readonly jsSteps: readonly boolean[];
 }
 
+/** What a native step is, for profiles: its kernel (`js` for a segment) and its op. */
+export interface StepLabel {
+  readonly kernel: string;
+  readonly opName: string;
+}
+
+export function stepLabels(spec: ProgramSpec): StepLabel[] {
+  return spec.steps.map((s) => ({ kernel: s.kernel, opName: s.attrs.opName ?? s.kernel }));
+}
+
 /**
  * A JavaScript segment: perform on the executor's contiguous copies, checked against the planned
  * outputs like the js backend does, returned as exact-size row-major arrays.

@@ -1,0 +1,60 @@
+// Where a workload's time goes: the native executor's per-step wall times (run's stepSeconds),
+// summed over a few calls and grouped by kernel and op (Composite expressions and attributes
+// folded, so all sigmoid steps form one row). Printed by `npm run bench -- --profile`.
+import type { Backend, Executable } from '../engine/backends/backend.ts';
+import { cpuBackend } from '../engine/backends/cpu/index.ts';
+import type { NativeExecutable } from '../engine/backends/cpu/executable.ts';
+import type { Workload } from './workloads/workload.ts';
+
+/** A cpu backend that keeps what it prepared, so a workload's program can be profiled. */
+export function profilingCpuBackend(): { backend: Backend; prepared: NativeExecutable[] } {
+  const prepared: NativeExecutable[] = [];
+  const backend: Backend = {
+    name: 'cpu',
+    prepare(program, shared): Executable {
+      const e = cpuBackend.prepare(program, shared) as NativeExecutable;
+      prepared.push(e);
+      return e;
+    },
+  };
+  return { backend, prepared };
+}
+
+/** `Elemwise{sigmoid,inplace0}` → `Elemwise{sigmoid}`, `Composite{…}` → `Composite`, `Gemm{…}` → `Gemm`. */
+function family(opName: string): string {
+  const name = opName.replace(/ \(built at .*\)$/, '');
+  const elemwise = /^Elemwise\{([a-z0-9_]+)/.exec(name);
+  if (elemwise) return `Elemwise{${elemwise[1]}}`;
+  if (name.startsWith('update of ')) return 'update copy';
+  return name.replace(/\{.*$/, '');
+}
+
+/** Runs `w` `calls` times with step timing on and prints the heaviest step groups. */
+export function printProfile(w: Workload, executable: NativeExecutable, calls: number, rows = 12): void {
+  executable.startProfile();
+  for (let i = 0; i < calls; i++) w.run();
+  const seconds = executable.stopProfile()!;
+  const groups = new Map<string, { steps: number; seconds: number }>();
+  let total = 0;
+  executable.steps.forEach((s, i) => {
+    const key = `${s.kernel.padEnd(27)} ${family(s.opName)}`;
+    const g = groups.get(key) ?? { steps: 0, seconds: 0 };
+    g.steps++;
+    g.seconds += seconds[i] / calls;
+    groups.set(key, g);
+    total += seconds[i] / calls;
+  });
+  console.log(
+    `  profile of ${w.name}: ${executable.steps.length} steps, ${(total * 1e3).toFixed(2)} ms of kernels per call`,
+  );
+  console.log('    ms/call    share  steps  kernel                      op');
+  [...groups.entries()]
+    .sort((a, b) => b[1].seconds - a[1].seconds)
+    .slice(0, rows)
+    .forEach(([key, g]) => {
+      const share = total > 0 ? (100 * g.seconds) / total : 0;
+      console.log(
+        `    ${(g.seconds * 1e3).toFixed(3).padStart(7)}  ${share.toFixed(1).padStart(5)} %  ${String(g.steps).padStart(5)}  ${key}`,
+      );
+    });
+}
