@@ -2,7 +2,7 @@
 // into the store, resumes runs that stopped part-way, re-plans as runs finish (the report phase
 // starts as soon as an optimizer's tuning is done), and summarises at the end. Stateless between
 // calls — everything lives in the database — so `resume` is just running it again.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { latestCheckpoint, pruneCheckpoints, recordArtifact } from '../store/artifactStore.ts';
@@ -96,7 +96,9 @@ export async function runExperiment(
 
   const execute = (plan: RunPlan): Promise<void> => {
     let run = ensureRun(db, experimentId, { ...plan, planKey: plan.key, steps: plan.config.steps });
-    const checkpoint = run.status === 'queued' && run.step === 0 ? undefined : latestCheckpoint(db, run.id);
+    const recorded = run.status === 'queued' && run.step === 0 ? undefined : latestCheckpoint(db, run.id);
+    // A checkpoint file someone deleted means starting over, not failing the run.
+    const checkpoint = recorded && existsSync(recorded.path) ? recorded : undefined;
     // Whatever the run logged after its last checkpoint is recomputed: drop it so the curve joins.
     truncateRunAfter(db, run.id, checkpoint ? checkpoint.step : -1);
     run = { ...run, step: checkpoint?.step ?? 0 };
