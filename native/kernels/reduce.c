@@ -51,6 +51,13 @@ static void reduce_pass(pass_kind kind, const lab_tensor *x, const int64_t *out_
   lab_iter_init(&it, x->ndim, x->shape, 3, strides);
   double buf[TILE];
   for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
+    if (kind == PASS_SUM && x->dtype == LAB_FLOAT32 && it.inner_stride[1] == 1) {
+      /* The bias-gradient case (sum over rows of float32): accumulate straight from memory. */
+      const float *xs = (const float *)x->data + it.offs[0];
+      double *a = acc + it.offs[1];
+      for (int64_t i = 0; i < it.inner; i++) a[i] += xs[i * it.inner_stride[0]];
+      continue;
+    }
     for (int64_t start = 0; start < it.inner; start += TILE) {
       const int64_t n = it.inner - start < TILE ? it.inner - start : TILE;
       lab_load_run_f64(buf, x, it.offs[0] + start * it.inner_stride[0], it.inner_stride[0], n);
