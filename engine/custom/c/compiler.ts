@@ -19,10 +19,11 @@ export function compilerCommand(): string {
   return process.env.LAB_CC || 'cc';
 }
 
-/** `cc --version`, once per process and command. */
+/** `cc --version`, once per process, command and PATH. */
 export function compilerIdentity(): CompilerIdentity {
   const command = compilerCommand();
-  const known = identities.get(command);
+  const memo = `${command}\0${process.env.PATH ?? ''}`;
+  const known = identities.get(memo);
   if (known) return known;
   const result = spawnSync(command, ['--version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
@@ -38,7 +39,7 @@ export function compilerIdentity(): CompilerIdentity {
     );
   }
   const identity = { command, version: result.stdout.trim() };
-  identities.set(command, identity);
+  identities.set(memo, identity);
   return identity;
 }
 
