@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DefinitionError } from '../lab/definitions/definitionError.ts';
 import { TrainerUnavailableError } from '../lab/trainers/registry.ts';
 import { NewerDatabaseError } from '../store/migrations.ts';
+import { cacheCommand } from './commands/cache.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { exportCommand } from './commands/export.ts';
 import { listCommand } from './commands/list.ts';
@@ -21,6 +22,7 @@ Usage:
   lab list                       List experiments, newest first
   lab show <id>                  Status, report, runs and latest events of an experiment
   lab export <id> --csv|--json   Every metric point of an experiment, to stdout or --out <file>
+  lab cache list|clear           Compiled C ops cached on disk ($LAB_CACHE_DIR): list or remove them
 
 Options:
   --db <path>         Database file (default: $LAB_DB, else the user data directory,
@@ -74,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
       return listCommand(options);
     case 'show':
       return showCommand(argument, options);
+    case 'cache':
+      return cacheCommand(argument);
     case 'export':
       return exportCommand(argument, {
         ...options,
