@@ -6,6 +6,7 @@
         "src/addon.cc",
         "src/program_binding.cc",
         "src/kernel_registry.cc",
+        "src/cuda_loader.cc",
         "src/user_kernels.cc",
         "src/file_lock.cc",
         "src/executor.c",

@@ -5,7 +5,7 @@
 // project's own Node 24 (node_modules/.bin/node comes first on PATH under npm) — never
 // against whatever `nodedir` the machine's npm is configured with.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,18 +59,29 @@ function buildCuda(): void {
     step('nvcc not found: the GPU (CUDA) backend is not built. Everything else works on the CPU.');
     return;
   }
-  const outDir = join(nativeDir, 'build', 'cuda');
+  // LAB_CUDA_OUT_DIR: build elsewhere (the GPU check bundle builds its own copy).
+  const outDir = process.env.LAB_CUDA_OUT_DIR ?? join(nativeDir, 'build', 'cuda');
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, 'liblabcuda.so');
-  step(`building the CUDA library with ${nvcc} (sm_80, sm_90 and compute_90 PTX)`);
+  const sources = readdirSync(join(nativeDir, 'cuda'))
+    .filter((f) => f.endsWith('.cu'))
+    .sort()
+    .map((f) => join(nativeDir, 'cuda', f));
+  step(`building the CUDA library with ${nvcc} (sm_80, sm_90 and compute_90 PTX; ${sources.length} sources)`);
+  // Warnings are errors for the host and the device compiler; nvcc's --threads compiles the
+  // three targets in parallel. libdl: NVRTC is loaded at run time (native/cuda/nvrtc.cu).
   execFileSync(
     nvcc,
     [
       '-O3',
       '-shared',
       '-Xcompiler',
-      '-fPIC',
+      '-fPIC,-Wall,-Wextra,-Werror',
+      '-Werror',
+      'all-warnings',
       '-std=c++17',
+      '--threads',
+      '0',
       '-gencode',
       'arch=compute_80,code=sm_80',
       '-gencode',
@@ -81,7 +92,8 @@ function buildCuda(): void {
       join(nativeDir, 'include'),
       '-o',
       out,
-      join(nativeDir, 'cuda', 'axpb.cu'),
+      ...sources,
+      '-ldl',
     ],
     { stdio: 'inherit' },
   );

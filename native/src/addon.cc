@@ -9,6 +9,7 @@
 #include "../kernels/axpb.h"
 #include "../kernels/runtime.h"
 #include "file_lock.h"
+#include "cuda_loader.h"
 #include "program_binding.h"
 #include "user_kernels.h"
 
@@ -48,6 +49,13 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("getThreads", &LabNative::GetThreads),
                              InstanceMethod("setIsa", &LabNative::SetIsa),
                              InstanceMethod("isaInfo", &LabNative::IsaInfo),
+                             InstanceMethod("cudaLoad", &LabNative::CudaLoadMethod),
+                             InstanceMethod("cudaCreateProgram", &LabNative::CudaCreateProgramMethod),
+                             InstanceMethod("cudaRun", &LabNative::CudaRunMethod),
+                             InstanceMethod("cudaGetBuffer", &LabNative::CudaGetBufferMethod),
+                             InstanceMethod("cudaSetBuffer", &LabNative::CudaSetBufferMethod),
+                             InstanceMethod("cudaStats", &LabNative::CudaStatsMethod),
+                             InstanceMethod("cudaAxpb", &LabNative::CudaAxpbMethod),
                              InstanceMethod("loadKernelLibrary", &LabNative::LoadKernelLibraryMethod),
                              InstanceMethod("lockFile", &LabNative::LockFileMethod),
                              InstanceMethod("unlockFile", &LabNative::UnlockFileMethod),
@@ -58,12 +66,21 @@ class LabNative : public Napi::Addon<LabNative> {
  private:
   // Thread count and ISA apply to every program run from this instance (this thread/env).
   lab::RuntimeSettings settings_;
+  // The CUDA library, loaded on request with dlopen (cuda_loader.cc); empty without a GPU.
+  lab::CudaApi cuda_;
 
   Napi::Value AxpbMethod(const Napi::CallbackInfo &info) { return Axpb(info); }
   Napi::Value CreateProgramMethod(const Napi::CallbackInfo &info) { return lab::CreateProgram(info); }
   Napi::Value RunMethod(const Napi::CallbackInfo &info) { return lab::RunProgram(info, settings_); }
   Napi::Value GetSharedMethod(const Napi::CallbackInfo &info) { return lab::GetShared(info); }
   Napi::Value SetSharedMethod(const Napi::CallbackInfo &info) { return lab::SetShared(info); }
+  Napi::Value CudaLoadMethod(const Napi::CallbackInfo &info) { return lab::CudaLoad(info, &cuda_); }
+  Napi::Value CudaCreateProgramMethod(const Napi::CallbackInfo &info) { return lab::CudaCreateProgram(info, &cuda_); }
+  Napi::Value CudaRunMethod(const Napi::CallbackInfo &info) { return lab::CudaRun(info); }
+  Napi::Value CudaGetBufferMethod(const Napi::CallbackInfo &info) { return lab::CudaGetBuffer(info); }
+  Napi::Value CudaSetBufferMethod(const Napi::CallbackInfo &info) { return lab::CudaSetBuffer(info); }
+  Napi::Value CudaStatsMethod(const Napi::CallbackInfo &info) { return lab::CudaStats(info); }
+  Napi::Value CudaAxpbMethod(const Napi::CallbackInfo &info) { return lab::CudaAxpb(info, &cuda_); }
   Napi::Value LoadKernelLibraryMethod(const Napi::CallbackInfo &info) { return lab::LoadKernelLibrary(info); }
   Napi::Value LockFileMethod(const Napi::CallbackInfo &info) { return lab::LockFile(info); }
   Napi::Value UnlockFileMethod(const Napi::CallbackInfo &info) { return lab::UnlockFile(info); }

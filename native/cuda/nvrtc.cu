@@ -1,0 +1,321 @@
+// Straight-line elementwise kernels compiled at run time with NVRTC. libnvrtc is loaded with
+// dlopen, so the library works (with the interpreter of elementwise.cu) where it is missing.
+// A composite's postfix program becomes CUDA source with its dtypes, shape and strides as
+// literals (the scalar semantics are ew_scalar.inc, embedded as text); the compiled CUBIN is
+// cached in memory by source and on disk by a hash of source, architecture and NVRTC version
+// (written to a temporary name and renamed into place, so concurrent processes never read a
+// partial file). Also compiles users' CUDA kernels (lab_cuda_compile_kernel).
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "program.cuh"
+
+#define LAB_EW_SCALAR_SOURCE(...) #__VA_ARGS__
+static const char *const kScalarSource =
+#include "ew_scalar.inc"
+    ;
+#undef LAB_EW_SCALAR_SOURCE
+
+namespace labcuda {
+
+namespace {
+
+typedef int (*CreateFn)(void **, const char *, const char *, int, const char *const *, const char *const *);
+typedef int (*CompileFn)(void *, int, const char *const *);
+typedef int (*SizeFn)(void *, size_t *);
+typedef int (*GetFn)(void *, char *);
+typedef int (*DestroyFn)(void **);
+typedef int (*VersionFn)(int *, int *);
+
+struct Nvrtc {
+  bool loaded = false;
+  std::string why;
+  CreateFn create = nullptr;
+  CompileFn compile = nullptr;
+  SizeFn cubin_size = nullptr, log_size = nullptr;
+  GetFn cubin = nullptr, log = nullptr;
+  DestroyFn destroy = nullptr;
+  int major = 0, minor = 0;
+};
+
+std::mutex mutex;  // guards the NVRTC handle and the in-memory cache
+
+Nvrtc &nvrtc() {
+  static Nvrtc n;
+  static bool tried = false;
+  if (tried) return n;
+  tried = true;
+  if (getenv("LAB_CUDA_NVRTC") && strcmp(getenv("LAB_CUDA_NVRTC"), "0") == 0) {
+    n.why = "LAB_CUDA_NVRTC=0";
+    return n;
+  }
+  const char *names[] = {"libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12",
+                         "/usr/local/cuda/targets/x86_64-linux/lib/libnvrtc.so",
+                         "/usr/local/cuda/lib64/libnvrtc.so"};
+  void *h = nullptr;
+  for (const char *name : names)
+    if ((h = dlopen(name, RTLD_NOW | RTLD_LOCAL)) != nullptr) break;
+  if (!h) {
+    n.why = "libnvrtc not found (dlopen)";
+    return n;
+  }
+  n.create = reinterpret_cast<CreateFn>(dlsym(h, "nvrtcCreateProgram"));
+  n.compile = reinterpret_cast<CompileFn>(dlsym(h, "nvrtcCompileProgram"));
+  n.cubin_size = reinterpret_cast<SizeFn>(dlsym(h, "nvrtcGetCUBINSize"));
+  n.cubin = reinterpret_cast<GetFn>(dlsym(h, "nvrtcGetCUBIN"));
+  n.log_size = reinterpret_cast<SizeFn>(dlsym(h, "nvrtcGetProgramLogSize"));
+  n.log = reinterpret_cast<GetFn>(dlsym(h, "nvrtcGetProgramLog"));
+  n.destroy = reinterpret_cast<DestroyFn>(dlsym(h, "nvrtcDestroyProgram"));
+  VersionFn version = reinterpret_cast<VersionFn>(dlsym(h, "nvrtcVersion"));
+  if (!n.create || !n.compile || !n.cubin_size || !n.cubin || !n.log_size || !n.log || !n.destroy || !version) {
+    n.why = "libnvrtc lacks an expected symbol";
+    return n;
+  }
+  version(&n.major, &n.minor);
+  n.loaded = true;
+  return n;
+}
+
+uint64_t fnv1a(const std::string &s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string cacheDir() {
+  if (const char *dir = getenv("LAB_CUDA_CACHE")) return dir;
+  const char *home = getenv("HOME");
+  return std::string(home ? home : "/tmp") + "/.cache/curriculum-lab/cuda-kernels";
+}
+
+void makeDirs(const std::string &path) {
+  for (size_t i = 1; i <= path.size(); i++)
+    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
+}
+
+bool readFile(const std::string &path, std::vector<char> *out) {
+  FILE *f = fopen(path.c_str(), "rb");
+  if (!f) return false;
+  fseek(f, 0, SEEK_END);
+  const long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  out->resize(n > 0 ? static_cast<size_t>(n) : 0);
+  const bool ok = n > 0 && fread(out->data(), 1, out->size(), f) == out->size();
+  fclose(f);
+  return ok;
+}
+
+void writeAtomically(const std::string &path, const std::vector<char> &data) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  FILE *f = fopen(tmp.c_str(), "wb");
+  if (!f) return;
+  const bool ok = fwrite(data.data(), 1, data.size(), f) == data.size();
+  fclose(f);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
+}
+
+// CUBIN for `source` on sm_<major><minor>: from the disk cache, else compiled (and cached).
+bool cubinFor(const std::string &source, int major, int minor, std::vector<char> *cubin, std::string *why) {
+  Nvrtc &n = nvrtc();
+  if (!n.loaded) {
+    *why = n.why;
+    return false;
+  }
+  const std::string arch = "--gpu-architecture=sm_" + std::to_string(major) + std::to_string(minor);
+  char key[40];
+  snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(fnv1a(
+                                           source + "|" + arch + "|nvrtc " + std::to_string(n.major) + "." + std::to_string(n.minor))));
+  const std::string dir = cacheDir(), path = dir + "/" + key + ".cubin";
+  if (readFile(path, cubin)) return true;
+  void *prog = nullptr;
+  if (n.create(&prog, source.c_str(), "lab_kernel.cu", 0, nullptr, nullptr) != 0) {
+    *why = "nvrtcCreateProgram failed";
+    return false;
+  }
+  const char *opts[] = {arch.c_str(), "--std=c++17", "-default-device"};
+  const int status = n.compile(prog, 3, opts);
+  size_t size = 0;
+  if (status != 0) {
+    n.log_size(prog, &size);
+    std::string log(size, '\0');
+    if (size) n.log(prog, &log[0]);
+    *why = "NVRTC could not compile the kernel:\n" + log;
+    n.destroy(&prog);
+    return false;
+  }
+  n.cubin_size(prog, &size);
+  cubin->resize(size);
+  n.cubin(prog, cubin->data());
+  n.destroy(&prog);
+  makeDirs(dir);
+  writeAtomically(path, *cubin);
+  return true;
+}
+
+// Loaded kernels by (source, name, arch): a program built again reuses the module.
+std::map<std::string, cudaKernel_t> &loaded() {
+  static std::map<std::string, cudaKernel_t> m;
+  return m;
+}
+
+cudaKernel_t loadKernel(const std::string &source, const std::string &name, int major, int minor, std::string *why) {
+  std::lock_guard<std::mutex> lock(mutex);
+  const std::string key = name + "|" + std::to_string(major) + std::to_string(minor) + "|" + source;
+  auto it = loaded().find(key);
+  if (it != loaded().end()) return it->second;
+  std::vector<char> cubin;
+  if (!cubinFor(source, major, minor, &cubin, why)) return nullptr;
+  cudaLibrary_t lib = nullptr;
+  cudaKernel_t kernel = nullptr;
+  cudaError_t st = cudaLibraryLoadData(&lib, cubin.data(), nullptr, nullptr, 0, nullptr, nullptr, 0);
+  if (st == cudaSuccess) st = cudaLibraryGetKernel(&kernel, lib, name.c_str());
+  if (st != cudaSuccess) {
+    *why = std::string("loading the compiled kernel failed: ") + cudaGetErrorString(st);
+    return nullptr;
+  }
+  loaded()[key] = kernel;
+  return kernel;
+}
+
+const char *ctype(int32_t dtype) {
+  switch (dtype) {
+    case LAB_FLOAT32: return "float";
+    case LAB_FLOAT64: return "double";
+    case LAB_INT32: return "int";
+    default: return "unsigned char";
+  }
+}
+
+std::string literal(double v) {
+  long long bits;
+  memcpy(&bits, &v, sizeof bits);
+  char s[64];
+  snprintf(s, sizeof s, "T(__longlong_as_double(0x%016llxLL))", bits);
+  return s;
+}
+
+struct LaunchPtrs {
+  char *p[kEwMaxOperands];
+};
+
+// The CUDA source of one elementwise plan.
+std::string elementwiseSource(const EwLaunch &l) {
+  const EwPlan &p = l.plan;
+  std::string s = kScalarSource;
+  s += "\nstruct LabEwPtrs { char *p[" + std::to_string(kEwMaxOperands) + "]; };\n";
+  s += std::string("typedef ") + (p.compute == LAB_FLOAT32 ? "float" : "double") + " T;\n";
+  s += "extern \"C\" __global__ void lab_ew(LabEwPtrs ptrs, long long n) {\n";
+  s += "  for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {\n";
+  s += "    long long r = e;\n";
+  for (int d = p.ndim - 1; d >= 0; d--) {
+    s += "    const long long c" + std::to_string(d) + " = r % " + std::to_string(p.shape[d]) + "LL; r /= " +
+         std::to_string(p.shape[d]) + "LL;\n";
+  }
+  auto offset = [&](const EwOperand &o) {
+    std::string off = "0LL";
+    for (int d = 0; d < p.ndim; d++)
+      if (o.strides[d] != 0) off += " + c" + std::to_string(d) + " * " + std::to_string(o.strides[d]) + "LL";
+    return off;
+  };
+  std::vector<std::string> stack, loadedInput(p.n_in);
+  int tmp = 0;
+  for (const EwInstr &in : l.code) {
+    const std::string t = "t" + std::to_string(tmp++);
+    if (in.op == EW_INPUT) {
+      if (loadedInput[in.arg].empty()) {
+        const EwOperand &o = l.ops[in.arg];
+        s += "    const T " + t + " = (T)((const " + ctype(o.dtype) + " *)ptrs.p[" + std::to_string(in.arg) + "])[" +
+             offset(o) + "];\n";
+        loadedInput[in.arg] = t;
+      }
+      stack.push_back(loadedInput[in.arg]);
+    } else if (in.op == EW_CONST) {
+      stack.push_back(literal(in.value));
+    } else if (in.op == EW_STORE) {
+      const EwOperand &o = l.ops[p.n_in + in.arg];
+      const std::string v = stack.back();
+      stack.pop_back();
+      const std::string at = std::string("((") + ctype(o.dtype) + " *)ptrs.p[" + std::to_string(p.n_in + in.arg) + "])[" + offset(o) + "]";
+      if (o.dtype == LAB_INT32) s += "    " + at + " = ewToInt32((double)" + v + ");\n";
+      else if (o.dtype == LAB_BOOL) s += "    " + at + " = " + v + " != T(0) ? 1 : 0;\n";
+      else s += "    " + at + " = (" + ctype(o.dtype) + ")" + v + ";\n";
+    } else {
+      const int arity = ewArity(in.op);
+      std::string args[3] = {"T(0)", "T(0)", "T(0)"};
+      for (int k = arity - 1; k >= 0; k--) {
+        args[k] = stack.back();
+        stack.pop_back();
+      }
+      s += "    const T " + t + " = ewApply<T>(" + std::to_string(in.op) + ", " + std::to_string(in.arg) + ", " + args[0] +
+           ", " + args[1] + ", " + args[2] + ");\n";
+      stack.push_back(t);
+    }
+  }
+  s += "  }\n}\n";
+  return s;
+}
+
+}  // namespace
+
+void *compileElementwise(const EwLaunch &launch, int device_major, int device_minor) {
+  std::string why;
+  return reinterpret_cast<void *>(loadKernel(elementwiseSource(launch), "lab_ew", device_major, device_minor, &why));
+}
+
+cudaError_t launchCompiled(const LaunchCtx &ctx, const EwLaunch &l, const char *) {
+  if (l.plan.n == 0) return cudaSuccess;
+  LaunchPtrs ptrs{};
+  for (size_t k = 0; k < l.ops.size(); k++) ptrs.p[k] = l.ops[k].data;
+  long long n = l.plan.n;
+  void *args[] = {&ptrs, &n};
+  const long long want = (n + 255) / 256;
+  const unsigned blocks = static_cast<unsigned>(want < ctx.sm_count * 16 ? want : ctx.sm_count * 16);
+  return cudaLaunchKernel(reinterpret_cast<const void *>(l.compiled), dim3(blocks), dim3(256), args, 0, ctx.stream);
+}
+
+}  // namespace labcuda
+
+extern "C" {
+
+// Compiles a user's CUDA kernel (extern "C" __global__ `name` in `source`) for the current
+// device with NVRTC, cached like the composites. Returns a kernel handle or null with a message.
+void *lab_cuda_compile_kernel(const char *source, const char *name, char *err, size_t err_len) {
+  int device = 0, major = 0, minor = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+  std::string why;
+  cudaKernel_t k = labcuda::loadKernel(source, name, major, minor, &why);
+  if (!k && err && err_len) snprintf(err, err_len, "%s", why.c_str());
+  return reinterpret_cast<void *>(k);
+}
+
+// Loads a kernel from a CUBIN/PTX/fatbin file compiled elsewhere (nvcc). Null with a message.
+void *lab_cuda_load_kernel_file(const char *path, const char *name, char *err, size_t err_len) {
+  std::vector<char> data;
+  if (!labcuda::readFile(path, &data)) {
+    if (err && err_len) snprintf(err, err_len, "cannot read compiled kernel file %s", path);
+    return nullptr;
+  }
+  data.push_back('\0');  // PTX is text and must be terminated
+  cudaLibrary_t lib = nullptr;
+  cudaKernel_t kernel = nullptr;
+  cudaError_t st = cudaLibraryLoadData(&lib, data.data(), nullptr, nullptr, 0, nullptr, nullptr, 0);
+  if (st == cudaSuccess) st = cudaLibraryGetKernel(&kernel, lib, name);
+  if (st != cudaSuccess) {
+    if (err && err_len) snprintf(err, err_len, "loading kernel %s from %s failed: %s", name, path, cudaGetErrorString(st));
+    return nullptr;
+  }
+  return reinterpret_cast<void *>(kernel);
+}
+
+}  // extern "C"
