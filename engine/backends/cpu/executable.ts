@@ -11,6 +11,12 @@ import type { NativeArray, ProgramHandle } from '../../../native/program.ts';
 import type { Executable } from '../backend.ts';
 import { nativeProgramSpec, stepLabels, type StepLabel } from './spec.ts';
 
+/** A step the executor refused at createProgram, run as a JavaScript segment instead. */
+export interface Fallback {
+  readonly step: number;
+  readonly reason: string;
+}
+
 interface Held {
   readonly variable: SharedVariable;
   readonly buffer: number;
@@ -22,10 +28,38 @@ function flatData(a: NDArray): NativeArray {
   return a.contiguous().data;
 }
 
+const REFUSED_STEP = /^createProgram: steps\[(\d+)\]/;
+
+/**
+ * createProgram, where a step the executor refuses (a limit of its kernel, not a malformed
+ * program: the JavaScript form of the same node is always valid) is retried as a JavaScript
+ * segment, so the function still runs — correctly, that step more slowly — and the refusal is
+ * kept in `fallbacks` for debugprint and profiles.
+ */
+function createWithFallbacks(addon: NativeAddon, program: Program, shared: readonly SharedVariable[]) {
+  const forced = new Set<number>();
+  const fallbacks: Fallback[] = [];
+  for (;;) {
+    const { spec, jsSteps } = nativeProgramSpec(program, shared, forced);
+    try {
+      return { spec, jsSteps, handle: addon.createProgram(spec), fallbacks };
+    } catch (error) {
+      const message = (error as Error).message;
+      const step = Number(REFUSED_STEP.exec(message)?.[1] ?? -1);
+      if (step < 0 || step >= program.steps.length || forced.has(step) || !program.steps[step].node)
+        throw error;
+      forced.add(step);
+      fallbacks.push({ step, reason: message });
+    }
+  }
+}
+
 export class NativeExecutable implements Executable {
   readonly program: Program;
   /** Per program step: runs as a JavaScript segment. */
   readonly jsSteps: readonly boolean[];
+  /** Steps the executor refused (e.g. an elementwise expression over its size limit). */
+  readonly fallbacks: readonly Fallback[];
   /** The native program's steps (program steps, then the update copies), for profiles. */
   readonly steps: readonly StepLabel[];
   private readonly addon: NativeAddon;
@@ -38,10 +72,10 @@ export class NativeExecutable implements Executable {
   constructor(addon: NativeAddon, program: Program, shared: readonly SharedVariable[]) {
     this.addon = addon;
     this.program = program;
-    const { spec, jsSteps } = nativeProgramSpec(program, shared);
+    const { spec, jsSteps, handle, fallbacks } = createWithFallbacks(addon, program, shared);
     this.jsSteps = jsSteps;
     this.steps = stepLabels(spec);
-    const handle = addon.createProgram(spec);
+    this.fallbacks = fallbacks;
     this.handle = handle;
     this.outputShapes = program.outputs.map((v) => [...v.shape]);
     this.held = program.buffers

@@ -79,11 +79,16 @@ function updateCopies(program: Program, shared: readonly SharedVariable[]): Step
   return copies;
 }
 
-export function nativeProgramSpec(program: Program, shared: readonly SharedVariable[]): NativeSpec {
+/** `forceJs`: program steps to run as JavaScript segments even where a native form exists. */
+export function nativeProgramSpec(
+  program: Program,
+  shared: readonly SharedVariable[],
+  forceJs: ReadonlySet<number> = new Set(),
+): NativeSpec {
   const callbacks: JsStepCallback[] = [];
   const jsSteps: boolean[] = [];
-  const steps: StepSpec[] = program.steps.map((step) => {
-    const native = nativeStep(step, program.buffers);
+  const steps: StepSpec[] = program.steps.map((step, i) => {
+    const native = forceJs.has(i) ? null : nativeStep(step, program.buffers);
     jsSteps.push(native === null);
     if (native) return native;
     callbacks.push(jsCallback(step));
