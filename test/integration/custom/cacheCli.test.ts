@@ -1,0 +1,45 @@
+// `lab cache list` / `lab cache clear` against a cache filled by compiling an op here.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../native/paths.ts';
+import { ScaleShift } from './fixtures/ops.ts';
+
+const saved = process.env.LAB_CACHE_DIR;
+afterEach(() => {
+  if (saved === undefined) delete process.env.LAB_CACHE_DIR;
+  else process.env.LAB_CACHE_DIR = saved;
+});
+
+function lab(cacheDir: string, ...args: string[]) {
+  return spawnSync(process.execPath, [join(projectRoot, 'bin', 'lab.js'), ...args], {
+    env: { ...process.env, LAB_CACHE_DIR: cacheDir },
+    encoding: 'utf8',
+  });
+}
+
+describe('lab cache', () => {
+  it('lists the compiled ops with key, name, size, age and path; clear removes them', () => {
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'lab-cache-cli-')), 'ops');
+    process.env.LAB_CACHE_DIR = cacheDir;
+    const kernel = new ScaleShift(2, '0.5').compiled();
+
+    const listed = lab(cacheDir, 'cache', 'list');
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/key.*op.*size.*age.*path/);
+    expect(listed.stdout).toContain(kernel.key.slice(0, 16));
+    expect(listed.stdout).toContain('ScaleShift{scale=2, offset="0.5"}');
+    expect(listed.stdout).toMatch(/\d+(\.\d)? KiB/);
+
+    const cleared = lab(cacheDir, 'cache', 'clear');
+    expect(cleared.stdout).toBe(`Removed 1 compiled op(s) from ${cacheDir}.\n`);
+    expect(existsSync(kernel.library)).toBe(false);
+    expect(lab(cacheDir, 'cache', 'list').stdout).toBe(`No compiled ops in ${cacheDir}.\n`);
+
+    const misused = lab(cacheDir, 'cache');
+    expect(misused.status).toBe(2);
+    expect(misused.stderr).toMatch(/cache needs an action: `lab cache list` or `lab cache clear`/);
+  });
+});
