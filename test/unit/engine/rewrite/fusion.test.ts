@@ -47,18 +47,40 @@ describe('fusion', () => {
     expect(Array.from(fused.data)).toEqual(Array.from(plain.data));
   });
 
-  it('stops at values used outside the group and at non-elementwise ops', () => {
+  it('exports a value also read elsewhere as an extra output of the composite', () => {
     const h = exp(x);
     const outs = [add(h, 1), mul(reduce('sum', mul(h, 3), 1), 2)];
     const fg = rewritten([x], outs, [fusion]);
     expect(opsOf(fg)).toEqual([
-      'Elemwise{exp}',
-      'Elemwise{add}',
+      'Composite{(exp(i0) + 1), exp(i0)}',
       'Elemwise{mul}',
       'Reduce{sum, axes=[1]}',
       'Elemwise{mul}',
     ]);
+    const composite = fg.outputs[0].owner!;
+    expect(composite.outputs).toHaveLength(2);
+    expect(fg.toposort()[1].inputs[0]).toBe(composite.outputs[1]);
     expectSameResults([x], outs, [X]);
+  });
+
+  it('does not export a value whose other reader feeds back into the group (that would be a cycle)', () => {
+    const h = exp(x);
+    const out = add(h, reduce('sum', h, 1, true));
+    expect(opsOf(rewritten([x], [out], [fusion]))).toEqual([
+      'Elemwise{exp}',
+      'Reduce{sum, axes=[1], keepdims}',
+      'Elemwise{add}',
+    ]);
+    expectSameResults([x], [out], [X]);
+  });
+
+  it('exports only values of the output’s shape (one kernel, one index space)', () => {
+    const e = exp(v);
+    const outs = [add(x, e), mul(e, 2)];
+    const fg = rewritten([x, v], outs, [fusion]);
+    // exp(v) would have to be written over x's larger shape by the add's kernel: it stays apart.
+    expect(opsOf(fg)).toEqual(['Elemwise{exp}', 'Elemwise{add}', 'Elemwise{mul}']);
+    expectSameResults([x, v], outs, [X, V]);
   });
 
   it('handles comparisons, casts and where inside one kernel', () => {
@@ -73,5 +95,36 @@ describe('fusion', () => {
     expect(inner.owner!.op).toBeInstanceOf(Composite);
     const fg = rewritten([x], [mul(inner, 3)], [fusion]);
     expect(opsOf(fg)).toEqual(['Composite{(exp((i0 + 1)) * 3)}']);
+  });
+
+  it('splits fusions that would not fit one native kernel (expanded trees of at most 64 registers)', () => {
+    // Each step uses y twice, so one expression tree for the whole chain would double per step.
+    let y = x;
+    for (let i = 0; i < 10; i++) y = add(mul(y, y), y);
+    const fg = rewritten([x], [y], [fusion]);
+    const composites = fg.toposort().filter((n) => n.op instanceof Composite);
+    expect(composites.length).toBeGreaterThan(1);
+    for (const node of composites) {
+      const size = (e: unknown): number =>
+        typeof e === 'object' && e !== null && 'args' in e
+          ? 1 + (e.args as unknown[]).reduce<number>((a, b) => a + size(b), 0)
+          : 1;
+      const total = (node.op as Composite).exprs.reduce((a, e) => a + size(e), 0);
+      expect(node.inputs.length + total).toBeLessThanOrEqual(64);
+    }
+    expectSameResults(
+      [x],
+      [y],
+      [
+        NDArray.of(
+          [
+            [0.1, -0.2, 0.05],
+            [0.3, 0.01, -0.1],
+          ],
+          'float32',
+        ),
+      ],
+      1e-5,
+    );
   });
 });
