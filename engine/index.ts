@@ -96,5 +96,20 @@ export { debugprint } from './printing/debugprint.ts';
 export { pprint } from './printing/pprint.ts';
 export { toJSON } from './printing/toJSON.ts';
 
+// Writing your own ops (README "Writing your own op"): declared types, expression ops, C ops.
+export {
+  COp,
+  CompileError,
+  CompilerUnavailableError,
+  ElementwiseExpr,
+  TypedOp,
+  clearCompiledOps,
+  elementwise,
+  listCompiledOps,
+  type CCode,
+  type InputType,
+  type OutputType,
+} from './custom/index.ts';
+
 // Writing ops: errors that name the op, the shapes and the user's line.
 export { buildError, describe as describeVariable, runError } from './ops/opError.ts';
