@@ -82,7 +82,8 @@ export class NativeExecutable implements Executable {
       .filter((b) => b.role === 'shared')
       .map((b) => {
         const variable = shared[b.index];
-        const shape = variable.get().shape;
+        // The shape without pulling the value out of another program that holds it.
+        const shape = variable.shape;
         const residence: SharedResidence = {
           pull: () => new NDArray(addon.getShared(handle, b.id), shape),
           // The executor's copy simply goes stale; the next run uploads the host value again.
