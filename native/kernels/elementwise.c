@@ -109,10 +109,24 @@ static lab_dtype choose_compute(const lab_dtype *in, int n_in, const lab_dtype *
   return any_f32 ? LAB_FLOAT32 : LAB_FLOAT64;
 }
 
-/* Register allocation for trees: a stack of value registers; temporaries are recycled as soon
- * as the op consuming them is emitted, so live tiles stay few even for large composites. */
+/*
+ * Compilation in two passes. First the trees become a DAG: identical subtrees (the engine's
+ * composites repeat sigmoid(x) in every output that uses it) are hash-consed into one node.
+ * Then the DAG is emitted in creation order (children first) with reference-counted
+ * registers: a temporary is recycled as soon as its last user is emitted, so live tiles stay
+ * few even for large composites.
+ */
+typedef struct dag_node {
+  lab_ew_node node; /* kind, op, input, value, cast_dtype */
+  int args[3];      /* DAG ids; -1 when unused */
+  int uses;         /* users in the DAG plus outputs rooted here */
+  int reg;
+} dag_node;
+
 typedef struct compiler {
   lab_ew_attrs *p;
+  dag_node *dag;
+  int n_dag;
   int free_regs[LAB_EW_MAX_REGS];
   int n_free;
   double const_value[LAB_EW_MAX_REGS];
@@ -126,8 +140,89 @@ static int new_reg(compiler *cc) {
   return fresh_reg(cc);
 }
 
-static void release(compiler *cc, int reg) {
-  if (reg >= cc->p->n_inputs && !cc->is_const[reg]) cc->free_regs[cc->n_free++] = reg;
+/* The DAG id of `n` with arguments `args`, reusing an identical node. */
+static int intern(compiler *cc, const lab_ew_node *n, const int *args) {
+  for (int id = 0; id < cc->n_dag; id++) {
+    const dag_node *d = &cc->dag[id];
+    if (d->node.kind != n->kind || memcmp(d->args, args, sizeof d->args) != 0) continue;
+    if ((n->kind == LAB_EW_INPUT && d->node.input == n->input) ||
+        (n->kind == LAB_EW_CONST && memcmp(&d->node.value, &n->value, sizeof n->value) == 0) ||
+        (n->kind == LAB_EW_APPLY && d->node.op == n->op && d->node.cast_dtype == n->cast_dtype)) {
+      return id;
+    }
+  }
+  cc->dag[cc->n_dag] = (dag_node){*n, {args[0], args[1], args[2]}, 0, -1};
+  return cc->n_dag++;
+}
+
+/* Pass 1: post-order trees -> DAG; roots[o] is output o's node. Returns 0 or fills err. */
+static int build_dag(compiler *cc, const lab_ew_node *nodes, const int *tree_sizes, int n_outputs,
+                     int n_inputs, int *roots, char *err, size_t err_len) {
+  const lab_ew_node *node = nodes;
+  for (int o = 0; o < n_outputs; o++) {
+    int stack[LAB_EW_MAX_REGS], depth = 0;
+    for (int i = 0; i < tree_sizes[o]; i++, node++) {
+      int args[3] = {-1, -1, -1};
+      if (node->kind == LAB_EW_INPUT && (node->input < 0 || node->input >= n_inputs)) {
+        return lab_fail(err, err_len, "elementwise output %d refers to input %d, but the step has %d inputs", o, node->input, n_inputs);
+      }
+      if (node->kind == LAB_EW_APPLY) {
+        const int arity = node->op >= 0 && node->op < LAB_EW_OP_COUNT ? op_arity[node->op] : -1;
+        if (arity < 0 || depth < arity) {
+          return lab_fail(err, err_len, "elementwise op '%s' needs %d arguments in output %d's expression", lab_ew_op_name(node->op), arity, o);
+        }
+        for (int a = arity - 1; a >= 0; a--) args[a] = stack[--depth];
+      }
+      if (depth == LAB_EW_MAX_REGS) {
+        return lab_fail(err, err_len, "elementwise expression too deep (more than %d pending values); split the fusion", LAB_EW_MAX_REGS);
+      }
+      stack[depth++] = intern(cc, node, args);
+    }
+    if (depth != 1) {
+      return lab_fail(err, err_len, "elementwise output %d's expression is malformed (%d values left, expected 1)", o, depth);
+    }
+    roots[o] = stack[0];
+  }
+  return 0;
+}
+
+/* Pass 2: registers and instructions. Returns 0 or fills err. */
+static int emit(compiler *cc, const int *roots, int n_outputs, char *err, size_t err_len) {
+  lab_ew_attrs *p = cc->p;
+  for (int id = 0; id < cc->n_dag; id++) {
+    for (int a = 0; a < 3; a++) {
+      if (cc->dag[id].args[a] >= 0) cc->dag[cc->dag[id].args[a]].uses++;
+    }
+  }
+  for (int o = 0; o < n_outputs; o++) cc->dag[roots[o]].uses++; /* outputs are never recycled */
+  for (int id = 0; id < cc->n_dag; id++) {
+    dag_node *d = &cc->dag[id];
+    if (d->node.kind == LAB_EW_INPUT) {
+      d->reg = d->node.input;
+      p->input_used[d->reg] = 1;
+      continue;
+    }
+    if (d->node.kind == LAB_EW_CONST) {
+      /* Constants get a register no temporary ever had: their tile is filled only once. */
+      if ((d->reg = fresh_reg(cc)) >= 0) cc->is_const[d->reg] = 1, cc->const_value[d->reg] = d->node.value;
+    } else {
+      int regs[3] = {-1, -1, -1};
+      for (int a = 0; a < 3 && d->args[a] >= 0; a++) {
+        dag_node *arg = &cc->dag[d->args[a]];
+        regs[a] = arg->reg;
+        /* Last use of a temporary: its register may become this op's destination. */
+        if (--arg->uses == 0 && arg->reg >= p->n_inputs && !cc->is_const[arg->reg]) cc->free_regs[cc->n_free++] = arg->reg;
+      }
+      if ((d->reg = new_reg(cc)) >= 0) {
+        p->instr[p->n_instr++] = (lab_ew_instr){d->node.op, d->node.cast_dtype, d->reg, regs[0], regs[1], regs[2]};
+      }
+    }
+    if (d->reg < 0) {
+      return lab_fail(err, err_len, "elementwise composite too large: more than %d live values; split the fusion", LAB_EW_MAX_REGS);
+    }
+  }
+  for (int o = 0; o < n_outputs; o++) p->out_reg[o] = cc->dag[roots[o]].reg;
+  return 0;
 }
 
 lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, int n_outputs,
@@ -138,63 +233,32 @@ lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, in
              LAB_EW_MAX_OPERANDS, n_inputs, n_outputs);
     return NULL;
   }
-  int total = 0;
+  int total = 0, roots[LAB_EW_MAX_OPERANDS];
   for (int o = 0; o < n_outputs; o++) total += tree_sizes[o];
   lab_ew_attrs *p = calloc(1, sizeof *p);
   compiler *cc = calloc(1, sizeof *cc);
-  if (!p || !cc || !(p->instr = calloc((size_t)total + 1, sizeof *p->instr))) goto oom;
+  if (!p || !cc || !(p->instr = calloc((size_t)total + 1, sizeof *p->instr)) ||
+      !(cc->dag = calloc((size_t)total + 1, sizeof *cc->dag))) {
+    lab_fail(err, err_len, "elementwise composite: out of memory while compiling");
+    goto fail;
+  }
   p->n_inputs = n_inputs;
   p->n_outputs = n_outputs;
   p->n_regs = n_inputs;
   p->compute = choose_compute(input_dtypes, n_inputs, output_dtypes, n_outputs);
   cc->p = p;
-
-  const lab_ew_node *node = nodes;
-  for (int o = 0; o < n_outputs; o++) {
-    int stack[LAB_EW_MAX_REGS], depth = 0;
-    for (int i = 0; i < tree_sizes[o]; i++, node++) {
-      int reg = -1;
-      if (node->kind == LAB_EW_INPUT) {
-        if (node->input < 0 || node->input >= n_inputs) {
-          lab_fail(err, err_len, "elementwise output %d refers to input %d, but the step has %d inputs", o, node->input, n_inputs);
-          goto fail;
-        }
-        reg = node->input;
-        p->input_used[reg] = 1;
-      } else if (node->kind == LAB_EW_CONST) {
-        /* Constants get a register no temporary ever had: their tile is filled only once. */
-        if ((reg = fresh_reg(cc)) >= 0) cc->is_const[reg] = 1, cc->const_value[reg] = node->value;
-      } else {
-        const int arity = node->op >= 0 && node->op < LAB_EW_OP_COUNT ? op_arity[node->op] : -1;
-        if (arity < 0 || depth < arity) {
-          lab_fail(err, err_len, "elementwise op '%s' needs %d arguments in output %d's expression", lab_ew_op_name(node->op), arity, o);
-          goto fail;
-        }
-        int args[3] = {-1, -1, -1};
-        for (int a = arity - 1; a >= 0; a--) args[a] = stack[--depth];
-        for (int a = 0; a < arity; a++) release(cc, args[a]);
-        if ((reg = new_reg(cc)) >= 0) {
-          p->instr[p->n_instr++] = (lab_ew_instr){node->op, node->cast_dtype, reg, args[0], args[1], args[2]};
-        }
-      }
-      if (reg < 0 || depth == LAB_EW_MAX_REGS) {
-        lab_fail(err, err_len, "elementwise composite too large: more than %d live values; split the fusion", LAB_EW_MAX_REGS);
-        goto fail;
-      }
-      stack[depth++] = reg;
-    }
-    if (depth != 1) {
-      lab_fail(err, err_len, "elementwise output %d's expression is malformed (%d values left, expected 1)", o, depth);
-      goto fail;
-    }
-    p->out_reg[o] = stack[0];
-    /* Never released: the result must survive the code of later outputs. */
+  if (build_dag(cc, nodes, tree_sizes, n_outputs, n_inputs, roots, err, err_len) ||
+      emit(cc, roots, n_outputs, err, err_len)) {
+    goto fail;
   }
   const size_t esize = lab_dtype_size(p->compute);
   const int n_tiles = p->n_regs - n_inputs;
   p->tiles = aligned_alloc(64, (size_t)(n_tiles > 0 ? n_tiles : 1) * LAB_EW_TILE * esize);
   p->input_tiles = aligned_alloc(64, (size_t)(n_inputs > 0 ? n_inputs : 1) * LAB_EW_TILE * esize);
-  if (!p->tiles || !p->input_tiles) goto oom;
+  if (!p->tiles || !p->input_tiles) {
+    lab_fail(err, err_len, "elementwise composite: out of memory while compiling");
+    goto fail;
+  }
   for (int r = n_inputs; r < p->n_regs; r++) {
     if (!cc->is_const[r]) continue;
     for (int i = 0; i < LAB_EW_TILE; i++) {
@@ -202,11 +266,11 @@ lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, in
       else ((double *)p->tiles)[(r - n_inputs) * LAB_EW_TILE + i] = cc->const_value[r];
     }
   }
+  free(cc->dag);
   free(cc);
   return p;
-oom:
-  lab_fail(err, err_len, "elementwise composite: out of memory while compiling");
 fail:
+  if (cc) free(cc->dag);
   free(cc);
   lab_ew_free(p);
   return NULL;
