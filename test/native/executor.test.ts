@@ -127,6 +127,19 @@ describe('program executor', () => {
     expect(() => addon.run(throwing, [new Float32Array(6)])).toThrow(/user op exploded/);
   });
 
+  it('profiles: stepSeconds accumulates the wall time of every step over runs', () => {
+    const program = addon.createProgram(trainingStep(0.1));
+    const seconds = new Float64Array(2);
+    addon.run(program, [new Float64Array(3)], seconds);
+    const once = Array.from(seconds);
+    addon.run(program, [new Float64Array(3)], seconds);
+    expect(once.every((s) => s > 0 && s < 1)).toBe(true);
+    seconds.forEach((s, i) => expect(s).toBeGreaterThan(once[i]));
+    expect(() => addon.run(program, [new Float64Array(3)], new Float64Array(5))).toThrow(
+      /run: stepSeconds must be a Float64Array of 2 elements/,
+    );
+  });
+
   it('refuses to run a program from inside one of its own JavaScript steps', () => {
     const holder: { program?: ReturnType<typeof addon.createProgram> } = {};
     holder.program = addon.createProgram({
