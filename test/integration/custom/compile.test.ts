@@ -1,7 +1,8 @@
 // C ops in one process: compile + load + run against a reference, the cache key, compiler
 // errors, kernel errors, no compiler at all, a compiler killed mid-build. Each test gets its
 // own LAB_CACHE_DIR.
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -20,6 +21,7 @@ import {
 import { AXPB_C, axpbC } from '../../../engine/examples/axpbC.ts';
 import * as T from '../../../engine/index.ts';
 import { NDArray } from '../../../engine/index.ts';
+import { loadNativeAddon } from '../../../native/addon.ts';
 import { compileCount, compilerWrapper } from './fixtures/compilers.ts';
 import { ScaleShift, ScaleShiftWithPerform } from './fixtures/ops.ts';
 
@@ -148,6 +150,25 @@ describe('C ops: compile, load, run', () => {
     const f = T.fn([x], new ScaleShift(2).apply(T.transpose(x)), { backend: 'cpu' });
     expect(() => f(T.randn([2, 3], { seed: 3, dtype: 'float64' }))).toThrow(
       /ScaleShift\{scale=2, offset="1"\} \(built at .*compile\.test\.ts:\d+.*\).*scale_shift: wants a contiguous input/s,
+    );
+  });
+
+  it('the addon refuses a missing library, a missing function and a library built for another ABI', () => {
+    const addon = loadNativeAddon();
+    expect(() => addon.loadKernelLibrary(join(scratch, 'none.so'), 'f')).toThrow(
+      /cannot load the compiled op library .*none\.so/,
+    );
+    const kernel = new ScaleShift(3).compiled();
+    expect(() => addon.loadKernelLibrary(kernel.library, 'nope')).toThrow(
+      /has no function 'nope': the op's cFunction/,
+    );
+    // A library without the engine's ABI stamp (compiled by hand, not through COp).
+    const source = join(scratch, 'plain.c');
+    const library = join(scratch, 'plain.so');
+    writeFileSync(source, 'int f(void) { return 0; }\n');
+    expect(spawnSync('cc', ['-shared', '-fPIC', '-o', library, source]).status).toBe(0);
+    expect(() => addon.loadKernelLibrary(library, 'f')).toThrow(
+      /was not built against this engine's kernel ABI \(version \d+\)/,
     );
   });
 

@@ -2,13 +2,17 @@
 // second process, two processes compiling the same op at once (one compile, both succeed), a
 // process killed mid-compile followed by a clean retry, and a C op that crashes its process.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { cacheKey } from '../../../engine/custom/c/build.ts';
+import { entryDir } from '../../../engine/custom/c/cache.ts';
 import { startRunProcess } from '../../../main/workers/runProcess.ts';
+import { loadNativeAddon } from '../../../native/addon.ts';
 import { compileCount, compilerWrapper } from './fixtures/compilers.ts';
+import { ScaleShift } from './fixtures/ops.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const childScript = join(fixtures, 'compileOp.ts');
@@ -119,6 +123,27 @@ describe('C ops across processes', () => {
     expect(retry.values).toEqual([4, 7, 10]);
     expect(temporaries()).toEqual([]);
     expect(compileCount(log)).toBe(2);
+  });
+
+  it('waiting longer than LAB_COMPILE_LOCK_TIMEOUT_MS for another compile fails with a message', async () => {
+    // This process holds the entry's lock, as a process compiling the op would.
+    process.env.LAB_CACHE_DIR = cacheDir;
+    const dir = entryDir(cacheKey(new ScaleShift(3, '1').kernelBuild()));
+    mkdirSync(dir, { recursive: true });
+    const addon = loadNativeAddon();
+    const fd = addon.lockFile(join(dir, '.lock'), 1000)!;
+    try {
+      const result = await startChild({ LAB_COMPILE_LOCK_TIMEOUT_MS: '300' }).done;
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(
+        /ScaleShift\{scale=3, offset="1"\}: timed out after 0\.3 s waiting for another process to finish compiling this op \(lock .*\.lock\)/,
+      );
+    } finally {
+      addon.unlockFile(fd);
+      delete process.env.LAB_CACHE_DIR;
+    }
+    // Released: now it compiles.
+    expect(parsed(await startChild({}).done).values).toEqual([4, 7, 10]);
   });
 
   it('a C op that dereferences NULL fails its run process (SIGSEGV reported), not the lab', async () => {
