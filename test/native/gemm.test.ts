@@ -191,6 +191,39 @@ describe('gemm kernel', () => {
     expect(empty.data!.length).toBe(0);
   });
 
+  it('accumulates in place: C and Z the same shared view gives Z += A·B on every run', () => {
+    const random = rng(13);
+    const a = randomOperand('float64', [6, 5], random);
+    const b = randomOperand('float64', [5, 7], random);
+    const z0 = randomOperand('float64', [6, 7], random);
+    const zView = { buffer: 2, offset: 0, shape: [6, 7], strides: [7, 1] };
+    const program = addon.createProgram({
+      buffers: [
+        { dtype: 'float64', size: 30, role: 'input' },
+        { dtype: 'float64', size: 35, role: 'input' },
+        { dtype: 'float64', size: 42, role: 'shared', init: z0.data },
+      ],
+      inputs: [0, 1],
+      outputs: [2],
+      steps: [
+        {
+          kernel: 'gemm',
+          inputs: [
+            { buffer: 0, offset: 0, shape: [6, 5], strides: [5, 1] },
+            { buffer: 1, offset: 0, shape: [5, 7], strides: [7, 1] },
+            zView,
+          ],
+          outputs: [zView],
+          attrs: { beta: 1 },
+        },
+      ],
+    });
+    addon.run(program, [a.data!, b.data!]);
+    const [z] = addon.run(program, [a.data!, b.data!]);
+    const { want, scale } = reference(a, b, z0, { ...z0, data: z }, { m: 6, n: 7, k: 5 }, 2, 1);
+    check({ ...z0, data: z }, want, scale, 'float64');
+  });
+
   it('gives the same result with intra-op threads as on one thread', () => {
     const tc = { m: 150, n: 260, k: 120 };
     const { a, b, zShape } = operandsFor(tc, 'float32', 3);

@@ -9,13 +9,16 @@
 
 #include "../common.h"
 
+/* Products under this many multiply-adds stay on one thread: starting threads costs more. */
+#define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
+/* An operand is read in place, unpacked, when at most this many tiles use each of its panels. */
+#define DRV_DIRECT_MAX_TILES 4
+/* The largest MR x NR tile of any micro-kernel (AVX-512 float32). */
+#define DRV_TILE_MAX (12 * 32)
+
 /* Cache blocking, in elements: a KC x NR micro-panel of B stays in L1, an MC x KC block of A in
  * L2 and a KC x NC panel of B in L3 (sized for 48 KiB L1 / 2 MiB L2 per core; KC and MC chosen
  * by measurement at 1024^3 among 128..256 x 192..384). */
-#define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
-#define DRV_DIRECT_MAX_TILES 4
-#define DRV_TILE_MAX (12 * 32)
-
 #define DRV_T float
 #define DRV_ISA lab_gemm_isa_f32
 #define DRV_SUFFIX f32
@@ -116,7 +119,10 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   }
   if (zv.rows == 0 || zv.cols == 0 || zv.batch == 0) return 0;
   const int has_c = c != NULL && attrs->beta != 0;
-  if (has_c || a.cols == 0) apply_c(c, attrs->beta, (lab_tensor *)z);
+  /* In place with beta 1 (Z += A·B, the engine's accumulating updates): Z already holds beta*C. */
+  int c_is_z = has_c && attrs->beta == 1 && c->data == z->data;
+  for (int d = 0; d < z->ndim && c_is_z; d++) c_is_z = z->shape[d] == 1 || c->strides[d] == z->strides[d];
+  if ((has_c && !c_is_z) || a.cols == 0) apply_c(c, attrs->beta, (lab_tensor *)z);
   if (a.cols == 0) return 0;
 
   const lab_isa isa = lab_isa_resolve(attrs->rt->isa);
