@@ -2,11 +2,13 @@
 // into their arena slots, launch every step on the program's stream (or replay the CUDA graph
 // captured on an earlier run), copy the outputs out, synchronise once and read the error flag.
 // Every CUDA call is checked; a failure names the step, its kernel and its op.
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <string>
+#include <vector>
 
 #include "program.cuh"
 
@@ -102,6 +104,8 @@ int runHostStep(lab_cuda_program *p, size_t i, lab_cuda_host_fn host_fn, void *h
   return 0;
 }
 
+cudaError_t launchUser(lab_cuda_program *p, size_t i);
+
 cudaError_t launchStep(lab_cuda_program *p, size_t i) {
   const Step &s = p->steps[i];
   const labcuda::LaunchCtx ctx = ctxFor(p, i);
@@ -113,8 +117,27 @@ cudaError_t launchStep(lab_cuda_program *p, size_t i) {
     case labcuda::K_TAKE: return labcuda::launchTake(ctx, s.gather);
     case labcuda::K_SCATTER: return labcuda::launchScatter(ctx, s.gather);
     case labcuda::K_RANDOM: return labcuda::launchRandom(ctx, s.random);
+    case labcuda::K_USER: return launchUser(p, i);
     default: return cudaErrorInvalidValue;
   }
+}
+
+// A user's kernel: pack the inputs into staging, launch with (inputs…, outputs…, n, scalars…),
+// unpack the outputs.
+cudaError_t launchUser(lab_cuda_program *p, size_t i) {
+  Step &s = p->steps[i];
+  cudaError_t st = cudaSuccess;
+  for (size_t k = 0; k < s.packs.size() && st == cudaSuccess; k++) st = launchEw(p, i, s.packs[k]);
+  std::vector<void *> args;
+  for (char *&b : s.staging_in) args.push_back(&b);
+  for (char *&b : s.staging_out) args.push_back(&b);
+  args.push_back(&s.user_n);
+  for (double &x : s.scalars) args.push_back(&x);
+  if (st == cudaSuccess)
+    st = cudaLaunchKernel(reinterpret_cast<const void *>(s.user_kernel), s.grid, s.block, args.data(), s.shared_bytes,
+                          p->stream);
+  for (size_t k = 0; k < s.unpacks.size() && st == cudaSuccess; k++) st = launchEw(p, i, s.unpacks[k]);
+  return st;
 }
 
 // Launches every step in order; host steps synchronise in between.
@@ -162,6 +185,14 @@ extern "C" {
 int lab_cuda_abi_version(void) { return LAB_CUDA_ABI_VERSION; }
 
 int lab_cuda_probe(char *msg, size_t msg_len) {
+  // Without the driver library the runtime only says "insufficient driver"; name the real cause.
+  void *driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+  if (!driver) {
+    const char *why = dlerror();
+    setError(msg, msg_len, std::string("no NVIDIA driver: libcuda.so.1 cannot be loaded (") + (why ? why : "not found") + ")");
+    return 0;
+  }
+  dlclose(driver);
   int n = 0;
   const cudaError_t st = cudaGetDeviceCount(&n);
   if (st != cudaSuccess) {

@@ -71,6 +71,9 @@ int lab_cuda_program_stats(const lab_cuda_program *p, int32_t *graph_replayed, i
 
 void lab_cuda_program_free(lab_cuda_program *p);
 
+/* 1 when libnvrtc was found (composites and users' kernels compile at run time), else 0 with why. */
+int lab_cuda_nvrtc_available(char *why, size_t why_len);
+
 /* The seed's AXPB op as a standalone call (copies in, runs, copies out); a cudaError_t. */
 int lab_cuda_axpb_f32(float a, const float *x, float b, float *out, int64_t n);
 

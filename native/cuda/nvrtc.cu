@@ -4,7 +4,8 @@
 // literals (the scalar semantics are ew_scalar.inc, embedded as text); the compiled CUBIN is
 // cached in memory by source and on disk by a hash of source, architecture and NVRTC version
 // (written to a temporary name and renamed into place, so concurrent processes never read a
-// partial file). Also compiles users' CUDA kernels (lab_cuda_compile_kernel).
+// partial file). Users' CUDA kernels (K_USER steps) are compiled and cached the same way, or
+// loaded from a file nvcc compiled.
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,40 +283,37 @@ cudaError_t launchCompiled(const LaunchCtx &ctx, const EwLaunch &l, const char *
   return cudaLaunchKernel(reinterpret_cast<const void *>(l.compiled), dim3(blocks), dim3(256), args, 0, ctx.stream);
 }
 
-}  // namespace labcuda
-
-extern "C" {
-
-// Compiles a user's CUDA kernel (extern "C" __global__ `name` in `source`) for the current
-// device with NVRTC, cached like the composites. Returns a kernel handle or null with a message.
-void *lab_cuda_compile_kernel(const char *source, const char *name, char *err, size_t err_len) {
+void *compileKernel(const std::string &source, const std::string &name, std::string *why) {
   int device = 0, major = 0, minor = 0;
   cudaGetDevice(&device);
   cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
   cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
-  std::string why;
-  cudaKernel_t k = labcuda::loadKernel(source, name, major, minor, &why);
-  if (!k && err && err_len) snprintf(err, err_len, "%s", why.c_str());
-  return reinterpret_cast<void *>(k);
+  return reinterpret_cast<void *>(loadKernel(source, name, major, minor, why));
 }
 
-// Loads a kernel from a CUBIN/PTX/fatbin file compiled elsewhere (nvcc). Null with a message.
-void *lab_cuda_load_kernel_file(const char *path, const char *name, char *err, size_t err_len) {
+void *loadKernelFile(const std::string &path, const std::string &name, std::string *why) {
   std::vector<char> data;
-  if (!labcuda::readFile(path, &data)) {
-    if (err && err_len) snprintf(err, err_len, "cannot read compiled kernel file %s", path);
+  if (!readFile(path, &data)) {
+    *why = "cannot read the compiled kernel file " + path;
     return nullptr;
   }
   data.push_back('\0');  // PTX is text and must be terminated
   cudaLibrary_t lib = nullptr;
   cudaKernel_t kernel = nullptr;
   cudaError_t st = cudaLibraryLoadData(&lib, data.data(), nullptr, nullptr, 0, nullptr, nullptr, 0);
-  if (st == cudaSuccess) st = cudaLibraryGetKernel(&kernel, lib, name);
+  if (st == cudaSuccess) st = cudaLibraryGetKernel(&kernel, lib, name.c_str());
   if (st != cudaSuccess) {
-    if (err && err_len) snprintf(err, err_len, "loading kernel %s from %s failed: %s", name, path, cudaGetErrorString(st));
+    *why = "loading kernel " + name + " from " + path + " failed: " + cudaGetErrorString(st);
     return nullptr;
   }
   return reinterpret_cast<void *>(kernel);
 }
 
-}  // extern "C"
+}  // namespace labcuda
+
+extern "C" int lab_cuda_nvrtc_available(char *why, size_t why_len) {
+  std::lock_guard<std::mutex> lock(labcuda::mutex);
+  const labcuda::Nvrtc &n = labcuda::nvrtc();
+  if (!n.loaded && why && why_len) snprintf(why, why_len, "%s", n.why.c_str());
+  return n.loaded ? 1 : 0;
+}

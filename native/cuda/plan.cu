@@ -332,6 +332,68 @@ bool planRows(const TapeStep &s, const std::vector<DView> &in, const DView &out,
   return rowView(out, main, axis, &r->out, why);
 }
 
+// Contiguous device staging for every input and output of a host or user step, with the
+// elementwise copies between the views and the staging, and the host mirrors.
+bool stage(const TapeStep &s, const std::vector<DView> &in, const std::vector<DView> &out, std::vector<char *> &aux,
+           Step *st, std::string *why) {
+  bool ok = true;
+  for (size_t k = 0; k < s.inputs.size() + s.outputs.size() && ok; k++) {
+    const bool is_in = k < s.inputs.size();
+    const TapeView &v = is_in ? s.inputs[k] : s.outputs[k - s.inputs.size()];
+    const DView &d = is_in ? in[k] : out[k - s.inputs.size()];
+    char *buf = aux.back();
+    aux.pop_back();
+    const DView staged = contiguous(buf, static_cast<lab_dtype>(d.dtype), v);
+    (is_in ? st->packs : st->unpacks).push_back(is_in ? identityCopy(d, staged, why, &ok) : identityCopy(staged, d, why, &ok));
+    lab_cuda_host_tensor t{};
+    t.dtype = static_cast<lab_dtype>(d.dtype);
+    t.ndim = v.ndim;
+    for (int i = 0; i < v.ndim; i++) t.shape[i] = v.shape[i];
+    (is_in ? st->host_in : st->host_out).push_back(t);
+    (is_in ? st->host_in_mem : st->host_out_mem).emplace_back(static_cast<size_t>(viewSize(d) * dtypeBytes(d.dtype)));
+    (is_in ? st->staging_in : st->staging_out).push_back(buf);
+  }
+  return ok;
+}
+
+// attrs: [grid x y z, block x y z, shared bytes, via (0 NVRTC source, 1 compiled file),
+//         n_scalars, scalars…, text length, text bytes…, name length, name bytes…]
+bool planUser(const TapeStep &s, Step *st, std::string *why) {
+  const std::vector<double> &a = s.attrs;
+  size_t at = 0;
+  const auto take = [&](double *v) {
+    if (at >= a.size()) return false;
+    *v = a[at++];
+    return true;
+  };
+  double g[7], via, ns;
+  for (double &x : g)
+    if (!take(&x)) return fail(why, "bad launch attrs");
+  if (!take(&via) || !take(&ns)) return fail(why, "bad launch attrs");
+  for (int i = 0; i < static_cast<int>(ns); i++) {
+    double x;
+    if (!take(&x)) return fail(why, "bad scalars");
+    st->scalars.push_back(x);
+  }
+  std::string text[2];
+  for (std::string &t : text) {
+    double n;
+    if (!take(&n)) return fail(why, "bad kernel text");
+    for (int i = 0; i < static_cast<int>(n); i++) {
+      double c;
+      if (!take(&c)) return fail(why, "bad kernel text");
+      t.push_back(static_cast<char>(static_cast<int>(c)));
+    }
+  }
+  st->grid = dim3(static_cast<unsigned>(g[0]), static_cast<unsigned>(g[1]), static_cast<unsigned>(g[2]));
+  st->block = dim3(static_cast<unsigned>(g[3]), static_cast<unsigned>(g[4]), static_cast<unsigned>(g[5]));
+  st->shared_bytes = static_cast<unsigned>(g[6]);
+  st->user_n = st->host_out.empty() ? 0 : 1;
+  for (int d = 0; d < st->host_out[0].ndim; d++) st->user_n *= st->host_out[0].shape[d];
+  st->user_kernel = via == 0 ? compileKernel(text[0], text[1], why) : loadKernelFile(text[0], text[1], why);
+  return st->user_kernel != nullptr;
+}
+
 bool planStep(lab_cuda_program *p, size_t index, const TapeStep &s, std::vector<char *> &aux, Step *st,
               std::string *error) {
   std::string why;
@@ -400,24 +462,10 @@ bool planStep(lab_cuda_program *p, size_t index, const TapeStep &s, std::vector<
       if (s.attrs.size() != 1) return fail(error, where(index, s) + "attrs must be [callback]");
       st->callback = static_cast<int32_t>(s.attrs[0]);
       p->has_host_steps = true;
-      for (size_t k = 0; k < s.inputs.size() + s.outputs.size() && ok; k++) {
-        const bool is_in = k < s.inputs.size();
-        const TapeView &v = is_in ? s.inputs[k] : s.outputs[k - s.inputs.size()];
-        const DView &d = is_in ? in[k] : out[k - s.inputs.size()];
-        char *stage = aux.back();
-        aux.pop_back();
-        const DView staged = contiguous(stage, static_cast<lab_dtype>(d.dtype), v);
-        (is_in ? st->packs : st->unpacks).push_back(is_in ? identityCopy(d, staged, &why, &ok) : identityCopy(staged, d, &why, &ok));
-        lab_cuda_host_tensor t{};
-        t.dtype = static_cast<lab_dtype>(d.dtype);
-        t.ndim = v.ndim;
-        for (int i = 0; i < v.ndim; i++) t.shape[i] = v.shape[i];
-        (is_in ? st->host_in : st->host_out).push_back(t);
-        (is_in ? st->host_in_mem : st->host_out_mem).emplace_back(static_cast<size_t>(viewSize(d) * dtypeBytes(d.dtype)));
-        (is_in ? st->staging_in : st->staging_out).push_back(stage);
-      }
+      ok = stage(s, in, out, aux, st, &why);
       break;
     }
+    case K_USER: ok = !out.empty() && stage(s, in, out, aux, st, &why) && planUser(s, st, &why); break;
     default: return fail(error, where(index, s) + "unknown step kind " + std::to_string(s.kind));
   }
   if (!ok) return fail(error, where(index, s) + (why.empty() ? "wrong number of inputs or outputs" : why));
@@ -428,7 +476,7 @@ bool planStep(lab_cuda_program *p, size_t index, const TapeStep &s, std::vector<
 std::vector<size_t> auxNeeds(const TapeStep &s, const std::vector<Buffer> &buffers) {
   std::vector<size_t> needs;
   if (s.kind == K_RANDOM) needs.push_back(sizeof(long long));
-  if (s.kind == K_HOST) {
+  if (s.kind == K_HOST || s.kind == K_USER) {
     for (const auto *list : {&s.inputs, &s.outputs})
       for (const TapeView &v : *list) {
         int64_t n = 1;

@@ -12,7 +12,9 @@
 
 namespace labcuda {
 
-enum StepKind : int32_t { K_ELEMENTWISE = 0, K_GEMM, K_REDUCE, K_ROWS, K_TAKE, K_SCATTER, K_RANDOM, K_HOST, K_COUNT };
+enum StepKind : int32_t {
+  K_ELEMENTWISE = 0, K_GEMM, K_REDUCE, K_ROWS, K_TAKE, K_SCATTER, K_RANDOM, K_HOST, K_USER, K_COUNT
+};
 
 struct TapeView {
   int32_t buffer;
@@ -49,7 +51,14 @@ struct Step {
   RowArgs rows;
   GatherArgs gather;
   RandomArgs random;
-  // Host steps: device staging of each input/output (contiguous), the packs/unpacks between
+  // A user's CUDA kernel (K_USER): the compiled kernel, its launch configuration and the
+  // scalars passed after the pointers and the element count.
+  void *user_kernel = nullptr;
+  dim3 grid, block;
+  unsigned shared_bytes = 0;
+  std::vector<double> scalars;
+  long long user_n = 0;
+  // Host and user steps: device staging of each input/output (contiguous), the packs/unpacks between
   // staging and the views, and host copies handed to the callback.
   int32_t callback = -1;
   std::vector<EwLaunch> packs, unpacks;
@@ -93,6 +102,11 @@ bool buildProgram(lab_cuda_program *p, const double *tape, int64_t len, std::str
 // NVRTC-compiled straight-line code for an elementwise plan, or null (no libnvrtc, or it failed:
 // the interpreter runs the plan then). nvrtc.cu.
 void *compileElementwise(const EwLaunch &launch, int device_major, int device_minor);
+
+// A kernel named `name` in CUDA `source`, compiled with NVRTC (cached), or null with why.
+void *compileKernel(const std::string &source, const std::string &name, std::string *why);
+// A kernel from a CUBIN/PTX file compiled elsewhere (nvcc), or null with why.
+void *loadKernelFile(const std::string &path, const std::string &name, std::string *why);
 
 // Launch of a compiled elementwise kernel (nvrtc.cu).
 cudaError_t launchCompiled(const LaunchCtx &ctx, const EwLaunch &launch, const char *meta);

@@ -109,7 +109,8 @@ Napi::Value CudaLoad(const Napi::CallbackInfo &info, CudaApi *api) {
                !Resolve(h, "lab_cuda_program_buffer", &api->buffer) || !Resolve(h, "lab_cuda_program_run", &api->run) ||
                !Resolve(h, "lab_cuda_program_get", &api->get) || !Resolve(h, "lab_cuda_program_set", &api->set) ||
                !Resolve(h, "lab_cuda_program_stats", &api->stats) || !Resolve(h, "lab_cuda_program_free", &api->free) ||
-               !Resolve(h, "lab_cuda_axpb_f32", &api->axpb)) {
+               !Resolve(h, "lab_cuda_axpb_f32", &api->axpb) ||
+               !Resolve(h, "lab_cuda_nvrtc_available", &api->nvrtc_available)) {
       api->reason = path + " lacks a symbol of the lab_cuda ABI: rebuild it with `npm run build:native`";
     } else if (api->abi_version() != LAB_CUDA_ABI_VERSION) {
       api->reason = path + " has ABI version " + std::to_string(api->abi_version()) + " but the addon expects " +
@@ -126,6 +127,10 @@ Napi::Value CudaLoad(const Napi::CallbackInfo &info, CudaApi *api) {
   out.Set("devices", Napi::Number::New(env, api->devices));
   out.Set("device", Napi::String::New(env, api->device));
   out.Set("reason", Napi::String::New(env, api->reason));
+  char why[512] = "";
+  const bool nvrtc = api->handle && api->devices > 0 && api->nvrtc_available(why, sizeof why) != 0;
+  out.Set("nvrtc", Napi::Boolean::New(env, nvrtc));
+  out.Set("nvrtcReason", Napi::String::New(env, nvrtc ? "" : why));
   return out;
 }
 

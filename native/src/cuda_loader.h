@@ -27,9 +27,10 @@ struct CudaApi {
   int (*stats)(const lab_cuda_program *, int32_t *, int32_t *) = nullptr;
   void (*free)(lab_cuda_program *) = nullptr;
   int (*axpb)(float, const float *, float, float *, int64_t) = nullptr;
+  int (*nvrtc_available)(char *, size_t) = nullptr;
 };
 
-// cudaLoad(path) -> {loaded, devices, device, reason}: loads the library once per instance and
+// cudaLoad(path) -> {loaded, devices, device, reason, nvrtc, nvrtcReason}: loads the library once per instance and
 // probes for a device. Never throws for a missing library, driver or device: it says why.
 Napi::Value CudaLoad(const Napi::CallbackInfo &info, CudaApi *api);
 Napi::Value CudaCreateProgram(const Napi::CallbackInfo &info, const CudaApi *api);

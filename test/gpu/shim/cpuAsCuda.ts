@@ -1,0 +1,16 @@
+// Stands in for engine/backends/cpu/index.ts inside the differential suites when the GPU check
+// bundle is built (scripts/check-gpu/build.ts): their "native" side then runs on the cuda
+// backend, and `jsSteps` reports the steps that ran on the host instead of the GPU.
+import type { Backend } from '../../../engine/backends/backend.ts';
+import { cudaBackend, cudaBackendAvailable } from '../../../engine/backends/cuda/index.ts';
+import type { CudaExecutable } from '../../../engine/backends/cuda/executable.ts';
+
+export const cpuBackend: Backend = {
+  name: 'cuda',
+  prepare(program, shared) {
+    const e = cudaBackend.prepare(program, shared) as CudaExecutable;
+    return Object.assign(e, { jsSteps: e.hostSteps });
+  },
+};
+
+export const cpuBackendAvailable = cudaBackendAvailable;
