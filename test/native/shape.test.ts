@@ -97,6 +97,13 @@ describe('take', () => {
     expect(viewValues(z)).toEqual(wantZ);
   });
 
+  it('takes nothing with an empty index array', () => {
+    const none: Operand = { dtype: 'int32', shape: [0], data: new Int32Array(0) };
+    expect(
+      runStep('take', [x, none], [{ dtype: 'float64', shape: [0, 3, 2] }], { axis: 0 })[0].data!.length,
+    ).toBe(0);
+  });
+
   it('reports an out-of-bounds index with its position and the axis size', () => {
     const idx: Operand = { dtype: 'int32', shape: [3], data: new Int32Array([1, 7, 0]) };
     expect(() =>

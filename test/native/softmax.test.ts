@@ -54,6 +54,22 @@ describe('softmax kernels', () => {
     }
   }
 
+  it('handles a size-1 axis (softmax 1, log_softmax 0) and an empty batch', () => {
+    const x = randomOperand('float32', [4, 1], rng(3));
+    expect(Array.from(runStep('softmax', [x], [{ dtype: 'float32', shape: [4, 1] }])[0].data!)).toEqual([
+      1, 1, 1, 1,
+    ]);
+    expect(Array.from(runStep('log_softmax', [x], [{ dtype: 'float32', shape: [4, 1] }])[0].data!)).toEqual([
+      0, 0, 0, 0,
+    ]);
+    const empty: Operand = { dtype: 'float32', shape: [0, 5], data: new Float32Array(0) };
+    expect(runStep('softmax', [empty], [{ dtype: 'float32', shape: [0, 5] }])[0].data!.length).toBe(0);
+    const noLabels: Operand = { dtype: 'int32', shape: [0], data: new Int32Array(0) };
+    expect(
+      runStep('softmax_cross_entropy', [empty, noLabels], [{ dtype: 'float32', shape: [0] }])[0].data!.length,
+    ).toBe(0);
+  });
+
   it('is stable for huge logits (no overflow to NaN)', () => {
     const x: Operand = { dtype: 'float32', shape: [1, 3], data: new Float32Array([1000, 1000, -1000]) };
     expectClose(
