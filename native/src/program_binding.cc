@@ -3,6 +3,7 @@
 // outputs in fresh V8 typed arrays. JavaScript steps are called back synchronously.
 #include "program_binding.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -28,6 +29,8 @@ struct ProgramHandle {
   std::vector<std::string> step_kernels;
   std::vector<int32_t> step_callback;      // index into callbacks, -1 for native steps
   std::vector<Napi::FunctionReference> callbacks;
+  std::vector<void *> bound;  // per buffer: memory bound for the current run (reused, no allocation per run)
+  std::vector<char> filled;   // per output: written directly by the steps this run
   bool running = false;
   ~ProgramHandle() { lab_program_free(program); }
 };
@@ -230,6 +233,8 @@ Napi::Value CreateProgram(const Napi::CallbackInfo &info) {
     InitBuffers(buffer_list, handle->program);
     handle->inputs = ParseBufferList(spec, "inputs", handle->program, true);
     handle->outputs = ParseBufferList(spec, "outputs", handle->program, false);
+    handle->bound.assign(static_cast<size_t>(handle->program->n_buffers), nullptr);
+    handle->filled.assign(handle->outputs.size(), 0);
     for (uint32_t c = 0; c < callbacks.Length(); c++) {
       Napi::Value f = callbacks.Get(c);
       handle->callbacks.push_back(f.IsFunction() ? Napi::Persistent(f.As<Napi::Function>()) : Napi::FunctionReference());
@@ -270,7 +275,8 @@ Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &se
     throw Napi::Error::New(env, "run: the program takes " + std::to_string(h.inputs.size()) + " inputs, got " + std::to_string(inputs.Length()));
   }
   if (h.running) throw Napi::Error::New(env, "run: this program is already running (a JavaScript step called run on its own program)");
-  std::vector<void *> bound(static_cast<size_t>(p->n_buffers), nullptr);
+  std::vector<void *> &bound = h.bound;
+  for (int32_t b : h.outputs) bound[b] = nullptr; // a repeated output is then copied, not re-bound
   try {
     for (uint32_t i = 0; i < inputs.Length(); i++) {
       const lab_buffer &buf = p->buffers[h.inputs[i]];
@@ -283,13 +289,14 @@ Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &se
   }
   // Output-role buffers are written by the steps straight into their V8 typed arrays.
   Napi::Array results = Napi::Array::New(env, h.outputs.size());
-  std::vector<bool> filled(h.outputs.size(), false);
+  std::vector<char> &filled = h.filled;
+  std::fill(filled.begin(), filled.end(), 0);
   for (size_t o = 0; o < h.outputs.size(); o++) {
     const int32_t b = h.outputs[o];
     if (p->buffers[b].role != LAB_ROLE_OUTPUT || bound[b]) continue;
     Napi::TypedArray a = NewTypedArray(env, p->buffers[b].dtype, static_cast<size_t>(p->buffers[b].size), &bound[b]);
     results.Set(static_cast<uint32_t>(o), a);
-    filled[o] = true;
+    filled[o] = 1;
   }
   p->rt.threads = settings.threads;
   p->rt.isa = settings.isa;
