@@ -4,6 +4,7 @@
 import type { SharedVariable } from '../core/graph.ts';
 import type { NDArray } from '../core/ndarray.ts';
 import type { Program } from '../compile/program.ts';
+import type { FunctionGraph } from '../graph/functionGraph.ts';
 
 /** A program prepared for repeated runs (buffers allocated, kernels resolved). */
 export interface Executable {
@@ -17,6 +18,9 @@ export interface Backend {
   readonly name: string;
   /** `shared[i]` is the shared variable program buffers with role `shared` and index i refer to. */
   prepare(program: Program, shared: readonly SharedVariable[]): Executable;
+  /** A device backend's last rewrite, run by fn() after all others: placement (host↔device
+   * transfers around the ops its device cannot run; engine/rewrite/placement.ts). */
+  placeGraph?(fgraph: FunctionGraph): void;
 }
 
 export type BackendChoice = 'js' | 'cpu' | 'cuda' | 'auto';

@@ -94,6 +94,7 @@ export function fn(
   const shared = sharedOf(fgraph, updateTargets);
   const request: LoweringRequest = { fgraph, outputCount: outputList.length, updateTargets, shared };
   const backend = resolveBackend(options.backend ?? 'auto');
+  if (!options.mode?.exclude?.includes('all')) backend.placeGraph?.(fgraph);
   const programs = new Map<string, Program>();
   const executables = new Map<string, Executable>();
   let lastProgram: Program | undefined;

@@ -36,6 +36,8 @@ export const EW_OPCODES = [
 
 /** The stack depth the CUDA interpreter allows (kEwMaxStack in native/cuda/kernels.cuh). */
 const MAX_STACK = 24;
+/** Operands (inputs and outputs) of one elementwise step, as on the CPU. */
+const MAX_OPERANDS = 32;
 
 const KIND = {
   elementwise: 0,
@@ -129,7 +131,10 @@ export type CudaProgramSpec = Omit<ProgramSpec, 'steps'> & { steps: CudaStepSpec
 /** Can the CUDA executor run this native step on the device? */
 export function runsOnDevice(step: StepSpec): boolean {
   if (!CUDA_KERNELS.has(step.kernel)) return false;
-  if (step.kernel === 'elementwise') return stackDepth(elementwiseCode(step.attrs.outputs)) <= MAX_STACK;
+  if (step.kernel === 'elementwise') {
+    const operands = step.inputs.length + step.outputs.length;
+    return operands <= MAX_OPERANDS && stackDepth(elementwiseCode(step.attrs.outputs)) <= MAX_STACK;
+  }
   return true;
 }
 
