@@ -238,6 +238,16 @@ describe('gemm kernel', () => {
     expect(sizeOf(zShape)).toBe(150 * 260);
   });
 
+  it('setIsa accepts only the ISAs this CPU supports; isaInfo reports the choice', () => {
+    expect(() => addon.setIsa('sse9' as Isa)).toThrow(
+      /isa must be 'auto', 'avx512', 'avx2' or 'portable', got 'sse9'/,
+    );
+    addon.setIsa('portable');
+    expect(addon.isaInfo().selected).toBe('portable');
+    addon.setIsa('auto');
+    expect(addon.isaInfo().supported).toContain(addon.isaInfo().selected);
+  });
+
   it('reports mismatched shapes as an error naming the op', () => {
     const random = rng(2);
     expect(() =>
