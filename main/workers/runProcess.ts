@@ -129,7 +129,9 @@ export function startRunProcess(
         });
       }
     };
-    child.on('exit', settle);
+    // 'close', not 'exit': 'exit' can arrive before the last IPC messages (the 'finished'
+    // report) have been delivered, which made a completed run look like a worker that quit.
+    child.on('close', settle);
     child.on('error', (error) => {
       reportedError = `could not run the worker process: ${error.message}`;
       settle(null, null);
