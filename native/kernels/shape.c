@@ -34,6 +34,17 @@ void lab_copy_view(const lab_tensor *src, lab_tensor *dst) {
   const size_t size = lab_dtype_size(dst->dtype);
   const int same_type = src->dtype == dst->dtype;
   double buf[TILE];
+  if (same_type && it.ndim == 2) {
+    /* The common matrix case (concatenating, materialising a transpose): rows in a plain loop. */
+    char *d = dst->data;
+    const char *src_data = src->data;
+    const int64_t esize = (int64_t)size;
+    for (int64_t r = 0; r < it.shape[0]; r++) {
+      copy_run(size, d + r * it.strides[0][0] * esize, it.inner_stride[0], src_data + r * it.strides[1][0] * esize,
+               it.inner_stride[1], it.inner);
+    }
+    return;
+  }
   for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
     const int64_t ds = it.inner_stride[0], ss = it.inner_stride[1];
     if (same_type) {
