@@ -4,6 +4,9 @@
 //   const cost = T.mean(T.sqr(T.sigmoid(T.dot(x, W)))); const gW = T.grad(cost, W);
 //   const step = T.fn([x], cost, { updates: [[W, W.sub(gW.mul(0.1))]] }); T.debugprint(step);
 import './core/variableMethods.ts';
+// The native cpu backend registers itself where the addon loads, so `backend: 'auto'` (every
+// fn's default) runs natively wherever it can; `js` stays available as the reference.
+import './backends/cpu.ts';
 import { bernoulliDraw, normalDraw, uniformDraw } from './ops/random.ts';
 
 // Values and the IR.
