@@ -7,6 +7,9 @@ import './core/variableMethods.ts';
 // The native cpu backend registers itself where the addon loads, so `backend: 'auto'` (every
 // fn's default) runs natively wherever it can; `js` stays available as the reference.
 import './backends/cpu.ts';
+// The cuda backend registers itself only where liblabcuda.so loads and a GPU answers; `auto`
+// then prefers it (engine/backends/cuda/).
+import './backends/cuda.ts';
 import { bernoulliDraw, normalDraw, uniformDraw } from './ops/random.ts';
 
 // Values and the IR.

@@ -22,6 +22,9 @@ export interface FnOptions {
   readonly givens?: Givens;
   /** Where the program runs; 'auto' (default) picks cuda, then cpu, then js. */
   readonly backend?: BackendChoice | Backend;
+  /** The device to run on, for callers that choose by device: 'cuda' (the GPU), 'cpu' (the native
+   * executor) or 'auto' (the GPU where one is usable). `backend` wins when both are given. */
+  readonly device?: 'auto' | 'cpu' | 'cuda';
   /** Which rewrites run (all by default). */
   readonly mode?: RewriteMode;
 }
@@ -93,7 +96,7 @@ export function fn(
   rewriteGraph(fgraph, options.mode);
   const shared = sharedOf(fgraph, updateTargets);
   const request: LoweringRequest = { fgraph, outputCount: outputList.length, updateTargets, shared };
-  const backend = resolveBackend(options.backend ?? 'auto');
+  const backend = resolveBackend(options.backend ?? options.device ?? 'auto');
   if (!options.mode?.exclude?.includes('all')) backend.placeGraph?.(fgraph);
   const programs = new Map<string, Program>();
   const executables = new Map<string, Executable>();
