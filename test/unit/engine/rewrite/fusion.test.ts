@@ -5,7 +5,7 @@ import { Composite } from '../../../../engine/ops/composite.ts';
 import { add, cast, exp, gt, mul, sigmoid, sub, where } from '../../../../engine/ops/math.ts';
 import { reduce } from '../../../../engine/ops/reduce.ts';
 import { fusion } from '../../../../engine/rewrite/fusion.ts';
-import { matrix, vector } from '../../../../engine/tensor.ts';
+import { matrix, scalar, vector } from '../../../../engine/tensor.ts';
 import { expectSameResults, opsOf, rewritten } from './harness.ts';
 
 const x = matrix('x', 'float32');
@@ -20,6 +20,16 @@ const X = NDArray.of(
 const V = NDArray.of([1, -2, 0.5], 'float32');
 
 describe('fusion', () => {
+  it('leaves a producer smaller than the kernel (a scalar, a bias row) outside, so it is computed once', () => {
+    const t = scalar('t', 'float32');
+    // Adam's bias correction: 1 - 0.9^t is one number per step, not one per element.
+    const correction = sub(1, exp(mul(t, -0.5)));
+    const out = sigmoid(mul(exp(x), correction));
+    const fg = rewritten([x, t], [out], [fusion]);
+    expect(opsOf(fg)).toEqual(['Composite{(1 - exp((i0 * -0.5)))}', 'Composite{sigmoid((exp(i0) * i1))}']);
+    expectSameResults([x, t], [out], [X, NDArray.scalar(3, 'float32')], 1e-6);
+  });
+
   it('turns a chain of elementwise ops into one Composite with scalar constants inlined', () => {
     const out = sigmoid(add(mul(x, 2), v));
     const fg = rewritten([x, v], [out], [fusion]);
