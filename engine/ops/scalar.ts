@@ -1,45 +1,14 @@
 // The scalar operations behind every elementwise op (Theano's scalar ops): their arity, the
 // dtype of their result, and their value on one element. Elemwise applies them with
 // broadcasting; the fusion rewrite composes them into ScalarExpr trees for one fused kernel.
+import type { ScalarOpName as NativeScalarOpName } from '../../native/program.ts';
 import { isFloat, promote, type DType } from '../core/dtype.ts';
 
-export type ScalarOpName =
-  | 'add'
-  | 'sub'
-  | 'mul'
-  | 'div'
-  | 'neg'
-  | 'pow'
-  | 'sqr'
-  | 'sqrt'
-  | 'rsqrt'
-  | 'exp'
-  | 'log'
-  | 'log1p'
-  | 'expm1'
-  | 'abs'
-  | 'sign'
-  | 'tanh'
-  | 'sigmoid'
-  | 'softplus'
-  | 'relu'
-  | 'maximum'
-  | 'minimum'
-  | 'clip'
-  | 'where'
-  | 'lt'
-  | 'le'
-  | 'gt'
-  | 'ge'
-  | 'eq'
-  | 'ne'
-  | 'and'
-  | 'or'
-  | 'not'
-  | 'xor'
-  | 'identity'
-  | 'cast'
-  | 'second';
+/**
+ * The native executor's scalar ops (native/program.ts is the contract), plus the engine-only
+ * `second`, which never reaches the executor (see ScalarExpr).
+ */
+export type ScalarOpName = NativeScalarOpName | 'second';
 
 /**
  * The native executor's scalar expression: an input of the kernel, a constant, or a scalar op

@@ -11,6 +11,6 @@ describe('default backend', () => {
     expect(viaDefault.backend.name).toBe('cpu');
     expect(viaJs.backend.name).toBe('js');
     const input = T.NDArray.from([1, 2, 3], [3]);
-    expect(viaDefault(input).toFlat()).toEqual(viaJs(input).toFlat());
+    expect((viaDefault(input) as T.NDArray).toFlat()).toEqual((viaJs(input) as T.NDArray).toFlat());
   });
 });
