@@ -4,32 +4,21 @@
 //   n = tanh(x·W_in + b_in + r⊙(h·W_hn + b_hn))      (r gates the recurrent term *with* its bias)
 //   h' = (1 - z)⊙n + z⊙h
 // Weights stored [in, 3H] and [H, 3H]; every tensor starts U(±1/√H) as in PyTorch.
-import type { SharedVariable, Variable } from '../core/graph.ts';
+import type { Variable } from '../core/graph.ts';
 import { dot } from '../ops/linalg.ts';
 import { add, mul, sigmoid, sub, tanh } from '../ops/math.ts';
-import { torchDefault } from './init.ts';
-import type { RecurrentOptions } from './lstm.ts';
 import { Module, type ParamBinding } from './module.ts';
-import { splitGates, unrollInputs, type SequenceInput } from './recurrent.ts';
+import {
+  FusedGateCell,
+  splitGates,
+  unrollInputs,
+  type RecurrentOptions,
+  type SequenceInput,
+} from './recurrent.ts';
 
-export class GRUCell extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly Wih: SharedVariable;
-  readonly Whh: SharedVariable;
-  readonly bih: SharedVariable;
-  readonly bhh: SharedVariable;
-
+export class GRUCell extends FusedGateCell {
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions) {
-    super('gru', options);
-    this.inputSize = inputSize;
-    this.hiddenSize = hiddenSize;
-    const init = options.init ?? torchDefault(hiddenSize);
-    const G = 3 * hiddenSize;
-    this.Wih = this.addParam('W_ih', [inputSize, G], init, options.rng);
-    this.Whh = this.addParam('W_hh', [hiddenSize, G], init, options.rng);
-    this.bih = this.addParam('b_ih', [G], init, options.rng);
-    this.bhh = this.addParam('b_hh', [G], init, options.rng);
+    super('gru', 3, inputSize, hiddenSize, options);
   }
 
   /** One step; `h` null means h = 0 (the recurrent product reduces to its bias b_hh). */

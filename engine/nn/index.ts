@@ -19,15 +19,8 @@ export {
   mse,
   type Reduction,
 } from './losses.ts';
-export {
-  LSTM,
-  LSTMCell,
-  type LSTMOptions,
-  type LSTMResult,
-  type LSTMState,
-  type RecurrentOptions,
-} from './lstm.ts';
+export { LSTM, LSTMCell, type LSTMOptions, type LSTMResult, type LSTMState } from './lstm.ts';
 export { accuracy } from './metrics.ts';
 export { Module, type ModuleOptions, type ParamBinding } from './module.ts';
-export type { SequenceInput } from './recurrent.ts';
+export type { RecurrentOptions, SequenceInput } from './recurrent.ts';
 export { MLP, Sequential, type Layer, type MLPOptions } from './sequential.ts';

@@ -6,44 +6,26 @@
 // weights load one to one, and every tensor starts U(±1/√H) as in PyTorch.
 // Rows are independent: a batch of B rows is B sequences, or — the coordinatewise mode of
 // coordinatewise.ts — B coordinates of a learned optimizer sharing the weights.
-import type { SharedVariable, Variable } from '../core/graph.ts';
+import type { Variable } from '../core/graph.ts';
 import { dot } from '../ops/linalg.ts';
 import { add, mul, sigmoid, tanh } from '../ops/math.ts';
-import type { Rng } from '../random/rng.ts';
-import { torchDefault, type Initializer } from './init.ts';
-import { Module, type ModuleOptions, type ParamBinding } from './module.ts';
-import { splitGates, unrollInputs, type SequenceInput } from './recurrent.ts';
+import { Module, type ParamBinding } from './module.ts';
+import {
+  FusedGateCell,
+  splitGates,
+  unrollInputs,
+  type RecurrentOptions,
+  type SequenceInput,
+} from './recurrent.ts';
 
 export interface LSTMState {
   h: Variable;
   c: Variable;
 }
 
-export interface RecurrentOptions extends ModuleOptions {
-  rng: Rng;
-  /** Initialiser of every weight and bias; PyTorch's U(±1/√hidden) unless given. */
-  init?: Initializer;
-}
-
-export class LSTMCell extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly Wih: SharedVariable;
-  readonly Whh: SharedVariable;
-  readonly bih: SharedVariable;
-  readonly bhh: SharedVariable;
-
+export class LSTMCell extends FusedGateCell {
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions) {
-    super('lstm', options);
-    this.inputSize = inputSize;
-    this.hiddenSize = hiddenSize;
-    const init = options.init ?? torchDefault(hiddenSize);
-    const G = 4 * hiddenSize;
-    // Registration order (W_ih, W_hh, b_ih, b_hh) is PyTorch's state_dict order.
-    this.Wih = this.addParam('W_ih', [inputSize, G], init, options.rng);
-    this.Whh = this.addParam('W_hh', [hiddenSize, G], init, options.rng);
-    this.bih = this.addParam('b_ih', [G], init, options.rng);
-    this.bhh = this.addParam('b_hh', [G], init, options.rng);
+    super('lstm', 4, inputSize, hiddenSize, options);
   }
 
   /**
