@@ -1,7 +1,8 @@
 // Straight-line elementwise kernels compiled at run time with NVRTC. libnvrtc is loaded with
 // dlopen, so the library works (with the interpreter of elementwise.cu) where it is missing.
-// A composite's postfix program becomes CUDA source with its dtypes, shape and strides as
-// literals (the scalar semantics are ew_scalar.inc, embedded as text); the compiled CUBIN is
+// A composite's postfix program becomes CUDA source specialised to its dtypes and rank (shape and
+// strides are parameters, so programs share kernels; the scalar semantics are ew_scalar.inc,
+// embedded as text); the compiled CUBIN is
 // cached in memory by source and on disk by a hash of source, architecture and NVRTC version
 // (written to a temporary name and renamed into place, so concurrent processes never read a
 // partial file). Users' CUDA kernels (K_USER steps) are compiled and cached the same way, or
@@ -204,27 +205,36 @@ std::string literal(double v) {
   return s;
 }
 
+// Kernel parameters of a compiled composite: operand pointers, the (coalesced) shape and every
+// operand's strides. They are parameters, not literals, so one compiled kernel serves every
+// program with the same expression, dtypes and rank (about 2.4 KB, under the 4 KB limit).
 struct LaunchPtrs {
   char *p[kEwMaxOperands];
+};
+struct LaunchGeometry {
+  long long shape[kMaxNdim];
+  long long strides[kEwMaxOperands][kMaxNdim];
 };
 
 // The CUDA source of one elementwise plan.
 std::string elementwiseSource(const EwLaunch &l) {
   const EwPlan &p = l.plan;
+  const std::string ops = std::to_string(kEwMaxOperands), dims = std::to_string(kMaxNdim);
   std::string s = kScalarSource;
-  s += "\nstruct LabEwPtrs { char *p[" + std::to_string(kEwMaxOperands) + "]; };\n";
+  s += "\nstruct LabEwPtrs { char *p[" + ops + "]; };\n";
+  s += "struct LabEwGeometry { long long shape[" + dims + "]; long long strides[" + ops + "][" + dims + "]; };\n";
   s += std::string("typedef ") + (p.compute == LAB_FLOAT32 ? "float" : "double") + " T;\n";
-  s += "extern \"C\" __global__ void lab_ew(LabEwPtrs ptrs, long long n) {\n";
+  s += "extern \"C\" __global__ void lab_ew(LabEwPtrs ptrs, LabEwGeometry g, long long n) {\n";
   s += "  for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {\n";
   s += "    long long r = e;\n";
   for (int d = p.ndim - 1; d >= 0; d--) {
-    s += "    const long long c" + std::to_string(d) + " = r % " + std::to_string(p.shape[d]) + "LL; r /= " +
-         std::to_string(p.shape[d]) + "LL;\n";
+    const std::string ds = std::to_string(d);
+    s += "    const long long c" + ds + " = r % g.shape[" + ds + "]; r /= g.shape[" + ds + "];\n";
   }
-  auto offset = [&](const EwOperand &o) {
+  auto offset = [&](int k) {
     std::string off = "0LL";
     for (int d = 0; d < p.ndim; d++)
-      if (o.strides[d] != 0) off += " + c" + std::to_string(d) + " * " + std::to_string(o.strides[d]) + "LL";
+      off += " + c" + std::to_string(d) + " * g.strides[" + std::to_string(k) + "][" + std::to_string(d) + "]";
     return off;
   };
   std::vector<std::string> stack, loadedInput(p.n_in);
@@ -235,17 +245,18 @@ std::string elementwiseSource(const EwLaunch &l) {
       if (loadedInput[in.arg].empty()) {
         const EwOperand &o = l.ops[in.arg];
         s += "    const T " + t + " = (T)((const " + ctype(o.dtype) + " *)ptrs.p[" + std::to_string(in.arg) + "])[" +
-             offset(o) + "];\n";
+             offset(in.arg) + "];\n";
         loadedInput[in.arg] = t;
       }
       stack.push_back(loadedInput[in.arg]);
     } else if (in.op == EW_CONST) {
       stack.push_back(literal(in.value));
     } else if (in.op == EW_STORE) {
-      const EwOperand &o = l.ops[p.n_in + in.arg];
+      const int k = p.n_in + in.arg;
+      const EwOperand &o = l.ops[k];
       const std::string v = stack.back();
       stack.pop_back();
-      const std::string at = std::string("((") + ctype(o.dtype) + " *)ptrs.p[" + std::to_string(p.n_in + in.arg) + "])[" + offset(o) + "]";
+      const std::string at = std::string("((") + ctype(o.dtype) + " *)ptrs.p[" + std::to_string(k) + "])[" + offset(k) + "]";
       if (o.dtype == LAB_INT32) s += "    " + at + " = ewToInt32((double)" + v + ");\n";
       else if (o.dtype == LAB_BOOL) s += "    " + at + " = " + v + " != T(0) ? 1 : 0;\n";
       else s += "    " + at + " = (" + ctype(o.dtype) + ")" + v + ";\n";
@@ -275,9 +286,14 @@ void *compileElementwise(const EwLaunch &launch, int device_major, int device_mi
 cudaError_t launchCompiled(const LaunchCtx &ctx, const EwLaunch &l, const char *) {
   if (l.plan.n == 0) return cudaSuccess;
   LaunchPtrs ptrs{};
-  for (size_t k = 0; k < l.ops.size(); k++) ptrs.p[k] = l.ops[k].data;
+  LaunchGeometry geometry{};
+  for (int d = 0; d < l.plan.ndim; d++) geometry.shape[d] = l.plan.shape[d];
+  for (size_t k = 0; k < l.ops.size(); k++) {
+    ptrs.p[k] = l.ops[k].data;
+    for (int d = 0; d < l.plan.ndim; d++) geometry.strides[k][d] = l.ops[k].strides[d];
+  }
   long long n = l.plan.n;
-  void *args[] = {&ptrs, &n};
+  void *args[] = {&ptrs, &geometry, &n};
   const long long want = (n + 255) / 256;
   const unsigned blocks = static_cast<unsigned>(want < ctx.sm_count * 16 ? want : ctx.sm_count * 16);
   return cudaLaunchKernel(reinterpret_cast<const void *>(l.compiled), dim3(blocks), dim3(256), args, 0, ctx.stream);

@@ -1,7 +1,7 @@
 // `npm run check:gpu`: builds, here, the self-contained bundle a GPU machine without Node.js runs
 // (.device/check-gpu/):
 //   check.mjs            the GPU check (scripts/check-gpu/entry.ts and everything it imports) as ONE
-//                        JavaScript file (rolldown, the bundler vite uses);
+//                        JavaScript file (rolldown, the bundler vite uses), with its source map;
 //   native/lab_native.node   the addon, compiled from binding.gyp's sources (-O3, like the
 //                        sanitizer build) so it never races a concurrent node-gyp rebuild;
 //   native/liblabcuda.so the CUDA library for sm_80, sm_90 and compute_90 PTX (native/build.ts);
@@ -90,6 +90,18 @@ async function bundleCheck(): Promise<void> {
     resolve: { alias: { vitest: join(shim, 'vitest.ts') } },
     plugins: [
       {
+        // Errors name the user's line: the first stack frame outside engine/. In the bundle every
+        // frame is check.mjs until source maps (run.sh: --enable-source-maps) map it back, so the
+        // engine directory is given as it lies beside the bundle (<root>/engine), not as the
+        // bundle's own directory.
+        name: 'engine-dir-beside-bundle',
+        transform(code: string, id: string) {
+          if (!id.endsWith('engine/core/callSite.ts')) return null;
+          const at = "fileURLToPath(new URL('../../engine/core/callSite.ts', import.meta.url))";
+          return { code: code.replace('fileURLToPath(import.meta.url)', at), map: null };
+        },
+      },
+      {
         // The differential suites run their "native" side on the GPU: their import of the cpu
         // backend resolves to a cuda backend with the same surface.
         name: 'differential-on-cuda',
@@ -100,7 +112,7 @@ async function bundleCheck(): Promise<void> {
         },
       },
     ],
-    output: { file: join(out, 'check.mjs'), format: 'esm', codeSplitting: false },
+    output: { file: join(out, 'check.mjs'), format: 'esm', codeSplitting: false, sourcemap: true },
     logLevel: 'warn',
   });
   say('check bundled into check.mjs');

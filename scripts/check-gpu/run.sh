@@ -27,7 +27,7 @@ export LD_LIBRARY_PATH="/usr/local/cuda/targets/x86_64-linux/lib:/usr/local/cuda
 export PATH="/usr/local/cuda/bin:$PATH"
 
 # The whole check must finish within 8 minutes of GPU time.
-timeout 450 ./node check.mjs "$@"
+timeout 450 ./node --enable-source-maps check.mjs "$@"
 status=$?
 if [[ $status -eq 124 ]]; then echo "check:gpu: stopped after 450 s (the check must finish in under 8 minutes)"; fi
 exit $status

@@ -329,7 +329,8 @@ function tapeSteps(step: CudaStepSpec): TapeStep[] {
 }
 
 function pushText(out: number[], text: string): void {
-  const bytes = new TextEncoder().encode(text.slice(0, 4096));
+  // plan.cu reads at most 4096 bytes of a name.
+  const bytes = new TextEncoder().encode(text).subarray(0, 4096);
   out.push(bytes.length, ...bytes);
 }
 
