@@ -30,8 +30,11 @@ function eachLane(
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) f(o * length * inner + i, inner, length);
 }
 
-/** Softmax or log-softmax along one axis. */
-export class Softmax extends Op {
+/**
+ * What Softmax and SoftmaxGrad share: props {axis, log} and a printed name that says which
+ * (`LogSoftmax{axis=1}`, `SoftmaxGrad{axis=0}`).
+ */
+abstract class SoftmaxAlongAxis extends Op {
   constructor(axis: number, logarithm: boolean) {
     super({ axis, log: logarithm });
   }
@@ -44,12 +47,22 @@ export class Softmax extends Op {
     return this.props.log as boolean;
   }
 
+  /** The printed name without the Log prefix. */
+  protected abstract get stem(): string;
+
   override get name(): string {
-    return this.logarithm ? 'LogSoftmax' : 'Softmax';
+    return this.logarithm ? `Log${this.stem}` : this.stem;
   }
 
   override toString(): string {
     return `${this.name}{axis=${this.axis}}`;
+  }
+}
+
+/** Softmax or log-softmax along one axis. */
+export class Softmax extends SoftmaxAlongAxis {
+  protected get stem(): string {
+    return 'Softmax';
   }
 
   makeNode(x: Variable): Apply {
@@ -94,25 +107,9 @@ export class Softmax extends Op {
  * The gradient of (log-)softmax from its output y (the native softmax_grad kernels):
  *   softmax:     dx = y * (dy - sum(dy * y))      log-softmax: dx = dy - exp(y) * sum(dy)
  */
-export class SoftmaxGrad extends Op {
-  constructor(axis: number, logarithm: boolean) {
-    super({ axis, log: logarithm });
-  }
-
-  get axis(): number {
-    return this.props.axis as number;
-  }
-
-  get logarithm(): boolean {
-    return this.props.log as boolean;
-  }
-
-  override get name(): string {
-    return this.logarithm ? 'LogSoftmaxGrad' : 'SoftmaxGrad';
-  }
-
-  override toString(): string {
-    return `${this.name}{axis=${this.axis}}`;
+export class SoftmaxGrad extends SoftmaxAlongAxis {
+  protected get stem(): string {
+    return 'SoftmaxGrad';
   }
 
   makeNode(dy: Variable, y: Variable): Apply {

@@ -177,6 +177,23 @@ export function take(x: TensorLike, indices: TensorLike | readonly number[], axi
   return new Take(checkedAxis('take', axis, v.ndim, v)).apply(v, indexVariable(indices));
 }
 
+/** x with y added (set false) or written (set true) at x.take(indices, axis); `caller` names the API in errors. */
+function advancedUpdate(
+  caller: string,
+  set: boolean,
+  x: TensorLike,
+  y: TensorLike,
+  indices: TensorLike | readonly number[],
+  axis: number,
+): Variable {
+  const v = asVariable(x);
+  return new AdvancedIncSubtensor(checkedAxis(caller, axis, v.ndim, v), set).apply(
+    v,
+    asVariable(y, v.dtype),
+    indexVariable(indices),
+  );
+}
+
 /** x with y added at x.take(indices, axis) (repeated indices accumulate). */
 export function advancedIncSubtensor(
   x: TensorLike,
@@ -184,12 +201,7 @@ export function advancedIncSubtensor(
   indices: TensorLike | readonly number[],
   axis = 0,
 ): Variable {
-  const v = asVariable(x);
-  return new AdvancedIncSubtensor(checkedAxis('incSubtensor', axis, v.ndim, v), false).apply(
-    v,
-    asVariable(y, v.dtype),
-    indexVariable(indices),
-  );
+  return advancedUpdate('incSubtensor', false, x, y, indices, axis);
 }
 
 /** x with y written at x.take(indices, axis). */
@@ -199,10 +211,5 @@ export function advancedSetSubtensor(
   indices: TensorLike | readonly number[],
   axis = 0,
 ): Variable {
-  const v = asVariable(x);
-  return new AdvancedIncSubtensor(checkedAxis('setSubtensor', axis, v.ndim, v), true).apply(
-    v,
-    asVariable(y, v.dtype),
-    indexVariable(indices),
-  );
+  return advancedUpdate('setSubtensor', true, x, y, indices, axis);
 }
