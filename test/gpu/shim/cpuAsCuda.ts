@@ -1,6 +1,7 @@
 // Stands in for engine/backends/cpu/index.ts inside the differential suites when the GPU check
 // bundle is built (scripts/check-gpu/build.ts): their "native" side then runs on the cuda
-// backend, and `jsSteps` reports the steps that ran on the host instead of the GPU.
+// backend (placement included), and `jsSteps` reports the steps that ran on the host instead of
+// the GPU.
 import type { Backend } from '../../../engine/backends/backend.ts';
 import { cudaBackend, cudaBackendAvailable } from '../../../engine/backends/cuda/index.ts';
 import type { CudaExecutable } from '../../../engine/backends/cuda/executable.ts';
@@ -11,6 +12,7 @@ export const cpuBackend: Backend = {
     const e = cudaBackend.prepare(program, shared) as CudaExecutable;
     return Object.assign(e, { jsSteps: e.hostSteps });
   },
+  placeGraph: (fgraph) => cudaBackend.placeGraph?.(fgraph),
 };
 
 export const cpuBackendAvailable = cudaBackendAvailable;
