@@ -600,6 +600,10 @@ bool buildProgram(lab_cuda_program *p, const double *tape, int64_t len, std::str
     s.ew.compiled = compileElementwise(s.ew, major, minor);
     if (s.ew.compiled) p->nvrtc_kernels++;
   }
+  // The arena memset and the uploads above ran on the legacy stream, which the program's
+  // non-blocking stream does not wait for: finish them before the first run.
+  st = cudaDeviceSynchronize();
+  if (st != cudaSuccess) return fail(error, std::string("preparing the program on the GPU failed: ") + cudaGetErrorString(st));
   return true;
 }
 
