@@ -90,6 +90,25 @@ static inline double softplus_f64(double x) { return (x > 0 ? x : 0) + log1p(exp
 #define EW_SOFTPLUS softplus_f64
 #include "elementwise_tile.inc"
 
+/* Integer composites: add/sub/mul/neg/sqr/abs wrap in uint32 (two's complement), as the engine's
+ * `perform` does. choose_compute picks int32 only for programs whose ops all stay in the
+ * integers, so the float ops of this instantiation (exp, div, ...) never run. */
+#define EW_T int32_t
+#define EW_SUFFIX i32
+#define EW_DTYPE LAB_INT32
+#define EW_EXP exp
+#define EW_LOG log
+#define EW_TANH tanh
+#define EW_SIGMOID sigmoid_f64
+#define EW_SOFTPLUS softplus_f64
+#define EW_ADD(x, y) ((int32_t)((uint32_t)(x) + (uint32_t)(y)))
+#define EW_SUB(x, y) ((int32_t)((uint32_t)(x) - (uint32_t)(y)))
+#define EW_MUL(x, y) ((int32_t)((uint32_t)(x) * (uint32_t)(y)))
+#define EW_NEG(x) ((int32_t)(0u - (uint32_t)(x)))
+#define EW_ABS(x) ((x) < 0 ? EW_NEG(x) : (x))
+#define EW_IS_NAN(x) 0
+#include "elementwise_tile.inc"
+
 void lab_ew_free(void *attrs) {
   lab_ew_attrs *p = attrs;
   if (!p) return;
@@ -97,16 +116,6 @@ void lab_ew_free(void *attrs) {
   free(p->tiles);
   free(p->input_tiles);
   free(p);
-}
-
-static lab_dtype choose_compute(const lab_dtype *in, int n_in, const lab_dtype *out, int n_out) {
-  int any_f32 = 0;
-  for (int i = 0; i < n_in + n_out; i++) {
-    const lab_dtype d = i < n_in ? in[i] : out[i - n_in];
-    if (d == LAB_FLOAT64) return LAB_FLOAT64;
-    any_f32 |= d == LAB_FLOAT32;
-  }
-  return any_f32 ? LAB_FLOAT32 : LAB_FLOAT64;
 }
 
 /*
@@ -153,6 +162,45 @@ static int intern(compiler *cc, const lab_ew_node *n, const int *args) {
   }
   cc->dag[cc->n_dag] = (dag_node){*n, {args[0], args[1], args[2]}, 0, -1};
   return cc->n_dag++;
+}
+
+/* Ops whose int32 results are int32 again (comparisons and logic give 0/1). */
+static int integer_op(const lab_ew_node *n) {
+  switch ((lab_ew_op)n->op) {
+    case LAB_EW_add: case LAB_EW_sub: case LAB_EW_mul: case LAB_EW_neg: case LAB_EW_sqr:
+    case LAB_EW_abs: case LAB_EW_sign: case LAB_EW_relu: case LAB_EW_maximum: case LAB_EW_minimum:
+    case LAB_EW_clip: case LAB_EW_where: case LAB_EW_lt: case LAB_EW_le: case LAB_EW_gt:
+    case LAB_EW_ge: case LAB_EW_eq: case LAB_EW_ne: case LAB_EW_and: case LAB_EW_or:
+    case LAB_EW_not: case LAB_EW_xor: case LAB_EW_identity:
+      return 1;
+    case LAB_EW_cast:
+      return n->cast_dtype == -1 || n->cast_dtype == LAB_INT32 || n->cast_dtype == LAB_BOOL;
+    default:
+      return 0;
+  }
+}
+
+/* float64 if any operand is float64, float32 if any is float32. Without float operands: int32
+ * when every op and constant stays in the integers (int32 arithmetic then wraps like the
+ * engine's `perform`), else float64. */
+static lab_dtype choose_compute(const compiler *cc, const lab_dtype *in, int n_in, const lab_dtype *out,
+                                int n_out) {
+  int any_f32 = 0;
+  for (int i = 0; i < n_in + n_out; i++) {
+    const lab_dtype d = i < n_in ? in[i] : out[i - n_in];
+    if (d == LAB_FLOAT64) return LAB_FLOAT64;
+    any_f32 |= d == LAB_FLOAT32;
+  }
+  if (any_f32) return LAB_FLOAT32;
+  for (int id = 0; id < cc->n_dag; id++) {
+    const lab_ew_node *n = &cc->dag[id].node;
+    const double v = n->value;
+    if (n->kind == LAB_EW_APPLY && !integer_op(n)) return LAB_FLOAT64;
+    if (n->kind == LAB_EW_CONST && !(v >= INT32_MIN && v <= INT32_MAX && v == (double)(int32_t)v)) {
+      return LAB_FLOAT64;
+    }
+  }
+  return LAB_INT32;
 }
 
 /* Pass 1: post-order trees -> DAG; roots[o] is output o's node. Returns 0 or fills err. */
@@ -245,12 +293,12 @@ lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, in
   p->n_inputs = n_inputs;
   p->n_outputs = n_outputs;
   p->n_regs = n_inputs;
-  p->compute = choose_compute(input_dtypes, n_inputs, output_dtypes, n_outputs);
   cc->p = p;
   if (build_dag(cc, nodes, tree_sizes, n_outputs, n_inputs, roots, err, err_len) ||
       emit(cc, roots, n_outputs, err, err_len)) {
     goto fail;
   }
+  p->compute = choose_compute(cc, input_dtypes, n_inputs, output_dtypes, n_outputs);
   const size_t esize = lab_dtype_size(p->compute);
   const int n_tiles = p->n_regs - n_inputs;
   p->tiles = aligned_alloc(64, (size_t)(n_tiles > 0 ? n_tiles : 1) * LAB_EW_TILE * esize);
@@ -262,8 +310,10 @@ lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, in
   for (int r = n_inputs; r < p->n_regs; r++) {
     if (!cc->is_const[r]) continue;
     for (int i = 0; i < LAB_EW_TILE; i++) {
-      if (p->compute == LAB_FLOAT32) ((float *)p->tiles)[(r - n_inputs) * LAB_EW_TILE + i] = (float)cc->const_value[r];
-      else ((double *)p->tiles)[(r - n_inputs) * LAB_EW_TILE + i] = cc->const_value[r];
+      const int64_t at = (int64_t)(r - n_inputs) * LAB_EW_TILE + i;
+      if (p->compute == LAB_FLOAT32) ((float *)p->tiles)[at] = (float)cc->const_value[r];
+      else if (p->compute == LAB_INT32) ((int32_t *)p->tiles)[at] = (int32_t)cc->const_value[r];
+      else ((double *)p->tiles)[at] = cc->const_value[r];
     }
   }
   free(cc->dag);
@@ -304,6 +354,7 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   while (remaining > 0) {
     const int64_t n = remaining < LAB_EW_TILE ? remaining : LAB_EW_TILE;
     if (p->compute == LAB_FLOAT32) run_tile_f32(p, n, in, out, &it, pos);
+    else if (p->compute == LAB_INT32) run_tile_i32(p, n, in, out, &it, pos);
     else run_tile_f64(p, n, in, out, &it, pos);
     remaining -= n;
     for (pos += n; pos >= it.inner && remaining > 0; pos -= it.inner) lab_iter_next(&it);

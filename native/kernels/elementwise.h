@@ -48,8 +48,9 @@ typedef struct lab_ew_attrs lab_ew_attrs;
 /*
  * Compiles the expression trees of a composite: nodes holds n_outputs trees back to back in
  * post-order, tree_sizes[o] nodes each. The compute type is float64 if any input or output is
- * float64 or no operand is float32 (integer/bool composites are computed exactly in float64),
- * float32 otherwise. Returns NULL with a message in err on a malformed tree.
+ * float64, float32 if any is float32; integer/bool composites run in int32 with wrapping
+ * arithmetic when every op and constant stays in the integers, else in float64. Returns NULL
+ * with a message in err on a malformed tree.
  */
 lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, int n_outputs,
                              const lab_dtype *input_dtypes, int n_inputs,

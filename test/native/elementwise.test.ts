@@ -387,3 +387,64 @@ describe('elementwise kernel: fused composites over views', () => {
     ).toThrow(/refers to input 3, but the step has 1 inputs/);
   });
 });
+
+describe('elementwise kernel: int32 arithmetic wraps (two’s complement) like the engine’s perform', () => {
+  /** The reference: exact integer arithmetic (BigInt), then the low 32 bits as a signed int. */
+  const wrap = (v: bigint): number => Number(BigInt.asIntN(32, v));
+  const exact: Record<string, (a: bigint, b: bigint) => bigint> = {
+    add: (a, b) => a + b,
+    sub: (a, b) => a - b,
+    mul: (a, b) => a * b,
+    neg: (a) => -a,
+    sqr: (a) => a * a,
+    abs: (a) => (a < 0n ? -a : a),
+  };
+  const extremes = [2147483647, -2147483648, 65536, 46341, -46341, 123456789, -987654321, 7, -1, 0];
+  const random = rng(11);
+  // Longer than one 256-element tile, with the extremes first.
+  const a = Int32Array.from({ length: 600 }, (_, i) => extremes[i] ?? Math.floor((random() - 0.5) * 2 ** 32));
+  const b = Int32Array.from(
+    { length: 600 },
+    (_, i) => extremes[9 - i] ?? Math.floor((random() - 0.5) * 2 ** 32),
+  );
+  const ints = (data: Int32Array): Operand => ({ dtype: 'int32', shape: [data.length], data });
+
+  for (const [op, f] of Object.entries(exact)) {
+    it(`${op} wraps on overflow instead of storing INT32_MIN`, () => {
+      const args = f.length === 2 ? [input(0), input(1)] : [input(0)];
+      const [got] = runStep('elementwise', [ints(a), ints(b)], [{ dtype: 'int32', shape: [600] }], {
+        outputs: [apply(op as ScalarOpName, ...args)],
+      });
+      const want = Array.from(a, (x, i) => wrap(f(BigInt(x), BigInt(b[i]))));
+      expect(Array.from(got.data!)).toEqual(want);
+    });
+  }
+
+  it('wraps every intermediate of an integer composite (a comparison sees the wrapped value)', () => {
+    const [sum, positive] = runStep(
+      'elementwise',
+      [ints(a), ints(b)],
+      [
+        { dtype: 'int32', shape: [600] },
+        { dtype: 'bool', shape: [600] },
+      ],
+      {
+        outputs: [
+          apply('add', apply('mul', input(0), { const: 3 }), input(1)),
+          apply('gt', apply('mul', input(0), input(1)), { const: 0 }),
+        ],
+      },
+    );
+    const wantSum = Array.from(a, (x, i) => wrap(BigInt(x) * 3n + BigInt(b[i])));
+    const wantPositive = Array.from(a, (x, i) => +(wrap(BigInt(x) * BigInt(b[i])) > 0));
+    expect(Array.from(sum.data!)).toEqual(wantSum);
+    expect(Array.from(positive.data!)).toEqual(wantPositive);
+  });
+
+  it('an integer composite with a fractional constant is still computed in float64', () => {
+    const [got] = runStep('elementwise', [ints(a)], [{ dtype: 'int32', shape: [600] }], {
+      outputs: [apply('mul', input(0), { const: 0.5 })],
+    });
+    expect(Array.from(got.data!)).toEqual(Array.from(a, (x) => Math.trunc(x * 0.5) | 0));
+  });
+});
