@@ -9,25 +9,29 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here" || exit 3
 
-if [[ ! -x ./node ]]; then
+# Node and the kernel caches go to a scratch directory, never into the bundle: the bundle is
+# carried to the GPU machine and must stay small (the unpacked Node alone is 120 MB).
+work="${LAB_CHECK_GPU_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/lab-check-gpu.XXXXXX")}"
+mkdir -p "$work"
+if [[ ! -x "$work/node" ]]; then
   if command -v xz >/dev/null; then
-    xz -dc node.xz >node.tmp
+    xz -dc node.xz >"$work/node.tmp"
   else
-    python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open("node.xz"), open("node.tmp", "wb"))'
+    python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open("node.xz"), open(sys.argv[1], "wb"))' "$work/node.tmp"
   fi || { echo "check:gpu: cannot unpack node.xz (needs xz or python3)"; exit 3; }
-  chmod +x node.tmp && mv node.tmp node
+  chmod +x "$work/node.tmp" && mv "$work/node.tmp" "$work/node"
 fi
 
 export LAB_NATIVE_ADDON="$here/native/lab_native.node"
 export LAB_CUDA_LIBRARY="$here/native/liblabcuda.so"
-export LAB_CUDA_CACHE="$here/cache/cuda-kernels"
-export LAB_CACHE_DIR="$here/cache/ops"
-# NVRTC (for fused composites and CUDA ops) and the driver, where the GPU machines keep them.
+export LAB_CUDA_CACHE="$work/cuda-kernels"
+export LAB_CACHE_DIR="$work/ops"
 export LD_LIBRARY_PATH="/usr/local/cuda/targets/x86_64-linux/lib:/usr/local/cuda/lib64:/usr/local/nvidia/lib64:${LD_LIBRARY_PATH:-}"
 export PATH="/usr/local/cuda/bin:$PATH"
 
 # The whole check must finish within 8 minutes of GPU time.
-timeout 450 ./node --enable-source-maps check.mjs "$@"
+timeout 450 "$work/node" --enable-source-maps check.mjs "$@"
 status=$?
 if [[ $status -eq 124 ]]; then echo "check:gpu: stopped after 450 s (the check must finish in under 8 minutes)"; fi
+[[ -z "${LAB_CHECK_GPU_WORK:-}" ]] && rm -rf "$work"
 exit $status
