@@ -100,9 +100,8 @@ export class RandomOp extends Op {
     return node.inputs.map(() => null);
   }
 
-  /** The native kernel draws the same numbers; it has no offset input, so only offset-free draws lower. */
-  override native(node: Apply): NativeKernel | null {
-    if (node.inputs.length > 0) return null;
+  /** The native kernel draws the same numbers, reading the optional offset input the same way. */
+  override native(): NativeKernel {
     const [a, b] = this.props.params as number[];
     const params: Record<string, number> =
       this.dist === 'uniform' ? { low: a, high: b } : this.dist === 'normal' ? { mean: a, std: b } : { p: a };

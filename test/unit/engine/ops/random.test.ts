@@ -4,6 +4,7 @@ import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { bernoulliDraw, normalDraw, RandomOp, uniformDraw } from '../../../../engine/ops/random.ts';
 import { bernoulli, normal, uniform } from '../../../../engine/random/philox.ts';
 import { scalar } from '../../../../engine/tensor.ts';
+import { runStep, type Operand } from '../../../native/helpers.ts';
 import { evaluate } from './evaluate.ts';
 
 const run = (v: Parameters<typeof evaluate>[0][0], givens = new Map()): NDArray => evaluate([v], givens)[0];
@@ -36,6 +37,32 @@ describe('random ops: the Philox spec, seeded by props', () => {
     const b = (f(1) as NDArray).toFlat();
     expect(b).toEqual(Array.from(uniform({ seed: 1, start: 4 }, 4, 'float32')));
     expect(b).not.toEqual(a);
+  });
+
+  it('with an offset input the native descriptor is the random kernel, drawing what js draws', () => {
+    const step = scalar('step', 'int32');
+    const draws = [
+      uniformDraw([3, 5], { seed: 9, stream: 2, low: -1, high: 2, offset: step }),
+      normalDraw([7], { seed: 4, mean: 1, std: 0.5, offset: step }),
+      bernoulliDraw([40], { seed: 6, p: 0.3, offset: step }),
+    ];
+    const js = fn([step], draws, { backend: 'js' });
+    for (const k of [0, 1, 5]) {
+      const want = (js(k) as NDArray[]).map((a) => a.toFlat());
+      const offset: Operand = { dtype: 'int32', shape: [], data: Int32Array.of(k) };
+      const got = draws.map((d) => {
+        const descriptor = d.owner!.op.native!(d.owner!);
+        expect(descriptor?.kernel).toBe('random');
+        const [y] = runStep(
+          'random',
+          [offset],
+          [{ dtype: 'float32', shape: d.staticShape as number[] }],
+          descriptor!.attrs,
+        );
+        return Array.from(y.data!);
+      });
+      expect(got).toEqual(want);
+    }
   });
 
   it('statistics are sane (mean and variance of 20000 draws)', () => {
