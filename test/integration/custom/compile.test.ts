@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import '../../../engine/backends/cpu.ts';
-import type { Backend, Executable } from '../../../engine/backends/backend.ts';
-import { cpuBackend } from '../../../engine/backends/cpu/index.ts';
-import type { NativeExecutable } from '../../../engine/backends/cpu/executable.ts';
+import type { Backend } from '../../../engine/backends/backend.ts';
 import {
   COp,
   CompileError,
@@ -22,6 +20,7 @@ import { AXPB_C, axpbC } from '../../../engine/examples/axpbC.ts';
 import * as T from '../../../engine/index.ts';
 import { NDArray } from '../../../engine/index.ts';
 import { loadNativeAddon } from '../../../native/addon.ts';
+import { recordingCpu } from '../../support/recordingCpu.ts';
 import { compileCount, compilerWrapper } from './fixtures/compilers.ts';
 import { ScaleShift, ScaleShiftWithPerform } from './fixtures/ops.ts';
 
@@ -44,21 +43,6 @@ afterEach(() => {
     else process.env[k] = v;
   }
 });
-
-function recordingCpu(): { backend: Backend; prepared: NativeExecutable[] } {
-  const prepared: NativeExecutable[] = [];
-  return {
-    prepared,
-    backend: {
-      name: 'cpu',
-      prepare(program, shared): Executable {
-        const e = cpuBackend.prepare(program, shared) as NativeExecutable;
-        prepared.push(e);
-        return e;
-      },
-    },
-  };
-}
 
 function run(op: COp, value: NDArray, backend: Backend | 'js' | 'cpu' = 'cpu'): number[] {
   const x = T.tensor(

@@ -1,15 +1,6 @@
 // The optimizer-comparison config after schema validation (defaults filled in), and the
 // half-decade learning-rate grid it tunes over.
-
-export const optimizerNames = [
-  'sgd',
-  'momentum',
-  'nesterov',
-  'adagrad',
-  'rmsprop',
-  'adadelta',
-  'adam',
-] as const;
+import type { OptimizerKind } from '../../../../engine/optim/index.ts';
 
 export interface LearningRateRange {
   min: number;
@@ -18,7 +9,8 @@ export interface LearningRateRange {
 
 /** One optimizer entry: its name, optional fixed lr or own grid, and its hyperparameters. */
 export type OptimizerSpec = {
-  name: (typeof optimizerNames)[number];
+  /** One of the engine's handcrafted optimizers (engine/optim's optimizerKinds). */
+  name: OptimizerKind;
   lr?: number;
   learningRates?: LearningRateRange;
 } & Record<string, unknown>;

@@ -1,28 +1,11 @@
 // T.elementwise: expression strings → one fused elementwise op. Values are checked against
 // float64 reference functions written out in JavaScript, gradients against finite differences.
 import { describe, expect, it } from 'vitest';
-import type { Backend, Executable } from '../../../../engine/backends/backend.ts';
-import { cpuBackend } from '../../../../engine/backends/cpu/index.ts';
-import type { NativeExecutable } from '../../../../engine/backends/cpu/executable.ts';
 import { ElementwiseExpr, elementwise } from '../../../../engine/custom/expression/elementwiseOp.ts';
 import { formatAst, parseAssignment } from '../../../../engine/custom/expression/parse.ts';
 import * as T from '../../../../engine/index.ts';
 import { NDArray } from '../../../../engine/index.ts';
-
-function recordingCpu(): { backend: Backend; prepared: NativeExecutable[] } {
-  const prepared: NativeExecutable[] = [];
-  return {
-    prepared,
-    backend: {
-      name: 'cpu',
-      prepare(program, shared): Executable {
-        const e = cpuBackend.prepare(program, shared) as NativeExecutable;
-        prepared.push(e);
-        return e;
-      },
-    },
-  };
-}
+import { recordingCpu } from '../../../support/recordingCpu.ts';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
