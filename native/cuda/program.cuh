@@ -103,6 +103,16 @@ bool buildProgram(lab_cuda_program *p, const double *tape, int64_t len, std::str
 // the interpreter runs the plan then). nvrtc.cu.
 void *compileElementwise(const EwLaunch &launch, int device_major, int device_minor);
 
+// Argument blocks (args.cu): each returns false with the reason in `why`.
+bool fail(std::string *error, const std::string &message);
+std::string shapeStr(const int64_t *shape, int ndim);
+bool planElementwise(const std::vector<DView> &ins, const std::vector<DView> &outs, EwLaunch *l, std::string *why);
+EwLaunch identityCopy(const DView &from, const DView &to, std::string *why, bool *ok);
+DView contiguous(char *data, lab_dtype dtype, const TapeView &shape_of);
+bool planGemm(const TapeStep &s, const std::vector<DView> &in, const DView &z, GemmArgs *g, std::string *why);
+bool planReduce(const TapeStep &s, const DView &x, const DView &y, ReduceArgs *r, std::string *why);
+bool planRows(const TapeStep &s, const std::vector<DView> &in, const DView &out, RowArgs *r, std::string *why);
+
 // A kernel named `name` in CUDA `source`, compiled with NVRTC (cached), or null with why.
 void *compileKernel(const std::string &source, const std::string &name, std::string *why);
 // A kernel from a CUBIN/PTX file compiled elsewhere (nvcc), or null with why.
