@@ -1,6 +1,8 @@
 // Argument blocks of the kernel families (kernels.cuh) from resolved views and tape attrs: the
 // checks a step must pass and the shapes and strides its kernel walks. Called by plan.cu once
 // per step at program creation.
+#include <math.h>
+
 #include <string>
 #include <vector>
 
@@ -67,7 +69,14 @@ bool planElementwise(const std::vector<DView> &ins, const std::vector<DView> &ou
   }
   for (int d = 0; d < o.ndim; d++)
     if (o.shape[d] == 0) p.n = 0;
-  p.compute = (f64 || !f32) ? LAB_FLOAT64 : LAB_FLOAT32;
+  // float64 if any operand is, float32 if any is; integer composites compute in int32 when every
+  // op stays in the integers and every constant is an int32 value (as the CPU kernel), else float64.
+  bool integer = true;
+  for (const EwInstr &in : l->code) {
+    integer = integer && ewIntegerOp(in.op, in.arg);
+    if (in.op == EW_CONST) integer = integer && in.value >= -2147483648.0 && in.value <= 2147483647.0 && in.value == floor(in.value);
+  }
+  p.compute = f64 ? LAB_FLOAT64 : f32 ? LAB_FLOAT32 : integer ? LAB_INT32 : LAB_FLOAT64;
   l->ops.clear();
   for (size_t i = 0; i < all.size(); i++) {
     EwOperand op{};

@@ -69,6 +69,8 @@ cudaError_t launchElementwise(const LaunchCtx &ctx, const EwPlan &host, const Ew
   const int blocks = static_cast<int>(want < ctx.sm_count * 16 ? want : ctx.sm_count * 16);
   if (host.compute == LAB_FLOAT32)
     elementwiseInterp<float><<<blocks, threads, 0, ctx.stream>>>(plan, ops, code);
+  else if (host.compute == LAB_INT32)
+    elementwiseInterp<int><<<blocks, threads, 0, ctx.stream>>>(plan, ops, code);
   else
     elementwiseInterp<double><<<blocks, threads, 0, ctx.stream>>>(plan, ops, code);
   return cudaGetLastError();

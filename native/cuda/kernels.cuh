@@ -32,7 +32,7 @@ struct EwOperand {
 
 struct EwPlan {
   int32_t n_in, n_out, ndim, n_code;
-  int32_t compute;  // LAB_FLOAT32 or LAB_FLOAT64
+  int32_t compute;  // LAB_FLOAT32, LAB_FLOAT64 or LAB_INT32 (integer composites)
   int32_t pad;
   int64_t n;
   int64_t shape[kMaxNdim];

@@ -223,7 +223,7 @@ std::string elementwiseSource(const EwLaunch &l) {
   std::string s = kScalarSource;
   s += "\nstruct LabEwPtrs { char *p[" + ops + "]; };\n";
   s += "struct LabEwGeometry { long long shape[" + dims + "]; long long strides[" + ops + "][" + dims + "]; };\n";
-  s += std::string("typedef ") + (p.compute == LAB_FLOAT32 ? "float" : "double") + " T;\n";
+  s += std::string("typedef ") + ctype(p.compute) + " T;\n";
   s += "extern \"C\" __global__ void lab_ew(LabEwPtrs ptrs, LabEwGeometry g, long long n) {\n";
   s += "  for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {\n";
   s += "    long long r = e;\n";
