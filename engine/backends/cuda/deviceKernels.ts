@@ -21,6 +21,8 @@ export function hasCudaKernel(node: Apply): boolean {
     return false; // a descriptor that cannot be built here lowers to a host step
   }
   if (!kernel || !CUDA_KERNELS.has(kernel.kernel)) return false;
+  // A draw at a run-time offset runs in JavaScript (the cpu bridge keeps it there, and so its checks).
+  if (kernel.kernel === 'random' && node.inputs.length > 0) return false;
   // gemm runs natively for float operands of the output's dtype only (cpu/steps.ts bridges).
   if (kernel.kernel === 'gemm') {
     const dtype = node.outputs[0].dtype;

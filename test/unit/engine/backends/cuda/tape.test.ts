@@ -126,5 +126,9 @@ describe('cuda tape', () => {
     expect(hasCudaKernel(nodeOf(T.dot(x, x)))).toBe(true);
     const xi = T.matrix('xi', 'int32');
     expect(hasCudaKernel(nodeOf(T.dot(xi, xi)))).toBe(false);
+    expect(hasCudaKernel(nodeOf(T.random.normal([3], { seed: 1 })))).toBe(true);
+    expect(hasCudaKernel(nodeOf(T.random.normal([3], { seed: 1, offset: T.scalar('k', 'int32') })))).toBe(
+      false,
+    );
   });
 });
