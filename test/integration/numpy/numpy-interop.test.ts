@@ -1,4 +1,4 @@
-// Interoperability of our model files with NumPy (/usr/bin/python3): files we write load in NumPy
+// Interoperability of our model files with NumPy (test/support/python.ts finds it): files we write load in NumPy
 // with bit-identical values, and files NumPy writes (np.save, np.savez, np.savez_compressed) load
 // in ours. The safetensors package is not installed, so the Python side of the safetensors tests
 // is a tiny independent reader/writer built from struct, json and numpy.frombuffer.
@@ -13,13 +13,10 @@ import { listNpz, loadNpz, loadNpzTensor, saveNpz } from '../../../engine/io/npz
 import { loadSafetensors, loadSafetensorsTensor, saveSafetensors } from '../../../engine/io/safetensors.ts';
 import { tensorBytes, type TensorMap } from '../../../engine/io/tensor-bytes.ts';
 import { rand, randn } from '../../../engine/random/rng.ts';
+import { findPython, requirePython } from '../../support/python.ts';
 
-const python = '/usr/bin/python3';
-const probe = spawnSync(python, ['-c', 'import numpy'], { encoding: 'utf8' });
-const numpyMissing =
-  probe.status !== 0
-    ? `${python} -c 'import numpy' failed: ${(probe.stderr || probe.error?.message || '').trim()}`
-    : '';
+const found = findPython('numpy');
+const numpyMissing = found.python === null ? found.reason : '';
 if (numpyMissing) console.log(`skipping the NumPy interop tests: ${numpyMissing}`);
 
 const scratch = mkdtempSync(join(tmpdir(), 'curriculum-lab-numpy-'));
@@ -27,7 +24,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs Python code with arguments; returns its stdout parsed as JSON. */
 function runPython(code: string, ...args: string[]): unknown {
-  const result = spawnSync(python, ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const result = spawnSync(requirePython('numpy'), ['-c', code, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (result.status !== 0) throw new Error(`python failed:\n${result.stderr}`);
   return JSON.parse(result.stdout);
 }

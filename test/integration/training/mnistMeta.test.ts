@@ -14,7 +14,8 @@ import { unrollLearnedOptimizer } from '../../../engine/optim/learned.ts';
 import { bindFlat } from '../../../engine/params/symbolic.ts';
 import { Rng } from '../../../engine/random/rng.ts';
 import { matrix, vector } from '../../../engine/tensor.ts';
-import { findTorchPython, runPythonJson } from '../../unit/engine/optim/pythonTorch.ts';
+import { findPython, runPythonJson } from '../../support/python.ts';
+import { TORCH_PREPROCESS, torchLayout } from '../../support/torchLearnedOptimizer.ts';
 import { trainingBackend } from './trainingBackend.ts';
 
 const BATCH = 16;
@@ -25,12 +26,7 @@ import json, math, sys, torch
 d = json.load(sys.stdin)
 torch.set_default_dtype(torch.float64)
 t = lambda v: torch.tensor(v, dtype=torch.float64)
-def preprocess(g, p=10.0):
-    a = g.abs()
-    big = a >= math.exp(-p)
-    x1 = torch.where(big, torch.log(a.clamp_min(1e-30)) / p, torch.full_like(g, -1.0))
-    x2 = torch.where(big, torch.sign(g), math.exp(p) * g)
-    return torch.stack([x1, x2], dim=1)
+${TORCH_PREPROCESS}
 cells = [torch.nn.LSTMCell(2 if i == 0 else 20, 20) for i in range(2)]
 out = torch.nn.Linear(20, 1)
 params = [*cells[0].parameters(), *cells[1].parameters(), out.weight, out.bias]
@@ -67,7 +63,7 @@ print(json.dumps({"total": float(total), "weights": [p.detach().reshape(-1).toli
 `;
 
 describe(`mnist_meta: learned LSTM optimizer on an MLP 784-20-10, batch ${BATCH}, unroll ${UNROLL}`, () => {
-  const found = findTorchPython();
+  const found = findPython('torch');
   it.skipIf(found.python === null)('matches torch_ref.py’s mnist_problem meta-iteration', () => {
     const mlp = new MLP([784, 20, 10], { rng: new Rng(61), dtype: 'float64' });
     const net = new CoordinatewiseLSTM({ rng: new Rng(62), dtype: 'float64', name: 'l2l' });
@@ -83,11 +79,6 @@ describe(`mnist_meta: learned LSTM optimizer on an MLP 784-20-10, batch ${BATCH}
       updates: new Adam({ lr: 1e-3 }).updates(params, grad(metaLoss, params)),
       backend: trainingBackend(),
     });
-    const torchLayout = (a: NDArray): number[] => {
-      if (a.ndim !== 2) return a.toFlat();
-      const m = a.toNested() as number[][];
-      return m[0].flatMap((_, j) => m.map((r) => r[j]));
-    };
     const rng = new Rng(63);
     const X = rng.uniform([BATCH, 784], 'float64');
     const Y = rng.randint([BATCH], 0, 10);

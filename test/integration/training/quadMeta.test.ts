@@ -17,7 +17,8 @@ import { Adam } from '../../../engine/optim/adam.ts';
 import { unrollLearnedOptimizer } from '../../../engine/optim/learned.ts';
 import { Rng } from '../../../engine/random/rng.ts';
 import { tensor, vector, matrix } from '../../../engine/tensor.ts';
-import { findTorchPython, runPythonJson } from '../../unit/engine/optim/pythonTorch.ts';
+import { findPython, runPythonJson } from '../../support/python.ts';
+import { TORCH_PREPROCESS, torchLayout } from '../../support/torchLearnedOptimizer.ts';
 import { trainingBackend } from './trainingBackend.ts';
 
 const BATCH = 8;
@@ -39,12 +40,7 @@ import json, math, sys, torch
 d = json.load(sys.stdin)
 torch.set_default_dtype(torch.float64)
 t = lambda v: torch.tensor(v, dtype=torch.float64)
-def preprocess(g, p=10.0):
-    a = g.abs()
-    big = a >= math.exp(-p)
-    x1 = torch.where(big, torch.log(a.clamp_min(1e-30)) / p, torch.full_like(g, -1.0))
-    x2 = torch.where(big, torch.sign(g), math.exp(p) * g)
-    return torch.stack([x1, x2], dim=1)
+${TORCH_PREPROCESS}
 class CoordLSTM(torch.nn.Module):
     def __init__(self, hidden=20, layers=2, out_scale=0.1):
         super().__init__()
@@ -80,7 +76,7 @@ net = CoordLSTM()
 params = [*net.cells[0].parameters(), *net.cells[1].parameters(), net.out.weight, net.out.bias]
 with torch.no_grad():
     for p, v in zip(params, d["weights"]):
-        p.copy_(t(v))
+        p.copy_(t(v).view_as(p))
 mopt = torch.optim.Adam(net.parameters(), lr=1e-3)
 totals, weights = [], []
 for prob in d["problems"]:
@@ -96,16 +92,11 @@ print(json.dumps({"totals": totals, "weights": weights}))
 `;
 
 describe(`quad_meta: learned LSTM optimizer on ${BATCH} quadratics of dimension ${DIM}, unroll ${UNROLL}`, () => {
-  const found = findTorchPython();
+  const found = findPython('torch');
 
   it.skipIf(found.python === null)('matches torch_ref.py’s meta_iteration, Adam meta-step included', () => {
     const net = new CoordinatewiseLSTM({ rng: new Rng(41), dtype: 'float64', name: 'l2l' });
     const params = net.parameters();
-    // PyTorch's layout is the transpose of ours for every matrix.
-    const torchLayout = (a: NDArray): unknown =>
-      a.ndim === 2
-        ? (a.toNested() as number[][])[0].map((_, j) => (a.toNested() as number[][]).map((r) => r[j]))
-        : a.toNested();
     const initialWeights = params.map((p) => torchLayout(p.get()));
 
     const W = tensor('float64', [BATCH, DIM, DIM], 'W');
@@ -125,7 +116,7 @@ describe(`quad_meta: learned LSTM optimizer on ${BATCH} quadratics of dimension 
     }));
     const ours = problems.map((p) => {
       const total = (metaStep(p.W, p.y, p.theta0) as NDArray).toFlat()[0];
-      return { total, weights: params.map((q) => torchLayout(q.get()) as unknown) };
+      return { total, weights: params.map((q) => torchLayout(q.get())) };
     });
 
     const torchOut = runPythonJson<{ totals: number[]; weights: number[][][] }>(
@@ -142,8 +133,7 @@ describe(`quad_meta: learned LSTM optimizer on ${BATCH} quadratics of dimension 
       );
       expect(Math.abs(o.total - torchOut.totals[k]) / Math.abs(torchOut.totals[k])).toBeLessThan(1e-10);
       o.weights.forEach((w, i) => {
-        const flat = (w as number[] | number[][]).flat();
-        flat.forEach((v, j) =>
+        w.forEach((v, j) =>
           expect(Math.abs(v - torchOut.weights[k][i][j]), `${params[i].name}[${j}]`).toBeLessThan(1e-10),
         );
       });

@@ -8,7 +8,8 @@ import { preprocessGradient } from '../../../../engine/nn/gradientPreprocessing.
 import type { LSTMState } from '../../../../engine/nn/lstm.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
 import { constant, vector } from '../../../../engine/tensor.ts';
-import { findTorchPython, runPythonJson } from '../optim/pythonTorch.ts';
+import { findPython, runPythonJson } from '../../../support/python.ts';
+import { TORCH_PREPROCESS } from '../../../support/torchLearnedOptimizer.ts';
 import { lstmCellRef, maxAbsDiff, toMat, type Mat } from './reference.ts';
 
 // Gradients spanning the regimes of the preprocessing: large, tiny (< e^-10, the linear branch),
@@ -100,7 +101,7 @@ describe('CoordinatewiseLSTM', () => {
     expect(maxAbsDiff(out[4].toNested() as Mat, state[1].c)).toBeLessThan(1e-14);
   });
 
-  const found = findTorchPython();
+  const found = findPython('torch');
   it.skipIf(found.python === null)('matches torch_ref.py’s CoordLSTM with the same weights', () => {
     const out = runSteps();
     const p = net.parameters();
@@ -110,12 +111,7 @@ describe('CoordinatewiseLSTM', () => {
       `
 import json, math, sys, torch
 d = json.load(sys.stdin)
-def preprocess(g, p=10.0):
-    a = g.abs()
-    big = a >= math.exp(-p)
-    x1 = torch.where(big, torch.log(a.clamp_min(1e-30)) / p, torch.full_like(g, -1.0))
-    x2 = torch.where(big, torch.sign(g), math.exp(p) * g)
-    return torch.stack([x1, x2], dim=1)
+${TORCH_PREPROCESS}
 cells = [torch.nn.LSTMCell(2 if i == 0 else 20, 20).double() for i in range(2)]
 out = torch.nn.Linear(20, 1).double()
 t = lambda v: torch.tensor(v, dtype=torch.float64)

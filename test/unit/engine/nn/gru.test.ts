@@ -6,7 +6,7 @@ import { verifyGrad } from '../../../../engine/grad/verifyGrad.ts';
 import { GRU, GRUCell } from '../../../../engine/nn/gru.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
 import { matrix, tensor } from '../../../../engine/tensor.ts';
-import { findTorchPython, runPythonJson } from '../optim/pythonTorch.ts';
+import { findPython, runPythonJson } from '../../../support/python.ts';
 import { gruCellRef, maxAbsDiff, toMat, type CellWeights, type Mat } from './reference.ts';
 
 const B = 3;
@@ -73,7 +73,7 @@ describe('GRU (stacked, unrolled)', () => {
 });
 
 describe('GRU against torch.nn.GRUCell', () => {
-  const found = findTorchPython();
+  const found = findPython('torch');
   it.skipIf(found.python === null)('gives the same h over a 4-step sequence with the same weights', () => {
     const cell = new GRUCell(IN, H, { rng: new Rng(15), dtype: 'float64', name: 'gru' });
     const rng = new Rng(16);

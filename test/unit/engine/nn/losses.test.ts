@@ -13,7 +13,7 @@ import {
 import { accuracy } from '../../../../engine/nn/metrics.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
 import { constant, matrix, vector } from '../../../../engine/tensor.ts';
-import { findTorchPython, runPythonJson } from '../optim/pythonTorch.ts';
+import { findPython, runPythonJson } from '../../../support/python.ts';
 
 const rng = new Rng(31);
 const logits = rng.normal([6, 4], 'float64');
@@ -48,7 +48,7 @@ function ours(): Record<string, number[]> {
 }
 
 describe('losses against torch.nn.functional', () => {
-  const found = findTorchPython();
+  const found = findPython('torch');
   it.skipIf(found.python === null)(
     'cross-entropy, BCE, BCE with logits and MSE agree for every reduction',
     () => {

@@ -6,7 +6,7 @@ import { verifyGrad } from '../../../../engine/grad/verifyGrad.ts';
 import { LSTM, LSTMCell } from '../../../../engine/nn/lstm.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
 import { matrix, tensor } from '../../../../engine/tensor.ts';
-import { findTorchPython, runPythonJson } from '../optim/pythonTorch.ts';
+import { findPython, runPythonJson } from '../../../support/python.ts';
 import { lstmCellRef, maxAbsDiff, toMat, type CellWeights, type Mat } from './reference.ts';
 
 const B = 3;
@@ -123,7 +123,7 @@ describe('LSTM (stacked, unrolled)', () => {
 });
 
 describe('LSTM against torch.nn.LSTMCell', () => {
-  const found = findTorchPython();
+  const found = findPython('torch');
   it.skipIf(found.python === null)(
     'gives the same h and c over a 4-step sequence with the same weights',
     () => {

@@ -1,8 +1,10 @@
-// Test helper: an independent float64 reference computed by NumPy/PyTorch (/usr/bin/python3).
+// Test helper: an independent float64 reference computed by NumPy/PyTorch (test/support/python.ts
+// finds the Python).
 // One Python process per call evaluates a whole batch of cases, so a test file pays the
 // interpreter start-up once.
 import { spawnSync } from 'node:child_process';
 import type { NDArray } from '../../../../engine/core/ndarray.ts';
+import { requirePython } from '../../../support/python.ts';
 
 export interface PyCase {
   /** A Python expression over the named inputs, `np`, `torch` and `F` (torch.nn.functional). */
@@ -43,7 +45,7 @@ export function pyReference(cases: readonly PyCase[]): PyResult[] {
       Object.entries(c.inputs).map(([k, a]) => [k, { data: a.toFlat(), shape: a.shape, dtype: a.dtype }]),
     ),
   }));
-  const run = spawnSync('/usr/bin/python3', ['-c', script], {
+  const run = spawnSync(requirePython('torch'), ['-c', script], {
     input: JSON.stringify(payload),
     encoding: 'utf8',
     maxBuffer: 1 << 28,

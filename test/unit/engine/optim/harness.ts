@@ -7,7 +7,7 @@ import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
 import { shared, vector } from '../../../../engine/tensor.ts';
 import type { Optimizer } from '../../../../engine/optim/index.ts';
-import { findTorchPython, runPythonJson } from './pythonTorch.ts';
+import { findPython, runPythonJson } from '../../../support/python.ts';
 import { fixedProblem, type Trajectory } from './reference.ts';
 
 export interface OptimizerCase {
@@ -84,7 +84,7 @@ export function describeOptimizer(title: string, cases: OptimizerCase[]): void {
   });
 
   describe(`${title} against torch.optim`, () => {
-    const found = findTorchPython();
+    const found = findPython('torch');
     let torchTrajectories: Trajectory[] = [];
     beforeAll(() => {
       if (found.python === null) {

@@ -6,6 +6,7 @@ import {
   studentTCdf,
   studentTQuantile,
 } from '../../../../main/lab/statistics.ts';
+import { requirePython } from '../../../support/python.ts';
 
 // Independent reference: Student-t quantiles by bisection on a Simpson integral of the density,
 // in float64 NumPy, sharing no code with the incomplete-beta implementation under test.
@@ -48,7 +49,7 @@ const values = [0.31, 0.27, 0.35, 0.29, 0.33, 0.41];
 
 function reference() {
   const run = spawnSync(
-    '/usr/bin/python3',
+    requirePython('numpy'),
     ['-c', referenceScript, JSON.stringify(cases), JSON.stringify(values)],
     {
       encoding: 'utf8',
