@@ -1,23 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { fn } from '../../../../engine/compile/fn.ts';
-import type { SharedVariable, Variable } from '../../../../engine/core/graph.ts';
+import type { Variable } from '../../../../engine/core/graph.ts';
 import type { NDArray } from '../../../../engine/core/ndarray.ts';
 import { verifyGrad } from '../../../../engine/grad/verifyGrad.ts';
 import { GRU, GRUCell } from '../../../../engine/nn/gru.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
 import { matrix, tensor } from '../../../../engine/tensor.ts';
 import { findPython, runPythonJson } from '../../../support/python.ts';
-import { gruCellRef, maxAbsDiff, toMat, type CellWeights, type Mat } from './reference.ts';
+import { asMat, weightsOf } from './cellWeights.ts';
+import { gruCellRef, maxAbsDiff, type Mat } from './reference.ts';
 
 const B = 3;
 const IN = 4;
 const H = 5;
-const asMat = (a: NDArray): Mat => a.toNested() as Mat;
-
-function weightsOf(cell: GRUCell): CellWeights {
-  const m = (p: SharedVariable): Mat => toMat(p.get().data, p.get().shape[0], p.get().shape[1]);
-  return { Wih: m(cell.Wih), Whh: m(cell.Whh), bih: cell.bih.get().toFlat(), bhh: cell.bhh.get().toFlat() };
-}
 
 describe('GRUCell', () => {
   const cell = new GRUCell(IN, H, { rng: new Rng(11), dtype: 'float64', name: 'gru' });

@@ -1,24 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { fn } from '../../../../engine/compile/fn.ts';
-import type { SharedVariable, Variable } from '../../../../engine/core/graph.ts';
+import type { Variable } from '../../../../engine/core/graph.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { verifyGrad } from '../../../../engine/grad/verifyGrad.ts';
 import { LSTM, LSTMCell } from '../../../../engine/nn/lstm.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
 import { matrix, tensor } from '../../../../engine/tensor.ts';
 import { findPython, runPythonJson } from '../../../support/python.ts';
-import { lstmCellRef, maxAbsDiff, toMat, type CellWeights, type Mat } from './reference.ts';
+import { asMat, weightsOf } from './cellWeights.ts';
+import { lstmCellRef, maxAbsDiff, type Mat } from './reference.ts';
 
 const B = 3;
 const IN = 4;
 const H = 5;
-
-function weightsOf(cell: LSTMCell): CellWeights {
-  const m = (p: SharedVariable): Mat => toMat(p.get().data, p.get().shape[0], p.get().shape[1]);
-  return { Wih: m(cell.Wih), Whh: m(cell.Whh), bih: cell.bih.get().toFlat(), bhh: cell.bhh.get().toFlat() };
-}
-
-const asMat = (a: NDArray): Mat => a.toNested() as Mat;
 
 describe('LSTMCell', () => {
   const cell = new LSTMCell(IN, H, { rng: new Rng(1), dtype: 'float64', name: 'cell' });
