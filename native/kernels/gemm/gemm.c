@@ -35,6 +35,22 @@
 #define DRV_NC 2048
 #include "driver.inc"
 
+/* The unpacked small-shape paths (small.inc): k at most SMALL_K_MAX, m at most SMALL_M_MAX,
+ * accumulators SMALL_NB columns wide. */
+#define SMALL_K_MAX 8
+#define SMALL_M_MAX 4
+#define SMALL_NB 256
+#define SMALL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#define SM_T float
+#define SM_SUFFIX f32
+#include "small.inc"
+#define SM_T double
+#define SM_SUFFIX f64
+#include "small.inc"
+#pragma GCC pop_options
+
 /* Matrix view of a 2-d or 3-d tensor: rows, cols, their strides and the batch stride (0 for a
  * 2-d operand used with a batched output, which broadcasts it). */
 typedef struct matrix_view {
@@ -80,6 +96,37 @@ static void apply_c(const lab_tensor *c, double beta, lab_tensor *z) {
   }
 }
 
+/* Runs every product of the batch on an unpacked path of small.inc when one fits (the same for
+ * every batch entry: only the base pointers differ); returns 0 when none does. */
+static int gemm_small(const lab_tensor *in, const lab_tensor *c, int has_c, double alpha, double beta,
+                      matrix_view a, matrix_view b, matrix_view zv, const lab_tensor *z) {
+  const int c3 = has_c && c->ndim == 3;
+  const int64_t rs_c = has_c ? c->strides[c3] : 0, cs_c = has_c ? c->strides[c3 + 1] : 0;
+  const int64_t bs_c = c3 ? c->strides[0] : 0;
+  for (int64_t i = 0; i < zv.batch; i++) {
+    int done;
+    if (z->dtype == LAB_FLOAT32) {
+      const small_problem_f32 pr = {zv.rows, zv.cols, a.cols,
+                                    (const float *)in[0].data + i * a.batch_stride, a.rs, a.cs,
+                                    (const float *)in[1].data + i * b.batch_stride, b.rs, b.cs,
+                                    has_c ? (const float *)c->data + i * bs_c : NULL, rs_c, cs_c,
+                                    (float *)z->data + i * zv.batch_stride, zv.rs, zv.cs,
+                                    (float)alpha, (float)beta};
+      done = gemm_small_f32(&pr);
+    } else {
+      const small_problem_f64 pr = {zv.rows, zv.cols, a.cols,
+                                    (const double *)in[0].data + i * a.batch_stride, a.rs, a.cs,
+                                    (const double *)in[1].data + i * b.batch_stride, b.rs, b.cs,
+                                    has_c ? (const double *)c->data + i * bs_c : NULL, rs_c, cs_c,
+                                    (double *)z->data + i * zv.batch_stride, zv.rs, zv.cs,
+                                    alpha, beta};
+      done = gemm_small_f64(&pr);
+    }
+    if (!done) return 0;
+  }
+  return 1;
+}
+
 int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
                     const void *attrs_ptr, char *err, size_t err_len) {
   const lab_gemm_attrs *attrs = attrs_ptr;
@@ -122,6 +169,7 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   /* In place with beta 1 (Z += A·B, the engine's accumulating updates): Z already holds beta*C. */
   int c_is_z = has_c && attrs->beta == 1 && c->data == z->data;
   for (int d = 0; d < z->ndim && c_is_z; d++) c_is_z = z->shape[d] == 1 || c->strides[d] == z->strides[d];
+  if (a.cols > 0 && gemm_small(in, c, has_c, attrs->alpha, attrs->beta, a, b, zv, z)) return 0;
   if ((has_c && !c_is_z) || a.cols == 0) apply_c(c, attrs->beta, (lab_tensor *)z);
   if (a.cols == 0) return 0;
 

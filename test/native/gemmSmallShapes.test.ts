@@ -1,0 +1,245 @@
+// gemm's unpacked small-shape paths (native/kernels/gemm/small.inc: k ≤ 8, m ≤ 4, n = 1)
+// against a float64 triple loop, on shapes at and just past each path's limits: transposes,
+// padded and column-major (strided) storage with offsets, alpha/beta with a full C, a broadcast
+// bias row or column, an in-place accumulation (C is Z), and batches with a broadcast operand.
+// Self-contained on purpose: it builds its own one-step programs from the addon's spec.
+import { describe, expect, it } from 'vitest';
+import { loadNativeAddon } from '../../native/addon.ts';
+import type { BufferSpec, NativeArray, ProgramSpec, View } from '../../native/program.ts';
+
+const addon = loadNativeAddon();
+type FloatDType = 'float32' | 'float64';
+
+/** mulberry32: deterministic test data, independent of the engine. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A view over its own buffer: `layout` 'row' (row-major, rows padded), 'col' (the last two
+ * axes stored column-major, padded) or a given stride list; data starts at `offset`. */
+interface Operand {
+  shape: number[];
+  strides: number[];
+  offset: number;
+  data: NativeArray;
+}
+
+function makeOperand(
+  dtype: FloatDType,
+  shape: number[],
+  layout: 'row' | 'col' | number[],
+  random: () => number,
+): Operand {
+  const nd = shape.length;
+  let strides: number[];
+  if (Array.isArray(layout)) {
+    strides = layout;
+  } else {
+    const [r, c] = shape.slice(-2);
+    const pad = 3;
+    const [rs, cs] = layout === 'row' ? [c + pad, 1] : [1, r + pad];
+    const matrix = layout === 'row' ? r * (c + pad) : c * (r + pad);
+    strides = nd === 3 ? [matrix + 5, rs, cs] : [rs, cs];
+  }
+  const offset = 2;
+  const span = shape.reduce((s, d, i) => s + (d - 1) * strides[i], 0);
+  const size = offset + span + 1 + 4;
+  const data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  for (let i = 0; i < size; i++) data[i] = 2 * random() - 1;
+  return { shape, strides, offset, data };
+}
+
+function at(op: Operand, index: number[]): number {
+  return op.data[op.offset + index.reduce((s, x, i) => s + x * op.strides[i], 0)];
+}
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  layoutA?: 'row' | 'col';
+  layoutB?: 'row' | 'col';
+  /** 'full': a C of Z's shape, row-major ('fullCol': column-major); 'bias': a row broadcast over rows; 'column': a column broadcast
+   * over columns; 'inplace': C is the output view itself (Z += …). */
+  c?: 'full' | 'fullCol' | 'bias' | 'column' | 'inplace';
+  alpha?: number;
+  beta?: number;
+  batch?: number;
+  /** With a batch: A is 2-d, broadcast over it. */
+  broadcastA?: boolean;
+}
+
+function runCase(tc: Case, dtype: FloatDType, seed: number) {
+  const random = rng(seed);
+  const batch = tc.batch ? [tc.batch] : [];
+  const aShape = [...(tc.broadcastA ? [] : batch), ...(tc.transA ? [tc.k, tc.m] : [tc.m, tc.k])];
+  const bShape = [...batch, ...(tc.transB ? [tc.n, tc.k] : [tc.k, tc.n])];
+  const zShape = [...batch, tc.m, tc.n];
+  const a = makeOperand(dtype, aShape, tc.layoutA ?? 'row', random);
+  const b = makeOperand(dtype, bShape, tc.layoutB ?? 'row', random);
+  const z = makeOperand(dtype, zShape, 'row', random);
+  const bStride = tc.batch ? [tc.n] : [];
+  const c =
+    tc.c === 'full' || tc.c === 'fullCol'
+      ? makeOperand(dtype, zShape, tc.c === 'full' ? 'row' : 'col', random)
+      : tc.c === 'bias'
+        ? makeOperand(dtype, zShape, [...(tc.batch ? [0] : []), 0, 1], random)
+        : tc.c === 'column'
+          ? makeOperand(dtype, zShape, [...bStride, 1, 0], random)
+          : tc.c === 'inplace'
+            ? z
+            : undefined;
+  const zBefore = Array.from(z.data);
+  const operands = c && c !== z ? [a, b, c] : [a, b];
+  const buffers: BufferSpec[] = [
+    ...operands.map((op) => ({ dtype, size: op.data.length, role: 'constant' as const, init: op.data })),
+    { dtype, size: z.data.length, role: 'shared', init: z.data },
+  ];
+  const zBuffer = operands.length;
+  const view = (buffer: number, op: Operand): View => ({
+    buffer,
+    offset: op.offset,
+    shape: op.shape,
+    strides: op.strides,
+  });
+  const inputs = operands.map((op, i) => view(i, op));
+  if (c === z) inputs.push(view(zBuffer, z));
+  const alpha = tc.alpha ?? 1;
+  const beta = tc.beta ?? 1;
+  const spec: ProgramSpec = {
+    buffers,
+    inputs: [],
+    outputs: [zBuffer],
+    steps: [
+      {
+        kernel: 'gemm',
+        inputs,
+        outputs: [view(zBuffer, z)],
+        attrs: { transA: !!tc.transA, transB: !!tc.transB, alpha, ...(c ? { beta } : {}) },
+      },
+    ],
+  };
+  const got = addon.run(addon.createProgram(spec), [])[0];
+
+  // float64 reference; elements of Z's buffer outside the view must be untouched.
+  const expected = zBefore.slice();
+  const scale = expected.map(() => 0);
+  for (let bi = 0; bi < (tc.batch ?? 1); bi++) {
+    const lead = (op: Operand) => (op.shape.length === 3 ? [bi] : []);
+    for (let i = 0; i < tc.m; i++) {
+      for (let j = 0; j < tc.n; j++) {
+        let s = 0;
+        let mag = 0;
+        for (let p = 0; p < tc.k; p++) {
+          const av = at(a, [...lead(a), ...(tc.transA ? [p, i] : [i, p])]);
+          const bv = at(b, [...lead(b), ...(tc.transB ? [j, p] : [p, j])]);
+          s += av * bv;
+          mag += Math.abs(av * bv);
+        }
+        const index = [...lead(z), i, j];
+        const cv = c
+          ? beta *
+            (c === z ? zBefore[z.offset + index.reduce((t, x, d) => t + x * z.strides[d], 0)] : at(c, index))
+          : 0;
+        const flat = z.offset + index.reduce((t, x, d) => t + x * z.strides[d], 0);
+        expected[flat] = alpha * s + cv;
+        scale[flat] = Math.abs(alpha) * mag + Math.abs(cv) + 1e-30;
+      }
+    }
+  }
+  const eps = dtype === 'float32' ? 4e-7 : 1e-15;
+  let worst = 0;
+  for (let f = 0; f < expected.length; f++) {
+    const err =
+      scale[f] === 0 ? (got[f] === expected[f] ? 0 : Infinity) : Math.abs(got[f] - expected[f]) / scale[f];
+    worst = Math.max(worst, err);
+  }
+  expect(worst, `worst relative error of ${JSON.stringify(tc)} ${dtype}`).toBeLessThan(16 * eps);
+}
+
+const kCases: Case[] = [
+  { m: 37, n: 20, k: 1, transB: true }, // the LSTM's outer product
+  { m: 37, n: 80, k: 2, c: 'bias' }, // k = 2 plus a bias row
+  { m: 5, n: 19, k: 3, transA: true, c: 'full', alpha: -0.5, beta: 2 },
+  { m: 6, n: 33, k: 5, layoutA: 'col', c: 'inplace', alpha: 1.5 },
+  { m: 7, n: 17, k: 8, transB: true, layoutB: 'col', c: 'column', beta: -1 },
+  { m: 9, n: 300, k: 4, c: 'bias', alpha: 0.25, beta: 0.5 },
+  { m: 8, n: 12, k: 2, c: 'fullCol', beta: 2 }, // a column-major C: the blocked driver
+  { m: 6, n: 21, k: 9 }, // just past the small-k limit: the blocked driver
+  { m: 4, n: 24, k: 2, batch: 3, c: 'full' },
+  { m: 4, n: 24, k: 7, batch: 2, broadcastA: true, c: 'bias' },
+];
+const mCases: Case[] = [
+  { m: 2, n: 80, k: 1280, transA: true, c: 'inplace' }, // the LSTM's bias-row weight gradient
+  { m: 1, n: 45, k: 70 },
+  { m: 3, n: 300, k: 41, transA: true, layoutA: 'col', c: 'full', alpha: 2, beta: -0.5 },
+  { m: 4, n: 513, k: 19, transB: true, layoutB: 'col', c: 'bias' },
+  { m: 4, n: 31, k: 23, layoutB: 'col', c: 'column' },
+  { m: 3, n: 70, k: 30, c: 'bias', alpha: -1, beta: -2 },
+  { m: 5, n: 40, k: 30, transA: true }, // just past the small-m limit
+  { m: 3, n: 50, k: 20, batch: 3, transA: true, c: 'inplace' },
+  { m: 2, n: 30, k: 33, batch: 2, broadcastA: true, c: 'full', beta: 3 },
+];
+const vCases: Case[] = [
+  { m: 20, n: 1, k: 1280, transA: true, c: 'inplace' }, // column-major op(A): the 1x20 gradient
+  { m: 37, n: 1, k: 20, c: 'bias' }, // row-major op(A) with a broadcast bias
+  { m: 300, n: 1, k: 9, transA: true, c: 'fullCol', alpha: -1, beta: 0.5 },
+  { m: 600, n: 1, k: 12, layoutA: 'col' }, // more rows than one accumulator block
+  { m: 13, n: 1, k: 27, transB: true, layoutB: 'col', c: 'column' },
+  { m: 11, n: 1, k: 35, layoutA: 'row', transB: true, alpha: 3 },
+  { m: 9, n: 1, k: 17, batch: 3, transA: true, c: 'full' },
+  { m: 9, n: 1, k: 16, batch: 2, broadcastA: true },
+];
+
+describe.each(['float32', 'float64'] as const)('gemm small-shape paths, %s', (dtype) => {
+  it.each(kCases.map((c, i) => [i, c] as const))('small k, case %i', (i, tc) => runCase(tc, dtype, 100 + i));
+  it.each(mCases.map((c, i) => [i, c] as const))('small m, case %i', (i, tc) => runCase(tc, dtype, 200 + i));
+  it.each(vCases.map((c, i) => [i, c] as const))('n = 1, case %i', (i, tc) => runCase(tc, dtype, 300 + i));
+
+  it('beta = 0 ignores C, NaNs included', () => {
+    const random = rng(7);
+    const a = makeOperand(dtype, [6, 2], 'row', random);
+    const b = makeOperand(dtype, [2, 5], 'row', random);
+    const c = makeOperand(dtype, [6, 5], 'row', random);
+    c.data.fill(NaN);
+    const Z = (dtype === 'float32' ? Float32Array : Float64Array).from({ length: 30 });
+    const spec: ProgramSpec = {
+      buffers: [
+        { dtype, size: a.data.length, role: 'constant', init: a.data },
+        { dtype, size: b.data.length, role: 'constant', init: b.data },
+        { dtype, size: c.data.length, role: 'constant', init: c.data },
+        { dtype, size: 30, role: 'output' },
+      ],
+      inputs: [],
+      outputs: [3],
+      steps: [
+        {
+          kernel: 'gemm',
+          inputs: [a, b, c].map((op, i) => ({
+            buffer: i,
+            offset: op.offset,
+            shape: op.shape,
+            strides: op.strides,
+          })),
+          outputs: [{ buffer: 3, offset: 0, shape: [6, 5], strides: [5, 1] }],
+          attrs: { transA: false, transB: false, alpha: 1, beta: 0 },
+        },
+      ],
+    };
+    const got = addon.run(addon.createProgram(spec), [])[0];
+    for (let i = 0; i < 6; i++) {
+      for (let j = 0; j < 5; j++)
+        Z[i * 5 + j] = at(a, [i, 0]) * at(b, [0, j]) + at(a, [i, 1]) * at(b, [1, j]);
+    }
+    for (let f = 0; f < 30; f++) expect(got[f]).toBeCloseTo(Z[f], 5);
+  });
+});
