@@ -37,6 +37,14 @@ function tempDirectory(): string {
   return mkdtempSync(join(tmpdir(), 'lab-cli-'));
 }
 
+/** Writes a definition as `name` in a fresh directory; the lab database goes next to it. */
+function writeDefinition(name: string, text: string): { file: string; db: string } {
+  const dir = tempDirectory();
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return { file, db: join(dir, 'lab.db') };
+}
+
 function query<T>(dbFile: string, sql: string, ...params: unknown[]): T[] {
   const db = new Database(dbFile, { readonly: true });
   try {
@@ -48,8 +56,6 @@ function query<T>(dbFile: string, sql: string, ...params: unknown[]): T[] {
 
 describe('lab CLI, end to end', () => {
   it('runs the quick preset (on the test trainer), then lists, shows and exports it', async () => {
-    const dir = tempDirectory();
-    const db = join(dir, 'lab.db');
     // The preset as shipped — its grid, optimizers and steps — on the test-only trainer, with
     // fewer seeds to keep the test short.
     const preset = parseDocument(
@@ -58,8 +64,7 @@ describe('lab CLI, end to end', () => {
     preset.setIn(['experiment', 'problem'], { name: 'test-quadratic-1d' });
     preset.setIn(['experiment', 'tuning', 'seeds'], 1);
     preset.setIn(['experiment', 'report', 'seeds'], 2);
-    const file = join(dir, 'quick.yaml');
-    writeFileSync(file, preset.toString());
+    const { file, db } = writeDefinition('quick.yaml', preset.toString());
 
     const run = await lab('run', file, '--db', db, '--trainers', testTrainerModule, '--jobs', '2');
     expect(run.stderr).toContain('✓ run 1 ');
@@ -90,10 +95,11 @@ describe('lab CLI, end to end', () => {
   }, 150_000);
 
   it('refuses a malformed definition with file, line, column and key path, exit code 1', async () => {
-    const dir = tempDirectory();
-    const file = join(dir, 'bad.yaml');
-    writeFileSync(file, definitionYaml({ training: '{ steps: -5 }', optimizer: '{ name: sgd }' }));
-    const result = await lab('run', file, '--db', join(dir, 'lab.db'), '--trainers', testTrainerModule);
+    const { file, db } = writeDefinition(
+      'bad.yaml',
+      definitionYaml({ training: '{ steps: -5 }', optimizer: '{ name: sgd }' }),
+    );
+    const result = await lab('run', file, '--db', db, '--trainers', testTrainerModule);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       `${file}:7:22: experiment.training.steps: expected an integer ≥ 1, got -5`,
@@ -101,11 +107,8 @@ describe('lab CLI, end to end', () => {
   });
 
   it('runs on the built-in engine trainers without --trainers, recording the backend', async () => {
-    const dir = tempDirectory();
-    const db = join(dir, 'lab.db');
-    const file = join(dir, 'engine.yaml');
-    writeFileSync(
-      file,
+    const { file, db } = writeDefinition(
+      'engine.yaml',
       [
         'version: 1',
         'kind: optimizer-comparison',
@@ -133,10 +136,11 @@ describe('lab CLI, end to end', () => {
   });
 
   it('says which problems exist when a definition names an unknown one', async () => {
-    const dir = tempDirectory();
-    const file = join(dir, 'unknown.yaml');
-    writeFileSync(file, definitionYaml({ training: '{ steps: 5 }', optimizer: '{ name: sgd }' }));
-    const result = await lab('run', file, '--db', join(dir, 'lab.db'));
+    const { file, db } = writeDefinition(
+      'unknown.yaml',
+      definitionYaml({ training: '{ steps: 5 }', optimizer: '{ name: sgd }' }),
+    );
+    const result = await lab('run', file, '--db', db);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /unknown problem "test-quadratic-1d": expected one of mnist-mlp, quadratics/,
@@ -144,11 +148,8 @@ describe('lab CLI, end to end', () => {
   });
 
   it('resumes after the lab process is SIGKILLed: the run is interrupted, then its curve joins', async () => {
-    const dir = tempDirectory();
-    const db = join(dir, 'lab.db');
-    const file = join(dir, 'slow.yaml');
-    writeFileSync(
-      file,
+    const { file, db } = writeDefinition(
+      'slow.yaml',
       definitionYaml({
         problem: 'stepDelayMs: 8',
         training: '{ steps: 150, evalEvery: 10, checkpointEvery: 20 }',
@@ -190,11 +191,8 @@ describe('lab CLI, end to end', () => {
   });
 
   it('cancels a running experiment from another lab process', async () => {
-    const dir = tempDirectory();
-    const db = join(dir, 'lab.db');
-    const file = join(dir, 'slow.yaml');
-    writeFileSync(
-      file,
+    const { file, db } = writeDefinition(
+      'slow.yaml',
       definitionYaml({
         problem: 'stepDelayMs: 20',
         training: '{ steps: 500, evalEvery: 10, checkpointEvery: 50 }',
