@@ -10,8 +10,8 @@
 //                  values broadcast to the slice, `{axis, index: 'take'}` the advanced_* kernels
 //                  with the values broadcast to take's shape (descriptors already in the
 //                  executor's form pass through);
-//   random         engine `params` become low/high, mean/std or p; a draw with an offset input
-//                  (a run-time start) has no native form and runs in JavaScript.
+//   random         engine `params` become low/high, mean/std or p; an offset input (a run-time
+//                  start, e.g. a step counter) is the kernel's optional int32 input.
 // Two ops without a descriptor get a native form here because their shapes are concrete once
 // lowered: SumToShape (a sum over the broadcast axes) and Fill (the no-input fill kernel).
 // A step the executor cannot take runs as a JavaScript segment (the op's perform): always
@@ -131,7 +131,6 @@ function subtensor(c: StepContext, set: boolean): StepSpec {
 }
 
 function random(c: StepContext): StepSpec | null {
-  if (c.inputs.length > 0) return null;
   // Descriptors already in the executor's form (low/high, mean/std, p) pass through.
   if (!Array.isArray(c.step.attrs.params)) return passThrough(c);
   const { dist, seed, stream, params } = c.step.attrs as {
@@ -144,7 +143,7 @@ function random(c: StepContext): StepSpec | null {
   const shape = dist === 'uniform' ? { low: a, high: b } : dist === 'normal' ? { mean: a, std: b } : { p: a };
   return {
     kernel: 'random',
-    inputs: [],
+    inputs: c.inputs,
     outputs: c.outputs,
     attrs: { dist: dist as 'uniform', seed, stream, ...shape, opName: c.opName },
   };
