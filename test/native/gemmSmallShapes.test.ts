@@ -186,6 +186,7 @@ const mCases: Case[] = [
   { m: 4, n: 31, k: 23, layoutB: 'col', c: 'column' },
   { m: 3, n: 70, k: 30, c: 'bias', alpha: -1, beta: -2 },
   { m: 5, n: 40, k: 30, transA: true }, // just past the small-m limit
+  { m: 30, n: 40, k: 25, c: 'full', alpha: 0.5, beta: -1.5 }, // the blocked driver's beta*C pass
   { m: 3, n: 50, k: 20, batch: 3, transA: true, c: 'inplace' },
   { m: 2, n: 30, k: 33, batch: 2, broadcastA: true, c: 'full', beta: 3 },
 ];

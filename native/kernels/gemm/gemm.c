@@ -74,6 +74,15 @@ static double tile_use(int64_t m, int64_t n, int mr, int nr) {
   return ((double)m / rows) * ((double)n / cols);
 }
 
+/* z[i] = beta * c[i] over contiguous runs: unit-stride loops the compiler vectorises (the
+ * strided loop stays scalar, and this pass runs over all of Z). */
+static void scale_run_f32(float *z, const float *c, float beta, int64_t n) {
+  for (int64_t i = 0; i < n; i++) z[i] = beta * c[i];
+}
+static void scale_run_f64(double *z, const double *c, double beta, int64_t n) {
+  for (int64_t i = 0; i < n; i++) z[i] = beta * c[i];
+}
+
 /* Z = beta * C (or 0), so the driver only ever adds alpha * op(A) op(B) on top. C has Z's dtype
  * (checked by the caller); typed loops, since this pass runs over all of Z. */
 static void apply_c(const lab_tensor *c, double beta, lab_tensor *z) {
@@ -87,11 +96,13 @@ static void apply_c(const lab_tensor *c, double beta, lab_tensor *z) {
       float *zp = (float *)z->data + it.offs[0];
       const float *cp = use_c ? (const float *)c->data + it.offs[1] : NULL;
       const float b = (float)beta;
-      for (int64_t i = 0; i < it.inner; i++) zp[i * zs] = cp ? b * cp[i * cs] : 0.0f;
+      if (zs == 1 && cp && cs == 1) scale_run_f32(zp, cp, b, it.inner);
+      else for (int64_t i = 0; i < it.inner; i++) zp[i * zs] = cp ? b * cp[i * cs] : 0.0f;
     } else {
       double *zp = (double *)z->data + it.offs[0];
       const double *cp = use_c ? (const double *)c->data + it.offs[1] : NULL;
-      for (int64_t i = 0; i < it.inner; i++) zp[i * zs] = cp ? beta * cp[i * cs] : 0.0;
+      if (zs == 1 && cp && cs == 1) scale_run_f64(zp, cp, beta, it.inner);
+      else for (int64_t i = 0; i < it.inner; i++) zp[i * zs] = cp ? beta * cp[i * cs] : 0.0;
     }
   }
 }
