@@ -35,6 +35,18 @@ static double sum_run(const double *x, int64_t n) {
   return total;
 }
 
+/* sum_run over float32 data, each element widened to float64 first. */
+static double sum_run_f32(const float *x, int64_t n) {
+  double s[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; j++) s[j] += (double)x[i + j];
+  }
+  double total = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+  for (; i < n; i++) total += (double)x[i];
+  return total;
+}
+
 /* a[i] += x[i] over a contiguous float32 run (a row of the bias-gradient sum over axis 0),
  * vectorised per ISA; the same additions in the same order as the strided loop. */
 __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static void add_run_f32(
@@ -64,6 +76,15 @@ static void reduce_pass(pass_kind kind, const lab_tensor *x, const int64_t *out_
       double *a = acc + it.offs[1];
       if (it.inner_stride[0] == 1) add_run_f32(a, xs, it.inner);
       else for (int64_t i = 0; i < it.inner; i++) a[i] += xs[i * it.inner_stride[0]];
+      continue;
+    }
+    if (kind == PASS_SUM && x->dtype == LAB_FLOAT32 && it.inner_stride[1] == 0 && it.inner_stride[0] == 1) {
+      /* Short contiguous float32 runs summed into one output (the quadratics' row sums):
+       * straight from memory, the same additions in the same order as the tiled path below. */
+      const float *xs = (const float *)x->data + it.offs[0];
+      for (int64_t start = 0; start < it.inner; start += TILE) {
+        acc[it.offs[1]] += sum_run_f32(xs + start, it.inner - start < TILE ? it.inner - start : TILE);
+      }
       continue;
     }
     for (int64_t start = 0; start < it.inner; start += TILE) {

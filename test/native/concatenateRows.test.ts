@@ -1,8 +1,8 @@
 // concatenate's row path (one memcpy per input row, native/kernels/shape.c) and the strided
 // fallback, against a JavaScript reference: last and middle axes, 3-d views whose outer axes
 // coalesce or do not (padded rows, permuted batches), size-1 axes with stride 0, an empty
-// input, every dtype. Also the vectorised float32 sum over axis 0 (native/kernels/reduce.c)
-// against a float64 sum. Self-contained: builds its own one-step programs from the addon's spec.
+// input, every dtype. Also the float32 sums that read memory directly (native/kernels/reduce.c:
+// over axis 0, and over a contiguous last axis) against a float64 sum. Self-contained: builds its own one-step programs from the addon's spec.
 import { describe, expect, it } from 'vitest';
 import { loadNativeAddon } from '../../native/addon.ts';
 import type { NativeArray, NativeDType, ProgramSpec, View } from '../../native/program.ts';
@@ -164,5 +164,26 @@ describe('float32 sum over axis 0', () => {
       want.push(Math.fround(s));
     });
     expect(Array.from(got)).toEqual(want);
+  });
+});
+
+describe('float32 sum over the contiguous last axis', () => {
+  it.each([
+    ['128x10x10 (the quadratics)', [128, 10, 10]],
+    ['runs longer than one 256-element tile', [5, 300]],
+    ['runs shorter than eight', [7, 3]],
+  ] as const)('%s matches a float64 sum', (_, shape) => {
+    const x = operand('float32', [...shape], contiguous([...shape]), 3);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = Math.cos(i * 0.71) * 10;
+    const last = shape.length - 1;
+    const outShape = [...shape.slice(0, last), 1];
+    const got = runStep('reduce', 'float32', [x], outShape, { op: 'sum', axes: [last] });
+    const want: number[] = [];
+    forEachIndex(outShape, (index) => {
+      let s = 0;
+      for (let r = 0; r < shape[last]; r++) s += valueAt(x, [...index.slice(0, last), r]);
+      want.push(s);
+    });
+    want.forEach((w, i) => expect(Math.abs(got[i] - w)).toBeLessThanOrEqual(1e-6 * (Math.abs(w) + 10)));
   });
 });
