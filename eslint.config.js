@@ -5,7 +5,9 @@ import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'native/build/**', 'test-results/**', '.device/**', '.notes/**'] },
+  {
+    ignores: ['node_modules/**', 'dist/**', 'native/build/**', 'test-results/**', '.device/**', '.notes/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
