@@ -3,6 +3,7 @@
 // and the same updated weights as torch in float64 (the engine runs float32 on the cpu backend).
 // Needs /usr/bin/python3 (or LAB_PYTHON) with torch, like the benchmark.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as T from '../../../engine/index.ts';
 import { cpuBackend } from '../../../engine/backends/cpu/index.ts';
@@ -93,8 +94,15 @@ function expectClose(got: number[], want: number[], tol: number): void {
 }
 
 const { python } = findTorchPython();
+// torch_ref.py lives in the team's shared folder beside the checkout (CI lays it there too).
+const referenceMissing = existsSync(torchRefPath())
+  ? null
+  : `${torchRefPath()} does not exist (set LAB_TORCH_REF to the PyTorch reference script)`;
+if (python === null || referenceMissing) {
+  console.log(`skipping the torch_ref.py comparison: ${referenceMissing ?? 'no Python with torch found'}`);
+}
 
-describe.runIf(python !== null)('benchmark workloads match torch_ref.py', () => {
+describe.runIf(python !== null && referenceMissing === null)('benchmark workloads match torch_ref.py', () => {
   it('quad_meta: the meta-loss and the Adam-updated LSTM weights', () => {
     const { loss, after, ref } = compareWithTorch(quadMeta(cpuBackend), python!);
     expect(Math.abs(loss - ref.loss)).toBeLessThan(2e-4 * Math.abs(ref.loss));
