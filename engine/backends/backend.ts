@@ -12,6 +12,10 @@ export interface Executable {
   run(inputs: readonly NDArray[]): NDArray[];
   /** Release what the backend holds (native buffers, shared-variable residences). */
   dispose(): void;
+  /** Which steps this backend runs as JavaScript segments (the op's perform), where it differs
+   * from the program's own `js` kernels: a native backend bridges some ops the program lowers to
+   * JavaScript. Printers use it to mark the slow steps truthfully. */
+  readonly jsSteps?: readonly boolean[];
 }
 
 export interface Backend {

@@ -44,6 +44,8 @@ export interface CompiledFunction {
   readonly programs: ReadonlyMap<string, Program>;
   /** The program the last call ran (undefined before the first call). */
   readonly lastProgram: Program | undefined;
+  /** The backend's executable of that program. */
+  readonly lastExecutable: Executable | undefined;
   /** The rewritten graph and the last program as text (see printing/debugprint.ts). */
   debugprint(options?: DebugprintOptions): string;
 }
@@ -101,6 +103,7 @@ export function fn(
   const programs = new Map<string, Program>();
   const executables = new Map<string, Executable>();
   let lastProgram: Program | undefined;
+  let lastExecutable: Executable | undefined;
 
   const toValue = (value: InputValue, i: number): NDArray => {
     const v = inputs[i];
@@ -136,6 +139,7 @@ export function fn(
       executables.set(signature, executable);
     }
     lastProgram = programs.get(signature);
+    lastExecutable = executable;
     const results = executable.run(values);
     return single ? results[0] : results;
   };
@@ -148,9 +152,11 @@ export function fn(
     trace,
     programs,
     lastProgram: undefined as Program | undefined,
+    lastExecutable: undefined as Executable | undefined,
     debugprint: (printOptions?: DebugprintOptions): string => debugprint(compiled, printOptions),
   });
   // A getter, so the property follows the calls (Object.assign would copy one value).
   Object.defineProperty(compiled, 'lastProgram', { get: () => lastProgram });
+  Object.defineProperty(compiled, 'lastExecutable', { get: () => lastExecutable });
   return compiled;
 }

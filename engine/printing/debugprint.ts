@@ -99,7 +99,7 @@ export function debugprint(
         : `update ${f.updateTargets[i - f.outputCount].toString()}:`,
   }));
   const lines = printTrees(roots, options, (v) => shapes.get(v));
-  if (program) lines.push('', ...formatProgram(program));
+  if (program) lines.push('', ...formatProgram(program, f.lastExecutable?.jsSteps));
   else lines.push('', '(not run yet: the program is lowered on the first call, per input shapes)');
   return lines.join('\n');
 }

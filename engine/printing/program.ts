@@ -1,6 +1,6 @@
 // A program as text: its buffers, then its steps in execution order. Steps that run an op's
-// `perform` in JavaScript (no native kernel) are marked [js], as the native backend runs them
-// outside its fast path.
+// `perform` in JavaScript are marked [js], as the native backend runs them outside its fast
+// path; `jsSteps` (the backend's own account, when it has one) decides, else the program does.
 import { formatShape } from '../core/ndarray.ts';
 import { JS_KERNEL, type Program, type View } from '../compile/program.ts';
 
@@ -11,7 +11,7 @@ function formatView(v: View): string {
   return `b${v.buffer}${offset}${formatShape(v.shape)}${layout}`;
 }
 
-export function formatProgram(program: Program): string[] {
+export function formatProgram(program: Program, jsSteps?: readonly boolean[]): string[] {
   const lines = [
     `program for ${program.signature || '(no inputs)'}: ${program.steps.length} steps, ${program.buffers.length} buffers`,
   ];
@@ -22,8 +22,12 @@ export function formatProgram(program: Program): string[] {
     );
   }
   program.steps.forEach((step, i) => {
-    const kernel =
-      step.kernel === JS_KERNEL ? ' [js]' : step.kernel !== step.opName ? ` (${step.kernel})` : '';
+    const runsInJs = jsSteps ? jsSteps[i] : step.kernel === JS_KERNEL;
+    const kernel = runsInJs
+      ? ' [js]'
+      : step.kernel !== step.opName && step.kernel !== JS_KERNEL
+        ? ` (${step.kernel})`
+        : '';
     lines.push(
       `  ${i}: ${step.opName}${kernel}  ${step.inputs.map(formatView).join(', ')} -> ${step.outputs.map(formatView).join(', ')}`,
     );
