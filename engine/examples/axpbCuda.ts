@@ -7,7 +7,7 @@
 // Both share the TypeScript reference (axpbValues), so every other backend runs them too.
 import { axpbValues } from './axpb.ts';
 import * as T from '../index.ts';
-import type { Apply, NDArray, Shape, Variable } from '../index.ts';
+import type { Apply, NDArray, Variable } from '../index.ts';
 import { CudaOp, type CudaCode } from '../backends/cuda/cudaOp.ts';
 
 // The kernel ABI of CUDA ops: input pointers, output pointers, n (output elements), scalars.
@@ -25,6 +25,9 @@ extern "C" __global__ void axpb_f64(const double *x, double *y, long long n, dou
 const THREADS = 256;
 
 export class AXPB_CUDA extends CudaOp {
+  readonly itypes = [{ dtype: ['float32', 'float64'] as const }];
+  readonly otypes = [{ like: 0 }];
+
   constructor(a: number, b: number) {
     super({ a, b });
   }
@@ -37,19 +40,8 @@ export class AXPB_CUDA extends CudaOp {
     return this.props.b as number;
   }
 
-  makeNode(x: Variable): Apply {
-    if (x.dtype !== 'float32' && x.dtype !== 'float64') {
-      throw T.buildError(this, `needs a float tensor, got ${T.describeVariable(x)}`);
-    }
-    return this.node([x], [new T.TensorType(x.dtype, x.staticShape)]);
-  }
-
-  perform([x]: readonly NDArray[]): NDArray[] {
+  override perform([x]: readonly NDArray[]): NDArray[] {
     return [axpbValues(x, this.a, this.b)];
-  }
-
-  override inferShape(_node: Apply, [x]: readonly Shape[]): Shape[] {
-    return [x];
   }
 
   override grad(_node: Apply, [gz]: readonly (Variable | null)[]): (Variable | null)[] {

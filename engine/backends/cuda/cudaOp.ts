@@ -16,8 +16,9 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import type { Apply } from '../../core/graph.ts';
 import type { Shape } from '../../core/ndarray.ts';
-import { Op } from '../../core/op.ts';
+import type { Op } from '../../core/op.ts';
 import { entryDir, LOCK_FILE } from '../../custom/c/cache.ts';
+import { TypedOp } from '../../custom/typedOp.ts';
 import { loadNativeAddon } from '../../../native/addon.ts';
 
 type Dim3 = number | readonly [number, number, number];
@@ -39,8 +40,12 @@ export interface CudaCode {
   launch(n: number, inputShapes: readonly Shape[]): CudaLaunch;
 }
 
-/** An op with a CUDA kernel; subclasses implement makeNode, perform (the reference) and cudaCode. */
-export abstract class CudaOp extends Op {
+/**
+ * An op with a CUDA kernel; like a C op (engine/custom/c/cOp.ts) it declares its input/output
+ * types (itypes/otypes) and implements perform (the reference, for every other backend) and
+ * cudaCode.
+ */
+export abstract class CudaOp extends TypedOp {
   abstract cudaCode(node: Apply): CudaCode;
 }
 
