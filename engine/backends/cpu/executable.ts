@@ -3,24 +3,19 @@
 // program attaches a residence to each variable it holds, so `get()` pulls the current value
 // (getShared), and when the host value changes (`set()`) or another program takes the variable
 // over, the residence is released and this program uploads the value again before its next run.
-import type { SharedResidence, SharedVariable } from '../../core/graph.ts';
+import type { SharedVariable } from '../../core/graph.ts';
 import { NDArray, type Shape } from '../../core/ndarray.ts';
 import type { Program } from '../../compile/program.ts';
 import type { NativeAddon } from '../../../native/addon.ts';
 import type { NativeArray, ProgramHandle } from '../../../native/program.ts';
 import type { Executable } from '../backend.ts';
+import { ResidentShared } from '../residentShared.ts';
 import { nativeProgramSpec, stepLabels, type StepLabel } from './spec.ts';
 
 /** A step the executor refused at createProgram, run as a JavaScript segment instead. */
 export interface Fallback {
   readonly step: number;
   readonly reason: string;
-}
-
-interface Held {
-  readonly variable: SharedVariable;
-  readonly buffer: number;
-  readonly residence: SharedResidence;
 }
 
 /** The exact-size row-major data of `a` (the array itself when it already is that). */
@@ -66,7 +61,7 @@ export class NativeExecutable implements Executable {
   /** While profiling: seconds spent in each native step, summed over runs. */
   private stepSeconds: Float64Array | null = null;
   private readonly handle: ProgramHandle;
-  private readonly held: readonly Held[];
+  private readonly resident: ResidentShared;
   private readonly outputShapes: readonly Shape[];
 
   constructor(addon: NativeAddon, program: Program, shared: readonly SharedVariable[]) {
@@ -78,27 +73,14 @@ export class NativeExecutable implements Executable {
     this.fallbacks = fallbacks;
     this.handle = handle;
     this.outputShapes = program.outputs.map((v) => [...v.shape]);
-    this.held = program.buffers
-      .filter((b) => b.role === 'shared')
-      .map((b) => {
-        const variable = shared[b.index];
-        // The shape without pulling the value out of another program that holds it.
-        const shape = variable.shape;
-        const residence: SharedResidence = {
-          pull: () => new NDArray(addon.getShared(handle, b.id), shape),
-          // The executor's copy simply goes stale; the next run uploads the host value again.
-          release: () => undefined,
-        };
-        return { variable, buffer: b.id, residence };
-      });
+    this.resident = new ResidentShared(program, shared, {
+      read: (buffer) => addon.getShared(handle, buffer),
+      write: (buffer, data) => addon.setShared(handle, buffer, data),
+    });
   }
 
   run(inputs: readonly NDArray[]): NDArray[] {
-    for (const h of this.held) {
-      if (!h.variable.isHeldBy(h.residence)) {
-        this.addon.setShared(this.handle, h.buffer, flatData(h.variable.attach(h.residence)));
-      }
-    }
+    this.resident.upload();
     const results = this.addon.run(
       this.handle,
       this.program.inputs.map((v, i) => flatData(inputs[i])),
@@ -121,6 +103,6 @@ export class NativeExecutable implements Executable {
 
   /** Hands every shared value this program holds back to the host. */
   dispose(): void {
-    for (const h of this.held) if (h.variable.isHeldBy(h.residence)) h.variable.set(h.variable.get());
+    this.resident.release();
   }
 }

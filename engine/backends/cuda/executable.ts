@@ -2,21 +2,16 @@
 // one crossing (inputs copied in, every step launched or a captured CUDA graph replayed, outputs
 // copied out). Shared variables stay in device memory between calls through a SharedResidence:
 // `get()` pulls a copy to the host; a host `set()` releases it and the next run uploads again.
-import type { SharedResidence, SharedVariable } from '../../core/graph.ts';
+import type { SharedVariable } from '../../core/graph.ts';
 import { NDArray, type Shape } from '../../core/ndarray.ts';
 import type { Program } from '../../compile/program.ts';
 import type { NativeArray } from '../../../native/program.ts';
 import type { Executable } from '../backend.ts';
+import { ResidentShared } from '../residentShared.ts';
 import { nativeProgramSpec } from '../cpu/spec.ts';
 import { isCudaOp, userKernelAttrs } from './cudaOp.ts';
 import { cudaStatus, type CudaAddon, type CudaProgramHandle, type HostCallback } from './native.ts';
 import { encodeTape, runsOnDevice, type CudaStepSpec } from './tape.ts';
-
-interface Held {
-  readonly variable: SharedVariable;
-  readonly buffer: number;
-  readonly residence: SharedResidence;
-}
 
 /** CUDA graphs replay repeated calls; LAB_CUDA_GRAPHS=0 turns them off (for comparisons). */
 const useGraphs = process.env.LAB_CUDA_GRAPHS !== '0';
@@ -28,7 +23,7 @@ export class CudaExecutable implements Executable {
   private readonly addon: CudaAddon;
   private readonly handle: CudaProgramHandle;
   private readonly callbacks: readonly HostCallback[];
-  private readonly held: readonly Held[];
+  private readonly resident: ResidentShared;
   private readonly outputShapes: readonly Shape[];
 
   constructor(addon: CudaAddon, program: Program, shared: readonly SharedVariable[]) {
@@ -67,26 +62,14 @@ export class CudaExecutable implements Executable {
       if (b.init) addon.cudaSetBuffer(handle, i, b.init);
     });
     this.outputShapes = program.outputs.map((v) => [...v.shape]);
-    this.held = program.buffers
-      .filter((b) => b.role === 'shared')
-      .map((b) => {
-        const variable = shared[b.index];
-        const shape = variable.shape;
-        const residence: SharedResidence = {
-          pull: () => new NDArray(addon.cudaGetBuffer(handle, b.id), shape),
-          // The device copy goes stale; the next run uploads the host value again.
-          release: () => undefined,
-        };
-        return { variable, buffer: b.id, residence };
-      });
+    this.resident = new ResidentShared(program, shared, {
+      read: (buffer) => addon.cudaGetBuffer(handle, buffer),
+      write: (buffer, data) => addon.cudaSetBuffer(handle, buffer, data),
+    });
   }
 
   run(inputs: readonly NDArray[]): NDArray[] {
-    for (const h of this.held) {
-      if (!h.variable.isHeldBy(h.residence)) {
-        this.addon.cudaSetBuffer(this.handle, h.buffer, h.variable.attach(h.residence).contiguous().data);
-      }
-    }
+    this.resident.upload();
     const data: NativeArray[] = this.program.inputs.map((_, i) => inputs[i].contiguous().data);
     const results = this.addon.cudaRun(this.handle, data, this.callbacks, useGraphs);
     return results.map((r, i) => new NDArray(r, this.outputShapes[i]));
@@ -99,6 +82,6 @@ export class CudaExecutable implements Executable {
 
   /** Hands every shared value this program holds back to the host. */
   dispose(): void {
-    for (const h of this.held) if (h.variable.isHeldBy(h.residence)) h.variable.set(h.variable.get());
+    this.resident.release();
   }
 }
