@@ -1,24 +1,8 @@
 // Where a workload's time goes: the native executor's per-step wall times (run's stepSeconds),
 // summed over a few calls and grouped by kernel and op (Composite expressions and attributes
 // folded, so all sigmoid steps form one row). Printed by `npm run bench -- --profile`.
-import type { Backend, Executable } from '../engine/backends/backend.ts';
-import { cpuBackend } from '../engine/backends/cpu/index.ts';
 import type { NativeExecutable } from '../engine/backends/cpu/executable.ts';
 import type { Workload } from './workloads/workload.ts';
-
-/** A cpu backend that keeps what it prepared, so a workload's program can be profiled. */
-export function profilingCpuBackend(): { backend: Backend; prepared: NativeExecutable[] } {
-  const prepared: NativeExecutable[] = [];
-  const backend: Backend = {
-    name: 'cpu',
-    prepare(program, shared): Executable {
-      const e = cpuBackend.prepare(program, shared) as NativeExecutable;
-      prepared.push(e);
-      return e;
-    },
-  };
-  return { backend, prepared };
-}
 
 /** `Elemwise{sigmoid,inplace0}` → `Elemwise{sigmoid}`, `Composite{…}` → `Composite`, `Gemm{…}` → `Gemm`. */
 function family(opName: string): string {

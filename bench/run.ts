@@ -17,7 +17,8 @@ import { projectRoot } from '../native/paths.ts';
 import { cpuBackend, cpuBackendAvailable } from '../engine/backends/cpu/index.ts';
 import { jsBackend } from '../engine/backends/js.ts';
 import type { Backend } from '../engine/backends/backend.ts';
-import { printProfile, profilingCpuBackend } from './profile.ts';
+import { recordingCpu } from '../engine/backends/cpu/recording.ts';
+import { printProfile } from './profile.ts';
 import { sgemmGflops } from './sgemm.ts';
 import { medianSeconds } from './timing.ts';
 import { runTorchReference } from './torch.ts';
@@ -69,7 +70,7 @@ function main(): void {
   console.log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);
   // --profile: per-step kernel times after each workload's timing (cpu backend only).
   const profiling = process.argv.includes('--profile') && backend === cpuBackend;
-  const { backend: timed, prepared } = profiling ? profilingCpuBackend() : { backend, prepared: [] };
+  const { backend: timed, prepared } = profiling ? recordingCpu() : { backend, prepared: [] };
   const workloads: Workload[] = [quadMeta(timed), mnistMeta(timed), mnistStep(timed)];
   const lab: Record<string, number> = {};
   for (const w of workloads) {

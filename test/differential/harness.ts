@@ -5,9 +5,8 @@
 // differences left are the arithmetic's. (A case may run the cpu side in float64 instead, to
 // check the float64 kernels at float64 precision.)
 import { expect } from 'vitest';
-import type { Backend, Executable } from '../../engine/backends/backend.ts';
-import { cpuBackend } from '../../engine/backends/cpu/index.ts';
 import type { NativeExecutable } from '../../engine/backends/cpu/executable.ts';
+import { recordingCpu } from '../../engine/backends/cpu/recording.ts';
 import { jsBackend } from '../../engine/backends/js.ts';
 import type { DType } from '../../engine/core/dtype.ts';
 import type { Variable } from '../../engine/core/graph.ts';
@@ -38,20 +37,6 @@ export interface DiffCase {
   reference?: FloatDType;
   /** The float dtype the cpu side runs in (default float32; float64 checks the f64 kernels). */
   native?: FloatDType;
-}
-
-/** A cpu backend that remembers what it prepared, to check which steps ran natively. */
-export function recordingCpu(): { backend: Backend; prepared: NativeExecutable[] } {
-  const prepared: NativeExecutable[] = [];
-  const backend: Backend = {
-    name: 'cpu',
-    prepare(program, shared): Executable {
-      const e = cpuBackend.prepare(program, shared) as NativeExecutable;
-      prepared.push(e);
-      return e;
-    },
-  };
-  return { backend, prepared };
 }
 
 function isFloatArray(a: NDArray): boolean {

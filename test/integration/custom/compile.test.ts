@@ -20,7 +20,7 @@ import { AXPB_C, axpbC } from '../../../engine/examples/axpbC.ts';
 import * as T from '../../../engine/index.ts';
 import { NDArray } from '../../../engine/index.ts';
 import { loadNativeAddon } from '../../../native/addon.ts';
-import { recordingCpu } from '../../support/recordingCpu.ts';
+import { recordingCpu } from '../../../engine/backends/cpu/recording.ts';
 import { compileCount, compilerWrapper } from './fixtures/compilers.ts';
 import { ScaleShift, ScaleShiftWithPerform } from './fixtures/ops.ts';
 

@@ -2,7 +2,7 @@
 // backend's perform, fused or not: the reference is exact BigInt arithmetic cut to 32 bits.
 import { describe, expect, it } from 'vitest';
 import * as T from '../../../engine/index.ts';
-import { recordingCpu } from '../../support/recordingCpu.ts';
+import { recordingCpu } from '../../../engine/backends/cpu/recording.ts';
 
 const wrap = (v: bigint): number => Number(BigInt.asIntN(32, v));
 

@@ -1,7 +1,7 @@
 // Each benchmark call is one native crossing that stays native: the programs of the three
 // workloads on the cpu backend have no JavaScript segment and no step the executor refused.
 import { describe, expect, it } from 'vitest';
-import { profilingCpuBackend } from '../../../bench/profile.ts';
+import { recordingCpu } from '../../../engine/backends/cpu/recording.ts';
 import { mnistMeta } from '../../../bench/workloads/mnistMeta.ts';
 import { mnistStep } from '../../../bench/workloads/mnistStep.ts';
 import { quadMeta } from '../../../bench/workloads/quadMeta.ts';
@@ -11,7 +11,7 @@ describe('benchmark programs run entirely in native kernels', () => {
     it(
       make.name,
       () => {
-        const { backend, prepared } = profilingCpuBackend();
+        const { backend, prepared } = recordingCpu();
         const w = make(backend);
         const loss = w.run().data[0];
         expect(Number.isFinite(loss)).toBe(true);

@@ -5,7 +5,7 @@ import { ElementwiseExpr, elementwise } from '../../../../engine/custom/expressi
 import { formatAst, parseAssignment } from '../../../../engine/custom/expression/parse.ts';
 import * as T from '../../../../engine/index.ts';
 import { NDArray } from '../../../../engine/index.ts';
-import { recordingCpu } from '../../../support/recordingCpu.ts';
+import { recordingCpu } from '../../../../engine/backends/cpu/recording.ts';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
