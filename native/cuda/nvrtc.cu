@@ -280,7 +280,17 @@ std::string elementwiseSource(const EwLaunch &l) {
 
 void *compileElementwise(const EwLaunch &launch, int device_major, int device_minor) {
   std::string why;
-  return reinterpret_cast<void *>(loadKernel(elementwiseSource(launch), "lab_ew", device_major, device_minor, &why));
+  const std::string source = elementwiseSource(launch);
+  void *kernel = reinterpret_cast<void *>(loadKernel(source, "lab_ew", device_major, device_minor, &why));
+  // Without libnvrtc the interpreter is the plan; a kernel NVRTC refuses is a bug worth seeing
+  // once per process (the interpreter still runs it correctly, only slower).
+  static bool warned = false;
+  if (!kernel && nvrtc().loaded && !warned) {
+    warned = true;
+    fprintf(stderr, "[liblabcuda] an elementwise kernel runs interpreted: %s\n--- its source ---\n%s\n", why.c_str(),
+            source.c_str());
+  }
+  return kernel;
 }
 
 cudaError_t launchCompiled(const LaunchCtx &ctx, const EwLaunch &l, const char *) {

@@ -2,18 +2,24 @@
 // machine that has no Node.js toolchain: every op and random composite graphs against the js
 // float64 reference, forward and gradients (the differential suites, their native side on the
 // GPU), the GPU backend and user-op tests, then the benchmark workloads against PyTorch eager on
-// the same GPU. Prints a summary table last. Exit status: 0 all passed, 1 a test failed,
+// the same GPU. Prints a summary table last. Exit status: 0 all passed, 1 a check failed,
 // 2 no usable GPU (nothing could be checked).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+//
+// GPU time is scarce and new GPU code can crash or hang, so this process only supervises: the
+// tests run in child processes (this same file with --tests-from), a test that kills its process
+// or runs past LAB_CHECK_GPU_TEST_TIMEOUT seconds is recorded as failed and the next process
+// goes on after it, and the benchmark runs in a process of its own. One bad kernel costs one test.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cudaBackend, cudaStatus } from '../../engine/backends/cuda/index.ts';
+import { cudaStatus } from '../../engine/backends/cuda/index.ts';
 import { registeredTests } from '../../test/gpu/shim/vitest.ts';
-import { medianSeconds } from '../../bench/timing.ts';
-import { mnistMeta } from '../../bench/workloads/mnistMeta.ts';
-import { mnistStep } from '../../bench/workloads/mnistStep.ts';
-import { quadMeta } from '../../bench/workloads/quadMeta.ts';
+import { runBenchmark } from './benchChild.ts';
+import { appendRecord, readRecords, type BenchRow, type TestEvent } from './results.ts';
+import { printSummary } from './summary.ts';
+import { POISONED_EXIT, runTestsFrom } from './testsChild.ts';
 import '../../test/gpu/backend.test.ts';
 import '../../test/gpu/userOps.test.ts';
 import '../../test/differential/elementwise.test.ts';
@@ -24,135 +30,121 @@ import '../../test/differential/sharedState.test.ts';
 import '../../test/differential/errors.test.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const self = fileURLToPath(import.meta.url);
 
-interface SuiteResult {
-  passed: number;
-  failed: number;
-  /** Not run: the tests' time budget was spent (the benchmark and the summary still run). */
-  notRun: number;
-  seconds: number;
+/** Seconds all tests together may take, and one test, so that the whole check stays under 8 minutes. */
+const testBudgetSeconds = Number(process.env.LAB_CHECK_GPU_TEST_SECONDS ?? 240);
+const testTimeoutSeconds = Number(process.env.LAB_CHECK_GPU_TEST_TIMEOUT ?? 30);
+const benchBudgetSeconds = Number(process.env.LAB_CHECK_GPU_BENCH_SECONDS ?? 150);
+
+interface ChildEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  killedFor: string | null;
 }
 
-/** Seconds the tests may take, so that the whole check stays under 8 minutes. */
-const testBudgetSeconds = Number(process.env.LAB_CHECK_GPU_TEST_SECONDS ?? 330);
+/** Runs this file with `args`; kills it when `watch` returns a reason (checked every 200 ms). */
+function child(args: string[], env: NodeJS.ProcessEnv, watch: () => string | null): Promise<ChildEnd> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--enable-source-maps', self, ...args], { stdio: 'inherit', env });
+    let killedFor: string | null = null;
+    const timer = setInterval(() => {
+      const why = watch();
+      if (why && !killedFor) {
+        killedFor = why;
+        p.kill('SIGKILL');
+      }
+    }, 200);
+    p.on('close', (code, signal) => {
+      clearInterval(timer);
+      resolve({ code, signal, killedFor });
+    });
+  });
+}
 
-const fmt = (s: number | null): string =>
-  s === null ? '—' : s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : `${(s * 1e3).toFixed(2)} ms`;
-
-function runTests(): Map<string, SuiteResult> {
-  const suites = new Map<string, SuiteResult>();
-  const began = performance.now();
-  for (const t of registeredTests()) {
-    const suite = t.name.split(' > ')[0];
-    const r = suites.get(suite) ?? { passed: 0, failed: 0, notRun: 0, seconds: 0 };
-    suites.set(suite, r);
-    if ((performance.now() - began) / 1000 > testBudgetSeconds) {
-      r.notRun++;
-      continue;
-    }
-    const started = performance.now();
-    try {
-      t.run();
-      r.passed++;
-    } catch (error) {
-      r.failed++;
-      console.log(
-        `FAIL ${t.name}\n  ${String((error as Error).stack ?? error)
-          .split('\n')
-          .slice(0, 6)
-          .join('\n  ')}`,
+async function runAllTests(file: string): Promise<void> {
+  const total = registeredTests().length;
+  const deadline = performance.now() + testBudgetSeconds * 1000;
+  let from = 0;
+  while (from < total && performance.now() < deadline) {
+    const end = await child(['--tests-from', String(from), file], process.env, () => {
+      if (performance.now() > deadline) return `the tests' time budget (${testBudgetSeconds} s) ran out`;
+      const last = readRecords<TestEvent>(file).at(-1);
+      return last?.kind === 'start' && performance.now() - startedAt(last.i) > testTimeoutSeconds * 1000
+        ? `it ran past ${testTimeoutSeconds} s`
+        : null;
+    });
+    const events = readRecords<TestEvent>(file);
+    const last = events.at(-1);
+    if (end.code === 0 && last?.kind === 'end' && last.i === total - 1) return;
+    if (last?.kind === 'start') {
+      const why =
+        end.killedFor ??
+        `its process died (${end.signal ? `signal ${end.signal}` : `exit status ${end.code}`})`;
+      appendRecord(file, { kind: 'lost', i: last.i, name: last.name, error: why });
+      console.log(`LOST [${last.i}] ${last.name}: ${why}`);
+      from = last.i + 1;
+    } else if (end.code === POISONED_EXIT && last?.kind === 'end') {
+      from = last.i + 1;
+      // Where it faulted exactly: the same test alone, each launch synchronous, no graph replay.
+      await child(
+        ['--tests-from', String(last.i), '--only', `${file}.diagnosis`],
+        { ...process.env, CUDA_LAUNCH_BLOCKING: '1', LAB_CUDA_GRAPHS: '0' },
+        () => null,
       );
-    }
-    r.seconds += (performance.now() - started) / 1000;
+    } else return;
   }
-  return suites;
 }
 
-const protocol: Record<string, { warm: number; n: number }> = {
-  quad_meta: { warm: 3, n: 15 },
-  mnist_meta: { warm: 2, n: 7 },
-  mnist_step: { warm: 20, n: 200 },
-};
-
-function torchOnGpu(): { seconds: Record<string, number>; version: string } | { missing: string } {
-  const script = join(here, 'torch_ref.py');
-  if (!existsSync(script)) return { missing: `${script} is not in the bundle` };
-  const r = spawnSync(process.env.LAB_PYTHON ?? 'python3', [script, '1', 'cuda'], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  if (r.status !== 0)
-    return { missing: `torch_ref.py failed (${r.status}): ${(r.stderr || r.stdout).slice(-600)}` };
-  const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number | string>;
-  const seconds: Record<string, number> = {};
-  for (const name of Object.keys(protocol)) seconds[name] = result[`${name}_s`] as number;
-  return { seconds, version: String(result.torch) };
+const starts = new Map<number, number>();
+function startedAt(i: number): number {
+  if (!starts.has(i)) starts.set(i, performance.now());
+  return starts.get(i)!;
 }
 
-function benchmark(): { name: string; lab: number; first: number; torch: number | null }[] {
-  const rows = [quadMeta(cudaBackend), mnistMeta(cudaBackend), mnistStep(cudaBackend)].map((w) => {
-    const t = performance.now();
-    w.run(); // lowering, program creation and kernel compilation, reported apart
-    const first = (performance.now() - t) / 1000;
-    const { warm, n } = protocol[w.name];
-    return { name: w.name, lab: medianSeconds(w.run, warm, n), first, torch: null as number | null };
-  });
-  const torch = torchOnGpu();
-  if ('missing' in torch) console.log(`PyTorch reference skipped: ${torch.missing}`);
-  else {
-    console.log(`PyTorch ${torch.version} eager on the same GPU`);
-    for (const r of rows) r.torch = torch.seconds[r.name] ?? null;
-  }
-  return rows;
-}
-
-function main(): number {
-  if (process.argv.includes('--list')) {
-    // What the bundle would run (works without a GPU: the bundle's sanity check).
-    for (const t of registeredTests()) console.log(t.name);
-    console.log(`${registeredTests().length} GPU checks`);
-    return 0;
-  }
+async function supervise(): Promise<number> {
   const status = cudaStatus();
   if (!status.available) {
     console.log(`check:gpu — no GPU: ${status.reason}`);
     console.log('Nothing was checked. Run this bundle on a machine with an NVIDIA GPU and driver.');
     return 2;
   }
-  console.log(`check:gpu on ${status.device}`);
+  console.log(`check:gpu on ${status.device}; ${registeredTests().length} tests`);
+  const dir = process.env.LAB_CHECK_GPU_RESULTS ?? mkdtempSync(join(tmpdir(), 'lab-check-gpu-'));
+  const [testsFile, benchFile] = [join(dir, 'tests.jsonl'), join(dir, 'bench.jsonl')];
+  rmSync(testsFile, { force: true });
+  rmSync(benchFile, { force: true });
   const started = performance.now();
-  const suites = runTests();
-  let rows: ReturnType<typeof benchmark> = [];
-  try {
-    rows = benchmark();
-  } catch (error) {
-    console.log(`benchmark failed: ${String((error as Error).stack ?? error)}`);
-  }
-  const failed = [...suites.values()].reduce((n, r) => n + r.failed, 0);
-  const notRun = [...suites.values()].reduce((n, r) => n + r.notRun, 0);
-  console.log(JSON.stringify({ device: status.device, nvrtc: status.nvrtc, failed, notRun, bench: rows }));
-  console.log('\n==== check:gpu summary ====');
-  console.log(
-    `device: ${status.device}; NVRTC ${status.nvrtc ? 'found' : 'not found (interpreted composites, nvcc for CUDA ops)'}`,
+  await runAllTests(testsFile);
+  const benchDeadline = performance.now() + benchBudgetSeconds * 1000;
+  const bench = await child(['--bench', benchFile], process.env, () =>
+    performance.now() > benchDeadline ? 'budget' : null,
   );
-  console.log('suite'.padEnd(70) + 'passed  failed  not run seconds');
-  for (const [name, r] of suites) {
-    console.log(
-      `${name.slice(0, 68).padEnd(70)}${String(r.passed).padEnd(8)}${String(r.failed).padEnd(8)}${String(r.notRun).padEnd(8)}${r.seconds.toFixed(1)}`,
-    );
-  }
-  console.log('\nworkload     engine (cuda)  first call    torch eager   speedup');
-  for (const r of rows) {
-    const speedup = r.torch === null ? '—' : `${(r.torch / r.lab).toFixed(2)}×`;
-    console.log(
-      `${r.name.padEnd(13)}${fmt(r.lab).padEnd(15)}${fmt(r.first).padEnd(14)}${fmt(r.torch).padEnd(14)}${speedup}`,
-    );
-  }
-  console.log(
-    `\n${failed === 0 ? (notRun === 0 ? 'ALL PASSED' : `PASSED, ${notRun} NOT RUN (time budget)`) : `${failed} FAILED`} ` +
-      `in ${((performance.now() - started) / 1000).toFixed(0)} s`,
-  );
-  return failed === 0 && notRun === 0 ? 0 : 1;
+  if (bench.code !== 0) console.log(`the benchmark process ended badly: ${JSON.stringify(bench)}`);
+  return printSummary({
+    device: status.device,
+    nvrtc: status.nvrtc,
+    tests: registeredTests().map((t) => t.name),
+    events: readRecords<TestEvent>(testsFile),
+    bench: readRecords<BenchRow>(benchFile),
+    seconds: (performance.now() - started) / 1000,
+  });
 }
 
-process.exitCode = main();
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--list') {
+    // What the bundle would run (works without a GPU: the bundle's sanity check).
+    for (const t of registeredTests()) console.log(t.name);
+    console.log(`${registeredTests().length} GPU checks`);
+    return 0;
+  }
+  if (argv[0] === '--tests-from') {
+    const only = argv[2] === '--only';
+    return runTestsFrom(Number(argv[1]), only ? argv[3] : argv[2], only);
+  }
+  if (argv[0] === '--bench') return runBenchmark(argv[1], here);
+  return supervise();
+}
+
+process.exitCode = await main();

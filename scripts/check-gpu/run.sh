@@ -30,8 +30,8 @@ export LD_LIBRARY_PATH="/usr/local/cuda/targets/x86_64-linux/lib:/usr/local/cuda
 export PATH="/usr/local/cuda/bin:$PATH"
 
 # The whole check must finish within 8 minutes of GPU time.
-timeout 450 "$work/node" --enable-source-maps check.mjs "$@"
+timeout 460 "$work/node" --enable-source-maps check.mjs "$@"
 status=$?
-if [[ $status -eq 124 ]]; then echo "check:gpu: stopped after 450 s (the check must finish in under 8 minutes)"; fi
+if [[ $status -eq 124 ]]; then echo "check:gpu: stopped after 460 s (the check must finish in under 8 minutes)"; fi
 [[ -z "${LAB_CHECK_GPU_WORK:-}" ]] && rm -rf "$work"
 exit $status

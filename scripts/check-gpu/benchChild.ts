@@ -1,0 +1,88 @@
+// The benchmark process of the GPU check: the `npm run bench` workloads on the cuda backend
+// (medians after warm-up, torch_ref.py's protocol), each first checked against the cpu backend
+// on the same inputs, then PyTorch eager on the same GPU via torch_ref.py.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../../engine/backends/backend.ts';
+import { cpuBackend } from '../../engine/backends/cpu/index.ts';
+import { cudaBackend, type CudaExecutable } from '../../engine/backends/cuda/index.ts';
+import { medianSeconds } from '../../bench/timing.ts';
+import { mnistMeta } from '../../bench/workloads/mnistMeta.ts';
+import { mnistStep } from '../../bench/workloads/mnistStep.ts';
+import { quadMeta } from '../../bench/workloads/quadMeta.ts';
+import type { Workload } from '../../bench/workloads/workload.ts';
+import { appendRecord, type BenchRow } from './results.ts';
+
+const protocol: Record<string, { warm: number; n: number }> = {
+  quad_meta: { warm: 3, n: 15 },
+  mnist_meta: { warm: 2, n: 7 },
+  mnist_step: { warm: 20, n: 200 },
+};
+
+const workloads: Record<string, (backend: Backend) => Workload> = {
+  quad_meta: quadMeta,
+  mnist_meta: mnistMeta,
+  mnist_step: mnistStep,
+};
+
+function torchOnGpu(bundleDir: string): Record<string, number> | string {
+  const script = join(bundleDir, 'torch_ref.py');
+  if (!existsSync(script)) return `${script} is not in the bundle`;
+  const r = spawnSync(process.env.LAB_PYTHON ?? 'python3', [script, '1', 'cuda'], {
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  if (r.status !== 0) return `torch_ref.py failed (${r.status}): ${(r.stderr || r.stdout).slice(-600)}`;
+  const result = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, number | string>;
+  console.log(`PyTorch ${String(result.torch)} eager on the same GPU`);
+  return Object.fromEntries(Object.keys(protocol).map((name) => [name, result[`${name}_s`] as number]));
+}
+
+function measure(name: string): Omit<BenchRow, 'torch'> {
+  const prepared: CudaExecutable[] = [];
+  const recording: Backend = {
+    ...cudaBackend,
+    prepare(program, shared) {
+      const e = cudaBackend.prepare(program, shared) as CudaExecutable;
+      prepared.push(e);
+      return e;
+    },
+  };
+  // Same inputs and the same initial weights on both backends: the first calls' losses agree.
+  const reference = workloads[name](cpuBackend).run().toFlat()[0];
+  const w = workloads[name](recording);
+  const t = performance.now();
+  const loss = w.run().toFlat()[0];
+  const first = (performance.now() - t) / 1000;
+  const { warm, n } = protocol[name];
+  const lab = medianSeconds(w.run, warm, n);
+  const e = prepared[prepared.length - 1];
+  const stats = e.stats();
+  return {
+    name,
+    lab,
+    first,
+    lossRelDiff: Math.abs(loss - reference) / Math.max(1e-30, Math.abs(reference)),
+    steps: e.program.steps.length,
+    hostSteps: e.hostSteps.filter(Boolean).length,
+    nvrtcKernels: stats.nvrtcKernels,
+    graphReplayed: stats.graphReplayed,
+  };
+}
+
+export function runBenchmark(file: string, bundleDir: string): number {
+  const rows: Omit<BenchRow, 'torch'>[] = [];
+  for (const name of Object.keys(workloads)) {
+    try {
+      rows.push(measure(name));
+    } catch (error) {
+      console.log(`benchmark ${name} failed: ${String((error as Error).stack ?? error)}`);
+    }
+  }
+  const torch = torchOnGpu(bundleDir);
+  if (typeof torch === 'string') console.log(`PyTorch reference skipped: ${torch}`);
+  for (const row of rows)
+    appendRecord(file, { ...row, torch: typeof torch === 'string' ? null : (torch[row.name] ?? null) });
+  return 0;
+}
