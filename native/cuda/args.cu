@@ -173,6 +173,8 @@ bool planGemm(const TapeStep &s, const std::vector<DView> &in, const DView &z, G
     g->c_n = c.strides[c.ndim - 1];
     g->c_b = c.ndim == 3 ? c.strides[0] : 0;
   }
+  g->splits = 1;
+  g->k_per = g->K;
   return true;
 }
 

@@ -72,7 +72,9 @@ __device__ inline char *elementAt(char *base, int32_t dtype, int32_t ndim, const
 
 // Run-time errors a kernel finds (an index or label out of range) are recorded here, first one
 // wins; the executor reads the flag once per run and names the step.
-enum ErrorCode : int32_t { kErrNone = 0, kErrIndex = 1, kErrLabel = 2, kErrEmptyReduce = 3, kErrDtype = 4 };
+enum ErrorCode : int32_t {
+  kErrNone = 0, kErrIndex = 1, kErrLabel = 2, kErrEmptyReduce = 3, kErrDtype = 4, kErrNegativeOffset = 5
+};
 
 struct DeviceError {
   int32_t code;

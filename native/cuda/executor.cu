@@ -55,6 +55,9 @@ std::string deviceErrorText(const lab_cuda_program *p, const labcuda::DeviceErro
     case labcuda::kErrEmptyReduce:
       snprintf(msg, sizeof msg, "%s: max/min/argmax of an empty set of values is undefined", s.kernel.c_str());
       break;
+    case labcuda::kErrNegativeOffset:
+      snprintf(msg, sizeof msg, "%s: the random draw's offset must be non-negative, got %lld", s.kernel.c_str(), e.a);
+      break;
     default: snprintf(msg, sizeof msg, "%s: adding into a tensor of this dtype is not supported on the GPU", s.kernel.c_str());
   }
   return stepLabel(i, s) + ": " + msg;
@@ -142,7 +145,9 @@ cudaError_t launchUser(lab_cuda_program *p, size_t i) {
 
 // Launches every step in order; host steps synchronise in between.
 int launchAll(lab_cuda_program *p, lab_cuda_host_fn host_fn, void *host_ctx, std::string *error) {
+  const bool timed = p->profiling && p->events.size() == p->steps.size() + 1;
   for (size_t i = 0; i < p->steps.size(); i++) {
+    if (timed) cudaEventRecord(p->events[i], p->stream);
     if (p->steps[i].kind == labcuda::K_HOST) {
       if (runHostStep(p, i, host_fn, host_ctx, error) != 0) return 1;
       continue;
@@ -153,7 +158,18 @@ int launchAll(lab_cuda_program *p, lab_cuda_host_fn host_fn, void *host_ctx, std
       return 1;
     }
   }
+  if (timed) cudaEventRecord(p->events.back(), p->stream);
   return 0;
+}
+
+// After a profiled run has synchronised: adds each step's time to the totals.
+void collectProfile(lab_cuda_program *p) {
+  if (!p->profiling || p->events.size() != p->steps.size() + 1) return;
+  for (size_t i = 0; i < p->steps.size(); i++) {
+    float ms = 0;
+    if (cudaEventElapsedTime(&ms, p->events[i], p->events[i + 1]) == cudaSuccess) p->step_ms[i] += ms;
+  }
+  p->profiled_runs++;
 }
 
 // Captures the steps into a graph once; false (and graphs off for this program) if that fails.
@@ -259,7 +275,7 @@ int lab_cuda_program_run(lab_cuda_program *p, const void *const *inputs, void *c
     setError(err, err_len, "copying the inputs to the GPU failed: " + cudaText(st));
     return 1;
   }
-  const bool graphable = use_graph && !p->has_host_steps && !p->graph_failed && !p->steps.empty();
+  const bool graphable = use_graph && !p->profiling && !p->has_host_steps && !p->graph_failed && !p->steps.empty();
   if (graphable && !p->graph_exec && p->runs > 0 && !captureGraph(p)) p->graph_failed = true;
   p->graph_replayed = false;
   if (graphable && p->graph_exec) {
@@ -290,7 +306,27 @@ int lab_cuda_program_run(lab_cuda_program *p, const void *const *inputs, void *c
     setError(err, err_len, deviceErrorText(p, flag));
     return 1;
   }
+  if (!p->graph_replayed) collectProfile(p);
   return 0;
+}
+
+int lab_cuda_program_profile(lab_cuda_program *p, int on, double *step_ms, int32_t *n_steps) {
+  if (on && !p->profiling) {
+    p->events.assign(p->steps.size() + 1, nullptr);
+    for (cudaEvent_t &e : p->events)
+      if (cudaEventCreate(&e) != cudaSuccess) e = nullptr;
+    p->step_ms.assign(p->steps.size(), 0.0);
+    p->profiled_runs = 0;
+  }
+  if (!on && p->profiling) {
+    for (cudaEvent_t e : p->events)
+      if (e) cudaEventDestroy(e);
+    p->events.clear();
+  }
+  p->profiling = on != 0;
+  if (n_steps) *n_steps = static_cast<int32_t>(p->steps.size());
+  if (step_ms && !p->step_ms.empty()) memcpy(step_ms, p->step_ms.data(), p->step_ms.size() * sizeof(double));
+  return p->profiled_runs;
 }
 
 int lab_cuda_program_get(lab_cuda_program *p, int32_t b, void *host, char *err, size_t err_len) {
@@ -332,6 +368,8 @@ int lab_cuda_program_stats(const lab_cuda_program *p, int32_t *graph_replayed, i
 void lab_cuda_program_free(lab_cuda_program *p) {
   if (!p) return;
   if (p->stream) cudaStreamSynchronize(p->stream);
+  for (cudaEvent_t e : p->events)
+    if (e) cudaEventDestroy(e);
   if (p->graph_exec) cudaGraphExecDestroy(p->graph_exec);
   if (p->graph) cudaGraphDestroy(p->graph);
   if (p->meta) cudaFree(p->meta);

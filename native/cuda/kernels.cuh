@@ -57,8 +57,16 @@ struct GemmArgs {
   int64_t c_b, c_m, c_n;
   int64_t z_b, z_m, z_n;
   double alpha, beta;
+  // Split-K: `splits` blocks share one tile of Z, each over k_per of K, writing alpha * partial
+  // products into `partials` (splits x batch x M x N, contiguous); a second kernel sums them in
+  // slice order (deterministic) and adds beta C. splits == 1: one pass straight into Z.
+  int64_t splits, k_per;
+  char *partials;
 };
 cudaError_t launchGemm(const LaunchCtx &ctx, const GemmArgs &g);
+// How many K slices a GEMM of this size gets: enough blocks for `sm_count` SMs when its tiles of
+// Z alone are too few and K is long (the lab's weight gradients: 20 x 80 over 15,910 rows).
+int64_t gemmSplits(int64_t batch, int64_t M, int64_t N, int64_t K, int sm_count);
 
 // ---- reduce (reduce.cu): one output element per kept index, the reduced axes walked inside.
 enum ReduceOp : int32_t { RED_SUM = 0, RED_MEAN, RED_PROD, RED_MAX, RED_MIN, RED_ARGMAX, RED_LOGSUMEXP, RED_VAR };

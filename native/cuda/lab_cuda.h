@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define LAB_CUDA_ABI_VERSION 1
+#define LAB_CUDA_ABI_VERSION 2
 
 /* A contiguous row-major host array handed to a host step (a JavaScript segment). */
 typedef struct lab_cuda_host_tensor {
@@ -68,6 +68,12 @@ int lab_cuda_program_set(lab_cuda_program *p, int32_t b, const void *host, char 
 /* What the program did: 1 when its last run replayed a CUDA graph; the number of its
  * elementwise steps that run NVRTC-compiled code (the rest use the generic interpreter). */
 int lab_cuda_program_stats(const lab_cuda_program *p, int32_t *graph_replayed, int32_t *nvrtc_kernels);
+
+/* Per-step GPU timing. on != 0: later runs launch step by step (no graph replay) with an event
+ * between steps and add each step's milliseconds to a total; on == 0 stops. Returns the number
+ * of profiled runs; *n_steps receives the step count and step_ms (n_steps entries, may be NULL)
+ * the totals. */
+int lab_cuda_program_profile(lab_cuda_program *p, int on, double *step_ms, int32_t *n_steps);
 
 void lab_cuda_program_free(lab_cuda_program *p);
 

@@ -176,7 +176,18 @@ bool planStep(lab_cuda_program *p, size_t index, const TapeStep &s, std::vector<
       ok = !out.empty() && planElementwise(in, out, &st->ew, &why);
       break;
     }
-    case K_GEMM: ok = out.size() == 1 && planGemm(s, in, out[0], &st->gemm, &why); break;
+    case K_GEMM: {
+      ok = out.size() == 1 && planGemm(s, in, out[0], &st->gemm, &why);
+      GemmArgs &g = st->gemm;
+      const int64_t splits = ok ? gemmSplits(g.batch, g.M, g.N, g.K, p->sm_count) : 1;
+      if (splits > 1) {  // auxNeeds reserved the partials for exactly this split
+        g.splits = splits;
+        g.k_per = (g.K + splits - 1) / splits;
+        g.partials = aux.back();
+        aux.pop_back();
+      }
+      break;
+    }
     case K_REDUCE: ok = in.size() == 1 && out.size() == 1 && planReduce(s, in[0], out[0], &st->reduce, &why); break;
     case K_ROWS: ok = out.size() == 1 && planRows(s, in, out[0], &st->rows, &why); break;
     case K_TAKE:
@@ -235,10 +246,20 @@ bool planStep(lab_cuda_program *p, size_t index, const TapeStep &s, std::vector<
   return true;
 }
 
-// Bytes of auxiliary device memory step s needs: a draw position, or host staging.
-std::vector<size_t> auxNeeds(const TapeStep &s, const std::vector<Buffer> &buffers) {
+// Bytes of auxiliary device memory step s needs: a draw position, host staging, or split-K's
+// partial products (sized as planStep will split, from the same shapes).
+std::vector<size_t> auxNeeds(const TapeStep &s, const std::vector<Buffer> &buffers, int sm_count) {
   std::vector<size_t> needs;
   if (s.kind == K_RANDOM) needs.push_back(sizeof(long long));
+  if (s.kind == K_GEMM && s.outputs.size() == 1 && !s.inputs.empty() && s.attrs.size() == 4) {
+    const TapeView &z = s.outputs[0], &a = s.inputs[0];
+    if (z.ndim >= 2 && a.ndim >= 2) {
+      const int64_t batch = z.ndim == 3 ? z.shape[0] : 1, M = z.shape[z.ndim - 2], N = z.shape[z.ndim - 1];
+      const int64_t K = s.attrs[0] != 0 ? a.shape[a.ndim - 2] : a.shape[a.ndim - 1];
+      const int64_t splits = gemmSplits(batch, M, N, K, sm_count);
+      if (splits > 1) needs.push_back(static_cast<size_t>(splits * batch * M * N * dtypeBytes(buffers[z.buffer].dtype)));
+    }
+  }
   if (s.kind == K_HOST || s.kind == K_USER) {
     for (const auto *list : {&s.inputs, &s.outputs})
       for (const TapeView &v : *list) {
@@ -325,7 +346,7 @@ bool buildProgram(lab_cuda_program *p, const double *tape, int64_t len, std::str
   std::vector<std::vector<size_t>> aux_offsets;
   for (const TapeStep &s : tsteps) {
     aux_offsets.emplace_back();
-    for (size_t bytes : auxNeeds(s, p->buffers)) {
+    for (size_t bytes : auxNeeds(s, p->buffers, p->sm_count)) {
       aux_offsets.back().push_back(total);
       total = align256(total + bytes);
     }

@@ -92,6 +92,11 @@ struct lab_cuda_program {
   int nvrtc_kernels = 0;
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t graph_exec = nullptr;
+  // Profiling (lab_cuda_program_profile): an event before each step and after the last.
+  bool profiling = false;
+  int profiled_runs = 0;
+  std::vector<cudaEvent_t> events;
+  std::vector<double> step_ms;
 };
 
 namespace labcuda {

@@ -33,7 +33,11 @@ __device__ inline double unit53(uint32_t a, uint32_t b) {
                    1.1102230246251565e-16);  // 2^-53
 }
 
-__global__ void randomKernel(RandomArgs r) {
+__global__ void randomKernel(RandomArgs r, DeviceError *err, int32_t step) {
+  if (r.offset && *r.offset < 0) {  // as the op's perform: a negative offset is the caller's error
+    if (blockIdx.x == 0 && threadIdx.x == 0) raise(err, step, kErrNegativeOffset, *r.offset, 0, 0);
+    return;
+  }
   const long long start = *r.start + (r.offset ? static_cast<long long>(*r.offset) * r.size : 0);
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   const bool f32 = r.y.dtype == LAB_FLOAT32;
@@ -72,7 +76,7 @@ cudaError_t launchRandom(const LaunchCtx &ctx, const RandomArgs &r) {
   if (r.size > 0) {
     const int64_t want = (r.size + 255) / 256;
     const int blocks = static_cast<int>(want < ctx.sm_count * 16 ? want : ctx.sm_count * 16);
-    randomKernel<<<blocks, 256, 0, ctx.stream>>>(r);
+    randomKernel<<<blocks, 256, 0, ctx.stream>>>(r, ctx.err, ctx.step);
     const cudaError_t st = cudaGetLastError();
     if (st != cudaSuccess) return st;
   }

@@ -55,6 +55,7 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("cudaGetBuffer", &LabNative::CudaGetBufferMethod),
                              InstanceMethod("cudaSetBuffer", &LabNative::CudaSetBufferMethod),
                              InstanceMethod("cudaStats", &LabNative::CudaStatsMethod),
+                             InstanceMethod("cudaProfile", &LabNative::CudaProfileMethod),
                              InstanceMethod("cudaAxpb", &LabNative::CudaAxpbMethod),
                              InstanceMethod("loadKernelLibrary", &LabNative::LoadKernelLibraryMethod),
                              InstanceMethod("lockFile", &LabNative::LockFileMethod),
@@ -80,6 +81,7 @@ class LabNative : public Napi::Addon<LabNative> {
   Napi::Value CudaGetBufferMethod(const Napi::CallbackInfo &info) { return lab::CudaGetBuffer(info); }
   Napi::Value CudaSetBufferMethod(const Napi::CallbackInfo &info) { return lab::CudaSetBuffer(info); }
   Napi::Value CudaStatsMethod(const Napi::CallbackInfo &info) { return lab::CudaStats(info); }
+  Napi::Value CudaProfileMethod(const Napi::CallbackInfo &info) { return lab::CudaProfile(info); }
   Napi::Value CudaAxpbMethod(const Napi::CallbackInfo &info) { return lab::CudaAxpb(info, &cuda_); }
   Napi::Value LoadKernelLibraryMethod(const Napi::CallbackInfo &info) { return lab::LoadKernelLibrary(info); }
   Napi::Value LockFileMethod(const Napi::CallbackInfo &info) { return lab::LockFile(info); }

@@ -108,7 +108,8 @@ Napi::Value CudaLoad(const Napi::CallbackInfo &info, CudaApi *api) {
                !Resolve(h, "lab_cuda_program_create", &api->create) || !Resolve(h, "lab_cuda_program_io", &api->io) ||
                !Resolve(h, "lab_cuda_program_buffer", &api->buffer) || !Resolve(h, "lab_cuda_program_run", &api->run) ||
                !Resolve(h, "lab_cuda_program_get", &api->get) || !Resolve(h, "lab_cuda_program_set", &api->set) ||
-               !Resolve(h, "lab_cuda_program_stats", &api->stats) || !Resolve(h, "lab_cuda_program_free", &api->free) ||
+               !Resolve(h, "lab_cuda_program_stats", &api->stats) ||
+               !Resolve(h, "lab_cuda_program_profile", &api->profile) || !Resolve(h, "lab_cuda_program_free", &api->free) ||
                !Resolve(h, "lab_cuda_axpb_f32", &api->axpb) ||
                !Resolve(h, "lab_cuda_nvrtc_available", &api->nvrtc_available)) {
       api->reason = path + " lacks a symbol of the lab_cuda ABI: rebuild it with `npm run build:native`";
@@ -241,6 +242,23 @@ Napi::Value CudaStats(const Napi::CallbackInfo &info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("graphReplayed", Napi::Boolean::New(env, graph != 0));
   out.Set("nvrtcKernels", Napi::Number::New(env, nvrtc));
+  return out;
+}
+
+// cudaProfile(program, on) -> {runs, stepMs}: turns per-step timing on or off and returns the
+// milliseconds each step has taken, summed over the profiled runs since it was turned on.
+Napi::Value CudaProfile(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CudaProgram *h = ProgramArg(info, "cudaProfile");
+  if (info.Length() < 2 || !info[1].IsBoolean()) throw Napi::TypeError::New(env, "cudaProfile(program, on: boolean)");
+  const int on = info[1].As<Napi::Boolean>().Value() ? 1 : 0;
+  int32_t n_steps = 0;
+  h->api->profile(h->program, on, nullptr, &n_steps);
+  Napi::Float64Array stepMs = Napi::Float64Array::New(env, static_cast<size_t>(n_steps));
+  const int runs = h->api->profile(h->program, on, stepMs.Data(), &n_steps);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("runs", Napi::Number::New(env, runs));
+  out.Set("stepMs", stepMs);
   return out;
 }
 

@@ -25,6 +25,7 @@ struct CudaApi {
   int (*get)(lab_cuda_program *, int32_t, void *, char *, size_t) = nullptr;
   int (*set)(lab_cuda_program *, int32_t, const void *, char *, size_t) = nullptr;
   int (*stats)(const lab_cuda_program *, int32_t *, int32_t *) = nullptr;
+  int (*profile)(lab_cuda_program *, int, double *, int32_t *) = nullptr;
   void (*free)(lab_cuda_program *) = nullptr;
   int (*axpb)(float, const float *, float, float *, int64_t) = nullptr;
   int (*nvrtc_available)(char *, size_t) = nullptr;
@@ -38,6 +39,7 @@ Napi::Value CudaRun(const Napi::CallbackInfo &info);
 Napi::Value CudaGetBuffer(const Napi::CallbackInfo &info);
 Napi::Value CudaSetBuffer(const Napi::CallbackInfo &info);
 Napi::Value CudaStats(const Napi::CallbackInfo &info);
+Napi::Value CudaProfile(const Napi::CallbackInfo &info);
 Napi::Value CudaAxpb(const Napi::CallbackInfo &info, const CudaApi *api);
 
 }  // namespace lab

@@ -59,6 +59,7 @@ function measure(name: string): Omit<BenchRow, 'torch'> {
   const lab = medianSeconds(w.run, warm, n);
   const e = prepared[prepared.length - 1];
   const stats = e.stats();
+  printProfile(name, e, w.run);
   return {
     name,
     lab,
@@ -69,6 +70,25 @@ function measure(name: string): Omit<BenchRow, 'torch'> {
     nvrtcKernels: stats.nvrtcKernels,
     graphReplayed: stats.graphReplayed,
   };
+}
+
+/** Where the GPU time of one call goes: the steps' kernels summed by kind, slowest first. */
+function printProfile(name: string, e: CudaExecutable, run: () => unknown): void {
+  e.profile(true);
+  for (let i = 0; i < 3; i++) run();
+  const { runs, stepMs } = e.profile(false);
+  const byKind = new Map<string, { ms: number; count: number }>();
+  e.program.steps.forEach((step, i) => {
+    const key = `${step.opName.replace(/\{.*/, '')} ${step.outputs[0]?.shape.join('×') ?? ''}`;
+    const k = byKind.get(key) ?? { ms: 0, count: 0 };
+    k.ms += stepMs[i] / runs;
+    k.count++;
+    byKind.set(key, k);
+  });
+  const total = [...byKind.values()].reduce((t, k) => t + k.ms, 0);
+  console.log(`profile ${name}: ${total.toFixed(2)} ms of kernels per call (eager, events between steps)`);
+  for (const [key, k] of [...byKind].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12))
+    console.log(`  ${k.ms.toFixed(3).padStart(8)} ms  ${String(k.count).padStart(4)}×  ${key}`);
 }
 
 export function runBenchmark(file: string, bundleDir: string): number {

@@ -68,9 +68,13 @@ describe.skipIf(skip !== null)('cuda backend on the GPU', () => {
   });
 
   it('replays a captured CUDA graph on repeated calls with the same results', () => {
-    const x = T.matrix('x');
-    const W = T.shared(seeded([64, 32], 1), 'W');
-    const y = T.sum(T.softmax(T.tanh(T.dot(x, W))), 1);
+    // The same graph in float32 for the GPU and in float64 for the js reference.
+    const build = (dtype: 'float32' | 'float64'): [Variable, Variable] => {
+      const x = T.matrix('x', dtype);
+      const W = T.shared(seeded([64, 32], 1).astype(dtype), 'W');
+      return [x, T.sum(T.softmax(T.tanh(T.dot(x, W))), 1)];
+    };
+    const [x, y] = build('float32');
     const { backend, prepared } = recordingCuda();
     const f = T.fn([x], y, { backend });
     const xs = seeded([16, 64], 2);
@@ -80,8 +84,48 @@ describe.skipIf(skip !== null)('cuda backend on the GPU', () => {
     const third = (f(xs) as NDArray).toFlat();
     expect(prepared[0].stats().graphReplayed).toBe(true);
     expect(third).toEqual(first);
-    const ref = T.fn([x], y, { backend: jsBackend })(xs.astype('float64')) as NDArray;
+    const [x64, y64] = build('float64');
+    const ref = T.fn([x64], y64, { backend: jsBackend })(xs.astype('float64')) as NDArray;
     expectClose(new NDArray(Float64Array.from(third), [16]), ref, 1e-5, 'graph replay vs js');
+  });
+
+  it('splits long-K products over many blocks (weight gradients over 15,910 rows) and sums the slices exactly', () => {
+    // 20 x 80 outputs from K = 15,910: too few tiles for the GPU, so K is cut into slices.
+    const build = (dtype: 'float32' | 'float64'): { inputs: Variable[]; outputs: Variable[] } => {
+      const [a, b, c] = [T.matrix('a', dtype), T.matrix('b', dtype), T.matrix('c', dtype)];
+      const ab = T.dot(T.transpose(a), b);
+      return { inputs: [a, b, c], outputs: [ab, T.add(T.mul(ab, 0.5), c)] };
+    };
+    const values = [seeded([15910, 20], 6), seeded([15910, 80], 7), seeded([20, 80], 8)];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const gpu = build(dtype);
+      const got = T.fn(gpu.inputs, gpu.outputs, { backend: cudaBackend })(
+        ...values.map((v) => v.astype(dtype)),
+      ) as NDArray[];
+      const ref = build('float64');
+      const want = T.fn(ref.inputs, ref.outputs, { backend: jsBackend })(
+        ...values.map((v) => v.astype('float64')),
+      ) as NDArray[];
+      const tol = dtype === 'float32' ? 2e-5 : 1e-12;
+      got.forEach((g, i) => expectClose(g, want[i], tol * 130, `${dtype} output ${i}`));
+    }
+  });
+
+  it("profiles a program step by step: the steps' GPU times, without graph replay", () => {
+    const x = T.matrix('x');
+    const W = T.shared(seeded([64, 32], 1), 'W');
+    const { backend, prepared } = recordingCuda();
+    const f = T.fn([x], T.sum(T.tanh(T.dot(x, W))), { backend });
+    const xs = seeded([256, 64], 2);
+    const plain = (f(xs) as NDArray).toFlat();
+    prepared[0].profile(true);
+    for (let i = 0; i < 3; i++) expect((f(xs) as NDArray).toFlat()).toEqual(plain);
+    const { runs, stepMs } = prepared[0].profile(false);
+    expect(runs).toBe(3);
+    expect(stepMs.length).toBe(prepared[0].program.steps.length);
+    expect(stepMs.every((ms) => ms >= 0)).toBe(true);
+    expect(stepMs.reduce((t, ms) => t + ms, 0)).toBeGreaterThan(0);
+    expect(prepared[0].stats().graphReplayed).toBe(false);
   });
 
   it('keeps shared variables on the device between calls; get() pulls them, set() pushes', () => {
@@ -122,15 +166,19 @@ describe.skipIf(skip !== null)('cuda backend on the GPU', () => {
   });
 
   it('runs a TypeScript-only op on the host between GPU steps', () => {
-    const x = T.matrix('x');
-    const W = T.matrix('W');
-    const h = new HostOnlySquare().apply(T.sigmoid(T.dot(x, W)));
-    const out = T.sum(T.mul(h, 3));
+    const build = (dtype: 'float32' | 'float64'): { inputs: Variable[]; outputs: Variable[] } => {
+      const x = T.matrix('x', dtype);
+      const W = T.matrix('W', dtype);
+      const h = new HostOnlySquare().apply(T.sigmoid(T.dot(x, W)));
+      return { inputs: [x, W], outputs: [T.sum(T.mul(h, 3)), T.tanh(h)] };
+    };
+    const gpu = build('float32');
     const { backend, prepared } = recordingCuda();
-    const f = T.fn([x, W], [out, T.tanh(h)], { backend });
+    const f = T.fn(gpu.inputs, gpu.outputs, { backend });
     const [xs, ws] = [seeded([8, 5], 4), seeded([5, 6], 5)];
     const got = f(xs, ws) as NDArray[];
-    const want = T.fn([x, W], [out, T.tanh(h)], { backend: jsBackend })(
+    const ref = build('float64');
+    const want = T.fn(ref.inputs, ref.outputs, { backend: jsBackend })(
       xs.astype('float64'),
       ws.astype('float64'),
     ) as NDArray[];

@@ -40,14 +40,18 @@ function expectClose(got: NDArray, want: NDArray, tol: number, what: string): vo
 
 /** sigmoid(axpb(xᵀ)) and its gradient, on the GPU and on js; every step must run on the GPU. */
 function checkForm(name: string, axpb: (x: Variable) => Variable): void {
-  const x = T.matrix('x');
-  const y = T.sigmoid(axpb(T.transpose(x)));
-  const cost = T.sum(T.sqr(y));
-  const outputs = [y, T.grad(cost, x)];
+  // The same graph in float32 for the GPU and in float64 for the js reference.
+  const build = (dtype: 'float32' | 'float64'): [Variable, Variable[]] => {
+    const x = T.matrix('x', dtype);
+    const y = T.sigmoid(axpb(T.transpose(x)));
+    return [x, [y, T.grad(T.sum(T.sqr(y)), x)]];
+  };
+  const [x, outputs] = build('float32');
   const { backend, prepared } = recordingCuda();
   const xs = T.randn([37, 19], { seed: 3 }).astype('float32');
   const got = T.fn([x], outputs, { backend })(xs) as NDArray[];
-  const want = T.fn([x], outputs, { backend: jsBackend })(xs.astype('float64')) as NDArray[];
+  const [x64, outputs64] = build('float64');
+  const want = T.fn([x64], outputs64, { backend: jsBackend })(xs.astype('float64')) as NDArray[];
   got.forEach((g, i) => expectClose(g, want[i], 2e-5, `${name} output ${i}`));
   const host = prepared[0].program.steps.filter((_, i) => prepared[0].hostSteps[i]).map((s) => s.opName);
   expect(host, `${name}: steps that ran on the host`).toEqual([]);

@@ -80,6 +80,14 @@ export class CudaExecutable implements Executable {
     return this.addon.cudaStats(this.handle);
   }
 
+  /**
+   * Per-step GPU timing: while on, runs launch step by step (no graph replay) with CUDA events
+   * between steps. Returns each step's milliseconds summed over the runs profiled so far.
+   */
+  profile(on: boolean): { runs: number; stepMs: Float64Array } {
+    return this.addon.cudaProfile(this.handle, on);
+  }
+
   /** Hands every shared value this program holds back to the host. */
   dispose(): void {
     this.resident.release();

@@ -31,6 +31,8 @@ export interface CudaAddon extends NativeAddon {
   cudaGetBuffer(program: CudaProgramHandle, buffer: number): NativeArray;
   cudaSetBuffer(program: CudaProgramHandle, buffer: number, value: NativeArray): void;
   cudaStats(program: CudaProgramHandle): { graphReplayed: boolean; nvrtcKernels: number };
+  /** Per-step GPU timing on or off; the milliseconds of each step summed over the profiled runs. */
+  cudaProfile(program: CudaProgramHandle, on: boolean): { runs: number; stepMs: Float64Array };
   cudaAxpb(a: number, x: Float32Array, b: number): Float32Array;
 }
 
