@@ -234,6 +234,8 @@ lab_cuda_program *lab_cuda_program_create(const double *tape, int64_t tape_len, 
   std::string error;
   cudaError_t st = cudaStreamCreateWithFlags(&p->stream, cudaStreamNonBlocking);
   if (st != cudaSuccess) error = "cannot create a CUDA stream: " + cudaText(st);
+  if (st == cudaSuccess && (cudaEventCreate(&p->run_begin) != cudaSuccess || cudaEventCreate(&p->run_end) != cudaSuccess))
+    p->run_begin = p->run_end = nullptr;  // runs go untimed; nothing else depends on them
   int device = 0;
   if (st == cudaSuccess) {
     cudaGetDevice(&device);
@@ -268,6 +270,7 @@ int lab_cuda_program_run(lab_cuda_program *p, const void *const *inputs, void *c
   const auto bytesOf = [p](int32_t b) {
     return static_cast<size_t>(p->buffers[b].size) * labcuda::dtypeBytes(p->buffers[b].dtype);
   };
+  if (p->run_begin) cudaEventRecord(p->run_begin, p->stream);
   cudaError_t st = cudaMemsetAsync(p->err, 0, sizeof(labcuda::DeviceError), p->stream);
   for (size_t k = 0; k < p->inputs.size() && st == cudaSuccess; k++)
     st = cudaMemcpyAsync(p->buffers[p->inputs[k]].data, inputs[k], bytesOf(p->inputs[k]), cudaMemcpyHostToDevice, p->stream);
@@ -294,8 +297,12 @@ int lab_cuda_program_run(lab_cuda_program *p, const void *const *inputs, void *c
     st = cudaMemcpyAsync(outputs[k], p->buffers[p->outputs[k]].data, bytesOf(p->outputs[k]), cudaMemcpyDeviceToHost, p->stream);
   labcuda::DeviceError flag{};
   if (st == cudaSuccess) st = cudaMemcpyAsync(&flag, p->err, sizeof flag, cudaMemcpyDeviceToHost, p->stream);
+  if (st == cudaSuccess && p->run_end) cudaEventRecord(p->run_end, p->stream);
   const cudaError_t sync = cudaStreamSynchronize(p->stream);
   if (st == cudaSuccess) st = sync;
+  float run_ms = 0;
+  if (st == cudaSuccess && p->run_begin && p->run_end && cudaEventElapsedTime(&run_ms, p->run_begin, p->run_end) == cudaSuccess)
+    p->last_run_ms = run_ms;
   p->runs++;
   if (st != cudaSuccess) {
     // An asynchronous kernel fault surfaces here; the steps ran in order, so say so.
@@ -359,9 +366,11 @@ int lab_cuda_program_set(lab_cuda_program *p, int32_t b, const void *host, char 
   return 0;
 }
 
-int lab_cuda_program_stats(const lab_cuda_program *p, int32_t *graph_replayed, int32_t *nvrtc_kernels) {
+int lab_cuda_program_stats(const lab_cuda_program *p, int32_t *graph_replayed, int32_t *nvrtc_kernels,
+                           double *last_run_ms) {
   if (graph_replayed) *graph_replayed = p->graph_replayed ? 1 : 0;
   if (nvrtc_kernels) *nvrtc_kernels = p->nvrtc_kernels;
+  if (last_run_ms) *last_run_ms = p->last_run_ms;
   return 0;
 }
 
@@ -370,6 +379,8 @@ void lab_cuda_program_free(lab_cuda_program *p) {
   if (p->stream) cudaStreamSynchronize(p->stream);
   for (cudaEvent_t e : p->events)
     if (e) cudaEventDestroy(e);
+  if (p->run_begin) cudaEventDestroy(p->run_begin);
+  if (p->run_end) cudaEventDestroy(p->run_end);
   if (p->graph_exec) cudaGraphExecDestroy(p->graph_exec);
   if (p->graph) cudaGraphDestroy(p->graph);
   if (p->meta) cudaFree(p->meta);

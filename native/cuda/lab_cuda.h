@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define LAB_CUDA_ABI_VERSION 2
+#define LAB_CUDA_ABI_VERSION 3
 
 /* A contiguous row-major host array handed to a host step (a JavaScript segment). */
 typedef struct lab_cuda_host_tensor {
@@ -66,8 +66,11 @@ int lab_cuda_program_get(lab_cuda_program *p, int32_t b, void *host, char *err, 
 int lab_cuda_program_set(lab_cuda_program *p, int32_t b, const void *host, char *err, size_t err_len);
 
 /* What the program did: 1 when its last run replayed a CUDA graph; the number of its
- * elementwise steps that run NVRTC-compiled code (the rest use the generic interpreter). */
-int lab_cuda_program_stats(const lab_cuda_program *p, int32_t *graph_replayed, int32_t *nvrtc_kernels);
+ * elementwise steps that run NVRTC-compiled code (the rest use the generic interpreter); the
+ * GPU's milliseconds for its last run, from the first input copy to the last output copy
+ * (events on the stream: the rest of a call's wall time is the host's). Any may be NULL. */
+int lab_cuda_program_stats(const lab_cuda_program *p, int32_t *graph_replayed, int32_t *nvrtc_kernels,
+                           double *last_run_ms);
 
 /* Per-step GPU timing. on != 0: later runs launch step by step (no graph replay) with an event
  * between steps and add each step's milliseconds to a total; on == 0 stops. Returns the number

@@ -216,6 +216,36 @@ struct LaunchGeometry {
   long long strides[kEwMaxOperands][kMaxNdim];
 };
 
+// How each operand of a plan is addressed, and whether 32-bit offsets suffice.
+struct Layouts {
+  enum Kind { kRowMajor, kBroadcast, kStrided };
+  std::vector<Kind> kind;
+  bool needCoordinates = false;
+  bool narrow = true;
+};
+
+Layouts layoutsOf(const EwLaunch &l) {
+  const EwPlan &p = l.plan;
+  constexpr long long kNarrowLimit = 1LL << 30;  // margin for the grid stride added past the end
+  Layouts out;
+  out.narrow = p.n < kNarrowLimit;
+  for (const EwOperand &o : l.ops) {
+    bool rowMajor = true, broadcast = true;
+    long long expected = 1, reach = 0;
+    for (int d = p.ndim - 1; d >= 0; d--) {
+      rowMajor = rowMajor && (p.shape[d] == 1 || o.strides[d] == expected);
+      broadcast = broadcast && (p.shape[d] == 1 || o.strides[d] == 0);
+      expected *= p.shape[d];
+      reach += (p.shape[d] - 1) * (o.strides[d] < 0 ? -o.strides[d] : o.strides[d]);
+    }
+    out.narrow = out.narrow && reach < kNarrowLimit;
+    const Layouts::Kind k = broadcast ? Layouts::kBroadcast : rowMajor ? Layouts::kRowMajor : Layouts::kStrided;
+    out.needCoordinates = out.needCoordinates || k == Layouts::kStrided;
+    out.kind.push_back(k);
+  }
+  return out;
+}
+
 // The CUDA source of one elementwise plan.
 std::string elementwiseSource(const EwLaunch &l) {
   const EwPlan &p = l.plan;
@@ -223,18 +253,27 @@ std::string elementwiseSource(const EwLaunch &l) {
   std::string s = kScalarSource;
   s += "\nstruct LabEwPtrs { char *p[" + ops + "]; };\n";
   s += "struct LabEwGeometry { long long shape[" + dims + "]; long long strides[" + ops + "][" + dims + "]; };\n";
-  s += std::string("typedef ") + ctype(p.compute) + " T;\n";
+  // Index arithmetic, the bulk of a small kernel's work: 32-bit where every offset fits; an operand
+  // laid out row-major over the (coalesced) shape is indexed by the element number itself and a
+  // broadcast one by 0, so coordinates are computed only when some operand needs them.
+  const Layouts layouts = layoutsOf(l);
+  const std::string I = layouts.narrow ? "int" : "long long";
+  s += std::string("typedef ") + ctype(p.compute) + " T;\ntypedef " + I + " I;\n";
   s += "extern \"C\" __global__ void lab_ew(LabEwPtrs ptrs, LabEwGeometry g, long long n) {\n";
-  s += "  for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {\n";
-  s += "    long long r = e;\n";
-  for (int d = p.ndim - 1; d >= 0; d--) {
-    const std::string ds = std::to_string(d);
-    s += "    const long long c" + ds + " = r % g.shape[" + ds + "]; r /= g.shape[" + ds + "];\n";
+  s += "  for (I e = blockIdx.x * (I)blockDim.x + threadIdx.x; e < (I)n; e += (I)gridDim.x * blockDim.x) {\n";
+  if (layouts.needCoordinates) {
+    s += "    I r = e;\n";
+    for (int d = p.ndim - 1; d >= 0; d--) {
+      const std::string ds = std::to_string(d);
+      s += "    const I c" + ds + " = r % (I)g.shape[" + ds + "]; r /= (I)g.shape[" + ds + "];\n";
+    }
   }
   auto offset = [&](int k) {
-    std::string off = "0LL";
+    if (layouts.kind[k] == Layouts::kRowMajor) return std::string("e");
+    if (layouts.kind[k] == Layouts::kBroadcast) return std::string("0");
+    std::string off = "(I)0";
     for (int d = 0; d < p.ndim; d++)
-      off += " + c" + std::to_string(d) + " * g.strides[" + std::to_string(k) + "][" + std::to_string(d) + "]";
+      off += " + c" + std::to_string(d) + " * (I)g.strides[" + std::to_string(k) + "][" + std::to_string(d) + "]";
     return off;
   };
   std::vector<std::string> stack, loadedInput(p.n_in);

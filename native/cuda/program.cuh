@@ -92,6 +92,9 @@ struct lab_cuda_program {
   int nvrtc_kernels = 0;
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t graph_exec = nullptr;
+  // The GPU's time of each run: events before the first input copy and after the last output copy.
+  cudaEvent_t run_begin = nullptr, run_end = nullptr;
+  double last_run_ms = 0;
   // Profiling (lab_cuda_program_profile): an event before each step and after the last.
   bool profiling = false;
   int profiled_runs = 0;

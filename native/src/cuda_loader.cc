@@ -238,10 +238,12 @@ Napi::Value CudaStats(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CudaProgram *h = ProgramArg(info, "cudaStats");
   int32_t graph = 0, nvrtc = 0;
-  h->api->stats(h->program, &graph, &nvrtc);
+  double last_run_ms = 0;
+  h->api->stats(h->program, &graph, &nvrtc, &last_run_ms);
   Napi::Object out = Napi::Object::New(env);
   out.Set("graphReplayed", Napi::Boolean::New(env, graph != 0));
   out.Set("nvrtcKernels", Napi::Number::New(env, nvrtc));
+  out.Set("lastRunGpuMs", Napi::Number::New(env, last_run_ms));
   return out;
 }
 

@@ -24,7 +24,7 @@ struct CudaApi {
   int (*run)(lab_cuda_program *, const void *const *, void *const *, lab_cuda_host_fn, void *, int, char *, size_t) = nullptr;
   int (*get)(lab_cuda_program *, int32_t, void *, char *, size_t) = nullptr;
   int (*set)(lab_cuda_program *, int32_t, const void *, char *, size_t) = nullptr;
-  int (*stats)(const lab_cuda_program *, int32_t *, int32_t *) = nullptr;
+  int (*stats)(const lab_cuda_program *, int32_t *, int32_t *, double *) = nullptr;
   int (*profile)(lab_cuda_program *, int, double *, int32_t *) = nullptr;
   void (*free)(lab_cuda_program *) = nullptr;
   int (*axpb)(float, const float *, float, float *, int64_t) = nullptr;

@@ -25,6 +25,8 @@ export interface BenchRow {
   /** The first call: lowering, program creation and kernel compilation. */
   readonly first: number;
   readonly torch: number | null;
+  /** Median seconds of GPU time per call (input copies to output copies). */
+  readonly gpu: number;
   /** Relative difference of the first call's loss to the cpu backend's on the same inputs. */
   readonly lossRelDiff: number;
   readonly steps: number;

@@ -58,12 +58,12 @@ export function printSummary(o: CheckOutcome): number {
       `${name.slice(0, 58).padEnd(60)}${String(s.passed).padEnd(8)}${String(s.failed).padEnd(8)}${String(s.notRun).padEnd(8)}${s.seconds.toFixed(1).padEnd(9)}${s.gpuPrograms}`,
     );
   console.log(
-    '\nworkload    engine(cuda) torch eager speedup first call  loss vs cpu  steps host nvrtc graph',
+    '\nworkload    engine(cuda) torch eager speedup gpu time   first call  loss vs cpu  steps host nvrtc graph',
   );
   for (const r of o.bench) {
     const speedup = r.torch === null ? '—' : `${(r.torch / r.lab).toFixed(2)}×`;
     console.log(
-      `${r.name.padEnd(12)}${time(r.lab).padEnd(13)}${time(r.torch).padEnd(12)}${speedup.padEnd(8)}${time(r.first).padEnd(12)}` +
+      `${r.name.padEnd(12)}${time(r.lab).padEnd(13)}${time(r.torch).padEnd(12)}${speedup.padEnd(8)}${time(r.gpu).padEnd(11)}${time(r.first).padEnd(12)}` +
         `${r.lossRelDiff.toExponential(1).padEnd(13)}${String(r.steps).padEnd(6)}${String(r.hostSteps).padEnd(5)}` +
         `${String(r.nvrtcKernels).padEnd(6)}${r.graphReplayed ? 'replayed' : 'no'}`,
     );

@@ -83,6 +83,7 @@ describe.skipIf(skip !== null)('cuda backend on the GPU', () => {
     f(xs);
     const third = (f(xs) as NDArray).toFlat();
     expect(prepared[0].stats().graphReplayed).toBe(true);
+    expect(prepared[0].stats().lastRunGpuMs).toBeGreaterThan(0);
     expect(third).toEqual(first);
     const [x64, y64] = build('float64');
     const ref = T.fn([x64], y64, { backend: jsBackend })(xs.astype('float64')) as NDArray;

@@ -10,7 +10,13 @@ import type { Executable } from '../backend.ts';
 import { ResidentShared } from '../residentShared.ts';
 import { nativeProgramSpec } from '../cpu/spec.ts';
 import { isCudaOp, userKernelAttrs } from './cudaOp.ts';
-import { cudaStatus, type CudaAddon, type CudaProgramHandle, type HostCallback } from './native.ts';
+import {
+  cudaStatus,
+  type CudaAddon,
+  type CudaProgramHandle,
+  type CudaRunStats,
+  type HostCallback,
+} from './native.ts';
 import { encodeTape, runsOnDevice, type CudaStepSpec } from './tape.ts';
 
 /** CUDA graphs replay repeated calls; LAB_CUDA_GRAPHS=0 turns them off (for comparisons). */
@@ -75,8 +81,8 @@ export class CudaExecutable implements Executable {
     return results.map((r, i) => new NDArray(r, this.outputShapes[i]));
   }
 
-  /** Whether the last run replayed a CUDA graph, and how many composites run NVRTC code. */
-  stats(): { graphReplayed: boolean; nvrtcKernels: number } {
+  /** Whether the last run replayed a CUDA graph, how many composites run NVRTC code, its GPU time. */
+  stats(): CudaRunStats {
     return this.addon.cudaStats(this.handle);
   }
 

@@ -30,10 +30,20 @@ export interface CudaAddon extends NativeAddon {
   ): NativeArray[];
   cudaGetBuffer(program: CudaProgramHandle, buffer: number): NativeArray;
   cudaSetBuffer(program: CudaProgramHandle, buffer: number, value: NativeArray): void;
-  cudaStats(program: CudaProgramHandle): { graphReplayed: boolean; nvrtcKernels: number };
+  cudaStats(program: CudaProgramHandle): CudaRunStats;
   /** Per-step GPU timing on or off; the milliseconds of each step summed over the profiled runs. */
   cudaProfile(program: CudaProgramHandle, on: boolean): { runs: number; stepMs: Float64Array };
   cudaAxpb(a: number, x: Float32Array, b: number): Float32Array;
+}
+
+/** What a CUDA program did on its last run. */
+export interface CudaRunStats {
+  /** The run replayed the CUDA graph captured from the steps. */
+  readonly graphReplayed: boolean;
+  /** Elementwise steps running NVRTC-compiled code (the rest run the interpreter kernel). */
+  readonly nvrtcKernels: number;
+  /** GPU milliseconds from the first input copy to the last output copy (the rest is the host's). */
+  readonly lastRunGpuMs: number;
 }
 
 export interface CudaStatus {
