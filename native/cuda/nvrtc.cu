@@ -207,14 +207,18 @@ std::string literal(double v) {
 
 // Kernel parameters of a compiled composite: operand pointers, the (coalesced) shape and every
 // operand's strides. They are parameters, not literals, so one compiled kernel serves every
-// program with the same expression, dtypes and rank (about 2.4 KB, under the 4 KB limit).
+// program with the same expression, dtypes and rank. The kernel declares them at its own operand
+// count and rank (a few dozen bytes, where fixed maximum sizes made every launch carry 2.4 KB);
+// these buffers hold the largest case, packed in the kernel's order.
 struct LaunchPtrs {
   char *p[kEwMaxOperands];
 };
 struct LaunchGeometry {
-  long long shape[kMaxNdim];
-  long long strides[kEwMaxOperands][kMaxNdim];
+  long long words[kMaxNdim + kEwMaxOperands * kMaxNdim];  // shape[rank], then strides[operands][rank]
 };
+
+// The rank the kernel declares its geometry with (at least 1: C++ has no empty arrays).
+int declaredRank(const EwPlan &p) { return p.ndim > 0 ? p.ndim : 1; }
 
 // How each operand of a plan is addressed, and whether 32-bit offsets suffice.
 struct Layouts {
@@ -249,7 +253,7 @@ Layouts layoutsOf(const EwLaunch &l) {
 // The CUDA source of one elementwise plan.
 std::string elementwiseSource(const EwLaunch &l) {
   const EwPlan &p = l.plan;
-  const std::string ops = std::to_string(kEwMaxOperands), dims = std::to_string(kMaxNdim);
+  const std::string ops = std::to_string(l.ops.size()), dims = std::to_string(declaredRank(p));
   std::string s = kScalarSource;
   s += "\nstruct LabEwPtrs { char *p[" + ops + "]; };\n";
   s += "struct LabEwGeometry { long long shape[" + dims + "]; long long strides[" + ops + "][" + dims + "]; };\n";
@@ -336,10 +340,11 @@ cudaError_t launchCompiled(const LaunchCtx &ctx, const EwLaunch &l, const char *
   if (l.plan.n == 0) return cudaSuccess;
   LaunchPtrs ptrs{};
   LaunchGeometry geometry{};
-  for (int d = 0; d < l.plan.ndim; d++) geometry.shape[d] = l.plan.shape[d];
+  const int rank = declaredRank(l.plan);
+  for (int d = 0; d < l.plan.ndim; d++) geometry.words[d] = l.plan.shape[d];
   for (size_t k = 0; k < l.ops.size(); k++) {
     ptrs.p[k] = l.ops[k].data;
-    for (int d = 0; d < l.plan.ndim; d++) geometry.strides[k][d] = l.ops[k].strides[d];
+    for (int d = 0; d < l.plan.ndim; d++) geometry.words[rank + k * rank + d] = l.ops[k].strides[d];
   }
   long long n = l.plan.n;
   void *args[] = {&ptrs, &geometry, &n};

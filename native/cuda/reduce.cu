@@ -130,7 +130,10 @@ __global__ void reduceKernel(ReduceArgs r, DeviceError *err, int32_t step) {
 cudaError_t launchReduce(const LaunchCtx &ctx, const ReduceArgs &r) {
   if (r.n_out == 0) return cudaSuccess;
   const int threads = 256;
-  if (r.n_red <= 2048) {
+  // A warp per output while there are outputs enough to fill the GPU; a block per output for
+  // long reductions into few outputs (a loss: one output, thousands of terms).
+  const bool warps = r.n_red <= 256 || (r.n_red <= 2048 && r.n_out >= static_cast<int64_t>(ctx.sm_count) * 4);
+  if (warps) {
     const int64_t want = (r.n_out + threads / 32 - 1) / (threads / 32);
     const int blocks = static_cast<int>(want < ctx.sm_count * 32 ? want : ctx.sm_count * 32);
     reduceKernel<32><<<blocks, threads, 0, ctx.stream>>>(r, ctx.err, ctx.step);

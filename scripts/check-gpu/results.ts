@@ -27,6 +27,8 @@ export interface BenchRow {
   readonly torch: number | null;
   /** Median seconds of GPU time per call (input copies to output copies). */
   readonly gpu: number;
+  /** Median seconds per call launching step by step (no CUDA graph). */
+  readonly eager: number;
   /** Relative difference of the first call's loss to the cpu backend's on the same inputs. */
   readonly lossRelDiff: number;
   readonly steps: number;

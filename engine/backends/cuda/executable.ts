@@ -74,10 +74,13 @@ export class CudaExecutable implements Executable {
     });
   }
 
+  /** Replay a captured CUDA graph on repeated calls (else launch step by step). */
+  graphs = useGraphs;
+
   run(inputs: readonly NDArray[]): NDArray[] {
     this.resident.upload();
     const data: NativeArray[] = this.program.inputs.map((_, i) => inputs[i].contiguous().data);
-    const results = this.addon.cudaRun(this.handle, data, this.callbacks, useGraphs);
+    const results = this.addon.cudaRun(this.handle, data, this.callbacks, this.graphs);
     return results.map((r, i) => new NDArray(r, this.outputShapes[i]));
   }
 
