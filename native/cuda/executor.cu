@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -173,21 +174,56 @@ void collectProfile(lab_cuda_program *p) {
 }
 
 // Captures the steps into a graph once; false (and graphs off for this program) if that fails.
+// Each step is captured on its own and becomes a child-graph node that depends only on the steps
+// whose buffers it touches (read after write, write after read, write after write), so steps
+// that share no data run concurrently: a meta-iteration's weight-gradient products and
+// optimizer updates overlap the chain through time. LAB_CUDA_GRAPH_CHAIN=1 orders every step
+// after the previous one instead (the order of a plain stream capture), for comparison.
 bool captureGraph(lab_cuda_program *p) {
-  if (cudaStreamBeginCapture(p->stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) return false;
-  bool ok = true;
-  for (size_t i = 0; i < p->steps.size() && ok; i++) ok = launchStep(p, i) == cudaSuccess;
+  static const bool chain = getenv("LAB_CUDA_GRAPH_CHAIN") && strcmp(getenv("LAB_CUDA_GRAPH_CHAIN"), "1") == 0;
   cudaGraph_t graph = nullptr;
-  const cudaError_t end = cudaStreamEndCapture(p->stream, &graph);
-  if (!ok || end != cudaSuccess || !graph) {
-    if (graph) cudaGraphDestroy(graph);
-    cudaGetLastError();  // clear the capture's error so the eager run starts clean
-    return false;
+  if (cudaGraphCreate(&graph, 0) != cudaSuccess) return false;
+  std::vector<cudaGraphNode_t> nodes(p->steps.size(), nullptr);
+  std::vector<int64_t> last_writer(p->buffers.size(), -1);
+  std::vector<std::vector<int64_t>> readers(p->buffers.size());
+  bool ok = true;
+  for (size_t i = 0; i < p->steps.size() && ok; i++) {
+    const Step &s = p->steps[i];
+    std::vector<int64_t> after;
+    if (chain && i > 0) after.push_back(static_cast<int64_t>(i) - 1);
+    for (int32_t b : s.reads) after.push_back(last_writer[b]);
+    for (int32_t b : s.writes) {
+      after.push_back(last_writer[b]);
+      after.insert(after.end(), readers[b].begin(), readers[b].end());
+    }
+    std::sort(after.begin(), after.end());
+    after.erase(std::unique(after.begin(), after.end()), after.end());
+    std::vector<cudaGraphNode_t> deps;
+    for (int64_t k : after)
+      if (k >= 0 && k != static_cast<int64_t>(i)) deps.push_back(nodes[k]);
+    cudaGraph_t child = nullptr;
+    ok = cudaStreamBeginCapture(p->stream, cudaStreamCaptureModeThreadLocal) == cudaSuccess;
+    if (ok) {
+      const bool launched = launchStep(p, i) == cudaSuccess;
+      ok = cudaStreamEndCapture(p->stream, &child) == cudaSuccess && launched && child;
+    }
+    size_t kernels = 0;
+    if (ok) ok = cudaGraphGetNodes(child, nullptr, &kernels) == cudaSuccess;
+    // A step with nothing to do (an empty tensor) still passes its ordering on.
+    if (ok)
+      ok = (kernels == 0 ? cudaGraphAddEmptyNode(&nodes[i], graph, deps.data(), deps.size())
+                         : cudaGraphAddChildGraphNode(&nodes[i], graph, deps.data(), deps.size(), child)) == cudaSuccess;
+    if (child) cudaGraphDestroy(child);
+    for (int32_t b : s.reads) readers[b].push_back(static_cast<int64_t>(i));
+    for (int32_t b : s.writes) {
+      last_writer[b] = static_cast<int64_t>(i);
+      readers[b].clear();
+    }
   }
-  if (cudaGraphInstantiate(&p->graph_exec, graph, 0) != cudaSuccess) {
+  if (!ok || cudaGraphInstantiate(&p->graph_exec, graph, 0) != cudaSuccess) {
     cudaGraphDestroy(graph);
     p->graph_exec = nullptr;
-    cudaGetLastError();
+    cudaGetLastError();  // clear the capture's error so the eager run starts clean
     return false;
   }
   p->graph = graph;

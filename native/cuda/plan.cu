@@ -164,6 +164,8 @@ bool planStep(lab_cuda_program *p, size_t index, const TapeStep &s, std::vector<
   for (const TapeView &v : s.inputs) in.push_back(resolve(p, v));
   for (const TapeView &v : s.outputs) out.push_back(resolve(p, v));
   st->kind = s.kind;
+  for (const TapeView &v : s.inputs) st->reads.push_back(v.buffer);
+  for (const TapeView &v : s.outputs) st->writes.push_back(v.buffer);
   st->kernel = s.kernel;
   st->op = s.op;
   bool ok = true;

@@ -45,6 +45,9 @@ struct EwLaunch {
 struct Step {
   int32_t kind;
   std::string kernel, op;
+  // The buffers the step reads and writes: a captured graph orders steps by these alone, so
+  // steps that share no data may run at the same time.
+  std::vector<int32_t> reads, writes;
   EwLaunch ew;
   GemmArgs gemm;
   ReduceArgs reduce;

@@ -39,25 +39,50 @@ function torchOnGpu(bundleDir: string): Record<string, number> | string {
   return Object.fromEntries(Object.keys(protocol).map((name) => [name, result[`${name}_s`] as number]));
 }
 
-function measure(name: string): Omit<BenchRow, 'torch'> {
+/** A fresh workload on the GPU, its executable, with graph replay on or off. */
+function onGpu(name: string, graphs: boolean): { w: Workload; e: () => CudaExecutable } {
   const prepared: CudaExecutable[] = [];
-  const recording: Backend = {
+  const backend: Backend = {
     ...cudaBackend,
     prepare(program, shared) {
       const e = cudaBackend.prepare(program, shared) as CudaExecutable;
+      e.graphs = graphs;
       prepared.push(e);
       return e;
     },
   };
+  return { w: workloads[name](backend), e: () => prepared[prepared.length - 1] };
+}
+
+/**
+ * The losses of `calls` calls replaying the CUDA graph (its steps ordered by data alone, so
+ * independent ones run concurrently) against the same calls launched step by step: equal to the
+ * bit, or the graph's ordering lost a dependency.
+ */
+function replayAgreesWithSteps(name: string, calls: number): boolean {
+  const [graph, steps] = [onGpu(name, true), onGpu(name, false)];
+  let agree = true;
+  for (let i = 0; i < calls; i++) {
+    const [a, b] = [graph.w.run().toFlat()[0], steps.w.run().toFlat()[0]];
+    if (!Object.is(a, b)) {
+      console.log(`${name}: call ${i}: graph replay gave loss ${a}, step-by-step launches ${b}`);
+      agree = false;
+    }
+  }
+  return agree && graph.e().stats().graphReplayed;
+}
+
+function measure(name: string): Omit<BenchRow, 'torch'> {
   // Same inputs and the same initial weights on both backends: the first calls' losses agree.
   const reference = workloads[name](cpuBackend).run().toFlat()[0];
-  const w = workloads[name](recording);
+  const gpu = onGpu(name, true);
+  const w = gpu.w;
   const t = performance.now();
   const loss = w.run().toFlat()[0];
   const first = (performance.now() - t) / 1000;
   const { warm, n } = protocol[name];
   const lab = medianSeconds(w.run, warm, n);
-  const e = prepared[prepared.length - 1];
+  const e = gpu.e();
   const stats = e.stats();
   const gpuMs = (): number[] =>
     Array.from({ length: n }, () => (w.run(), e.stats().lastRunGpuMs)).sort((a, b) => a - b);
@@ -77,6 +102,7 @@ function measure(name: string): Omit<BenchRow, 'torch'> {
     lab,
     first,
     gpu: graphGpu[n >> 1] / 1e3,
+    replayAgrees: replayAgreesWithSteps(name, 4),
     eager,
     lossRelDiff: Math.abs(loss - reference) / Math.max(1e-30, Math.abs(reference)),
     steps: e.program.steps.length,

@@ -29,6 +29,8 @@ export interface BenchRow {
   readonly gpu: number;
   /** Median seconds per call launching step by step (no CUDA graph). */
   readonly eager: number;
+  /** Four calls replaying the graph gave the losses of four step-by-step calls, to the bit. */
+  readonly replayAgrees: boolean;
   /** Relative difference of the first call's loss to the cpu backend's on the same inputs. */
   readonly lossRelDiff: number;
   readonly steps: number;

@@ -58,27 +58,32 @@ export function printSummary(o: CheckOutcome): number {
       `${name.slice(0, 58).padEnd(60)}${String(s.passed).padEnd(8)}${String(s.failed).padEnd(8)}${String(s.notRun).padEnd(8)}${s.seconds.toFixed(1).padEnd(9)}${s.gpuPrograms}`,
     );
   console.log(
-    '\nworkload    engine(cuda) torch eager speedup gpu time   first call  loss vs cpu  steps host nvrtc graph',
+    '\nworkload    engine(cuda) torch eager speedup gpu time   first call  loss vs cpu  steps host nvrtc graph replay = steps',
   );
   for (const r of o.bench) {
     const speedup = r.torch === null ? '—' : `${(r.torch / r.lab).toFixed(2)}×`;
     console.log(
       `${r.name.padEnd(12)}${time(r.lab).padEnd(13)}${time(r.torch).padEnd(12)}${speedup.padEnd(8)}${time(r.gpu).padEnd(11)}${time(r.first).padEnd(12)}` +
         `${r.lossRelDiff.toExponential(1).padEnd(13)}${String(r.steps).padEnd(6)}${String(r.hostSteps).padEnd(5)}` +
-        `${String(r.nvrtcKernels).padEnd(6)}${r.graphReplayed ? 'replayed' : 'no'}`,
+        `${String(r.nvrtcKernels).padEnd(6)}${(r.graphReplayed ? 'replayed' : 'no').padEnd(9)}${r.replayAgrees ? 'yes' : 'NO'}`,
     );
   }
   if (o.bench.length < 3)
     console.log(`(${3 - o.bench.length} workload(s) did not finish: see the log above)`);
   const notRun = o.tests.length - outcome.size;
+  const replayDiffers = o.bench.filter((r) => !r.replayAgrees).map((r) => r.name);
+  if (replayDiffers.length > 0)
+    console.log(`graph replay and step-by-step launches disagree on: ${replayDiffers.join(', ')}`);
   const verdict =
-    failures.length > 0
-      ? `${failures.length} FAILED`
-      : notRun > 0
-        ? `PASSED, ${notRun} NOT RUN (time budget)`
-        : o.bench.length < 3
-          ? 'TESTS PASSED, BENCHMARK INCOMPLETE'
-          : 'ALL PASSED';
+    replayDiffers.length > 0
+      ? 'GRAPH REPLAY DISAGREES'
+      : failures.length > 0
+        ? `${failures.length} FAILED`
+        : notRun > 0
+          ? `PASSED, ${notRun} NOT RUN (time budget)`
+          : o.bench.length < 3
+            ? 'TESTS PASSED, BENCHMARK INCOMPLETE'
+            : 'ALL PASSED';
   console.log(`\n${verdict} in ${o.seconds.toFixed(0)} s`);
-  return failures.length === 0 && notRun === 0 && o.bench.length === 3 ? 0 : 1;
+  return failures.length === 0 && notRun === 0 && o.bench.length === 3 && replayDiffers.length === 0 ? 0 : 1;
 }
