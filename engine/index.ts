@@ -116,6 +116,8 @@ export {
   type InputType,
   type OutputType,
 } from './custom/index.ts';
+// CUDA ops: a kernel and its launch configuration (they run their `perform` off the GPU).
+export { CudaOp, type CudaCode, type CudaLaunch } from './backends/cuda/cudaOp.ts';
 
 // Writing ops: errors that name the op, the shapes and the user's line.
 export { buildError, describe as describeVariable, runError } from './ops/opError.ts';

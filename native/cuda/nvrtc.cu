@@ -2,17 +2,19 @@
 // dlopen, so the library works (with the interpreter of elementwise.cu) where it is missing.
 // A composite's postfix program becomes CUDA source specialised to its dtypes and rank (shape and
 // strides are parameters, so programs share kernels; the scalar semantics are ew_scalar.inc,
-// embedded as text); the compiled CUBIN is
-// cached in memory by source and on disk by a hash of source, architecture and NVRTC version
-// (written to a temporary name and renamed into place, so concurrent processes never read a
-// partial file). Users' CUDA kernels (K_USER steps) are compiled and cached the same way, or
-// loaded from a file nvcc compiled.
+// embedded as text); the compiled CUBIN is cached in memory by source and on disk by a hash of
+// source, architecture and NVRTC version, the full identity checked on load, compiled under an
+// flock and renamed into place (cubinFor). Users' CUDA kernels (K_USER steps) are compiled and
+// cached the same way, or loaded from a file nvcc compiled.
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -125,7 +127,32 @@ void writeAtomically(const std::string &path, const std::vector<char> &data) {
   if (!ok || rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
 }
 
+// An exclusive flock on `path`, waiting up to two minutes (as the C ops' cache); -1 when the
+// file cannot be opened or the wait runs out: the caller then compiles without it.
+int lockEntry(const std::string &path) {
+  const int fd = open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  for (int waited_ms = 0; waited_ms < 120000; waited_ms += 20) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+    usleep(20000);
+  }
+  close(fd);
+  return -1;
+}
+
+// RAII for lockEntry: closing the descriptor drops the lock (the kernel drops it if we die).
+struct EntryLock {
+  int fd;
+  ~EntryLock() {
+    if (fd >= 0) close(fd);
+  }
+};
+
 // CUBIN for `source` on sm_<major><minor>: from the disk cache, else compiled (and cached).
+// The cache entry is keyed by a hash of everything that determines the binary, and the whole of
+// that identity is stored beside it and compared on load, so a hash collision is a miss, never a
+// wrong kernel. Processes compiling the same kernel take turns under an flock; the second loads
+// the first one's build. Files are written under a temporary name and renamed into place.
 bool cubinFor(const std::string &source, int major, int minor, std::vector<char> *cubin, std::string *why) {
   Nvrtc &n = nvrtc();
   if (!n.loaded) {
@@ -133,11 +160,19 @@ bool cubinFor(const std::string &source, int major, int minor, std::vector<char>
     return false;
   }
   const std::string arch = "--gpu-architecture=sm_" + std::to_string(major) + std::to_string(minor);
+  const std::string identity = source + "|" + arch + "|nvrtc " + std::to_string(n.major) + "." + std::to_string(n.minor);
   char key[40];
-  snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(fnv1a(
-                                           source + "|" + arch + "|nvrtc " + std::to_string(n.major) + "." + std::to_string(n.minor))));
-  const std::string dir = cacheDir(), path = dir + "/" + key + ".cubin";
-  if (readFile(path, cubin)) return true;
+  snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(fnv1a(identity)));
+  const std::string dir = cacheDir(), base = dir + "/" + key, path = base + ".cubin", identity_path = base + ".key";
+  const auto cached = [&]() {
+    std::vector<char> stored;
+    return readFile(identity_path, &stored) && stored.size() == identity.size() &&
+           std::equal(stored.begin(), stored.end(), identity.begin()) && readFile(path, cubin);
+  };
+  if (cached()) return true;
+  makeDirs(dir);
+  const EntryLock lock{lockEntry(base + ".lock")};
+  if (lock.fd >= 0 && cached()) return true;
   void *prog = nullptr;
   if (n.create(&prog, source.c_str(), "lab_kernel.cu", 0, nullptr, nullptr) != 0) {
     *why = "nvrtcCreateProgram failed";
@@ -158,8 +193,8 @@ bool cubinFor(const std::string &source, int major, int minor, std::vector<char>
   cubin->resize(size);
   n.cubin(prog, cubin->data());
   n.destroy(&prog);
-  makeDirs(dir);
   writeAtomically(path, *cubin);
+  writeAtomically(identity_path, std::vector<char>(identity.begin(), identity.end()));
   return true;
 }
 

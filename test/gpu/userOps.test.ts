@@ -2,6 +2,8 @@
 // NVRTC-compiled where libnvrtc exists) and as a CudaOp (hand-written kernel + launch
 // configuration), forward and gradient against the js backend, inside larger graphs and on a
 // transposed (non-contiguous) input. Skipped with the reason printed where there is no GPU.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as T from '../../engine/index.ts';
 import type { Backend } from '../../engine/backends/backend.ts';
@@ -78,6 +80,24 @@ describe.skipIf(skip !== null)('AXPB on the GPU', () => {
     const f = T.fn([x], axpbCuda(x, -2, 0.5), { backend: cudaBackend });
     const xs = T.randn([4097], { seed: 9, dtype: 'float64' });
     for (let i = 0; i < 2; i++) expectClose(f(xs) as NDArray, axpbValues(xs, -2, 0.5), 1e-15, `call ${i}`);
+  });
+
+  it('NVRTC builds land in the on-disk cache with their full identity beside them', () => {
+    if (!cudaStatus().nvrtc) return; // nvcc builds go to the C ops' cache (tested with them)
+    const x = T.vector('x');
+    T.fn([x], axpbCuda(x, 3, 1), { backend: cudaBackend })(T.randn([64], { seed: 4 }).astype('float32'));
+    const dir =
+      process.env.LAB_CUDA_CACHE ??
+      join(process.env.HOME ?? '/tmp', '.cache', 'curriculum-lab', 'cuda-kernels');
+    const entries = readdirSync(dir).filter((f) => f.endsWith('.key'));
+    const axpb = entries.filter((f) =>
+      readFileSync(join(dir, f), 'utf8').includes('axpb_f32(const float *x'),
+    );
+    expect(axpb.length, `an entry for the AXPB kernel in ${dir}`).toBeGreaterThan(0);
+    for (const key of axpb) {
+      expect(existsSync(join(dir, key.replace(/\.key$/, '.cubin')))).toBe(true);
+      expect(readFileSync(join(dir, key), 'utf8')).toMatch(/\|--gpu-architecture=sm_\d+\|nvrtc \d+\.\d+$/);
+    }
   });
 });
 
