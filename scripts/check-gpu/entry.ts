@@ -9,7 +9,6 @@
 // tests run in child processes (this same file with --tests-from), a test that kills its process
 // or runs past LAB_CHECK_GPU_TEST_TIMEOUT seconds is recorded as failed and the next process
 // goes on after it, and the benchmark runs in a process of its own. One bad kernel costs one test.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,9 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { cudaStatus } from '../../engine/backends/cuda/index.ts';
 import { registeredTests } from '../../test/gpu/shim/vitest.ts';
 import { runBenchmark } from './benchChild.ts';
-import { appendRecord, readRecords, type BenchRow, type TestEvent } from './results.ts';
+import { readRecords, type BenchRow, type TestEvent } from './results.ts';
 import { printSummary } from './summary.ts';
-import { POISONED_EXIT, runTestsFrom } from './testsChild.ts';
+import { runChild, superviseTests } from './supervisor.ts';
+import { runTestsFrom } from './testsChild.ts';
 import '../../test/gpu/backend.test.ts';
 import '../../test/gpu/userOps.test.ts';
 import '../../test/differential/elementwise.test.ts';
@@ -37,71 +37,6 @@ const testBudgetSeconds = Number(process.env.LAB_CHECK_GPU_TEST_SECONDS ?? 240);
 const testTimeoutSeconds = Number(process.env.LAB_CHECK_GPU_TEST_TIMEOUT ?? 30);
 const benchBudgetSeconds = Number(process.env.LAB_CHECK_GPU_BENCH_SECONDS ?? 150);
 
-interface ChildEnd {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  killedFor: string | null;
-}
-
-/** Runs this file with `args`; kills it when `watch` returns a reason (checked every 200 ms). */
-function child(args: string[], env: NodeJS.ProcessEnv, watch: () => string | null): Promise<ChildEnd> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--enable-source-maps', self, ...args], { stdio: 'inherit', env });
-    let killedFor: string | null = null;
-    const timer = setInterval(() => {
-      const why = watch();
-      if (why && !killedFor) {
-        killedFor = why;
-        p.kill('SIGKILL');
-      }
-    }, 200);
-    p.on('close', (code, signal) => {
-      clearInterval(timer);
-      resolve({ code, signal, killedFor });
-    });
-  });
-}
-
-async function runAllTests(file: string): Promise<void> {
-  const total = registeredTests().length;
-  const deadline = performance.now() + testBudgetSeconds * 1000;
-  let from = 0;
-  while (from < total && performance.now() < deadline) {
-    const end = await child(['--tests-from', String(from), file], process.env, () => {
-      if (performance.now() > deadline) return `the tests' time budget (${testBudgetSeconds} s) ran out`;
-      const last = readRecords<TestEvent>(file).at(-1);
-      return last?.kind === 'start' && performance.now() - startedAt(last.i) > testTimeoutSeconds * 1000
-        ? `it ran past ${testTimeoutSeconds} s`
-        : null;
-    });
-    const events = readRecords<TestEvent>(file);
-    const last = events.at(-1);
-    if (end.code === 0 && last?.kind === 'end' && last.i === total - 1) return;
-    if (last?.kind === 'start') {
-      const why =
-        end.killedFor ??
-        `its process died (${end.signal ? `signal ${end.signal}` : `exit status ${end.code}`})`;
-      appendRecord(file, { kind: 'lost', i: last.i, name: last.name, error: why });
-      console.log(`LOST [${last.i}] ${last.name}: ${why}`);
-      from = last.i + 1;
-    } else if (end.code === POISONED_EXIT && last?.kind === 'end') {
-      from = last.i + 1;
-      // Where it faulted exactly: the same test alone, each launch synchronous, no graph replay.
-      await child(
-        ['--tests-from', String(last.i), '--only', `${file}.diagnosis`],
-        { ...process.env, CUDA_LAUNCH_BLOCKING: '1', LAB_CUDA_GRAPHS: '0' },
-        () => null,
-      );
-    } else return;
-  }
-}
-
-const starts = new Map<number, number>();
-function startedAt(i: number): number {
-  if (!starts.has(i)) starts.set(i, performance.now());
-  return starts.get(i)!;
-}
-
 async function supervise(): Promise<number> {
   const status = cudaStatus();
   if (!status.available) {
@@ -115,9 +50,15 @@ async function supervise(): Promise<number> {
   rmSync(testsFile, { force: true });
   rmSync(benchFile, { force: true });
   const started = performance.now();
-  await runAllTests(testsFile);
+  const command = [process.execPath, '--enable-source-maps', self];
+  await superviseTests(testsFile, {
+    total: registeredTests().length,
+    command,
+    budgetSeconds: testBudgetSeconds,
+    testTimeoutSeconds,
+  });
   const benchDeadline = performance.now() + benchBudgetSeconds * 1000;
-  const bench = await child(['--bench', benchFile], process.env, () =>
+  const bench = await runChild(command, ['--bench', benchFile], process.env, () =>
     performance.now() > benchDeadline ? 'budget' : null,
   );
   if (bench.code !== 0) console.log(`the benchmark process ended badly: ${JSON.stringify(bench)}`);

@@ -39,6 +39,9 @@ export interface BenchRow {
   readonly graphReplayed: boolean;
 }
 
+/** A test process's exit status after a CUDA fault that poisons its context (see testsChild.ts). */
+export const POISONED_EXIT = 70;
+
 export function appendRecord(file: string, record: unknown): void {
   appendFileSync(file, `${JSON.stringify(record)}\n`);
 }

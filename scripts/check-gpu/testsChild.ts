@@ -4,9 +4,7 @@
 // stops with exit status 70 and the supervisor goes on in a fresh process.
 import { programsPreparedOnGpu } from '../../test/gpu/shim/cpuAsCuda.ts';
 import { registeredTests } from '../../test/gpu/shim/vitest.ts';
-import { appendRecord } from './results.ts';
-
-export const POISONED_EXIT = 70;
+import { appendRecord, POISONED_EXIT } from './results.ts';
 
 const contextPoisoned =
   /illegal (memory access|address|instruction)|misaligned address|unspecified launch failure|cudaErrorLaunchFailure|cudaErrorIllegal|cudaErrorMisaligned|kernel faulted/i;
