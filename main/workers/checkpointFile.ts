@@ -11,6 +11,8 @@ export interface CheckpointHeader {
   step: number;
   trainer: string;
   seed: number;
+  /** The run's first validation loss: what divergence is measured against after a resume. */
+  firstValLoss?: number;
 }
 
 export function checkpointPath(directory: string, step: number): string {

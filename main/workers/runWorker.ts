@@ -38,6 +38,7 @@ async function execute(spec: WorkerRunSpec): Promise<Extract<WorkerToMain, { typ
   const trainer = await loadTrainer(spec);
   await trainer.init(config, spec.seed);
   let step = 0;
+  let firstValLoss: number | undefined;
   if (spec.resumeFrom) {
     const { header, state } = readCheckpointFile(spec.resumeFrom);
     if (header.runId !== spec.runId) {
@@ -45,24 +46,38 @@ async function execute(spec: WorkerRunSpec): Promise<Extract<WorkerToMain, { typ
     }
     await trainer.restore(state);
     step = header.step;
+    firstValLoss = header.firstValLoss;
   }
   await send({ type: 'started', environment: trainer.environment(), fromStep: step });
 
   const metrics = new MetricBatcher(send, spec.metricIntervalMs ?? 50);
   let lastLoss = Number.NaN;
   let lastValLoss = Number.NaN;
-  const diverged = (what: string, value: number) => ({
+  const diverged = (reason: string) => ({
     type: 'finished' as const,
     status: 'diverged' as const,
     step,
-    reason: `${what} became ${value} at step ${step}`,
+    reason,
     result: { diverged_step: step, steps_done: step - 1, final_loss: finite(lastLoss), final_val_loss: null },
   });
-  if (step === 0) {
+  if (step === 0 || firstValLoss === undefined) {
+    // A checkpoint from before firstValLoss was kept: measure divergence from where it resumes.
     const evaluation = await trainer.evaluate();
     lastValLoss = evaluation.val_loss;
-    metrics.record(0, evaluation);
+    firstValLoss = evaluation.val_loss;
+    if (step === 0) metrics.record(0, evaluation);
   }
+  // A loss that stays finite can still run away (SGD at too large a rate: 4e11 on a problem that
+  // starts near 10); such a run must not be averaged as if it had converged.
+  const factor = config.divergenceFactor;
+  const limit =
+    factor && Number.isFinite(firstValLoss) ? factor * Math.max(1, Math.abs(firstValLoss)) : Infinity;
+  const divergence = (what: string, value: number): string | null =>
+    !Number.isFinite(value)
+      ? `${what} became ${value} at step ${step}`
+      : value > limit
+        ? `${what} ${value.toPrecision(4)} at step ${step} is over ${factor} × max(1, first validation loss ${firstValLoss!.toPrecision(4)}) (training.divergenceFactor)`
+        : null;
   let lastYield = performance.now();
   while (step < config.steps) {
     if (cancelRequested) {
@@ -71,17 +86,22 @@ async function execute(spec: WorkerRunSpec): Promise<Extract<WorkerToMain, { typ
     }
     step++;
     const stepMetrics = await trainer.step();
-    if (!Number.isFinite(stepMetrics.loss)) {
+    const lossDiverged = divergence('loss', stepMetrics.loss);
+    if (lossDiverged) {
+      // A finite runaway value is kept on the curve: it shows the blow-up.
+      if (Number.isFinite(stepMetrics.loss)) metrics.record(step, stepMetrics);
       await metrics.flush();
-      return diverged('loss', stepMetrics.loss);
+      return diverged(lossDiverged);
     }
     lastLoss = stepMetrics.loss;
     metrics.record(step, stepMetrics);
     if (step % config.evalEvery === 0 || step === config.steps) {
       const evaluation = await trainer.evaluate();
-      if (!Number.isFinite(evaluation.val_loss)) {
+      const valDiverged = divergence('validation loss', evaluation.val_loss);
+      if (valDiverged) {
+        if (Number.isFinite(evaluation.val_loss)) metrics.record(step, evaluation);
         await metrics.flush();
-        return diverged('validation loss', evaluation.val_loss);
+        return diverged(valDiverged);
       }
       lastValLoss = evaluation.val_loss;
       metrics.record(step, evaluation);
@@ -94,7 +114,7 @@ async function execute(spec: WorkerRunSpec): Promise<Extract<WorkerToMain, { typ
       const state = await trainer.checkpoint();
       const bytes = writeCheckpointFile(
         path,
-        { runId: spec.runId, step, trainer: spec.trainerName, seed: spec.seed },
+        { runId: spec.runId, step, trainer: spec.trainerName, seed: spec.seed, firstValLoss },
         state,
       );
       await send({ type: 'checkpoint', step, path, bytes });

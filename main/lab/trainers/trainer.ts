@@ -13,6 +13,12 @@ export interface TrainerRunConfig {
   steps: number;
   evalEvery: number;
   checkpointEvery: number;
+  /**
+   * A finite training or validation loss above divergenceFactor × max(1, |first validation
+   * loss|) ends the run as diverged. null, or absent (runs stored before it existed): only a
+   * non-finite loss does.
+   */
+  divergenceFactor?: number | null;
 }
 
 /** Where the numbers come from: stored with every run. */

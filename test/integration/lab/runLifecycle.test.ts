@@ -98,9 +98,10 @@ describe('run lifecycle in worker processes', () => {
   it('ends a run whose loss overflows as diverged at that step, keeping the curve before it', async () => {
     const lab = await openTestLab();
     // Gradient descent with lr · curvature = 10 multiplies the error by −9 per step: a real blow-up.
+    // Without a divergence factor only the overflow ends it.
     const yaml = definitionYaml({
       problem: 'curvature: 10, gradientNoise: 0',
-      training: '{ steps: 1000, evalEvery: 50, checkpointEvery: 500 }',
+      training: '{ steps: 1000, evalEvery: 50, checkpointEvery: 500, divergenceFactor: null }',
       optimizer: '{ name: sgd, lr: 1 }',
     });
     const experiment = await startExperiment(lab, yaml).done;
@@ -117,6 +118,36 @@ describe('run lifecycle in worker processes', () => {
     }
     const report = experiment.report as { optimizers: { diverged: number; finalValLoss: unknown }[] };
     expect(report.optimizers[0]).toMatchObject({ diverged: 2, finalValLoss: null });
+    lab.close();
+  });
+
+  it('ends a run whose loss runs away but stays finite as diverged, with the runaway value on its curve', async () => {
+    const lab = await openTestLab();
+    // lr · curvature = 2.2 multiplies the error by −1.2 per step: finite for thousands of steps,
+    // but far past the default 1000 × the first validation loss within a few dozen.
+    const yaml = definitionYaml({
+      problem: 'curvature: 10, gradientNoise: 0',
+      training: '{ steps: 400, evalEvery: 10, checkpointEvery: 500 }',
+      optimizer: '{ name: sgd, lr: 0.22 }',
+    });
+    const experiment = await startExperiment(lab, yaml).done;
+    for (const run of listRuns(lab.db, experiment.id)) {
+      expect(run.status).toBe('diverged');
+      const match =
+        /^loss (\S+) at step (\d+) is over 1000 × max\(1, first validation loss (\S+)\) \(training\.divergenceFactor\)$/.exec(
+          run.reason ?? '',
+        );
+      expect(match, run.reason ?? '').not.toBeNull();
+      const [value, step, first] = [Number(match![1]), Number(match![2]), Number(match![3])];
+      expect(first).toBeCloseTo(metricRows(lab, run.id, 'val_loss')[0].value, 2);
+      expect(value).toBeGreaterThan(1000 * Math.max(1, first));
+      expect(Number.isFinite(value)).toBe(true);
+      expect(step).toBeLessThan(400);
+      const last = metricRows(lab, run.id, 'loss').at(-1)!;
+      expect(last.step).toBe(step);
+      expect(last.value).toBeCloseTo(value, -Math.floor(Math.log10(value)) + 2);
+      expect(run.result).toMatchObject({ diverged_step: step, final_val_loss: null });
+    }
     lab.close();
   });
 

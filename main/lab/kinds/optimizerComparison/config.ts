@@ -20,7 +20,7 @@ export interface OptimizerComparisonConfig {
   description?: string;
   seed: number;
   problem: { name: string } & Record<string, unknown>;
-  training: { steps: number; evalEvery: number; checkpointEvery: number };
+  training: { steps: number; evalEvery: number; checkpointEvery: number; divergenceFactor: number | null };
   learningRates: LearningRateRange;
   optimizers: OptimizerSpec[];
   tuning: { seeds: number };

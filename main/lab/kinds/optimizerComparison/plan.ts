@@ -41,6 +41,7 @@ function runConfig(config: OptimizerComparisonConfig, spec: OptimizerSpec, lr: n
     steps: config.training.steps,
     evalEvery: config.training.evalEvery,
     checkpointEvery: config.training.checkpointEvery,
+    divergenceFactor: config.training.divergenceFactor,
   };
 }
 

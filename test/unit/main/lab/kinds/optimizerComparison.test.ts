@@ -18,7 +18,7 @@ const config: OptimizerComparisonConfig = {
   name: 'synthetic',
   seed: 5,
   problem: { name: 'quadratics' },
-  training: { steps: 100, evalEvery: 10, checkpointEvery: 50 },
+  training: { steps: 100, evalEvery: 10, checkpointEvery: 50, divergenceFactor: 1000 },
   learningRates: { min: 1e-3, max: 0.1 },
   optimizers: [{ name: 'sgd' }, { name: 'adam', beta1: 0.9, lr: 0.002 }],
   tuning: { seeds: 2 },
