@@ -109,8 +109,11 @@ export function optimizerComparisonTable(report: OptimizerComparisonReport): Sum
   const target = report.optimizers.find((o) => o.stepsToTarget)?.stepsToTarget?.target;
   const head = ['optimizer', 'lr', 'final val loss (95% CI)', 'seeds', 'diverged'];
   if (target !== undefined) head.push(`steps to ≤ ${target}`);
+  // Fewest diverged report runs first, then the lowest mean: the mean of the runs that survived
+  // would otherwise put an optimizer that blew up on two seeds of three at the top.
   const ranked = [...report.optimizers].sort(
     (a, b) =>
+      a.diverged / Math.max(1, a.runs) - b.diverged / Math.max(1, b.runs) ||
       (a.finalValLoss?.mean ?? Number.POSITIVE_INFINITY) - (b.finalValLoss?.mean ?? Number.POSITIVE_INFINITY),
   );
   const rows = ranked.map((o) => {
@@ -122,7 +125,8 @@ export function optimizerComparisonTable(report: OptimizerComparisonReport): Sum
         : `${formatLearningRate(o.lr)}${o.lrSource === 'fixed' ? ' (fixed)' : ''}`,
       loss === null
         ? '—'
-        : Number.isNaN(loss.halfWidth)
+        : // One run has no interval: NaN when computed, null once the report went through JSON.
+          typeof loss.halfWidth !== 'number' || !Number.isFinite(loss.halfWidth)
           ? formatLoss(loss.mean)
           : `${formatLoss(loss.mean)} ± ${formatLoss(loss.halfWidth)}`,
       String(o.runs),

@@ -10,7 +10,10 @@ import {
   reportSeeds,
   tuningSeeds,
 } from '../../../../../main/lab/kinds/optimizerComparison/plan.ts';
-import { summariseOptimizerComparison } from '../../../../../main/lab/kinds/optimizerComparison/report.ts';
+import {
+  optimizerComparisonTable,
+  summariseOptimizerComparison,
+} from '../../../../../main/lab/kinds/optimizerComparison/report.ts';
 import { chooseLearningRate } from '../../../../../main/lab/kinds/optimizerComparison/selection.ts';
 import { meanConfidenceInterval } from '../../../../../main/lab/statistics.ts';
 
@@ -123,5 +126,31 @@ describe('optimizer-comparison planning and report', () => {
     expect(sgd.curve.steps).toEqual([0, 50, 100]);
     expect(sgd.curve.meanValLoss[2]).toBeCloseTo(0.25, 15);
     expect(sgd.tuning.map((s) => s.lr)).toEqual(learningRateGrid(config.learningRates));
+  });
+
+  it('ranks an optimizer whose runs diverged last and shows its one survivor without an interval, also after JSON', () => {
+    const finished = new Map<string, RunOutcome>();
+    let runId = 0;
+    for (const run of planOptimizerComparison(config, finished).runs.filter((r) => r.phase === 'tuning'))
+      finished.set(run.key, outcome(run.key, ++runId, Math.abs(Math.log10(run.config.optimizer.lr) + 2)));
+    const report = planOptimizerComparison(config, finished).runs.filter((r) => r.phase === 'report');
+    report.forEach((run, i) => {
+      // sgd keeps one of its three report runs; the others ran away.
+      const diverged = run.config.optimizer.name === 'sgd' && i % 3 !== 0;
+      finished.set(
+        run.key,
+        outcome(run.key, ++runId, diverged ? null : 0.125, diverged ? 'diverged' : 'completed'),
+      );
+    });
+    const summary = summariseOptimizerComparison(config, finished, () => ({ steps: [100], values: [0.125] }));
+    const stored = JSON.parse(JSON.stringify(summary)) as typeof summary;
+    for (const r of [summary, stored]) {
+      const table = optimizerComparisonTable(r);
+      const sgd = table.rows.find((row) => row[0] === 'sgd')!;
+      expect(sgd[2]).toBe('0.1250');
+      expect(sgd[4]).toBe('2');
+      // Same mean as adam, but two of three runs diverged: ranked below it.
+      expect(table.rows.map((row) => row[0])).toEqual(['adam', 'sgd']);
+    }
   });
 });
