@@ -19,14 +19,20 @@ export function openDatabase(options: GlobalOptions): LabDatabase {
 }
 
 /** Parses an experiment id argument, or explains what was expected. */
-export function experimentIdArgument(value: string | undefined, command: string): number {
+function idArgument(value: string | undefined, command: string, what: string): number {
   const id = Number(value);
   if (value === undefined || !Number.isInteger(id) || id <= 0) {
-    throw new UsageError(
-      `${command} needs an experiment id (a number, as shown by \`lab list\`)${value === undefined ? '' : `, got "${value}"`}`,
-    );
+    throw new UsageError(`${command} needs ${what}${value === undefined ? '' : `, got "${value}"`}`);
   }
   return id;
+}
+
+export function experimentIdArgument(value: string | undefined, command: string): number {
+  return idArgument(value, command, 'an experiment id (a number, as shown by `lab list`)');
+}
+
+export function runIdArgument(value: string | undefined, command: string): number {
+  return idArgument(value, command, 'a run id (a number, as shown by `lab show <experiment>`)');
 }
 
 /** A mistake in how the CLI was called: reported with the usage hint, exit code 2. */

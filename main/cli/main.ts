@@ -7,6 +7,7 @@ import { NewerDatabaseError } from '../store/migrations.ts';
 import { cacheCommand } from './commands/cache.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { exportCommand } from './commands/export.ts';
+import { inspectCommand } from './commands/inspect.ts';
 import { listCommand } from './commands/list.ts';
 import { resumeCommand, runCommand } from './commands/run.ts';
 import { showCommand } from './commands/show.ts';
@@ -21,6 +22,7 @@ Usage:
   lab cancel <id>                Stop an experiment (the process running it stops its runs)
   lab list                       List experiments, newest first
   lab show <id>                  Status, report, runs and latest events of an experiment
+  lab inspect <run>              One run: config, seed, environment, outcome, metrics and curves
   lab export <id> --csv|--json   Every metric point of an experiment, to stdout or --out <file>
   lab cache list|clear           Compiled C ops cached on disk ($LAB_CACHE_DIR): list or remove them
 
@@ -76,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
       return listCommand(options);
     case 'show':
       return showCommand(argument, options);
+    case 'inspect':
+      return inspectCommand(argument, options);
     case 'cache':
       return cacheCommand(argument);
     case 'export':

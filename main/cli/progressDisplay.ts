@@ -3,6 +3,7 @@
 // prints one line per finished run instead.
 import cliProgress from 'cli-progress';
 import type { ProgressEvent, RunProgress } from '../lab/progress.ts';
+import { formatValue } from '../lab/formatValue.ts';
 
 export interface ProgressDisplay {
   update(event: ProgressEvent): void;
@@ -11,17 +12,12 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-function formatLoss(loss: number | null): string {
-  if (loss === null) return '—';
-  return Math.abs(loss) >= 1e-3 && Math.abs(loss) < 1e4 ? loss.toPrecision(4) : loss.toExponential(2);
-}
-
 function runEndLine(event: RunProgress): string {
   const mark = event.status === 'completed' ? '✓' : event.status === 'diverged' ? '↯' : '✗';
   const detail = event.reason
     ? ` — ${event.reason}`
     : event.loss !== null
-      ? ` (loss ${formatLoss(event.loss)})`
+      ? ` (loss ${formatValue(event.loss)})`
       : '';
   return `${mark} run ${event.runId} ${event.label}: ${event.status} at step ${event.step}/${event.steps}${detail}`;
 }
@@ -76,7 +72,7 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
         bar = multibar.create(event.steps, event.step, { label, detail: '' });
         bars.set(event.runId, bar);
       }
-      bar.update(event.step, { label, detail: `loss ${formatLoss(event.loss)}` });
+      bar.update(event.step, { label, detail: `loss ${formatValue(event.loss)}` });
     },
     log: (line) => multibar.log(`${line}\n`),
     stop: () => multibar.stop(),

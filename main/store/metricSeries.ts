@@ -74,6 +74,33 @@ export function metricSeries(
   };
 }
 
+export interface MetricSummary {
+  readonly name: string;
+  readonly points: number;
+  readonly first: { step: number; value: number | null };
+  readonly last: { step: number; value: number | null };
+  /** Over the finite values (null when there are none). */
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** Count, first and last point, and range of one metric of a run, computed in SQL. */
+export function metricSummary(db: Database, runId: number, name: string): MetricSummary | undefined {
+  const named = db.prepare('SELECT id FROM metric_names WHERE name = ?').get(name) as
+    { id: number } | undefined;
+  if (!named) return undefined;
+  const where = 'WHERE run_id = ? AND name_id = ?';
+  const stats = db
+    .prepare(`SELECT COUNT(*) AS n, MIN(value) AS lo, MAX(value) AS hi FROM metrics ${where}`)
+    .get(runId, named.id) as { n: number; lo: number | null; hi: number | null };
+  if (stats.n === 0) return undefined;
+  const end = (order: 'ASC' | 'DESC') =>
+    db
+      .prepare(`SELECT step, value FROM metrics ${where} ORDER BY step ${order} LIMIT 1`)
+      .get(runId, named.id) as { step: number; value: number | null };
+  return { name, points: stats.n, first: end('ASC'), last: end('DESC'), min: stats.lo, max: stats.hi };
+}
+
 /** Every point of a run, by metric then step — for export. */
 export function iterateMetricPoints(db: Database, runId: number): IterableIterator<MetricPointRow> {
   return db

@@ -1,15 +1,11 @@
 // `lab show <id>`: one experiment — status, report, every run with its seed and outcome, and the
 // latest log lines.
+import { formatValue } from '../../lab/formatValue.ts';
 import { getDefinition, getExperiment } from '../../store/experimentStore.ts';
 import { listEvents } from '../../store/eventLog.ts';
 import { listRuns } from '../../store/runStore.ts';
 import { experimentIdArgument, openDatabase, UsageError, type GlobalOptions } from '../labContext.ts';
 import { formatTime, renderReport, renderTable } from '../reportTable.ts';
-
-function formatNumber(value: number | null | undefined): string {
-  if (value === null || value === undefined) return '—';
-  return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4 ? value.toPrecision(4) : value.toExponential(3);
-}
 
 export function showCommand(idText: string | undefined, options: GlobalOptions): number {
   const id = experimentIdArgument(idText, 'show');
@@ -36,7 +32,7 @@ export function showCommand(idText: string | undefined, options: GlobalOptions):
           String(r.seed),
           r.status,
           `${r.step}/${r.steps}`,
-          formatNumber(r.result?.final_val_loss),
+          formatValue(r.result?.final_val_loss),
           r.environment ? `${r.environment.backend}/${r.environment.device}` : '—',
           (r.reason ?? '').split('\n')[0].slice(0, 60),
         ]),

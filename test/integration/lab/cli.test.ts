@@ -84,6 +84,18 @@ describe('lab CLI, end to end', () => {
     expect(show.stdout).toContain('status      completed');
     expect(show.stdout).toMatch(/│ report +│ adam lr=/);
 
+    const inspect = await lab('inspect', '1', '--db', db);
+    expect(inspect.code, inspect.stderr).toBe(0);
+    expect(inspect.stdout).toMatch(/^Run 1: sgd lr=1e-3 — experiment 1 \(optimizers-quick\), tuning/);
+    expect(inspect.stdout).toContain('status       completed at step 100/100');
+    expect(inspect.stdout).toMatch(/trainer +test-quadratic-1d, seed \d+/);
+    expect(inspect.stdout).toContain('divergenceFactor: 1000');
+    expect(inspect.stdout).toMatch(/│ loss +│ 100 +│ .+ @ 1 +│ .+ @ 100 +│/);
+    expect(inspect.stdout).toMatch(/│ val_loss +│ 11 +│/);
+    const missing = await lab('inspect', '999', '--db', db);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('there is no run 999');
+
     const [{ n: points }] = query<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM metrics');
     const csv = await lab('export', '1', '--csv', '--db', db);
     const lines = csv.stdout.trim().split('\n');

@@ -7,6 +7,7 @@ import type { OptimizerComparisonConfig } from './config.ts';
 import { formatLearningRate } from './config.ts';
 import { optimizerTunings, reportRuns } from './plan.ts';
 import type { LearningRateScore } from './selection.ts';
+import { formatValue } from '../../formatValue.ts';
 
 export interface StepsToTarget {
   target: number;
@@ -101,10 +102,6 @@ export function summariseOptimizerComparison(
   return { problem: config.problem.name, steps: config.training.steps, optimizers };
 }
 
-function formatLoss(value: number): string {
-  return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4 ? value.toPrecision(4) : value.toExponential(3);
-}
-
 export function optimizerComparisonTable(report: OptimizerComparisonReport): SummaryTable {
   const target = report.optimizers.find((o) => o.stepsToTarget)?.stepsToTarget?.target;
   const head = ['optimizer', 'lr', 'final val loss (95% CI)', 'seeds', 'diverged'];
@@ -127,8 +124,8 @@ export function optimizerComparisonTable(report: OptimizerComparisonReport): Sum
         ? '—'
         : // One run has no interval: NaN when computed, null once the report went through JSON.
           typeof loss.halfWidth !== 'number' || !Number.isFinite(loss.halfWidth)
-          ? formatLoss(loss.mean)
-          : `${formatLoss(loss.mean)} ± ${formatLoss(loss.halfWidth)}`,
+          ? formatValue(loss.mean)
+          : `${formatValue(loss.mean)} ± ${formatValue(loss.halfWidth)}`,
       String(o.runs),
       String(o.diverged),
     ];
