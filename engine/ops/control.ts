@@ -8,7 +8,11 @@ import { TensorType } from '../core/type.ts';
 import { asVariable, type TensorLike } from '../tensor.ts';
 import { identity } from './math.ts';
 
-export class StopGradient extends Op {
+/**
+ * An op whose output is its input unchanged (Theano's ViewOp): a view, so it runs nothing. What
+ * it means lies in its class — how gradients treat it, or where a backend puts its value.
+ */
+export abstract class PassThrough extends Op {
   makeNode(x: Variable): Apply {
     return this.node([x], [new TensorType(x.dtype, x.staticShape)]);
   }
@@ -21,13 +25,15 @@ export class StopGradient extends Op {
     return [x];
   }
 
+  override aliasMap(): AliasMap {
+    return { views: { 0: 0 } };
+  }
+}
+
+export class StopGradient extends PassThrough {
   /** Disconnected: the cost does not depend on x through this path. */
   override grad(): GradEntry[] {
     return [null];
-  }
-
-  override aliasMap(): AliasMap {
-    return { views: { 0: 0 } };
   }
 }
 

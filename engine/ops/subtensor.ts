@@ -50,7 +50,7 @@ function parseSpec(spec: SliceSpec, where: string): AxisIndex {
 }
 
 /** Python's slice.indices: resolved start, step and element count for an axis of length len. */
-function sliceRange(entry: readonly [number | null, number | null, number | null], len: number) {
+export function sliceRange(entry: readonly [number | null, number | null, number | null], len: number) {
   const step = entry[2] ?? 1;
   const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
   const norm = (v: number | null, dflt: number, lo: number, hi: number): number =>

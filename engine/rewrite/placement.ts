@@ -9,33 +9,16 @@
 // at the host step itself (native/cuda/executor.cu copies a host step's inputs out and its
 // outputs back), so the graph records where transfers happen and the executor does them.
 import { isConstant, type Apply, type Variable } from '../core/graph.ts';
-import type { NDArray, Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type GradEntry } from '../core/op.ts';
-import { TensorType } from '../core/type.ts';
+import type { GradEntry, Op } from '../core/op.ts';
+import { PassThrough } from '../ops/control.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
 import { applyNodeRewrites, type GraphRewrite } from './rewrite.ts';
 
 /** A value crossing between host and device; the same value, a view of its input. */
-abstract class Transfer extends Op {
-  makeNode(x: Variable): Apply {
-    return this.node([x], [new TensorType(x.dtype, x.staticShape)]);
-  }
-
-  perform([x]: readonly NDArray[]): NDArray[] {
-    return [x];
-  }
-
-  override inferShape(_node: Apply, [x]: readonly Shape[]): Shape[] {
-    return [x];
-  }
-
+abstract class Transfer extends PassThrough {
   /** The gradient crosses back the other way (Theano: grad of GpuFromHost is HostFromGpu). */
   override grad(_node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
     return [gz];
-  }
-
-  override aliasMap(): AliasMap {
-    return { views: { 0: 0 } };
   }
 }
 

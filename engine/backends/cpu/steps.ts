@@ -18,6 +18,7 @@
 // correct, only slower.
 import type { Step } from '../../compile/program.ts';
 import { userKernelStep } from '../../custom/c/step.ts';
+import { sliceRange } from '../../ops/subtensor.ts';
 import { Fill } from '../../ops/shapeOps.ts';
 import { SumToShape } from '../../ops/sumToShape.ts';
 import type { DType } from '../../core/dtype.ts';
@@ -33,17 +34,6 @@ interface StepContext {
   readonly outputs: View[];
   readonly dtypeOf: (v: View) => DType;
   readonly opName: string;
-}
-
-/** Python's slice.indices: first index, step and element count of a slice of an axis of `len`. */
-function sliceRange(entry: readonly [number | null, number | null, number | null], len: number) {
-  const step = entry[2] ?? 1;
-  const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
-  const norm = (v: number | null, dflt: number, lo: number, hi: number): number =>
-    v === null ? dflt : clamp(v < 0 ? v + len : v, lo, hi);
-  const start = step > 0 ? norm(entry[0], 0, 0, len) : norm(entry[0], len - 1, -1, len - 1);
-  const stop = step > 0 ? norm(entry[1], len, 0, len) : norm(entry[1], -1, -1, len - 1);
-  return { start, step, count: Math.max(0, Math.ceil((stop - start) / step)) };
 }
 
 function gemm(c: StepContext): StepSpec | null {
