@@ -3,6 +3,7 @@
 // A crash here (a native op, an out-of-memory) ends this process only; the parent marks the
 // run failed with the reason.
 import { performance } from 'node:perf_hooks';
+import { formatValue } from '../lab/formatValue.ts';
 import type { Trainer, TrainerModule } from '../lab/trainers/trainer.ts';
 import { checkpointPath, readCheckpointFile, writeCheckpointFile } from './checkpointFile.ts';
 import { MetricBatcher } from './metricBatcher.ts';
@@ -76,7 +77,7 @@ async function execute(spec: WorkerRunSpec): Promise<Extract<WorkerToMain, { typ
     !Number.isFinite(value)
       ? `${what} became ${value} at step ${step}`
       : value > limit
-        ? `${what} ${value.toPrecision(4)} at step ${step} is over ${factor} × max(1, first validation loss ${firstValLoss!.toPrecision(4)}) (training.divergenceFactor)`
+        ? `${what} ${formatValue(value)} at step ${step} is over ${factor} × max(1, first validation loss ${formatValue(firstValLoss)}) (training.divergenceFactor)`
         : null;
   let lastYield = performance.now();
   while (step < config.steps) {
