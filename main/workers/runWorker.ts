@@ -61,8 +61,9 @@ async function execute(spec: WorkerRunSpec): Promise<Extract<WorkerToMain, { typ
     reason,
     result: { diverged_step: step, steps_done: step - 1, final_loss: finite(lastLoss), final_val_loss: null },
   });
-  if (step === 0 || firstValLoss === undefined) {
-    // A checkpoint from before firstValLoss was kept: measure divergence from where it resumes.
+  // Unknown on a fresh run, and after a resume from a checkpoint written before it was kept
+  // (divergence is then measured from where the run resumes).
+  if (firstValLoss === undefined) {
     const evaluation = await trainer.evaluate();
     lastValLoss = evaluation.val_loss;
     firstValLoss = evaluation.val_loss;

@@ -6,6 +6,7 @@ import { latestCheckpoint } from '../../../main/store/artifactStore.ts';
 import { listEvents } from '../../../main/store/eventLog.ts';
 import { requestExperimentCancel } from '../../../main/store/experimentStore.ts';
 import { listRuns } from '../../../main/store/runStore.ts';
+import { readCheckpointFile } from '../../../main/workers/checkpointFile.ts';
 import { WorkerPool } from '../../../main/workers/workerPool.ts';
 import { definitionYaml, metricRows, openTestLab, startExperiment } from './labHarness.ts';
 
@@ -174,6 +175,11 @@ describe('run lifecycle in worker processes', () => {
     const stopped = listRuns(lab.db, cancelled.id);
     expect(stopped.map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
     expect(stopped.every((r) => r.step < 300)).toBe(true);
+    // Each checkpoint keeps the run's first validation loss: the base of divergence after resume.
+    for (const run of stopped) {
+      const { header } = readCheckpointFile(latestCheckpoint(lab.db, run.id)!.path);
+      expect(header.firstValLoss).toBe(metricRows(lab, run.id, 'val_loss')[0].value);
+    }
 
     const resumed = await runExperiment(cancelled.id, { lab, pool: new WorkerPool({ size: 2 }) });
     expect(resumed.status).toBe('completed');
