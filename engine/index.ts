@@ -17,7 +17,7 @@ export { NDArray, type Shape } from './core/ndarray.ts';
 export { dtypes, type DType } from './core/dtype.ts';
 export { TensorType, type StaticShape } from './core/type.ts';
 export { Apply, Constant, SharedVariable, Variable } from './core/graph.ts';
-export { Op, UndefinedGrad, type GradEntry, type NativeKernel, type Props } from './core/op.ts';
+export { Op, UndefinedGrad, type GradEntry, type NativeKernel, type Props } from './core/graph.ts';
 export { rand, randn, Rng } from './random/rng.ts';
 
 // Building graphs.

@@ -2,9 +2,8 @@
 // list of kernel calls over planned buffers, specialised to one set of input shapes. Everything
 // here is plain data except `Step.node`, which a backend needs only for `js` steps.
 import type { DType } from '../core/dtype.ts';
-import type { Apply } from '../core/graph.ts';
+import type { Apply, PropValue } from '../core/graph.ts';
 import type { NDArray } from '../core/ndarray.ts';
-import type { PropValue } from '../core/op.ts';
 
 export type BufferRole = 'input' | 'output' | 'shared' | 'temp' | 'constant';
 

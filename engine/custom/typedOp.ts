@@ -11,9 +11,8 @@
 // An output `{ like: k }` also gets inferShape for free (input k's shape); fixed output types
 // with fully known static shapes too. Anything else: override inferShape.
 import type { DType } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import { Op, type Apply, type Variable } from '../core/graph.ts';
 import type { Shape } from '../core/ndarray.ts';
-import { Op } from '../core/op.ts';
 import { TensorType, type StaticShape } from '../core/type.ts';
 import { buildError, describe } from '../ops/opError.ts';
 import { asVariable } from '../tensor.ts';

@@ -3,12 +3,12 @@
 // outputs, and sum the contributions a variable receives from all its uses.
 import { userCallSite } from '../core/callSite.ts';
 import { isFloat } from '../core/dtype.ts';
-import { Variable, type Apply } from '../core/graph.ts';
-import { UndefinedGrad } from '../core/op.ts';
+import { UndefinedGrad, Variable, type Apply } from '../core/graph.ts';
 import { add, cast } from '../ops/math.ts';
 import { describe } from '../ops/opError.ts';
 import { zerosLike } from '../ops/shapeOps.ts';
 import { constant } from '../tensor.ts';
+import { gradBuilders } from './builders.ts';
 
 export interface GradOptions {
   /**
@@ -110,7 +110,7 @@ export function grad(
         site,
       );
     }
-    const entries = op.grad(node, outputGrads);
+    const entries = op.grad(node, outputGrads, gradBuilders);
     if (entries.length !== node.inputs.length) {
       throw gradError(
         `${op.toString()}.grad returned ${entries.length} entries for ${node.inputs.length} inputs`,

@@ -5,9 +5,15 @@
 // expressions in one pass over memory (`elementwise` kernel).
 import { broadcastIndices, broadcastShapes, broadcastStaticShapes } from '../core/broadcast.ts';
 import { allocate, type DType } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import {
+  Op,
+  type AliasMap,
+  type Apply,
+  type NativeKernel,
+  type PropValue,
+  type Variable,
+} from '../core/graph.ts';
 import { NDArray, type Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type NativeKernel, type PropValue } from '../core/op.ts';
 import { TensorType } from '../core/type.ts';
 import { scalarOps, type ScalarOpName } from './scalar.ts';
 

@@ -1,9 +1,8 @@
 // Gradient control. stopGradient(x) is x in the forward pass and a wall for differentiation:
 // nothing flows back through it (Theano's disconnected_grad), which is how first-order
 // meta-learning drops second-order terms. identity is a plain copy that gradients pass.
-import type { Apply, Variable } from '../core/graph.ts';
+import { Op, type AliasMap, type Apply, type GradEntry, type Variable } from '../core/graph.ts';
 import type { NDArray, Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type GradEntry } from '../core/op.ts';
 import { TensorType } from '../core/type.ts';
 import { asVariable, type TensorLike } from '../tensor.ts';
 import { identity } from './math.ts';

@@ -1,9 +1,8 @@
 // DimShuffle (Theano's): permute axes, insert new size-1 axes ('x'), drop size-1 axes — a view,
 // no copy (compilation lays the output out as a view of the input, so it has no kernel). transpose, expandDims and squeeze are DimShuffles.
 import { normalizeAxis } from '../core/broadcast.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import { Op, type AliasMap, type Apply, type GradEntry, type Variable } from '../core/graph.ts';
 import { formatShape, NDArray, type Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type GradEntry } from '../core/op.ts';
 import { TensorType, type Dim } from '../core/type.ts';
 import { asVariable, type TensorLike } from '../tensor.ts';
 import { buildError, describe, runError } from './opError.ts';

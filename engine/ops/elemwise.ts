@@ -9,9 +9,16 @@ import {
   formatStaticShape,
 } from '../core/broadcast.ts';
 import { allocate, isDType, type DType } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import type { GradKit } from '../core/gradKit.ts';
+import {
+  Op,
+  type AliasMap,
+  type Apply,
+  type GradEntry,
+  type NativeKernel,
+  type Variable,
+} from '../core/graph.ts';
 import { NDArray, type Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType } from '../core/type.ts';
 import { elemwiseGrad } from './elemwiseGrad.ts';
 import { buildError, describe, runError } from './opError.ts';
@@ -140,9 +147,9 @@ export class Elemwise extends Op {
     return [this.outShape(inputShapes, node)];
   }
 
-  override grad(node: Apply, outputGrads: readonly (Variable | null)[]): GradEntry[] {
+  override grad(node: Apply, outputGrads: readonly (Variable | null)[], g: GradKit<Variable>): GradEntry[] {
     if (!this.spec.differentiable) return node.inputs.map(() => null);
-    return elemwiseGrad(node, outputGrads[0]);
+    return elemwiseGrad(this.scalarOp, node, outputGrads[0], g);
   }
 
   override native(node: Apply): NativeKernel {

@@ -6,9 +6,8 @@
 // C (beta = 0) the node has inputs (A, B) only. In place, the output overwrites C.
 import { broadcastIndices } from '../core/broadcast.ts';
 import { allocate, isFloat } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import { Op, type AliasMap, type Apply, type NativeKernel, type Variable } from '../core/graph.ts';
 import { formatShape, NDArray, type Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type NativeKernel } from '../core/op.ts';
 import { TensorType, type Dim } from '../core/type.ts';
 
 export interface GemmParams {

@@ -1,15 +1,21 @@
 // Joining and splitting along an axis: Concatenate (stack is concatenate of expanded inputs)
 // and Split (views into the input; the gradient of concatenate).
 import { promote } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import type { GradKit } from '../core/gradKit.ts';
+import {
+  Op,
+  type AliasMap,
+  type Apply,
+  type GradEntry,
+  type NativeKernel,
+  type Variable,
+} from '../core/graph.ts';
 import { NDArray, formatShape, type Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType, type Dim } from '../core/type.ts';
 import { asVariables, type TensorLike } from '../tensor.ts';
 import { checkedAxis, expandDims } from './dimshuffle.ts';
 import { cast } from './math.ts';
 import { buildError, describe, runError } from './opError.ts';
-import { zerosLike } from './shapeOps.ts';
 
 export class Concatenate extends Op {
   constructor(axis: number) {
@@ -180,7 +186,11 @@ export class Split extends Op {
     return this.pieceSizes(shapes, node).map((d) => shapes[0].map((s, i) => (i === this.axis ? d : s)));
   }
 
-  override grad(node: Apply, outputGrads: readonly (Variable | null)[]): GradEntry[] {
+  override grad(
+    node: Apply,
+    outputGrads: readonly (Variable | null)[],
+    { zerosLike }: GradKit<Variable>,
+  ): GradEntry[] {
     if (outputGrads.every((g) => g === null)) return node.inputs.map(() => null);
     const parts = outputGrads.map((g, i) => g ?? zerosLike(node.outputs[i]));
     return [new Concatenate(this.axis).apply(...parts), ...node.inputs.slice(1).map(() => null)];

@@ -9,15 +9,14 @@ import {
   formatStaticShape,
 } from '../core/broadcast.ts';
 import { isFloat, promote } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import type { GradKit } from '../core/gradKit.ts';
+import { Op, type Apply, type GradEntry, type NativeKernel, type Variable } from '../core/graph.ts';
 import { NDArray, contiguousStrides, formatShape, type Shape } from '../core/ndarray.ts';
-import { Op, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType, type Dim } from '../core/type.ts';
 import { asVariables, type TensorLike } from '../tensor.ts';
 import { dimshuffle, type ShuffleEntry } from './dimshuffle.ts';
 import { cast, mul } from './math.ts';
 import { buildError, describe, runError } from './opError.ts';
-import { sumToShape } from './sumToShape.ts';
 
 /** Swap the last two axes (a batch of matrix transposes). */
 function swapLast(v: Variable): Variable {
@@ -111,7 +110,11 @@ export class Dot extends Op {
     return [this.outShape(a, b, node)];
   }
 
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+  override grad(
+    node: Apply,
+    [gz]: readonly (Variable | null)[],
+    { sumToShape }: GradKit<Variable>,
+  ): GradEntry[] {
     const [a, b] = node.inputs;
     if (!gz) return [null, null];
     return [sumToShape(new Dot().apply(gz, swapLast(b)), a), sumToShape(new Dot().apply(swapLast(a), gz), b)];

@@ -7,9 +7,8 @@
 //   sigmoidBinaryCrossentropy(x, t) = softplus(x) - t x               (stable, from logits)
 //   mse(a, b)                       = mean((a - b)^2)
 import { isFloat, type DType } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import { Op, type Apply, type GradEntry, type NativeKernel, type Variable } from '../core/graph.ts';
 import { NDArray, formatShape, type Shape } from '../core/ndarray.ts';
-import { Op, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType } from '../core/type.ts';
 import { asVariable, asVariables, type TensorLike } from '../tensor.ts';
 import { checkedAxis } from './dimshuffle.ts';

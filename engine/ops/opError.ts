@@ -1,8 +1,7 @@
 // Error messages for ops: what was wrong, which op, the shapes involved, and the user's line
 // that built the node (so a mismatch points at the researcher's code, not the engine's).
 import { userCallSite } from '../core/callSite.ts';
-import type { Apply, Variable } from '../core/graph.ts';
-import type { Op } from '../core/op.ts';
+import type { Apply, Op, Variable } from '../core/graph.ts';
 
 /** `x: float32(?, 3)` — a variable with its type, for messages. */
 export function describe(v: Variable): string {

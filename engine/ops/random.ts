@@ -7,9 +7,8 @@
 //            affine map in float64, rounded once to dtype;  normal: mean + std * z likewise;
 //   bernoulli: 1 with probability p (SPEC), stored as dtype.
 import { isFloat, type DType } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import { Op, type Apply, type GradEntry, type NativeKernel, type Variable } from '../core/graph.ts';
 import { NDArray, shapeSize, type Shape } from '../core/ndarray.ts';
-import { Op, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType } from '../core/type.ts';
 import { bernoulli, normal, uniform, type FloatDType } from '../random/philox.ts';
 import { asVariable } from '../tensor.ts';

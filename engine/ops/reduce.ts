@@ -1,16 +1,13 @@
 // Reductions over any set of axes, with or without keepdims: sum, mean, prod, max, min, argmax,
 // logsumexp (stable), var (population variance, NumPy's default ddof=0).
 import { isFloat, type DType } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import type { GradKit } from '../core/gradKit.ts';
+import { Op, type Apply, type GradEntry, type NativeKernel, type Variable } from '../core/graph.ts';
 import { NDArray, contiguousStrides, type Shape } from '../core/ndarray.ts';
-import { Op, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType, type Dim } from '../core/type.ts';
 import { asVariable, constant, type TensorLike } from '../tensor.ts';
 import { checkedAxis, dimshuffle, type ShuffleEntry } from './dimshuffle.ts';
-import { cast, div, eq, exp, mul, second, sub } from './math.ts';
 import { buildError, describe } from './opError.ts';
-import { shapeOf } from './shapeOps.ts';
-import { take } from './take.ts';
 
 export type ReduceKind = 'sum' | 'mean' | 'prod' | 'max' | 'min' | 'argmax' | 'logsumexp' | 'var';
 const reduceKinds: readonly ReduceKind[] = [
@@ -165,7 +162,8 @@ export class Reduce extends Op {
     return [this.resultShape(x)];
   }
 
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+  override grad(node: Apply, [gz]: readonly (Variable | null)[], kit: GradKit<Variable>): GradEntry[] {
+    const { cast, div, eq, exp, mul, second, sub } = kit;
     const x = node.inputs[0];
     const z = node.outputs[0];
     if (!gz || !isFloat(x.dtype) || this.kind === 'argmax') return [null];
@@ -177,7 +175,7 @@ export class Reduce extends Op {
       case 'sum':
         return [second(x, g)];
       case 'mean':
-        return [second(x, div(g, reducedCount(x, this.axes)))];
+        return [second(x, div(g, reducedCount(x, this.axes, kit)))];
       case 'prod':
         // d prod / d x_i = prod / x_i: exact away from zeros (a zero entry gives NaN, as in Theano's default).
         return [mul(g, div(zk, x))];
@@ -189,7 +187,7 @@ export class Reduce extends Op {
         return [mul(g, exp(sub(x, zk)))];
       case 'var': {
         const centered = sub(x, reduce('mean', x, this.axes, true));
-        return [mul(g, div(mul(centered, 2), reducedCount(x, this.axes)))];
+        return [mul(g, div(mul(centered, 2), reducedCount(x, this.axes, kit)))];
       }
     }
   }
@@ -207,7 +205,11 @@ function restoreAxes(v: Variable, axes: readonly number[], ndim: number): Variab
 }
 
 /** How many elements each output of a reduction over `axes` combines: static when known. */
-function reducedCount(x: Variable, axes: readonly number[]): Variable {
+function reducedCount(
+  x: Variable,
+  axes: readonly number[],
+  { cast, shapeOf, take }: GradKit<Variable>,
+): Variable {
   const dims = axes.map((a) => x.staticShape[a]);
   if (dims.every((d): d is number => d !== null)) {
     return constant(

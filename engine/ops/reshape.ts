@@ -1,9 +1,15 @@
 // Reshape (a view of a contiguous input, a copy otherwise), with one -1 dimension inferred, and
 // flatten. ReshapeAs reshapes to another variable's run-time shape: the gradient of a reshape
 // whose input shape is not statically known.
-import type { Apply, Variable } from '../core/graph.ts';
+import {
+  Op,
+  type AliasMap,
+  type Apply,
+  type GradEntry,
+  type NativeKernel,
+  type Variable,
+} from '../core/graph.ts';
 import { formatShape, shapeSize, type NDArray, type Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType, type Dim } from '../core/type.ts';
 import { asVariable, type TensorLike } from '../tensor.ts';
 import { buildError, describe, runError } from './opError.ts';

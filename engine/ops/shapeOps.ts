@@ -2,14 +2,13 @@
 // shape: zerosLike/onesLike), and broadcastTo.
 import { broadcastStaticShapes, formatStaticShape } from '../core/broadcast.ts';
 import { isDType, type DType } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import type { GradKit } from '../core/gradKit.ts';
+import { Op, type AliasMap, type Apply, type GradEntry, type Variable } from '../core/graph.ts';
 import { NDArray, formatShape, type Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type GradEntry } from '../core/op.ts';
 import { TensorType } from '../core/type.ts';
 import { asVariable, type TensorLike } from '../tensor.ts';
 import { second } from './math.ts';
 import { buildError, describe, runError } from './opError.ts';
-import { sumToShape } from './sumToShape.ts';
 
 /** shape(x): the int32 vector of x's dimensions. Compilation can read it from inferShape alone. */
 export class ShapeOf extends Op {
@@ -134,7 +133,11 @@ export class BroadcastTo extends Op {
     return [this.shape];
   }
 
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+  override grad(
+    node: Apply,
+    [gz]: readonly (Variable | null)[],
+    { sumToShape }: GradKit<Variable>,
+  ): GradEntry[] {
     return [gz ? sumToShape(gz, node.inputs[0]) : null];
   }
 

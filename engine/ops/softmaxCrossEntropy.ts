@@ -3,16 +3,12 @@
 //   loss[r] = logsumexp(x[r, :]) - x[r, label[r]]
 //   dloss/dx[r, :] = g[r] * (softmax(x[r, :]) - onehot(label[r]))   (SoftmaxCrossEntropyGrad)
 // Other ranks and dense targets use the composed form in nnet.ts.
-import type { Apply, Variable } from '../core/graph.ts';
+import type { GradKit } from '../core/gradKit.ts';
+import { Op, type Apply, type GradEntry, type NativeKernel, type Variable } from '../core/graph.ts';
 import { NDArray, type Shape } from '../core/ndarray.ts';
-import { Op, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType } from '../core/type.ts';
 import { dimshuffle } from './dimshuffle.ts';
-import { mul, sub } from './math.ts';
 import { buildError, describe, runError } from './opError.ts';
-import { softmax } from './nnet.ts';
-import { sum } from './reduce.ts';
-import { onesLike } from './shapeOps.ts';
 
 function check(op: Op, logits: Variable, labels: Variable): void {
   if (logits.ndim !== 2 || (logits.dtype !== 'float32' && logits.dtype !== 'float64')) {
@@ -106,8 +102,9 @@ export class SoftmaxCrossEntropyGrad extends Op {
   }
 
   /** Second order, composed: with s = softmax(x) and u = gz * g[:, None], dx = s * (u - sum(u * s)). */
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+  override grad(node: Apply, [gz]: readonly (Variable | null)[], kit: GradKit<Variable>): GradEntry[] {
     if (!gz) return [null, null, null];
+    const { mul, onesLike, softmax, sub, sum } = kit;
     const [g, x, labels] = node.inputs;
     const delta = new SoftmaxCrossEntropyGrad().apply(onesLike(g), x, labels); // softmax - onehot
     const s = softmax(x);

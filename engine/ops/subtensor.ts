@@ -3,14 +3,20 @@
 // sliced or indexed variable itself, Theano-style: T.incSubtensor(x.slice('1:3'), y).
 import { broadcastIndices } from '../core/broadcast.ts';
 import { isFloat } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import type { GradKit } from '../core/gradKit.ts';
+import {
+  Op,
+  type AliasMap,
+  type Apply,
+  type GradEntry,
+  type NativeKernel,
+  type PropValue,
+  type Variable,
+} from '../core/graph.ts';
 import { NDArray, formatShape, type Shape } from '../core/ndarray.ts';
-import { Op, type AliasMap, type GradEntry, type NativeKernel, type PropValue } from '../core/op.ts';
 import { TensorType, type Dim } from '../core/type.ts';
 import { asVariable, type TensorLike } from '../tensor.ts';
 import { buildError, describe, runError } from './opError.ts';
-import { zerosLike } from './shapeOps.ts';
-import { sumToShape } from './sumToShape.ts';
 import { AdvancedIncSubtensor, Take } from './take.ts';
 
 /** Per axis: an integer index (drops the axis) or a [start, stop, step] slice (nulls = defaults). */
@@ -88,7 +94,11 @@ export class Subtensor extends Op {
     return [sliceView(NDArray.zeros([]), this.indices, node, x).shape];
   }
 
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+  override grad(
+    node: Apply,
+    [gz]: readonly (Variable | null)[],
+    { zerosLike }: GradKit<Variable>,
+  ): GradEntry[] {
     const x = node.inputs[0];
     if (!gz || !isFloat(x.dtype)) return [null];
     return [new IncSubtensor(this.indices, false).apply(zerosLike(x), gz)];
@@ -196,7 +206,11 @@ export class IncSubtensor extends Op {
     return [x];
   }
 
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+  override grad(
+    node: Apply,
+    [gz]: readonly (Variable | null)[],
+    { sumToShape, zerosLike }: GradKit<Variable>,
+  ): GradEntry[] {
     const [x, y] = node.inputs;
     if (!gz) return [null, null];
     const gx = this.set ? new IncSubtensor(this.indices, true).apply(gz, zerosLike(y)) : gz;

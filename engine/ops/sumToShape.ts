@@ -3,11 +3,11 @@
 // dimension is unknown (it may be 1 and broadcast, or not), SumToShape decides at run time.
 import { broadcastIndices } from '../core/broadcast.ts';
 import { allocate } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import type { GradKit } from '../core/gradKit.ts';
+import { Op, type Apply, type GradEntry, type Variable } from '../core/graph.ts';
 import { NDArray, formatShape, type Shape } from '../core/ndarray.ts';
-import { Op, type GradEntry } from '../core/op.ts';
 import { TensorType } from '../core/type.ts';
-import { cast, second } from './math.ts';
+import { cast } from './math.ts';
 import { buildError, describe, runError } from './opError.ts';
 import { sum } from './reduce.ts';
 
@@ -61,7 +61,7 @@ export class SumToShape extends Op {
     return [x];
   }
 
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+  override grad(node: Apply, [gz]: readonly (Variable | null)[], { second }: GradKit<Variable>): GradEntry[] {
     return [gz ? second(node.inputs[0], gz) : null, null];
   }
 }

@@ -3,15 +3,13 @@
 // accumulate when adding — which is exactly what the gradient of take needs.
 import { broadcastIndices, broadcastStaticShapes, formatStaticShape } from '../core/broadcast.ts';
 import { isFloat } from '../core/dtype.ts';
-import type { Apply, Variable } from '../core/graph.ts';
+import type { GradKit } from '../core/gradKit.ts';
+import { Op, type Apply, type GradEntry, type NativeKernel, type Variable } from '../core/graph.ts';
 import { NDArray, formatShape, type Shape } from '../core/ndarray.ts';
-import { Op, type GradEntry, type NativeKernel } from '../core/op.ts';
 import { TensorType, type Dim } from '../core/type.ts';
 import { asVariable, type TensorLike } from '../tensor.ts';
 import { checkedAxis } from './dimshuffle.ts';
 import { buildError, describe, runError } from './opError.ts';
-import { zerosLike } from './shapeOps.ts';
-import { sumToShape } from './sumToShape.ts';
 
 function takeShape<D extends Dim>(x: readonly D[], idx: readonly D[], axis: number): D[] {
   return [...x.slice(0, axis), ...idx, ...x.slice(axis + 1)];
@@ -72,7 +70,11 @@ export class Take extends Op {
     return [takeShape(x, indices, this.axis)];
   }
 
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+  override grad(
+    node: Apply,
+    [gz]: readonly (Variable | null)[],
+    { zerosLike }: GradKit<Variable>,
+  ): GradEntry[] {
     const [x, indices] = node.inputs;
     if (!gz || !isFloat(x.dtype)) return [null, null];
     return [new AdvancedIncSubtensor(this.axis, false).apply(zerosLike(x), gz, indices), null];
@@ -144,7 +146,11 @@ export class AdvancedIncSubtensor extends Op {
     return [x];
   }
 
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
+  override grad(
+    node: Apply,
+    [gz]: readonly (Variable | null)[],
+    { sumToShape, zerosLike }: GradKit<Variable>,
+  ): GradEntry[] {
     const [x, y, indices] = node.inputs;
     if (!gz) return [null, null, null];
     // Setting overwrites: the old values at the indices no longer reach the output.

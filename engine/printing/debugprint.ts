@@ -3,7 +3,7 @@
 // a shared subexpression appears once and is referred to by id after that.
 import type { Variable } from '../core/graph.ts';
 import { formatShape, type Shape } from '../core/ndarray.ts';
-import type { CompiledFunction } from '../compile/fn.ts';
+import type { Program } from '../compile/program.ts';
 import { idLabel, leafLabel } from './labels.ts';
 import { formatProgram } from './program.ts';
 
@@ -14,7 +14,21 @@ export interface DebugprintOptions {
   readonly shapes?: boolean;
 }
 
-function isCompiled(x: unknown): x is CompiledFunction {
+/**
+ * What debugprint reads from a compiled function (compile/fn.ts's CompiledFunction has it all).
+ * Declared here, not imported: fn gives every compiled function a debugprint method, so fn.ts
+ * imports this module, and the printer must not import fn.ts back.
+ */
+export interface PrintableFunction {
+  /** The rewritten graph: outputs first, then update values. */
+  readonly fgraph: { readonly outputs: readonly Variable[] };
+  readonly outputCount: number;
+  readonly updateTargets: readonly Variable[];
+  readonly lastProgram: Program | undefined;
+  readonly lastExecutable: { readonly jsSteps?: readonly boolean[] } | undefined;
+}
+
+function isCompiled(x: unknown): x is PrintableFunction {
   return typeof x === 'function' && 'fgraph' in x;
 }
 
@@ -69,7 +83,7 @@ function printTrees(
  * execution order with its buffers.
  */
 export function debugprint(
-  target: Variable | readonly Variable[] | CompiledFunction,
+  target: Variable | readonly Variable[] | PrintableFunction,
   options: DebugprintOptions = {},
 ): string {
   if (!isCompiled(target)) {

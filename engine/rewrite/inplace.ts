@@ -9,8 +9,7 @@
 //   - not read by another input of the same node through a different view;
 //   - of the output's dtype and (as far as static shapes tell) shape;
 // and the destroyer can still be scheduled after all other readers (no cycle).
-import { isConstant, isShared, type Apply, type Variable } from '../core/graph.ts';
-import type { Op } from '../core/op.ts';
+import { isConstant, isShared, type Apply, type Op, type Variable } from '../core/graph.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
 import { Composite } from '../ops/composite.ts';
 import { Elemwise } from '../ops/elemwise.ts';

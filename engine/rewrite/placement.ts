@@ -8,8 +8,7 @@
 // The transfer ops are views (no program step): the device backend's executor moves the data
 // at the host step itself (native/cuda/executor.cu copies a host step's inputs out and its
 // outputs back), so the graph records where transfers happen and the executor does them.
-import { isConstant, type Apply, type Variable } from '../core/graph.ts';
-import type { GradEntry, Op } from '../core/op.ts';
+import { isConstant, type Apply, type GradEntry, type Op, type Variable } from '../core/graph.ts';
 import { PassThrough } from '../ops/control.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
 import { applyNodeRewrites, type GraphRewrite } from './rewrite.ts';

@@ -3,8 +3,7 @@
 // with the same token are equal at run time even when neither is known now. The canonicalizer
 // uses it to prove that a gradient already has its input's shape (SumToShape is then a no-op)
 // before fusion, where such no-ops would otherwise split elementwise chains.
-import type { Variable } from '../core/graph.ts';
-import type { Op } from '../core/op.ts';
+import type { Op, Variable } from '../core/graph.ts';
 import { Composite } from '../ops/composite.ts';
 import { DimShuffle } from '../ops/dimshuffle.ts';
 import { Elemwise } from '../ops/elemwise.ts';

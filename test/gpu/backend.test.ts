@@ -9,9 +9,8 @@ import type { Backend } from '../../engine/backends/backend.ts';
 import { cudaBackend, cudaStatus, type CudaExecutable } from '../../engine/backends/cuda/index.ts';
 import { jsBackend } from '../../engine/backends/js.ts';
 import { Adam } from '../../engine/optim/adam.ts';
-import type { Apply, Variable } from '../../engine/core/graph.ts';
+import { Op, type Apply, type Variable } from '../../engine/core/graph.ts';
 import { NDArray, type Shape } from '../../engine/core/ndarray.ts';
-import { Op } from '../../engine/core/op.ts';
 import { TensorType } from '../../engine/core/type.ts';
 import { gpuSkipReason } from './skip.ts';
 

@@ -2,8 +2,7 @@
 // rewrite and debugprint) the way the program conversion decides per step: an op whose native
 // kernel the CUDA executor has (tape.ts), the two ops the adapter bridges without a descriptor
 // (SumToShape, Fill), and users' CUDA ops. Everything else runs on the host.
-import type { Apply } from '../../core/graph.ts';
-import type { NativeKernel } from '../../core/op.ts';
+import type { Apply, NativeKernel } from '../../core/graph.ts';
 import { Fill } from '../../ops/shapeOps.ts';
 import { SumToShape } from '../../ops/sumToShape.ts';
 import { isCudaOp } from './cudaOp.ts';

@@ -12,9 +12,8 @@
 // On the js backend the op runs its TypeScript `perform` when it has one; without one it says
 // to use the cpu backend. With no C compiler on the machine the cpu backend falls back to
 // `perform` too, after a one-time warning.
-import type { Apply } from '../../core/graph.ts';
+import type { Apply, NativeKernel } from '../../core/graph.ts';
 import type { NDArray } from '../../core/ndarray.ts';
-import type { NativeKernel } from '../../core/op.ts';
 import { TypedOp } from '../typedOp.ts';
 import { loadKernel, type KernelBuild, type LoadedKernel } from './build.ts';
 

@@ -12,9 +12,16 @@
 // - grad: derived from the expression with the engine's own elementwise gradient rules.
 import { broadcastStaticShapes, formatStaticShape } from '../../core/broadcast.ts';
 import { promote, type DType } from '../../core/dtype.ts';
-import type { Apply, Variable } from '../../core/graph.ts';
+import type { GradKit } from '../../core/gradKit.ts';
+import {
+  Op,
+  type Apply,
+  type GradEntry,
+  type NativeKernel,
+  type PropValue,
+  type Variable,
+} from '../../core/graph.ts';
 import type { NDArray, Shape } from '../../core/ndarray.ts';
-import { Op, type GradEntry, type NativeKernel, type PropValue } from '../../core/op.ts';
 import { TensorType } from '../../core/type.ts';
 import { Composite, type CompositeExpr } from '../../ops/composite.ts';
 import { buildError, describe } from '../../ops/opError.ts';
@@ -164,8 +171,8 @@ export class ElementwiseExpr extends Op {
     return { kernel: 'elementwise', attrs: { outputs: [expr as unknown as PropValue] } };
   }
 
-  override grad(node: Apply, [gz]: readonly (Variable | null)[]): GradEntry[] {
-    return expressionGrad(this.scalarExpr(node.inputs.map((v) => v.dtype)), node, gz);
+  override grad(node: Apply, [gz]: readonly (Variable | null)[], kit: GradKit<Variable>): GradEntry[] {
+    return expressionGrad(this.scalarExpr(node.inputs.map((v) => v.dtype)), node, gz, kit);
   }
 }
 

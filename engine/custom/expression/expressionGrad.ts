@@ -5,15 +5,19 @@
 // input computed from another input still gets its own partial derivative. The result is plain
 // elementwise graph, which the fusion rewrite fuses and which differentiates again.
 import { isFloat } from '../../core/dtype.ts';
-import { Variable, type Apply } from '../../core/graph.ts';
-import type { GradEntry } from '../../core/op.ts';
+import type { GradKit } from '../../core/gradKit.ts';
+import { Variable, type Apply, type GradEntry } from '../../core/graph.ts';
 import { cloneGraph } from '../../graph/clone.ts';
 import type { CompositeExpr } from '../../ops/composite.ts';
 import { Elemwise } from '../../ops/elemwise.ts';
-import { add } from '../../ops/math.ts';
 import { constant } from '../../tensor.ts';
 
-export function expressionGrad(expr: CompositeExpr, node: Apply, gz: Variable | null): GradEntry[] {
+export function expressionGrad(
+  expr: CompositeExpr,
+  node: Apply,
+  gz: Variable | null,
+  kit: GradKit<Variable>,
+): GradEntry[] {
   const z = node.outputs[0];
   if (!gz || !isFloat(z.dtype)) return node.inputs.map(() => null);
   const standIns = node.inputs.map((x) => new Variable(x.type, x.name ? `${x.name}'` : undefined));
@@ -31,13 +35,13 @@ export function expressionGrad(expr: CompositeExpr, node: Apply, gz: Variable | 
   const contributions = new Map<Variable, Variable[]>([[result, [gz]]]);
   const total = (v: Variable): Variable | null => {
     const parts = contributions.get(v);
-    return parts && parts.length > 0 ? parts.reduce((a, b) => add(a, b)) : null;
+    return parts && parts.length > 0 ? parts.reduce((a, b) => kit.add(a, b)) : null;
   };
   for (let k = built.length - 1; k >= 0; k--) {
     const n = built[k];
     const g = total(n.outputs[0]);
     if (!g) continue;
-    n.op.grad!(n, [g]).forEach((entry, i) => {
+    n.op.grad!(n, [g], kit).forEach((entry, i) => {
       if (!(entry instanceof Variable)) return;
       const list = contributions.get(n.inputs[i]) ?? [];
       list.push(entry);

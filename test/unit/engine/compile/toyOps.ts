@@ -2,9 +2,8 @@
 // engine's op library: elementwise add/mul/exp on equal shapes, a transposing view, a matrix
 // product and a total sum.
 import { allocate } from '../../../../engine/core/dtype.ts';
-import { Variable, type Apply } from '../../../../engine/core/graph.ts';
+import { Op, Variable, type AliasMap, type Apply } from '../../../../engine/core/graph.ts';
 import { NDArray, type Shape } from '../../../../engine/core/ndarray.ts';
-import { Op, type AliasMap } from '../../../../engine/core/op.ts';
 import { TensorType } from '../../../../engine/core/type.ts';
 
 export class ToyElemwise extends Op {
