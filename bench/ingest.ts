@@ -11,21 +11,25 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExperimentFromDefinition } from '../main/lab/createExperiment.ts';
-import { parseDefinition } from '../main/lab/definitions/loadDefinition.ts';
+import { parseDefinition } from '../main/lab/loadDefinition.ts';
 import { runExperiment } from '../main/lab/experimentRunner.ts';
 import { registerTrainerModule } from '../main/lab/trainers/registry.ts';
-import type { Trainer, TrainerDefinition, TrainerRunConfig } from '../main/lab/trainers/trainer.ts';
+import {
+  optimizerRunConfig,
+  type OptimizerRunConfig,
+} from '../main/lab/kinds/optimizerComparison/runConfig.ts';
+import type { Trainer, TrainerDefinition } from '../main/lab/trainers/trainer.ts';
 import { openLabDatabase } from '../main/store/labDatabase.ts';
 import { MetricWriter } from '../main/store/metricWriter.ts';
 import { WorkerPool } from '../main/workers/workerPool.ts';
 
 /** Emits `metricsPerStep` cheap synthetic metrics per step: the cost measured is the lab's, not training's. */
-class SyntheticMetricsTrainer implements Trainer {
+class SyntheticMetricsTrainer implements Trainer<OptimizerRunConfig> {
   private step_ = 0;
   private names: string[] = [];
 
-  init(config: TrainerRunConfig): void {
-    const count = config.problem.metricsPerStep as number;
+  init(config: OptimizerRunConfig): void {
+    const count = Number(config.problem.metricsPerStep);
     this.names = Array.from({ length: count - 1 }, (_, i) => `grad_norm/layer${i}`);
   }
 
@@ -53,10 +57,11 @@ class SyntheticMetricsTrainer implements Trainer {
   }
 }
 
-export const trainers: TrainerDefinition[] = [
+export const trainers: TrainerDefinition<OptimizerRunConfig>[] = [
   {
     name: 'bench-synthetic-metrics',
     description: 'Benchmark only: many cheap metrics per step',
+    runConfig: optimizerRunConfig,
     problemSchema: {
       type: 'object',
       additionalProperties: false,
@@ -98,10 +103,13 @@ async function main(): Promise<void> {
       '  optimizers: [{ name: sgd, lr: 0.1 }]',
       `  report: { seeds: ${Math.max(2, workers)} }`,
     ].join('\n');
-    const experiment = createExperimentFromDefinition(lab, parseDefinition(yaml, 'ingest-benchmark.yaml'));
+    const experiment = createExperimentFromDefinition(
+      lab,
+      await parseDefinition(yaml, 'ingest-benchmark.yaml'),
+    );
     const started = performance.now();
     const cpuStart = process.cpuUsage();
-    const result = await runExperiment(experiment.id, { lab, pool: new WorkerPool({ size: workers }) });
+    const result = await runExperiment(experiment.id, { lab, executor: new WorkerPool({ size: workers }) });
     const seconds = (performance.now() - started) / 1000;
     const mainCpu = cpuSeconds(cpuStart);
     const { n } = lab.db.prepare('SELECT COUNT(*) AS n FROM metrics').get() as { n: number };

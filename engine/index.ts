@@ -96,6 +96,12 @@ export const random = { uniform: uniformDraw, normal: normalDraw, bernoulli: ber
 export { grad, type GradOptions } from './grad/grad.ts';
 export { verifyGrad, type VerifyGradOptions } from './grad/verifyGrad.ts';
 
+// Which engine this is and where it can run: pick a backend by name, or let `auto` choose.
+export { availableBackends, backendDevice, engineVersion } from './info.ts';
+export { registeredBackends, type Backend, type BackendChoice } from './backends/backend.ts';
+export { cpuBackendAvailable } from './backends/cpu.ts';
+export { cudaBackendAvailable, cudaStatus, type CudaStatus } from './backends/cuda.ts';
+
 // Compiling and printing.
 export { fn, type CompiledFunction, type FnOptions } from './compile/fn.ts';
 export { debugprint } from './printing/debugprint.ts';

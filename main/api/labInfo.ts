@@ -1,22 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadNativeAddon } from '../../native/addon.ts';
-import { projectRoot } from '../../native/paths.ts';
+// What the process serving the lab can offer: the engine's version and the backends that load
+// here (the engine says both), and the Node.js it runs on.
+import { availableBackends, engineVersion } from '../../engine/info.ts';
 import type { LabInfo } from './labApi.ts';
 
-const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
-  version: string;
-};
-
-/** What this process can offer: versions and the backends that actually load here. */
 export function labInfo(): LabInfo {
-  const backends: string[] = [];
-  try {
-    loadNativeAddon();
-    backends.push('cpu');
-  } catch {
-    // The native addon is optional at run time: the js backend always works.
-  }
-  backends.push('js');
-  return { engineVersion: packageJson.version, nodeVersion: process.versions.node, backends };
+  return { engineVersion, nodeVersion: process.versions.node, backends: availableBackends() };
 }

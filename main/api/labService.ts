@@ -3,12 +3,10 @@
 // fanned out to subscribers with per-run throttling so a fast trainer cannot flood a window.
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { projectRoot } from '../../native/paths.ts';
 import { cancelExperiment, resumeBlocker } from '../lab/cancelExperiment.ts';
 import { createExperimentFromDefinition } from '../lab/createExperiment.ts';
-import { checkDefinition } from '../lab/definitions/loadDefinition.ts';
+import { checkDefinition } from '../lab/loadDefinition.ts';
 import { runExperiment } from '../lab/experimentRunner.ts';
-import { registerBuiltinTrainers } from '../lab/trainers/registry.ts';
 import type { ProgressEvent, ProgressListener } from '../lab/progress.ts';
 import { defaultDatabasePath } from '../store/dataDirectory.ts';
 import { listEvents } from '../store/eventLog.ts';
@@ -16,6 +14,7 @@ import { getExperiment, listExperiments, requestExperimentCancel } from '../stor
 import { openLabDatabase } from '../store/labDatabase.ts';
 import { metricNames, metricSeries } from '../store/metricSeries.ts';
 import { listRuns } from '../store/runStore.ts';
+import { curriculaDirectory } from '../paths.ts';
 import { WorkerPool } from '../workers/workerPool.ts';
 import type { CurriculumFile, LabApi } from './labApi.ts';
 import { labInfo } from './labInfo.ts';
@@ -42,8 +41,8 @@ export interface LabService extends LabApi {
 
 export function createLabService(options: LabServiceOptions = {}): LabService {
   const lab = openLabDatabase(options.dbPath ?? defaultDatabasePath());
-  const pool = new WorkerPool({ size: options.poolSize, workerEntry: options.workerEntry });
-  const curricula = options.curriculaDirectory ?? join(projectRoot, 'curricula');
+  const executor = new WorkerPool({ size: options.poolSize, workerEntry: options.workerEntry });
+  const curricula = options.curriculaDirectory ?? curriculaDirectory;
   const listeners = new Set<ProgressListener>();
   const running = new Map<number, Promise<unknown>>();
   const lastRunEvent = new Map<number, number>();
@@ -59,7 +58,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
   };
 
   const start = (experimentId: number) => {
-    const done = runExperiment(experimentId, { lab, pool, onProgress: publish })
+    const done = runExperiment(experimentId, { lab, executor, onProgress: publish })
       .catch((error: unknown) =>
         publish({
           type: 'experiment',
@@ -87,8 +86,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       return experiment ? { experiment, runs: listRuns(lab.db, id), events: listEvents(lab.db, id) } : null;
     },
     async createExperiment(definitionText, fileName) {
-      await registerBuiltinTrainers();
-      const checked = checkDefinition(definitionText, fileName);
+      const checked = await checkDefinition(definitionText, fileName);
       if (!checked.ok) return { ok: false, problems: checked.problems };
       const experiment = createExperimentFromDefinition(lab, checked.definition);
       start(experiment.id);
@@ -99,7 +97,6 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       if (outcome.kind === 'not-found') throw new Error(`there is no experiment ${id} in ${lab.path}`);
     },
     async resumeExperiment(id) {
-      await registerBuiltinTrainers();
       const blocker = running.has(id) ? `experiment ${id} is already running` : resumeBlocker(lab, id);
       if (blocker) throw new Error(blocker);
       start(id);
@@ -111,12 +108,16 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
     metricNames: async (runId) => metricNames(lab.db, runId),
     metricSeries: async (runId, name, query) => metricSeries(lab.db, runId, name, query),
     async listCurricula() {
-      return curriculumNames().map((name): CurriculumFile => {
-        const checked = checkDefinition(readFileSync(join(curricula, name), 'utf8'), name);
-        return checked.ok
-          ? { name, title: String(checked.definition.experiment.name), problems: [] }
-          : { name, title: null, problems: checked.problems };
-      });
+      const files: CurriculumFile[] = [];
+      for (const name of curriculumNames()) {
+        const checked = await checkDefinition(readFileSync(join(curricula, name), 'utf8'), name);
+        files.push(
+          checked.ok
+            ? { name, title: String(checked.definition.experiment.name), problems: [] }
+            : { name, title: null, problems: checked.problems },
+        );
+      }
+      return files;
     },
     async readCurriculum(name) {
       if (basename(name) !== name || !curriculumNames().includes(name)) {
@@ -127,7 +128,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       return readFileSync(join(curricula, name), 'utf8');
     },
     async validateDefinition(definitionText, fileName) {
-      const checked = checkDefinition(definitionText, fileName);
+      const checked = await checkDefinition(definitionText, fileName);
       return checked.ok ? [] : checked.problems;
     },
     async whenIdle() {

@@ -2,11 +2,10 @@
 // Runs never execute here (the lab service runs them in worker processes), so this process
 // stays responsive.
 import { app, BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { projectRoot } from '../../native/paths.ts';
 import { labApiChannel, labApiHandlers, labApiMethods, labProgressChannel } from '../api/labApiTransport.ts';
 import { createLabService } from '../api/labService.ts';
+import { runWorkerSource } from '../paths.ts';
 
 const rendererIndex = fileURLToPath(new URL(/* @vite-ignore */ '../renderer/index.html', import.meta.url));
 const preloadPath = fileURLToPath(new URL(/* @vite-ignore */ './preload.cjs', import.meta.url));
@@ -36,9 +35,8 @@ function createWindow(): void {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  // The bundle cannot hold the worker entry (each run forks it as its own process), so it is
-  // taken from the project's sources; Electron's fork runs it with ELECTRON_RUN_AS_NODE.
-  const lab = createLabService({ workerEntry: join(projectRoot, 'main', 'workers', 'runWorker.ts') });
+  // Electron's fork runs the worker source with ELECTRON_RUN_AS_NODE.
+  const lab = createLabService({ workerEntry: runWorkerSource });
   // Every argument is checked by the handlers before it reaches the lab: a renderer is not
   // trusted to send what the types say.
   const handlers = labApiHandlers(lab);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { createExperiment, saveDefinition } from '../store/experimentStore.ts';
 import type { LabDatabase } from '../store/labDatabase.ts';
 import type { ExperimentRecord } from '../store/records.ts';
-import type { LoadedDefinition } from './definitions/loadDefinition.ts';
+import type { LoadedDefinition } from './loadDefinition.ts';
 
 export function createExperimentFromDefinition(
   lab: LabDatabase,

@@ -1,7 +1,9 @@
-// Executes an experiment: plans its runs, runs each in a worker process, streams their metrics
-// into the store, resumes runs that stopped part-way, re-plans as runs finish (the report phase
-// starts as soon as an optimizer's tuning is done), and summarises at the end. Stateless between
-// calls — everything lives in the database — so `resume` is just running it again.
+// Executes an experiment: plans its runs, hands each to a RunExecutor (the local worker pool, or
+// any other place runs execute), streams their metrics into the store, resumes runs that stopped
+// part-way, starts a run only once the runs it depends on have finished and the artifacts it
+// reads exist, re-plans as runs finish (the report phase starts as soon as an optimizer's tuning
+// is done), and summarises at the end. Stateless between calls — everything lives in the
+// database — so `resume` is just running it again.
 import { existsSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,22 +19,32 @@ import type { LabDatabase } from '../store/labDatabase.ts';
 import { metricSeries } from '../store/metricSeries.ts';
 import { MetricWriter } from '../store/metricWriter.ts';
 import type { ExperimentRecord, RunRecord } from '../store/records.ts';
-import { ensureRun, finishRun, listRuns, markRunStarted, truncateRunAfter } from '../store/runStore.ts';
-import type { RunExit } from '../workers/runProcess.ts';
-import type { PooledRun, WorkerPool } from '../workers/workerPool.ts';
-import type { ExperimentKind, RunOutcome, RunPlan } from './kinds/experimentKind.ts';
-import { experimentKinds } from './kinds/registry.ts';
+import {
+  ensureRun,
+  finishRun,
+  listRuns,
+  markRunStarted,
+  recordRunInputs,
+  truncateRunAfter,
+} from '../store/runStore.ts';
+import type { LabKind } from './kinds/experimentKind.ts';
+import { requireKind } from './kinds/registry.ts';
 import type { ProgressListener } from './progress.ts';
-import { requireTrainer } from './trainers/registry.ts';
+import { resolveRunInputs } from './runInputs.ts';
+import type { ExecutingRun, RunExecutor, RunExit } from './runExecutor.ts';
+import { runDependencies, type RunOutcome, type RunPlan } from './runPlan.ts';
+import { registerBuiltinTrainers, requireTrainer } from './trainers/registry.ts';
 
 export interface ExperimentRunnerOptions {
   lab: LabDatabase;
-  pool: WorkerPool;
+  executor: RunExecutor;
   onProgress?: ProgressListener;
   /** Checkpoints kept per run (older ones are deleted). */
   keepCheckpoints?: number;
   /** How often the database is polled for a cancel request from another process. */
   cancelPollMs?: number;
+  /** The kinds experiments may have (default: the lab's own, kinds/registry.ts). */
+  kinds?: ReadonlyMap<string, LabKind>;
 }
 
 function outcomes(runs: readonly RunRecord[]): Map<string, RunOutcome> {
@@ -50,8 +62,32 @@ function outcomes(runs: readonly RunRecord[]): Map<string, RunOutcome> {
   return finished;
 }
 
+function runDirectory(lab: LabDatabase, what: 'checkpoints' | 'artifacts', runId: number): string {
+  return join(dirname(lab.path), what, `run-${runId}`);
+}
+
 export function checkpointDirectoryFor(lab: LabDatabase, runId: number): string {
-  return join(dirname(lab.path), 'checkpoints', `run-${runId}`);
+  return runDirectory(lab, 'checkpoints', runId);
+}
+
+/** Why runs that were planned never started: the runs they wait for, and how those ended. */
+function stalledRuns(
+  plans: readonly RunPlan[],
+  runs: readonly RunRecord[],
+  started: ReadonlySet<string>,
+): string[] {
+  const byKey = new Map(runs.map((r) => [r.planKey, r]));
+  const planned = new Set(plans.map((p) => p.key));
+  return plans
+    .filter((plan) => !started.has(plan.key))
+    .map((plan) => {
+      const waits = runDependencies(plan).map((key) => {
+        const run = byKey.get(key);
+        if (!planned.has(key)) return `${key} (not in the plan)`;
+        return run ? `run ${run.id} ${run.label} (${run.status})` : `${key} (never started)`;
+      });
+      return `run ${plan.label} waits for ${waits.join(', ') || 'nothing it can name'}`;
+    });
 }
 
 /** Runs (or resumes) experiment `experimentId` to its end; returns its final record. */
@@ -59,17 +95,15 @@ export async function runExperiment(
   experimentId: number,
   options: ExperimentRunnerOptions,
 ): Promise<ExperimentRecord> {
-  const { lab, pool, onProgress } = options;
+  const { lab, executor, onProgress } = options;
   const { db } = lab;
   const experiment = getExperiment(db, experimentId);
   if (!experiment) throw new Error(`no experiment ${experimentId} in ${lab.path} (see \`lab list\`)`);
-  const kind = experimentKinds.get(experiment.kind) as ExperimentKind | undefined;
-  if (!kind)
-    throw new Error(`experiment ${experimentId} has kind "${experiment.kind}", which this lab does not know`);
-  const config = experiment.config;
+  const opened = requireKind(experiment.kind, options.kinds).open(experiment.config);
 
   // Fail before starting anything if a trainer is missing.
-  const trainers = new Set(kind.plan(config, new Map()).runs.map((r) => r.trainer));
+  await registerBuiltinTrainers();
+  const trainers = new Set(opened.plan(new Map()).runs.map((r) => r.trainer));
   for (const name of trainers) requireTrainer(name);
 
   claimExperiment(db, experimentId);
@@ -79,7 +113,7 @@ export async function runExperiment(
     message: `experiment started by pid ${process.pid} on ${hostname()}`,
   });
   const writer = new MetricWriter(db);
-  const inFlight = new Map<string, { pooled: PooledRun; done: Promise<void> }>();
+  const inFlight = new Map<string, { executing: ExecutingRun; done: Promise<void> }>();
   const attempted = new Set<string>();
   const failures: string[] = [];
   let cancelled = false;
@@ -94,8 +128,25 @@ export async function runExperiment(
       reason,
     });
 
+  const fail = (run: RunRecord, plan: RunPlan, reason: string) => {
+    finishRun(db, run.id, 'failed', reason, null, run.step);
+    logEvent(db, {
+      experimentId,
+      runId: run.id,
+      level: 'error',
+      message: `run ${plan.label} failed: ${reason}`,
+    });
+    failures.push(`run ${run.id} (${plan.label}): ${reason}`);
+  };
+
   const execute = (plan: RunPlan): Promise<void> => {
-    let run = ensureRun(db, experimentId, { ...plan, planKey: plan.key, steps: plan.config.steps });
+    let run = ensureRun(db, experimentId, { ...plan, planKey: plan.key });
+    const inputs = resolveRunInputs(db, experimentId, plan);
+    if (!inputs.ok) {
+      fail(run, plan, inputs.reason);
+      return Promise.resolve();
+    }
+    recordRunInputs(db, run.id, inputs.artifactIds);
     const recorded = run.status === 'queued' && run.step === 0 ? undefined : latestCheckpoint(db, run.id);
     // A checkpoint file someone deleted means starting over, not failing the run.
     const checkpoint = recorded && existsSync(recorded.path) ? recorded : undefined;
@@ -121,20 +172,24 @@ export async function runExperiment(
         phase: plan.phase,
         status,
         step,
-        steps: plan.config.steps,
+        steps: plan.loop.steps,
         loss,
         reason,
       });
     emitRun('queued');
     const trainer = requireTrainer(plan.trainer);
-    const pooled = pool.run(
+    const executing = executor.run(
       {
         runId: run.id,
         trainerModuleUrl: trainer.moduleUrl,
         trainerName: plan.trainer,
         config: plan.config,
+        loop: plan.loop,
+        selection: plan.selection,
         seed: plan.seed,
+        inputs: inputs.resolved,
         checkpointDirectory: checkpointDirectoryFor(lab, run.id),
+        artifactDirectory: runDirectory(lab, 'artifacts', run.id),
         resumeFrom: checkpoint?.path,
       },
       {
@@ -157,9 +212,18 @@ export async function runExperiment(
           for (const stale of pruneCheckpoints(db, run.id, options.keepCheckpoints ?? 2))
             rmSync(stale, { force: true });
         },
+        artifact(written) {
+          recordArtifact(db, { runId: run.id, kind: 'model', ...written });
+          logEvent(db, {
+            experimentId,
+            runId: run.id,
+            level: 'info',
+            message: `run ${plan.label} saved ${written.name} (${written.bytes} bytes) at step ${written.step}`,
+          });
+        },
       },
     );
-    const done = pooled.exit.then((exit: RunExit) => {
+    const done = executing.exit.then((exit: RunExit) => {
       writer.flush();
       finishRun(db, run.id, exit.status, exit.reason, exit.result, exit.step);
       // A finished run is never resumed: its checkpoints would only fill the disk.
@@ -176,26 +240,29 @@ export async function runExperiment(
       if (exit.status === 'failed') failures.push(`run ${run.id} (${plan.label}): ${exit.reason}`);
       emitRun(exit.status, exit.reason);
     });
-    inFlight.set(plan.key, { pooled, done });
+    inFlight.set(plan.key, { executing, done });
     return done.finally(() => inFlight.delete(plan.key));
   };
 
   const cancelPoll = setInterval(() => {
     if (!cancelled && isCancelRequested(db, experimentId)) {
       cancelled = true;
-      for (const { pooled } of inFlight.values()) pooled.cancel();
+      for (const { executing } of inFlight.values()) executing.cancel();
     }
   }, options.cancelPollMs ?? 250);
 
   try {
     let planned = 0;
     for (;;) {
-      const finished = outcomes(listRuns(db, experimentId));
-      const plan = kind.plan(config, finished);
+      const runs = listRuns(db, experimentId);
+      const finished = outcomes(runs);
+      const plan = opened.plan(finished);
       planned = plan.runs.length;
       if (!cancelled && failures.length === 0) {
         for (const run of plan.runs) {
           if (finished.has(run.key) || inFlight.has(run.key) || attempted.has(run.key)) continue;
+          // A run starts once every run it depends on has finished (its artifacts exist).
+          if (!runDependencies(run).every((key) => finished.has(key))) continue;
           attempted.add(run.key);
           void execute(run);
         }
@@ -204,18 +271,22 @@ export async function runExperiment(
       if (inFlight.size === 0) {
         const complete = plan.complete && plan.runs.every((r) => finished.has(r.key));
         const report = complete
-          ? kind.summarise(config, finished, (runId, name) =>
-              metricSeries(db, runId, name, { maxPoints: 1e9 }),
-            )
+          ? opened.summarise(finished, (runId, name) => metricSeries(db, runId, name, { maxPoints: 1e9 }))
           : undefined;
         const [status, reason] = cancelled
           ? (['cancelled', 'cancelled by request'] as const)
           : complete
             ? (['completed', null] as const)
-            : ([
-                'failed',
-                `${failures.length} run(s) failed — fix the cause, then \`lab resume ${experimentId}\`:\n${failures.join('\n')}`,
-              ] as const);
+            : failures.length > 0
+              ? ([
+                  'failed',
+                  `${failures.length} run(s) failed — fix the cause, then \`lab resume ${experimentId}\`:\n${failures.join('\n')}`,
+                ] as const)
+              : ([
+                  'failed',
+                  `runs could not start because what they wait for did not finish (a bug in the kind's plan?):\n` +
+                    stalledRuns(plan.runs, runs, new Set([...attempted, ...finished.keys()])).join('\n'),
+                ] as const);
         writer.flush();
         finishExperiment(db, experimentId, status, reason, report);
         emitExperiment(status, planned, reason);

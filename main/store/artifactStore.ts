@@ -1,14 +1,20 @@
-// Files a run leaves on disk (checkpoints, models), recorded so resume and export can find them.
+// Files a run leaves on disk, recorded so resume, export and other runs can find them:
+// checkpoints (resume state; only the newest few are kept) and models (a trained network, a
+// learned optimizer), which later runs — of any experiment — read by reference.
 import type { Database } from 'better-sqlite3';
 import type { ArtifactRecord } from './records.ts';
+import { parseJson } from './records.ts';
 
 interface ArtifactRow {
   id: number;
   run_id: number;
   kind: ArtifactRecord['kind'];
+  name: string | null;
+  format: string | null;
   path: string;
   step: number;
   bytes: number;
+  meta_json: string | null;
   created_at: number;
 }
 
@@ -17,17 +23,69 @@ function toArtifact(row: ArtifactRow): ArtifactRecord {
     id: row.id,
     runId: row.run_id,
     kind: row.kind,
+    name: row.name,
+    format: row.format,
     path: row.path,
     step: row.step,
     bytes: row.bytes,
+    meta: (parseJson(row.meta_json) ?? {}) as Record<string, unknown>,
     createdAt: row.created_at,
   };
 }
 
-export function recordArtifact(db: Database, artifact: Omit<ArtifactRecord, 'id' | 'createdAt'>): void {
-  db.prepare(
-    'INSERT INTO artifacts (run_id, kind, path, step, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(artifact.runId, artifact.kind, artifact.path, artifact.step, artifact.bytes, Date.now());
+export interface NewArtifact {
+  runId: number;
+  kind: ArtifactRecord['kind'];
+  name?: string;
+  format?: string;
+  path: string;
+  step: number;
+  bytes: number;
+  meta?: Record<string, unknown>;
+}
+
+/** Records an artifact; a model replaces an earlier one of the same name in the same run. Returns its id. */
+export function recordArtifact(db: Database, artifact: NewArtifact): number {
+  return db.transaction(() => {
+    if (artifact.kind === 'model') {
+      db.prepare(`DELETE FROM artifacts WHERE run_id = ? AND kind = 'model' AND name = ?`).run(
+        artifact.runId,
+        artifact.name ?? null,
+      );
+    }
+    return Number(
+      db
+        .prepare(
+          `INSERT INTO artifacts (run_id, kind, name, format, path, step, bytes, meta_json, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          artifact.runId,
+          artifact.kind,
+          artifact.name ?? null,
+          artifact.format ?? null,
+          artifact.path,
+          artifact.step,
+          artifact.bytes,
+          artifact.meta ? JSON.stringify(artifact.meta) : null,
+          Date.now(),
+        ).lastInsertRowid,
+    );
+  })();
+}
+
+export function getArtifact(db: Database, id: number): ArtifactRecord | undefined {
+  const row = db.prepare('SELECT * FROM artifacts WHERE id = ?').get(id) as ArtifactRow | undefined;
+  return row && toArtifact(row);
+}
+
+/** The models a run left (not its checkpoints), by name. */
+export function runModels(db: Database, runId: number): ArtifactRecord[] {
+  return (
+    db
+      .prepare(`SELECT * FROM artifacts WHERE run_id = ? AND kind = 'model' ORDER BY name, id`)
+      .all(runId) as ArtifactRow[]
+  ).map(toArtifact);
 }
 
 export function latestCheckpoint(db: Database, runId: number): ArtifactRecord | undefined {

@@ -122,8 +122,40 @@ function internMetricNames(db: Database): void {
   `);
 }
 
+/**
+ * Version 4: runs of every experiment kind. A run's loop (steps, evaluation, checkpoints,
+ * divergence) and the metric its kind selects on move out of its config into their own columns,
+ * so the config is the kind's alone; a run records the artifacts it read; artifacts get a name,
+ * a format and the metadata a reader needs (a trained model's architecture). Runs stored before
+ * were all optimizer comparisons, which select on the validation loss.
+ */
+function separateRunLoops(db: Database): void {
+  db.exec(`
+    ALTER TABLE runs ADD COLUMN loop_json TEXT;
+    ALTER TABLE runs ADD COLUMN selection_json TEXT;
+    ALTER TABLE runs ADD COLUMN inputs_json TEXT;
+    UPDATE runs SET
+      loop_json = json_object(
+        'steps', COALESCE(json_extract(config_json, '$.steps'), steps),
+        'evalEvery', COALESCE(json_extract(config_json, '$.evalEvery'), 10),
+        'checkpointEvery', COALESCE(json_extract(config_json, '$.checkpointEvery'), 100),
+        'divergenceFactor', json_extract(config_json, '$.divergenceFactor')),
+      selection_json = json_object('name', 'val_loss', 'goal', 'min'),
+      config_json = json_remove(config_json, '$.steps', '$.evalEvery', '$.checkpointEvery', '$.divergenceFactor');
+    ALTER TABLE artifacts ADD COLUMN name TEXT;
+    ALTER TABLE artifacts ADD COLUMN format TEXT;
+    ALTER TABLE artifacts ADD COLUMN meta_json TEXT;
+    CREATE INDEX artifacts_by_name ON artifacts(run_id, name);
+  `);
+}
+
 /** Index i migrates version i → i+1. Append only: never edit a migration that has shipped. */
-export const migrations: readonly Migration[] = [createCoreTables, createArtifactTables, internMetricNames];
+export const migrations: readonly Migration[] = [
+  createCoreTables,
+  createArtifactTables,
+  internMetricNames,
+  separateRunLoops,
+];
 
 export const schemaVersion = migrations.length;
 

@@ -46,6 +46,30 @@ export interface RunEnvironment {
   host: string;
 }
 
+/**
+ * How the lab drives one run's loop in its worker: steps, evaluation, checkpoints, divergence.
+ * The same for every kind; stored with the run.
+ */
+export interface RunLoop {
+  steps: number;
+  /** Evaluate every this many steps (and at the last step). */
+  evalEvery: number;
+  /** Write a checkpoint every this many steps: what `lab resume` continues from. */
+  checkpointEvery: number;
+  /**
+   * A finite training loss, or a finite value of a `min` selection metric, above
+   * divergenceFactor × max(1, |its first evaluated value|) ends the run as diverged; null:
+   * only non-finite values do.
+   */
+  divergenceFactor: number | null;
+}
+
+/** The evaluation metric a kind chooses on (learning rates, checkpoints, teachers), and its sense. */
+export interface SelectionMetric {
+  name: string;
+  goal: 'min' | 'max';
+}
+
 export interface RunRecord {
   id: number;
   experimentId: number;
@@ -55,7 +79,12 @@ export interface RunRecord {
   trainer: string;
   status: RunStatus;
   reason: string | null;
+  /** The kind's run config, as its trainer received it. */
   config: unknown;
+  loop: RunLoop;
+  selection: SelectionMetric;
+  /** Artifacts the run read, by the name its trainer knows them under → artifact id. */
+  inputs: Record<string, number>;
   seed: number;
   steps: number;
   step: number;
@@ -69,10 +98,16 @@ export interface RunRecord {
 export interface ArtifactRecord {
   id: number;
   runId: number;
+  /** A checkpoint (resume state, pruned) or a model the run leaves for others (kept). */
   kind: 'checkpoint' | 'model';
+  /** A model's name within its run (`model`, `optimizer`); null for checkpoints. */
+  name: string | null;
+  format: string | null;
   path: string;
   step: number;
   bytes: number;
+  /** What a reader needs besides the file (architecture, config); {} for checkpoints. */
+  meta: Record<string, unknown>;
   createdAt: number;
 }
 

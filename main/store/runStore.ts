@@ -1,7 +1,7 @@
 // Runs: one training of one configuration with one seed. Rows are keyed by the plan's key within
 // their experiment, so planning again (on resume) finds the runs that already exist.
 import type { Database } from 'better-sqlite3';
-import type { RunEnvironment, RunRecord, RunStatus } from './records.ts';
+import type { RunEnvironment, RunLoop, RunRecord, RunStatus, SelectionMetric } from './records.ts';
 import { parseJson } from './records.ts';
 
 interface RunRow {
@@ -14,6 +14,9 @@ interface RunRow {
   status: RunStatus;
   reason: string | null;
   config_json: string;
+  loop_json: string;
+  selection_json: string;
+  inputs_json: string | null;
   seed: number;
   steps: number;
   step: number;
@@ -38,6 +41,9 @@ function toRun(row: RunRow): RunRecord {
     status: row.status,
     reason: row.reason,
     config: parseJson(row.config_json),
+    loop: parseJson(row.loop_json) as RunLoop,
+    selection: parseJson(row.selection_json) as SelectionMetric,
+    inputs: (parseJson(row.inputs_json) ?? {}) as Record<string, number>,
     seed: row.seed,
     steps: row.steps,
     step: row.step,
@@ -58,15 +64,17 @@ export interface NewRun {
   label: string;
   trainer: string;
   config: unknown;
+  loop: RunLoop;
+  selection: SelectionMetric;
   seed: number;
-  steps: number;
 }
 
 /** The run for `plan.planKey` in the experiment, created (queued) if it does not exist yet. */
 export function ensureRun(db: Database, experimentId: number, plan: NewRun): RunRecord {
   db.prepare(
-    `INSERT INTO runs (experiment_id, plan_key, phase, label, trainer, status, config_json, seed, steps, created_at)
-     VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?) ON CONFLICT (experiment_id, plan_key) DO NOTHING`,
+    `INSERT INTO runs (experiment_id, plan_key, phase, label, trainer, status, config_json, loop_json,
+       selection_json, seed, steps, created_at)
+     VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) ON CONFLICT (experiment_id, plan_key) DO NOTHING`,
   ).run(
     experimentId,
     plan.planKey,
@@ -74,8 +82,10 @@ export function ensureRun(db: Database, experimentId: number, plan: NewRun): Run
     plan.label,
     plan.trainer,
     JSON.stringify(plan.config),
+    JSON.stringify(plan.loop),
+    JSON.stringify(plan.selection),
     plan.seed,
-    plan.steps,
+    plan.loop.steps,
     Date.now(),
   );
   return toRun(
@@ -94,6 +104,11 @@ export function listRuns(db: Database, experimentId: number): RunRecord[] {
   return (
     db.prepare('SELECT * FROM runs WHERE experiment_id = ? ORDER BY id').all(experimentId) as RunRow[]
   ).map(toRun);
+}
+
+/** The artifacts a run reads (name → artifact id), recorded when it starts. */
+export function recordRunInputs(db: Database, id: number, inputs: Record<string, number>): void {
+  db.prepare('UPDATE runs SET inputs_json = ? WHERE id = ?').run(JSON.stringify(inputs), id);
 }
 
 export function markRunStarted(

@@ -1,8 +1,9 @@
 // Checkpoint files: a small JSON header (run, step, trainer) and the trainer's opaque state.
-// Written atomically — to a temporary file, fsynced, then renamed — so a kill at any moment
-// leaves either the previous checkpoint or the new one, never a torn file.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Written atomically, so a kill at any moment leaves either the previous checkpoint or the new
+// one, never a torn file.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomically } from './atomicFile.ts';
 
 const magic = Buffer.from('LABCKPT1');
 
@@ -11,7 +12,10 @@ export interface CheckpointHeader {
   step: number;
   trainer: string;
   seed: number;
-  /** The run's first validation loss: what divergence is measured against after a resume. */
+  /**
+   * The run's first value of its selection metric (the validation loss, for the kinds so far):
+   * what divergence is measured against after a resume. Named for what it held first.
+   */
   firstValLoss?: number;
 }
 
@@ -20,27 +24,10 @@ export function checkpointPath(directory: string, step: number): string {
 }
 
 export function writeCheckpointFile(path: string, header: CheckpointHeader, state: Uint8Array): number {
-  mkdirSync(dirname(path), { recursive: true });
   const headerBytes = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length);
-  const temporary = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temporary, 'w');
-  try {
-    for (const part of [magic, length, headerBytes, state]) writeSync(fd, part);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  // Make the rename itself durable.
-  const directoryFd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(directoryFd);
-  } finally {
-    closeSync(directoryFd);
-  }
-  return magic.length + 4 + headerBytes.length + state.length;
+  return writeFileAtomically(path, [magic, length, headerBytes, state]);
 }
 
 export function readCheckpointFile(path: string): { header: CheckpointHeader; state: Uint8Array } {

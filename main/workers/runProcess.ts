@@ -4,32 +4,16 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ExecutingRun, RunExit, RunHandlers, RunSpec } from '../lab/runExecutor.ts';
 import { userCacheDirectory } from '../store/dataDirectory.ts';
-import type { TrainerEnvironment } from '../lab/trainers/trainer.ts';
-import type { RunEndStatus, WorkerRunSpec, WorkerToMain } from './protocol.ts';
+import type { WorkerToMain } from './protocol.ts';
 
 /** The worker's entry: this source file, unless a bundle (Electron) ships it elsewhere. */
 export const defaultWorkerEntry = fileURLToPath(new URL('./runWorker.ts', import.meta.url));
 const compileCacheDirectory = join(userCacheDirectory(), 'node-compile-cache');
 
-export interface RunHandlers {
-  started?(environment: TrainerEnvironment, fromStep: number): void;
-  metrics?(names: string[], packed: Float64Array): void;
-  checkpoint?(step: number, path: string, bytes: number): void;
-}
-
-export interface RunExit {
-  status: RunEndStatus | 'failed';
-  reason: string | null;
-  step: number;
-  result: Record<string, number | null> | null;
-}
-
-export interface RunningProcess {
+export interface RunningProcess extends ExecutingRun {
   readonly pid: number | undefined;
-  readonly exit: Promise<RunExit>;
-  /** Asks the run to stop at its next step; kills it if it has not stopped after the grace period. */
-  cancel(): void;
 }
 
 const crashSignals = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT']);
@@ -50,7 +34,7 @@ function failureReason(
 }
 
 export function startRunProcess(
-  spec: WorkerRunSpec,
+  spec: RunSpec,
   handlers: RunHandlers,
   options: { cancelGraceMs?: number; workerEntry?: string } = {},
 ): RunningProcess {
@@ -90,6 +74,9 @@ export function startRunProcess(
         break;
       case 'checkpoint':
         handlers.checkpoint?.(message.step, message.path, message.bytes);
+        break;
+      case 'artifact':
+        handlers.artifact?.(message.artifact);
         break;
       case 'finished':
         finished = message;

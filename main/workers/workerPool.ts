@@ -1,15 +1,10 @@
-// At most `size` runs at once, each in its own process (by default one per core: training is
-// CPU-bound, more processes would only contend).
+// The local RunExecutor: at most `size` runs at once, each in its own process (by default one per
+// core: training is CPU-bound, more processes would only contend).
 import { availableParallelism } from 'node:os';
-import type { WorkerRunSpec } from './protocol.ts';
-import { startRunProcess, type RunExit, type RunHandlers, type RunningProcess } from './runProcess.ts';
+import type { ExecutingRun, RunExecutor, RunExit, RunHandlers, RunSpec } from '../lab/runExecutor.ts';
+import { startRunProcess, type RunningProcess } from './runProcess.ts';
 
-export interface PooledRun {
-  readonly exit: Promise<RunExit>;
-  cancel(): void;
-}
-
-export class WorkerPool {
+export class WorkerPool implements RunExecutor {
   readonly size: number;
   private readonly cancelGraceMs: number | undefined;
   private readonly workerEntry: string | undefined;
@@ -24,7 +19,7 @@ export class WorkerPool {
   }
 
   /** Queues a run; it starts when a process slot is free. */
-  run(spec: WorkerRunSpec, handlers: RunHandlers): PooledRun {
+  run(spec: RunSpec, handlers: RunHandlers): ExecutingRun {
     let process: RunningProcess | undefined;
     let cancelledBeforeStart = false;
     const exit = this.acquire().then(async () => {

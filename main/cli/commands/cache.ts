@@ -3,7 +3,7 @@
 // it is always safe: an op recompiles on its next use.
 import { cacheRoot, clearCompiledOps, listCompiledOps } from '../../../engine/custom/index.ts';
 import { UsageError } from '../labContext.ts';
-import { renderTable } from '../reportTable.ts';
+import { renderTable } from '../terminalTable.ts';
 
 function formatBytes(bytes: number): string {
   return bytes < 1024

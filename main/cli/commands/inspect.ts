@@ -3,41 +3,19 @@
 // every metric: points, first and last value, range, and its curve as a line of text.
 import { stringify } from 'yaml';
 import { formatValue } from '../../lab/formatValue.ts';
-import { latestCheckpoint } from '../../store/artifactStore.ts';
+import { getArtifact, latestCheckpoint, runModels } from '../../store/artifactStore.ts';
 import { getExperiment } from '../../store/experimentStore.ts';
 import { metricNames, metricSeries, metricSummary } from '../../store/metricSeries.ts';
 import { getRun } from '../../store/runStore.ts';
 import { openDatabase, runIdArgument, UsageError, type GlobalOptions } from '../labContext.ts';
-import { formatTime, renderTable } from '../reportTable.ts';
+import { SPARK_WIDTH, sparkline } from '../sparkline.ts';
+import { formatTime, renderTable } from '../terminalTable.ts';
 
-const SPARK_WIDTH = 48;
-const LEVELS = '▁▂▃▄▅▆▇█';
-
-/**
- * A curve as one line of block characters, downsampled (min/max buckets) to SPARK_WIDTH columns;
- * on a log scale when every value is positive (losses span decades), ' ' where a value is missing.
- */
-export function sparkline(values: readonly (number | null)[], width = SPARK_WIDTH): string {
-  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
-  if (finite.length === 0) return '';
-  const log = finite.every((v) => v > 0);
-  const scale = (v: number) => (log ? Math.log10(v) : v);
-  const [lo, hi] = [Math.min(...finite.map(scale)), Math.max(...finite.map(scale))];
-  const columns = Math.min(width, values.length);
-  let line = '';
-  for (let c = 0; c < columns; c++) {
-    const bucket = values
-      .slice(Math.floor((c * values.length) / columns), Math.floor(((c + 1) * values.length) / columns))
-      .filter((v): v is number => v !== null && Number.isFinite(v));
-    if (bucket.length === 0) {
-      line += ' ';
-      continue;
-    }
-    const mean = bucket.reduce((t, v) => t + scale(v), 0) / bucket.length;
-    line += LEVELS[hi === lo ? 0 : Math.round(((mean - lo) / (hi - lo)) * (LEVELS.length - 1))];
-  }
-  return line + (log ? '  (log scale)' : '');
-}
+const indented = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => `  ${line}`);
 
 export function inspectCommand(idText: string | undefined, options: GlobalOptions): number {
   const id = runIdArgument(idText, 'inspect');
@@ -60,6 +38,17 @@ export function inspectCommand(idText: string | undefined, options: GlobalOption
       }`,
       `  times        created ${formatTime(run.createdAt)} · started ${formatTime(run.startedAt)} · ended ${formatTime(run.endedAt)} UTC`,
       `  checkpoint   ${checkpoint ? `step ${checkpoint.step}, ${checkpoint.bytes} bytes: ${checkpoint.path}` : '—'}`,
+      ...Object.entries(run.inputs).map(([name, artifactId]) => {
+        const artifact = getArtifact(lab.db, artifactId);
+        const what = artifact
+          ? `${artifact.name} of run ${artifact.runId}: ${artifact.path}`
+          : 'no longer recorded';
+        return `  input        ${name} ← artifact ${artifactId} (${what})`;
+      }),
+      ...runModels(lab.db, id).map(
+        (a) =>
+          `  artifact     ${a.name} (id ${a.id}, ${a.format}, ${a.bytes} bytes, step ${a.step}): ${a.path}`,
+      ),
       `  result       ${
         run.result
           ? Object.entries(run.result)
@@ -68,11 +57,10 @@ export function inspectCommand(idText: string | undefined, options: GlobalOption
           : '—'
       }`,
       '',
-      'Config (as stored; with the seed it reproduces the run):',
-      ...stringify(run.config)
-        .trimEnd()
-        .split('\n')
-        .map((line) => `  ${line}`),
+      'Config (as stored; with the seed and the loop it reproduces the run):',
+      ...indented(stringify(run.config)),
+      `Loop (selects on ${run.selection.name}, ${run.selection.goal === 'min' ? 'lower' : 'higher'} is better):`,
+      ...indented(stringify(run.loop)),
     ];
     const names = metricNames(lab.db, id);
     if (names.length > 0) {

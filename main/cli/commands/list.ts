@@ -2,7 +2,7 @@
 import { listExperiments } from '../../store/experimentStore.ts';
 import { listRuns } from '../../store/runStore.ts';
 import { openDatabase, type GlobalOptions } from '../labContext.ts';
-import { formatTime, renderTable } from '../reportTable.ts';
+import { formatTime, renderTable } from '../terminalTable.ts';
 
 export function listCommand(options: GlobalOptions): number {
   const lab = openDatabase(options);

@@ -1,6 +1,6 @@
 // `lab run <file.yaml>` and `lab resume <id>`: execute an experiment with live progress, then
 // print its report. Ctrl-C once cancels cleanly (runs checkpoint and stop); twice quits at once.
-import { loadDefinitionFile } from '../../lab/definitions/loadDefinition.ts';
+import { loadDefinitionFile } from '../../lab/loadDefinition.ts';
 import { resumeBlocker } from '../../lab/cancelExperiment.ts';
 import { createExperimentFromDefinition } from '../../lab/createExperiment.ts';
 import { runExperiment } from '../../lab/experimentRunner.ts';
@@ -15,7 +15,7 @@ import {
   type GlobalOptions,
 } from '../labContext.ts';
 import { createProgressDisplay } from '../progressDisplay.ts';
-import { renderReport } from '../reportTable.ts';
+import { renderReport } from '../renderReport.ts';
 
 export interface RunOptions extends GlobalOptions {
   jobs?: number;
@@ -27,7 +27,7 @@ async function executeWithProgress(
   options: RunOptions,
 ): Promise<number> {
   const display = createProgressDisplay();
-  const pool = new WorkerPool({ size: options.jobs });
+  const executor = new WorkerPool({ size: options.jobs });
   let interrupts = 0;
   const onInterrupt = () => {
     interrupts++;
@@ -39,12 +39,12 @@ async function executeWithProgress(
     requestExperimentCancel(lab.db, experimentId);
   };
   process.on('SIGINT', onInterrupt);
-  display.log(`Experiment ${experimentId} · ${pool.size} worker process(es) · database ${lab.path}`);
+  display.log(`Experiment ${experimentId} · ${executor.size} worker process(es) · database ${lab.path}`);
   let experiment;
   try {
     experiment = await runExperiment(experimentId, {
       lab,
-      pool,
+      executor,
       onProgress: (event) => display.update(event),
     });
   } finally {
@@ -62,7 +62,7 @@ export async function runCommand(file: string | undefined, options: RunOptions):
   if (!file)
     throw new UsageError('run needs a definition file, e.g. `lab run curricula/optimizers-quick.yaml`');
   await loadTrainers(options);
-  const definition = loadDefinitionFile(file);
+  const definition = await loadDefinitionFile(file);
   const lab = openDatabase(options);
   try {
     const experiment = createExperimentFromDefinition(lab, definition);

@@ -5,7 +5,8 @@ import { getDefinition, getExperiment } from '../../store/experimentStore.ts';
 import { listEvents } from '../../store/eventLog.ts';
 import { listRuns } from '../../store/runStore.ts';
 import { experimentIdArgument, openDatabase, UsageError, type GlobalOptions } from '../labContext.ts';
-import { formatTime, renderReport, renderTable } from '../reportTable.ts';
+import { renderReport } from '../renderReport.ts';
+import { formatTime, renderTable } from '../terminalTable.ts';
 
 export function showCommand(idText: string | undefined, options: GlobalOptions): number {
   const id = experimentIdArgument(idText, 'show');

@@ -3,9 +3,7 @@
 import { Ajv, type AnySchemaObject, type ValidateFunction } from 'ajv';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { projectRoot } from '../../../native/paths.ts';
-
-export const schemaDirectory = join(projectRoot, 'curricula', 'schema');
+import { schemaDirectory } from '../../paths.ts';
 
 function schemaFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) =>
@@ -43,9 +41,26 @@ function ajvInstance(): Ajv {
   return shared;
 }
 
-/** The compiled validator for a schema id (its path under curricula/schema/, or a registered id). */
-export function schemaValidator(id: string): ValidateFunction | undefined {
-  return ajvInstance().getSchema(id);
+/**
+ * The compiled validator for a schema id (its path under curricula/schema/, or a registered id).
+ * `T` is the type the schema describes: a value that passes is narrowed to it.
+ */
+export function schemaValidator<T = unknown>(id: string): ValidateFunction<T> | undefined {
+  return ajvInstance().getSchema<T>(id);
+}
+
+/**
+ * A stored value (a run's config, a report) checked against its schema and returned typed;
+ * throws naming `what`, the schema, and every mismatch by its JSON path. Defaults are filled in.
+ */
+export function parseWithSchema<T>(schemaId: string, value: unknown, what: string): T {
+  const validate = schemaValidator<T>(schemaId);
+  if (!validate) throw new Error(`no schema "${schemaId}" is loaded (expected curricula/schema/${schemaId})`);
+  if (validate(value)) return value;
+  const problems = (validate.errors ?? []).map(
+    (e) => `  ${e.instancePath || '(the whole value)'}: ${e.message ?? 'does not match'}`,
+  );
+  throw new Error(`${what} does not match ${schemaId}:\n${problems.join('\n')}`);
 }
 
 /** Adds a schema that does not live in curricula/schema (a trainer module's problem options). */

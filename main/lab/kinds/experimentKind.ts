@@ -1,54 +1,72 @@
 // The lifecycle every experiment kind follows: validate its config → plan runs → (the lab runs
-// each planned run in a worker through a Trainer) → summarise. Planning is a pure function of
-// the config and the runs finished so far, so an interrupted experiment resumes by planning again.
+// each planned run through a RunExecutor and a Trainer) → summarise → present. Planning is a pure
+// function of the config and the runs finished so far, so an interrupted experiment resumes by
+// planning again.
+//
+// A kind is written against its own typed Config and Report (ExperimentKind). The lab holds kinds
+// of different types side by side as LabKind: the same kind behind functions that take the stored
+// JSON and parse it with the kind's own parser first, so nothing is cast and a stored value that
+// does not fit is an error naming what is wrong, not a crash somewhere later.
 import type { DefinitionProblem } from '../definitions/definitionError.ts';
 import type { ValidationContext } from '../definitions/validationContext.ts';
-import type { TrainerRunConfig } from '../trainers/trainer.ts';
-
-export interface RunPlan {
-  /** Stable identity of the run within its experiment, e.g. `tuning/0-sgd/lr=1e-3/seed=2`. */
-  key: string;
-  phase: string;
-  /** Short human name for progress bars and tables. */
-  label: string;
-  /** Registered trainer (problem) name. */
-  trainer: string;
-  config: TrainerRunConfig;
-  seed: number;
-}
-
-/** A run that reached an end the experiment can use: completed, or diverged (a result too). */
-export interface RunOutcome {
-  key: string;
-  runId: number;
-  status: 'completed' | 'diverged';
-  /** Final metrics: `final_loss`, `final_val_loss`, `steps_done`, … (null where non-finite). */
-  result: Record<string, number | null>;
-}
-
-export interface PlanStep {
-  /** Every run the experiment needs given what is known now (finished ones included). */
-  runs: RunPlan[];
-  /** True when these runs are all there will be: once they finish, summarise. */
-  complete: boolean;
-}
+import type { LabReport } from '../report/labReport.ts';
+import type { PlanStep, RunOutcome, SelectionMetric } from '../runPlan.ts';
 
 /** Reads a stored metric curve at full resolution. */
 export type CurveReader = (runId: number, name: string) => { steps: number[]; values: (number | null)[] };
 
-export interface SummaryTable {
-  head: string[];
-  rows: string[][];
-}
-
-export interface ExperimentKind<Config = unknown, Report = unknown> {
+export interface ExperimentKind<Config, Report> {
+  /** The name definitions use in `kind:`. */
   name: string;
+  /** One sentence for people choosing a kind. */
+  description: string;
   /** Schema id of the `experiment:` section (a file under curricula/schema/). */
   schemaId: string;
+  /** The evaluation metric this kind chooses on; every run's loop watches it. */
+  selection: SelectionMetric;
+  /** The stored (or freshly validated) `experiment:` section as the typed config. */
+  parseConfig(value: unknown): Config;
   /** Checks beyond the schema (problem options, ranges that relate keys to each other). */
   check(config: Config, context: ValidationContext): DefinitionProblem[];
   plan(config: Config, finished: ReadonlyMap<string, RunOutcome>): PlanStep;
   summarise(config: Config, finished: ReadonlyMap<string, RunOutcome>, readCurve: CurveReader): Report;
-  /** The report as a table for the terminal. */
-  reportTable(report: Report): SummaryTable;
+  /** A stored report (JSON) as the typed report. */
+  parseReport(value: unknown): Report;
+  /** The report as tables, charts and notes: what the CLI prints and the app draws. */
+  present(report: Report): LabReport;
+}
+
+/** One experiment's config, parsed once, with the kind's lifecycle bound to it. */
+export interface OpenedExperiment {
+  plan(finished: ReadonlyMap<string, RunOutcome>): PlanStep;
+  summarise(finished: ReadonlyMap<string, RunOutcome>, readCurve: CurveReader): unknown;
+}
+
+/** A kind as the lab holds it: every value it takes is stored JSON, parsed by the kind itself. */
+export interface LabKind {
+  name: string;
+  description: string;
+  schemaId: string;
+  selection: SelectionMetric;
+  check(config: unknown, context: ValidationContext): DefinitionProblem[];
+  open(config: unknown): OpenedExperiment;
+  present(report: unknown): LabReport;
+}
+
+export function labKind<Config, Report>(kind: ExperimentKind<Config, Report>): LabKind {
+  return {
+    name: kind.name,
+    description: kind.description,
+    schemaId: kind.schemaId,
+    selection: kind.selection,
+    check: (config, context) => kind.check(kind.parseConfig(config), context),
+    open(stored) {
+      const config = kind.parseConfig(stored);
+      return {
+        plan: (finished) => kind.plan(config, finished),
+        summarise: (finished, readCurve) => kind.summarise(config, finished, readCurve),
+      };
+    },
+    present: (report) => kind.present(kind.parseReport(report)),
+  };
 }

@@ -1,8 +1,20 @@
 // Experiment kinds by the name definitions use in `kind:`. Keep in step with the `kind` enum of
 // curricula/schema/definition.schema.json (a test checks they agree).
-import type { ExperimentKind } from './experimentKind.ts';
+import { labKind, type LabKind } from './experimentKind.ts';
 import { optimizerComparison } from './optimizerComparison/kind.ts';
 
-export const experimentKinds: ReadonlyMap<string, ExperimentKind> = new Map<string, ExperimentKind>([
-  [optimizerComparison.name, optimizerComparison as unknown as ExperimentKind],
-]);
+export const experimentKinds: ReadonlyMap<string, LabKind> = new Map(
+  [labKind(optimizerComparison)].map((kind) => [kind.name, kind]),
+);
+
+/** The kind of a stored experiment, or an error that says which kinds this lab knows. */
+export function requireKind(name: string, kinds: ReadonlyMap<string, LabKind> = experimentKinds): LabKind {
+  const kind = kinds.get(name);
+  if (!kind) {
+    throw new Error(
+      `experiment kind "${name}" is unknown to this lab (it knows ${[...kinds.keys()].join(', ')}): ` +
+        'was the database written by a newer Curriculum Lab?',
+    );
+  }
+  return kind;
+}

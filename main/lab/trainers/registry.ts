@@ -1,17 +1,19 @@
 // Which trainers this process can run, and the module each comes from (a worker process imports
 // that module itself: a registration made in the main process does not cross into workers).
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
+import { projectRoot } from '../../paths.ts';
 import { registerSchema } from '../definitions/schemaRegistry.ts';
 import type { TrainerDefinition, TrainerModule } from './trainer.ts';
 
-/** Modules loaded on every start: the lab's own trainers, on the graph engine. */
+/**
+ * Modules loaded on every start: each kind's own trainers, on the graph engine. Taken from the
+ * project's sources (not relative to this module, which may be inside a bundle), because worker
+ * processes import them by URL.
+ */
 export const builtinTrainerModules: readonly string[] = [
-  new URL('./engineTrainers.ts', import.meta.url).href,
-];
-
-/** Problems the lab defines, with schemas in curricula/schema/problems/. */
-export const builtinProblemNames: readonly string[] = ['mnist-mlp', 'quadratics'];
+  'main/lab/kinds/optimizerComparison/trainers.ts',
+].map((path) => pathToFileURL(join(projectRoot, path)).href);
 
 export interface RegisteredTrainer {
   moduleUrl: string;
@@ -43,6 +45,12 @@ export async function registerTrainerModule(specifier: string): Promise<string[]
     throw new Error(`trainer module ${specifier} must export "trainers": an array of TrainerDefinition`);
   }
   for (const definition of loaded.trainers) {
+    if (typeof definition.runConfig?.parse !== 'function' || typeof definition.runConfig.kind !== 'string') {
+      throw new Error(
+        `trainer "${definition.name}" in ${specifier} has no runConfig: set it to the run config of the kind it ` +
+          'trains, e.g. optimizerRunConfig from main/lab/kinds/optimizerComparison/runConfig.ts (main/lab/trainers/README.md)',
+      );
+    }
     registered.set(definition.name, { moduleUrl, definition });
     if (definition.problemSchema)
       registerSchema(trainerProblemSchemaId(definition.name), definition.problemSchema);
@@ -74,6 +82,10 @@ export function requireTrainer(name: string): RegisteredTrainer {
   return entry;
 }
 
-export function registeredTrainerNames(): string[] {
-  return [...registered.keys()];
+/** Names of the registered trainers that take runs of `kind`. */
+export function trainersOfKind(kind: string): string[] {
+  return [...registered.values()]
+    .filter((t) => t.definition.runConfig.kind === kind)
+    .map((t) => t.definition.name)
+    .sort();
 }

@@ -1,25 +1,10 @@
 // The contract between the lab and whatever trains one run. The lab owns the loop (steps,
-// evaluation, checkpoints, divergence, IPC); a Trainer owns the model, data and optimizer.
-// Engine-backed trainers (quadratics, MNIST MLP on engine/nn + engine/optim) implement this and
-// are listed in builtinTrainerModules (registry.ts); tests and users can load their own modules.
+// evaluation, checkpoints, divergence, IPC); a Trainer owns the model, data and optimizer. Each
+// trainer serves one experiment kind and takes that kind's run config, which it validates
+// before use (RunConfigSchema): a stored config that no longer fits is a clear error, not a
+// crash in the middle of a run. Trainers are listed by module (registry.ts).
 import type { AnySchemaObject } from 'ajv';
-
-/** One run's resolved settings, as stored with the run (reproducible from this alone + seed). */
-export interface TrainerRunConfig {
-  /** The problem's options after schema defaults, including its `name`. */
-  problem: { name: string } & Record<string, unknown>;
-  /** The optimizer and its hyperparameters after defaults, with the learning rate chosen. */
-  optimizer: { name: string; lr: number } & Record<string, unknown>;
-  steps: number;
-  evalEvery: number;
-  checkpointEvery: number;
-  /**
-   * A finite training or validation loss above divergenceFactor × max(1, |first validation
-   * loss|) ends the run as diverged. null, or absent (runs stored before it existed): only a
-   * non-finite loss does.
-   */
-  divergenceFactor?: number | null;
-}
+import type { ResolvedArtifact, RunLoop } from '../runPlan.ts';
 
 /** Where the numbers come from: stored with every run. */
 export interface TrainerEnvironment {
@@ -31,12 +16,29 @@ export interface TrainerEnvironment {
 /** Training metrics of one step; `loss` is required and watched for divergence. */
 export type StepMetrics = { loss: number } & Record<string, number>;
 
-/** Validation metrics; `val_loss` is what learning rates are chosen on. */
-export type EvaluationMetrics = { val_loss: number } & Record<string, number>;
+/** Evaluation metrics; they must include the kind's selection metric (e.g. `val_loss`). */
+export type EvaluationMetrics = Record<string, number>;
 
-export interface Trainer {
+/** What a trainer is given besides its config and seed. */
+export interface TrainerContext {
+  loop: RunLoop;
+  /** The artifacts the run reads, by the name the kind planned them under. */
+  inputs: Readonly<Record<string, ResolvedArtifact>>;
+}
+
+/** A file a run leaves for later runs and other tools: a trained model, a learned optimizer. */
+export interface TrainerArtifact {
+  /** Unique within the run: `model`, `optimizer`, … */
+  name: string;
+  format: 'safetensors';
+  bytes: Uint8Array;
+  /** What a reader needs besides the tensors: the architecture, the config it was trained with. */
+  meta: Record<string, unknown>;
+}
+
+export interface Trainer<Config = unknown> {
   /** Builds model, data and optimizer state for `config`, deterministically from `seed`. */
-  init(config: TrainerRunConfig, seed: number): void | Promise<void>;
+  init(config: Config, seed: number, context: TrainerContext): void | Promise<void>;
   /** One optimisation step. */
   step(): StepMetrics | Promise<StepMetrics>;
   evaluate(): EvaluationMetrics | Promise<EvaluationMetrics>;
@@ -49,19 +51,33 @@ export interface Trainer {
   /** Called after init() with the same config and seed. */
   restore(state: Uint8Array): void | Promise<void>;
   environment(): TrainerEnvironment;
+  /**
+   * What the run leaves when it ends, completed or diverged (then the last good state): each is
+   * written next to the run and recorded in the store, where other runs can read it.
+   */
+  artifacts?(): TrainerArtifact[] | Promise<TrainerArtifact[]>;
   dispose?(): void;
 }
 
-export interface TrainerDefinition {
-  /** The problem name definitions use (`problem: { name: … }`). */
+/** A kind's run config: which kind it belongs to, and the check that turns stored JSON into it. */
+export interface RunConfigSchema<Config> {
+  kind: string;
+  /** Checks a run config and returns it typed; throws naming every mismatch. */
+  parse(value: unknown): Config;
+}
+
+export interface TrainerDefinition<Config = unknown> {
+  /** The name definitions use (`problem: { name: … }` in an optimizer comparison). */
   name: string;
   description: string;
+  /** The run config this trainer takes: its kind's, validated before init. */
+  runConfig: RunConfigSchema<Config>;
   /**
    * JSON Schema of the problem's options, for trainers whose problem has no schema file in
    * curricula/schema/problems/. Strict: additionalProperties false, a `name` const.
    */
   problemSchema?: AnySchemaObject;
-  create(): Trainer;
+  create(): Trainer<Config>;
 }
 
 /** What a trainer module exports. */

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExperimentFromDefinition } from '../../../main/lab/createExperiment.ts';
-import { parseDefinition } from '../../../main/lab/definitions/loadDefinition.ts';
+import { parseDefinition } from '../../../main/lab/loadDefinition.ts';
 import { runExperiment } from '../../../main/lab/experimentRunner.ts';
 import type { ProgressListener } from '../../../main/lab/progress.ts';
 import { registerTrainerModule } from '../../../main/lab/trainers/registry.ts';
@@ -38,17 +38,22 @@ export function definitionYaml(options: {
   ].join('\n');
 }
 
-export function startExperiment(lab: LabDatabase, yaml: string, onProgress?: ProgressListener) {
-  const experiment = createExperimentFromDefinition(lab, parseDefinition(yaml, 'integration.yaml'));
+export async function startExperiment(lab: LabDatabase, yaml: string, onProgress?: ProgressListener) {
+  const experiment = createExperimentFromDefinition(lab, await parseDefinition(yaml, 'integration.yaml'));
   return {
     id: experiment.id,
     done: runExperiment(experiment.id, {
       lab,
-      pool: new WorkerPool({ size: 2 }),
+      executor: new WorkerPool({ size: 2 }),
       onProgress,
       cancelPollMs: 50,
     }),
   };
+}
+
+/** Runs a definition to its end; resolves to the experiment's final record. */
+export async function runToEnd(lab: LabDatabase, yaml: string, onProgress?: ProgressListener) {
+  return (await startExperiment(lab, yaml, onProgress)).done;
 }
 
 export function metricRows(lab: LabDatabase, runId: number, name: string): { step: number; value: number }[] {

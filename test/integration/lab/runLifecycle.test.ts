@@ -8,7 +8,7 @@ import { requestExperimentCancel } from '../../../main/store/experimentStore.ts'
 import { listRuns } from '../../../main/store/runStore.ts';
 import { readCheckpointFile } from '../../../main/workers/checkpointFile.ts';
 import { WorkerPool } from '../../../main/workers/workerPool.ts';
-import { definitionYaml, metricRows, openTestLab, startExperiment } from './labHarness.ts';
+import { definitionYaml, metricRows, openTestLab, runToEnd, startExperiment } from './labHarness.ts';
 
 describe('run lifecycle in worker processes', () => {
   it('records what reproduces a run, and rerunning it gives the same numbers', async () => {
@@ -17,8 +17,8 @@ describe('run lifecycle in worker processes', () => {
       training: '{ steps: 30, evalEvery: 10, checkpointEvery: 10 }',
       optimizer: '{ name: sgd, lr: 0.1 }',
     });
-    const first = await startExperiment(lab, yaml).done;
-    const second = await startExperiment(lab, yaml).done;
+    const first = await runToEnd(lab, yaml);
+    const second = await runToEnd(lab, yaml);
     expect([first.status, second.status]).toEqual(['completed', 'completed']);
     const [runsA, runsB] = [listRuns(lab.db, first.id), listRuns(lab.db, second.id)];
     expect(runsA).toHaveLength(2);
@@ -30,11 +30,14 @@ describe('run lifecycle in worker processes', () => {
         device: 'cpu',
         host: hostname(),
       });
-      expect(run.config).toMatchObject({
-        optimizer: { name: 'sgd', lr: 0.1 },
-        steps: 30,
-        problem: { curvature: 1 },
+      // The kind's run config, and beside it the lab's loop and the metric the kind selects on.
+      expect(run.config).toEqual({
+        optimizer: { name: 'sgd', lr: 0.1, weightDecay: 0 },
+        problem: { name: 'test-quadratic-1d', curvature: 1, gradientNoise: 0.1, stepDelayMs: 0 },
       });
+      expect(run.loop).toEqual({ steps: 30, evalEvery: 10, checkpointEvery: 10, divergenceFactor: 1000 });
+      expect(run.selection).toEqual({ name: 'val_loss', goal: 'min' });
+      expect(run.inputs).toEqual({});
       expect(metricRows(lab, run.id, 'loss').map((r) => r.step)).toEqual(
         Array.from({ length: 30 }, (_, i) => i + 1),
       );
@@ -61,7 +64,7 @@ describe('run lifecycle in worker processes', () => {
       optimizer: '{ name: sgd, lr: 0.1 }',
       reportSeeds: 2,
     });
-    const experiment = await startExperiment(lab, yaml).done;
+    const experiment = await runToEnd(lab, yaml);
     expect(experiment.status).toBe('failed');
     expect(experiment.reason).toMatch(/2 run\(s\) failed .*lab resume/s);
     for (const run of listRuns(lab.db, experiment.id)) {
@@ -87,7 +90,7 @@ describe('run lifecycle in worker processes', () => {
       training: '{ steps: 20, evalEvery: 5 }',
       optimizer: '{ name: sgd, lr: 0.1 }',
     });
-    const experiment = await startExperiment(lab, yaml).done;
+    const experiment = await runToEnd(lab, yaml);
     expect(experiment.status).toBe('failed');
     for (const run of listRuns(lab.db, experiment.id)) {
       expect(run.status).toBe('failed');
@@ -105,7 +108,7 @@ describe('run lifecycle in worker processes', () => {
       training: '{ steps: 1000, evalEvery: 50, checkpointEvery: 500, divergenceFactor: null }',
       optimizer: '{ name: sgd, lr: 1 }',
     });
-    const experiment = await startExperiment(lab, yaml).done;
+    const experiment = await runToEnd(lab, yaml);
     expect(experiment.status).toBe('completed');
     for (const run of listRuns(lab.db, experiment.id)) {
       expect(run.status).toBe('diverged');
@@ -131,11 +134,11 @@ describe('run lifecycle in worker processes', () => {
       training: '{ steps: 400, evalEvery: 10, checkpointEvery: 500 }',
       optimizer: '{ name: sgd, lr: 0.22 }',
     });
-    const experiment = await startExperiment(lab, yaml).done;
+    const experiment = await runToEnd(lab, yaml);
     for (const run of listRuns(lab.db, experiment.id)) {
       expect(run.status).toBe('diverged');
       const match =
-        /^loss (\S+) at step (\d+) is over 1000 × max\(1, first validation loss (\S+)\) \(training\.divergenceFactor\)$/.exec(
+        /^loss (\S+) at step (\d+) is over 1000 × max\(1, first val_loss (\S+)\) \(training\.divergenceFactor\)$/.exec(
           run.reason ?? '',
         );
       expect(match, run.reason ?? '').not.toBeNull();
@@ -162,7 +165,7 @@ describe('run lifecycle in worker processes', () => {
     // Cancel once both runs are past their second checkpoint, so each has one to resume from.
     let cancelAsked = false;
     const steps = new Map<number, number>();
-    const started = startExperiment(lab, yaml, (event) => {
+    const started = await startExperiment(lab, yaml, (event) => {
       if (event.type !== 'run') return;
       steps.set(event.runId, event.step);
       if (!cancelAsked && steps.size === 2 && [...steps.values()].every((step) => step >= 60)) {
@@ -181,7 +184,7 @@ describe('run lifecycle in worker processes', () => {
       expect(header.firstValLoss).toBe(metricRows(lab, run.id, 'val_loss')[0].value);
     }
 
-    const resumed = await runExperiment(cancelled.id, { lab, pool: new WorkerPool({ size: 2 }) });
+    const resumed = await runExperiment(cancelled.id, { lab, executor: new WorkerPool({ size: 2 }) });
     expect(resumed.status).toBe('completed');
     const resumedFrom = listEvents(lab.db, resumed.id)
       .map((e) => /resuming from checkpoint at step (\d+)/.exec(e.message)?.[1])
@@ -189,7 +192,7 @@ describe('run lifecycle in worker processes', () => {
       .map(Number);
     expect(resumedFrom).toHaveLength(2);
     expect(resumedFrom.every((step) => step >= 50 && step % 25 === 0)).toBe(true);
-    const reference = await startExperiment(lab, yaml).done;
+    const reference = await runToEnd(lab, yaml);
     const referenceRuns = listRuns(lab.db, reference.id);
     listRuns(lab.db, resumed.id).forEach((run, i) => {
       const loss = metricRows(lab, run.id, 'loss');

@@ -1,6 +1,8 @@
 // The optimizer-comparison config after schema validation (defaults filled in), and the
 // half-decade learning-rate grid it tunes over.
 import type { OptimizerKind } from '../../../../engine/optim/index.ts';
+import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
+import type { RunLoop, SelectionMetric } from '../../runPlan.ts';
 
 export interface LearningRateRange {
   min: number;
@@ -20,11 +22,26 @@ export interface OptimizerComparisonConfig {
   description?: string;
   seed: number;
   problem: { name: string } & Record<string, unknown>;
-  training: { steps: number; evalEvery: number; checkpointEvery: number; divergenceFactor: number | null };
+  /** Every run's loop, as it is. */
+  training: RunLoop;
   learningRates: LearningRateRange;
   optimizers: OptimizerSpec[];
   tuning: { seeds: number };
   report: { seeds: number; targetLoss?: number };
+}
+
+/** Learning rates are chosen on the final validation loss. */
+export const optimizerComparisonSelection: SelectionMetric = { name: 'val_loss', goal: 'min' };
+
+export const optimizerComparisonSchemaId = 'optimizer-comparison.schema.json';
+
+/** The `experiment:` section as stored (or just validated), typed; defaults filled in. */
+export function parseOptimizerComparisonConfig(value: unknown): OptimizerComparisonConfig {
+  return parseWithSchema<OptimizerComparisonConfig>(
+    optimizerComparisonSchemaId,
+    value,
+    'the optimizer-comparison experiment config',
+  );
 }
 
 // Tolerance for min/max written as rounded decimals (3e-4 for 10^-3.5 = 3.162e-4).

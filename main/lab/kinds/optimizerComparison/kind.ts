@@ -2,21 +2,23 @@
 // rates tuned fairly over seeds, chosen settings rerun on fresh seeds for the report.
 import type { DefinitionProblem } from '../../definitions/definitionError.ts';
 import type { ValidationContext } from '../../definitions/validationContext.ts';
-import {
-  builtinProblemNames,
-  findTrainer,
-  registeredTrainerNames,
-  trainerProblemSchemaId,
-} from '../../trainers/registry.ts';
+import { findTrainer, trainerProblemSchemaId, trainersOfKind } from '../../trainers/registry.ts';
 import type { ExperimentKind } from '../experimentKind.ts';
 import type { LearningRateRange, OptimizerComparisonConfig } from './config.ts';
-import { learningRateGrid } from './config.ts';
-import { planOptimizerComparison } from './plan.ts';
 import {
-  optimizerComparisonTable,
+  learningRateGrid,
+  optimizerComparisonSchemaId,
+  optimizerComparisonSelection,
+  parseOptimizerComparisonConfig,
+} from './config.ts';
+import { planOptimizerComparison } from './plan.ts';
+import { presentOptimizerComparison } from './present.ts';
+import {
+  parseOptimizerComparisonReport,
   summariseOptimizerComparison,
   type OptimizerComparisonReport,
 } from './report.ts';
+import { optimizerComparisonKindName } from './runConfig.ts';
 
 function checkRange(
   range: LearningRateRange,
@@ -40,15 +42,21 @@ function checkRange(
 function checkProblem(config: OptimizerComparisonConfig, context: ValidationContext): DefinitionProblem[] {
   const path = ['experiment', 'problem'];
   const name = config.problem.name;
+  const trainer = findTrainer(name)?.definition;
+  if (!trainer || trainer.runConfig.kind !== optimizerComparisonKindName) {
+    const known = trainersOfKind(optimizerComparisonKindName);
+    const other = trainer ? ` ("${name}" trains runs of another kind, ${trainer.runConfig.kind})` : '';
+    return [
+      context.problem(
+        [...path, 'name'],
+        `unknown problem "${name}"${other}: expected one of ${known.join(', ')}`,
+      ),
+    ];
+  }
   const builtinSchema = `problems/${name}.schema.json`;
   if (context.hasSchema(builtinSchema)) return context.validate(builtinSchema, config.problem, path);
-  if (findTrainer(name)?.definition.problemSchema) {
-    return context.validate(trainerProblemSchemaId(name), config.problem, path);
-  }
-  const known = [...new Set([...builtinProblemNames, ...registeredTrainerNames()])];
-  return [
-    context.problem([...path, 'name'], `unknown problem "${name}": expected one of ${known.join(', ')}`),
-  ];
+  if (trainer.problemSchema) return context.validate(trainerProblemSchemaId(name), config.problem, path);
+  return [];
 }
 
 export function checkOptimizerComparison(
@@ -77,10 +85,15 @@ export function checkOptimizerComparison(
 }
 
 export const optimizerComparison: ExperimentKind<OptimizerComparisonConfig, OptimizerComparisonReport> = {
-  name: 'optimizer-comparison',
-  schemaId: 'optimizer-comparison.schema.json',
+  name: optimizerComparisonKindName,
+  description:
+    'Handcrafted optimizers on one problem: learning rates tuned fairly over seeds, the chosen settings rerun on fresh seeds for the report.',
+  schemaId: optimizerComparisonSchemaId,
+  selection: optimizerComparisonSelection,
+  parseConfig: parseOptimizerComparisonConfig,
   check: checkOptimizerComparison,
   plan: planOptimizerComparison,
   summarise: summariseOptimizerComparison,
-  reportTable: optimizerComparisonTable,
+  parseReport: parseOptimizerComparisonReport,
+  present: presentOptimizerComparison,
 };

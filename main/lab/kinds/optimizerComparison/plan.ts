@@ -2,11 +2,17 @@
 // rate × the tuning seeds (the same seeds for all, so each sees the same initialisations and
 // data order). Report: once an optimizer's tuning runs are all finished, its chosen learning rate
 // is rerun on fresh seeds, and only those runs enter the report.
-import type { PlanStep, RunOutcome, RunPlan } from '../experimentKind.ts';
+import type { PlanStep, RunOutcome, RunPlan } from '../../runPlan.ts';
 import { deriveSeed } from '../../seeds.ts';
-import type { TrainerRunConfig } from '../../trainers/trainer.ts';
 import type { OptimizerComparisonConfig, OptimizerSpec } from './config.ts';
-import { formatLearningRate, learningRateGrid, optimizerHyperparameters, optimizerLabel } from './config.ts';
+import {
+  formatLearningRate,
+  learningRateGrid,
+  optimizerComparisonSelection,
+  optimizerHyperparameters,
+  optimizerLabel,
+} from './config.ts';
+import type { OptimizerRunConfig } from './runConfig.ts';
 import { chooseLearningRate, type LearningRateChoice } from './selection.ts';
 
 export interface OptimizerTuning {
@@ -14,7 +20,7 @@ export interface OptimizerTuning {
   spec: OptimizerSpec;
   label: string;
   /** The grid runs, grouped by learning rate (empty for a fixed `lr`). */
-  runsByLr: Map<number, RunPlan[]>;
+  runsByLr: Map<number, RunPlan<OptimizerRunConfig>[]>;
   /** Known once every tuning run of this optimizer has finished. */
   choice: LearningRateChoice | null;
 }
@@ -34,14 +40,10 @@ export function reportSeeds(config: OptimizerComparisonConfig): number[] {
   return seeds;
 }
 
-function runConfig(config: OptimizerComparisonConfig, spec: OptimizerSpec, lr: number): TrainerRunConfig {
+function runConfig(config: OptimizerComparisonConfig, spec: OptimizerSpec, lr: number): OptimizerRunConfig {
   return {
     problem: config.problem,
     optimizer: { ...optimizerHyperparameters(spec), name: spec.name, lr },
-    steps: config.training.steps,
-    evalEvery: config.training.evalEvery,
-    checkpointEvery: config.training.checkpointEvery,
-    divergenceFactor: config.training.divergenceFactor,
   };
 }
 
@@ -51,7 +53,7 @@ function runPlan(
   tuning: Pick<OptimizerTuning, 'index' | 'spec' | 'label'>,
   lr: number,
   seed: number,
-): RunPlan {
+): RunPlan<OptimizerRunConfig> {
   const lrText = formatLearningRate(lr);
   return {
     key: `${phase}/${tuning.index}-${tuning.spec.name}/lr=${lrText}/seed=${seed}`,
@@ -59,6 +61,8 @@ function runPlan(
     label: `${tuning.label} lr=${lrText}${phase === 'report' ? ' (report)' : ''}`,
     trainer: config.problem.name,
     config: runConfig(config, tuning.spec, lr),
+    loop: config.training,
+    selection: optimizerComparisonSelection,
     seed,
   };
 }
@@ -73,7 +77,7 @@ export function optimizerTunings(
     const label = optimizerLabel(spec, index, config.optimizers);
     if (spec.lr !== undefined)
       return { index, spec, label, runsByLr: new Map(), choice: { lr: spec.lr, scores: [] } };
-    const runsByLr = new Map<number, RunPlan[]>();
+    const runsByLr = new Map<number, RunPlan<OptimizerRunConfig>[]>();
     for (const lr of learningRateGrid(spec.learningRates ?? config.learningRates)) {
       runsByLr.set(
         lr,
@@ -91,7 +95,10 @@ export function optimizerTunings(
 }
 
 /** The report runs of one optimizer whose learning rate is chosen. */
-export function reportRuns(config: OptimizerComparisonConfig, tuning: OptimizerTuning): RunPlan[] {
+export function reportRuns(
+  config: OptimizerComparisonConfig,
+  tuning: OptimizerTuning,
+): RunPlan<OptimizerRunConfig>[] {
   const lr = tuning.choice?.lr;
   if (lr === null || lr === undefined) return [];
   return reportSeeds(config).map((seed) => runPlan(config, 'report', tuning, lr, seed));
@@ -100,7 +107,7 @@ export function reportRuns(config: OptimizerComparisonConfig, tuning: OptimizerT
 export function planOptimizerComparison(
   config: OptimizerComparisonConfig,
   finished: ReadonlyMap<string, RunOutcome>,
-): PlanStep {
+): PlanStep<OptimizerRunConfig> {
   const tunings = optimizerTunings(config, finished);
   const runs = tunings.flatMap((t) => [...[...t.runsByLr.values()].flat(), ...reportRuns(config, t)]);
   return { runs, complete: tunings.every((t) => t.choice !== null) };

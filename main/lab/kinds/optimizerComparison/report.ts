@@ -1,13 +1,14 @@
 // The optimizer-comparison report: for each optimizer, the learning rate tuning chose, its final
 // validation loss on the fresh report seeds (mean ± 95 % Student-t interval), the steps it needed
-// to reach the target loss, and its mean validation curve.
-import type { CurveReader, RunOutcome, SummaryTable } from '../experimentKind.ts';
-import { mean, meanConfidenceInterval, type MeanWithInterval } from '../../statistics.ts';
+// to reach the target loss, and its mean validation curve with a 95 % band. This is what is
+// stored with the experiment; present.ts turns it into tables and charts.
+import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
+import type { RunOutcome } from '../../runPlan.ts';
+import { mean, meanConfidenceInterval } from '../../statistics.ts';
+import type { CurveReader } from '../experimentKind.ts';
 import type { OptimizerComparisonConfig } from './config.ts';
-import { formatLearningRate } from './config.ts';
 import { optimizerTunings, reportRuns } from './plan.ts';
 import type { LearningRateScore } from './selection.ts';
-import { formatValue } from '../../formatValue.ts';
 
 export interface StepsToTarget {
   target: number;
@@ -25,9 +26,33 @@ export interface OptimizerReport {
   tuning: LearningRateScore[];
   runs: number;
   diverged: number;
-  finalValLoss: MeanWithInterval | null;
+  finalValLoss: StoredInterval | null;
   stepsToTarget: StepsToTarget | null;
-  curve: { steps: number[]; meanValLoss: number[] };
+  curve: MeanCurve;
+}
+
+/** A mean with its 95 % interval as stored: what is undefined for one value is null (JSON has no NaN). */
+export interface StoredInterval {
+  n: number;
+  mean: number;
+  std: number | null;
+  halfWidth: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+function storedInterval(values: readonly number[]): StoredInterval {
+  const { n, mean: m, std, halfWidth, low, high } = meanConfidenceInterval(values);
+  const orNull = (v: number) => (Number.isFinite(v) ? v : null);
+  return { n, mean: m, std: orNull(std), halfWidth: orNull(halfWidth), low: orNull(low), high: orNull(high) };
+}
+
+/** The mean validation curve over an optimizer's report runs, at the steps all of them have. */
+export interface MeanCurve {
+  steps: number[];
+  meanValLoss: number[];
+  /** Half-width of the 95 % interval of the mean at each step (null with one run; absent in reports stored before it was kept). */
+  halfWidth?: (number | null)[];
 }
 
 export interface OptimizerComparisonReport {
@@ -47,17 +72,20 @@ export function firstStepAtOrBelow(
   return index < 0 ? null : curve.steps[index];
 }
 
-/** Pointwise mean of curves over the steps all of them have, thinned to ≤ maxCurvePoints. */
-export function meanCurve(curves: { steps: number[]; values: (number | null)[] }[]): {
-  steps: number[];
-  meanValLoss: number[];
-} {
-  if (curves.length === 0) return { steps: [], meanValLoss: [] };
+/** Pointwise mean (and 95 % interval) of curves over the steps all of them have, thinned to ≤ maxCurvePoints. */
+export function meanCurve(curves: { steps: number[]; values: (number | null)[] }[]): MeanCurve {
+  if (curves.length === 0) return { steps: [], meanValLoss: [], halfWidth: [] };
   const maps = curves.map((c) => new Map(c.steps.map((s, i) => [s, c.values[i]])));
-  const common = curves[0].steps.filter((s) => maps.every((m) => typeof m.get(s) === 'number'));
+  const valuesAt = (step: number) => maps.map((m) => m.get(step)).filter((v) => typeof v === 'number');
+  const common = curves[0].steps.filter((s) => valuesAt(s).length === maps.length);
   const stride = Math.max(1, Math.ceil(common.length / maxCurvePoints));
   const steps = common.filter((_, i) => i % stride === 0 || i === common.length - 1);
-  return { steps, meanValLoss: steps.map((s) => mean(maps.map((m) => m.get(s) as number))) };
+  const intervals = steps.map((s) => meanConfidenceInterval(valuesAt(s)));
+  return {
+    steps,
+    meanValLoss: steps.map((s) => mean(valuesAt(s))),
+    halfWidth: intervals.map((i) => (Number.isFinite(i.halfWidth) ? i.halfWidth : null)),
+  };
 }
 
 export function summariseOptimizerComparison(
@@ -86,7 +114,7 @@ export function summariseOptimizerComparison(
       runs: outcomes.length,
       diverged: outcomes.filter((o) => o.status === 'diverged').length,
       finalValLoss:
-        completed.length > 0 ? meanConfidenceInterval(completed.map((o) => o.result.final_val_loss!)) : null,
+        completed.length > 0 ? storedInterval(completed.map((o) => o.result.final_val_loss!)) : null,
       stepsToTarget:
         target === undefined
           ? null
@@ -102,42 +130,11 @@ export function summariseOptimizerComparison(
   return { problem: config.problem.name, steps: config.training.steps, optimizers };
 }
 
-export function optimizerComparisonTable(report: OptimizerComparisonReport): SummaryTable {
-  const target = report.optimizers.find((o) => o.stepsToTarget)?.stepsToTarget?.target;
-  const head = ['optimizer', 'lr', 'final val loss (95% CI)', 'seeds', 'diverged'];
-  if (target !== undefined) head.push(`steps to ≤ ${target}`);
-  // Fewest diverged report runs first, then the lowest mean: the mean of the runs that survived
-  // would otherwise put an optimizer that blew up on two seeds of three at the top.
-  const ranked = [...report.optimizers].sort(
-    (a, b) =>
-      a.diverged / Math.max(1, a.runs) - b.diverged / Math.max(1, b.runs) ||
-      (a.finalValLoss?.mean ?? Number.POSITIVE_INFINITY) - (b.finalValLoss?.mean ?? Number.POSITIVE_INFINITY),
+/** A stored report (JSON: NaN intervals came back as null) as the typed report. */
+export function parseOptimizerComparisonReport(value: unknown): OptimizerComparisonReport {
+  return parseWithSchema<OptimizerComparisonReport>(
+    'reports/optimizer-comparison.schema.json',
+    value,
+    'the stored optimizer-comparison report',
   );
-  const rows = ranked.map((o) => {
-    const loss = o.finalValLoss;
-    const row = [
-      o.label,
-      o.lr === null
-        ? 'none stable'
-        : `${formatLearningRate(o.lr)}${o.lrSource === 'fixed' ? ' (fixed)' : ''}`,
-      loss === null
-        ? '—'
-        : // One run has no interval: NaN when computed, null once the report went through JSON.
-          typeof loss.halfWidth !== 'number' || !Number.isFinite(loss.halfWidth)
-          ? formatValue(loss.mean)
-          : `${formatValue(loss.mean)} ± ${formatValue(loss.halfWidth)}`,
-      String(o.runs),
-      String(o.diverged),
-    ];
-    if (target !== undefined) {
-      const s = o.stepsToTarget;
-      row.push(
-        s?.meanSteps == null
-          ? `not reached (0/${s?.runs ?? 0})`
-          : `${Math.round(s.meanSteps)} (${s.reached}/${s.runs})`,
-      );
-    }
-    return row;
-  });
-  return { head, rows };
 }

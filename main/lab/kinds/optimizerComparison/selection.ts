@@ -2,8 +2,9 @@
 // seeds, and the learning rate with the lowest mean final validation loss wins. A learning rate
 // that diverged on any seed is not eligible: a setting that blows up one time in three is not
 // one a researcher would ship.
-import type { RunOutcome } from '../experimentKind.ts';
+import { finalMetricName, type RunOutcome } from '../../runPlan.ts';
 import { mean } from '../../statistics.ts';
+import { optimizerComparisonSelection } from './config.ts';
 
 export interface LearningRateScore {
   lr: number;
@@ -21,8 +22,9 @@ export interface LearningRateChoice {
 
 /** Scores each learning rate from the finished tuning runs (`runsByLr[lr]` lists their outcomes). */
 export function chooseLearningRate(runsByLr: ReadonlyMap<number, readonly RunOutcome[]>): LearningRateChoice {
+  const selected = finalMetricName(optimizerComparisonSelection.name);
   const scores: LearningRateScore[] = [...runsByLr].map(([lr, outcomes]) => {
-    const losses = outcomes.map((o) => (o.status === 'completed' ? o.result.final_val_loss : null));
+    const losses = outcomes.map((o) => (o.status === 'completed' ? (o.result[selected] ?? null) : null));
     const unstable = losses.filter((loss) => loss === null || !Number.isFinite(loss)).length;
     return {
       lr,

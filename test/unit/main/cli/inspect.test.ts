@@ -1,6 +1,6 @@
 // `lab inspect`'s text curve and the lab's number format.
 import { describe, expect, it } from 'vitest';
-import { sparkline } from '../../../../main/cli/commands/inspect.ts';
+import { sparkline } from '../../../../main/cli/sparkline.ts';
 import { formatValue } from '../../../../main/lab/formatValue.ts';
 
 describe('sparkline', () => {

@@ -26,8 +26,9 @@ describe('openLabDatabase', () => {
       label: 'sgd',
       trainer: 't',
       config: {},
+      loop: { steps: 10, evalEvery: 5, checkpointEvery: 5, divergenceFactor: null },
+      selection: { name: 'val_loss', goal: 'min' as const },
       seed: 1,
-      steps: 10,
     };
     const owners = [deadPid(), process.pid];
     const ids = owners.map((pid) => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLabDatabase } from '../../../../main/store/labDatabase.ts';
 import { schemaVersion } from '../../../../main/store/migrations.ts';
+import { listRuns } from '../../../../main/store/runStore.ts';
 
 function tempFile(name: string): string {
   return join(mkdtempSync(join(tmpdir(), 'lab-migrations-')), name);
@@ -34,7 +35,10 @@ function writeVersion1Database(file: string): void {
     INSERT INTO definitions VALUES (1, 'old.yaml', 'optimizer-comparison', 'kind: x', 'abc', 1);
     INSERT INTO experiments VALUES (1, 1, 'optimizer-comparison', 'old', '{}', 'completed', NULL, NULL, NULL, NULL, 0, 1, 1);
     INSERT INTO runs (id, experiment_id, plan_key, phase, label, trainer, status, config_json, seed, steps, step, created_at)
-      VALUES (7, 1, 'k', 'tuning', 'sgd', 't', 'completed', '{}', 3, 10, 10, 1);
+      VALUES (7, 1, 'k', 'tuning', 'sgd', 't', 'completed', '{}', 3, 10, 10, 1),
+        (8, 1, 'k2', 'report', 'adam', 't', 'completed',
+         '{"problem":{"name":"quadratics"},"optimizer":{"name":"adam","lr":0.01},"steps":40,"evalEvery":5,"checkpointEvery":20,"divergenceFactor":1000}',
+         4, 40, 40, 1);
     INSERT INTO metrics VALUES (7, 'loss', 1, 1000.5, 0.25), (7, 'loss', 2, 1001.5, 0.125);
     PRAGMA user_version = 1;
   `);
@@ -48,7 +52,17 @@ describe('schema migrations', () => {
     const lab = openLabDatabase(file);
     expect(lab.migratedFrom).toBe(1);
     expect(lab.db.pragma('user_version', { simple: true })).toBe(schemaVersion);
-    expect(schemaVersion).toBe(3);
+    expect(schemaVersion).toBe(4);
+    // Version 4 moved each run's loop out of its config; runs stored before it existed selected on val_loss.
+    const runs = Object.fromEntries(listRuns(lab.db, 1).map((r) => [r.id, r]));
+    expect(runs[8].config).toEqual({
+      problem: { name: 'quadratics' },
+      optimizer: { name: 'adam', lr: 0.01 },
+    });
+    expect(runs[8].loop).toEqual({ steps: 40, evalEvery: 5, checkpointEvery: 20, divergenceFactor: 1000 });
+    expect(runs[7].loop).toEqual({ steps: 10, evalEvery: 10, checkpointEvery: 100, divergenceFactor: null });
+    expect(runs[7].selection).toEqual({ name: 'val_loss', goal: 'min' });
+    expect(runs[7].inputs).toEqual({});
     // Version 3 moved metric names into their own table; the points and their names survive.
     expect(
       lab.db.prepare('SELECT name, step, value FROM metric_points WHERE run_id = 7 ORDER BY step').all(),

@@ -2,21 +2,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DefinitionError } from '../../../../../main/lab/definitions/definitionError.ts';
-import { loadDefinitionFile, parseDefinition } from '../../../../../main/lab/definitions/loadDefinition.ts';
+import { loadDefinitionFile, parseDefinition } from '../../../../../main/lab/loadDefinition.ts';
 import { experimentKinds } from '../../../../../main/lab/kinds/registry.ts';
 import { projectRoot } from '../../../../../native/paths.ts';
 
 const presets = ['optimizers-quick.yaml', 'optimizers-mnist.yaml'];
 
 describe('loading definitions', () => {
-  it.each(presets)('the preset curricula/%s validates', (preset) => {
-    const definition = loadDefinitionFile(join(projectRoot, 'curricula', preset));
+  it.each(presets)('the preset curricula/%s validates', async (preset) => {
+    const definition = await loadDefinitionFile(join(projectRoot, 'curricula', preset));
     expect(definition.kind.name).toBe('optimizer-comparison');
     expect(definition.experiment.name).toBe(preset.replace('.yaml', ''));
   });
 
-  it('fills schema defaults into the experiment, including inside each optimizer', () => {
-    const definition = parseDefinition(
+  it('fills schema defaults into the experiment, including inside each optimizer', async () => {
+    const definition = await parseDefinition(
       [
         'version: 1',
         'kind: optimizer-comparison',
@@ -42,13 +42,13 @@ describe('loading definitions', () => {
     });
   });
 
-  it('reports every problem at once, in file order, in one error', () => {
+  it('reports every problem at once, in file order, in one error', async () => {
     const text = readFileSync(join(projectRoot, 'curricula', 'optimizers-quick.yaml'), 'utf8')
       .replace('steps: 100', 'steps: -3')
       .replace('- name: sgd', '- name: sgdd');
     let error: unknown;
     try {
-      parseDefinition(text, 'two-mistakes.yaml');
+      await parseDefinition(text, 'two-mistakes.yaml');
     } catch (caught) {
       error = caught;
     }
@@ -63,8 +63,8 @@ describe('loading definitions', () => {
     );
   });
 
-  it('names the file when it cannot be read', () => {
-    expect(() => loadDefinitionFile('/no/such/file.yaml')).toThrow(
+  it('names the file when it cannot be read', async () => {
+    await expect(loadDefinitionFile('/no/such/file.yaml')).rejects.toThrow(
       /cannot read definition \/no\/such\/file\.yaml/,
     );
   });

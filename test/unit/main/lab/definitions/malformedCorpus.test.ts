@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDefinition } from '../../../../../main/lab/definitions/loadDefinition.ts';
+import { checkDefinition } from '../../../../../main/lab/loadDefinition.ts';
 import { formatProblem } from '../../../../../main/lab/definitions/definitionError.ts';
 import { projectRoot } from '../../../../../native/paths.ts';
 
@@ -18,9 +18,9 @@ describe('malformed definition corpus', () => {
     expect(Object.keys(expected).sort()).toEqual([...files].sort());
   });
 
-  it.each(files)('%s is rejected with a located, explained error', (file) => {
+  it.each(files)('%s is rejected with a located, explained error', async (file) => {
     const path = join(corpus, file);
-    const result = checkDefinition(readFileSync(path, 'utf8'), path);
+    const result = await checkDefinition(readFileSync(path, 'utf8'), path);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     for (const problem of result.problems) {

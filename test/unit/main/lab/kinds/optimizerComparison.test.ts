@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunOutcome } from '../../../../../main/lab/kinds/experimentKind.ts';
+import { formatCell } from '../../../../../main/cli/renderReport.ts';
 import {
   formatLearningRate,
   learningRateGrid,
@@ -10,11 +10,13 @@ import {
   reportSeeds,
   tuningSeeds,
 } from '../../../../../main/lab/kinds/optimizerComparison/plan.ts';
+import { presentOptimizerComparison } from '../../../../../main/lab/kinds/optimizerComparison/present.ts';
 import {
-  optimizerComparisonTable,
+  parseOptimizerComparisonReport,
   summariseOptimizerComparison,
 } from '../../../../../main/lab/kinds/optimizerComparison/report.ts';
 import { chooseLearningRate } from '../../../../../main/lab/kinds/optimizerComparison/selection.ts';
+import type { RunOutcome } from '../../../../../main/lab/runPlan.ts';
 import { meanConfidenceInterval } from '../../../../../main/lab/statistics.ts';
 
 const config: OptimizerComparisonConfig = {
@@ -126,6 +128,34 @@ describe('optimizer-comparison planning and report', () => {
     expect(sgd.curve.steps).toEqual([0, 50, 100]);
     expect(sgd.curve.meanValLoss[2]).toBeCloseTo(0.25, 15);
     expect(sgd.tuning.map((s) => s.lr)).toEqual(learningRateGrid(config.learningRates));
+    // Each step's 95 % interval of the mean over the three report runs.
+    expect(sgd.curve.halfWidth![2]).toBeCloseTo(meanConfidenceInterval(finalLosses).halfWidth, 12);
+
+    // Presented: ranking, the tuning grid with the chosen rate marked, curves with their bands.
+    const presented = presentOptimizerComparison(report);
+    expect(presented.tables.map((t) => t.id)).toEqual(['ranking', 'tuning']);
+    const tuning = presented.tables[1];
+    expect(tuning.columns).toEqual(['optimizer', '1e-3', '3e-3', '0.01', '0.03', '0.1']);
+    const sgdRow = tuning.rows[0];
+    expect(sgdRow.slice(1).map((cell) => (cell.type === 'text' ? cell.value : undefined))).toEqual(
+      sgd.tuning.map((score) => score.meanValLoss),
+    );
+    expect(sgdRow.map(formatCell).filter((text) => text.endsWith(' ✓'))).toEqual([formatCell(sgdRow[3])]);
+    expect(tuning.rows[1].map(formatCell)).toEqual(['adam', '·', '·', '·', '·', '·']);
+    const [chart] = presented.charts;
+    expect(chart).toMatchObject({ id: 'val-loss', y: { scale: 'log' }, x: { scale: 'linear' } });
+    const sgdSeries = chart.series.find((series) => series.label === 'sgd')!;
+    expect(sgdSeries.x).toEqual([0, 50, 100]);
+    expect(sgdSeries.band!.upper[2]! - sgdSeries.y[2]!).toBeCloseTo(sgd.curve.halfWidth![2]!, 12);
+    expect(sgdSeries.y[2]! - sgdSeries.band!.lower[2]!).toBeCloseTo(sgd.curve.halfWidth![2]!, 12);
+  });
+
+  it('refuses a stored report that does not fit, naming where', () => {
+    expect(() =>
+      parseOptimizerComparisonReport({ problem: 'quadratics', steps: 10, optimizers: [{ label: 3 }] }),
+    ).toThrow(
+      /stored optimizer-comparison report does not match reports\/optimizer-comparison.schema.json:\n {2}\/optimizers\/0: must have required property/,
+    );
   });
 
   it('ranks an optimizer whose runs diverged last and shows its one survivor without an interval, also after JSON', () => {
@@ -143,9 +173,10 @@ describe('optimizer-comparison planning and report', () => {
       );
     });
     const summary = summariseOptimizerComparison(config, finished, () => ({ steps: [100], values: [0.125] }));
-    const stored = JSON.parse(JSON.stringify(summary)) as typeof summary;
+    const stored = parseOptimizerComparisonReport(JSON.parse(JSON.stringify(summary)));
     for (const r of [summary, stored]) {
-      const table = optimizerComparisonTable(r);
+      const ranking = presentOptimizerComparison(r).tables.find((t) => t.id === 'ranking')!;
+      const table = { rows: ranking.rows.map((row) => row.map(formatCell)) };
       const sgd = table.rows.find((row) => row[0] === 'sgd')!;
       expect(sgd[2]).toBe('0.1250');
       expect(sgd[4]).toBe('2');

@@ -1,17 +1,19 @@
 // From a YAML file to a validated experiment config: syntax → envelope schema (version, kind)
 // → the kind's schema (defaults filled in) → the kind's own checks. Every problem found is
-// reported at once, located in the file.
+// reported at once, located in the file. The built-in trainers are registered first: a kind's
+// checks ask which problems its trainers can run.
 import { readFileSync } from 'node:fs';
-import { experimentKinds } from '../kinds/registry.ts';
-import type { ExperimentKind } from '../kinds/experimentKind.ts';
-import { DefinitionError, type DefinitionProblem } from './definitionError.ts';
-import { validationContext } from './validationContext.ts';
-import { YamlSource } from './yamlSource.ts';
+import type { LabKind } from './kinds/experimentKind.ts';
+import { experimentKinds } from './kinds/registry.ts';
+import { registerBuiltinTrainers } from './trainers/registry.ts';
+import { DefinitionError, type DefinitionProblem } from './definitions/definitionError.ts';
+import { validationContext } from './definitions/validationContext.ts';
+import { YamlSource } from './definitions/yamlSource.ts';
 
 export interface LoadedDefinition {
   file: string;
   text: string;
-  kind: ExperimentKind;
+  kind: LabKind;
   /** The `experiment:` section, validated, with schema defaults filled in. */
   experiment: Record<string, unknown>;
 }
@@ -19,7 +21,8 @@ export interface LoadedDefinition {
 export type DefinitionCheck =
   { ok: true; definition: LoadedDefinition } | { ok: false; problems: DefinitionProblem[] };
 
-export function checkDefinition(text: string, file: string): DefinitionCheck {
+export async function checkDefinition(text: string, file: string): Promise<DefinitionCheck> {
+  await registerBuiltinTrainers();
   const source = new YamlSource(file, text);
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) return { ok: false, problems: syntax };
@@ -45,13 +48,13 @@ export function checkDefinition(text: string, file: string): DefinitionCheck {
 }
 
 /** Validates `text` (read from `file`); throws DefinitionError listing every problem. */
-export function parseDefinition(text: string, file: string): LoadedDefinition {
-  const result = checkDefinition(text, file);
+export async function parseDefinition(text: string, file: string): Promise<LoadedDefinition> {
+  const result = await checkDefinition(text, file);
   if (!result.ok) throw new DefinitionError(result.problems);
   return result.definition;
 }
 
-export function loadDefinitionFile(file: string): LoadedDefinition {
+export async function loadDefinitionFile(file: string): Promise<LoadedDefinition> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -1,22 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { randomQuadratics } from '../../../../../engine/data/quadratics.ts';
-import { trainers, type EngineTrainer } from '../../../../../main/lab/trainers/engineTrainers.ts';
-import type { TrainerRunConfig } from '../../../../../main/lab/trainers/trainer.ts';
+import type { OptimizerRunConfig } from '../../../../../main/lab/kinds/optimizerComparison/runConfig.ts';
+import {
+  MnistMlpTrainer,
+  QuadraticsTrainer,
+  trainers,
+} from '../../../../../main/lab/kinds/optimizerComparison/trainers.ts';
 
 /** The engine trainers are synchronous: no awaiting needed in these tests. */
-function trainer(name: string): EngineTrainer {
-  return trainers.find((t) => t.name === name)!.create() as EngineTrainer;
+function trainer(name: string): QuadraticsTrainer | MnistMlpTrainer {
+  return name === 'quadratics' ? new QuadraticsTrainer() : new MnistMlpTrainer();
 }
 
-const quadratics: TrainerRunConfig = {
+const quadratics: OptimizerRunConfig = {
   problem: { name: 'quadratics', dims: 6, variant: 'gaussian', thetaStddev: 0.01 },
   optimizer: { name: 'sgd', lr: 0.01, weightDecay: 0 },
-  steps: 30,
-  evalEvery: 10,
-  checkpointEvery: 10,
 };
 
-const mnist: TrainerRunConfig = {
+const mnist: OptimizerRunConfig = {
   problem: {
     name: 'mnist-mlp',
     hidden: [16],
@@ -26,12 +27,26 @@ const mnist: TrainerRunConfig = {
     validationSize: 64,
   },
   optimizer: { name: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
-  steps: 20,
-  evalEvery: 10,
-  checkpointEvery: 5,
 };
 
 describe('engine-backed trainers', () => {
+  it('are listed for the optimizer comparison and refuse a run config of the wrong shape, naming the key', () => {
+    expect(trainers.map((t) => [t.name, t.runConfig.kind])).toEqual([
+      ['quadratics', 'optimizer-comparison'],
+      ['mnist-mlp', 'optimizer-comparison'],
+    ]);
+    const { runConfig } = trainers[0];
+    expect(runConfig.parse(structuredClone(quadratics))).toEqual(quadratics);
+    expect(() => runConfig.parse({ problem: { name: 'quadratics' }, optimizer: { name: 'sgd' } })).toThrow(
+      /optimizer-comparison run config does not match .*\n {2}\/optimizer: must have required property 'lr'/,
+    );
+    // A problem option out of range is the trainer's to refuse: it names the option.
+    const t = new QuadraticsTrainer();
+    expect(() => t.init({ ...quadratics, problem: { name: 'quadratics', dims: 0 } }, 1)).toThrow(
+      /quadratics problem does not match problems\/quadratics.schema.json:\n {2}\/dims: must be >= 1/,
+    );
+  });
+
   it('quadratics: SGD on ‖Wθ − y‖² follows a float64 reference loop of the same problem', () => {
     const seed = 17;
     const t = trainer('quadratics');

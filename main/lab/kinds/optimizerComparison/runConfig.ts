@@ -1,0 +1,25 @@
+// One run of an optimizer comparison: the problem with its options and the optimizer with the
+// learning rate this run uses. Trainers for this kind (quadratics, mnist-mlp, a user's module)
+// take it through optimizerRunConfig, which checks it against its schema first.
+import type { OptimizerKind } from '../../../../engine/optim/index.ts';
+import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
+import type { RunConfigSchema } from '../../trainers/trainer.ts';
+
+export const optimizerComparisonKindName = 'optimizer-comparison';
+
+export interface OptimizerRunConfig {
+  /** The problem's options after schema defaults, including its `name`. */
+  problem: { name: string } & Record<string, unknown>;
+  /** The optimizer and its hyperparameters after defaults, with the learning rate of this run. */
+  optimizer: { name: OptimizerKind; lr: number } & Record<string, unknown>;
+}
+
+export const optimizerRunConfig: RunConfigSchema<OptimizerRunConfig> = {
+  kind: optimizerComparisonKindName,
+  parse: (value) =>
+    parseWithSchema<OptimizerRunConfig>(
+      'runs/optimizer-comparison.schema.json',
+      value,
+      'the optimizer-comparison run config',
+    ),
+};

@@ -1,0 +1,160 @@
+// The optimizer comparison's built-in trainers, on the graph engine: random quadratics ‖Wθ − y‖²
+// and an MLP on MNIST, each optimised by one of engine/optim's handcrafted optimizers. Each
+// checks its problem's options against curricula/schema/problems/<name>.schema.json, so a
+// stored config that no longer fits fails with the key that is wrong.
+import { fn, type CompiledFunction } from '../../../../engine/compile/fn.ts';
+import { NDArray } from '../../../../engine/core/ndarray.ts';
+import { batches } from '../../../../engine/data/batches.ts';
+import type { ImageDataset } from '../../../../engine/data/mnist.ts';
+import { loadMnist } from '../../../../engine/data/mnist.ts';
+import { randomQuadratics } from '../../../../engine/data/quadratics.ts';
+import type { Activation } from '../../../../engine/nn/activation.ts';
+import { crossEntropy } from '../../../../engine/nn/losses.ts';
+import { accuracy } from '../../../../engine/nn/metrics.ts';
+import { MLP } from '../../../../engine/nn/sequential.ts';
+import { dot } from '../../../../engine/ops/linalg.ts';
+import { sqr, sub } from '../../../../engine/ops/math.ts';
+import { sum } from '../../../../engine/ops/reduce.ts';
+import { createOptimizer } from '../../../../engine/optim/index.ts';
+import { Rng } from '../../../../engine/random/rng.ts';
+import { constant, matrix, shared, vector } from '../../../../engine/tensor.ts';
+import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
+import { EngineTrainer, scalarOf } from '../../trainers/engineTrainer.ts';
+import type { EvaluationMetrics, StepMetrics, TrainerDefinition } from '../../trainers/trainer.ts';
+import { optimizerRunConfig, type OptimizerRunConfig } from './runConfig.ts';
+
+/** The run's optimizer, built by engine/optim from the same option names. */
+function optimizerFor(config: OptimizerRunConfig) {
+  const { name, ...options } = config.optimizer;
+  return createOptimizer(name, options);
+}
+
+/** The problem's options, checked against its schema (defaults filled in). */
+function problemOptions<Options>(config: OptimizerRunConfig): Options {
+  const name = config.problem.name;
+  return parseWithSchema<Options>(`problems/${name}.schema.json`, config.problem, `the ${name} problem`);
+}
+
+interface QuadraticsOptions {
+  name: 'quadratics';
+  dims: number;
+  variant: 'gaussian' | 'uniform';
+  thetaStddev: number;
+}
+
+export class QuadraticsTrainer extends EngineTrainer<OptimizerRunConfig> {
+  private lossOf!: CompiledFunction;
+
+  init(config: OptimizerRunConfig, seed: number): void {
+    const { dims, variant, thetaStddev } = problemOptions<QuadraticsOptions>(config);
+    const problem = randomQuadratics({ batch: 1, dims, seed, variant, thetaStddev, dtype: 'float32' });
+    const W = constant(NDArray.from(problem.W.data, [dims, dims], 'float32'), undefined, 'W');
+    const y = constant(NDArray.from(problem.y.data, [dims], 'float32'), undefined, 'y');
+    const theta = shared(NDArray.from(problem.theta0.data, [dims], 'float32'), 'theta');
+    const loss = sum(sqr(sub(dot(W, theta), y)));
+    this.compile([], loss, [theta], optimizerFor(config));
+    this.lossOf = fn([], loss, { backend: this.backend });
+  }
+
+  step(): StepMetrics {
+    return { loss: scalarOf(this.trainStep()) };
+  }
+
+  /** The objective is deterministic: its value now is the validation loss. */
+  evaluate(): EvaluationMetrics {
+    return { val_loss: scalarOf(this.lossOf()) };
+  }
+}
+
+interface MnistMlpOptions {
+  name: 'mnist-mlp';
+  hidden: number[];
+  activation: Activation;
+  batchSize: number;
+  trainSize: number;
+  validationSize: number;
+}
+
+export class MnistMlpTrainer extends EngineTrainer<OptimizerRunConfig> {
+  private evaluateOn!: CompiledFunction;
+  private train!: ImageDataset;
+  private validation!: ImageDataset;
+  private batchSize = 0;
+  private seed = 0;
+  private epochBatches: Iterator<ImageDataset> | null = null;
+
+  init(config: OptimizerRunConfig, seed: number): void {
+    const { hidden, activation, batchSize, trainSize, validationSize } =
+      problemOptions<MnistMlpOptions>(config);
+    // The split is the same for every run (split seed 0): seeds vary initialisation and batch
+    // order, never which digits are held out, so runs compare on one validation set.
+    const splits = loadMnist({ seed: 0, sizes: { train: trainSize, validation: validationSize, test: 0 } });
+    this.train = splits.train;
+    this.validation = splits.validation;
+    this.batchSize = batchSize;
+    this.seed = seed;
+    const mlp = new MLP([784, ...hidden, 10], { rng: new Rng(seed), activation });
+    const x = matrix('x', 'float32', [null, 784]);
+    const labels = vector('y', 'int32');
+    const logits = mlp.forward(x);
+    const loss = crossEntropy(logits, labels);
+    this.compile([x, labels], loss, mlp.parameters(), optimizerFor(config));
+    this.evaluateOn = fn([x, labels], [loss, accuracy(logits, labels)], { backend: this.backend });
+    this.position = { epoch: 0, batch: 0 };
+  }
+
+  /** The next mini-batch; the (epoch, batch) cursor is all a checkpoint needs to find it again. */
+  private nextBatch(): ImageDataset {
+    for (;;) {
+      if (!this.epochBatches) {
+        const { epoch, batch } = this.position;
+        this.epochBatches = batches(this.train, {
+          batchSize: this.batchSize,
+          seed: this.seed,
+          epoch,
+          dropLast: true,
+        });
+        for (let skipped = 0; skipped < batch; skipped++) this.epochBatches.next();
+      }
+      const next = this.epochBatches.next();
+      if (!next.done) {
+        this.position = { epoch: this.position.epoch, batch: this.position.batch + 1 };
+        return next.value;
+      }
+      this.position = { epoch: this.position.epoch + 1, batch: 0 };
+      this.epochBatches = null;
+    }
+  }
+
+  step(): StepMetrics {
+    const batch = this.nextBatch();
+    return { loss: scalarOf(this.trainStep(batch.x, batch.y)) };
+  }
+
+  evaluate(): EvaluationMetrics {
+    const [loss, acc] = (this.evaluateOn(this.validation.x, this.validation.y) as NDArray[]).map(
+      (v) => v.toFlat()[0],
+    );
+    return { val_loss: loss, val_accuracy: acc };
+  }
+
+  override restore(bytes: Uint8Array): void {
+    super.restore(bytes);
+    this.epochBatches = null;
+  }
+}
+
+export const trainers: TrainerDefinition<OptimizerRunConfig>[] = [
+  {
+    name: 'quadratics',
+    description: 'Random quadratics ‖Wθ − y‖² (engine/data/quadratics.ts) on the graph engine',
+    runConfig: optimizerRunConfig,
+    create: () => new QuadraticsTrainer(),
+  },
+  {
+    name: 'mnist-mlp',
+    description: 'An MLP on the embedded MNIST digits with softmax cross-entropy, on the graph engine',
+    runConfig: optimizerRunConfig,
+    create: () => new MnistMlpTrainer(),
+  },
+];
