@@ -23,6 +23,7 @@ export interface GradKit<V> {
   mul(x: V | number, y: V | number): V;
   div(x: V | number, y: V | number): V;
   pow(x: V | number, y: V | number): V;
+  maximum(x: V | number, y: V | number): V;
   neg(x: V): V;
   sqr(x: V): V;
   exp(x: V): V;

@@ -13,9 +13,12 @@ type Rule = (x: readonly Variable[], z: Variable, gz: Variable) => (Variable | n
 type Rules = Partial<Record<ScalarOpName, Rule>>;
 
 function makeRules(kit: GradKit<Variable>): Rules {
-  const { add, and, div, ge, gt, le, log, lt, mul, neg, pow, sigmoid, sign, sqr, sub, where, zerosLike } =
+  const { add, and, div, eq, ge, gt, le, log, lt, mul, neg, pow, sigmoid, sign, sqr, sub, where, zerosLike } =
     kit;
   const only = (g: Variable, c: Variable): Variable => where(c, g, 0);
+  // Where the arguments of maximum/minimum are equal, half the gradient goes to each (PyTorch's
+  // convention), so maximum(x, x) passes all of it to x and a tie never counts twice downstream.
+  const half = (x: Variable, y: Variable, g: Variable): Variable => where(eq(x, y), mul(g, 0.5), 0);
   return {
     add: (_x, _z, gz) => [gz, gz],
     sub: (_x, _z, gz) => [gz, neg(gz)],
@@ -37,9 +40,8 @@ function makeRules(kit: GradKit<Variable>): Rules {
     sigmoid: (_x, z, gz) => [mul(gz, mul(z, sub(1, z)))],
     softplus: ([x], _z, gz) => [mul(gz, sigmoid(x))],
     relu: ([x], _z, gz) => [only(gz, gt(x, 0))],
-    // Ties send the gradient to the first argument, like PyTorch's subgradient choice.
-    maximum: ([x, y], _z, gz) => [only(gz, ge(x, y)), only(gz, lt(x, y))],
-    minimum: ([x, y], _z, gz) => [only(gz, le(x, y)), only(gz, gt(x, y))],
+    maximum: ([x, y], _z, gz) => [where(gt(x, y), gz, half(x, y, gz)), where(lt(x, y), gz, half(x, y, gz))],
+    minimum: ([x, y], _z, gz) => [where(lt(x, y), gz, half(x, y, gz)), where(gt(x, y), gz, half(x, y, gz))],
     clip: ([x, lo, hi], _z, gz) => [
       only(gz, and(ge(x, lo), le(x, hi))),
       only(gz, lt(x, lo)),

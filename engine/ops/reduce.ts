@@ -163,7 +163,7 @@ export class Reduce extends Op {
   }
 
   override grad(node: Apply, [gz]: readonly (Variable | null)[], kit: GradKit<Variable>): GradEntry[] {
-    const { cast, div, eq, exp, mul, second, sub } = kit;
+    const { cast, div, eq, exp, maximum, mul, second, sub } = kit;
     const x = node.inputs[0];
     const z = node.outputs[0];
     if (!gz || !isFloat(x.dtype) || this.kind === 'argmax') return [null];
@@ -180,9 +180,15 @@ export class Reduce extends Op {
         // d prod / d x_i = prod / x_i: exact away from zeros (a zero entry gives NaN, as in Theano's default).
         return [mul(g, div(zk, x))];
       case 'max':
-      case 'min':
-        // Every element equal to the extreme gets the gradient (ties share it, as in Theano).
-        return [mul(g, cast(eq(x, zk), x.dtype))];
+      case 'min': {
+        // The k elements equal to the extreme share the gradient evenly, g / k each (PyTorch's
+        // amax/amin), so what reaches a source repeated among them sums to g: d/dx of
+        // max(stack([x, x, x]), 0) is 1, not 3. A NaN extreme equals no element (k = 0) and
+        // sends no gradient; dividing by max(k, 1) keeps 0/0 out of it.
+        const tied = cast(eq(x, zk), x.dtype);
+        const k = reduce('sum', tied, this.axes, true);
+        return [mul(div(g, maximum(k, 1)), tied)];
+      }
       case 'logsumexp':
         return [mul(g, exp(sub(x, zk)))];
       case 'var': {

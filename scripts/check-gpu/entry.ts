@@ -26,6 +26,7 @@ import '../../test/differential/elementwise.test.ts';
 import '../../test/differential/reductionsLinalg.test.ts';
 import '../../test/differential/nnetShape.test.ts';
 import '../../test/differential/randomGraphs.test.ts';
+import '../../test/differential/randomGraphTies.test.ts';
 import '../../test/differential/sharedState.test.ts';
 import '../../test/differential/errors.test.ts';
 

@@ -4,15 +4,18 @@
 // float64 and on cpu in float32. Values stay bounded (squashing unaries, division by 1 + y²) so
 // float32 agreement is a fair expectation; views (transposes, strided and reversed slices),
 // broadcasting against size-1 axes and reused intermediate values (a DAG, not a tree) come up often.
+// A tie-heavy recipe draws its inputs from a few discrete values and picks the ops that choose
+// among equal values (max/min, maximum/minimum) more often, so ties reach gradients on purpose;
+// recipeReference.ts recomputes the gradients independently.
 import * as T from '../../engine/index.ts';
 import type { Variable } from '../../engine/core/graph.ts';
-import type { NDArray } from '../../engine/core/ndarray.ts';
+import { NDArray } from '../../engine/core/ndarray.ts';
 import type { Built, DiffCase, FloatDType } from './harness.ts';
-import { normal } from './values.ts';
+import { normal, smallInts } from './values.ts';
 
-type Shape = number[];
+export type Shape = number[];
 
-type Instr =
+export type Instr =
   | { kind: 'unary'; op: string; a: number }
   | { kind: 'binary'; op: string; a: number; b: number }
   | { kind: 'reduce'; op: string; a: number; axis: number; keep: boolean }
@@ -41,6 +44,7 @@ const binaryOps: Record<string, (x: Variable, y: Variable) => Variable> = {
   safeDiv: (x, y) => T.div(x, T.add(T.sqr(y), 1)),
   maximum: T.maximum,
   where: (x, y) => T.where(T.gt(x, y), x, T.mul(y, 0.5)),
+  minimum: T.minimum,
 };
 
 const reduceOps: Record<string, (x: Variable, axis: number, keep: boolean) => Variable> = {
@@ -48,7 +52,20 @@ const reduceOps: Record<string, (x: Variable, axis: number, keep: boolean) => Va
   mean: (x, a, k) => T.mean(x, a, k),
   max: (x, a, k) => T.max(x, a, k),
   logsumexp: (x, a, k) => T.logsumexp(x, a, k),
+  min: (x, a, k) => T.min(x, a, k),
 };
+
+/** Ops only tie-heavy recipes use (the plain recipes of a seed stay what they were). */
+const tieOnly = new Set(['minimum', 'min']);
+/** Ops whose gradient depends on which of equal values wins. */
+const tieMakers = new Set(['maximum', 'minimum', 'max', 'min']);
+
+/** The op names a recipe picks from: tie-heavy ones see every op, the tie makers three times. */
+function choices(table: Record<string, unknown>, ties: boolean): string[] {
+  const names = Object.keys(table);
+  if (!ties) return names.filter((n) => !tieOnly.has(n));
+  return [...names, ...names.filter((n) => tieMakers.has(n)), ...names.filter((n) => tieMakers.has(n))];
+}
 
 /** Mulberry32: a tiny seeded PRNG for the generator's choices. */
 function prng(seed: number): () => number {
@@ -74,13 +91,14 @@ function broadcastable(a: Shape, b: Shape): Shape | null {
   return out;
 }
 
-interface Recipe {
+export interface Recipe {
   inputShapes: Shape[];
   instrs: Instr[];
+  /** Pool indices (inputs first, then one per instruction) of the values the cost sums. */
   outputs: number[];
 }
 
-export function randomRecipe(seed: number, steps = 12): Recipe {
+export function randomRecipe(seed: number, steps = 12, ties = false): Recipe {
   const rand = prng(seed);
   const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rand() * xs.length)];
   const dim = (): number => pick([1, 2, 3, 4, 5]);
@@ -108,17 +126,17 @@ export function randomRecipe(seed: number, steps = 12): Recipe {
     let instr: Instr | null = null;
     let out: Shape = [];
     if (kind === 'unary') {
-      instr = { kind, op: pick(Object.keys(unaryOps)), a };
+      instr = { kind, op: pick(choices(unaryOps, ties)), a };
       out = sa;
     } else if (kind === 'binary') {
       const partners = shapes.map((s, i) => [i, broadcastable(sa, s)] as const).filter(([, s]) => s !== null);
       const [b, shape] = pick(partners);
-      instr = { kind, op: pick(Object.keys(binaryOps)), a, b };
+      instr = { kind, op: pick(choices(binaryOps, ties)), a, b };
       out = shape!;
     } else if (kind === 'reduce' && sa.length > 0) {
       const axis = Math.floor(rand() * sa.length);
       const keep = rand() < 0.5;
-      instr = { kind, op: pick(Object.keys(reduceOps)), a, axis, keep };
+      instr = { kind, op: pick(choices(reduceOps, ties)), a, axis, keep };
       out = keep ? sa.map((d, i) => (i === axis ? 1 : d)) : sa.filter((_, i) => i !== axis);
     } else if (kind === 'dot' && sa.length === 2) {
       const options: [number, boolean, boolean, Shape][] = [];
@@ -160,6 +178,28 @@ export function randomRecipe(seed: number, steps = 12): Recipe {
     instrs.push(instr);
     shapes.push(out);
   }
+  if (ties) {
+    // End on a tie that reaches the cost for sure: the last value concatenated with itself and
+    // reduced by max or min over that axis, so each extreme is there at least twice.
+    const push = (instr: Instr, out: Shape): void => {
+      instrs.push(instr);
+      shapes.push(out);
+    };
+    if (shapes[shapes.length - 1].length === 0)
+      push({ kind: 'reshape', a: shapes.length - 1, shape: [1] }, [1]);
+    const a = shapes.length - 1;
+    const axis = Math.floor(rand() * shapes[a].length);
+    push(
+      { kind: 'concat', a, b: a, axis },
+      shapes[a].map((d, i) => (i === axis ? 2 * d : d)),
+    );
+    const keep = rand() < 0.5;
+    const doubled = shapes[a + 1];
+    push(
+      { kind: 'reduce', op: pick(['max', 'min']), a: a + 1, axis, keep },
+      keep ? doubled.map((d, i) => (i === axis ? 1 : d)) : doubled.filter((_, i) => i !== axis),
+    );
+  }
   const last = shapes.length - 1;
   return { inputShapes, instrs, outputs: [last, last - 1, last - 2].filter((i) => i >= inputShapes.length) };
 }
@@ -191,26 +231,49 @@ function emit(instr: Instr, pool: Variable[]): Variable {
   }
 }
 
-/** The differential case of `seed`: the DAG's last values and the gradients of their sum. */
-export function randomGraphCase(seed: number): DiffCase {
-  const recipe = randomRecipe(seed);
-  const values: NDArray[] = recipe.inputShapes.map((s) => normal(s));
-  const build = (f: FloatDType): Built => {
-    const inputs = recipe.inputShapes.map((s, i) =>
-      T.tensor(
-        f,
-        s.map(() => null),
-        `in${i}`,
-      ),
-    );
-    const pool: Variable[] = [...inputs];
-    for (const instr of recipe.instrs) pool.push(emit(instr, pool));
-    const outs = recipe.outputs.map((i) => pool[i]);
-    const cost = outs.reduce<Variable | null>((acc, v) => {
+/** The recipe's graph in float dtype `f`: its inputs, every value (inputs first) and the cost. */
+export function buildRecipe(
+  recipe: Recipe,
+  f: FloatDType,
+): { inputs: Variable[]; pool: Variable[]; cost: Variable } {
+  const inputs = recipe.inputShapes.map((s, i) =>
+    T.tensor(
+      f,
+      s.map(() => null),
+      `in${i}`,
+    ),
+  );
+  const pool: Variable[] = [...inputs];
+  for (const instr of recipe.instrs) pool.push(emit(instr, pool));
+  // sum(v) + ¼·sum(v²) per output: its gradient 1 + ½·v differs per element.
+  const cost = recipe.outputs
+    .map((i) => pool[i])
+    .reduce<Variable | null>((acc, v) => {
       const term = T.add(T.sum(v), T.mul(T.sum(T.sqr(v)), 0.25));
       return acc ? T.add(acc, term) : term;
     }, null)!;
+  return { inputs, pool, cost };
+}
+
+/** Values for a recipe's inputs: N(0, 1), or (tie-heavy) drawn from {-1, -½, 0, ½, 1}. */
+export function recipeValues(recipe: Recipe, ties = false): NDArray[] {
+  const discrete = (s: Shape): NDArray =>
+    NDArray.from(
+      smallInts(s, -2, 3)
+        .toFlat()
+        .map((v) => v / 2),
+      s,
+      'float64',
+    );
+  return recipe.inputShapes.map((s) => (ties ? discrete(s) : normal(s)));
+}
+
+/** The differential case of a recipe: its output values and the gradients of their cost. */
+export function recipeCase(name: string, recipe: Recipe, values: NDArray[]): DiffCase {
+  const build = (f: FloatDType): Built => {
+    const { inputs, pool, cost } = buildRecipe(recipe, f);
+    const outs = recipe.outputs.map((i) => pool[i]);
     return { inputs, outputs: [...outs, ...T.grad(cost, inputs, { disconnected: 'zero' })] };
   };
-  return { name: `random graph ${seed}`, build, values, rtol: 5e-4 };
+  return { name, build, values, rtol: 5e-4 };
 }
