@@ -1,24 +1,79 @@
 // LabApi: the one typed contract between the renderer and the lab. The Electron preload
-// exposes it with contextBridge; browser mode serves it over HTTP + WebSocket. The renderer
-// imports only these types, never the engine or native code; the types it re-exports come from
-// files without imports, so the renderer's type check never reaches Node-only modules.
+// exposes it with contextBridge; browser mode serves it over HTTP + WebSocket. Both transports
+// are built from `labApiMethods` below (a compile-time check keeps it complete), and the server
+// side checks every argument (labApiTransport.ts). The renderer imports only this file; the
+// types it re-exports come from files without runtime imports, so the renderer's type check
+// never reaches Node-only modules.
 import type { DefinitionProblem } from '../lab/definitions/definitionError.ts';
 import type { ProgressEvent } from '../lab/progress.ts';
 import type {
+  CompareGroup,
+  CompareQuery,
+  CompareResult,
+  CurriculumFile,
+  ExperimentDetail,
+  ExperimentSummary,
+  GraphFunction,
+  GraphJson,
+  GraphNode,
+  RunDetail,
+  RunQuery,
+  RunSummary,
+} from '../lab/views/types.ts';
+import type {
+  IntervalCell,
+  LabReport,
+  ReportCell,
+  ReportChart,
+  ReportSeries,
+  ReportTable,
+} from '../lab/report/labReport.ts';
+import type {
+  ArtifactRecord,
   EventRecord,
   ExperimentRecord,
+  ExperimentStatus,
   MetricSeries,
+  RunEnvironment,
   RunRecord,
+  RunStatus,
+  SelectionMetric,
   SeriesQuery,
 } from '../store/records.ts';
 
 export type {
+  CompareGroup,
+  CompareQuery,
+  CompareResult,
+  CurriculumFile,
+  ExperimentDetail,
+  ExperimentSummary,
+  GraphFunction,
+  GraphJson,
+  GraphNode,
+  RunDetail,
+  RunQuery,
+  RunSummary,
+};
+
+export type {
+  ArtifactRecord,
   DefinitionProblem,
   EventRecord,
   ExperimentRecord,
+  ExperimentStatus,
+  IntervalCell,
+  LabReport,
   MetricSeries,
   ProgressEvent,
+  ReportCell,
+  ReportChart,
+  ReportSeries,
+  ReportTable,
+  RunEnvironment,
   RunRecord,
+  RunStatus,
+  SelectionMetric,
   SeriesQuery,
 };
 
@@ -27,23 +82,10 @@ export interface LabInfo {
   engineVersion: string;
   /** Node.js version of the process serving the API. */
   nodeVersion: string;
-  /** Backends that load on this machine, in order of preference. */
+  /** Backends that load on this machine, fastest first. */
   backends: string[];
-}
-
-export interface ExperimentDetail {
-  experiment: ExperimentRecord;
-  runs: RunRecord[];
-  events: EventRecord[];
-}
-
-/** A definition file shipped in curricula/. */
-export interface CurriculumFile {
-  /** File name, e.g. `optimizers-quick.yaml`. */
-  name: string;
-  /** Its `experiment.name`, or null if the file does not validate. */
-  title: string | null;
-  problems: DefinitionProblem[];
+  /** The lab database this API serves. */
+  databasePath: string;
 }
 
 export type CreateExperimentResult =
@@ -52,8 +94,10 @@ export type CreateExperimentResult =
 export interface LabApi {
   info(): Promise<LabInfo>;
   /** Experiments, newest first. */
-  listExperiments(): Promise<ExperimentRecord[]>;
+  listExperiments(): Promise<ExperimentSummary[]>;
   getExperiment(id: number): Promise<ExperimentDetail | null>;
+  listRuns(query?: RunQuery): Promise<RunSummary[]>;
+  getRun(id: number): Promise<RunDetail | null>;
   /** Validates a definition and, if it is valid, starts it; progress arrives through onProgress. */
   createExperiment(definitionText: string, fileName: string): Promise<CreateExperimentResult>;
   cancelExperiment(id: number): Promise<void>;
@@ -63,8 +107,53 @@ export interface LabApi {
   metricNames(runId: number): Promise<string[]>;
   /** A metric curve, min/max-downsampled to at most 2 × maxPoints points. */
   metricSeries(runId: number, name: string, query?: SeriesQuery): Promise<MetricSeries>;
+  /** Runs side by side on one metric, grouped by config minus seed, with bands and final intervals. */
+  compareRuns(query: CompareQuery): Promise<CompareResult>;
+  /** Every stored point (not downsampled) of the runs' metrics as CSV. */
+  exportMetricsCsv(runIds: number[], names?: string[]): Promise<string>;
+  /** An experiment with all its runs and points, as the CLI's `lab export` writes it. */
+  exportExperiment(id: number, format: 'csv' | 'json'): Promise<string>;
+  /** The compiled functions of a run's trainer, built in a worker process. */
+  describeGraph(runId: number): Promise<GraphFunction[]>;
   listCurricula(): Promise<CurriculumFile[]>;
   readCurriculum(name: string): Promise<string>;
+  /** Saves a definition among the user's curricula (never over a built-in one); returns its problems. */
+  saveCurriculum(name: string, text: string): Promise<DefinitionProblem[]>;
   /** Problems in a definition (empty when it is valid), located by line, column and key path. */
   validateDefinition(definitionText: string, fileName: string): Promise<DefinitionProblem[]>;
+  /** View state (selections, smoothing, axes) kept in the lab database, so it survives restarts. */
+  loadViewState(key: string): Promise<unknown>;
+  saveViewState(key: string, value: unknown): Promise<void>;
 }
+
+/** Every request/response call of LabApi (progress is a separate subscription). */
+export const labApiMethods = [
+  'info',
+  'listExperiments',
+  'getExperiment',
+  'listRuns',
+  'getRun',
+  'createExperiment',
+  'cancelExperiment',
+  'resumeExperiment',
+  'metricNames',
+  'metricSeries',
+  'compareRuns',
+  'exportMetricsCsv',
+  'exportExperiment',
+  'describeGraph',
+  'listCurricula',
+  'readCurriculum',
+  'saveCurriculum',
+  'validateDefinition',
+  'loadViewState',
+  'saveViewState',
+] as const satisfies readonly Exclude<keyof LabApi, 'onProgress'>[];
+
+export type LabApiMethod = (typeof labApiMethods)[number];
+
+// Fails to compile if LabApi gains a call that is missing from labApiMethods.
+type NothingMissing<Missing extends never> = Missing;
+export type LabApiMethodsAreComplete = NothingMissing<
+  Exclude<Exclude<keyof LabApi, 'onProgress'>, LabApiMethod>
+>;

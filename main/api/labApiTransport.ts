@@ -1,89 +1,111 @@
-// LabApi over a message transport — Electron IPC now, HTTP + WebSocket in browser mode. The
-// client side turns each LabApi call into one named message; the server side checks every
-// argument before it reaches the lab, because a renderer is not trusted to send what the types
-// say. Neither side imports Electron, so both are tested without it.
-import type { LabApi, ProgressEvent } from './labApi.ts';
-
-/** Every request/response call of LabApi (progress is a separate subscription). */
-export const labApiMethods = [
-  'info',
-  'listExperiments',
-  'getExperiment',
-  'createExperiment',
-  'cancelExperiment',
-  'resumeExperiment',
-  'metricNames',
-  'metricSeries',
-  'listCurricula',
-  'readCurriculum',
-  'validateDefinition',
-] as const satisfies readonly Exclude<keyof LabApi, 'onProgress'>[];
-
-export type LabApiMethod = (typeof labApiMethods)[number];
-
-// Fails to compile if LabApi gains a call that is missing from labApiMethods.
-type NothingMissing<Missing extends never> = Missing;
-export type LabApiMethodsAreComplete = NothingMissing<
-  Exclude<Exclude<keyof LabApi, 'onProgress'>, LabApiMethod>
->;
-
-/** The IPC channel (or HTTP path segment) of a method: one per call. */
-export function labApiChannel(method: LabApiMethod): string {
-  return `lab:${method}`;
-}
-
-/** Where progress events are pushed. */
-export const labProgressChannel = 'lab:progress';
-
-export interface LabApiTransport {
-  invoke(method: LabApiMethod, args: unknown[]): Promise<unknown>;
-  subscribe(listener: (event: ProgressEvent) => void): () => void;
-}
-
-/** A LabApi whose calls travel over `transport` (what the preload exposes to the renderer). */
-export function createLabApiClient(transport: LabApiTransport): LabApi {
-  const call =
-    (method: LabApiMethod) =>
-    (...args: unknown[]) =>
-      transport.invoke(method, args);
-  const client = Object.fromEntries(labApiMethods.map((method) => [method, call(method)]));
-  return { ...client, onProgress: (listener) => transport.subscribe(listener) } as LabApi;
-}
+// The server side of LabApi over any message transport (Electron IPC, HTTP): one handler per
+// method, each checking its arguments before they reach the lab, because a renderer is not
+// trusted to send what the types say. Nothing here imports Electron or HTTP, so it is tested
+// without either.
+import { labApiMethods, type LabApi, type LabApiMethod } from './labApi.ts';
 
 type ArgumentCheck = (value: unknown) => string | null;
 
 const id: ArgumentCheck = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer id');
 const text: ArgumentCheck = (v) => (typeof v === 'string' ? null : 'text');
-const optionalQuery: ArgumentCheck = (v) => {
-  if (v === undefined) return null;
-  if (typeof v !== 'object' || v === null) return 'a query object or nothing';
-  for (const [key, value] of Object.entries(v)) {
-    if (!['maxPoints', 'fromStep', 'toStep'].includes(key))
-      return `a query with maxPoints, fromStep, toStep (not ${key})`;
-    if (typeof value !== 'number' || !Number.isFinite(value)) return `a query whose ${key} is a number`;
+const optional =
+  (check: ArgumentCheck): ArgumentCheck =>
+  (v) =>
+    v === undefined ? null : check(v);
+
+/** An object with only the given keys, each passing its check. */
+const object =
+  (fields: Record<string, ArgumentCheck>, what: string): ArgumentCheck =>
+  (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return what;
+    for (const [key, value] of Object.entries(v)) {
+      const check = fields[key];
+      if (!check) return `${what} (with ${Object.keys(fields).join(', ')}; not ${key})`;
+      const problem = check(value);
+      if (problem) return `${what} whose ${key} is ${problem}`;
+    }
+    return null;
+  };
+
+const finiteNumber: ArgumentCheck = (v) => (typeof v === 'number' && Number.isFinite(v) ? null : 'a number');
+const positiveInteger: ArgumentCheck = (v) =>
+  Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer';
+const oneOf =
+  (...values: string[]): ArgumentCheck =>
+  (v) =>
+    values.includes(v as string) ? null : `one of ${values.join(', ')}`;
+const listOf =
+  (check: ArgumentCheck, what: string, max = 1000): ArgumentCheck =>
+  (v) =>
+    Array.isArray(v) && v.length <= max && v.every((item) => check(item) === null) ? null : what;
+const required =
+  (fields: Record<string, ArgumentCheck>, keys: string[], what: string): ArgumentCheck =>
+  (v) =>
+    object(fields, what)(v) ??
+    (keys.every((k) => (v as Record<string, unknown>)[k] !== undefined) ? null : what);
+/** A key for view state: short, printable. */
+const viewKey: ArgumentCheck = (v) =>
+  typeof v === 'string' && /^[\w.:/-]{1,200}$/.test(v)
+    ? null
+    : 'a view-state key (letters, digits, . : / - _)';
+const json: ArgumentCheck = (v) => {
+  try {
+    return JSON.stringify(v).length <= 1_000_000 ? null : 'JSON under 1 MB';
+  } catch {
+    return 'a JSON value';
   }
-  return null;
 };
+
+const seriesQuery = object(
+  { maxPoints: finiteNumber, fromStep: finiteNumber, toStep: finiteNumber },
+  'a query object',
+);
+const runQuery = object({ experimentId: id, limit: positiveInteger }, 'a run query');
+const compareQuery = required(
+  {
+    runIds: listOf(id, 'a list of at most 1000 run ids'),
+    metric: text,
+    groupBy: oneOf('run', 'config'),
+    band: oneOf('std', 'ci95'),
+    maxPoints: positiveInteger,
+  },
+  ['runIds', 'metric', 'groupBy', 'band'],
+  'a compare query (runIds, metric, groupBy, band)',
+);
 
 const argumentChecks: Record<LabApiMethod, ArgumentCheck[]> = {
   info: [],
   listExperiments: [],
   getExperiment: [id],
+  listRuns: [optional(runQuery)],
+  getRun: [id],
   createExperiment: [text, text],
   cancelExperiment: [id],
   resumeExperiment: [id],
   metricNames: [id],
-  metricSeries: [id, text, optionalQuery],
+  metricSeries: [id, text, optional(seriesQuery)],
+  compareRuns: [compareQuery],
+  exportMetricsCsv: [
+    listOf(id, 'a list of at most 1000 run ids'),
+    optional(listOf(text, 'a list of metric names')),
+  ],
+  exportExperiment: [id, oneOf('csv', 'json')],
+  describeGraph: [id],
   listCurricula: [],
   readCurriculum: [text],
+  saveCurriculum: [text, text],
   validateDefinition: [text, text],
+  loadViewState: [viewKey],
+  saveViewState: [viewKey, json],
 };
 
+export type LabApiHandlers = Record<LabApiMethod, (args: unknown[]) => Promise<unknown>>;
+
 /**
- * The server side: one handler per method, each validating its arguments before calling `api`.
- * Register them on the transport (ipcMain.handle(labApiChannel(m), (e, ...args) => …)).
+ * One handler per method, each validating its arguments before calling `api`. Register them on
+ * the transport (ipcMain.handle(labApiChannel(m), (e, ...args) => …), or an HTTP route).
  */
-export function labApiHandlers(api: LabApi): Record<LabApiMethod, (args: unknown[]) => Promise<unknown>> {
+export function labApiHandlers(api: LabApi): LabApiHandlers {
   const entries = labApiMethods.map((method) => {
     const checks = argumentChecks[method];
     const handler = async (args: unknown[]) => {
@@ -94,12 +116,12 @@ export function labApiHandlers(api: LabApi): Record<LabApiMethod, (args: unknown
         const expected = check(args[i]);
         if (expected)
           throw new Error(
-            `LabApi.${method}: argument ${i + 1} must be ${expected}, got ${JSON.stringify(args[i])}`,
+            `LabApi.${method}: argument ${i + 1} must be ${expected}, got ${JSON.stringify(args[i])?.slice(0, 200)}`,
           );
       });
       return (api[method] as (...a: unknown[]) => Promise<unknown>)(...args);
     };
     return [method, handler] as const;
   });
-  return Object.fromEntries(entries) as Record<LabApiMethod, (args: unknown[]) => Promise<unknown>>;
+  return Object.fromEntries(entries) as LabApiHandlers;
 }

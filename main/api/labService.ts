@@ -1,30 +1,47 @@
-// The LabApi implemented in the main process (Electron main or the browser-mode server):
-// experiments run here through the worker pool, results come from the store, and progress is
+// The LabApi implemented once, for every transport (Electron IPC, browser mode's HTTP): experiments
+// run here through a RunExecutor (the worker pool), results come from the store, and progress is
 // fanned out to subscribers with per-run throttling so a fast trainer cannot flood a window.
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+// Transports are thin adapters over this; none holds lab logic.
 import { cancelExperiment, resumeBlocker } from '../lab/cancelExperiment.ts';
 import { createExperimentFromDefinition } from '../lab/createExperiment.ts';
-import { checkDefinition } from '../lab/loadDefinition.ts';
+import {
+  listCurricula,
+  readCurriculum,
+  saveCurriculum,
+  type CurriculaDirectories,
+} from '../lab/curricula.ts';
 import { runExperiment } from '../lab/experimentRunner.ts';
+import { requireKind } from '../lab/kinds/registry.ts';
+import { checkDefinition } from '../lab/loadDefinition.ts';
 import type { ProgressEvent, ProgressListener } from '../lab/progress.ts';
-import { defaultDatabasePath } from '../store/dataDirectory.ts';
-import { listEvents } from '../store/eventLog.ts';
-import { getExperiment, listExperiments, requestExperimentCancel } from '../store/experimentStore.ts';
+import type { RunExecutor } from '../lab/runExecutor.ts';
+import { compareRuns } from '../lab/views/compareRuns.ts';
+import { experimentSummaries } from '../lab/views/experimentSummaries.ts';
+import { metricsCsvHeader, writeExperimentJson, writeMetricsCsv } from '../lab/views/metricsExport.ts';
+import { runSummaries, runSummary } from '../lab/views/runSummaries.ts';
+import { curriculaDirectory } from '../paths.ts';
+import { latestCheckpoint, runModels } from '../store/artifactStore.ts';
+import { defaultDatabasePath, userDataDirectory } from '../store/dataDirectory.ts';
+import { listEvents, listRunEvents } from '../store/eventLog.ts';
+import { getExperiment, requestExperimentCancel } from '../store/experimentStore.ts';
 import { openLabDatabase } from '../store/labDatabase.ts';
 import { metricNames, metricSeries } from '../store/metricSeries.ts';
-import { listRuns } from '../store/runStore.ts';
-import { curriculaDirectory } from '../paths.ts';
+import { getRun, listRuns } from '../store/runStore.ts';
+import { loadViewState, saveViewState } from '../store/viewState.ts';
+import { describeRunGraphs } from '../workers/graphProcess.ts';
 import { WorkerPool } from '../workers/workerPool.ts';
-import type { CurriculumFile, LabApi } from './labApi.ts';
+import type { LabApi } from './labApi.ts';
 import { labInfo } from './labInfo.ts';
 
 export interface LabServiceOptions {
   dbPath?: string;
+  /** Where runs execute (default: a local worker pool of poolSize processes). */
+  executor?: RunExecutor;
   poolSize?: number;
   /** Where runWorker is when the main process is a bundle (see WorkerPool). */
   workerEntry?: string;
-  curriculaDirectory?: string;
+  /** Built-in definitions (default: the project's curricula/) and the user's own. */
+  curricula?: Partial<CurriculaDirectories>;
   /** Minimum time between two progress events of the same running run. */
   progressIntervalMs?: number;
 }
@@ -35,14 +52,19 @@ export interface LabService extends LabApi {
    * runs to stop, then closes the database.
    */
   close(): Promise<void>;
-  /** Resolves when the experiment this service is executing ends (for tests and shutdown). */
+  /** Resolves when the experiments this service is executing have ended (for tests and shutdown). */
   whenIdle(): Promise<void>;
 }
 
 export function createLabService(options: LabServiceOptions = {}): LabService {
   const lab = openLabDatabase(options.dbPath ?? defaultDatabasePath());
-  const executor = new WorkerPool({ size: options.poolSize, workerEntry: options.workerEntry });
-  const curricula = options.curriculaDirectory ?? curriculaDirectory;
+  const { db } = lab;
+  const executor =
+    options.executor ?? new WorkerPool({ size: options.poolSize, workerEntry: options.workerEntry });
+  const curricula: CurriculaDirectories = {
+    builtin: options.curricula?.builtin ?? curriculaDirectory,
+    user: options.curricula?.user ?? `${userDataDirectory()}/curricula`,
+  };
   const listeners = new Set<ProgressListener>();
   const running = new Map<number, Promise<unknown>>();
   const lastRunEvent = new Map<number, number>();
@@ -73,17 +95,38 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
     running.set(experimentId, done);
   };
 
-  const curriculumNames = () =>
-    readdirSync(curricula)
-      .filter((f) => f.endsWith('.yaml'))
-      .sort();
+  const collect = async (produce: (write: (text: string) => void) => Promise<void>): Promise<string> => {
+    const parts: string[] = [];
+    await produce((text) => void parts.push(text));
+    return parts.join('');
+  };
 
   return {
-    info: async () => labInfo(),
-    listExperiments: async () => listExperiments(lab.db),
+    info: async () => ({ ...labInfo(), databasePath: lab.path }),
+    listExperiments: async () => experimentSummaries(db),
     async getExperiment(id) {
-      const experiment = getExperiment(lab.db, id);
-      return experiment ? { experiment, runs: listRuns(lab.db, id), events: listEvents(lab.db, id) } : null;
+      const experiment = getExperiment(db, id);
+      if (!experiment) return null;
+      return {
+        experiment,
+        report: experiment.report === null ? null : requireKind(experiment.kind).present(experiment.report),
+        runs: runSummaries(db, { experimentId: id }),
+        events: listEvents(db, id),
+      };
+    },
+    listRuns: async (query) => runSummaries(db, query),
+    async getRun(id) {
+      const run = getRun(db, id);
+      const summary = runSummary(db, id);
+      if (!run || !summary) return null;
+      return {
+        run,
+        summary,
+        checkpoint: latestCheckpoint(db, id) ?? null,
+        artifacts: runModels(db, id),
+        events: listRunEvents(db, id),
+        metricNames: metricNames(db, id),
+      };
     },
     async createExperiment(definitionText, fileName) {
       const checked = await checkDefinition(definitionText, fileName);
@@ -105,37 +148,49 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    metricNames: async (runId) => metricNames(lab.db, runId),
-    metricSeries: async (runId, name, query) => metricSeries(lab.db, runId, name, query),
-    async listCurricula() {
-      const files: CurriculumFile[] = [];
-      for (const name of curriculumNames()) {
-        const checked = await checkDefinition(readFileSync(join(curricula, name), 'utf8'), name);
-        files.push(
-          checked.ok
-            ? { name, title: String(checked.definition.experiment.name), problems: [] }
-            : { name, title: null, problems: checked.problems },
-        );
-      }
-      return files;
+    metricNames: async (runId) => metricNames(db, runId),
+    metricSeries: async (runId, name, query) => metricSeries(db, runId, name, query),
+    compareRuns: async (query) => compareRuns(db, query),
+    async exportMetricsCsv(runIds, names) {
+      const runs = runIds.map((id) => {
+        const run = getRun(db, id);
+        if (!run) throw new Error(`there is no run ${id} in ${lab.path}`);
+        return run;
+      });
+      return collect(async (write) => {
+        write(metricsCsvHeader);
+        await writeMetricsCsv(db, runs, write, names);
+      });
     },
-    async readCurriculum(name) {
-      if (basename(name) !== name || !curriculumNames().includes(name)) {
-        throw new Error(
-          `no curriculum "${name}" in ${curricula}; expected one of ${curriculumNames().join(', ')}`,
-        );
-      }
-      return readFileSync(join(curricula, name), 'utf8');
+    async exportExperiment(id, format) {
+      const experiment = getExperiment(db, id);
+      if (!experiment) throw new Error(`there is no experiment ${id} in ${lab.path}`);
+      const runs = listRuns(db, id);
+      return collect(async (write) => {
+        if (format === 'json') return writeExperimentJson(db, experiment, runs, write);
+        write(metricsCsvHeader);
+        await writeMetricsCsv(db, runs, write);
+      });
     },
+    async describeGraph(runId) {
+      const run = getRun(db, runId);
+      if (!run) throw new Error(`there is no run ${runId} in ${lab.path}`);
+      return describeRunGraphs(db, run, { workerEntry: options.workerEntry });
+    },
+    listCurricula: () => listCurricula(curricula),
+    readCurriculum: async (name) => readCurriculum(curricula, name),
+    saveCurriculum: (name, text) => saveCurriculum(curricula, name, text),
     async validateDefinition(definitionText, fileName) {
       const checked = await checkDefinition(definitionText, fileName);
       return checked.ok ? [] : checked.problems;
     },
+    loadViewState: async (key) => loadViewState(db, key),
+    saveViewState: async (key, value) => saveViewState(db, key, value),
     async whenIdle() {
       while (running.size > 0) await Promise.all(running.values());
     },
     async close() {
-      for (const id of running.keys()) requestExperimentCancel(lab.db, id);
+      for (const id of running.keys()) requestExperimentCancel(db, id);
       await this.whenIdle();
       lab.close();
     },

@@ -3,7 +3,9 @@
 // stays responsive.
 import { app, BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { fileURLToPath } from 'node:url';
-import { labApiChannel, labApiHandlers, labApiMethods, labProgressChannel } from '../api/labApiTransport.ts';
+import { labApiMethods } from '../api/labApi.ts';
+import { labApiChannel, labProgressChannel } from '../api/labApiClient.ts';
+import { labApiHandlers } from '../api/labApiTransport.ts';
 import { createLabService } from '../api/labService.ts';
 import { runWorkerSource } from '../paths.ts';
 

@@ -2,7 +2,7 @@
 // nothing else — the renderer never sees ipcRenderer.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { ProgressEvent } from '../api/labApi.ts';
-import { createLabApiClient, labApiChannel, labProgressChannel } from '../api/labApiTransport.ts';
+import { createLabApiClient, labApiChannel, labProgressChannel } from '../api/labApiClient.ts';
 
 const labApi = createLabApiClient({
   invoke: (method, args) => ipcRenderer.invoke(labApiChannel(method), ...args),

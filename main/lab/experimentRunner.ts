@@ -14,6 +14,7 @@ import {
   finishExperiment,
   getExperiment,
   isCancelRequested,
+  recordPlanSize,
 } from '../store/experimentStore.ts';
 import type { LabDatabase } from '../store/labDatabase.ts';
 import { metricSeries } from '../store/metricSeries.ts';
@@ -25,6 +26,7 @@ import {
   listRuns,
   markRunStarted,
   recordRunInputs,
+  recordRunStep,
   truncateRunAfter,
 } from '../store/runStore.ts';
 import type { LabKind } from './kinds/experimentKind.ts';
@@ -141,7 +143,7 @@ export async function runExperiment(
 
   const execute = (plan: RunPlan): Promise<void> => {
     let run = ensureRun(db, experimentId, { ...plan, planKey: plan.key });
-    const inputs = resolveRunInputs(db, experimentId, plan);
+    const inputs = resolveRunInputs(db, experimentId, plan.inputs);
     if (!inputs.ok) {
       fail(run, plan, inputs.reason);
       return Promise.resolve();
@@ -163,6 +165,7 @@ export async function runExperiment(
     }
     let loss: number | null = null;
     let step = run.step;
+    let stepRecordedAt = 0;
     const emitRun = (status: RunRecord['status'], reason: string | null = null) =>
       onProgress?.({
         type: 'run',
@@ -203,6 +206,11 @@ export async function runExperiment(
           for (let i = 0; i < packed.length; i += 4) {
             step = Math.max(step, packed[i + 1]);
             if (packed[i] === lossIndex) loss = packed[i + 3];
+          }
+          // The run's row follows its progress (a few times a second), so lists show it live.
+          if (Date.now() - stepRecordedAt > 250) {
+            recordRunStep(db, run.id, step);
+            stepRecordedAt = Date.now();
           }
           emitRun('running');
         },
@@ -258,6 +266,7 @@ export async function runExperiment(
       const finished = outcomes(runs);
       const plan = opened.plan(finished);
       planned = plan.runs.length;
+      recordPlanSize(db, experimentId, planned, plan.complete);
       if (!cancelled && failures.length === 0) {
         for (const run of plan.runs) {
           if (finished.has(run.key) || inFlight.has(run.key) || attempted.has(run.key)) continue;

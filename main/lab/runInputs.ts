@@ -6,7 +6,7 @@ import type { Database } from 'better-sqlite3';
 import { getArtifact, runModels } from '../store/artifactStore.ts';
 import type { ArtifactRecord } from '../store/records.ts';
 import { listRuns } from '../store/runStore.ts';
-import type { ArtifactReference, ResolvedArtifact, RunPlan } from './runPlan.ts';
+import type { ArtifactReference, ResolvedArtifact } from './runPlan.ts';
 
 export type ResolvedInputs =
   | { ok: true; resolved: Record<string, ResolvedArtifact>; artifactIds: Record<string, number> }
@@ -36,10 +36,14 @@ function findArtifact(
   return model;
 }
 
-export function resolveRunInputs(db: Database, experimentId: number, plan: RunPlan): ResolvedInputs {
+export function resolveRunInputs(
+  db: Database,
+  experimentId: number,
+  inputs: Readonly<Record<string, ArtifactReference>> = {},
+): ResolvedInputs {
   const resolved: Record<string, ResolvedArtifact> = {};
   const artifactIds: Record<string, number> = {};
-  for (const [name, reference] of Object.entries(plan.inputs ?? {})) {
+  for (const [name, reference] of Object.entries(inputs)) {
     const found = findArtifact(db, experimentId, reference);
     if (typeof found === 'string') return { ok: false, reason: `input "${name}": ${found}` };
     if (found.kind !== 'model') {

@@ -24,18 +24,33 @@ export function logEvent(db: Database, event: NewEvent): void {
   );
 }
 
+interface EventRow {
+  id: number;
+  experiment_id: number | null;
+  run_id: number | null;
+  time: number;
+  level: EventRecord['level'];
+  message: string;
+  data_json: string | null;
+}
+
+/** The latest events of an experiment, oldest first. */
 export function listEvents(db: Database, experimentId: number, limit = 200): EventRecord[] {
   const rows = db
     .prepare('SELECT * FROM events WHERE experiment_id = ? ORDER BY id DESC LIMIT ?')
-    .all(experimentId, limit) as {
-    id: number;
-    experiment_id: number | null;
-    run_id: number | null;
-    time: number;
-    level: EventRecord['level'];
-    message: string;
-    data_json: string | null;
-  }[];
+    .all(experimentId, limit) as EventRow[];
+  return toEvents(rows);
+}
+
+/** The latest events of one run, oldest first. */
+export function listRunEvents(db: Database, runId: number, limit = 200): EventRecord[] {
+  const rows = db
+    .prepare('SELECT * FROM events WHERE run_id = ? ORDER BY id DESC LIMIT ?')
+    .all(runId, limit) as EventRow[];
+  return toEvents(rows);
+}
+
+function toEvents(rows: EventRow[]): EventRecord[] {
   return rows.reverse().map((row) => ({
     id: row.id,
     experimentId: row.experiment_id,

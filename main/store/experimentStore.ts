@@ -18,6 +18,8 @@ interface ExperimentRow {
   owner_pid: number | null;
   owner_host: string | null;
   cancel_requested: number;
+  runs_planned: number | null;
+  plan_complete: number;
   created_at: number;
   updated_at: number;
 }
@@ -35,6 +37,8 @@ function toExperiment(row: ExperimentRow): ExperimentRecord {
     ownerPid: row.owner_pid,
     ownerHost: row.owner_host,
     cancelRequested: row.cancel_requested !== 0,
+    runsPlanned: row.runs_planned,
+    planComplete: row.plan_complete !== 0,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -118,6 +122,15 @@ export function finishExperiment(
     `UPDATE experiments SET status = ?, reason = ?, report_json = COALESCE(?, report_json), owner_pid = NULL,
      updated_at = ? WHERE id = ?`,
   ).run(status, reason, report === undefined ? null : JSON.stringify(report), Date.now(), id);
+}
+
+/** What the experiment's latest plan says: how many runs it needs so far, and whether that is all. */
+export function recordPlanSize(db: Database, id: number, runsPlanned: number, complete: boolean): void {
+  db.prepare('UPDATE experiments SET runs_planned = ?, plan_complete = ? WHERE id = ?').run(
+    runsPlanned,
+    complete ? 1 : 0,
+    id,
+  );
 }
 
 export function requestExperimentCancel(db: Database, id: number): void {

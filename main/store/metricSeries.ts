@@ -37,18 +37,24 @@ export function metricSeries(
   const base = { runId, name };
   const named = db.prepare('SELECT id FROM metric_names WHERE name = ?').get(name) as
     { id: number } | undefined;
-  if (!named) return { ...base, steps: [], values: [], totalPoints: 0, downsampled: false };
+  if (!named) return { ...base, steps: [], wallTimes: [], values: [], totalPoints: 0, downsampled: false };
   const where = 'WHERE run_id = ? AND name_id = ? AND step BETWEEN ? AND ?';
   const range = db
     .prepare(`SELECT COUNT(*) AS n, MIN(step) AS lo, MAX(step) AS hi FROM metrics ${where}`)
     .get(runId, named.id, from, to) as { n: number; lo: number | null; hi: number | null };
   if (range.n <= 2 * maxPoints || range.lo === null || range.hi === null) {
     const rows = db
-      .prepare(`SELECT step, value FROM metrics ${where} ORDER BY step`)
+      .prepare(`SELECT step, wall_time, value FROM metrics ${where} ORDER BY step`)
       .raw()
-      .all(runId, named.id, from, to) as [number, number | null][];
-    const steps = rows.map((r) => r[0]);
-    return { ...base, steps, values: rows.map((r) => r[1]), totalPoints: range.n, downsampled: false };
+      .all(runId, named.id, from, to) as [number, number, number | null][];
+    return {
+      ...base,
+      steps: rows.map((r) => r[0]),
+      wallTimes: rows.map((r) => r[1]),
+      values: rows.map((r) => r[2]),
+      totalPoints: range.n,
+      downsampled: false,
+    };
   }
   const width = Math.ceil((range.hi - range.lo + 1) / maxPoints);
   // SQLite takes a bare column from the row that produced the single MIN()/MAX() aggregate,
@@ -57,18 +63,20 @@ export function metricSeries(
   const extremes = (aggregate: 'MIN' | 'MAX') =>
     db
       .prepare(
-        `SELECT step, ${aggregate}(value) FROM metrics ${where}
+        `SELECT step, wall_time, ${aggregate}(value) FROM metrics ${where}
          GROUP BY (step - CAST(? AS INTEGER)) / CAST(? AS INTEGER)`,
       )
       .raw()
-      .all(runId, named.id, range.lo, range.hi, range.lo, width) as [number, number | null][];
-  const byStep = new Map<number, number | null>();
-  for (const [step, value] of [...extremes('MIN'), ...extremes('MAX')]) byStep.set(step, value);
+      .all(runId, named.id, range.lo, range.hi, range.lo, width) as [number, number, number | null][];
+  const byStep = new Map<number, [number, number | null]>();
+  for (const [step, wallTime, value] of [...extremes('MIN'), ...extremes('MAX')])
+    byStep.set(step, [wallTime, value]);
   const steps = [...byStep.keys()].sort((a, b) => a - b);
   return {
     ...base,
     steps,
-    values: steps.map((s) => byStep.get(s)!),
+    wallTimes: steps.map((s) => byStep.get(s)![0]),
+    values: steps.map((s) => byStep.get(s)![1]),
     totalPoints: range.n,
     downsampled: true,
   };

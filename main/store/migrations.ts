@@ -149,12 +149,39 @@ function separateRunLoops(db: Database): void {
   `);
 }
 
+/**
+ * Version 5: how many runs an experiment needs as far as its plan knows, and whether that is all
+ * of them (an optimizer comparison plans its report runs only once tuning ends), so a list can
+ * say "97 of 97 so far, report runs follow" instead of a total that jumps.
+ */
+function recordPlanSize(db: Database): void {
+  db.exec(`
+    ALTER TABLE experiments ADD COLUMN runs_planned INTEGER;
+    ALTER TABLE experiments ADD COLUMN plan_complete INTEGER NOT NULL DEFAULT 0;
+    UPDATE experiments SET plan_complete = 1, runs_planned = (SELECT COUNT(*) FROM runs WHERE experiment_id = experiments.id)
+      WHERE status = 'completed';
+  `);
+}
+
+/** Version 6: the app's view state (selections, smoothing, axes), kept across restarts in both modes. */
+function createViewState(db: Database): void {
+  db.exec(`
+    CREATE TABLE view_state (
+      key TEXT PRIMARY KEY,
+      value_json TEXT NOT NULL,
+      updated_at INTEGER NOT NULL
+    );
+  `);
+}
+
 /** Index i migrates version i → i+1. Append only: never edit a migration that has shipped. */
 export const migrations: readonly Migration[] = [
   createCoreTables,
   createArtifactTables,
   internMetricNames,
   separateRunLoops,
+  recordPlanSize,
+  createViewState,
 ];
 
 export const schemaVersion = migrations.length;

@@ -34,6 +34,10 @@ export interface ExperimentRecord {
   ownerPid: number | null;
   ownerHost: string | null;
   cancelRequested: boolean;
+  /** Runs the experiment needs as far as its plan knows (null before it was first planned). */
+  runsPlanned: number | null;
+  /** Whether runsPlanned is all there will be (later runs may depend on results). */
+  planComplete: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -136,6 +140,8 @@ export interface MetricSeries {
   runId: number;
   name: string;
   steps: number[];
+  /** When each point was recorded (ms since the epoch), for charts over wall time. */
+  wallTimes: number[];
   values: (number | null)[];
   /** Points stored for this range, before downsampling. */
   totalPoints: number;

@@ -131,6 +131,11 @@ export function markRunStarted(
   );
 }
 
+/** How far a running run has got, so lists show its progress while it trains. */
+export function recordRunStep(db: Database, id: number, step: number): void {
+  db.prepare('UPDATE runs SET step = MAX(step, ?) WHERE id = ?').run(step, id);
+}
+
 export function finishRun(
   db: Database,
   id: number,

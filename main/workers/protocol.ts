@@ -2,8 +2,13 @@
 // metric batches cross as one Float64Array instead of thousands of JSON objects).
 import type { RunEndStatus, RunSpec, WrittenArtifact } from '../lab/runExecutor.ts';
 import type { TrainerEnvironment } from '../lab/trainers/trainer.ts';
+import type { GraphFunction } from '../lab/views/types.ts';
 
-export type MainToWorker = { type: 'start'; spec: RunSpec } | { type: 'cancel' };
+export type MainToWorker =
+  | { type: 'start'; spec: RunSpec }
+  | { type: 'cancel' }
+  /** Build the run's trainer and describe its compiled functions instead of training. */
+  | { type: 'describe'; spec: RunSpec };
 
 export type WorkerToMain =
   | { type: 'started'; environment: TrainerEnvironment; fromStep: number }
@@ -18,4 +23,5 @@ export type WorkerToMain =
       reason: string | null;
       result: Record<string, number | null>;
     }
+  | { type: 'graphs'; functions: GraphFunction[] }
   | { type: 'error'; message: string };

@@ -1,7 +1,7 @@
 // One run in one child process: fork it, stream its messages to handlers, cancel it (politely,
 // then SIGKILL), and turn however it ended — a message, a signal, an exit code — into a status
 // and a reason a person can act on.
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutingRun, RunExit, RunHandlers, RunSpec } from '../lab/runExecutor.ts';
@@ -33,12 +33,9 @@ function failureReason(
   return detail ? `${how}: ${detail}` : how;
 }
 
-export function startRunProcess(
-  spec: RunSpec,
-  handlers: RunHandlers,
-  options: { cancelGraceMs?: number; workerEntry?: string } = {},
-): RunningProcess {
-  const child = fork(options.workerEntry ?? defaultWorkerEntry, [], {
+/** A clean Node process running the worker entry, with an IPC channel and piped stderr. */
+export function forkWorker(workerEntry = defaultWorkerEntry): ChildProcess {
+  return fork(workerEntry, [], {
     execPath: process.execPath,
     // Node's on-disk compile cache keeps the type-stripped, compiled engine modules between
     // runs: importing the engine drops from ~200 ms to ~50 ms, which matters at one process per run.
@@ -48,6 +45,14 @@ export function startRunProcess(
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
+}
+
+export function startRunProcess(
+  spec: RunSpec,
+  handlers: RunHandlers,
+  options: { cancelGraceMs?: number; workerEntry?: string } = {},
+): RunningProcess {
+  const child = forkWorker(options.workerEntry);
   const stderr: string[] = [];
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

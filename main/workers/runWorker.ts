@@ -190,12 +190,21 @@ process.on('disconnect', () => process.exit(0));
 // Ctrl-C in a terminal reaches the whole process group. The parent decides what it means
 // (cancel cleanly, or quit — which disconnects us), so a worker must not die of it on its own.
 process.on('SIGINT', () => undefined);
+/** Builds the trainer as the run would, and reports its compiled functions. */
+async function describe(spec: RunSpec): Promise<WorkerToMain> {
+  const { trainer, config } = await loadTrainer(spec);
+  await trainer.init(config, spec.seed, { loop: spec.loop, inputs: spec.inputs });
+  const functions = trainer.describe?.() ?? [];
+  trainer.dispose?.();
+  return { type: 'graphs', functions };
+}
+
 process.on('message', (message: MainToWorker) => {
   if (message.type === 'cancel') {
     cancelRequested = true;
     return;
   }
-  execute(message.spec).then(
+  (message.type === 'describe' ? describe(message.spec) : execute(message.spec)).then(
     async (finished) => {
       await send(finished);
       process.exit(0);

@@ -3,20 +3,14 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { metricsCsvHeader, writeExperimentJson, writeMetricsCsv } from '../../lab/views/metricsExport.ts';
 import { getExperiment } from '../../store/experimentStore.ts';
-import { iterateMetricPoints } from '../../store/metricSeries.ts';
 import { listRuns } from '../../store/runStore.ts';
 import { experimentIdArgument, openDatabase, UsageError, type GlobalOptions } from '../labContext.ts';
 
 export interface ExportOptions extends GlobalOptions {
   format?: 'csv' | 'json';
   out?: string;
-}
-
-function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 async function write(stream: Writable, text: string): Promise<void> {
@@ -32,30 +26,12 @@ export async function exportCommand(idText: string | undefined, options: ExportO
     const experiment = getExperiment(lab.db, id);
     if (!experiment) throw new UsageError(`there is no experiment ${id} in ${lab.path} (see \`lab list\`)`);
     const runs = listRuns(lab.db, id);
+    const out = (text: string) => write(stream, text);
     if (options.format === 'csv') {
-      await write(stream, 'experiment_id,run_id,phase,label,seed,status,metric,step,wall_time_ms,value\n');
-      for (const run of runs) {
-        const prefix = [id, run.id, run.phase, run.label, run.seed, run.status].map(csvField).join(',');
-        for (const point of iterateMetricPoints(lab.db, run.id)) {
-          await write(
-            stream,
-            `${prefix},${csvField(point.name)},${point.step},${point.wall_time},${csvField(point.value)}\n`,
-          );
-        }
-      }
+      await out(metricsCsvHeader);
+      await writeMetricsCsv(lab.db, runs, out);
     } else {
-      const exported = runs.map((run) => {
-        const metrics: Record<string, { steps: number[]; wallTimes: number[]; values: (number | null)[] }> =
-          {};
-        for (const point of iterateMetricPoints(lab.db, run.id)) {
-          const series = (metrics[point.name] ??= { steps: [], wallTimes: [], values: [] });
-          series.steps.push(point.step);
-          series.wallTimes.push(point.wall_time);
-          series.values.push(point.value);
-        }
-        return { ...run, metrics };
-      });
-      await write(stream, `${JSON.stringify({ experiment, runs: exported }, null, 2)}\n`);
+      await writeExperimentJson(lab.db, experiment, runs, out);
     }
     return 0;
   } finally {

@@ -9,6 +9,9 @@ import { grad } from '../../../engine/grad/grad.ts';
 import { availableBackends, backendDevice, engineVersion } from '../../../engine/info.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../../engine/io/safetensors.ts';
 import type { Optimizer } from '../../../engine/optim/optimizer.ts';
+import { debugprint } from '../../../engine/printing/debugprint.ts';
+import { toJSON } from '../../../engine/printing/toJSON.ts';
+import type { GraphFunction } from '../views/types.ts';
 import type {
   EvaluationMetrics,
   StepMetrics,
@@ -66,6 +69,25 @@ export abstract class EngineTrainer<Config> implements Trainer<Config> {
       variable.set(value);
     }
     this.position = JSON.parse(metadata.position ?? '{}') as Record<string, number>;
+  }
+
+  /** The compiled functions to show in the graph view, by name: the update step, and a subclass's evaluation. */
+  protected compiledFunctions(): [string, CompiledFunction][] {
+    return [['train step', this.trainStep]];
+  }
+
+  /**
+   * Each compiled function as the backend runs it. One step and one evaluation run first: a
+   * program (and with it which steps run as JavaScript) exists only once a function was called.
+   */
+  describe(): GraphFunction[] {
+    this.step();
+    this.evaluate();
+    return this.compiledFunctions().map(([name, f]) => ({
+      name,
+      graph: toJSON(f),
+      debugprint: debugprint(f, { shapes: true }),
+    }));
   }
 
   environment(): TrainerEnvironment {

@@ -5,6 +5,7 @@
 // crash in the middle of a run. Trainers are listed by module (registry.ts).
 import type { AnySchemaObject } from 'ajv';
 import type { ResolvedArtifact, RunLoop } from '../runPlan.ts';
+import type { GraphFunction } from '../views/types.ts';
 
 /** Where the numbers come from: stored with every run. */
 export interface TrainerEnvironment {
@@ -56,6 +57,8 @@ export interface Trainer<Config = unknown> {
    * written next to the run and recorded in the store, where other runs can read it.
    */
   artifacts?(): TrainerArtifact[] | Promise<TrainerArtifact[]>;
+  /** The compiled functions it runs, as the engine runs them (the app's graph view). */
+  describe?(): GraphFunction[];
   dispose?(): void;
 }
 

@@ -1,15 +1,20 @@
-// debugprint marks the steps a backend really runs as JavaScript segments: the cpu backend
-// bridges Fill to its native kernel although the program lowers it to `js`, while a user op
-// with only a TypeScript perform (AXPB) stays a JavaScript segment.
+// debugprint (and toJSON, for the app's graph view) marks the steps a backend really runs as
+// JavaScript segments: the cpu backend bridges Fill to its native kernel although the program
+// lowers it to `js`, while a user op with only a TypeScript perform (AXPB) stays a JavaScript
+// segment.
 import { describe, expect, it } from 'vitest';
 import * as T from '../../../engine/index.ts';
 import { AXPB } from '../../../engine/examples/axpb.ts';
 
-function stepLines(backend: 'cpu' | 'js'): string[] {
+function compiled(backend: 'cpu' | 'js') {
   const x = T.matrix('x');
-  const f = T.fn([x], [T.onesLike(x).mul(T.sum(x)), new AXPB(4, 5).apply(x)], { backend });
+  const f = T.fn([x], [T.onesLike(x).mul(T.sum(x)), new AXPB(4, 5).apply(x).mul(2).add(1)], { backend });
   f(T.NDArray.from([1, 2, 3, 4], [2, 2]));
-  return f
+  return f;
+}
+
+function stepLines(backend: 'cpu' | 'js'): string[] {
+  return compiled(backend)
     .debugprint()
     .split('\n')
     .filter((line) => /^ {2}\d+: /.test(line));
@@ -27,5 +32,16 @@ describe('debugprint of a compiled function', () => {
     const lines = stepLines('js');
     expect(lines.find((l) => l.includes('Fill{'))).toMatch(/\[js\]/);
     expect(lines.find((l) => l.includes('AXPB{a=4, b=5}'))).toMatch(/\[js\]/);
+  });
+
+  it('marks the same in the graph JSON, with fused composites, and only for the function as compiled', () => {
+    const f = compiled('cpu');
+    const applies = T.toJSON(f).nodes.filter((n) => n.kind === 'apply');
+    const flagged = (flag: 'js' | 'composite') => applies.filter((n) => n.kind === 'apply' && n[flag]);
+    expect(flagged('js').map((n) => n.label)).toEqual(['AXPB{a=4, b=5}']);
+    expect(flagged('composite').length).toBeGreaterThan(0);
+    // The symbolic graph, before rewrites: no composites, and nothing is said about backends.
+    const symbolic = T.toJSON(f.fgraph.outputs).nodes;
+    expect(symbolic.some((n) => n.kind === 'apply' && n.js)).toBe(false);
   });
 });

@@ -2,13 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ProgressEvent } from '../../../main/api/labApi.ts';
-import {
-  createLabApiClient,
-  labApiChannel,
-  labApiHandlers,
-  labApiMethods,
-} from '../../../main/api/labApiTransport.ts';
+import { labApiMethods, type ProgressEvent } from '../../../main/api/labApi.ts';
+import { createLabApiClient, labApiChannel } from '../../../main/api/labApiClient.ts';
+import { labApiHandlers } from '../../../main/api/labApiTransport.ts';
 import { createLabService } from '../../../main/api/labService.ts';
 import { registerTrainerModule } from '../../../main/lab/trainers/registry.ts';
 import { definitionYaml, testTrainerModule } from './labHarness.ts';

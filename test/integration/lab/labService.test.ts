@@ -10,11 +10,16 @@ import { definitionYaml, testTrainerModule } from './labHarness.ts';
 describe('LabApi served from the main process (no Electron)', () => {
   it('validates, creates, streams progress, and serves downsampled series', async () => {
     await registerTrainerModule(testTrainerModule);
+    const directory = mkdtempSync(join(tmpdir(), 'lab-api-'));
     const api = createLabService({
-      dbPath: join(mkdtempSync(join(tmpdir(), 'lab-api-')), 'lab.db'),
+      dbPath: join(directory, 'lab.db'),
       poolSize: 2,
+      curricula: { user: join(directory, 'my-curricula') },
     });
-    expect((await api.info()).nodeVersion).toBe(process.versions.node);
+    expect(await api.info()).toMatchObject({
+      nodeVersion: process.versions.node,
+      databasePath: join(directory, 'lab.db'),
+    });
 
     const bad = definitionYaml({ training: '{ steps: 0 }', optimizer: '{ name: sgd }' });
     const problems = await api.validateDefinition(bad, 'bad.yaml');
@@ -47,10 +52,66 @@ describe('LabApi served from the main process (no Electron)', () => {
     expect(runEvents.length).toBeLessThan(200);
 
     const [experiment] = await api.listExperiments();
-    expect(experiment).toMatchObject({ id, status: 'completed', name: 'integration' });
+    expect(experiment).toMatchObject({
+      id,
+      status: 'completed',
+      name: 'integration',
+      runsByStatus: { completed: 2 },
+      runsFinished: 2,
+      runsPlanned: 2,
+      planComplete: true,
+      stepsDone: 6000,
+      stepsTotal: 6000,
+    });
     const detail = await api.getExperiment(id);
     expect(detail?.runs).toHaveLength(2);
+    // The kind's report, presented: the ranking table and the curves.
+    expect(detail?.report?.tables[0].id).toBe('ranking');
+    expect(detail?.report?.tables[0].rows[0][0]).toEqual({ type: 'text', text: 'adam' });
+    expect(detail?.report?.charts[0].series[0].x.at(-1)).toBe(3000);
     const runId = detail!.runs[0].id;
+    expect(detail!.runs[0]).toMatchObject({
+      experimentName: 'integration',
+      kind: 'optimizer-comparison',
+      params: { 'optimizer.name': 'adam', 'optimizer.lr': 0.01, 'problem.name': 'test-quadratic-1d' },
+      selection: { name: 'val_loss', goal: 'min' },
+      status: 'completed',
+    });
+    const run = await api.getRun(runId);
+    expect(run?.summary.best).toBe(
+      Math.min(...(await api.metricSeries(runId, 'val_loss')).values.filter((v): v is number => v !== null)),
+    );
+    expect(run?.metricNames).toEqual(['loss', 'val_loss', 'x']);
+    expect(run?.events.map((e) => e.message)).toContain('run adam lr=0.01 (report) completed');
+    expect(await api.listRuns()).toHaveLength(2);
+    expect(await api.getRun(9999)).toBeNull();
+
+    // Both runs share a config but their seeds: one group, its band the 95 % interval of the mean.
+    const compared = await api.compareRuns({
+      runIds: detail!.runs.map((r) => r.id),
+      metric: 'val_loss',
+      groupBy: 'config',
+      band: 'ci95',
+    });
+    expect(compared.groups).toHaveLength(1);
+    const [group] = compared.groups;
+    const curves = await Promise.all(detail!.runs.map((r) => api.metricSeries(r.id, 'val_loss')));
+    expect(group.steps).toEqual(curves[0].steps);
+    expect(group.mean[5]).toBeCloseTo((curves[0].values[5]! + curves[1].values[5]!) / 2, 12);
+    expect(group.final).toMatchObject({ type: 'interval', n: 2 });
+    const byRun = await api.compareRuns({ runIds: [runId], metric: 'val_loss', groupBy: 'run', band: 'std' });
+    expect(byRun.groups[0].lower.every((v) => v === null)).toBe(true);
+
+    // Raw points as CSV: every stored point of the asked metric, none downsampled.
+    const csv = (await api.exportMetricsCsv([runId], ['loss'])).trim().split('\n');
+    expect(csv[0]).toBe('experiment_id,run_id,phase,label,seed,status,metric,step,wall_time_ms,value');
+    expect(csv).toHaveLength(3001);
+    expect(JSON.parse(await api.exportExperiment(id, 'json')).runs).toHaveLength(2);
+
+    // View state survives a new service on the same database.
+    await api.saveViewState('compare.smoothing', { value: 0.6 });
+    expect(await api.loadViewState('compare.smoothing')).toEqual({ value: 0.6 });
+    expect(await api.loadViewState('never.saved')).toBeNull();
     expect(await api.metricNames(runId)).toEqual(['loss', 'val_loss', 'x']);
     const series = await api.metricSeries(runId, 'loss', { maxPoints: 100 });
     expect(series).toMatchObject({ totalPoints: 3000, downsampled: true });
@@ -59,14 +120,29 @@ describe('LabApi served from the main process (no Electron)', () => {
     await expect(api.resumeExperiment(9999)).rejects.toThrow(/no experiment 9999/);
 
     const curricula = await api.listCurricula();
-    expect(curricula.map((c) => [c.name, c.title, c.problems])).toEqual(
+    expect(curricula.map((c) => [c.name, c.source, c.title, c.kind, c.problems])).toEqual(
       expect.arrayContaining([
-        ['optimizers-quick.yaml', 'optimizers-quick', []],
-        ['optimizers-mnist.yaml', 'optimizers-mnist', []],
+        ['optimizers-quick.yaml', 'builtin', 'optimizers-quick', 'optimizer-comparison', []],
+        ['optimizers-mnist.yaml', 'builtin', 'optimizers-mnist', 'optimizer-comparison', []],
       ]),
     );
     expect(await api.readCurriculum('optimizers-quick.yaml')).toContain('kind: optimizer-comparison');
-    await expect(api.readCurriculum('../package.json')).rejects.toThrow(/no curriculum/);
+    await expect(api.readCurriculum('../package.json')).rejects.toThrow(/not a curriculum file name/);
+    await expect(api.readCurriculum('missing.yaml')).rejects.toThrow(
+      /no curriculum "missing.yaml"; there are: /,
+    );
+    // A draft is saved even with problems (nothing typed is lost); a built-in file stays as shipped.
+    expect(await api.saveCurriculum('draft.yaml', 'version: 1\nkind: nope\n')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ file: 'draft.yaml', line: 2, keyPath: 'kind' })]),
+    );
+    expect(await api.readCurriculum('draft.yaml')).toBe('version: 1\nkind: nope\n');
+    expect((await api.listCurricula()).find((c) => c.name === 'draft.yaml')).toMatchObject({
+      source: 'user',
+      title: null,
+    });
+    await expect(api.saveCurriculum('optimizers-quick.yaml', 'x')).rejects.toThrow(
+      /built-in curriculum and stays as shipped/,
+    );
     await api.close();
   });
 
@@ -90,5 +166,37 @@ describe('LabApi served from the main process (no Electron)', () => {
     expect(detail?.experiment.status).toBe('cancelled');
     expect(detail?.runs.every((r) => r.status === 'cancelled' && r.step < 1000)).toBe(true);
     await reopened.close();
+  });
+
+  it('describes a run’s compiled functions, built in a worker exactly as the run built them', async () => {
+    const api = createLabService({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'lab-api-')), 'lab.db'),
+      poolSize: 1,
+    });
+    const yaml = [
+      'version: 1',
+      'kind: optimizer-comparison',
+      'experiment:',
+      '  name: graph',
+      '  problem: { name: quadratics, dims: 4 }',
+      '  training: { steps: 5, evalEvery: 5 }',
+      '  optimizers: [{ name: momentum, lr: 0.01 }]',
+      '  report: { seeds: 2 }',
+    ].join('\n');
+    const created = await api.createExperiment(yaml, 'graph.yaml');
+    await api.whenIdle();
+    const [run] = (await api.getExperiment(created.ok ? created.experimentId : -1))!.runs;
+    const functions = await api.describeGraph(run.id);
+    expect(functions.map((f) => f.name)).toEqual(['train step', 'loss']);
+    const [step] = functions;
+    const applies = step.graph.nodes.filter((n) => n.kind === 'apply');
+    // The momentum update is fused into elementwise composites; everything runs natively on cpu.
+    expect(applies.some((n) => n.composite)).toBe(true);
+    expect(applies.some((n) => n.js)).toBe(run.environment?.backend === 'js');
+    expect(step.graph.outputs.length).toBeGreaterThan(1);
+    expect(step.debugprint).toMatch(/^output 0:/);
+    expect(step.debugprint).toContain('update theta:');
+    await expect(api.describeGraph(9999)).rejects.toThrow(/no run 9999/);
+    await api.close();
   });
 });

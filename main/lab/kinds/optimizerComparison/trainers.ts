@@ -60,6 +60,10 @@ export class QuadraticsTrainer extends EngineTrainer<OptimizerRunConfig> {
     return { loss: scalarOf(this.trainStep()) };
   }
 
+  protected override compiledFunctions(): [string, CompiledFunction][] {
+    return [...super.compiledFunctions(), ['loss', this.lossOf]];
+  }
+
   /** The objective is deterministic: its value now is the validation loss. */
   evaluate(): EvaluationMetrics {
     return { val_loss: scalarOf(this.lossOf()) };
@@ -141,6 +145,10 @@ export class MnistMlpTrainer extends EngineTrainer<OptimizerRunConfig> {
   override restore(bytes: Uint8Array): void {
     super.restore(bytes);
     this.epochBatches = null;
+  }
+
+  protected override compiledFunctions(): [string, CompiledFunction][] {
+    return [...super.compiledFunctions(), ['evaluate', this.evaluateOn]];
   }
 }
 

@@ -27,6 +27,7 @@ describe('metricSeries', () => {
       runId: 1,
       name: 'loss',
       steps: [1, 2, 3],
+      wallTimes: [0, 1, 2],
       values: [3, 2, 1],
       totalPoints: 3,
       downsampled: false,

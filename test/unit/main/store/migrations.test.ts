@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLabDatabase } from '../../../../main/store/labDatabase.ts';
 import { schemaVersion } from '../../../../main/store/migrations.ts';
+import { getExperiment } from '../../../../main/store/experimentStore.ts';
 import { listRuns } from '../../../../main/store/runStore.ts';
+import { loadViewState, saveViewState } from '../../../../main/store/viewState.ts';
 
 function tempFile(name: string): string {
   return join(mkdtempSync(join(tmpdir(), 'lab-migrations-')), name);
@@ -52,7 +54,11 @@ describe('schema migrations', () => {
     const lab = openLabDatabase(file);
     expect(lab.migratedFrom).toBe(1);
     expect(lab.db.pragma('user_version', { simple: true })).toBe(schemaVersion);
-    expect(schemaVersion).toBe(4);
+    expect(schemaVersion).toBe(6);
+    // Version 6 keeps the app's view state; version 5 records plan sizes (complete for finished experiments).
+    saveViewState(lab.db, 'runs.columns', ['label', 'status']);
+    expect(loadViewState(lab.db, 'runs.columns')).toEqual(['label', 'status']);
+    expect(getExperiment(lab.db, 1)).toMatchObject({ runsPlanned: 2, planComplete: true });
     // Version 4 moved each run's loop out of its config; runs stored before it existed selected on val_loss.
     const runs = Object.fromEntries(listRuns(lab.db, 1).map((r) => [r.id, r]));
     expect(runs[8].config).toEqual({
