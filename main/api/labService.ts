@@ -88,6 +88,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
           status: 'failed',
           runsFinished: 0,
           runsPlanned: 0,
+          planComplete: false,
           reason: (error as Error).message,
         }),
       )

@@ -54,7 +54,8 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
     update(event) {
       if (event.type === 'experiment') {
         experimentBar.setTotal(Math.max(1, event.runsPlanned));
-        experimentBar.update(event.runsFinished, { detail: `runs finished · ${event.status}` });
+        const sofar = event.planComplete ? '' : ' (planned so far; more follow)';
+        experimentBar.update(event.runsFinished, { detail: `runs finished${sofar} · ${event.status}` });
         return;
       }
       const label = event.label.slice(0, 28).padEnd(28);

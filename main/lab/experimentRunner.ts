@@ -120,13 +120,19 @@ export async function runExperiment(
   const failures: string[] = [];
   let cancelled = false;
 
-  const emitExperiment = (status: ExperimentRecord['status'], planned: number, reason: string | null) =>
+  const emitExperiment = (
+    status: ExperimentRecord['status'],
+    planned: number,
+    planComplete: boolean,
+    reason: string | null,
+  ) =>
     onProgress?.({
       type: 'experiment',
       experimentId,
       status,
       runsFinished: outcomes(listRuns(db, experimentId)).size,
       runsPlanned: planned,
+      planComplete,
       reason,
     });
 
@@ -276,7 +282,7 @@ export async function runExperiment(
           void execute(run);
         }
       }
-      emitExperiment('running', planned, null);
+      emitExperiment('running', planned, plan.complete, null);
       if (inFlight.size === 0) {
         const complete = plan.complete && plan.runs.every((r) => finished.has(r.key));
         const report = complete
@@ -298,7 +304,7 @@ export async function runExperiment(
                 ] as const);
         writer.flush();
         finishExperiment(db, experimentId, status, reason, report);
-        emitExperiment(status, planned, reason);
+        emitExperiment(status, planned, plan.complete, reason);
         return getExperiment(db, experimentId)!;
       }
       await Promise.race([...inFlight.values()].map((f) => f.done));

@@ -20,7 +20,10 @@ export interface ExperimentProgress {
   experimentId: number;
   status: ExperimentStatus;
   runsFinished: number;
+  /** Runs the experiment needs as far as known now. */
   runsPlanned: number;
+  /** False while later runs depend on results (they are planned as those arrive). */
+  planComplete: boolean;
   reason: string | null;
 }
 

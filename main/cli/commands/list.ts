@@ -1,24 +1,35 @@
-// `lab list`: the experiments in the database, newest first.
-import { listExperiments } from '../../store/experimentStore.ts';
-import { listRuns } from '../../store/runStore.ts';
+// `lab list`: the experiments in the database, newest first, with how many runs are done of those
+// planned so far (an experiment whose later runs depend on results says so, instead of a total
+// that jumps when they are planned).
+import { experimentSummaries } from '../../lab/views/experimentSummaries.ts';
+import type { ExperimentSummary } from '../../lab/views/types.ts';
 import { openDatabase, type GlobalOptions } from '../labContext.ts';
 import { formatTime, renderTable } from '../terminalTable.ts';
+
+export function runsDone(e: ExperimentSummary): string {
+  const created = Object.values(e.runsByStatus).reduce((n, c) => n + (c ?? 0), 0);
+  const planned = e.runsPlanned ?? created;
+  return e.planComplete ? `${e.runsFinished}/${planned}` : `${e.runsFinished}/${planned} so far, more follow`;
+}
 
 export function listCommand(options: GlobalOptions): number {
   const lab = openDatabase(options);
   try {
-    const experiments = listExperiments(lab.db);
+    const experiments = experimentSummaries(lab.db);
     if (experiments.length === 0) {
       process.stdout.write(
         `No experiments in ${lab.path} yet. Start one with \`lab run curricula/optimizers-quick.yaml\`.\n`,
       );
       return 0;
     }
-    const rows = experiments.map((e) => {
-      const runs = listRuns(lab.db, e.id);
-      const finished = runs.filter((r) => r.status === 'completed' || r.status === 'diverged').length;
-      return [String(e.id), e.name, e.kind, e.status, `${finished}/${runs.length}`, formatTime(e.createdAt)];
-    });
+    const rows = experiments.map((e) => [
+      String(e.id),
+      e.name,
+      e.kind,
+      e.status,
+      runsDone(e),
+      formatTime(e.createdAt),
+    ]);
     process.stdout.write(
       `${renderTable({ head: ['id', 'name', 'kind', 'status', 'runs done', 'created (UTC)'], rows })}\n`,
     );

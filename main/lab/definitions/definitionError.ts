@@ -31,6 +31,17 @@ export class DefinitionError extends Error {
   }
 }
 
+/** A definition file that cannot be read at all: missing, a directory, unreadable, far too large. */
+export class DefinitionFileError extends DefinitionError {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super([]);
+    this.name = 'DefinitionFileError';
+    this.message = message;
+    this.file = file;
+  }
+}
+
 /** `['experiment', 'optimizers', 2, 'lr']` → `experiment.optimizers[2].lr`. */
 export function formatKeyPath(path: readonly (string | number)[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`)).join('');

@@ -159,6 +159,29 @@ describe('lab CLI, end to end', () => {
     );
   });
 
+  it('refuses a directory, an alias bomb and deep nesting with a clear error and no stack trace', async () => {
+    const db = join(tempDirectory(), 'lab.db');
+    const curricula = join(projectRoot, 'curricula');
+    const fixtures = join(projectRoot, 'test', 'fixtures', 'definitions', 'optimizer-comparison');
+    const cases: [string, RegExp][] = [
+      [`${curricula}/`, /is a directory, not a definition: give one of its YAML files, e\.g\. lab run /],
+      [
+        join(fixtures, 'yaml-alias-bomb.yaml'),
+        /yaml-alias-bomb\.yaml:6:\d+: YAML aliases \(\*name\) here expand/,
+      ],
+      [
+        join(fixtures, 'yaml-deep-nesting.yaml'),
+        /yaml-deep-nesting\.yaml:4:\d+: nested more than 64 levels deep/,
+      ],
+    ];
+    for (const [file, message] of cases) {
+      const result = await lab('run', file, '--db', db);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    }
+  });
+
   it('resumes after the lab process is SIGKILLed: the run is interrupted, then its curve joins', async () => {
     const { file, db } = writeDefinition(
       'slow.yaml',

@@ -165,16 +165,21 @@ describe('run lifecycle in worker processes', () => {
     // Cancel once both runs are past their second checkpoint, so each has one to resume from.
     let cancelAsked = false;
     const steps = new Map<number, number>();
+    const stepsInDatabase: number[] = [];
     const started = await startExperiment(lab, yaml, (event) => {
       if (event.type !== 'run') return;
       steps.set(event.runId, event.step);
       if (!cancelAsked && steps.size === 2 && [...steps.values()].every((step) => step >= 60)) {
         cancelAsked = true;
+        // While they train, the runs' rows follow their progress (lists show it live).
+        stepsInDatabase.push(...listRuns(lab.db, started.id).map((r) => r.step));
         requestExperimentCancel(lab.db, started.id);
       }
     });
     const cancelled = await started.done;
     expect(cancelled.status).toBe('cancelled');
+    expect(stepsInDatabase).toHaveLength(2);
+    expect(stepsInDatabase.every((step) => step > 0)).toBe(true);
     const stopped = listRuns(lab.db, cancelled.id);
     expect(stopped.map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
     expect(stopped.every((r) => r.step < 300)).toBe(true);

@@ -1,8 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DefinitionError } from '../../../../../main/lab/definitions/definitionError.ts';
-import { loadDefinitionFile, parseDefinition } from '../../../../../main/lab/loadDefinition.ts';
+import {
+  checkDefinition,
+  loadDefinitionFile,
+  parseDefinition,
+  unreadable,
+} from '../../../../../main/lab/loadDefinition.ts';
 import { experimentKinds } from '../../../../../main/lab/kinds/registry.ts';
 import { projectRoot } from '../../../../../native/paths.ts';
 
@@ -63,10 +69,43 @@ describe('loading definitions', () => {
     );
   });
 
-  it('names the file when it cannot be read', async () => {
+  it('says what is wrong with a file that cannot be read, and what to do, naming it', async () => {
     await expect(loadDefinitionFile('/no/such/file.yaml')).rejects.toThrow(
-      /cannot read definition \/no\/such\/file\.yaml/,
+      /^there is no file \/no\/such\/file\.yaml: check the path/,
     );
+    const curricula = join(projectRoot, 'curricula');
+    const directory = loadDefinitionFile(curricula);
+    await expect(directory).rejects.toBeInstanceOf(DefinitionError);
+    await expect(directory).rejects.toThrow(
+      `${curricula} is a directory, not a definition: give one of its YAML files, e.g. lab run ${curricula}/optimizers-mnist.yaml`,
+    );
+    // Tests run as root, for whom every file is readable: the message for EACCES is checked directly.
+    const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    expect(unreadable('/data/secret.yaml', denied).message).toBe(
+      'cannot read /data/secret.yaml: permission denied — check its permissions (ls -l /data/secret.yaml)',
+    );
+  });
+
+  it('refuses a 50 MB definition without reading it, and a huge text at once', async () => {
+    // A sparse file: reading it would allocate 50 MB; refusing it by its size allocates nothing.
+    const file = join(mkdtempSync(join(tmpdir(), 'lab-huge-')), 'huge.yaml');
+    closeSync(openSync(file, 'w'));
+    truncateSync(file, 50 * 1024 * 1024);
+    await expect(loadDefinitionFile(file)).rejects.toThrow(
+      `${file} is 50.0 MB: a definition is at most 1.0 MB — is this the right file?`,
+    );
+    const checked = await checkDefinition(`version: 1\n# ${'x'.repeat(50 * 1024 * 1024)}\n`, 'pasted.yaml');
+    expect(checked).toEqual({
+      ok: false,
+      problems: [
+        expect.objectContaining({
+          file: 'pasted.yaml',
+          line: 1,
+          column: 1,
+          message: expect.stringMatching(/^the definition is 50.0 MB/),
+        }),
+      ],
+    });
   });
 
   it('accepts exactly the kinds the lab implements', () => {
