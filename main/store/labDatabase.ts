@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { UserError } from '../userError.ts';
 import { migrateDatabase, NewerDatabaseError, schemaVersion } from './migrations.ts';
 
 export interface LabDatabase {
@@ -56,13 +57,29 @@ export function markOrphanedRunsInterrupted(db: Database.Database, host = hostna
   return runs;
 }
 
+/** The file's schema version; a file that is not an SQLite database is refused by name, untouched. */
+function readSchemaVersion(db: Database.Database, file: string): number {
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new UserError(
+        `${file} is not a lab database (not an SQLite file at all): point the lab at its database with ` +
+          '--db <path> or LAB_DB=<path>, or at a new path to start one. The file was not modified.',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
 export function openLabDatabase(path: string): LabDatabase {
   const file = resolve(path);
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   try {
     // Refuse a newer file before touching it (switching to WAL would rewrite its header).
-    const fileVersion = db.pragma('user_version', { simple: true }) as number;
+    const fileVersion = readSchemaVersion(db, file);
     if (fileVersion > schemaVersion) throw new NewerDatabaseError(file, fileVersion);
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a committed transaction survives a killed process; only power loss

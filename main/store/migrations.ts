@@ -2,6 +2,7 @@
 // version i+1 (PRAGMA user_version); a newer app replays the missing steps on an older file,
 // and an older app refuses a newer file instead of misreading it.
 import type { Database } from 'better-sqlite3';
+import { UserError } from '../userError.ts';
 
 export type Migration = (db: Database) => void;
 
@@ -186,7 +187,7 @@ export const migrations: readonly Migration[] = [
 
 export const schemaVersion = migrations.length;
 
-export class NewerDatabaseError extends Error {
+export class NewerDatabaseError extends UserError {
   readonly file: string;
   readonly fileVersion: number;
   constructor(file: string, fileVersion: number) {

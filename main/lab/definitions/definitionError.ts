@@ -1,5 +1,6 @@
 // An error in a definition file, located for a person: file, line, column, key path, and what
 // was expected there. Formatted like a compiler diagnostic so editors can jump to it.
+import { UserError } from '../../userError.ts';
 
 export interface DefinitionProblem {
   file: string;
@@ -18,7 +19,7 @@ export function formatProblem(problem: DefinitionProblem): string {
 }
 
 /** Thrown when a definition does not validate; carries every problem found, in file order. */
-export class DefinitionError extends Error {
+export class DefinitionError extends UserError {
   readonly problems: DefinitionProblem[];
   constructor(problems: DefinitionProblem[]) {
     const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);

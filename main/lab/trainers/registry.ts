@@ -3,6 +3,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../paths.ts';
+import { UserError } from '../../userError.ts';
 import { registerSchema } from '../definitions/schemaRegistry.ts';
 import type { TrainerDefinition, TrainerModule } from './trainer.ts';
 
@@ -22,7 +23,7 @@ export interface RegisteredTrainer {
 
 const registered = new Map<string, RegisteredTrainer>();
 
-export class TrainerUnavailableError extends Error {
+export class TrainerUnavailableError extends UserError {
   constructor(name: string) {
     super(
       `trainer ${name} not available: no loaded trainer module provides it. Known trainers: ` +
@@ -40,13 +41,23 @@ export function moduleUrlOf(specifier: string): string {
 /** Imports a trainer module and registers what it exports; returns the trainer names. */
 export async function registerTrainerModule(specifier: string): Promise<string[]> {
   const moduleUrl = moduleUrlOf(specifier);
-  const loaded = (await import(moduleUrl)) as Partial<TrainerModule>;
+  let loaded: Partial<TrainerModule>;
+  try {
+    loaded = (await import(moduleUrl)) as Partial<TrainerModule>;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why =
+      code === 'ERR_MODULE_NOT_FOUND' && message.includes(specifier.replace(/^file:\/\//, ''))
+        ? 'there is no such file (check the path)'
+        : message.split('\n')[0];
+    throw new UserError(`cannot load trainer module ${specifier}: ${why}`, { cause: error });
+  }
   if (!Array.isArray(loaded.trainers)) {
-    throw new Error(`trainer module ${specifier} must export "trainers": an array of TrainerDefinition`);
+    throw new UserError(`trainer module ${specifier} must export "trainers": an array of TrainerDefinition`);
   }
   for (const definition of loaded.trainers) {
     if (typeof definition.runConfig?.parse !== 'function' || typeof definition.runConfig.kind !== 'string') {
-      throw new Error(
+      throw new UserError(
         `trainer "${definition.name}" in ${specifier} has no runConfig: set it to the run config of the kind it ` +
           'trains, e.g. optimizerRunConfig from main/lab/kinds/optimizerComparison/runConfig.ts (main/lab/trainers/README.md)',
       );

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLabDatabase } from '../../../../main/store/labDatabase.ts';
 import { schemaVersion } from '../../../../main/store/migrations.ts';
+import { UserError } from '../../../../main/userError.ts';
 import { getExperiment } from '../../../../main/store/experimentStore.ts';
 import { listRuns } from '../../../../main/store/runStore.ts';
 import { loadViewState, saveViewState } from '../../../../main/store/viewState.ts';
@@ -114,5 +115,14 @@ describe('schema migrations', () => {
     expect(reopened.pragma('user_version', { simple: true })).toBe(schemaVersion + 3);
     expect(reopened.pragma('journal_mode', { simple: true })).toBe('delete');
     reopened.close();
+  });
+
+  it('refuses a file that is not a database at all, naming it and what to do, untouched', () => {
+    const file = tempFile('notes.db');
+    const text = 'these are my notes, not a database '.repeat(20);
+    writeFileSync(file, text);
+    expect(() => openLabDatabase(file)).toThrow(UserError);
+    expect(() => openLabDatabase(file)).toThrow(`${file} is not a lab database (not an SQLite file at all)`);
+    expect(readFileSync(file, 'utf8')).toBe(text);
   });
 });
