@@ -114,7 +114,16 @@ export async function runExperiment(
     level: 'info',
     message: `experiment started by pid ${process.pid} on ${hostname()}`,
   });
-  const writer = new MetricWriter(db);
+  // A run's progress is announced once its points are committed, so a front end that fetches
+  // them on the announcement finds them all (and the run's row shows how far it got).
+  const committedProgress = new Map<number, () => void>();
+  const writer = new MetricWriter(db, {
+    onCommit: () => {
+      const announce = [...committedProgress.values()];
+      committedProgress.clear();
+      for (const emit of announce) emit();
+    },
+  });
   const inFlight = new Map<string, { executing: ExecutingRun; done: Promise<void> }>();
   const attempted = new Set<string>();
   const failures: string[] = [];
@@ -171,7 +180,6 @@ export async function runExperiment(
     }
     let loss: number | null = null;
     let step = run.step;
-    let stepRecordedAt = 0;
     const emitRun = (status: RunRecord['status'], reason: string | null = null) =>
       onProgress?.({
         type: 'run',
@@ -213,12 +221,10 @@ export async function runExperiment(
             step = Math.max(step, packed[i + 1]);
             if (packed[i] === lossIndex) loss = packed[i + 3];
           }
-          // The run's row follows its progress (a few times a second), so lists show it live.
-          if (Date.now() - stepRecordedAt > 250) {
+          committedProgress.set(run.id, () => {
             recordRunStep(db, run.id, step);
-            stepRecordedAt = Date.now();
-          }
-          emitRun('running');
+            emitRun('running');
+          });
         },
         checkpoint(checkpointStep, path, bytes) {
           writer.flush();
