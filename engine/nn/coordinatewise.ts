@@ -3,11 +3,15 @@
 // row of the batch, all rows share the weights. Same network as torch_ref.py's CoordLSTM:
 // preprocessed gradient (2 features) → stacked LSTM cells (2 × 20) → Linear(20, 1) → × 0.1.
 import type { Variable } from '../core/graph.ts';
-import { expandDims, squeeze } from '../ops/dimshuffle.ts';
+import { squeeze } from '../ops/dimshuffle.ts';
 import { mul } from '../ops/math.ts';
 import type { Rng } from '../random/rng.ts';
 import { Dense } from './dense.ts';
-import { preprocessGradient } from './gradientPreprocessing.ts';
+import {
+  applyGradientPreprocessing,
+  preprocessedFeatures,
+  type GradientPreprocessing,
+} from './gradientPreprocessing.ts';
 import { LSTM, type LSTMState } from './lstm.ts';
 import { Module, type ModuleOptions, type ParamBinding } from './module.ts';
 
@@ -17,8 +21,10 @@ export interface CoordinatewiseLSTMOptions extends ModuleOptions {
   layers?: number;
   /** Multiplies the output so initial steps are small (0.1 in the paper's code). */
   outScale?: number;
-  /** The p of the log/sign preprocessing; null feeds the raw gradient as one feature. */
+  /** The p of the paper's log/sign preprocessing; null feeds the raw gradient as one feature. */
   preprocessP?: number | null;
+  /** The preprocessing in full (the paper's, deepmind's clamped LogAndSign, or none); wins over preprocessP. */
+  preprocessing?: GradientPreprocessing;
 }
 
 export interface CoordinatewiseStep {
@@ -30,7 +36,7 @@ export interface CoordinatewiseStep {
 export class CoordinatewiseLSTM extends Module {
   readonly hidden: number;
   readonly outScale: number;
-  readonly preprocessP: number | null;
+  readonly preprocessing: GradientPreprocessing;
   readonly lstm: LSTM;
   readonly out: Dense;
 
@@ -38,8 +44,9 @@ export class CoordinatewiseLSTM extends Module {
     super('coordlstm', options);
     this.hidden = options.hidden ?? 20;
     this.outScale = options.outScale ?? 0.1;
-    this.preprocessP = options.preprocessP === undefined ? 10 : options.preprocessP;
-    const inputs = this.preprocessP === null ? 1 : 2;
+    const p = options.preprocessP === undefined ? 10 : options.preprocessP;
+    this.preprocessing = options.preprocessing ?? (p === null ? { kind: 'none' } : { kind: 'log-sign', p });
+    const inputs = preprocessedFeatures(this.preprocessing);
     const common = { dtype: this.dtype, rng: options.rng };
     this.lstm = this.addChild(
       'lstm',
@@ -53,7 +60,7 @@ export class CoordinatewiseLSTM extends Module {
    * (rows = coordinates, so the state is n × hidden per layer).
    */
   forward(g: Variable, state: readonly LSTMState[] | null, binding?: ParamBinding): CoordinatewiseStep {
-    const x = this.preprocessP === null ? expandDims(g, 1) : preprocessGradient(g, this.preprocessP);
+    const x = applyGradientPreprocessing(g, this.preprocessing);
     const r = this.lstm.step(x, state, binding);
     const y = squeeze(this.out.forward(r.h, binding), 1);
     return { step: this.outScale === 1 ? y : mul(y, this.outScale), state: r.state };

@@ -3,7 +3,7 @@
 // buffers, second moments) lives in shared variables the optimizer creates once and reuses, named
 // `${optimizer}.${parameter}.${slot}` (`adam.mlp.0.W.m`), so checkpoints keep stable keys.
 import type { SharedVariable, Variable } from '../core/graph.ts';
-import { NDArray } from '../core/ndarray.ts';
+import { NDArray, type Shape } from '../core/ndarray.ts';
 import { add, cast, mul } from '../ops/math.ts';
 import { shared } from '../tensor.ts';
 
@@ -85,11 +85,19 @@ export abstract class Optimizer {
 
   /** The state slot `slot` of `param`, created on first use filled with `initial`. */
   protected slot(param: SharedVariable, slot: string, initial = 0): SharedVariable {
+    const value = param.get();
+    return this.shapedSlot(param, slot, value.shape, initial);
+  }
+
+  /**
+   * A state slot of its own shape (a learned optimizer's LSTM cells, [coordinates, hidden]),
+   * created on first use filled with `initial`, in the parameter's dtype.
+   */
+  protected shapedSlot(param: SharedVariable, slot: string, shape: Shape, initial = 0): SharedVariable {
     const key = `${this.name}.${param.name}.${slot}`;
     let s = this.slots.get(key);
     if (!s) {
-      const value = param.get();
-      s = shared(NDArray.full(value.shape, initial, value.dtype), key);
+      s = shared(NDArray.full(shape, initial, param.dtype), key);
       this.slots.set(key, s);
     }
     return s;
