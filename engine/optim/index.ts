@@ -61,8 +61,11 @@ export interface LearnedOptions extends BaseOptions {
 
 export type OptimizerKind = keyof OptimizerOptionsByKind;
 
+/** The handcrafted optimizers: every kind but `learned`. */
+export type HandcraftedOptimizerKind = Exclude<OptimizerKind, 'learned'>;
+
 /** The seven handcrafted optimizers (learned ones are `learned` with their file). */
-export const optimizerKinds: readonly OptimizerKind[] = [
+export const optimizerKinds: readonly HandcraftedOptimizerKind[] = [
   'sgd',
   'momentum',
   'nesterov',

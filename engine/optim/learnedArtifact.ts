@@ -16,12 +16,16 @@ import { describeLearnedRule, type LearnedRule, type LearnedRuleConfig } from '.
 export const learnedOptimizerFormat = 'curriculum-lab/learned-optimizer';
 export const learnedOptimizerFormatVersion = '1';
 
-/** The rule's weights and config as safetensors bytes; `provenance` lands in the metadata too. */
+/**
+ * The rule's weights (or `weights`, by parameter name: a snapshot such as the best-validated
+ * ones) and config as safetensors bytes; `provenance` lands in the metadata too.
+ */
 export function encodeLearnedOptimizer(
   rule: LearnedRule,
   provenance: Record<string, unknown> = {},
+  weights: Readonly<Record<string, NDArray>> = rule.module.stateDict(),
 ): Uint8Array {
-  return encodeSafetensors(rule.module.stateDict(), {
+  return encodeSafetensors(weights, {
     format: learnedOptimizerFormat,
     version: learnedOptimizerFormatVersion,
     config: JSON.stringify(rule.config),

@@ -103,3 +103,30 @@ export function meanConfidenceInterval(values: readonly number[], level = 0.95):
   const halfWidth = n < 2 ? Number.NaN : (studentTQuantile(1 - (1 - level) / 2, n - 1) * std) / Math.sqrt(n);
   return { n, mean: m, std, halfWidth, low: m - halfWidth, high: m + halfWidth };
 }
+
+export interface WelchTest {
+  /** (mean a − mean b) / √(s_a²/n_a + s_b²/n_b). */
+  t: number;
+  /** Welch–Satterthwaite degrees of freedom. */
+  df: number;
+  /** Two-sided p-value. */
+  p: number;
+}
+
+/**
+ * Welch's unequal-variances t-test of mean a = mean b (scipy.stats.ttest_ind with
+ * equal_var=False). Needs two values on each side; NaN throughout when both variances are 0.
+ */
+export function welchTTest(a: readonly number[], b: readonly number[]): WelchTest {
+  if (a.length < 2 || b.length < 2)
+    throw new RangeError(`welchTTest needs at least 2 values on each side, got ${a.length} and ${b.length}`);
+  const va = sampleStd(a) ** 2 / a.length;
+  const vb = sampleStd(b) ** 2 / b.length;
+  const se2 = va + vb;
+  if (!(se2 > 0)) return { t: Number.NaN, df: Number.NaN, p: Number.NaN };
+  const t = (mean(a) - mean(b)) / Math.sqrt(se2);
+  const df = se2 ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+  // Two-sided: P(|T| ≥ |t|) = I_{df/(df+t²)}(df/2, 1/2).
+  const p = regularizedBeta(df / (df + t * t), df / 2, 0.5);
+  return { t, df, p };
+}

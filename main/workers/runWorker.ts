@@ -127,6 +127,7 @@ async function execute(spec: RunSpec): Promise<Extract<WorkerToMain, { type: 'fi
         ? `${what} ${formatValue(value)} at step ${step} is over ${factor} × max(1, first ${selection.name} ${formatValue(base)}) (training.divergenceFactor)`
         : null;
   let lastYield = performance.now();
+  let stoppedEarly: string | null = null;
   while (step < loop.steps) {
     if (cancelRequested) {
       await metrics.flush();
@@ -154,6 +155,8 @@ async function execute(spec: RunSpec): Promise<Extract<WorkerToMain, { type: 'fi
       }
       lastEvaluation = evaluation;
       metrics.record(step, evaluation);
+      stoppedEarly = trainer.stopReason?.() ?? null;
+      if (stoppedEarly) break;
     }
     if (step % loop.checkpointEvery === 0 && step < loop.steps) {
       // Points up to this step reach the main process before the checkpoint is announced, so
@@ -180,7 +183,7 @@ async function execute(spec: RunSpec): Promise<Extract<WorkerToMain, { type: 'fi
     type: 'finished',
     status: 'completed',
     step,
-    reason: null,
+    reason: stoppedEarly,
     result: { final_loss: finite(lastLoss), ...finalMetrics(lastEvaluation), steps_done: step },
   };
 }

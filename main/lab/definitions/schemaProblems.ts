@@ -98,8 +98,10 @@ function pathOf(instancePath: string): (string | number)[] {
 }
 
 function discriminatorNames(schema: AnySchemaObject, resolve: RefResolver): string[] {
+  // The tag is `name` for optimizers, `kind` for learned optimizers and their preprocessing.
+  const tag = (schema.discriminator as { propertyName?: string } | undefined)?.propertyName ?? 'name';
   return ((schema.oneOf ?? []) as AnySchemaObject[])
-    .map((branch) => resolved(branch, resolve)?.properties?.name?.const)
+    .map((branch) => resolved(branch, resolve)?.properties?.[tag]?.const)
     .filter((name): name is string => typeof name === 'string');
 }
 

@@ -1,10 +1,11 @@
 // Experiment kinds by the name definitions use in `kind:`. Keep in step with the `kind` enum of
 // curricula/schema/definition.schema.json (a test checks they agree).
 import { labKind, type LabKind } from './experimentKind.ts';
+import { metaTraining } from './metaTraining/kind.ts';
 import { optimizerComparison } from './optimizerComparison/kind.ts';
 
 export const experimentKinds: ReadonlyMap<string, LabKind> = new Map(
-  [labKind(optimizerComparison)].map((kind) => [kind.name, kind]),
+  [labKind(optimizerComparison), labKind(metaTraining)].map((kind) => [kind.name, kind]),
 );
 
 /** The kind of a stored experiment, or an error that says which kinds this lab knows. */

@@ -53,6 +53,12 @@ export interface Trainer<Config = unknown> {
   restore(state: Uint8Array): void | Promise<void>;
   environment(): TrainerEnvironment;
   /**
+   * Early stopping: asked after every evaluation that did not diverge. A reason ends the run
+   * there as completed (the reason is stored with it); null continues. A meta-training run stops
+   * once its validation loss has not improved for a while.
+   */
+  stopReason?(): string | null;
+  /**
    * What the run leaves when it ends, completed or diverged (then the last good state): each is
    * written next to the run and recorded in the store, where other runs can read it.
    */

@@ -9,12 +9,17 @@ export interface LearningRateRange {
   max: number;
 }
 
-/** One optimizer entry: its name, optional fixed lr or own grid, and its hyperparameters. */
+/**
+ * One optimizer entry: its name, optional fixed lr or own grid, and its hyperparameters; or a
+ * learned optimizer (`learned`) with its file: an artifact id (a meta-training run's optimizer)
+ * or a path.
+ */
 export type OptimizerSpec = {
-  /** One of the engine's handcrafted optimizers (engine/optim's optimizerKinds). */
+  /** One of the engine's handcrafted optimizers (engine/optim's optimizerKinds), or `learned`. */
   name: OptimizerKind;
   lr?: number;
   learningRates?: LearningRateRange;
+  artifact?: number | string;
 } & Record<string, unknown>;
 
 export interface OptimizerComparisonConfig {

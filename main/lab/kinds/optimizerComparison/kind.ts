@@ -4,7 +4,7 @@ import type { DefinitionProblem } from '../../definitions/definitionError.ts';
 import type { ValidationContext } from '../../definitions/validationContext.ts';
 import { findTrainer, trainerProblemSchemaId, trainersOfKind } from '../../trainers/registry.ts';
 import type { ExperimentKind } from '../experimentKind.ts';
-import type { LearningRateRange, OptimizerComparisonConfig } from './config.ts';
+import type { LearningRateRange, OptimizerComparisonConfig, OptimizerSpec } from './config.ts';
 import {
   learningRateGrid,
   optimizerComparisonSchemaId,
@@ -59,29 +59,42 @@ function checkProblem(config: OptimizerComparisonConfig, context: ValidationCont
   return [];
 }
 
-export function checkOptimizerComparison(
-  config: OptimizerComparisonConfig,
+/**
+ * Checks an optimizer list and its default learning-rate range beyond their schema; `path` is
+ * where they sit in the file (`experiment` here, `experiment.baselines` in a meta-training).
+ */
+export function checkOptimizerSpecs(
+  optimizers: readonly OptimizerSpec[],
+  learningRates: LearningRateRange,
+  path: (string | number)[],
   context: ValidationContext,
 ): DefinitionProblem[] {
-  const problems = [
-    ...checkProblem(config, context),
-    ...checkRange(config.learningRates, ['experiment', 'learningRates'], context),
-  ];
-  config.optimizers.forEach((spec, i) => {
-    const path = ['experiment', 'optimizers', i];
+  const problems = checkRange(learningRates, [...path, 'learningRates'], context);
+  optimizers.forEach((spec, i) => {
+    const at = [...path, 'optimizers', i];
     if (spec.lr !== undefined && spec.learningRates !== undefined) {
       problems.push(
         context.problem(
-          [...path, 'learningRates'],
+          [...at, 'learningRates'],
           'give either lr (fixed) or learningRates (tuned), not both',
           'key',
         ),
       );
     } else if (spec.learningRates) {
-      problems.push(...checkRange(spec.learningRates, [...path, 'learningRates'], context));
+      problems.push(...checkRange(spec.learningRates, [...at, 'learningRates'], context));
     }
   });
   return problems;
+}
+
+export function checkOptimizerComparison(
+  config: OptimizerComparisonConfig,
+  context: ValidationContext,
+): DefinitionProblem[] {
+  return [
+    ...checkProblem(config, context),
+    ...checkOptimizerSpecs(config.optimizers, config.learningRates, ['experiment'], context),
+  ];
 }
 
 export const optimizerComparison: ExperimentKind<OptimizerComparisonConfig, OptimizerComparisonReport> = {

@@ -1,7 +1,9 @@
 // Planning an optimizer comparison in two phases. Tuning: every optimizer × every grid learning
 // rate × the tuning seeds (the same seeds for all, so each sees the same initialisations and
 // data order). Report: once an optimizer's tuning runs are all finished, its chosen learning rate
-// is rerun on fresh seeds, and only those runs enter the report.
+// is rerun on fresh seeds, and only those runs enter the report. A learned optimizer has no
+// learning rate: it goes straight to the report seeds, reading its file (an artifact of a
+// meta-training run by id, or a path).
 import type { PlanStep, RunOutcome, RunPlan } from '../../runPlan.ts';
 import { deriveSeed } from '../../seeds.ts';
 import type { OptimizerComparisonConfig, OptimizerSpec } from './config.ts';
@@ -40,27 +42,49 @@ export function reportSeeds(config: OptimizerComparisonConfig): number[] {
   return seeds;
 }
 
-function runConfig(config: OptimizerComparisonConfig, spec: OptimizerSpec, lr: number): OptimizerRunConfig {
+function runConfig(
+  config: OptimizerComparisonConfig,
+  spec: OptimizerSpec,
+  lr: number | null,
+): OptimizerRunConfig {
+  if (spec.name === 'learned') {
+    const { artifact, ...rest } = optimizerHyperparameters(spec);
+    // An artifact id becomes the run's input; a path stays in the config.
+    return {
+      problem: config.problem,
+      optimizer: { ...rest, name: 'learned', ...(typeof artifact === 'string' ? { artifact } : {}) },
+    };
+  }
+  if (lr === null) throw new Error(`optimizer ${spec.name} needs a learning rate`);
   return {
     problem: config.problem,
     optimizer: { ...optimizerHyperparameters(spec), name: spec.name, lr },
   };
 }
 
+/** The run's inputs: a learned optimizer given by artifact id reads that artifact. */
+function runInputs(spec: OptimizerSpec): Pick<RunPlan, 'inputs'> {
+  return spec.name === 'learned' && typeof spec.artifact === 'number'
+    ? { inputs: { optimizer: { artifactId: spec.artifact } } }
+    : {};
+}
+
 function runPlan(
   config: OptimizerComparisonConfig,
   phase: 'tuning' | 'report',
   tuning: Pick<OptimizerTuning, 'index' | 'spec' | 'label'>,
-  lr: number,
+  lr: number | null,
   seed: number,
 ): RunPlan<OptimizerRunConfig> {
-  const lrText = formatLearningRate(lr);
+  const lrText = lr === null ? null : formatLearningRate(lr);
+  const where = lrText === null ? '' : `/lr=${lrText}`;
   return {
-    key: `${phase}/${tuning.index}-${tuning.spec.name}/lr=${lrText}/seed=${seed}`,
+    key: `${phase}/${tuning.index}-${tuning.spec.name}${where}/seed=${seed}`,
     phase,
-    label: `${tuning.label} lr=${lrText}${phase === 'report' ? ' (report)' : ''}`,
+    label: `${tuning.label}${lrText === null ? '' : ` lr=${lrText}`}${phase === 'report' ? ' (report)' : ''}`,
     trainer: config.problem.name,
     config: runConfig(config, tuning.spec, lr),
+    ...runInputs(tuning.spec),
     loop: config.training,
     selection: optimizerComparisonSelection,
     seed,
@@ -75,6 +99,8 @@ export function optimizerTunings(
   const seeds = tuningSeeds(config);
   return config.optimizers.map((spec, index) => {
     const label = optimizerLabel(spec, index, config.optimizers);
+    if (spec.name === 'learned')
+      return { index, spec, label, runsByLr: new Map(), choice: { lr: null, scores: [] } };
     if (spec.lr !== undefined)
       return { index, spec, label, runsByLr: new Map(), choice: { lr: spec.lr, scores: [] } };
     const runsByLr = new Map<number, RunPlan<OptimizerRunConfig>[]>();
@@ -99,6 +125,8 @@ export function reportRuns(
   config: OptimizerComparisonConfig,
   tuning: OptimizerTuning,
 ): RunPlan<OptimizerRunConfig>[] {
+  if (tuning.spec.name === 'learned')
+    return reportSeeds(config).map((seed) => runPlan(config, 'report', tuning, null, seed));
   const lr = tuning.choice?.lr;
   if (lr === null || lr === undefined) return [];
   return reportSeeds(config).map((seed) => runPlan(config, 'report', tuning, lr, seed));

@@ -31,9 +31,11 @@ function rankingTable(report: OptimizerComparisonReport): ReportTable {
   const rows = rankOptimizers(report.optimizers).map((o) => {
     const row = [
       textCell(o.label),
-      o.lr === null
-        ? textCell('none stable', null)
-        : textCell(`${formatLearningRate(o.lr)}${o.lrSource === 'fixed' ? ' (fixed)' : ''}`, o.lr),
+      o.lrSource === 'learned'
+        ? textCell('learned', null)
+        : o.lr === null
+          ? textCell('none stable', null)
+          : textCell(`${formatLearningRate(o.lr)}${o.lrSource === 'fixed' ? ' (fixed)' : ''}`, o.lr),
       o.finalValLoss === null ? numberCell(null) : intervalCell(o.finalValLoss),
       numberCell(o.runs),
       numberCell(o.diverged),

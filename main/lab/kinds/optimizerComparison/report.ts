@@ -22,7 +22,8 @@ export interface OptimizerReport {
   label: string;
   optimizer: Record<string, unknown>;
   lr: number | null;
-  lrSource: 'tuned' | 'fixed';
+  /** learned: a learned optimizer, which has no learning rate. */
+  lrSource: 'tuned' | 'fixed' | 'learned';
   tuning: LearningRateScore[];
   runs: number;
   diverged: number;
@@ -41,7 +42,7 @@ export interface StoredInterval {
   high: number | null;
 }
 
-function storedInterval(values: readonly number[]): StoredInterval {
+export function storedInterval(values: readonly number[]): StoredInterval {
   const { n, mean: m, std, halfWidth, low, high } = meanConfidenceInterval(values);
   const orNull = (v: number) => (Number.isFinite(v) ? v : null);
   return { n, mean: m, std: orNull(std), halfWidth: orNull(halfWidth), low: orNull(low), high: orNull(high) };
@@ -109,7 +110,7 @@ export function summariseOptimizerComparison(
       label: tuning.label,
       optimizer: { ...tuning.spec },
       lr: tuning.choice?.lr ?? null,
-      lrSource: tuning.spec.lr === undefined ? 'tuned' : 'fixed',
+      lrSource: tuning.spec.name === 'learned' ? 'learned' : tuning.spec.lr === undefined ? 'tuned' : 'fixed',
       tuning: tuning.choice?.scores ?? [],
       runs: outcomes.length,
       diverged: outcomes.filter((o) => o.status === 'diverged').length,

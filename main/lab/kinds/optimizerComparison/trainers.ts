@@ -15,19 +15,18 @@ import { MLP } from '../../../../engine/nn/sequential.ts';
 import { dot } from '../../../../engine/ops/linalg.ts';
 import { sqr, sub } from '../../../../engine/ops/math.ts';
 import { sum } from '../../../../engine/ops/reduce.ts';
-import { createOptimizer } from '../../../../engine/optim/index.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
 import { constant, matrix, shared, vector } from '../../../../engine/tensor.ts';
 import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
 import { EngineTrainer, scalarOf } from '../../trainers/engineTrainer.ts';
-import type { EvaluationMetrics, StepMetrics, TrainerDefinition } from '../../trainers/trainer.ts';
+import type {
+  EvaluationMetrics,
+  StepMetrics,
+  TrainerContext,
+  TrainerDefinition,
+} from '../../trainers/trainer.ts';
 import { optimizerRunConfig, type OptimizerRunConfig } from './runConfig.ts';
-
-/** The run's optimizer, built by engine/optim from the same option names. */
-function optimizerFor(config: OptimizerRunConfig) {
-  const { name, ...options } = config.optimizer;
-  return createOptimizer(name, options);
-}
+import { optimizerForRun } from './runOptimizer.ts';
 
 /** The problem's options, checked against its schema (defaults filled in). */
 function problemOptions<Options>(config: OptimizerRunConfig): Options {
@@ -45,14 +44,14 @@ interface QuadraticsOptions {
 export class QuadraticsTrainer extends EngineTrainer<OptimizerRunConfig> {
   private lossOf!: CompiledFunction;
 
-  init(config: OptimizerRunConfig, seed: number): void {
+  init(config: OptimizerRunConfig, seed: number, context?: TrainerContext): void {
     const { dims, variant, thetaStddev } = problemOptions<QuadraticsOptions>(config);
     const problem = randomQuadratics({ batch: 1, dims, seed, variant, thetaStddev, dtype: 'float32' });
     const W = constant(NDArray.from(problem.W.data, [dims, dims], 'float32'), undefined, 'W');
     const y = constant(NDArray.from(problem.y.data, [dims], 'float32'), undefined, 'y');
     const theta = shared(NDArray.from(problem.theta0.data, [dims], 'float32'), 'theta');
     const loss = sum(sqr(sub(dot(W, theta), y)));
-    this.compile([], loss, [theta], optimizerFor(config));
+    this.compile([], loss, [theta], optimizerForRun(config, context));
     this.lossOf = fn([], loss, { backend: this.backend });
   }
 
@@ -87,7 +86,7 @@ export class MnistMlpTrainer extends EngineTrainer<OptimizerRunConfig> {
   private seed = 0;
   private epochBatches: Iterator<ImageDataset> | null = null;
 
-  init(config: OptimizerRunConfig, seed: number): void {
+  init(config: OptimizerRunConfig, seed: number, context?: TrainerContext): void {
     const { hidden, activation, batchSize, trainSize, validationSize } =
       problemOptions<MnistMlpOptions>(config);
     // The split is the same for every run (split seed 0): seeds vary initialisation and batch
@@ -102,7 +101,7 @@ export class MnistMlpTrainer extends EngineTrainer<OptimizerRunConfig> {
     const labels = vector('y', 'int32');
     const logits = mlp.forward(x);
     const loss = crossEntropy(logits, labels);
-    this.compile([x, labels], loss, mlp.parameters(), optimizerFor(config));
+    this.compile([x, labels], loss, mlp.parameters(), optimizerForRun(config, context));
     this.evaluateOn = fn([x, labels], [loss, accuracy(logits, labels)], { backend: this.backend });
     this.position = { epoch: 0, batch: 0 };
   }

@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, truncateSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,7 +77,7 @@ describe('loading definitions', () => {
     const directory = loadDefinitionFile(curricula);
     await expect(directory).rejects.toBeInstanceOf(DefinitionError);
     await expect(directory).rejects.toThrow(
-      `${curricula} is a directory, not a definition: give one of its YAML files, e.g. lab run ${curricula}/optimizers-mnist.yaml`,
+      `${curricula} is a directory, not a definition: give one of its YAML files, e.g. lab run ${curricula}/${readdirSync(curricula).filter((f) => f.endsWith('.yaml'))[0]}`,
     );
     // Tests run as root, for whom every file is readable: the message for EACCES is checked directly.
     const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });

@@ -16,7 +16,8 @@ import {
   summariseOptimizerComparison,
 } from '../../../../../main/lab/kinds/optimizerComparison/report.ts';
 import { chooseLearningRate } from '../../../../../main/lab/kinds/optimizerComparison/selection.ts';
-import type { RunOutcome } from '../../../../../main/lab/runPlan.ts';
+import type { RunOutcome, RunPlan } from '../../../../../main/lab/runPlan.ts';
+import type { OptimizerRunConfig } from '../../../../../main/lab/kinds/optimizerComparison/runConfig.ts';
 import { meanConfidenceInterval } from '../../../../../main/lab/statistics.ts';
 
 const config: OptimizerComparisonConfig = {
@@ -29,6 +30,12 @@ const config: OptimizerComparisonConfig = {
   tuning: { seeds: 2 },
   report: { seeds: 3, targetLoss: 0.5 },
 };
+
+/** The learning rate of a handcrafted optimizer's run. */
+function lrOf(run: RunPlan<OptimizerRunConfig>): number {
+  if (run.config.optimizer.name === 'learned') throw new Error(`${run.key} runs a learned optimizer`);
+  return run.config.optimizer.lr;
+}
 
 function outcome(
   key: string,
@@ -100,7 +107,7 @@ describe('optimizer-comparison planning and report', () => {
     const finished = new Map<string, RunOutcome>();
     let runId = 0;
     for (const run of first.runs.filter((r) => r.phase === 'tuning')) {
-      const loss = Math.abs(Math.log10(run.config.optimizer.lr) + 2) + run.seed * 1e-12;
+      const loss = Math.abs(Math.log10(lrOf(run)) + 2) + run.seed * 1e-12;
       finished.set(run.key, outcome(run.key, ++runId, loss));
     }
     const second = planOptimizerComparison(config, finished);
@@ -162,7 +169,7 @@ describe('optimizer-comparison planning and report', () => {
     const finished = new Map<string, RunOutcome>();
     let runId = 0;
     for (const run of planOptimizerComparison(config, finished).runs.filter((r) => r.phase === 'tuning'))
-      finished.set(run.key, outcome(run.key, ++runId, Math.abs(Math.log10(run.config.optimizer.lr) + 2)));
+      finished.set(run.key, outcome(run.key, ++runId, Math.abs(Math.log10(lrOf(run)) + 2)));
     const report = planOptimizerComparison(config, finished).runs.filter((r) => r.phase === 'report');
     report.forEach((run, i) => {
       // sgd keeps one of its three report runs; the others ran away.
