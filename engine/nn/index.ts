@@ -6,6 +6,14 @@ export {
   type CoordinatewiseStep,
 } from './coordinatewise.ts';
 export { Dense, type DenseOptions } from './dense.ts';
+export {
+  distillationLoss,
+  softTargetLoss,
+  type DistillationLoss,
+  type DistillationLossOptions,
+  type SoftTargetDivergence,
+  type SoftTargetOptions,
+} from './distillation.ts';
 export { Dropout, type DropoutOptions } from './dropout.ts';
 export { Embedding, type EmbeddingOptions } from './embedding.ts';
 export { preprocessGradient } from './gradientPreprocessing.ts';

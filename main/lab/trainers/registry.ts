@@ -15,6 +15,7 @@ import type { TrainerDefinition, TrainerModule } from './trainer.ts';
 export const builtinTrainerModules: readonly string[] = [
   'main/lab/kinds/optimizerComparison/trainers.ts',
   'main/lab/kinds/metaTraining/trainers.ts',
+  'main/lab/kinds/distillation/trainers.ts',
 ].map((path) => pathToFileURL(join(projectRoot, path)).href);
 
 export interface RegisteredTrainer {
