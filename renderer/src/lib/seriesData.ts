@@ -45,15 +45,17 @@ export class SeriesData {
 
   /**
    * Makes the drawn points fit a y scale and smoothing weight, doing only what changed: a new
-   * weight alone leaves the raw points be, and on a linear axis (where the smoothed curve has a
-   * point wherever the raw one does) moves the smoothed points in place instead of reallocating
-   * them — dragging the smoothing slider over a million points stays interactive.
+   * weight alone leaves the raw points be, and where the smoothed curve keeps the same points it
+   * moves them in place instead of reallocating them — dragging the smoothing slider over a
+   * million points stays interactive.
    */
   rebuild(scale: YScale, smoothing: number): void {
     const weight = clampSmoothing(smoothing);
     if (this.built && scale === this.scale) {
       if (weight === this.weight) return;
-      const inPlace = scale === 'linear' && weight > 0 && this.weight > 0;
+      // In place where the smoothed curve keeps its points: on a linear axis always, on a log
+      // axis when every value is positive (an average of positive values is positive).
+      const inPlace = weight > 0 && this.weight > 0 && (scale === 'linear' || this.allPositive());
       this.weight = weight;
       this.ema = startEma();
       if (inPlace) this.resmooth();
@@ -158,7 +160,13 @@ export class SeriesData {
     return out;
   }
 
-  /** A new weight on a linear axis: the same points, new heights. */
+  /** Whether every value held is positive or missing. */
+  private allPositive(): boolean {
+    for (const v of this.y) if (v !== null && !(v > 0) && !Number.isNaN(v)) return false;
+    return true;
+  }
+
+  /** A new weight where the smoothed curve keeps its points: the same points, new heights. */
   private resmooth(): void {
     const { x, y, weight, ema, smoothed } = this;
     let j = 0;

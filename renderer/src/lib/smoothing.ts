@@ -11,9 +11,11 @@ export interface EmaState {
   last: number;
   /** How many finite values went into it. */
   count: number;
+  /** weight^count, kept as a running product: Math.pow per point is most of the cost. */
+  power: number;
 }
 
-export const startEma = (): EmaState => ({ last: 0, count: 0 });
+export const startEma = (): EmaState => ({ last: 0, count: 0, power: 1 });
 
 /** The largest weight the slider offers; 1 would freeze the curve at its first value. */
 export const maxSmoothing = 0.99;
@@ -28,8 +30,9 @@ export function emaStep(state: EmaState, weight: number, value: number | null): 
   if (value === null || !Number.isFinite(value)) return null;
   state.last = state.last * weight + (1 - weight) * value;
   state.count += 1;
-  // weight 0 would give 0^n = 0 here, and the division below is then by 1: no smoothing.
-  return state.last / (1 - Math.pow(weight, state.count));
+  state.power *= weight;
+  // weight 0 gives 0^n = 0 here, and the division below is then by 1: no smoothing.
+  return state.last / (1 - state.power);
 }
 
 /** Smooths `values` onward from `state` (which it advances), appending to `out`. */

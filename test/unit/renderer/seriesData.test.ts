@@ -86,6 +86,14 @@ describe('a series as the chart holds it (seriesData.ts)', () => {
     const longer = new SeriesData({ x: [...x, 500, 501], y: [...y, 0.5, 0.25] });
     longer.rebuild('linear', 0.95);
     expect(data.smoothed).toEqual(longer.smoothed);
+    const positive = new SeriesData({ x, y: y.map((v) => (v === null ? null : Math.abs(v) + 0.1)) });
+    positive.rebuild('log', 0.5);
+    const before = positive.smoothed;
+    positive.rebuild('log', 0.9);
+    expect(positive.smoothed).toBe(before);
+    const check = new SeriesData({ x, y: y.map((v) => (v === null ? null : Math.abs(v) + 0.1)) });
+    check.rebuild('log', 0.9);
+    expect(positive.smoothed).toEqual(check.smoothed);
     for (const [scale, w] of [
       ['linear', 0],
       ['log', 0],
