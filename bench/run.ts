@@ -3,10 +3,14 @@
 //   2. quad_meta, mnist_meta, mnist_step (../shared/bench/torch_ref.py's workloads, written with
 //      the engine's nn/optim in bench/workloads/) on the cpu backend, medians over repeats with
 //      torch_ref.py's protocol; the PyTorch reference run in the same invocation;
-//   3. sgemm GFLOP/s at 1024³ for the engine and for torch.
+//   3. sgemm GFLOP/s at 1024³ for the engine and for torch;
+//   4. the meta-training kind's meta-iterations (against the same torch numbers), the memory of
+//      MNIST meta-training and the paper-scale wall clock (bench/metaTraining.ts; `--paper-scale`
+//      runs a whole l2l-paper quadratics meta-training instead of estimating it).
 // `npm run bench -- --profile` adds each workload's per-step kernel times (bench/profile.ts).
 // The LAST line is one JSON object:
-//   {"quad_meta": {"lab_s", "torch_s", "speedup"}, "mnist_meta": {…}, "mnist_step": {…}}
+//   {"quad_meta": {"lab_s", "torch_s", "speedup"}, "mnist_meta": {…}, "mnist_step": {…},
+//    "meta_training_quad": {…}, "meta_training_mnist": {…}}
 // (torch_s and speedup null without torch). A program that prints numbers, not a test.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +22,7 @@ import { cpuBackend, cpuBackendAvailable } from '../engine/backends/cpu/index.ts
 import { jsBackend } from '../engine/backends/js.ts';
 import type { Backend } from '../engine/backends/backend.ts';
 import { recordingCpu } from '../engine/backends/cpu/recording.ts';
+import { metaTrainingSection } from './metaTraining.ts';
 import { printProfile } from './profile.ts';
 import { sgemmGflops } from './sgemm.ts';
 import { medianSeconds } from './timing.ts';
@@ -56,7 +61,7 @@ function backendForRun(): Backend {
 const fmt = (s: number | null): string =>
   s === null ? '—' : s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : `${(s * 1e3).toFixed(2)} ms`;
 
-function main(): void {
+async function main(): Promise<void> {
   ingestSection();
   const backend = backendForRun();
   let isa = '';
@@ -106,8 +111,9 @@ function main(): void {
       `${w.name.padEnd(12)} ${fmt(lab[w.name]).padEnd(13)} ${fmt(torchS).padEnd(13)} ${speedup === null ? '—' : `${speedup.toFixed(2)}×`}`,
     );
   }
+  const metaTraining = await metaTrainingSection(torchSeconds);
   console.log(`load average at the end ${loadavg()[0].toFixed(2)}`);
-  console.log(JSON.stringify(summary));
+  console.log(JSON.stringify({ ...summary, ...metaTraining }));
 }
 
-main();
+await main();

@@ -3,6 +3,7 @@
 // the meta-training runs' artifacts; the report pools the learned optimizer over meta-training
 // seeds per test problem, counts steps to tuned Adam's final loss and tests against the best
 // baseline with Welch's t-test; it survives JSON and presents tables and log-scale charts.
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatCell } from '../../../../../main/cli/renderReport.ts';
 import { loadDefinitionFile, parseDefinition } from '../../../../../main/lab/loadDefinition.ts';
@@ -30,6 +31,52 @@ async function quick(): Promise<MetaTrainingConfig> {
   const loaded = await loadDefinitionFile('curricula/meta-training-quick.yaml');
   return parseMetaTrainingConfig(loaded.experiment);
 }
+
+describe('meta-training presets', () => {
+  const presets = readdirSync('curricula').filter((f) =>
+    /^(l2l|mlp-optimizer|meta-training)-.*\.yaml$/.test(f),
+  );
+
+  it.each(presets)(
+    '%s validates and plans ≥ 5 meta-training seeds on ≥ 20 test problems (the quick one excepted)',
+    async (file) => {
+      const config = parseMetaTrainingConfig((await loadDefinitionFile(`curricula/${file}`)).experiment);
+      const plan = planMetaTraining(config, new Map());
+      expect(plan.runs.length).toBeGreaterThan(0);
+      if (file !== 'meta-training-quick.yaml') {
+        expect(config.metaTraining.seeds).toBeGreaterThanOrEqual(5);
+        expect(config.evaluation.problems).toBeGreaterThanOrEqual(20);
+        if (file.startsWith('l2l-')) expect(file.startsWith(`${config.preset}-`)).toBe(true);
+      }
+    },
+  );
+
+  it('l2l-paper and l2l-deepmind differ where the paper and its code disagree', async () => {
+    const load = async (file: string) =>
+      parseMetaTrainingConfig((await loadDefinitionFile(`curricula/${file}`)).experiment);
+    const [paperQ, deepmindQ, paperM, deepmindM] = await Promise.all(
+      [
+        'l2l-paper-quadratics.yaml',
+        'l2l-deepmind-quadratics.yaml',
+        'l2l-paper-mnist.yaml',
+        'l2l-deepmind-mnist.yaml',
+      ].map(load),
+    );
+    expect([paperQ.preset, deepmindQ.preset, paperM.preset, deepmindM.preset]).toEqual([
+      'l2l-paper',
+      'l2l-deepmind',
+      'l2l-paper',
+      'l2l-deepmind',
+    ]);
+    expect([paperQ.problem.variant, deepmindQ.problem.variant]).toEqual(['gaussian', 'uniform']);
+    expect(deepmindQ.optimizer).toMatchObject({ preprocessing: { kind: 'none' }, outputScale: 1 });
+    expect(paperM.optimizer).toMatchObject({ preprocessing: { kind: 'log-sign', p: 10 }, outputScale: 0.1 });
+    expect(deepmindM.optimizer).toMatchObject({
+      preprocessing: { kind: 'log-sign-clamped', k: 5 },
+      outputScale: 0.01,
+    });
+  });
+});
 
 describe('meta-training plan', () => {
   it('keeps validation, test and tuning problems apart and tests every optimizer on the same problems', async () => {

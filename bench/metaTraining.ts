@@ -1,0 +1,123 @@
+// The meta-training kind's own costs, printed by `npm run bench` after the engine workloads:
+//   1. a meta-iteration as a meta-training run takes it (MetaTrainer.step: the unroll of 20 with
+//      θ and the LSTM state carried in and out, the meta-gradient and the Adam step) on 128
+//      10-d quadratics and on the MLP 784-20-10 — the math of torch_ref.py's quad_meta and
+//      mnist_meta, whose times from the same `npm run bench` invocation are printed beside;
+//      and a frozen validation of one 100-step problem;
+//   2. peak memory of MNIST meta-training (bench/metaTrainingMemory.ts, in its own process)
+//      against the activations the unroll truly needs;
+//   3. the wall clock of one full l2l-paper quadratics meta-training until early stopping
+//      (curricula/l2l-paper-quadratics.yaml, first seed) with `--paper-scale` (it takes the
+//      better part of an hour); without it, an estimate from the measured meta-iteration.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../native/paths.ts';
+import { parseMetaTrainingConfig } from '../main/lab/kinds/metaTraining/config.ts';
+import { MetaTrainer } from '../main/lab/kinds/metaTraining/metaTrainer.ts';
+import { metaTrainingRun } from '../main/lab/kinds/metaTraining/plan.ts';
+import { metaTrainingRunConfig, type MetaTrainingRunConfig } from '../main/lab/kinds/metaTraining/runConfig.ts';
+import { loadDefinitionFile } from '../main/lab/loadDefinition.ts';
+import { medianSeconds } from './timing.ts';
+
+const fmt = (s: number | null): string =>
+  s === null ? '—' : s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : s < 10 ? `${(s * 1e3).toFixed(2)} ms` : `${s.toFixed(0)} s`;
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+/** The first meta-training run of a preset, as the lab would run it. */
+async function presetRun(file: string) {
+  const loaded = await loadDefinitionFile(join(projectRoot, 'curricula', file));
+  const config = parseMetaTrainingConfig(loaded.experiment);
+  return { config, run: metaTrainingRun(config, 0) };
+}
+
+function trainer(config: MetaTrainingRunConfig, seed: number): MetaTrainer {
+  const t = new MetaTrainer();
+  t.init(metaTrainingRunConfig.parse(structuredClone(config)), seed);
+  return t;
+}
+
+export interface MetaTrainingBench {
+  meta_training_quad: { lab_s: number; torch_s: number | null; speedup: number | null };
+  meta_training_mnist: { lab_s: number; torch_s: number | null; speedup: number | null };
+}
+
+export async function metaTrainingSection(torchSeconds: Record<string, number> | null): Promise<MetaTrainingBench> {
+  console.log('');
+  console.log('== meta-training kind (bench/metaTraining.ts) ==');
+  const quad = await presetRun('l2l-paper-quadratics.yaml');
+  const mnistConfig: MetaTrainingRunConfig = {
+    ...quad.run.config,
+    problem: { name: 'l2l-mnist', hidden: [20], activation: 'sigmoid', batchSize: 128 },
+  };
+  const rows: [string, string, MetaTrainingRunConfig, { warm: number; n: number }][] = [
+    ['meta_training_quad', 'quad_meta', quad.run.config, { warm: 3, n: 15 }],
+    ['meta_training_mnist', 'mnist_meta', mnistConfig, { warm: 2, n: 7 }],
+  ];
+  const out: Record<string, { lab_s: number; torch_s: number | null; speedup: number | null }> = {};
+  console.log('meta-iteration (unroll 20)     engine        torch_ref.py   speedup');
+  let quadSeconds = 0;
+  for (const [key, reference, config, protocol] of rows) {
+    const t = trainer(config, 1);
+    t.step(); // the first call lowers the programs
+    const seconds = medianSeconds(() => t.step(), protocol.warm, protocol.n);
+    if (key === 'meta_training_quad') quadSeconds = seconds;
+    const torchS = torchSeconds?.[reference] ?? null;
+    const speedup = torchS === null ? null : torchS / seconds;
+    out[key] = { lab_s: seconds, torch_s: torchS, speedup };
+    console.log(
+      `${`${config.problem.name} (${reference})`.padEnd(30)} ${fmt(seconds).padEnd(13)} ${fmt(torchS).padEnd(14)} ${speedup === null ? '—' : `${speedup.toFixed(2)}×`}`,
+    );
+  }
+  // A frozen validation: 20 problems × one 100-step horizon, forward only.
+  const validation = trainer({ ...quad.run.config, validationSeeds: [1] }, 1);
+  validation.evaluate();
+  const perProblem = medianSeconds(() => validation.evaluate(), 1, 5);
+  console.log(`frozen validation, one 100-step quadratics problem: ${fmt(perProblem)}`);
+
+  const child = spawnSync(process.execPath, ['--expose-gc', join(projectRoot, 'bench', 'metaTrainingMemory.ts')], {
+    encoding: 'utf8',
+    cwd: projectRoot,
+  });
+  if (child.status !== 0) {
+    console.log(`memory measurement failed (status ${child.status}): ${child.stderr}`);
+  } else {
+    const m = JSON.parse(child.stdout.trim().split('\n').pop()!) as Record<string, number>;
+    console.log(
+      `MNIST meta-training memory (unroll 20, ${m.coordinates} coordinates): the unroll truly needs ${mb(m.neededBytes)} ` +
+        `of activations; the program plans ${mb(m.plannedBytes)} of working buffers (${(m.plannedBytes / m.neededBytes).toFixed(2)}× — goal ≤ 1.5×); ` +
+        `peak resident ${mb(m.peakRssBytes)}, ${mb(m.peakRssBytes - m.baseRssBytes)} above the process before its first meta-iteration ` +
+        `(${((m.peakRssBytes - m.baseRssBytes) / m.neededBytes).toFixed(2)}×)`,
+    );
+  }
+
+  const { metaIterations, evaluateEvery } = quad.config.metaTraining;
+  const validations = Math.floor(metaIterations / evaluateEvery) + 1;
+  const validationSeconds = perProblem * quad.config.metaTraining.validationProblems;
+  if (process.argv.includes('--paper-scale')) {
+    const t = trainer(quad.run.config, quad.run.seed);
+    const started = performance.now();
+    t.evaluate();
+    let step = 0;
+    let reason: string | null = null;
+    while (step < metaIterations && !reason) {
+      t.step();
+      step++;
+      if (step % evaluateEvery === 0) {
+        const { val_loss } = t.evaluate();
+        console.log(`  meta-iteration ${step}: validation loss ${val_loss.toFixed(4)}`);
+        reason = t.stopReason();
+      }
+    }
+    const wall = (performance.now() - started) / 1000;
+    console.log(
+      `paper-scale l2l-paper quadratics meta-training (one seed): ${fmt(wall)} wall clock, ${step} meta-iterations, ${reason ?? 'ran all meta-iterations'}`,
+    );
+  } else {
+    const estimate = metaIterations * quadSeconds + validations * validationSeconds;
+    console.log(
+      `paper-scale l2l-paper quadratics meta-training (one seed, all ${metaIterations} meta-iterations, ${validations} validations): ` +
+        `about ${fmt(estimate)} from the numbers above, less if it stops early; \`npm run bench -- --paper-scale\` runs it`,
+    );
+  }
+  return out as unknown as MetaTrainingBench;
+}
