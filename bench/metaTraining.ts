@@ -15,12 +15,21 @@ import { projectRoot } from '../native/paths.ts';
 import { parseMetaTrainingConfig } from '../main/lab/kinds/metaTraining/config.ts';
 import { MetaTrainer } from '../main/lab/kinds/metaTraining/metaTrainer.ts';
 import { metaTrainingRun } from '../main/lab/kinds/metaTraining/plan.ts';
-import { metaTrainingRunConfig, type MetaTrainingRunConfig } from '../main/lab/kinds/metaTraining/runConfig.ts';
+import {
+  metaTrainingRunConfig,
+  type MetaTrainingRunConfig,
+} from '../main/lab/kinds/metaTraining/runConfig.ts';
 import { loadDefinitionFile } from '../main/lab/loadDefinition.ts';
 import { medianSeconds } from './timing.ts';
 
 const fmt = (s: number | null): string =>
-  s === null ? '—' : s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : s < 10 ? `${(s * 1e3).toFixed(2)} ms` : `${s.toFixed(0)} s`;
+  s === null
+    ? '—'
+    : s < 1e-3
+      ? `${(s * 1e6).toFixed(0)} µs`
+      : s < 10
+        ? `${(s * 1e3).toFixed(2)} ms`
+        : `${s.toFixed(0)} s`;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 /** The first meta-training run of a preset, as the lab would run it. */
@@ -41,7 +50,9 @@ export interface MetaTrainingBench {
   meta_training_mnist: { lab_s: number; torch_s: number | null; speedup: number | null };
 }
 
-export async function metaTrainingSection(torchSeconds: Record<string, number> | null): Promise<MetaTrainingBench> {
+export async function metaTrainingSection(
+  torchSeconds: Record<string, number> | null,
+): Promise<MetaTrainingBench> {
   console.log('');
   console.log('== meta-training kind (bench/metaTraining.ts) ==');
   const quad = await presetRun('l2l-paper-quadratics.yaml');
@@ -74,10 +85,14 @@ export async function metaTrainingSection(torchSeconds: Record<string, number> |
   const perProblem = medianSeconds(() => validation.evaluate(), 1, 5);
   console.log(`frozen validation, one 100-step quadratics problem: ${fmt(perProblem)}`);
 
-  const child = spawnSync(process.execPath, ['--expose-gc', join(projectRoot, 'bench', 'metaTrainingMemory.ts')], {
-    encoding: 'utf8',
-    cwd: projectRoot,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', join(projectRoot, 'bench', 'metaTrainingMemory.ts')],
+    {
+      encoding: 'utf8',
+      cwd: projectRoot,
+    },
+  );
   if (child.status !== 0) {
     console.log(`memory measurement failed (status ${child.status}): ${child.stderr}`);
   } else {

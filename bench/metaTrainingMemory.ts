@@ -55,7 +55,13 @@ const settings: MetaTrainingSettings = {
 };
 const problem = createMetaProblem({ name: 'l2l-mnist', hidden: [MLP_HIDDEN], batchSize: BATCH });
 const rule = createLearnedRule(
-  { kind: 'lstm', hidden: HIDDEN, layers: LAYERS, preprocessing: { kind: 'log-sign', p: 10 }, outputScale: 0.1 },
+  {
+    kind: 'lstm',
+    hidden: HIDDEN,
+    layers: LAYERS,
+    preprocessing: { kind: 'log-sign', p: 10 },
+    outputScale: 0.1,
+  },
   new Rng(1),
 );
 const fns = buildUnrollFunctions(problem, rule, settings, 'cpu');
