@@ -1,9 +1,7 @@
 // The `lab` command line: run experiments defined in YAML, watch them, inspect and export their
 // results. Exit codes: 0 success, 1 the experiment or command failed, 2 the command was misused.
 import { parseArgs } from 'node:util';
-import { DefinitionError } from '../lab/definitions/definitionError.ts';
-import { TrainerUnavailableError } from '../lab/trainers/registry.ts';
-import { NewerDatabaseError } from '../store/migrations.ts';
+import { UserError } from '../userError.ts';
 import { cacheCommand } from './commands/cache.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { exportCommand } from './commands/export.ts';
@@ -105,11 +103,7 @@ export async function runCli(argv: string[]): Promise<void> {
     } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`lab: ${(error as Error).message}\nRun \`lab --help\` for usage.\n`);
       code = 2;
-    } else if (
-      error instanceof DefinitionError ||
-      error instanceof TrainerUnavailableError ||
-      error instanceof NewerDatabaseError
-    ) {
+    } else if (error instanceof UserError) {
       process.stderr.write(`lab: ${error.message}\n`);
       code = 1;
     } else {

@@ -180,6 +180,16 @@ describe('lab CLI, end to end', () => {
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
     }
+    const quick = join(curricula, 'optimizers-quick.yaml');
+    const missingModule = await lab('run', quick, '--db', db, '--trainers', '/no/such/trainers.ts');
+    expect(missingModule.stderr).toBe(
+      'lab: cannot load trainer module /no/such/trainers.ts: there is no such file (check the path)\n',
+    );
+    const notes = join(tempDirectory(), 'notes.db');
+    writeFileSync(notes, 'my notes, not a database '.repeat(10));
+    const notADatabase = await lab('list', '--db', notes);
+    expect(notADatabase.code).toBe(1);
+    expect(notADatabase.stderr).toMatch(/^lab: .*notes\.db is not a lab database \(not an SQLite file at all\)/);
   });
 
   it('resumes after the lab process is SIGKILLed: the run is interrupted, then its curve joins', async () => {
