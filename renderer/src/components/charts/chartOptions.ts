@@ -100,7 +100,8 @@ export function chartOptions(input: ChartOptionsInput): ChartOptions<'line'> {
       zoom: {
         zoom: {
           mode: 'x',
-          wheel: { enabled: true, speed: 0.1 },
+          // Ctrl + wheel: a plain wheel scrolls the page, which on a page of charts is what people mean.
+          wheel: { enabled: true, speed: 0.1, modifierKey: 'ctrl' },
           pinch: { enabled: true },
           onZoomComplete: input.onViewChange,
         },
