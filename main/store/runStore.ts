@@ -157,8 +157,9 @@ export function finishRun(
 export function truncateRunAfter(db: Database, id: number, fromStep: number): void {
   db.transaction(() => {
     db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(id, fromStep);
+    // fromStep −1 (no checkpoint: everything goes) leaves the run at step 0.
     db.prepare(`UPDATE runs SET step = ?, status = 'queued', result_json = NULL WHERE id = ?`).run(
-      fromStep,
+      Math.max(0, fromStep),
       id,
     );
   })();
