@@ -10,7 +10,12 @@ import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { grad } from '../../../../engine/grad/grad.ts';
 import { expandDims, squeeze } from '../../../../engine/ops/dimshuffle.ts';
 import { dot } from '../../../../engine/ops/linalg.ts';
-import { sqr, sub } from '../../../../engine/ops/math.ts';
+import { add, sqr, sub } from '../../../../engine/ops/math.ts';
+import { subtensor } from '../../../../engine/ops/subtensor.ts';
+import { crossEntropy } from '../../../../engine/nn/losses.ts';
+import { verifyGrad } from '../../../../engine/grad/verifyGrad.ts';
+import { bindFlat } from '../../../../engine/params/symbolic.ts';
+import { flattenValues } from '../../../../engine/params/host.ts';
 import { mean, sum } from '../../../../engine/ops/reduce.ts';
 import { reshape } from '../../../../engine/ops/reshape.ts';
 import type { GradientPreprocessing } from '../../../../engine/nn/gradientPreprocessing.ts';
@@ -18,7 +23,7 @@ import { createLearnedRule } from '../../../../engine/optim/createLearnedRule.ts
 import type { LearnedRuleConfig } from '../../../../engine/optim/learnedRule.ts';
 import { truncatedUnroll } from '../../../../engine/optim/truncatedUnroll.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
-import { tensor } from '../../../../engine/tensor.ts';
+import { constant, tensor } from '../../../../engine/tensor.ts';
 import { findPython, runPythonJson } from '../../../support/python.ts';
 import { TORCH_LEARNED_RULES } from '../../../support/torchLearnedRules.ts';
 
@@ -145,5 +150,51 @@ describe('truncated unrolls of learned rules against PyTorch (float64)', () => {
     });
     // The second unroll started where the first ended: a different θ, so a different meta-loss.
     expect(ours[1].metaLoss).not.toBe(ours[0].metaLoss);
+  });
+});
+
+describe('second-order unrolls through a softmax cross-entropy optimizee', () => {
+  // The meta-loss as a function of the rule's weights alone (θ₀, state₀ and the data fixed): with
+  // second derivatives its symbolic gradient is its true derivative, so float64 central finite
+  // differences must agree; the first-order gradient drops ∂g/∂θ and is a different vector.
+  const config: LearnedRuleConfig = {
+    kind: 'lstm',
+    hidden: 3,
+    layers: 1,
+    preprocessing: { kind: 'log-sign', p: 10 },
+    outputScale: 1,
+  };
+  const rule = createLearnedRule(config, new Rng(13), 'float64');
+  const layout = rule.module.layout();
+  const rng = new Rng(14);
+  const x = rng.normal([6, 3], 'float64');
+  const labels = rng.randint([6], 0, 4);
+  const theta0 = rng.normal([3 * 4 + 4], 'float64');
+  const metaLoss = (secondOrder: boolean) => (w: Variable) => {
+    const theta = constant(theta0);
+    const state = rule.stateShapes(16).map((shape) => constant(NDArray.zeros(shape, 'float64')));
+    const loss = (th: Variable) => {
+      const W = reshape(subtensor(th, [0, 12]), [3, 4]);
+      const b = subtensor(th, [12, 16]);
+      return crossEntropy(add(dot(constant(x), W), b), constant(labels));
+    };
+    const binding = bindFlat(rule.module.parameters(), layout, w);
+    return truncatedUnroll({ rule, loss, theta, state, steps: 3, groups: [16], secondOrder, binding })
+      .metaLoss;
+  };
+  const weights = flattenValues(
+    layout,
+    rule.module.parameters().map((p) => p.get()),
+    'float64',
+  );
+
+  it('matches finite differences of the meta-loss with respect to the rule’s weights', () => {
+    expect(verifyGrad(metaLoss(true), [weights], { eps: 1e-6, tol: 1e-6 }).checked).toBe(layout.size);
+    const w = tensor('float64', [layout.size], 'w');
+    const [second, first] = [true, false].map((order) =>
+      (fn([w], grad(metaLoss(order)(w), w), { backend: 'js' })(weights) as NDArray).toFlat(),
+    );
+    // 100× the tolerance the finite differences were held to.
+    expect(worstRelative(first, second)).toBeGreaterThan(1e-4);
   });
 });
