@@ -54,15 +54,15 @@ function rank(h: Live, finishedLength: number, alpha: number): number {
 }
 
 /**
- * The best hypothesis of each sentence. `initialState` holds one row per sentence; `step` is
- * called with beamSize rows per sentence (memory it closes over must be repeated the same way,
- * see repeatRows).
+ * Every hypothesis each sentence's search ended with, best first (the n-best lists).
+ * `initialState` holds one row per sentence; `step` is called with beamSize rows per sentence
+ * (memory it closes over must be repeated the same way, see repeatRows).
  */
-export function beamSearch(
+export function beamSearchHypotheses(
   initialState: readonly NDArray[],
   step: BeamStep,
   options: BeamSearchOptions,
-): Hypothesis[] {
+): Hypothesis[][] {
   const { beamSize: K, maxLength, bos, eos, lengthPenalty: alpha = 0 } = options;
   if (!Number.isInteger(K) || K < 1)
     throw new Error(`beamSearch: beamSize must be a positive integer, got ${K}`);
@@ -120,15 +120,20 @@ export function beamSearch(
     }
     state = next.map((s) => takeRows(s, order));
   }
-  return finished.map((hypotheses) => {
-    let best = hypotheses[0];
-    for (const h of hypotheses) {
-      const length = h.tokens.length + (h.finished ? 1 : 0);
-      const bestLength = best.tokens.length + (best.finished ? 1 : 0);
-      if (rank(h, length, alpha) > rank(best, bestLength, alpha)) best = h;
-    }
-    return best ?? { tokens: [], logProb: Number.NEGATIVE_INFINITY, finished: false };
-  });
+  const score = (h: Hypothesis) => rank(h, h.tokens.length + (h.finished ? 1 : 0), alpha);
+  // Stable: among equal scores the one found first stays first.
+  return finished.map((hypotheses) => [...hypotheses].sort((x, y) => score(y) - score(x)));
+}
+
+/** The best hypothesis of each sentence (see beamSearchHypotheses). */
+export function beamSearch(
+  initialState: readonly NDArray[],
+  step: BeamStep,
+  options: BeamSearchOptions,
+): Hypothesis[] {
+  return beamSearchHypotheses(initialState, step, options).map(
+    (hypotheses) => hypotheses[0] ?? { tokens: [], logProb: Number.NEGATIVE_INFINITY, finished: false },
+  );
 }
 
 /** Rows of a [rows, V] float array as log-probabilities (log-softmax in float64). */

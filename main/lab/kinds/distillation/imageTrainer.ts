@@ -41,7 +41,7 @@ import {
   confusionMatrix,
   shiftedAccuracy,
 } from './imageMetrics.ts';
-import { cachedMentorLogits } from './mentorLogitsCache.ts';
+import { cachedMentorOutputs } from './mentorOutputsCache.ts';
 import { readMentor, type MentorModel } from './mentorInput.ts';
 import { loadModelInto, mlpArchitecture, modelArtifact, type MlpArchitecture } from './modelArtifact.ts';
 import type { DistillationRunConfig } from './runConfig.ts';
@@ -177,9 +177,9 @@ export class ImageDistillationTrainer extends EngineTrainer<DistillationRunConfi
 
   private cachedLogits(mentor: MentorModel, train: ImageDataset, compute: (x: NDArray) => NDArray): NDArray {
     const dataKey = { task: this.config.task, transfer: this.config.transfer, rows: train.y.shape[0] };
-    const result = cachedMentorLogits(mentor.path, dataKey, train.y.shape[0], () => compute(train.x));
+    const result = cachedMentorOutputs(mentor.path, dataKey, train.y.shape[0], () => compute(train.x));
     this.mentorLogitsCacheHit = result.hit;
-    return result.logits;
+    return result.values;
   }
 
   /** The next mini-batch; the (epoch, batch) cursor is all a checkpoint needs to find it again. */
