@@ -3,7 +3,7 @@
 // pass compiled into the student's step train the same student, the cache is keyed by mentor file
 // and data, the loss is Hinton et al.'s mix of its reported terms, a mentor that is not what the
 // definition declares is refused naming the key, and an omitted class is left out and measured.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -180,6 +180,26 @@ describe('distillation image trainer', () => {
       100 - cells.filter(([n]) => /_(\d)_\1$/.test(n)).reduce((s, [, v]) => s + v, 0),
     );
   });
+
+  const fashion = '/usr/share/datasets/fashion-mnist';
+  it.skipIf(!existsSync(fashion))(
+    'reads full Fashion-MNIST through the IDX loader (validation held out of the training file)',
+    () => {
+      const t = new ImageDistillationTrainer();
+      const config = distillationRunConfig.parse({
+        ...structuredClone(mentorConfig),
+        task: { name: 'idx', folder: fashion, validationSize: 5000, splitSeed: 0 },
+        model: { hidden: [8], activation: 'relu', inputDropout: 0, dropout: 0 },
+      });
+      t.init(config, 1, { loop: { ...loop, steps: 3 }, inputs: {} });
+      for (let i = 0; i < 3; i++) t.step();
+      const metrics = t.evaluate();
+      // 10,000 test images: the confusion matrix of the last step counts every one of them.
+      const counted = Object.entries(metrics).filter(([n]) => n.startsWith('test_confusion_'));
+      expect(counted.reduce((sum, [, v]) => sum + v, 0)).toBe(10000);
+      expect(metrics.val_accuracy).toBeGreaterThan(0.1);
+    },
+  );
 
   it('a student model is a mentor too (its file describes itself)', () => {
     const student = new ImageDistillationTrainer();
