@@ -8,6 +8,7 @@ import { exportCommand } from './commands/export.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { listCommand } from './commands/list.ts';
 import { resumeCommand, runCommand } from './commands/run.ts';
+import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
 import { UsageError } from './labContext.ts';
 
@@ -22,6 +23,8 @@ Usage:
   lab show <id>                  Status, report, runs and latest events of an experiment
   lab inspect <run>              One run: config, seed, environment, outcome, metrics and curves
   lab export <id> --csv|--json   Every metric point of an experiment, to stdout or --out <file>
+  lab serve                      The app in a browser (browser mode, also for a remote GPU box):
+                                 prints a URL with this launch's token
   lab cache list|clear           Compiled C ops cached on disk ($LAB_CACHE_DIR): list or remove them
 
 Options:
@@ -30,6 +33,9 @@ Options:
   --jobs <n>          Runs in parallel, one worker process each (default: number of cores)
   --trainers <file>   Load extra trainers from a module exporting \`trainers\` (repeatable)
   --out <file>        With export: write to this file instead of stdout
+  --port <n>          With serve: the port (default 7420; 0 picks a free one)
+  --host <addr>       With serve: where to listen (default 127.0.0.1, this machine only; anything
+                      else lets other machines in, with the token as the only protection)
   -h, --help          This help
 
 Examples:
@@ -49,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
       csv: { type: 'boolean' },
       json: { type: 'boolean' },
       out: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -80,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
       return inspectCommand(argument, options);
     case 'cache':
       return cacheCommand(argument);
+    case 'serve':
+      return serveCommand(argument, { ...options, host: values.host, port: values.port });
     case 'export':
       return exportCommand(argument, {
         ...options,

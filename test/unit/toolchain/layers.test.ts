@@ -40,8 +40,9 @@ const mainLayers: string[][] = [
   ['main/paths.ts', 'main/store/'],
   ['main/lab/'],
   ['main/workers/'],
-  ['main/api/', 'main/cli/'],
-  ['main/electron/', 'main/server/'],
+  ['main/api/'],
+  // The front ends over LabApi; the CLI is one (`lab serve` starts the server).
+  ['main/electron/', 'main/server/', 'main/cli/'],
 ];
 
 function mainLayer(path: string): number {
