@@ -2,13 +2,11 @@
 // our weight layouts: x·W + b): the L2L coordinatewise LSTM with each gradient preprocessing, the
 // per-parameter MLP rule, and truncated unrolls of either over a batch of quadratics with θ and
 // the rule's state carried from one unroll to the next. Tests feed it our weights and problems
-// and compare meta-losses, meta-gradients, θ and states.
+// and compare meta-losses, meta-gradients, θ and states. stdin holds a list of cases (one Python
+// start for all of them); stdout the list of their results.
 export const TORCH_LEARNED_RULES = `
 import json, math, sys, torch
 torch.set_default_dtype(torch.float64)
-d = json.load(sys.stdin)
-cfg = d["config"]
-Wt = {k: torch.tensor(v["data"], dtype=torch.float64).reshape(v["shape"]).requires_grad_(True) for k, v in d["weights"].items()}
 
 def preprocess(g):
     pre = cfg.get("preprocessing", {"kind": "none"})
@@ -64,35 +62,41 @@ def mlp_rule(g, theta, state, groups):
     step = x[:, 0] * torch.exp(x[:, 1] * cfg["expMultiplier"]) * cfg["stepMultiplier"]
     return -step, [m, t + 1]
 
-rule = lstm_rule if cfg["kind"] == "lstm" else mlp_rule
-W = torch.tensor(d["W"], dtype=torch.float64); y = torch.tensor(d["y"], dtype=torch.float64)
-B, D = y.shape
-def f(theta):
-    r = torch.bmm(W, theta.view(B, D).unsqueeze(2)).squeeze(2) - y
-    return (r * r).sum(1).mean()
+def run_case(d):
+    global cfg, Wt
+    cfg = d["config"]
+    Wt = {k: torch.tensor(v["data"], dtype=torch.float64).reshape(v["shape"]).requires_grad_(True) for k, v in d["weights"].items()}
+    rule = lstm_rule if cfg["kind"] == "lstm" else mlp_rule
+    W = torch.tensor(d["W"], dtype=torch.float64); y = torch.tensor(d["y"], dtype=torch.float64)
+    B, D = y.shape
+    def f(theta):
+        r = torch.bmm(W, theta.view(B, D).unsqueeze(2)).squeeze(2) - y
+        return (r * r).sum(1).mean()
 
-theta = torch.tensor(d["theta"], dtype=torch.float64)
-state = [torch.tensor(s["data"], dtype=torch.float64).reshape(s["shape"]) for s in d["state"]]
-out = []
-for u in range(d["unrolls"]):
-    theta = theta.detach().requires_grad_(True)
-    state = [s.detach() for s in state]
-    current = f(theta)
-    total = 0.0
-    for t in range(d["steps"]):
-        g, = torch.autograd.grad(current, theta, create_graph=d["secondOrder"], retain_graph=True)
-        if not d["secondOrder"]:
-            g = g.detach()
-        update, state = rule(g, theta, state, d["groups"])
-        theta = theta + update
+    theta = torch.tensor(d["theta"], dtype=torch.float64)
+    state = [torch.tensor(s["data"], dtype=torch.float64).reshape(s["shape"]) for s in d["state"]]
+    out = []
+    for u in range(d["unrolls"]):
+        theta = theta.detach().requires_grad_(True)
+        state = [s.detach() for s in state]
         current = f(theta)
-        total = total + current
-    grads = torch.autograd.grad(total, list(Wt.values()), allow_unused=True)
-    out.append({
-        "metaLoss": float(total),
-        "grads": {k: (gr.reshape(-1).tolist() if gr is not None else None) for k, gr in zip(Wt.keys(), grads)},
-        "theta": theta.detach().tolist(),
-        "state": [s.detach().reshape(-1).tolist() for s in state],
-    })
-print(json.dumps(out))
+        total = 0.0
+        for t in range(d["steps"]):
+            g, = torch.autograd.grad(current, theta, create_graph=d["secondOrder"], retain_graph=True)
+            if not d["secondOrder"]:
+                g = g.detach()
+            update, state = rule(g, theta, state, d["groups"])
+            theta = theta + update
+            current = f(theta)
+            total = total + current
+        grads = torch.autograd.grad(total, list(Wt.values()), allow_unused=True)
+        out.append({
+            "metaLoss": float(total),
+            "grads": {k: (gr.reshape(-1).tolist() if gr is not None else None) for k, gr in zip(Wt.keys(), grads)},
+            "theta": theta.detach().tolist(),
+            "state": [s.detach().reshape(-1).tolist() for s in state],
+        })
+    return out
+
+print(json.dumps([run_case(d) for d in json.load(sys.stdin)]))
 `;

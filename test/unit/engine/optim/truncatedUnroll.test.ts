@@ -3,7 +3,7 @@
 // state carried across, against an independent PyTorch float64 implementation written from the
 // rules' definitions: meta-loss, meta-gradient of every weight, θ and state after each unroll.
 // First-order (the gradient behind stopGradient) and second-order alike.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fn } from '../../../../engine/compile/fn.ts';
 import type { Variable } from '../../../../engine/core/graph.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
@@ -66,7 +66,14 @@ function quadratic(W: Variable, y: Variable) {
   };
 }
 
-function compare(config: LearnedRuleConfig, groups: number[], secondOrder: boolean, python: string) {
+interface Case {
+  ours: TorchUnroll[];
+  /** What the PyTorch reference is given. */
+  input: Record<string, unknown>;
+}
+
+/** Two unrolls in a row on the engine (js, float64), and the inputs PyTorch needs to redo them. */
+function engineCase(config: LearnedRuleConfig, groups: number[], secondOrder: boolean): Case {
   const rule = createLearnedRule(config, new Rng(7), 'float64');
   const params = rule.module.parameters();
   const W = tensor('float64', [B, D, D], 'W');
@@ -98,7 +105,7 @@ function compare(config: LearnedRuleConfig, groups: number[], secondOrder: boole
       grads: Object.fromEntries(params.map((p, i) => [p.name!, grads[i].toFlat()])),
     });
   }
-  const torch = runPythonJson<TorchUnroll[]>(python, TORCH_LEARNED_RULES, {
+  const input = {
     config,
     weights: Object.fromEntries(
       params.map((p) => [p.name, { data: p.get().toFlat(), shape: p.get().shape }]),
@@ -111,8 +118,8 @@ function compare(config: LearnedRuleConfig, groups: number[], secondOrder: boole
     unrolls: UNROLLS,
     groups,
     secondOrder,
-  });
-  return { ours, torch };
+  };
+  return { ours, input };
 }
 
 /** Largest |a − b| / max(1, |b|) over two lists. */
@@ -132,17 +139,29 @@ const cases: [string, LearnedRuleConfig, number[], boolean][] = [
 describe('truncated unrolls of learned rules against PyTorch (float64)', () => {
   const found = findPython('torch');
   if (found.python === null) console.warn(`skipping the PyTorch comparison: ${found.reason}`);
+  let engine: Case[] = [];
+  let torch: TorchUnroll[][] = [];
+  beforeAll(() => {
+    if (found.python === null) return;
+    engine = cases.map(([, config, groups, secondOrder]) => engineCase(config, groups, secondOrder));
+    // One Python start for every case.
+    torch = runPythonJson<TorchUnroll[][]>(
+      found.python,
+      TORCH_LEARNED_RULES,
+      engine.map((c) => c.input),
+    );
+  });
 
-  it.skipIf(found.python === null).each(cases)('%s', (_name, config, groups, secondOrder) => {
-    const { ours, torch } = compare(config, groups, secondOrder, found.python!);
+  it.skipIf(found.python === null).each(cases.map((c, i) => [c[0], i] as const))('%s', (_name, i) => {
+    const { ours } = engine[i];
     ours.forEach((o, u) => {
-      const t = torch[u];
+      const t = torch[i][u];
       expect(Math.abs(o.metaLoss - t.metaLoss) / Math.abs(t.metaLoss), `unroll ${u} meta-loss`).toBeLessThan(
         1e-10,
       );
       expect(worstRelative(o.theta, t.theta), `unroll ${u} θ`).toBeLessThan(1e-10);
-      o.state.forEach((s, i) =>
-        expect(worstRelative(s, t.state[i]), `unroll ${u} state ${i}`).toBeLessThan(1e-10),
+      o.state.forEach((s, k) =>
+        expect(worstRelative(s, t.state[k]), `unroll ${u} state ${k}`).toBeLessThan(1e-10),
       );
       for (const [name, g] of Object.entries(o.grads)) {
         expect(worstRelative(g, t.grads[name]), `unroll ${u} ∂/∂${name}`).toBeLessThan(1e-9);
