@@ -78,10 +78,19 @@ export function formatLearningRate(lr: number): string {
     : `${mantissa}e${decade}`;
 }
 
-/** `momentum(0.9)`-style label for an optimizer entry, distinct for repeated names. */
+/**
+ * The optimizer's name, distinct for repeated names (`sgd#1`, `sgd#3`); a learned optimizer says
+ * which file it is: `learned (artifact 12)`, `learned (l2l.safetensors)`.
+ */
 export function optimizerLabel(spec: OptimizerSpec, index: number, all: readonly OptimizerSpec[]): string {
-  const repeated = all.filter((s) => s.name === spec.name).length > 1;
-  return repeated ? `${spec.name}#${index + 1}` : spec.name;
+  const name = (s: OptimizerSpec): string => {
+    if (s.name !== 'learned') return s.name;
+    const artifact =
+      typeof s.artifact === 'number' ? `artifact ${s.artifact}` : String(s.artifact).split('/').pop();
+    return `learned (${artifact})`;
+  };
+  const repeated = all.filter((s) => name(s) === name(spec)).length > 1;
+  return repeated ? `${name(spec)}#${index + 1}` : name(spec);
 }
 
 /** The optimizer's hyperparameters without the tuning settings. */

@@ -42,7 +42,7 @@ describe('learned optimizers in an optimizer comparison', () => {
     expect(byId.map((r) => r.seed)).toEqual(reportSeeds(config));
     expect(byId[0]).toMatchObject({
       key: `report/1-learned/seed=${reportSeeds(config)[0]}`,
-      label: 'learned#2 (report)',
+      label: 'learned (artifact 12) (report)',
       config: { optimizer: { name: 'learned' } },
       inputs: { optimizer: { artifactId: 12 } },
     });
@@ -80,10 +80,16 @@ describe('learned optimizers in an optimizer comparison', () => {
       values: [1, 0.5],
     }));
     const learned = report.optimizers[1];
-    expect(learned).toMatchObject({ label: 'learned#2', lr: null, lrSource: 'learned', runs: 3, tuning: [] });
+    expect(learned).toMatchObject({
+      label: 'learned (artifact 12)',
+      lr: null,
+      lrSource: 'learned',
+      runs: 3,
+      tuning: [],
+    });
     const stored = parseOptimizerComparisonReport(JSON.parse(JSON.stringify(report)));
     const ranking = presentOptimizerComparison(stored).tables.find((t) => t.id === 'ranking')!;
-    const row = ranking.rows.map((r) => r.map(formatCell)).find((r) => r[0] === 'learned#2')!;
+    const row = ranking.rows.map((r) => r.map(formatCell)).find((r) => r[0] === 'learned (artifact 12)')!;
     expect(row[1]).toBe('learned');
   });
 
