@@ -2,7 +2,7 @@
 // that wait for it, baselines that do not, a mentor from an artifact), the loss each arm's runs
 // store, and what the report concludes from finished runs (intervals, the paired comparison with
 // the baseline, early stopping, summed confusion matrices), also after a trip through JSON.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatCell } from '../../../../../main/cli/renderReport.ts';
@@ -213,7 +213,15 @@ describe('distillation presets', () => {
   );
   it.each(ours)('%s is a valid definition', async (file) => {
     const path = join(projectRoot, 'curricula', file);
-    const result = await checkDefinition(readFileSync(path, 'utf8'), path);
+    const text = readFileSync(path, 'utf8');
+    const result = await checkDefinition(text, path);
+    // An IDX preset needs its files (CI installs Debian's fashion-mnist); without them the only
+    // problem may be the missing folder.
+    const folder = /^\s+folder: (.+)$/m.exec(text)?.[1];
+    if (folder && !existsSync(folder)) {
+      expect(result.ok ? [] : result.problems.map((p) => p.keyPath)).toEqual(['experiment.task.folder']);
+      return;
+    }
     expect(result.ok, JSON.stringify(result.ok ? '' : result.problems)).toBe(true);
   });
 });
