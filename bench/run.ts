@@ -1,5 +1,6 @@
 // `npm run bench`: the engine's workloads against PyTorch on this machine, one thread each.
-//   1. the ingest benchmark (bench/ingest.ts), when present, as its own section;
+//   1. the ingest benchmark (bench/ingest.ts) and the app benchmark (bench/app.ts: latency from a
+//      worker's point to the page's chart, frame time while 8 runs stream), as their own sections;
 //   2. quad_meta, mnist_meta, mnist_step (../shared/bench/torch_ref.py's workloads, written with
 //      the engine's nn/optim in bench/workloads/) on the cpu backend, medians over repeats with
 //      torch_ref.py's protocol; the PyTorch reference run in the same invocation;
@@ -39,12 +40,13 @@ const protocol: Record<string, { warm: number; n: number }> = {
   mnist_step: { warm: 20, n: 200 },
 };
 
-function ingestSection(): void {
-  const ingest = join(projectRoot, 'bench', 'ingest.ts');
-  if (!existsSync(ingest)) return;
-  console.log('== ingest (bench/ingest.ts) ==');
-  const r = spawnSync(process.execPath, [ingest], { stdio: 'inherit', cwd: projectRoot });
-  if (r.status !== 0) console.log(`ingest benchmark failed with status ${r.status}`);
+/** A benchmark program of its own (its own process), printed as a section. */
+function section(name: string): void {
+  const program = join(projectRoot, 'bench', `${name}.ts`);
+  if (!existsSync(program)) return;
+  console.log(`== ${name} (bench/${name}.ts) ==`);
+  const r = spawnSync(process.execPath, [program], { stdio: 'inherit', cwd: projectRoot });
+  if (r.status !== 0) console.log(`${name} benchmark failed with status ${r.status}`);
   console.log('');
 }
 
@@ -62,7 +64,8 @@ const fmt = (s: number | null): string =>
   s === null ? '—' : s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : `${(s * 1e3).toFixed(2)} ms`;
 
 async function main(): Promise<void> {
-  ingestSection();
+  section('ingest');
+  section('app');
   const backend = backendForRun();
   let isa = '';
   if (backend === cpuBackend) {

@@ -68,7 +68,9 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
   const listeners = new Set<ProgressListener>();
   const running = new Map<number, Promise<unknown>>();
   const lastRunEvent = new Map<number, number>();
-  const interval = options.progressIntervalMs ?? 100;
+  // The runner announces a run's progress when its points are committed (every ~100 ms); this
+  // only guards against a flood, so it must not drop those beats.
+  const interval = options.progressIntervalMs ?? 50;
 
   const publish = (event: ProgressEvent) => {
     if (event.type === 'run' && event.status === 'running') {

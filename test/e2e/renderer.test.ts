@@ -5,12 +5,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../native/paths.ts';
 import { launchChromium } from './chromium.ts';
+import { buildRenderer } from './labApp.ts';
 
-const rendererDist = join(projectRoot, 'dist', 'renderer');
+let rendererDist = '';
 const contentTypes: Record<string, string> = {
   '.html': 'text/html',
   '.js': 'text/javascript',
@@ -22,7 +21,7 @@ let baseUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  await build({ configFile: join(projectRoot, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+  rendererDist = await buildRenderer();
   server = createServer((req, res) => {
     const path = normalize(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
     readFile(join(rendererDist, path)).then(
@@ -47,11 +46,14 @@ afterAll(async () => {
 });
 
 describe('renderer bundle in Chromium', () => {
-  it('renders the shell and says it is offline without a LabApi', async () => {
+  it('renders the shell and says how to reach a lab when it has none (no preload, no token)', async () => {
     const page = await browser.newPage();
     await page.goto(baseUrl);
-    await expect.poll(() => page.textContent('h1')).toBe('Curriculum Lab');
-    await expect.poll(() => page.textContent('[data-testid=connection]')).toMatch(/Not connected to a lab/);
+    await expect.poll(() => page.textContent('.brand')).toBe('Curriculum Lab');
+    await expect.poll(() => page.textContent('[data-testid=connection]')).toMatch(/Offline/);
+    await expect
+      .poll(() => page.textContent('[data-testid=offline]'))
+      .toMatch(/needs the token from the URL `lab serve` printed.*npx lab serve/s);
     await page.close();
   });
 

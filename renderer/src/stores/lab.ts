@@ -18,6 +18,8 @@ export const useLabStore = defineStore('lab', () => {
   const reconnects = ref(0);
   /** The last error a call returned, for the banner; cleared by the user. */
   const lastError = ref<string | null>(null);
+  /** Whether that error was the server not answering (it goes away when the connection is back). */
+  let lastErrorWasConnection = false;
   const listeners = new Set<(event: ProgressEvent) => void>();
 
   async function connect(): Promise<void> {
@@ -44,6 +46,7 @@ export const useLabStore = defineStore('lab', () => {
       if (state === 'open') {
         connection.value = 'connected';
         reconnects.value++;
+        if (lastErrorWasConnection) lastError.value = null;
       }
     });
   }
@@ -61,6 +64,8 @@ export const useLabStore = defineStore('lab', () => {
       return await run(api.value);
     } catch (error) {
       lastError.value = (error as Error).message;
+      // A request that got no answer at all (browser mode's server away): status 0.
+      lastErrorWasConnection = (error as { status?: number }).status === 0;
       return undefined;
     }
   }
