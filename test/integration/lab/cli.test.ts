@@ -189,7 +189,9 @@ describe('lab CLI, end to end', () => {
     writeFileSync(notes, 'my notes, not a database '.repeat(10));
     const notADatabase = await lab('list', '--db', notes);
     expect(notADatabase.code).toBe(1);
-    expect(notADatabase.stderr).toMatch(/^lab: .*notes\.db is not a lab database \(not an SQLite file at all\)/);
+    expect(notADatabase.stderr).toMatch(
+      /^lab: .*notes\.db is not a lab database \(not an SQLite file at all\)/,
+    );
   });
 
   it('resumes after the lab process is SIGKILLed: the run is interrupted, then its curve joins', async () => {
