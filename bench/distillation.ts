@@ -10,6 +10,7 @@
 // The LAST line is one JSON object {workload: {lab_s, torch_s, speedup}, cache: {…}}.
 // A program that prints numbers, not a test.
 import { spawnSync } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import * as T from '../engine/index.ts';
 import { cpuBackend } from '../engine/backends/cpu/index.ts';
 import { loadNativeAddon } from '../native/addon.ts';
@@ -140,6 +141,8 @@ const fmt = (s: number) => (s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : `${(s * 1
 function main(): void {
   loadNativeAddon().setThreads(1);
   console.log('== distillation: student step with its mentor, one thread, cpu backend vs PyTorch ==');
+  // On a shared machine the load says how much the absolute times are stretched (both sides alike).
+  console.log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);
   const torch = torchSeconds();
   if (torch) console.log(`PyTorch ${torch.version}`);
   const results: Record<string, unknown> = {};
