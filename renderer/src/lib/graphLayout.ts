@@ -2,8 +2,8 @@
 // JavaScript steps) and the graph's leaves (inputs, shared variables, constants) as boxes; the
 // intermediate variables between two ops become the edges' labels, as Theano's pydotprint drew
 // them. Dagre lays it out top to bottom in data-flow order.
-import dagre from '@dagrejs/dagre';
 import type { GraphJson, GraphNode } from '../../../main/api/labApi.ts';
+import { layoutDag } from './dagLayout.ts';
 
 export type BoxKind = 'op' | 'composite' | 'js' | 'transfer' | 'input' | 'shared' | 'constant' | 'output';
 
@@ -59,15 +59,10 @@ export function layoutGraph(graph: GraphJson): GraphLayout {
       consumers.set(edge.from, [...(consumers.get(edge.from) ?? []), { apply: edge.to, index: edge.index }]);
   }
 
-  const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'TB', nodesep: 24, ranksep: 36, marginx: 16, marginy: 16 });
-  g.setDefaultEdgeLabel(() => ({}));
   const boxes = new Map<string, Omit<LaidOutNode, 'x' | 'y'>>();
   const addBox = (box: Omit<LaidOutNode, 'x' | 'y' | 'width' | 'height'>) => {
     const width = Math.max(56, Math.ceil(box.label.length * charWidth) + 20);
-    const full = { ...box, width, height: 28 };
-    boxes.set(box.id, full);
-    g.setNode(box.id, { width, height: 28 });
+    boxes.set(box.id, { ...box, width, height: 28 });
   };
 
   for (const node of graph.nodes) {
@@ -93,38 +88,22 @@ export function layoutGraph(graph: GraphJson): GraphLayout {
     });
   });
 
-  const edgeLabels: { from: string; to: string; label: string; name: string }[] = [];
-  const link = (from: string, to: string, label: string) => {
-    const name = `e${edgeLabels.length}`;
-    edgeLabels.push({ from, to, label, name });
-    g.setEdge(from, to, { label }, name);
-  };
+  const links: { from: string; to: string; label: string }[] = [];
   for (const [variable, uses] of consumers) {
     const v = byId.get(variable);
     // An intermediate value: the edge runs from the op that made it; a leaf is its own box.
     const source = v?.kind === 'variable' ? producers.get(variable) : variable;
     if (!source) continue;
-    for (const use of uses) link(source, use.apply, v?.kind === 'variable' ? (v.type ?? '') : '');
+    for (const use of uses)
+      links.push({ from: source, to: use.apply, label: v?.kind === 'variable' ? (v.type ?? '') : '' });
   }
   graph.outputs.forEach((id) => {
     const source = byId.get(id)?.kind === 'variable' ? producers.get(id) : id;
-    if (source) link(source, `out:${id}`, byId.get(id)?.type ?? '');
+    if (source) links.push({ from: source, to: `out:${id}`, label: byId.get(id)?.type ?? '' });
   });
 
-  dagre.layout(g);
-  const nodes = [...boxes.values()].map((box) => {
-    const placed = g.node(box.id);
-    return { ...box, x: placed.x - box.width / 2, y: placed.y - box.height / 2 };
-  });
-  const edges = edgeLabels.map((e) => ({
-    from: e.from,
-    to: e.to,
-    label: e.label,
-    points: (g.edge(e.from, e.to, e.name)?.points ?? []).map((p: { x: number; y: number }) => ({
-      x: p.x,
-      y: p.y,
-    })),
-  }));
-  const size = g.graph();
-  return { nodes, edges, width: size.width ?? 0, height: size.height ?? 0 };
+  const laid = layoutDag([...boxes.values()], links);
+  const nodes = [...boxes.values()].map((box) => ({ ...box, ...laid.positions.get(box.id)! }));
+  const edges = links.map((link, i) => ({ ...link, points: laid.edges[i] }));
+  return { nodes, edges, width: laid.width, height: laid.height };
 }
