@@ -88,6 +88,8 @@ export {
   softmaxCrossEntropy,
 } from './ops/nnet.ts';
 export { stopGradient } from './ops/control.ts';
+export { conv2d, type Conv2dOptions } from './ops/conv.ts';
+export { avgPool2d, maxPool2d, type Pool2dOptions } from './ops/pool.ts';
 
 /** Symbolic random tensors (seeded Philox draws): T.random.uniform([2, 3], { seed: 1 }). */
 export const random = { uniform: uniformDraw, normal: normalDraw, bernoulli: bernoulliDraw };

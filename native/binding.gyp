@@ -20,7 +20,9 @@
         "kernels/softmax.c",
         "kernels/losses.c",
         "kernels/shape.c",
-        "kernels/random.c"
+        "kernels/random.c",
+        "kernels/conv.c",
+        "kernels/pool.c"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "include"],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -130,6 +130,26 @@ export interface RandomAttrs extends NamedAttrs {
   p?: number;
 }
 
+export interface ConvAttrs extends NamedAttrs {
+  /** [height, width] each; defaults 1, 0, 1. */
+  stride?: number[];
+  padding?: number[];
+  dilation?: number[];
+  groups?: number;
+  /** 'auto' (default): im2col + GEMM, direct for depthwise; 'direct' runs the CUDA kernels' arithmetic. */
+  algorithm?: 'auto' | 'gemm' | 'direct';
+}
+
+export interface PoolAttrs extends NamedAttrs {
+  mode: 'max' | 'avg' | 'max_grad' | 'max_gradgrad' | 'avg_grad';
+  kernel: number[];
+  /** Default: the kernel. */
+  stride?: number[];
+  padding?: number[];
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
 /** A user's C op (engine/custom/c): a compiled library, its kernel function and its params. */
 export interface UserKernelAttrs extends NamedAttrs {
   library: string;
@@ -174,6 +194,13 @@ export type StepSpec =
     }
   | { kernel: 'inc_subtensor' | 'set_subtensor'; inputs: View[]; outputs: View[]; attrs: SliceAttrs }
   | { kernel: 'random'; inputs: View[]; outputs: View[]; attrs: RandomAttrs }
+  | {
+      kernel: 'conv2d' | 'conv2d_grad_input' | 'conv2d_grad_weight';
+      inputs: View[];
+      outputs: View[];
+      attrs: ConvAttrs;
+    }
+  | { kernel: 'pool2d'; inputs: View[]; outputs: View[]; attrs: PoolAttrs }
   | { kernel: 'user_kernel'; inputs: View[]; outputs: View[]; attrs: UserKernelAttrs }
   | { kernel: 'js'; inputs: View[]; outputs: View[]; attrs: JsAttrs };
 

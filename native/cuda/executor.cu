@@ -122,6 +122,8 @@ cudaError_t launchStep(lab_cuda_program *p, size_t i) {
     case labcuda::K_SCATTER: return labcuda::launchScatter(ctx, s.gather);
     case labcuda::K_RANDOM: return labcuda::launchRandom(ctx, s.random);
     case labcuda::K_USER: return launchUser(p, i);
+    case labcuda::K_CONV: return labcuda::launchConv(ctx, s.conv);
+    case labcuda::K_POOL: return labcuda::launchPool(ctx, s.pool);
     default: return cudaErrorInvalidValue;
   }
 }

@@ -5,6 +5,7 @@
 #define LAB_CUDA_KERNELS_CUH
 
 #include "common.cuh"
+#include "../kernels/pool_element.h"  // and conv_element.h
 
 namespace labcuda {
 
@@ -123,6 +124,28 @@ struct RandomArgs {
   int32_t advance, pad;
 };
 cudaError_t launchRandom(const LaunchCtx &ctx, const RandomArgs &r);
+
+// ---- convolution (conv.cu) and pooling (pool.cu): one thread per output element through the
+// element functions the CPU kernels share (native/kernels/conv_element.h, pool_element.h).
+struct ConvArgs {
+  int32_t mode;  // 0 forward [x, w], 1 grad input [dy, w], 2 grad weight [x, dy]
+  int32_t pad;
+  lab_conv_geom g;
+  lab_el_view a, b;  // the two inputs the mode reads, in that order
+  DView out;
+  int64_t n_out;
+};
+cudaError_t launchConv(const LaunchCtx &ctx, const ConvArgs &c);
+
+struct PoolArgs {
+  int32_t mode;  // 0 max, 1 avg, 2 max grad [x, y, dy], 3 max grad-grad [x, y, g], 4 avg grad [dy]
+  int32_t pad;
+  lab_pool_geom g;
+  lab_el_view in[3];
+  DView out;
+  int64_t n_out;
+};
+cudaError_t launchPool(const LaunchCtx &ctx, const PoolArgs &p);
 
 }  // namespace labcuda
 

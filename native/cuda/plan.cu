@@ -192,6 +192,8 @@ bool planStep(lab_cuda_program *p, size_t index, const TapeStep &s, std::vector<
     }
     case K_REDUCE: ok = in.size() == 1 && out.size() == 1 && planReduce(s, in[0], out[0], &st->reduce, &why); break;
     case K_ROWS: ok = out.size() == 1 && planRows(s, in, out[0], &st->rows, &why); break;
+    case K_CONV: ok = out.size() == 1 && planConv(s, in, out[0], &st->conv, &why); break;
+    case K_POOL: ok = out.size() == 1 && planPool(s, in, out[0], &st->pool, &why); break;
     case K_TAKE:
     case K_SCATTER: {
       const bool take = s.kind == K_TAKE;

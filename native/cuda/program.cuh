@@ -13,7 +13,7 @@
 namespace labcuda {
 
 enum StepKind : int32_t {
-  K_ELEMENTWISE = 0, K_GEMM, K_REDUCE, K_ROWS, K_TAKE, K_SCATTER, K_RANDOM, K_HOST, K_USER, K_COUNT
+  K_ELEMENTWISE = 0, K_GEMM, K_REDUCE, K_ROWS, K_TAKE, K_SCATTER, K_RANDOM, K_HOST, K_USER, K_CONV, K_POOL, K_COUNT
 };
 
 struct TapeView {
@@ -54,6 +54,8 @@ struct Step {
   RowArgs rows;
   GatherArgs gather;
   RandomArgs random;
+  ConvArgs conv;
+  PoolArgs pool;
   // A user's CUDA kernel (K_USER): the compiled kernel, its launch configuration and the
   // scalars passed after the pointers and the element count.
   void *user_kernel = nullptr;
@@ -123,6 +125,8 @@ DView contiguous(char *data, lab_dtype dtype, const TapeView &shape_of);
 bool planGemm(const TapeStep &s, const std::vector<DView> &in, const DView &z, GemmArgs *g, std::string *why);
 bool planReduce(const TapeStep &s, const DView &x, const DView &y, ReduceArgs *r, std::string *why);
 bool planRows(const TapeStep &s, const std::vector<DView> &in, const DView &out, RowArgs *r, std::string *why);
+bool planConv(const TapeStep &s, const std::vector<DView> &in, const DView &out, ConvArgs *c, std::string *why);
+bool planPool(const TapeStep &s, const std::vector<DView> &in, const DView &out, PoolArgs *p, std::string *why);
 
 // A kernel named `name` in CUDA `source`, compiled with NVRTC (cached), or null with why.
 void *compileKernel(const std::string &source, const std::string &name, std::string *why);

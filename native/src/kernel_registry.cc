@@ -6,8 +6,10 @@
 #include <cstring>
 #include <memory>
 
+#include "../kernels/conv.h"
 #include "../kernels/elementwise.h"
 #include "../kernels/gemm/gemm.h"
+#include "../kernels/pool.h"
 #include "../kernels/random.h"
 #include "../kernels/reduce.h"
 #include "../kernels/shape.h"
@@ -175,6 +177,60 @@ ParsedAttrs ParseRandom(const Napi::Object &a, const StepInfo &) {
   return {r.release(), std::free};
 }
 
+// A pair of integers (stride, padding, dilation, kernel): `[a, b]`, at least `min` each.
+void ParsePair(const Napi::Object &a, const char *key, int64_t fallback, int64_t min, int64_t out[2]) {
+  if (!Has(a, key)) {
+    out[0] = out[1] = fallback;
+    return;
+  }
+  const std::vector<int64_t> v = IntegerArray(a, key);
+  if (v.size() != 2 || v[0] < min || v[1] < min) {
+    throw SpecError(std::string(key) + " must be a pair of integers, each at least " + std::to_string(min));
+  }
+  out[0] = v[0];
+  out[1] = v[1];
+}
+
+template <lab_conv_mode Mode>
+ParsedAttrs ParseConv(const Napi::Object &a, const StepInfo &step) {
+  auto c = Allocate<lab_conv_attrs>();
+  c->mode = Mode;
+  ParsePair(a, "stride", 1, 1, c->stride);
+  ParsePair(a, "padding", 0, 0, c->padding);
+  ParsePair(a, "dilation", 1, 1, c->dilation);
+  c->groups = IntegerField(a, "groups", 1);
+  if (c->groups < 1) throw SpecError("groups must be a positive integer");
+  const std::string algorithm = Has(a, "algorithm") ? StringField(a, "algorithm") : "auto";
+  if (algorithm == "auto") c->algorithm = LAB_CONV_AUTO;
+  else if (algorithm == "gemm") c->algorithm = LAB_CONV_GEMM;
+  else if (algorithm == "direct") c->algorithm = LAB_CONV_DIRECT;
+  else throw SpecError("algorithm must be 'auto', 'gemm' or 'direct', got '" + algorithm + "'");
+  c->rt = step.rt;
+  return {c.release(), std::free};
+}
+
+ParsedAttrs ParsePool(const Napi::Object &a, const StepInfo &) {
+  const std::string mode = StringField(a, "mode");
+  auto p = Allocate<lab_pool_attrs>();
+  if (mode == "max") p->mode = LAB_POOL_MAX;
+  else if (mode == "avg") p->mode = LAB_POOL_AVG;
+  else if (mode == "max_grad") p->mode = LAB_POOL_MAX_GRAD;
+  else if (mode == "max_gradgrad") p->mode = LAB_POOL_MAX_GRADGRAD;
+  else if (mode == "avg_grad") p->mode = LAB_POOL_AVG_GRAD;
+  else throw SpecError("mode must be 'max', 'avg', 'max_grad', 'max_gradgrad' or 'avg_grad', got '" + mode + "'");
+  if (!Has(a, "kernel")) throw SpecError("kernel (a pair of window sizes) is required");
+  ParsePair(a, "kernel", 1, 1, p->kernel);
+  ParsePair(a, "stride", 0, 1, p->stride);
+  if (!Has(a, "stride")) p->stride[0] = p->kernel[0], p->stride[1] = p->kernel[1];
+  ParsePair(a, "padding", 0, 0, p->padding);
+  if (2 * p->padding[0] > p->kernel[0] || 2 * p->padding[1] > p->kernel[1]) {
+    throw SpecError("padding must be at most half the kernel");
+  }
+  p->ceil_mode = BoolField(a, "ceilMode", false);
+  p->count_include_pad = BoolField(a, "countIncludePad", true);
+  return {p.release(), std::free};
+}
+
 const KernelEntry kKernels[] = {
     {"elementwise", lab_elementwise_kernel, ParseElementwise},
     {"gemm", lab_gemm_kernel, ParseGemm},
@@ -196,6 +252,10 @@ const KernelEntry kKernels[] = {
     {"advanced_inc_subtensor", lab_shape_kernel, ParseShape<LAB_ADVANCED_INC_SUBTENSOR>},
     {"advanced_set_subtensor", lab_shape_kernel, ParseShape<LAB_ADVANCED_SET_SUBTENSOR>},
     {"random", lab_random_kernel, ParseRandom},
+    {"conv2d", lab_conv_kernel, ParseConv<LAB_CONV_FORWARD>},
+    {"conv2d_grad_input", lab_conv_kernel, ParseConv<LAB_CONV_GRAD_INPUT>},
+    {"conv2d_grad_weight", lab_conv_kernel, ParseConv<LAB_CONV_GRAD_WEIGHT>},
+    {"pool2d", lab_pool_kernel, ParsePool},
     {"user_kernel", lab_user_kernel, ParseUserKernel},
 };
 

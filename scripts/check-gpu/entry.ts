@@ -29,6 +29,7 @@ import '../../test/differential/randomGraphs.test.ts';
 import '../../test/differential/randomGraphTies.test.ts';
 import '../../test/differential/sharedState.test.ts';
 import '../../test/differential/errors.test.ts';
+import '../../test/differential/convPool.test.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);

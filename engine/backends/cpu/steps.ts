@@ -185,6 +185,10 @@ const sameForm: ReadonlySet<KernelName> = new Set<KernelName>([
   'concatenate',
   'advanced_inc_subtensor',
   'advanced_set_subtensor',
+  'conv2d',
+  'conv2d_grad_input',
+  'conv2d_grad_weight',
+  'pool2d',
 ]);
 
 /**

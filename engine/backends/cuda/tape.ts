@@ -49,6 +49,8 @@ const KIND = {
   random: 6,
   host: 7,
   user: 8,
+  conv: 9,
+  pool: 10,
 } as const;
 const DTYPE: Record<NativeDType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
 const ROLE: Record<BufferRole, number> = { input: 0, output: 1, shared: 2, temp: 3, constant: 4 };
@@ -67,7 +69,10 @@ const ROW_MODE: Record<string, number> = {
 export const CUDA_KERNELS: ReadonlySet<string> = new Set([
   'elementwise', 'gemm', 'reduce', 'copy', 'fill', 'concatenate', 'take', 'inc_subtensor', 'set_subtensor',
   'advanced_inc_subtensor', 'advanced_set_subtensor', 'random', 'binary_crossentropy', ...Object.keys(ROW_MODE),
+  'conv2d', 'conv2d_grad_input', 'conv2d_grad_weight', 'pool2d',
 ]); // prettier-ignore
+const CONV_MODE: Record<string, number> = { conv2d: 0, conv2d_grad_input: 1, conv2d_grad_weight: 2 };
+const POOL_MODE: Record<string, number> = { max: 0, avg: 1, max_grad: 2, max_gradgrad: 3, avg_grad: 4 };
 
 type Instr = [op: number, arg: number, value: number];
 
@@ -309,6 +314,26 @@ function tapeSteps(step: CudaStepSpec): TapeStep[] {
           ...base,
           kind: KIND.random,
           attrs: [dist, a.seed, a.stream ?? 0, a.start ?? 0, a.advance ? 1 : 0, lo, hi],
+        },
+      ];
+    }
+    case 'conv2d':
+    case 'conv2d_grad_input':
+    case 'conv2d_grad_weight': {
+      const { stride = [1, 1], padding = [0, 0], dilation = [1, 1], groups = 1 } = step.attrs;
+      return [
+        { ...base, kind: KIND.conv, attrs: [CONV_MODE[k], ...stride, ...padding, ...dilation, groups] },
+      ];
+    }
+    case 'pool2d': {
+      const a = step.attrs;
+      const { stride = a.kernel, padding = [0, 0], ceilMode = false, countIncludePad = true } = a;
+      const flags = [ceilMode ? 1 : 0, countIncludePad ? 1 : 0];
+      return [
+        {
+          ...base,
+          kind: KIND.pool,
+          attrs: [POOL_MODE[a.mode], ...a.kernel, ...stride, ...padding, ...flags],
         },
       ];
     }

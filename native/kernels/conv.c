@@ -1,0 +1,231 @@
+/*
+ * The conv2d kernels: forward, input gradient and weight gradient. The GEMM algorithm unfolds
+ * one image and one group at a time into a column matrix (im2col, conv_im2col.inc) and hands
+ * the product to the engine's blocked GEMM, so a convolution runs at GEMM speed with a column
+ * buffer of one image (K × P elements, K = C/groups·KH·KW, P = OH·OW) instead of the whole
+ * batch's; the buffer stays in L2 for MNIST-sized images. The direct algorithm computes one
+ * element at a time with the CUDA kernels' functions (conv_element.h).
+ */
+#include "conv.h"
+
+#include "common.h"
+#include "conv_element.h"
+#include "gemm/gemm.h"
+
+#define CV_T float
+#define CV_SUFFIX f32
+#include "conv_im2col.inc"
+#define CV_T double
+#define CV_SUFFIX f64
+#include "conv_im2col.inc"
+
+static const char *const mode_names[] = {"conv2d", "conv2d_grad_input", "conv2d_grad_weight"};
+
+enum { SLOT_COL = LAB_SCRATCH_CONV, SLOT_W, SLOT_BLOCK, SLOT_ACC };
+
+static lab_el_view el_view(const lab_tensor *t) {
+  lab_el_view v = {t->data, t->dtype, 0, {t->strides[0], t->strides[1], t->strides[2], t->strides[3]}};
+  return v;
+}
+
+/* A 2-d GEMM operand over memory of `dtype`: rows × cols with strides rs, cs. */
+static lab_tensor matrix(void *data, lab_dtype dtype, int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
+  lab_tensor t;
+  memset(&t, 0, sizeof t);
+  t.dtype = dtype;
+  t.ndim = 2;
+  t.shape[0] = rows;
+  t.shape[1] = cols;
+  t.strides[0] = rs;
+  t.strides[1] = cs;
+  t.data = data;
+  return t;
+}
+
+/* Z = A·B, or Z += A·B (accumulate), through the GEMM kernel. */
+static int gemm(lab_tensor a, lab_tensor b, lab_tensor *z, int accumulate, lab_runtime *rt, char *err, size_t err_len) {
+  lab_gemm_attrs attrs = {0, 0, 1.0, accumulate ? 1.0 : 0.0, rt};
+  const lab_tensor in[3] = {a, b, *z};
+  return lab_gemm_kernel(in, accumulate ? 3 : 2, z, 1, &attrs, err, err_len);
+}
+
+/* The stride of a 4-d view's merged (h, w) axes, or 0 when they cannot be merged. */
+static int64_t merged_stride(const lab_tensor *t) {
+  if (t->shape[3] == 1) return t->strides[2];
+  if (t->shape[2] == 1 || t->strides[2] == t->shape[3] * t->strides[3]) return t->strides[3];
+  return 0;
+}
+
+static void *elem(const lab_tensor *t, int64_t i0, int64_t i1) {
+  return (char *)t->data + (size_t)(i0 * t->strides[0] + i1 * t->strides[1]) * lab_dtype_size(t->dtype);
+}
+
+/* Writes value(e) into every element e (row-major) of a 4-d output view. */
+typedef double (*element_fn)(const lab_conv_geom *g, const lab_el_view *a, const lab_el_view *b, int64_t e);
+
+static void run_direct(const lab_conv_geom *g, element_fn f, const lab_tensor *a, const lab_tensor *b, lab_tensor *out) {
+  const lab_el_view va = el_view(a), vb = el_view(b);
+  const int64_t *sh = out->shape, *s = out->strides;
+  int64_t e = 0;
+  for (int64_t i0 = 0; i0 < sh[0]; i0++)
+    for (int64_t i1 = 0; i1 < sh[1]; i1++)
+      for (int64_t i2 = 0; i2 < sh[2]; i2++)
+        for (int64_t i3 = 0; i3 < sh[3]; i3++, e++)
+          lab_store(out->data, out->dtype, i0 * s[0] + i1 * s[1] + i2 * s[2] + i3 * s[3], f(g, &va, &vb, e));
+}
+
+static void zero_view(lab_tensor *t) {
+  const int64_t *sh = t->shape, *s = t->strides;
+  for (int64_t i0 = 0; i0 < sh[0]; i0++)
+    for (int64_t i1 = 0; i1 < sh[1]; i1++)
+      for (int64_t i2 = 0; i2 < sh[2]; i2++)
+        for (int64_t i3 = 0; i3 < sh[3]; i3++) lab_store(t->data, t->dtype, i0 * s[0] + i1 * s[1] + i2 * s[2] + i3 * s[3], 0.0);
+}
+
+/* The weights as a contiguous [O, K] matrix of their dtype (a copy; they are small). */
+static void *packed_weights(const lab_tensor *w, lab_runtime *rt) {
+  const size_t bytes = (size_t)lab_tensor_size(w) * lab_dtype_size(w->dtype);
+  void *buf = lab_scratch(rt, SLOT_W, bytes ? bytes : 1);
+  if (!buf) return NULL;
+  if (w->dtype == LAB_FLOAT32) for (int64_t o = 0; o < w->shape[0]; o++) pack_block_f32(w, o, 0, w->shape[1], (float *)buf + o * w->shape[1] * w->shape[2] * w->shape[3]);
+  else for (int64_t o = 0; o < w->shape[0]; o++) pack_block_f64(w, o, 0, w->shape[1], (double *)buf + o * w->shape[1] * w->shape[2] * w->shape[3]);
+  return buf;
+}
+
+static void im2col(const lab_conv_geom *g, const lab_tensor *x, int64_t n, int64_t c0, void *col) {
+  if (x->dtype == LAB_FLOAT32) im2col_f32(g, x, n, c0, col);
+  else im2col_f64(g, x, n, c0, col);
+}
+
+/* The (n, c0 … c0 + rows) block of a [.., .., h, w] view as a rows × (h·w) matrix: in place when
+ * (h, w) merge, else a copy in `buf` (copy_in: filled from the view now). */
+static lab_tensor block(const lab_tensor *t, int64_t n, int64_t c0, int64_t rows, void *buf, int copy_in) {
+  const int64_t cols = t->shape[2] * t->shape[3], inner = merged_stride(t);
+  if (inner != 0) return matrix(elem(t, n, c0), t->dtype, rows, cols, t->strides[1], inner);
+  if (copy_in) {
+    if (t->dtype == LAB_FLOAT32) pack_block_f32(t, n, c0, rows, buf);
+    else pack_block_f64(t, n, c0, rows, buf);
+  }
+  return matrix(buf, t->dtype, rows, cols, cols, 1);
+}
+
+static void flush_block(const lab_tensor *m, lab_tensor *t, int64_t n, int64_t c0, int64_t rows) {
+  if (merged_stride(t) != 0) return; /* written in place */
+  if (t->dtype == LAB_FLOAT32) unpack_block_f32(m->data, t, n, c0, rows);
+  else unpack_block_f64(m->data, t, n, c0, rows);
+}
+
+static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const lab_tensor *in, lab_tensor *out, char *err, size_t err_len) {
+  lab_runtime *rt = attrs->rt;
+  const lab_dtype dt = out->dtype;
+  const size_t es = lab_dtype_size(dt);
+  const int64_t K = g->cg * g->kh * g->kw, P = g->oh * g->ow;
+  const int64_t block_rows = g->og > g->cg ? g->og : g->cg, block_cols = P > g->h * g->w ? P : g->h * g->w;
+  void *col = lab_scratch(rt, SLOT_COL, (size_t)(K * P) * es + 1);
+  void *blk = lab_scratch(rt, SLOT_BLOCK, (size_t)(block_rows * block_cols) * es + 1);
+  if (!col || !blk) return lab_fail(err, err_len, "%s: out of memory for a %lld x %lld column buffer", mode_names[attrs->mode], (long long)K, (long long)P);
+  const lab_tensor *w = attrs->mode == LAB_CONV_GRAD_WEIGHT ? NULL : &in[1];
+  void *wd = w ? packed_weights(w, rt) : NULL;
+  if (w && !wd) return lab_fail(err, err_len, "%s: out of memory for the weights", mode_names[attrs->mode]);
+  void *acc = NULL;
+  if (attrs->mode == LAB_CONV_GRAD_WEIGHT) {
+    acc = lab_scratch(rt, SLOT_ACC, (size_t)(g->o * K) * es + 1);
+    if (!acc) return lab_fail(err, err_len, "conv2d_grad_weight: out of memory for the accumulator");
+    memset(acc, 0, (size_t)(g->o * K) * es);
+  }
+  if (attrs->mode == LAB_CONV_GRAD_INPUT) zero_view(out);
+  for (int64_t n = 0; n < g->n; n++)
+    for (int64_t gr = 0; gr < g->o / g->og; gr++) {
+      const int64_t c0 = gr * g->cg, o0 = gr * g->og;
+      int rc = 0;
+      if (attrs->mode == LAB_CONV_FORWARD) {
+        im2col(g, &in[0], n, c0, col);
+        lab_tensor z = block(out, n, o0, g->og, blk, 0);
+        rc = gemm(matrix((char *)wd + (size_t)(o0 * K) * es, dt, g->og, K, K, 1), matrix(col, dt, K, P, P, 1), &z, 0, rt, err, err_len);
+        if (!rc) flush_block(&z, out, n, o0, g->og);
+      } else if (attrs->mode == LAB_CONV_GRAD_INPUT) {
+        /* columns = W_gᵀ [K, og] · dy [og, P], folded back into dx */
+        const lab_tensor dy = block(&in[0], n, o0, g->og, blk, 1);
+        lab_tensor z = matrix(col, dt, K, P, P, 1);
+        rc = gemm(matrix((char *)wd + (size_t)(o0 * K) * es, dt, K, g->og, 1, K), dy, &z, 0, rt, err, err_len);
+        if (!rc) {
+          if (dt == LAB_FLOAT32) col2im_f32(g, col, out, n, c0);
+          else col2im_f64(g, col, out, n, c0);
+        }
+      } else {
+        /* dW_g [og, K] += dy [og, P] · columnsᵀ [P, K] */
+        im2col(g, &in[0], n, c0, col);
+        const lab_tensor dy = block(&in[1], n, o0, g->og, blk, 1);
+        lab_tensor z = matrix((char *)acc + (size_t)(o0 * K) * es, dt, g->og, K, K, 1);
+        rc = gemm(dy, matrix(col, dt, P, K, 1, P), &z, 1, rt, err, err_len);
+      }
+      if (rc) return rc;
+    }
+  if (attrs->mode == LAB_CONV_GRAD_WEIGHT) {
+    if (dt == LAB_FLOAT32) for (int64_t o = 0; o < g->o; o++) unpack_block_f32((const float *)acc + o * K, out, o, 0, g->cg);
+    else for (int64_t o = 0; o < g->o; o++) unpack_block_f64((const double *)acc + o * K, out, o, 0, g->cg);
+  }
+  return 0;
+}
+
+int lab_conv_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out, const void *attrs_ptr,
+                    char *err, size_t err_len) {
+  const lab_conv_attrs *attrs = attrs_ptr;
+  const char *name = mode_names[attrs->mode];
+  static const char *const signature[] = {"[x, w] -> [y]", "[dy, w, like x] -> [dx]", "[x, dy, like w] -> [dw]"};
+  if (n_in != (attrs->mode == LAB_CONV_FORWARD ? 2 : 3) || n_out != 1) return lab_fail(err, err_len, "%s takes %s", name, signature[attrs->mode]);
+  const lab_dtype dt = out[0].dtype;
+  char s0[96], s1[96], s2[96];
+  if (dt != LAB_FLOAT32 && dt != LAB_FLOAT64) return lab_fail(err, err_len, "%s supports float32 and float64, got %s", name, lab_dtype_name(dt));
+  for (int k = 0; k < n_in; k++) {
+    if (in[k].ndim != 4 || in[k].dtype != dt) {
+      return lab_fail(err, err_len, "%s: input %d must be a 4-d %s tensor, got %s %s", name, k, lab_dtype_name(dt),
+                      lab_dtype_name(in[k].dtype), lab_shape_str(&in[k], s0, sizeof s0));
+    }
+  }
+  /* x and w by role: the forward's inputs, or the shapes the gradients are "like". */
+  const lab_tensor *x = attrs->mode == LAB_CONV_GRAD_INPUT ? &out[0] : &in[0];
+  const lab_tensor *w = attrs->mode == LAB_CONV_GRAD_WEIGHT ? &out[0] : &in[1];
+  const lab_tensor *y = attrs->mode == LAB_CONV_FORWARD ? &out[0] : &in[attrs->mode == LAB_CONV_GRAD_INPUT ? 0 : 1];
+  const lab_tensor *like = attrs->mode == LAB_CONV_FORWARD ? NULL : &in[2];
+  if (like && !lab_same_shape(like, &out[0])) {
+    return lab_fail(err, err_len, "%s: the output %s must have the shape of input 2 %s", name, lab_shape_str(&out[0], s0, sizeof s0),
+                    lab_shape_str(like, s1, sizeof s1));
+  }
+  lab_conv_geom g = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], w->shape[0], w->shape[2], w->shape[3], 0, 0,
+                     w->shape[1], 0, attrs->stride[0], attrs->stride[1], attrs->padding[0], attrs->padding[1],
+                     attrs->dilation[0], attrs->dilation[1]};
+  const int64_t groups = attrs->groups;
+  if (g.o % groups != 0 || g.c != g.cg * groups) {
+    return lab_fail(err, err_len, "%s: x %s and w %s do not fit %lld groups: expected w [O, C/groups, KH, KW] with O divisible by groups",
+                    name, lab_shape_str(x, s0, sizeof s0), lab_shape_str(w, s1, sizeof s1), (long long)groups);
+  }
+  g.og = g.o / groups;
+  g.oh = (g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh + 1;
+  g.ow = (g.w + 2 * g.pw - g.dw * (g.kw - 1) - 1) / g.sw + 1;
+  if (g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1 < 0 || g.w + 2 * g.pw - g.dw * (g.kw - 1) - 1 < 0) {
+    return lab_fail(err, err_len, "%s: the kernel of w %s does not fit the padded input x %s", name, lab_shape_str(w, s0, sizeof s0), lab_shape_str(x, s1, sizeof s1));
+  }
+  const int64_t want[4] = {g.n, g.o, g.oh, g.ow};
+  for (int d = 0; d < 4; d++) {
+    if (y->shape[d] != want[d]) {
+      return lab_fail(err, err_len, "%s: %s has shape %s but x %s and w %s give (%lld, %lld, %lld, %lld)", name,
+                      attrs->mode == LAB_CONV_FORWARD ? "the output" : "dy", lab_shape_str(y, s0, sizeof s0),
+                      lab_shape_str(x, s1, sizeof s1), lab_shape_str(w, s2, sizeof s2), (long long)g.n, (long long)g.o,
+                      (long long)g.oh, (long long)g.ow);
+    }
+  }
+  if (lab_tensor_size(&out[0]) == 0) return 0;
+  if (g.n == 0 || g.oh * g.ow == 0 || g.cg == 0) { /* nothing to sum: zeros */
+    zero_view(&out[0]);
+    return 0;
+  }
+  const int direct = attrs->algorithm == LAB_CONV_DIRECT || (attrs->algorithm == LAB_CONV_AUTO && g.cg == 1 && g.og == 1);
+  if (!direct) return run_gemm(attrs, &g, in, &out[0], err, err_len);
+  switch (attrs->mode) {
+    case LAB_CONV_FORWARD: run_direct(&g, lab_conv_forward_at, &in[0], &in[1], &out[0]); break;
+    case LAB_CONV_GRAD_INPUT: run_direct(&g, lab_conv_grad_input_at, &in[0], &in[1], &out[0]); break;
+    case LAB_CONV_GRAD_WEIGHT: run_direct(&g, lab_conv_grad_weight_at, &in[0], &in[1], &out[0]); break;
+  }
+  return 0;
+}

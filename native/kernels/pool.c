@@ -1,0 +1,88 @@
+/*
+ * The pool2d kernel: every mode is a loop over the elements of its output calling the element
+ * function of pool_element.h, which the CUDA kernel runs one thread per element. Pooling reads
+ * each input element about kh·kw/(sh·sw) times, so this is memory-bound and a direct loop is
+ * as fast as anything cleverer at the lab's sizes.
+ */
+#include "pool.h"
+
+#include "common.h"
+#include "pool_element.h"
+
+static const char *const mode_names[] = {"pool2d max", "pool2d avg", "pool2d max_grad", "pool2d max_gradgrad", "pool2d avg_grad"};
+
+int64_t lab_pool_output_size(int64_t input, int64_t kernel, int64_t stride, int64_t pad, int ceil_mode) {
+  const int64_t span = input + 2 * pad - kernel + (ceil_mode ? stride - 1 : 0);
+  if (span < 0) return 0;
+  int64_t out = span / stride + 1;
+  if (ceil_mode && (out - 1) * stride >= input + pad) out--;
+  return out;
+}
+
+static lab_el_view el_view(const lab_tensor *t) {
+  lab_el_view v = {t->data, t->dtype, 0, {t->strides[0], t->strides[1], t->strides[2], t->strides[3]}};
+  return v;
+}
+
+static int same4(const lab_tensor *t, const int64_t *shape) {
+  for (int d = 0; d < 4; d++)
+    if (t->shape[d] != shape[d]) return 0;
+  return 1;
+}
+
+int lab_pool_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out, const void *attrs_ptr,
+                    char *err, size_t err_len) {
+  const lab_pool_attrs *a = attrs_ptr;
+  const char *name = mode_names[a->mode];
+  static const int inputs[] = {1, 1, 3, 3, 2};
+  static const char *const signature[] = {"[x] -> [y]", "[x] -> [y]", "[x, y, dy] -> [dx]", "[x, y, g] -> [out]", "[dy, like x] -> [dx]"};
+  char s0[96], s1[96];
+  if (n_in != inputs[a->mode] || n_out != 1) return lab_fail(err, err_len, "%s takes %s", name, signature[a->mode]);
+  const lab_dtype dt = out[0].dtype;
+  if (dt != LAB_FLOAT32 && dt != LAB_FLOAT64) return lab_fail(err, err_len, "%s supports float32 and float64, got %s", name, lab_dtype_name(dt));
+  for (int k = 0; k < n_in; k++)
+    if (in[k].ndim != 4 || in[k].dtype != dt)
+      return lab_fail(err, err_len, "%s: input %d must be a 4-d %s tensor [N, C, H, W], got %s %s", name, k, lab_dtype_name(dt),
+                      lab_dtype_name(in[k].dtype), lab_shape_str(&in[k], s0, sizeof s0));
+  /* x: the pooled input (or the shape dx takes); its shape fixes the geometry. */
+  const lab_tensor *x = a->mode == LAB_POOL_AVG_GRAD ? &in[1] : &in[0];
+  lab_pool_geom g = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], 0, 0, a->kernel[0], a->kernel[1],
+                     a->stride[0], a->stride[1], a->padding[0], a->padding[1], a->count_include_pad, 0};
+  g.oh = lab_pool_output_size(g.h, g.kh, g.sh, g.ph, a->ceil_mode);
+  g.ow = lab_pool_output_size(g.w, g.kw, g.sw, g.pw, a->ceil_mode);
+  if (g.oh < 1 || g.ow < 1) {
+    return lab_fail(err, err_len, "%s: a %lldx%lld window (padding %lldx%lld) does not fit the input %s", name, (long long)g.kh,
+                    (long long)g.kw, (long long)g.ph, (long long)g.pw, lab_shape_str(x, s0, sizeof s0));
+  }
+  const int64_t pooled[4] = {g.n, g.c, g.oh, g.ow};
+  /* Shapes each mode needs: y and dy pooled; g and dx like x; the output as its mode makes it. */
+  const int out_pooled = a->mode == LAB_POOL_MAX || a->mode == LAB_POOL_AVG || a->mode == LAB_POOL_MAX_GRADGRAD;
+  int ok = same4(&out[0], out_pooled ? pooled : x->shape);
+  if (a->mode == LAB_POOL_MAX_GRAD) ok = ok && same4(&in[1], pooled) && same4(&in[2], pooled);
+  if (a->mode == LAB_POOL_MAX_GRADGRAD) ok = ok && same4(&in[1], pooled) && same4(&in[2], x->shape);
+  if (a->mode == LAB_POOL_AVG_GRAD) ok = ok && same4(&in[0], pooled);
+  if (!ok) {
+    return lab_fail(err, err_len, "%s: shapes do not fit the input %s pooled to (%lld, %lld, %lld, %lld); output %s", name,
+                    lab_shape_str(x, s0, sizeof s0), (long long)g.n, (long long)g.c, (long long)g.oh, (long long)g.ow,
+                    lab_shape_str(&out[0], s1, sizeof s1));
+  }
+  const lab_el_view v0 = el_view(&in[0]);
+  const lab_el_view v1 = n_in > 1 ? el_view(&in[1]) : v0, v2 = n_in > 2 ? el_view(&in[2]) : v0;
+  const lab_tensor *o = &out[0];
+  int64_t e = 0;
+  for (int64_t i0 = 0; i0 < o->shape[0]; i0++)
+    for (int64_t i1 = 0; i1 < o->shape[1]; i1++)
+      for (int64_t i2 = 0; i2 < o->shape[2]; i2++)
+        for (int64_t i3 = 0; i3 < o->shape[3]; i3++, e++) {
+          double v = 0;
+          switch (a->mode) {
+            case LAB_POOL_MAX: v = lab_pool_forward_at(&g, &v0, 1, i0, i1, i2, i3); break;
+            case LAB_POOL_AVG: v = lab_pool_forward_at(&g, &v0, 0, i0, i1, i2, i3); break;
+            case LAB_POOL_MAX_GRAD: v = lab_pool_max_grad_at(&g, &v0, &v1, &v2, e); break;
+            case LAB_POOL_MAX_GRADGRAD: v = lab_pool_max_gradgrad_at(&g, &v0, &v1, &v2, e); break;
+            case LAB_POOL_AVG_GRAD: v = lab_pool_avg_grad_at(&g, &v0, e); break;
+          }
+          lab_store(o->data, o->dtype, i0 * o->strides[0] + i1 * o->strides[1] + i2 * o->strides[2] + i3 * o->strides[3], v);
+        }
+  return 0;
+}

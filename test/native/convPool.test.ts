@@ -1,0 +1,209 @@
+// The conv2d, conv2d_grad_input, conv2d_grad_weight and pool2d kernels on strided views (an
+// NHWC array viewed as NCHW, outputs written through permuted strides), float32 and float64,
+// against the ops' float64 perform (itself checked against PyTorch in test/unit/engine/ops).
+// Both conv algorithms run: im2col + GEMM, and the direct one, whose element functions
+// (native/kernels/conv_element.h, pool_element.h) are what the CUDA kernels execute.
+import { describe, expect, it } from 'vitest';
+import type { Op } from '../../engine/core/graph.ts';
+import { NDArray } from '../../engine/core/ndarray.ts';
+import {
+  Conv2d,
+  Conv2dGradInput,
+  Conv2dGradWeight,
+  conv2dParams,
+  type Conv2dOptions,
+} from '../../engine/ops/conv.ts';
+import {
+  AvgPool2dGrad,
+  MaxPool2dGrad,
+  MaxPool2dGradGrad,
+  Pool2d,
+  pool2dParams,
+  type Pool2dOptions,
+} from '../../engine/ops/pool.ts';
+import { tensor } from '../../engine/tensor.ts';
+import type { NativeDType } from '../../native/program.ts';
+import {
+  addon,
+  allocate,
+  expectClose,
+  type Operand,
+  permutedView,
+  randomOperand,
+  rng,
+  runStep,
+  sizeOf,
+  tolerance,
+  viewValues,
+} from './helpers.ts';
+
+const asArray = (op: Operand): NDArray => NDArray.from(viewValues(op), op.shape, 'float64');
+
+/** The op's perform in float64 on the operands' values. */
+function reference(op: Op, inputs: Operand[]): number[] {
+  const node = op.makeNode(...inputs.map((o) => tensor('float64', o.shape)));
+  return op.perform(inputs.map(asArray), node)[0].toFlat();
+}
+
+/** An output written through permuted strides into a larger buffer (offset 5). */
+function stridedOutput(dtype: NativeDType, shape: number[]): Operand {
+  const perm = [0, 2, 3, 1]; // memory order N, H, W, C
+  const pshape = perm.map((p) => shape[p]);
+  const strides = new Array<number>(4);
+  let n = 1;
+  for (let d = 3; d >= 0; d--) {
+    strides[perm[d]] = n;
+    n *= pshape[d];
+  }
+  return { dtype, shape, data: allocate(dtype, sizeOf(shape) + 5), offset: 5, strides };
+}
+
+const nhwc = (op: Operand): Operand => permutedView(op, [0, 2, 3, 1]);
+
+const convCases: { name: string; x: number[]; w: number[]; options: Conv2dOptions }[] = [
+  { name: '3×3 padding 1', x: [2, 3, 7, 6], w: [4, 3, 3, 3], options: { padding: 1 } },
+  { name: 'stride, dilation, rectangular', x: [2, 2, 9, 8], w: [3, 2, 3, 2], options: { stride: [2, 3], padding: [2, 1], dilation: [2, 1] } },
+  { name: 'groups', x: [1, 4, 6, 6], w: [6, 2, 2, 2], options: { groups: 2, stride: 2 } },
+  { name: 'depthwise (direct under auto)', x: [2, 3, 5, 5], w: [3, 1, 3, 3], options: { groups: 3, padding: 1 } },
+]; // prettier-ignore
+
+describe('conv2d kernels', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const algorithm of ['gemm', 'direct', 'auto'] as const) {
+      it(`${dtype}, ${algorithm}: forward, dx and dw on strided views match the float64 reference`, () => {
+        const random = rng(17);
+        for (const c of convCases) {
+          const params = conv2dParams('test', c.options);
+          const attrs = {
+            stride: [...params.stride],
+            padding: [...params.padding],
+            dilation: [...params.dilation],
+            groups: params.groups,
+            algorithm,
+          };
+          const x = nhwc(randomOperand(dtype, c.x, random));
+          const w = randomOperand(dtype, c.w, random, -1, 1);
+          const yShape = new Conv2d(params).makeNode(tensor(dtype, c.x), tensor(dtype, c.w)).outputs[0]
+            .staticShape as number[];
+          const gy = nhwc(randomOperand(dtype, yShape, random));
+          const tol = tolerance[dtype] * 10;
+          const [y] = runStep('conv2d', [x, w], [stridedOutput(dtype, yShape)], attrs);
+          expectClose(viewValues(y), reference(new Conv2d(params), [x, w]), tol, tol);
+          const likeX = { dtype, shape: c.x, data: allocate(dtype, sizeOf(c.x)) };
+          const [dx] = runStep('conv2d_grad_input', [gy, w, likeX], [stridedOutput(dtype, c.x)], attrs);
+          expectClose(viewValues(dx), reference(new Conv2dGradInput(params), [gy, w, likeX]), tol, tol);
+          const likeW = { dtype, shape: c.w, data: allocate(dtype, sizeOf(c.w)) };
+          const [dw] = runStep('conv2d_grad_weight', [x, gy, likeW], [stridedOutput(dtype, c.w)], attrs);
+          expectClose(viewValues(dw), reference(new Conv2dGradWeight(params), [x, gy, likeW]), tol, tol);
+        }
+      });
+    }
+  }
+
+  it('an empty batch gives an empty output and zero weight gradients', () => {
+    const x: Operand = { dtype: 'float32', shape: [0, 2, 5, 5], data: new Float32Array(0) };
+    const w = randomOperand('float32', [3, 2, 3, 3], rng(1));
+    expect(runStep('conv2d', [x, w], [{ dtype: 'float32', shape: [0, 3, 3, 3] }])[0].data!.length).toBe(0);
+    const gy: Operand = { dtype: 'float32', shape: [0, 3, 3, 3], data: new Float32Array(0) };
+    const [dw] = runStep('conv2d_grad_weight', [x, gy, w], [{ dtype: 'float32', shape: [3, 2, 3, 3] }]);
+    expect(Array.from(dw.data!).every((v) => v === 0)).toBe(true);
+  });
+
+  it('a shape mismatch at run time names the kernel and both shapes', () => {
+    const x = randomOperand('float32', [1, 3, 5, 5], rng(2));
+    const w = randomOperand('float32', [2, 2, 3, 3], rng(3));
+    expect(() => runStep('conv2d', [x, w], [{ dtype: 'float32', shape: [1, 2, 3, 3] }])).toThrow(
+      /conv2d: x \(1, 3, 5, 5\) and w \(2, 2, 3, 3\) do not fit 1 groups/,
+    );
+    const w3 = randomOperand('float32', [2, 3, 3, 3], rng(3));
+    expect(() => runStep('conv2d', [x, w3], [{ dtype: 'float32', shape: [1, 2, 4, 3] }])).toThrow(
+      /conv2d: the output has shape \(1, 2, 4, 3\) but x \(1, 3, 5, 5\) and w \(2, 3, 3, 3\) give \(1, 2, 3, 3\)/,
+    );
+  });
+
+  it('createProgram rejects bad attrs, naming the field', () => {
+    const x = randomOperand('float32', [1, 1, 4, 4], rng(4));
+    const w = randomOperand('float32', [1, 1, 2, 2], rng(5));
+    expect(() =>
+      runStep('conv2d', [x, w], [{ dtype: 'float32', shape: [1, 1, 3, 3] }], { algorithm: 'fft' }),
+    ).toThrow(/algorithm must be 'auto', 'gemm' or 'direct', got 'fft'/);
+    expect(() =>
+      runStep('conv2d', [x, w], [{ dtype: 'float32', shape: [1, 1, 3, 3] }], { stride: [0, 1] }),
+    ).toThrow(/stride must be a pair of integers, each at least 1/);
+    expect(addon).toBeDefined();
+  });
+});
+
+const poolCases: { name: string; x: number[]; kernel: number | [number, number]; options: Pool2dOptions }[] = [
+  { name: '2×2', x: [2, 3, 6, 6], kernel: 2, options: {} },
+  { name: '3×3 stride 2 padding 1 ceil', x: [1, 2, 7, 6], kernel: 3, options: { stride: 2, padding: 1, ceilMode: true } },
+  { name: 'rectangular, not counting padding', x: [2, 2, 5, 8], kernel: [2, 3], options: { stride: [2, 2], padding: [1, 1], countIncludePad: false, ceilMode: true } },
+]; // prettier-ignore
+
+describe('pool2d kernel', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: max, avg and their gradients on strided views, ties included`, () => {
+      const random = rng(23);
+      for (const c of poolCases) {
+        for (const mode of ['max', 'avg'] as const) {
+          const params = pool2dParams('test', mode, c.kernel, c.options);
+          const attrs = {
+            mode,
+            kernel: [...params.kernel],
+            stride: [...params.stride],
+            padding: [...params.padding],
+            ceilMode: params.ceilMode,
+            countIncludePad: params.countIncludePad,
+          };
+          // Integers in [0, 3): windows tie, so the even split is exercised.
+          const x0 = randomOperand(dtype, c.x, random, 0, 3);
+          x0.data = x0.data!.map(Math.floor) as typeof x0.data;
+          const x = nhwc(x0);
+          const op = new Pool2d(params);
+          const yShape = op.makeNode(tensor(dtype, c.x)).outputs[0].staticShape as number[];
+          const tol = tolerance[dtype] * 10;
+          const [y] = runStep('pool2d', [x], [stridedOutput(dtype, yShape)], attrs);
+          expectClose(viewValues(y), reference(op, [x]), tol, tol);
+          const gy = nhwc(randomOperand(dtype, yShape, random));
+          const likeX = { dtype, shape: c.x, data: allocate(dtype, sizeOf(c.x)) };
+          if (mode === 'max') {
+            const [dx] = runStep('pool2d', [x, y, gy], [stridedOutput(dtype, c.x)], {
+              ...attrs,
+              mode: 'max_grad',
+            });
+            expectClose(viewValues(dx), reference(new MaxPool2dGrad(params), [x, y, gy]), tol, tol);
+            const g = nhwc(randomOperand(dtype, c.x, random));
+            const [gg] = runStep('pool2d', [x, y, g], [stridedOutput(dtype, yShape)], {
+              ...attrs,
+              mode: 'max_gradgrad',
+            });
+            expectClose(viewValues(gg), reference(new MaxPool2dGradGrad(params), [x, y, g]), tol, tol);
+          } else {
+            const [dx] = runStep('pool2d', [gy, likeX], [stridedOutput(dtype, c.x)], {
+              ...attrs,
+              mode: 'avg_grad',
+            });
+            expectClose(viewValues(dx), reference(new AvgPool2dGrad(params), [gy, likeX]), tol, tol);
+          }
+        }
+      }
+    });
+  }
+
+  it('errors name the mode and the shapes', () => {
+    const x = randomOperand('float32', [1, 1, 2, 2], rng(6));
+    expect(() =>
+      runStep('pool2d', [x], [{ dtype: 'float32', shape: [1, 1, 1, 1] }], { mode: 'max', kernel: [3, 3] }),
+    ).toThrow(/pool2d max: a 3x3 window \(padding 0x0\) does not fit the input \(1, 1, 2, 2\)/);
+    expect(() =>
+      runStep('pool2d', [x], [{ dtype: 'float32', shape: [1, 1, 1, 1] }], { mode: 'median', kernel: [2, 2] }),
+    ).toThrow(/mode must be 'max', 'avg', 'max_grad', 'max_gradgrad' or 'avg_grad', got 'median'/);
+    expect(() =>
+      runStep('pool2d', [x], [{ dtype: 'float32', shape: [1, 1, 1, 1] }], {
+        mode: 'max',
+        kernel: [2, 2],
+        padding: [2, 0],
+      }),
+    ).toThrow(/padding must be at most half the kernel/);
+  });
+});
