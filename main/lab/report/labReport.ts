@@ -34,6 +34,11 @@ export interface ReportTable {
   title: string;
   columns: string[];
   rows: ReportCell[][];
+  /**
+   * The numbers form a matrix worth seeing as one (a confusion matrix, an accuracy matrix R[i][j]):
+   * the app shades each number cell by its value within the table's range.
+   */
+  heatmap?: boolean;
 }
 
 export interface ReportAxis {

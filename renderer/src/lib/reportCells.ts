@@ -90,3 +90,17 @@ export function sortRowIndices(
       return sign * compareKeys(a, b) || i - j;
     });
 }
+
+/** A heat-map cell's colours: white → deep blue by where `value` lies in the range, white text on the dark end. */
+export function heatShade(
+  value: number,
+  range: { min: number; max: number },
+): { background: string; color: string } {
+  const t =
+    range.max > range.min ? Math.min(1, Math.max(0, (value - range.min) / (range.max - range.min))) : 0;
+  const mix = (a: number, b: number) => Math.round(a + (b - a) * t);
+  return {
+    background: `rgb(${mix(255, 31)}, ${mix(255, 78)}, ${mix(255, 155)})`,
+    color: t > 0.55 ? '#fff' : 'inherit',
+  };
+}

@@ -3,6 +3,7 @@ import type { ReportCell } from '../../../main/api/labApi.ts';
 import {
   cellText,
   cellTitle,
+  heatShade,
   isNumericColumn,
   readsAsNumber,
   sortKey,
@@ -70,5 +71,15 @@ describe("a report table's cells (reportCells.ts)", () => {
   it('sorts text naturally and numbers before text', () => {
     const rows: ReportCell[][] = [[text('run 10')], [text('run 2')], [text('rank', 1)], [text('—')]];
     expect(sortRowIndices(rows, 0, 'ascending')).toEqual([2, 1, 0, 3]);
+  });
+});
+
+describe('heat-map cells', () => {
+  it('run white to deep blue over the table’s range, with white text on the dark end', () => {
+    expect(heatShade(0, { min: 0, max: 10 })).toEqual({ background: 'rgb(255, 255, 255)', color: 'inherit' });
+    expect(heatShade(10, { min: 0, max: 10 })).toEqual({ background: 'rgb(31, 78, 155)', color: '#fff' });
+    expect(heatShade(5, { min: 0, max: 10 }).background).toBe('rgb(143, 167, 205)');
+    expect(heatShade(3, { min: 3, max: 3 }).background).toBe('rgb(255, 255, 255)');
+    expect(heatShade(99, { min: 0, max: 10 })).toEqual(heatShade(10, { min: 0, max: 10 }));
   });
 });
