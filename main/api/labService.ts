@@ -28,6 +28,9 @@ import { openLabDatabase } from '../store/labDatabase.ts';
 import { metricNames, metricSeries } from '../store/metricSeries.ts';
 import { getRun, listRuns } from '../store/runStore.ts';
 import { loadViewState, saveViewState } from '../store/viewState.ts';
+import { queueUrlOption } from '../queue/coordinatorExecutor.ts';
+import { parseQueueAddress } from '../queue/queueAddress.ts';
+import { QueueExecutor } from '../queue/queueExecutor.ts';
 import { describeRunGraphs } from '../workers/graphProcess.ts';
 import { WorkerPool } from '../workers/workerPool.ts';
 import type { LabApi } from './labApi.ts';
@@ -35,8 +38,13 @@ import { labInfo } from './labInfo.ts';
 
 export interface LabServiceOptions {
   dbPath?: string;
-  /** Where runs execute (default: a local worker pool of poolSize processes). */
+  /** Where runs execute (default: the queue, if there is one; else a local worker pool of poolSize processes). */
   executor?: RunExecutor;
+  /**
+   * A redis:// URL: runs go on that queue for `lab worker`s (main/queue/README.md). Default
+   * $LAB_QUEUE, which is how the desktop app uses a queue.
+   */
+  queue?: string;
   poolSize?: number;
   /** Where runWorker is when the main process is a bundle (see WorkerPool). */
   workerEntry?: string;
@@ -59,8 +67,13 @@ export interface LabService extends LabApi {
 export function createLabService(options: LabServiceOptions = {}): LabService {
   const lab = openLabDatabase(options.dbPath ?? defaultDatabasePath());
   const { db } = lab;
+  const queueUrl = options.executor ? undefined : queueUrlOption(options.queue);
+  // Connects in the background; a queue it cannot use fails each run with the reason.
+  const queueExecutor = queueUrl ? new QueueExecutor({ address: parseQueueAddress(queueUrl) }) : undefined;
   const executor =
-    options.executor ?? new WorkerPool({ size: options.poolSize, workerEntry: options.workerEntry });
+    options.executor ??
+    queueExecutor ??
+    new WorkerPool({ size: options.poolSize, workerEntry: options.workerEntry });
   const curricula: CurriculaDirectories = {
     builtin: options.curricula?.builtin ?? curriculaDirectory,
     user: options.curricula?.user ?? `${userDataDirectory()}/curricula`,
@@ -195,6 +208,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
     async close() {
       for (const id of running.keys()) requestExperimentCancel(db, id);
       await this.whenIdle();
+      await queueExecutor?.close();
       lab.close();
     },
   };

@@ -10,6 +10,7 @@ import { listCommand } from './commands/list.ts';
 import { resumeCommand, runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
+import { workerCommand } from './commands/worker.ts';
 import { UsageError } from './labContext.ts';
 
 export const usage = `Curriculum Lab — run and inspect experiments from the command line.
@@ -26,6 +27,8 @@ Usage:
   lab serve                      The app in a browser (browser mode, also for a remote GPU box):
                                  prints a URL with this launch's token
   lab cache list|clear           Compiled C ops cached on disk ($LAB_CACHE_DIR): list or remove them
+  lab worker --queue <url>       Execute runs from a queue (Redis) that \`lab run --queue\` fills,
+                                 on this machine; Ctrl-C hands its runs back (main/queue/README.md)
 
 Options:
   --db <path>         Database file (default: $LAB_DB, else the user data directory,
@@ -36,6 +39,14 @@ Options:
   --port <n>          With serve: the port (default 7420; 0 picks a free one)
   --host <addr>       With serve: where to listen (default 127.0.0.1, this machine only; anything
                       else lets other machines in, with the token as the only protection)
+  --queue <url>       With run, resume, serve: put runs on this Redis (redis://HOST:PORT,
+                      rediss:// for TLS) for \`lab worker\`s; with --jobs this machine works too.
+                      Default $LAB_QUEUE. Password: $LAB_REDIS_PASSWORD_FILE, never in the URL
+  --attempts <n>      With --queue: attempts per run before it fails (default 3)
+  --name <name>       With worker: what runs record as where they ran (default: host name)
+  --scratch <dir>     With worker: where runs keep files while they run (default: temp dir)
+  --stall-seconds <s> With worker: how long a silent worker keeps its runs before another
+                      takes them over (default 30)
   -h, --help          This help
 
 Examples:
@@ -57,6 +68,11 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
+      queue: { type: 'string' },
+      attempts: { type: 'string' },
+      name: { type: 'string' },
+      scratch: { type: 'string' },
+      'stall-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,12 +88,23 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--jobs needs a whole number ≥ 1, got "${values.jobs}"`);
   }
   if (values.csv && values.json) throw new UsageError('export takes one format: --csv or --json, not both');
+  const attempts = values.attempts === undefined ? undefined : Number(values.attempts);
+  if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1)) {
+    throw new UsageError(`--attempts needs a whole number ≥ 1, got "${values.attempts}"`);
+  }
+  const stallSeconds = values['stall-seconds'] === undefined ? undefined : Number(values['stall-seconds']);
+  if (stallSeconds !== undefined && !(stallSeconds > 0)) {
+    throw new UsageError(`--stall-seconds needs a number of seconds > 0, got "${values['stall-seconds']}"`);
+  }
+  const queue = { queue: values.queue, attempts, stallMs: stallSeconds && stallSeconds * 1000 };
   const options = { db: values.db, trainers: values.trainers, jobs };
   switch (command) {
     case 'run':
-      return runCommand(argument, options);
+      return runCommand(argument, { ...options, ...queue });
     case 'resume':
-      return resumeCommand(argument, options);
+      return resumeCommand(argument, { ...options, ...queue });
+    case 'worker':
+      return workerCommand(argument, { ...options, ...queue, name: values.name, scratch: values.scratch });
     case 'cancel':
       return cancelCommand(argument, options);
     case 'list':
@@ -89,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'cache':
       return cacheCommand(argument);
     case 'serve':
-      return serveCommand(argument, { ...options, host: values.host, port: values.port });
+      return serveCommand(argument, { ...options, ...queue, host: values.host, port: values.port });
     case 'export':
       return exportCommand(argument, {
         ...options,

@@ -211,7 +211,7 @@ export async function runExperiment(
       },
       {
         started(environment, fromStep) {
-          markRunStarted(db, run.id, { ...environment, host: hostname() }, fromStep);
+          markRunStarted(db, run.id, { host: hostname(), ...environment }, fromStep);
           emitRun('running');
         },
         metrics(names, packed) {

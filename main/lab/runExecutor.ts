@@ -39,7 +39,8 @@ export interface WrittenArtifact {
 export type RunEndStatus = 'completed' | 'diverged' | 'cancelled';
 
 export interface RunHandlers {
-  started?(environment: TrainerEnvironment, fromStep: number): void;
+  /** `host`: where the run executes, when that is not this machine (a queue worker's name). */
+  started?(environment: TrainerEnvironment & { host?: string }, fromStep: number): void;
   /** Points as [nameIndex, step, wallTime, value] quadruples; names index into `names`. */
   metrics?(names: string[], packed: Float64Array): void;
   checkpoint?(step: number, path: string, bytes: number): void;

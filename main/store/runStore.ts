@@ -106,6 +106,23 @@ export function listRuns(db: Database, experimentId: number): RunRecord[] {
   ).map(toRun);
 }
 
+/** Where each experiment's runs executed (the host a run last started on), most runs first. */
+export function runHostsByExperiment(db: Database): Map<number, { host: string; runs: number }[]> {
+  const rows = db
+    .prepare(
+      `SELECT experiment_id, host, COUNT(*) AS runs FROM runs WHERE host IS NOT NULL
+       GROUP BY experiment_id, host ORDER BY experiment_id, runs DESC, host`,
+    )
+    .all() as { experiment_id: number; host: string; runs: number }[];
+  const hosts = new Map<number, { host: string; runs: number }[]>();
+  for (const row of rows) {
+    const list = hosts.get(row.experiment_id) ?? [];
+    list.push({ host: row.host, runs: row.runs });
+    hosts.set(row.experiment_id, list);
+  }
+  return hosts;
+}
+
 /** The artifacts a run reads (name → artifact id), recorded when it starts. */
 export function recordRunInputs(db: Database, id: number, inputs: Record<string, number>): void {
   db.prepare('UPDATE runs SET inputs_json = ? WHERE id = ?').run(JSON.stringify(inputs), id);

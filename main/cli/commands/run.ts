@@ -6,7 +6,7 @@ import { createExperimentFromDefinition } from '../../lab/createExperiment.ts';
 import { runExperiment } from '../../lab/experimentRunner.ts';
 import { getExperiment, requestExperimentCancel } from '../../store/experimentStore.ts';
 import type { LabDatabase } from '../../store/labDatabase.ts';
-import { WorkerPool } from '../../workers/workerPool.ts';
+import { openCoordinatorExecutor, type CoordinatorExecutor } from '../../queue/coordinatorExecutor.ts';
 import {
   experimentIdArgument,
   loadTrainers,
@@ -19,15 +19,32 @@ import { renderReport } from '../renderReport.ts';
 
 export interface RunOptions extends GlobalOptions {
   jobs?: number;
+  /** A redis:// URL: runs go on that queue for `lab worker`s (main/queue/README.md). */
+  queue?: string;
+  attempts?: number;
+  stallMs?: number;
+}
+
+/**
+ * Where runs execute, opened before anything is written: an unreachable queue or a wrong password
+ * is an error up front, not an experiment left queued. Its messages go to the progress display.
+ */
+async function openExecutor(
+  options: RunOptions,
+): Promise<{ where: CoordinatorExecutor; logTo: (log: (line: string) => void) => void }> {
+  let log: (line: string) => void = (line) => void process.stderr.write(`${line}\n`);
+  const where = await openCoordinatorExecutor({ ...options, log: (line) => log(line) });
+  return { where, logTo: (next) => (log = next) };
 }
 
 async function executeWithProgress(
   lab: LabDatabase,
   experimentId: number,
-  options: RunOptions,
+  { where, logTo }: Awaited<ReturnType<typeof openExecutor>>,
 ): Promise<number> {
   const display = createProgressDisplay();
-  const executor = new WorkerPool({ size: options.jobs });
+  logTo((line) => display.log(line));
+  const { executor } = where;
   let interrupts = 0;
   const onInterrupt = () => {
     interrupts++;
@@ -39,7 +56,7 @@ async function executeWithProgress(
     requestExperimentCancel(lab.db, experimentId);
   };
   process.on('SIGINT', onInterrupt);
-  display.log(`Experiment ${experimentId} · ${executor.size} worker process(es) · database ${lab.path}`);
+  display.log(`Experiment ${experimentId} · ${where.description} · database ${lab.path}`);
   let experiment;
   try {
     experiment = await runExperiment(experimentId, {
@@ -49,6 +66,7 @@ async function executeWithProgress(
     });
   } finally {
     display.stop();
+    logTo((line) => void process.stderr.write(`${line}\n`));
     process.off('SIGINT', onInterrupt);
   }
   process.stdout.write(`\n${experiment.name} (experiment ${experiment.id}): ${experiment.status}\n`);
@@ -64,10 +82,13 @@ export async function runCommand(file: string | undefined, options: RunOptions):
   await loadTrainers(options);
   const definition = await loadDefinitionFile(file);
   const lab = openDatabase(options);
+  let executor;
   try {
+    executor = await openExecutor(options);
     const experiment = createExperimentFromDefinition(lab, definition);
-    return await executeWithProgress(lab, experiment.id, options);
+    return await executeWithProgress(lab, experiment.id, executor);
   } finally {
+    await executor?.where.close();
     lab.close();
   }
 }
@@ -76,6 +97,7 @@ export async function resumeCommand(idText: string | undefined, options: RunOpti
   const id = experimentIdArgument(idText, 'resume');
   await loadTrainers(options);
   const lab = openDatabase(options);
+  let executor;
   try {
     const experiment = getExperiment(lab.db, id);
     if (!experiment) throw new UsageError(`there is no experiment ${id} in ${lab.path} (see \`lab list\`)`);
@@ -87,8 +109,10 @@ export async function resumeCommand(idText: string | undefined, options: RunOpti
     }
     const blocker = resumeBlocker(lab, id);
     if (blocker) throw new UsageError(`${blocker} (\`lab cancel ${id}\`)`);
-    return await executeWithProgress(lab, id, options);
+    executor = await openExecutor(options);
+    return await executeWithProgress(lab, id, executor);
   } finally {
+    await executor?.where.close();
     lab.close();
   }
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { createLabService } from '../../api/labService.ts';
+import { openCoordinatorExecutor, queueUrlOption } from '../../queue/coordinatorExecutor.ts';
 import { rendererDistDirectory } from '../../paths.ts';
 import { createLabServer, type LabServer } from '../../server/labServer.ts';
 import { ensureRendererBuild } from '../../server/rendererBuild.ts';
@@ -15,6 +16,9 @@ export const defaultPort = 7420;
 
 export interface ServeOptions extends GlobalOptions {
   jobs?: number;
+  /** A redis:// URL: experiments started here run on that queue (main/queue/README.md). */
+  queue?: string;
+  attempts?: number;
   host?: string;
   /** As typed after --port. */
   port?: string;
@@ -50,7 +54,7 @@ function exposedWarning(server: LabServer): string {
 }
 
 /** Resolves on the first Ctrl-C (or SIGTERM); a second one quits at once. */
-function stopRequested(): Promise<void> {
+export function stopRequested(): Promise<void> {
   return new Promise((resolve) => {
     let signals = 0;
     const onSignal = () => {
@@ -66,7 +70,7 @@ function stopRequested(): Promise<void> {
 export async function serveCommand(argument: string | undefined, options: ServeOptions): Promise<number> {
   if (argument !== undefined) {
     throw new UsageError(
-      `serve takes no argument (got "${argument}"); its options are --host, --port, --db, --jobs`,
+      `serve takes no argument (got "${argument}"); its options are --host, --port, --db, --jobs, --queue`,
     );
   }
   const host = options.host ?? '127.0.0.1';
@@ -75,13 +79,22 @@ export async function serveCommand(argument: string | undefined, options: ServeO
   // LAB_RENDERER_DIR serves another renderer build (tests use a small stand-in).
   const rendererDirectory = process.env.LAB_RENDERER_DIR || rendererDistDirectory;
   await ensureRendererBuild(rendererDirectory, (line) => process.stderr.write(`${line}\n`));
-  const service = createLabService({ dbPath: options.db, poolSize: options.jobs });
+  // With a queue it is connected (and checked) before the server starts.
+  const queued = queueUrlOption(options.queue)
+    ? await openCoordinatorExecutor({ ...options, log: (line) => void process.stderr.write(`${line}\n`) })
+    : null;
+  const service = createLabService({
+    dbPath: options.db,
+    poolSize: options.jobs,
+    executor: queued?.executor,
+  });
   const token = randomBytes(32).toString('hex');
   let server: LabServer;
   try {
     server = await createLabServer({ api: service, host, port, token, rendererDirectory });
   } catch (error) {
     await service.close();
+    await queued?.close();
     throw error;
   }
   const { databasePath } = await service.info();
@@ -90,6 +103,7 @@ export async function serveCommand(argument: string | undefined, options: ServeO
   process.stdout.write(
     [
       `Curriculum Lab in browser mode · database ${databasePath}`,
+      ...(queued ? [`Experiments run on the queue: ${queued.description}`] : []),
       `Open ${server.url}/?token=${token}`,
       ...(exposed ? remoteUrls(server, token).map((url) => `  from another machine: ${url}`) : []),
       'The token changes every launch. Ctrl-C stops the server; running experiments stay resumable (lab resume <id>).',
@@ -100,5 +114,6 @@ export async function serveCommand(argument: string | undefined, options: ServeO
   process.stderr.write('Stopping: running experiments stop at their next step and stay resumable.\n');
   await server.close();
   await service.close();
+  await queued?.close();
   return 0;
 }

@@ -34,7 +34,7 @@ export function showCommand(idText: string | undefined, options: GlobalOptions):
           r.status,
           `${r.step}/${r.steps}`,
           formatValue(r.result?.final_val_loss),
-          r.environment ? `${r.environment.backend}/${r.environment.device}` : '—',
+          r.environment ? `${r.environment.backend}/${r.environment.device} on ${r.environment.host}` : '—',
           (r.reason ?? '').split('\n')[0].slice(0, 60),
         ]),
       }),
