@@ -5,6 +5,8 @@ export {
   type CoordinatewiseLSTMOptions,
   type CoordinatewiseStep,
 } from './coordinatewise.ts';
+export { Conv2d, type Conv2dLayerOptions } from './conv.ts';
+export { ConvNet, convNetShapes, type ConvNetLayerSpec, type ConvNetOptions } from './convNet.ts';
 export { Dense, type DenseOptions } from './dense.ts';
 export {
   distillationLoss,
@@ -31,4 +33,5 @@ export { LSTM, LSTMCell, type LSTMOptions, type LSTMResult, type LSTMState } fro
 export { accuracy } from './metrics.ts';
 export { Module, type ModuleOptions, type ParamBinding } from './module.ts';
 export type { RecurrentOptions, SequenceInput } from './recurrent.ts';
+export { AvgPool2d, Flatten, MaxPool2d, type PoolLayerOptions } from './pooling.ts';
 export { MLP, Sequential, type Layer, type MLPOptions } from './sequential.ts';

@@ -81,6 +81,11 @@ export abstract class Module {
     return out;
   }
 
+  /** Direct children with their local names, in registration order (for walks over a model). */
+  childModules(): (readonly [string, Module])[] {
+    return [...this.children.entries()];
+  }
+
   parameters(): SharedVariable[] {
     return this.namedParameters().map(([, p]) => p);
   }
