@@ -175,6 +175,27 @@ function createViewState(db: Database): void {
   `);
 }
 
+/**
+ * Version 7: skill roadmaps, versioned by name. Each distinct content of a name is one version
+ * (its hash over the validated roadmap), so a run can record exactly which roadmap it climbed;
+ * `text` keeps the YAML a version was saved from (comments and all) where there was one.
+ */
+function createRoadmapTables(db: Database): void {
+  db.exec(`
+    CREATE TABLE roadmaps (
+      id INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      version INTEGER NOT NULL,
+      hash TEXT NOT NULL,
+      roadmap_json TEXT NOT NULL,
+      text TEXT,
+      created_at INTEGER NOT NULL,
+      UNIQUE (name, version),
+      UNIQUE (name, hash)
+    );
+  `);
+}
+
 /** Index i migrates version i → i+1. Append only: never edit a migration that has shipped. */
 export const migrations: readonly Migration[] = [
   createCoreTables,
@@ -183,6 +204,7 @@ export const migrations: readonly Migration[] = [
   separateRunLoops,
   recordPlanSize,
   createViewState,
+  createRoadmapTables,
 ];
 
 export const schemaVersion = migrations.length;

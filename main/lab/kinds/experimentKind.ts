@@ -7,6 +7,7 @@
 // of different types side by side as LabKind: the same kind behind functions that take the stored
 // JSON and parse it with the kind's own parser first, so nothing is cast and a stored value that
 // does not fit is an error naming what is wrong, not a crash somewhere later.
+import type { Database } from 'better-sqlite3';
 import type { DefinitionProblem } from '../definitions/definitionError.ts';
 import type { ValidationContext } from '../definitions/validationContext.ts';
 import type { LabReport } from '../report/labReport.ts';
@@ -29,6 +30,12 @@ export interface ExperimentKind<Config, Report> {
   /** Checks beyond the schema (problem options, ranges that relate keys to each other). */
   check(config: Config, context: ValidationContext): DefinitionProblem[];
   plan(config: Config, finished: ReadonlyMap<string, RunOutcome>): PlanStep;
+  /**
+   * Optional: what the kind keeps in the store as an experiment is created (in the same
+   * transaction), returning the config to store with what the store assigned — a roadmap
+   * experiment stores its roadmap as a version of its name and records that version.
+   */
+  prepareStore?(config: Config, db: Database): Config;
   summarise(config: Config, finished: ReadonlyMap<string, RunOutcome>, readCurve: CurveReader): Report;
   /** A stored report (JSON) as the typed report. */
   parseReport(value: unknown): Report;
@@ -49,6 +56,8 @@ export interface LabKind {
   schemaId: string;
   selection: SelectionMetric;
   check(config: unknown, context: ValidationContext): DefinitionProblem[];
+  /** The config to store for a new experiment (the kind's prepareStore, or the config as it is). */
+  prepareStore(config: unknown, db: Database): unknown;
   open(config: unknown): OpenedExperiment;
   present(report: unknown): LabReport;
 }
@@ -60,6 +69,8 @@ export function labKind<Config, Report>(kind: ExperimentKind<Config, Report>): L
     schemaId: kind.schemaId,
     selection: kind.selection,
     check: (config, context) => kind.check(kind.parseConfig(config), context),
+    prepareStore: (config, db) =>
+      kind.prepareStore ? kind.prepareStore(kind.parseConfig(config), db) : config,
     open(stored) {
       const config = kind.parseConfig(stored);
       return {

@@ -4,12 +4,12 @@ import { labKind, type LabKind } from './experimentKind.ts';
 import { metaTraining } from './metaTraining/kind.ts';
 import { optimizerComparison } from './optimizerComparison/kind.ts';
 import { distillation } from './distillation/kind.ts';
+import { roadmapKind } from './roadmap/kind.ts';
 
 export const experimentKinds: ReadonlyMap<string, LabKind> = new Map(
-  [labKind(optimizerComparison), labKind(metaTraining), labKind(distillation)].map((kind) => [
-    kind.name,
-    kind,
-  ]),
+  [labKind(optimizerComparison), labKind(metaTraining), labKind(distillation), labKind(roadmapKind)].map(
+    (kind) => [kind.name, kind],
+  ),
 );
 
 /** The kind of a stored experiment, or an error that says which kinds this lab knows. */

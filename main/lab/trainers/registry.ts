@@ -16,6 +16,7 @@ export const builtinTrainerModules: readonly string[] = [
   'main/lab/kinds/optimizerComparison/trainers.ts',
   'main/lab/kinds/metaTraining/trainers.ts',
   'main/lab/kinds/distillation/trainers.ts',
+  'main/lab/kinds/roadmap/trainers.ts',
 ].map((path) => pathToFileURL(join(projectRoot, path)).href);
 
 export interface RegisteredTrainer {

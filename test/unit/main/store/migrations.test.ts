@@ -55,7 +55,7 @@ describe('schema migrations', () => {
     const lab = openLabDatabase(file);
     expect(lab.migratedFrom).toBe(1);
     expect(lab.db.pragma('user_version', { simple: true })).toBe(schemaVersion);
-    expect(schemaVersion).toBe(6);
+    expect(schemaVersion).toBe(7);
     // Version 6 keeps the app's view state; version 5 records plan sizes (complete for finished experiments).
     saveViewState(lab.db, 'runs.columns', ['label', 'status']);
     expect(loadViewState(lab.db, 'runs.columns')).toEqual(['label', 'status']);
