@@ -131,6 +131,8 @@ export class QueueExecutor implements RunExecutor {
     const redis = openRedis(this.address, `lab-coordinator-${this.session}`, this.log);
     const reader = openRedis(this.address, `lab-coordinator-${this.session}-reader`);
     const queue = new Queue(this.queueName, { connection: redis, prefix: bullPrefix });
+    // Connection trouble is reported once by openRedis; BullMQ would print each error raw.
+    queue.on('error', () => undefined);
     const presence: CoordinatorPresence = {
       session: this.session,
       host: hostname(),

@@ -2,6 +2,7 @@
 // directory (append-only file on, so a restart keeps the queue, as a real deployment's would),
 // with an ACL user and optionally TLS. Started and stopped by the test; never another address.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 export const redisServerBinary = process.env.LAB_TEST_REDIS_SERVER ?? '/usr/bin/redis-server';
 
 export interface RedisServerOptions {
-  /** An ACL user the lab logs in as; the default user is switched off. */
+  /** An ACL user the lab logs in as; the default user has a random password. */
   user?: { name: string; password: string };
   /** Serve TLS only, with these files (the client must trust `ca`). */
   tls?: { cert: string; key: string; ca: string };
@@ -89,7 +90,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     args.push('--port', String(port));
   }
   if (options.user) {
-    args.push('--user', 'default', 'off');
+    // The default user gets a password nobody knows rather than `off`: Redis 7.0 (Debian 12's)
+    // drops every MULTI/EXEC from its append-only file on restart when the default user is off.
+    args.push('--requirepass', randomBytes(16).toString('hex'));
     args.push('--user', options.user.name, 'on', `>${options.user.password}`, '~*', '&*', '+@all');
   }
   let child: ChildProcess;
