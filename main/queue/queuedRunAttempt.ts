@@ -189,6 +189,8 @@ export async function executeQueuedRunAttempt(
     }
     await forwarding;
     if (forwardError) throw forwardError;
+    // Everything the run left has been sent: its files go before the coordinator hears the end.
+    rmSync(scratch, { recursive: true, force: true });
 
     switch (ending as Ending) {
       case 'superseded':
