@@ -27,6 +27,7 @@ import type {
 } from '../../trainers/trainer.ts';
 import { optimizerRunConfig, type OptimizerRunConfig } from './runConfig.ts';
 import { optimizerForRun } from './runOptimizer.ts';
+import { ConvNetTrainer } from './convNetTrainer.ts';
 
 /** The problem's options, checked against its schema (defaults filled in). */
 function problemOptions<Options>(config: OptimizerRunConfig): Options {
@@ -163,5 +164,12 @@ export const trainers: TrainerDefinition<OptimizerRunConfig>[] = [
     description: 'An MLP on the embedded MNIST digits with softmax cross-entropy, on the graph engine',
     runConfig: optimizerRunConfig,
     create: () => new MnistMlpTrainer(),
+  },
+  {
+    name: 'convnet',
+    description:
+      'A conv net (engine/nn ConvNet) on the embedded MNIST digits or an IDX folder (Fashion-MNIST), softmax cross-entropy, on the graph engine',
+    runConfig: optimizerRunConfig,
+    create: () => new ConvNetTrainer(),
   },
 ];

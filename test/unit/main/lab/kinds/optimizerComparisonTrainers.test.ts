@@ -34,6 +34,7 @@ describe('engine-backed trainers', () => {
     expect(trainers.map((t) => [t.name, t.runConfig.kind])).toEqual([
       ['quadratics', 'optimizer-comparison'],
       ['mnist-mlp', 'optimizer-comparison'],
+      ['convnet', 'optimizer-comparison'],
     ]);
     const { runConfig } = trainers[0];
     expect(runConfig.parse(structuredClone(quadratics))).toEqual(quadratics);
