@@ -5,11 +5,13 @@ import { UserError } from '../userError.ts';
 import { cacheCommand } from './commands/cache.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { exportCommand } from './commands/export.ts';
+import { exportModelCommand } from './commands/exportModel.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { listCommand } from './commands/list.ts';
 import { resumeCommand, runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
+import { slurmCommand } from './commands/slurm.ts';
 import { workerCommand } from './commands/worker.ts';
 import { UsageError } from './labContext.ts';
 
@@ -24,18 +26,27 @@ Usage:
   lab show <id>                  Status, report, runs and latest events of an experiment
   lab inspect <run>              One run: config, seed, environment, outcome, metrics and curves
   lab export <id> --csv|--json   Every metric point of an experiment, to stdout or --out <file>
+  lab export-model <run> --format onnx|safetensors|npz
+                                 A run's trained network for other frameworks: ONNX, or its
+                                 weights as a PyTorch state_dict (safetensors) or Keras arrays (npz);
+                                 --framework pytorch|keras|theano|lab picks another layout
   lab serve                      The app in a browser (browser mode, also for a remote GPU box):
                                  prints a URL with this launch's token
   lab cache list|clear           Compiled C ops cached on disk ($LAB_CACHE_DIR): list or remove them
   lab worker --queue <url>       Execute runs from a queue (Redis) that \`lab run --queue\` fills,
                                  on this machine; Ctrl-C hands its runs back (main/queue/README.md)
+  lab slurm <file.yaml> --out <dir>
+                                 On a Slurm cluster without Redis: create the experiment and write
+                                 a job array per stage into <dir> (shared filesystem); then
+  lab slurm <dir>                record the tasks that ended and write the next stage, or report
 
 Options:
   --db <path>         Database file (default: $LAB_DB, else the user data directory,
                       e.g. ~/.local/share/curriculum-lab/lab.db)
   --jobs <n>          Runs in parallel, one worker process each (default: number of cores)
   --trainers <file>   Load extra trainers from a module exporting \`trainers\` (repeatable)
-  --out <file>        With export: write to this file instead of stdout
+  --out <file>        With export: write to this file instead of stdout (export-model: instead
+                      of run-<id>-<model>.<format> in the current directory)
   --port <n>          With serve: the port (default 7420; 0 picks a free one)
   --host <addr>       With serve: where to listen (default 127.0.0.1, this machine only; anything
                       else lets other machines in, with the token as the only protection)
@@ -47,6 +58,8 @@ Options:
   --scratch <dir>     With worker: where runs keep files while they run (default: temp dir)
   --stall-seconds <s> With worker: how long a silent worker keeps its runs before another
                       takes them over (default 30)
+  --sbatch=<option>   With slurm: an sbatch option for the job arrays, e.g.
+                      --sbatch=--partition=gpu --sbatch=--gres=gpu:1 (repeatable); --jobs: tasks at once
   -h, --help          This help
 
 Examples:
@@ -66,6 +79,8 @@ export async function main(argv: string[]): Promise<number> {
       csv: { type: 'boolean' },
       json: { type: 'boolean' },
       out: { type: 'string' },
+      format: { type: 'string' },
+      framework: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
       queue: { type: 'string' },
@@ -73,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       scratch: { type: 'string' },
       'stall-seconds': { type: 'string' },
+      sbatch: { type: 'string', multiple: true },
+      task: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -103,6 +120,13 @@ export async function main(argv: string[]): Promise<number> {
       return runCommand(argument, { ...options, ...queue });
     case 'resume':
       return resumeCommand(argument, { ...options, ...queue });
+    case 'slurm':
+      return slurmCommand(argument, {
+        ...options,
+        out: values.out,
+        sbatch: values.sbatch,
+        task: values.task,
+      });
     case 'worker':
       return workerCommand(argument, { ...options, ...queue, name: values.name, scratch: values.scratch });
     case 'cancel':
@@ -122,6 +146,13 @@ export async function main(argv: string[]): Promise<number> {
         ...options,
         out: values.out,
         format: values.csv ? 'csv' : values.json ? 'json' : undefined,
+      });
+    case 'export-model':
+      return exportModelCommand(argument, {
+        ...options,
+        out: values.out,
+        format: values.format,
+        framework: values.framework,
       });
     default:
       throw new UsageError(`unknown command "${command}"`);
