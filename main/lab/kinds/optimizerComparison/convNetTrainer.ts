@@ -4,6 +4,7 @@
 // learned optimizer. The split is fixed for every run (split seed 0) so runs compare on one
 // validation set; the run's seed draws the initial weights and the batch order.
 import { fn, type CompiledFunction } from '../../../../engine/compile/fn.ts';
+import { encodeSafetensors } from '../../../../engine/io/safetensors.ts';
 import type { NDArray } from '../../../../engine/core/ndarray.ts';
 import { batches } from '../../../../engine/data/batches.ts';
 import { takeRows } from '../../../../engine/data/dataset.ts';
@@ -17,7 +18,12 @@ import { matrix, vector } from '../../../../engine/tensor.ts';
 import type { Variable } from '../../../../engine/core/graph.ts';
 import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
 import { EngineTrainer, scalarOf } from '../../trainers/engineTrainer.ts';
-import type { EvaluationMetrics, StepMetrics, TrainerContext } from '../../trainers/trainer.ts';
+import type {
+  EvaluationMetrics,
+  StepMetrics,
+  TrainerArtifact,
+  TrainerContext,
+} from '../../trainers/trainer.ts';
 import type { OptimizerRunConfig } from './runConfig.ts';
 import { optimizerForRun } from './runOptimizer.ts';
 
@@ -85,7 +91,12 @@ function loadImages(problem: ConvNetProblem): { train: ImageDataset; validation:
   return { train: { x: takeRows(train.x, first), y: takeRows(train.y, first) }, validation };
 }
 
+/** The tag of a convnet run's model artifact (its trained parameters, by name). */
+export const convNetModelFormat = 'curriculum-lab/convnet';
+
 export class ConvNetTrainer extends EngineTrainer<OptimizerRunConfig> {
+  private net!: ConvNet;
+  private problem!: ConvNetProblem;
   private evaluateOn!: CompiledFunction;
   private train!: ImageDataset;
   private validation!: ImageDataset;
@@ -99,6 +110,8 @@ export class ConvNetTrainer extends EngineTrainer<OptimizerRunConfig> {
     this.batchSize = problem.batchSize;
     this.seed = seed;
     const net = buildConvNet(problem, new Rng(seed));
+    this.net = net;
+    this.problem = problem;
     const x = matrix('x', 'float32', [null, 784]);
     const labels = vector('y', 'int32');
     const logits = convNetLogits(net, x);
@@ -141,6 +154,17 @@ export class ConvNetTrainer extends EngineTrainer<OptimizerRunConfig> {
       (v) => v.toFlat()[0],
     );
     return { val_loss: loss, val_accuracy: acc };
+  }
+
+  /**
+   * The trained network as the run's `model` artifact, so `lab export-model` finds it after the
+   * run (a finished run's checkpoints are deleted). A few tens of kilobytes for the presets' net.
+   */
+  artifacts(): TrainerArtifact[] {
+    const bytes = encodeSafetensors(this.net.stateDict(), { format: convNetModelFormat });
+    return [
+      { name: 'model', format: 'safetensors', bytes, meta: { kind: 'convnet', problem: this.problem } },
+    ];
   }
 
   override restore(bytes: Uint8Array): void {
