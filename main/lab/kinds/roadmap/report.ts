@@ -123,6 +123,8 @@ function rMatrix(
     );
     return row.every((v) => v === null) ? null : row;
   });
+  // No stage ended in any run (nothing mastered, no staged teacher): there is no matrix to show.
+  if (rows.every((row) => row === null)) return null;
   const initial = ids.map((id) =>
     meanOrNull(
       outcomes.map((o) => {
