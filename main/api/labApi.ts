@@ -91,6 +91,15 @@ export interface LabInfo {
 export type CreateExperimentResult =
   { ok: true; experimentId: number } | { ok: false; problems: DefinitionProblem[] };
 
+/** A run's model as a file for download (LabApi.exportModel): the bytes base64-encoded. */
+export interface ModelFile {
+  fileName: string;
+  mediaType: string;
+  base64: string;
+  /** What was written, in which layout, how to load it. */
+  summary: string[];
+}
+
 export interface LabApi {
   info(): Promise<LabInfo>;
   /** Experiments, newest first. */
@@ -113,6 +122,15 @@ export interface LabApi {
   exportMetricsCsv(runIds: number[], names?: string[]): Promise<string>;
   /** An experiment with all its runs and points, as the CLI's `lab export` writes it. */
   exportExperiment(id: number, format: 'csv' | 'json'): Promise<string>;
+  /**
+   * A run's trained network for other frameworks (as `lab export-model`): ONNX, or its weights
+   * as safetensors (PyTorch layout unless `framework` says otherwise) or npz (Keras layout).
+   */
+  exportModel(
+    runId: number,
+    format: 'onnx' | 'safetensors' | 'npz',
+    framework?: 'pytorch' | 'keras' | 'theano' | 'lab',
+  ): Promise<ModelFile>;
   /** The compiled functions of a run's trainer, built in a worker process. */
   describeGraph(runId: number): Promise<GraphFunction[]>;
   listCurricula(): Promise<CurriculumFile[]>;
@@ -141,6 +159,7 @@ export const labApiMethods = [
   'compareRuns',
   'exportMetricsCsv',
   'exportExperiment',
+  'exportModel',
   'describeGraph',
   'listCurricula',
   'readCurriculum',

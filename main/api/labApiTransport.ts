@@ -90,6 +90,11 @@ const argumentChecks: Record<LabApiMethod, ArgumentCheck[]> = {
     optional(listOf(text, 'a list of metric names')),
   ],
   exportExperiment: [id, oneOf('csv', 'json')],
+  exportModel: [
+    id,
+    oneOf('onnx', 'safetensors', 'npz'),
+    optional(oneOf('pytorch', 'keras', 'theano', 'lab')),
+  ],
   describeGraph: [id],
   listCurricula: [],
   readCurriculum: [text],

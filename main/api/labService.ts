@@ -13,6 +13,7 @@ import {
 import { runExperiment } from '../lab/experimentRunner.ts';
 import { requireKind } from '../lab/kinds/registry.ts';
 import { checkDefinition } from '../lab/loadDefinition.ts';
+import { exportModelInChild } from '../lab/modelExport/exportProcess.ts';
 import type { ProgressEvent, ProgressListener } from '../lab/progress.ts';
 import type { RunExecutor } from '../lab/runExecutor.ts';
 import { compareRuns } from '../lab/views/compareRuns.ts';
@@ -187,6 +188,12 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
         write(metricsCsvHeader);
         await writeMetricsCsv(db, runs, write);
       });
+    },
+    async exportModel(runId, format, framework) {
+      if (!getRun(db, runId)) throw new Error(`there is no run ${runId} in ${lab.path}`);
+      const model = await exportModelInChild({ dbPath: lab.path, runId, format, framework });
+      const { bytes, ...rest } = model;
+      return { ...rest, base64: Buffer.from(bytes).toString('base64') };
     },
     async describeGraph(runId) {
       const run = getRun(db, runId);

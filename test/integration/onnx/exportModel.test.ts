@@ -19,6 +19,8 @@ import {
   convNetLogits,
   type ConvNetProblem,
 } from '../../../main/lab/kinds/optimizerComparison/convNetTrainer.ts';
+import { createLabService } from '../../../main/api/labService.ts';
+import { labApiHandlers } from '../../../main/api/labApiTransport.ts';
 import { projectRoot } from '../../../native/paths.ts';
 import { findPython, runPythonJson } from '../../support/python.ts';
 
@@ -156,5 +158,29 @@ json.dump(model(x).detach().reshape(-1).tolist(), sys.stdout)
     expect(fw.stderr).toContain('ONNX has its own');
     const missing = await lab('export-model', '7', '--db', db, '--format', 'onnx');
     expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('there is no run 7')]);
+  });
+
+  it('LabApi.exportModel: the same file through a child process, base64 for the app; arguments checked', async () => {
+    const api = createLabService({ dbPath: db, poolSize: 1 });
+    try {
+      const file = await api.exportModel(1, 'onnx');
+      expect(file.fileName).toBe('run-1-convnet.onnx');
+      expect(file.summary[0]).toContain('ONNX model (opset 17)');
+      writeFileSync(join(dir, 'from-api.onnx'), Buffer.from(file.base64, 'base64'));
+      expectSame(
+        await onnxLogits(join(dir, 'from-api.onnx')),
+        await onnxLogits(join(dir, 'model.onnx')),
+        'API vs CLI',
+      );
+      const theano = await api.exportModel(1, 'npz', 'theano');
+      expect(theano.summary[0]).toContain("in theano's names and layouts: convnet.0.W, convnet.0.b");
+      await expect(api.exportModel(9, 'onnx')).rejects.toThrow(/there is no run 9/);
+      const handlers = labApiHandlers(api);
+      await expect(handlers.exportModel([1, 'pt'])).rejects.toThrow(
+        /LabApi.exportModel: argument 2 must be one of onnx, safetensors, npz, got "pt"/,
+      );
+    } finally {
+      await api.close();
+    }
   });
 });
