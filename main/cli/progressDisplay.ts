@@ -22,6 +22,16 @@ function runEndLine(event: RunProgress): string {
   return `${mark} run ${event.runId} ${event.label}: ${event.status} at step ${event.step}/${event.steps}${detail}`;
 }
 
+/** "add1 █████ add2 ██░░░ add3 ░░░░░": each skill's mastery as a five-cell bar (the first 8 skills). */
+export function skillBars(mastery: Record<string, number> | undefined): string {
+  const skills = Object.entries(mastery ?? {});
+  const bars = skills.slice(0, 8).map(([id, m]) => {
+    const filled = Math.round(Math.min(1, Math.max(0, m)) * 5);
+    return `${id} ${'█'.repeat(filled)}${'░'.repeat(5 - filled)}`;
+  });
+  return bars.join(' ') + (skills.length > 8 ? ` +${skills.length - 8} more` : '');
+}
+
 const finishedStatuses = new Set(['completed', 'diverged', 'failed', 'cancelled', 'interrupted']);
 
 export function createProgressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
@@ -73,7 +83,11 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
         bar = multibar.create(event.steps, event.step, { label, detail: '' });
         bars.set(event.runId, bar);
       }
-      bar.update(event.step, { label, detail: `loss ${formatValue(event.loss)}` });
+      const skills = skillBars(event.mastery);
+      bar.update(event.step, {
+        label,
+        detail: `loss ${formatValue(event.loss)}${skills ? ` · ${skills}` : ''}`,
+      });
     },
     log: (line) => multibar.log(`${line}\n`),
     stop: () => multibar.stop(),

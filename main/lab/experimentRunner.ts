@@ -179,6 +179,8 @@ export async function runExperiment(
       });
     }
     let loss: number | null = null;
+    // Per-skill mastery of a roadmap run, for per-skill progress bars.
+    const mastery: Record<string, number> = {};
     let step = run.step;
     const emitRun = (status: RunRecord['status'], reason: string | null = null) =>
       onProgress?.({
@@ -192,6 +194,7 @@ export async function runExperiment(
         steps: plan.loop.steps,
         loss,
         reason,
+        ...(Object.keys(mastery).length > 0 ? { mastery: { ...mastery } } : {}),
       });
     emitRun('queued');
     const trainer = requireTrainer(plan.trainer);
@@ -220,6 +223,8 @@ export async function runExperiment(
           for (let i = 0; i < packed.length; i += 4) {
             step = Math.max(step, packed[i + 1]);
             if (packed[i] === lossIndex) loss = packed[i + 3];
+            else if (names[packed[i]].startsWith('mastery/'))
+              mastery[names[packed[i]].slice(8)] = packed[i + 3];
           }
           committedProgress.set(run.id, () => {
             recordRunStep(db, run.id, step);

@@ -13,6 +13,8 @@ export interface RunProgress {
   /** Latest training loss, if any yet. */
   loss: number | null;
   reason: string | null;
+  /** Latest value of each `mastery/<skill>` metric the run logs (roadmap runs), by skill, in roadmap order. */
+  mastery?: Record<string, number>;
 }
 
 export interface ExperimentProgress {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLabService } from '../../../main/api/labService.ts';
+import type { ProgressEvent } from '../../../main/lab/progress.ts';
 import { requireKind } from '../../../main/lab/kinds/registry.ts';
 import { listRuns } from '../../../main/store/runStore.ts';
 import { metricNames } from '../../../main/store/metricSeries.ts';
@@ -36,10 +37,15 @@ experiment:
 describe('roadmap experiments through worker processes', () => {
   it('runs every teacher, records the roadmap version, streams the metrics the app reads, and reports', async () => {
     const lab = await openTestLab();
-    const experiment = await runToEnd(lab, definition());
+    const events: ProgressEvent[] = [];
+    const experiment = await runToEnd(lab, definition(), (event) => events.push(event));
     expect(experiment.status).toBe('completed');
     const runs = listRuns(lab.db, experiment.id);
     expect(runs).toHaveLength(6);
+    // Progress carries each skill's mastery (the CLI's per-skill bars).
+    const withMastery = events.filter((e) => e.type === 'run' && e.mastery);
+    expect(withMastery.length).toBeGreaterThan(0);
+    expect(Object.keys((withMastery.at(-1) as { mastery: object }).mastery)).toEqual(['a', 'b', 'c']);
     const version = getRoadmapVersion(lab.db, 'chain-3');
     expect(version?.version).toBe(1);
     for (const run of runs) {
