@@ -13,7 +13,7 @@ import {
 import { runExperiment } from '../lab/experimentRunner.ts';
 import { requireKind } from '../lab/kinds/registry.ts';
 import { checkDefinition } from '../lab/loadDefinition.ts';
-import { exportModelInChild } from '../lab/modelExport/exportProcess.ts';
+import { exportModelInChild } from '../modelExport/exportProcess.ts';
 import type { ProgressEvent, ProgressListener } from '../lab/progress.ts';
 import type { RunExecutor } from '../lab/runExecutor.ts';
 import { compareRuns } from '../lab/views/compareRuns.ts';

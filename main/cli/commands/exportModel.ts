@@ -4,8 +4,8 @@
 // goes to --out, else <run-N-model>.<format> in the current directory; what was written is printed.
 import { writeFileSync } from 'node:fs';
 import { frameworks, type Framework } from '../../../engine/io/frameworks.ts';
-import { exportRunModel, modelFormats, type ModelFormat } from '../../lab/modelExport/exportRunModel.ts';
-import { loadRunModel } from '../../lab/modelExport/runModel.ts';
+import { exportRunModel, modelFormats, type ModelFormat } from '../../modelExport/exportRunModel.ts';
+import { loadRunModel } from '../../modelExport/runModel.ts';
 import { openDatabase, runIdArgument, UsageError, type GlobalOptions } from '../labContext.ts';
 
 export interface ExportModelOptions extends GlobalOptions {

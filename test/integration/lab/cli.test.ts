@@ -155,7 +155,7 @@ describe('lab CLI, end to end', () => {
     const result = await lab('run', file, '--db', db);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /unknown problem "test-quadratic-1d": expected one of l2l-mnist, l2l-quadratics, mnist-mlp, quadratics/,
+      /unknown problem "test-quadratic-1d": expected one of convnet, l2l-mnist, l2l-quadratics, mnist-mlp, quadratics/,
     );
   });
 

@@ -40,6 +40,8 @@ const mainLayers: string[][] = [
   ['main/paths.ts', 'main/store/'],
   ['main/lab/'],
   ['main/workers/'],
+  // Over the worker processes: model export in a child process, runs on a queue or a cluster.
+  ['main/modelExport/', 'main/queue/'],
   ['main/api/'],
   // The front ends over LabApi; the CLI is one (`lab serve` starts the server).
   ['main/electron/', 'main/server/', 'main/cli/'],

@@ -3,9 +3,9 @@
 // responsive; see main/workers/graphProcess.ts). This file imports no engine code; the child
 // (exportChild.ts) opens the database, exports, sends the file's bytes back over IPC and exits.
 import { join } from 'node:path';
-import type { Framework } from '../../../engine/io/frameworks.ts';
-import { projectRoot } from '../../paths.ts';
-import { forkWorker } from '../../workers/runProcess.ts';
+import type { Framework } from '../../engine/io/frameworks.ts';
+import { projectRoot } from '../paths.ts';
+import { forkWorker } from '../workers/runProcess.ts';
 import type { ExportedModel, ModelFormat } from './exportRunModel.ts';
 
 export interface ExportRequest {
@@ -18,7 +18,7 @@ export interface ExportRequest {
 export type ExportReply = { ok: true; model: ExportedModel } | { ok: false; error: string };
 
 /** The child's entry in the project's sources (the app's main process may be a bundle elsewhere). */
-const childEntry = join(projectRoot, 'main', 'lab', 'modelExport', 'exportChild.ts');
+const childEntry = join(projectRoot, 'main', 'modelExport', 'exportChild.ts');
 
 /** Exports in a child process; rejects with the child's error (a run without a model, …). */
 export function exportModelInChild(request: ExportRequest, timeoutMs = 120_000): Promise<ExportedModel> {

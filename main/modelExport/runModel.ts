@@ -5,27 +5,27 @@
 //   - an optimizer-comparison run on mnist-mlp or convnet: the network its config describes, with
 //     the parameters of the run's latest checkpoint.
 // Anything else is an error saying what can be exported.
-import { fn, type CompiledFunction } from '../../../engine/compile/fn.ts';
-import type { Variable } from '../../../engine/core/graph.ts';
-import type { NDArray } from '../../../engine/core/ndarray.ts';
-import { decodeSafetensors } from '../../../engine/io/safetensors.ts';
-import { torchSequentialSource } from '../../../engine/io/frameworkNames.ts';
-import type { Activation } from '../../../engine/nn/activation.ts';
-import type { Module } from '../../../engine/nn/module.ts';
-import { MLP, Sequential } from '../../../engine/nn/sequential.ts';
-import { loadLearnedOptimizer } from '../../../engine/optim/learnedArtifact.ts';
-import { Rng } from '../../../engine/random/rng.ts';
-import { matrix, tensor, vector } from '../../../engine/tensor.ts';
+import { fn, type CompiledFunction } from '../../engine/compile/fn.ts';
+import type { Variable } from '../../engine/core/graph.ts';
+import type { NDArray } from '../../engine/core/ndarray.ts';
+import { decodeSafetensors } from '../../engine/io/safetensors.ts';
+import { torchSequentialSource } from '../../engine/io/frameworkNames.ts';
+import type { Activation } from '../../engine/nn/activation.ts';
+import type { Module } from '../../engine/nn/module.ts';
+import { MLP, Sequential } from '../../engine/nn/sequential.ts';
+import { loadLearnedOptimizer } from '../../engine/optim/learnedArtifact.ts';
+import { Rng } from '../../engine/random/rng.ts';
+import { matrix, tensor, vector } from '../../engine/tensor.ts';
 import { readFileSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { UserError } from '../../userError.ts';
-import { latestCheckpoint, runModels } from '../../store/artifactStore.ts';
-import { getRun } from '../../store/runStore.ts';
-import type { RunRecord } from '../../store/records.ts';
-import { readCheckpointFile } from '../../workers/checkpointFile.ts';
-import { readModelFile, loadModelInto, describeArchitecture } from '../kinds/distillation/modelArtifact.ts';
-import { buildConvNet, convNetLogits, convNetProblem } from '../kinds/optimizerComparison/convNetTrainer.ts';
-import type { OptimizerRunConfig } from '../kinds/optimizerComparison/runConfig.ts';
+import { UserError } from '../userError.ts';
+import { latestCheckpoint, runModels } from '../store/artifactStore.ts';
+import { getRun } from '../store/runStore.ts';
+import type { RunRecord } from '../store/records.ts';
+import { readCheckpointFile } from '../workers/checkpointFile.ts';
+import { readModelFile, loadModelInto, describeArchitecture } from '../lab/kinds/distillation/modelArtifact.ts';
+import { buildConvNet, convNetLogits, convNetProblem } from '../lab/kinds/optimizerComparison/convNetTrainer.ts';
+import type { OptimizerRunConfig } from '../lab/kinds/optimizerComparison/runConfig.ts';
 
 export interface RunModel {
   /** What it is, for people: "ConvNet [1, 28, 28] → 10 from run 12's checkpoint at step 1000". */

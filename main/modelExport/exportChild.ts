@@ -1,7 +1,7 @@
 // The child process of exportModelInChild (exportProcess.ts): receives one ExportRequest over
 // IPC, rebuilds the run's model, exports it, sends the file back and exits. Engine code loads
 // here, never in the app's main process.
-import { openLabDatabase } from '../../store/labDatabase.ts';
+import { openLabDatabase } from '../store/labDatabase.ts';
 import type { ExportReply, ExportRequest } from './exportProcess.ts';
 import { exportRunModel } from './exportRunModel.ts';
 import { loadRunModel } from './runModel.ts';

@@ -3,12 +3,12 @@
 // twin's names and layouts, its Python source in the metadata), or .npz (Keras names and
 // layouts by default). `framework` picks the names and layouts of the weight files
 // (engine/io/frameworks.ts); ONNX has its own.
-import { exportWeights } from '../../../engine/io/exportWeights.ts';
-import type { Framework } from '../../../engine/io/frameworks.ts';
-import { encodeNpz } from '../../../engine/io/npzBytes.ts';
-import { exportOnnx } from '../../../engine/io/onnx/exportOnnx.ts';
-import { encodeSafetensors } from '../../../engine/io/safetensors.ts';
-import { engineVersion } from '../../../engine/info.ts';
+import { exportWeights } from '../../engine/io/exportWeights.ts';
+import type { Framework } from '../../engine/io/frameworks.ts';
+import { encodeNpz } from '../../engine/io/npzBytes.ts';
+import { exportOnnx } from '../../engine/io/onnx/exportOnnx.ts';
+import { encodeSafetensors } from '../../engine/io/safetensors.ts';
+import { engineVersion } from '../../engine/info.ts';
 import type { RunModel } from './runModel.ts';
 
 export type ModelFormat = 'onnx' | 'safetensors' | 'npz';
