@@ -72,20 +72,40 @@ const idxFiles = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-function findIdxFile(folder: string, base: string): string {
+function idxCandidates(base: string): string[] {
   const dotted = base.replace(/-(idx\d-ubyte)$/, '.$1');
-  const candidates = [base, `${base}.gz`, dotted, `${dotted}.gz`];
-  for (const name of candidates) {
-    const path = join(folder, name);
-    if (existsSync(path)) return path;
-  }
+  return [base, `${base}.gz`, dotted, `${dotted}.gz`];
+}
+
+function missingIdxFileMessage(folder: string, base: string): string {
   const present = existsSync(folder)
     ? readdirSync(folder).join(', ') || '(empty)'
     : '(folder does not exist)';
-  throw new Error(
-    `IDX dataset folder ${folder}: no ${candidates.join(' or ')}. Found: ${present}. ` +
-      'Point it at a folder holding the four MNIST / Fashion-MNIST files (train-images, train-labels, t10k-images, t10k-labels).',
+  return (
+    `IDX dataset folder ${folder}: no ${idxCandidates(base).join(' or ')}. Found: ${present}. ` +
+    'Point it at a folder holding the four MNIST / Fashion-MNIST files (train-images, train-labels, t10k-images, t10k-labels).'
   );
+}
+
+function locateIdxFile(folder: string, base: string): string | undefined {
+  return idxCandidates(base)
+    .map((name) => join(folder, name))
+    .find((path) => existsSync(path));
+}
+
+function findIdxFile(folder: string, base: string): string {
+  const path = locateIdxFile(folder, base);
+  if (path === undefined) throw new Error(missingIdxFileMessage(folder, base));
+  return path;
+}
+
+/**
+ * Why `folder` cannot serve as an IDX dataset (a missing folder or file), or null when all four
+ * files are there: definitions are checked with it before any run starts.
+ */
+export function idxFolderProblem(folder: string): string | null {
+  const missing = Object.values(idxFiles).find((base) => locateIdxFile(folder, base) === undefined);
+  return missing === undefined ? null : missingIdxFileMessage(folder, missing);
 }
 
 function toImageDataset(

@@ -1,5 +1,7 @@
 // The optimizer-comparison experiment kind: handcrafted optimizers on one problem, learning
 // rates tuned fairly over seeds, chosen settings rerun on fresh seeds for the report.
+import { idxFolderProblem } from '../../../../engine/data/mnist.ts';
+import { loadLearnedOptimizer } from '../../../../engine/optim/learnedArtifact.ts';
 import type { DefinitionProblem } from '../../definitions/definitionError.ts';
 import type { ValidationContext } from '../../definitions/validationContext.ts';
 import { findTrainer, trainerProblemSchemaId, trainersOfKind } from '../../trainers/registry.ts';
@@ -54,9 +56,41 @@ function checkProblem(config: OptimizerComparisonConfig, context: ValidationCont
     ];
   }
   const builtinSchema = `problems/${name}.schema.json`;
-  if (context.hasSchema(builtinSchema)) return context.validate(builtinSchema, config.problem, path);
+  if (context.hasSchema(builtinSchema)) {
+    const problems = context.validate(builtinSchema, config.problem, path);
+    return problems.length > 0 ? problems : checkDatasetFolder(config.problem, path, context);
+  }
   if (trainer.problemSchema) return context.validate(trainerProblemSchemaId(name), config.problem, path);
   return [];
+}
+
+/** An IDX folder a problem reads is checked now, not when every run of the grid fails on it. */
+function checkDatasetFolder(
+  problem: OptimizerComparisonConfig['problem'],
+  path: (string | number)[],
+  context: ValidationContext,
+): DefinitionProblem[] {
+  if (problem.dataset !== 'idx' || typeof problem.folder !== 'string') return [];
+  const why = idxFolderProblem(problem.folder);
+  return why ? [context.problem([...path, 'folder'], why)] : [];
+}
+
+/**
+ * A learned optimizer given by file is read now: a missing or foreign file is refused before any
+ * run (an artifact id is resolved when the run starts). `at` is where the optimizer sits.
+ */
+export function checkLearnedOptimizerFile(
+  spec: { name: string; artifact?: number | string },
+  at: (string | number)[],
+  context: ValidationContext,
+): DefinitionProblem[] {
+  if (spec.name !== 'learned' || typeof spec.artifact !== 'string') return [];
+  try {
+    loadLearnedOptimizer(spec.artifact);
+    return [];
+  } catch (error) {
+    return [context.problem([...at, 'artifact'], (error as Error).message)];
+  }
 }
 
 /**
@@ -72,6 +106,7 @@ export function checkOptimizerSpecs(
   const problems = checkRange(learningRates, [...path, 'learningRates'], context);
   optimizers.forEach((spec, i) => {
     const at = [...path, 'optimizers', i];
+    problems.push(...checkLearnedOptimizerFile(spec, at, context));
     if (spec.lr !== undefined && spec.learningRates !== undefined) {
       problems.push(
         context.problem(

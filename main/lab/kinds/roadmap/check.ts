@@ -8,6 +8,7 @@ import { didYouMean } from '../../definitions/schemaProblems.ts';
 import type { ValidationContext } from '../../definitions/validationContext.ts';
 import { roadmapFileSchemaId, type ModelSpec, type RoadmapConfig, type RoadmapSpec } from './config.ts';
 import { roadmapIssues } from './roadmapGraph.ts';
+import { checkLearnedOptimizerFile } from '../optimizerComparison/kind.ts';
 import { modelFamily, roadmapTaskNames, taskFamily, taskProblem } from './tasks.ts';
 
 type Path = (string | number)[];
@@ -91,6 +92,7 @@ function checkLearner(config: RoadmapConfig, context: ValidationContext): Defini
           "a learned optimizer needs artifact: the id of a meta-training run's optimizer artifact (lab inspect <run>) or a .safetensors path",
         ),
       );
+    problems.push(...checkLearnedOptimizerFile(optimizer, [...at, 'optimizer'], context));
     if (optimizer.lr !== undefined)
       problems.push(
         context.problem(
