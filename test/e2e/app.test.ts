@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLabServer } from '../../main/server/labServer.ts';
 import { registerTrainerModule } from '../../main/lab/trainers/registry.ts';
 import { definitionYaml, testTrainerModule } from '../integration/lab/labHarness.ts';
-import { screenshot, startLabApp, type LabApp } from './labApp.ts';
+import { openLabPage, screenshot, startLabApp, type LabApp } from './labApp.ts';
 
 let app: LabApp;
 
@@ -31,18 +31,7 @@ function query<T>(sql: string, ...params: unknown[]): T[] {
   }
 }
 
-async function openPage(hash = ''): Promise<Page> {
-  const page = await app.browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-  page.on('pageerror', (error) => {
-    throw error;
-  });
-  await page.goto(`${app.url}${hash}`);
-  await page
-    .getByTestId('connection')
-    .getByText(/Engine/)
-    .waitFor();
-  return page;
-}
+const openPage = (hash = ''): Promise<Page> => openLabPage(app, hash);
 
 /** The data of every Chart.js chart on the page (MetricChart keeps its chart on its canvas). */
 function chartData(page: Page) {

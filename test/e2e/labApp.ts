@@ -83,6 +83,20 @@ export async function startLabApp(options: { poolSize?: number } = {}): Promise<
   };
 }
 
+/** A page of the app at `hash` (e.g. '#/runs/3'), once it is connected; a page error fails the test. */
+export async function openLabPage(app: LabApp, hash = ''): Promise<Page> {
+  const page = await app.browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  await page.goto(`${app.url}${hash}`);
+  await page
+    .getByTestId('connection')
+    .getByText(/Engine/)
+    .waitFor();
+  return page;
+}
+
 /** A full-page screenshot under test-results/screenshots/, for people to look at. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screenshotDirectory, `${name}.png`), fullPage: true });
