@@ -19,7 +19,9 @@ function runEndLine(event: RunProgress): string {
     : event.loss !== null
       ? ` (loss ${formatValue(event.loss)})`
       : '';
-  return `${mark} run ${event.runId} ${event.label}: ${event.status} at step ${event.step}/${event.steps}${detail}`;
+  // A roadmap run's line ends with where each skill got to (a log has no live bars to show it).
+  const skills = skillBars(event.mastery);
+  return `${mark} run ${event.runId} ${event.label}: ${event.status} at step ${event.step}/${event.steps}${detail}${skills ? ` · ${skills}` : ''}`;
 }
 
 /** "add1 █████ add2 ██░░░ add3 ░░░░░": each skill's mastery as a five-cell bar (the first 8 skills). */
