@@ -14,6 +14,7 @@ import {
   type ReportTable,
 } from '../../report/labReport.ts';
 import { formatLearningRate } from '../optimizerComparison/config.ts';
+import { gridEdgeNotes } from '../optimizerComparison/present.ts';
 import type { MeanCurve } from '../optimizerComparison/report.ts';
 import type { MetaTrainingReport, SettingReport } from './report.ts';
 
@@ -142,6 +143,7 @@ export function presentMetaTraining(report: MetaTrainingReport): LabReport {
       'The learned optimizer kept from each meta-training seed is its best-validated one (early stopping on fresh validation problems). On each test problem its final loss is averaged over seeds; intervals are 95 % Student-t over the test problems; per-seed rows show the spread between meta-training seeds.',
       "Baselines had their learning rate tuned on the half-decade grid by mean final loss on problems of the same setting (seeds disjoint from the test problems); other hyperparameters at Torch7's optim defaults. Test problems are the same for every optimizer.",
       ...report.settings.map(testNote),
+      ...report.settings.flatMap((s) => gridEdgeNotes(s.baselines).map((note) => `${s.name}: ${note}`)),
     ],
     tables: [...report.settings.map(finalLossTable), metaTrainingTable(report)],
     charts: [...report.settings.map(lossChart), metaTrainingChart(report)],

@@ -24,6 +24,23 @@ export function rankOptimizers(optimizers: readonly OptimizerReport[]): Optimize
   );
 }
 
+/**
+ * A note for each optimizer whose tuning chose the smallest or largest rate of its grid: the best
+ * rate may lie beyond it, so the comparison may be unfair to that optimizer.
+ */
+export function gridEdgeNotes(optimizers: readonly OptimizerReport[]): string[] {
+  return optimizers.flatMap((o) => {
+    const rates = o.tuning.map((s) => s.lr);
+    if (o.lr === null || o.lrSource !== 'tuned' || rates.length < 2) return [];
+    const edge = o.lr === Math.max(...rates) ? 'largest' : o.lr === Math.min(...rates) ? 'smallest' : null;
+    return edge
+      ? [
+          `${o.label}: tuning chose the ${edge} rate of its grid (${formatLearningRate(o.lr)}); a better one may lie beyond it — widen learningRates.`,
+        ]
+      : [];
+  });
+}
+
 function rankingTable(report: OptimizerComparisonReport): ReportTable {
   const target = report.optimizers.find((o) => o.stepsToTarget)?.stepsToTarget?.target;
   const columns = ['optimizer', 'lr', 'final val loss (95% CI)', 'seeds', 'diverged'];
@@ -104,6 +121,7 @@ export function presentOptimizerComparison(report: OptimizerComparisonReport): L
     notes: [
       'Each optimizer’s learning rate was tuned on a half-decade grid by mean final validation loss over the tuning seeds; a rate that diverged on any seed was not eligible.',
       'The chosen rates were rerun on fresh seeds: only those runs are ranked (mean ± 95 % Student-t interval); optimizers with diverged report runs rank below those without.',
+      ...gridEdgeNotes(report.optimizers),
     ],
     tables: tuning ? [rankingTable(report), tuning] : [rankingTable(report)],
     charts: [curvesChart(report)],
