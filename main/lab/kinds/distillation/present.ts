@@ -112,6 +112,7 @@ function confusionTable(id: string, heading: string, matrix: number[][]): Report
     title: heading,
     columns: ['true \\ predicted', ...matrix.map((_, i) => String(i))],
     rows: matrix.map((row, i) => [textCell(String(i), i), ...row.map((v) => numberCell(v))]),
+    heatmap: true,
   };
 }
 

@@ -200,6 +200,12 @@ describe('distillation report', () => {
     ]);
     const results = lab.tables[0];
     expect(results.rows[0].map(formatCell)[0]).toBe('mentor 784-32-10');
+    // The app shades confusion matrices by count; result tables stay plain.
+    expect(lab.tables.filter((t) => t.heatmap).map((t) => t.id)).toEqual([
+      'confusion-mentor',
+      'confusion-0',
+      'confusion-1',
+    ]);
     expect(lab.tables[1].rows[0].map(formatCell).at(-1)).toBe('yes');
     expect(lab.charts.map((c) => c.id)).toEqual(['curves', 'loss-terms']);
     expect(lab.charts[0].series.map((s) => s.label)).toEqual(['mentor 784-32-10', 'baseline', 'soft']);
