@@ -40,6 +40,7 @@ import type {
   SelectionMetric,
   SeriesQuery,
 } from '../store/records.ts';
+import type { RoadmapSummary, RoadmapVersionRecord, StoredRoadmap } from '../store/roadmapRecords.ts';
 
 export type {
   CompareGroup,
@@ -70,11 +71,14 @@ export type {
   ReportChart,
   ReportSeries,
   ReportTable,
+  RoadmapSummary,
+  RoadmapVersionRecord,
   RunEnvironment,
   RunRecord,
   RunStatus,
   SelectionMetric,
   SeriesQuery,
+  StoredRoadmap,
 };
 
 export interface LabInfo {
@@ -139,6 +143,10 @@ export interface LabApi {
   saveCurriculum(name: string, text: string): Promise<DefinitionProblem[]>;
   /** Problems in a definition (empty when it is valid), located by line, column and key path. */
   validateDefinition(definitionText: string, fileName: string): Promise<DefinitionProblem[]>;
+  /** Skill roadmaps stored by experiments, one per name: its latest version, how many, its skills. */
+  listRoadmaps(): Promise<RoadmapSummary[]>;
+  /** Every stored version of the roadmap `name`, newest first (none: an empty list). */
+  roadmapVersions(name: string): Promise<RoadmapVersionRecord[]>;
   /** View state (selections, smoothing, axes) kept in the lab database, so it survives restarts. */
   loadViewState(key: string): Promise<unknown>;
   saveViewState(key: string, value: unknown): Promise<void>;
@@ -165,6 +173,8 @@ export const labApiMethods = [
   'readCurriculum',
   'saveCurriculum',
   'validateDefinition',
+  'listRoadmaps',
+  'roadmapVersions',
   'loadViewState',
   'saveViewState',
 ] as const satisfies readonly Exclude<keyof LabApi, 'onProgress'>[];

@@ -100,6 +100,8 @@ const argumentChecks: Record<LabApiMethod, ArgumentCheck[]> = {
   readCurriculum: [text],
   saveCurriculum: [text, text],
   validateDefinition: [text, text],
+  listRoadmaps: [],
+  roadmapVersions: [text],
   loadViewState: [viewKey],
   saveViewState: [viewKey, json],
 };

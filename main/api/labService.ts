@@ -19,6 +19,7 @@ import type { RunExecutor } from '../lab/runExecutor.ts';
 import { compareRuns } from '../lab/views/compareRuns.ts';
 import { experimentSummaries } from '../lab/views/experimentSummaries.ts';
 import { metricsCsvHeader, writeExperimentJson, writeMetricsCsv } from '../lab/views/metricsExport.ts';
+import { runReport } from '../lab/views/runReport.ts';
 import { runSummaries, runSummary } from '../lab/views/runSummaries.ts';
 import { curriculaDirectory } from '../paths.ts';
 import { latestCheckpoint, runModels } from '../store/artifactStore.ts';
@@ -27,6 +28,7 @@ import { listEvents, listRunEvents } from '../store/eventLog.ts';
 import { getExperiment, requestExperimentCancel } from '../store/experimentStore.ts';
 import { openLabDatabase } from '../store/labDatabase.ts';
 import { metricNames, metricSeries } from '../store/metricSeries.ts';
+import { listRoadmaps, listRoadmapVersions } from '../store/roadmapStore.ts';
 import { getRun, listRuns } from '../store/runStore.ts';
 import { loadViewState, saveViewState } from '../store/viewState.ts';
 import { queueUrlOption } from '../queue/coordinatorExecutor.ts';
@@ -143,6 +145,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
         artifacts: runModels(db, id),
         events: listRunEvents(db, id),
         metricNames: metricNames(db, id),
+        report: runReport(db, run),
       };
     },
     async createExperiment(definitionText, fileName) {
@@ -207,6 +210,8 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       const checked = await checkDefinition(definitionText, fileName);
       return checked.ok ? [] : checked.problems;
     },
+    listRoadmaps: async () => listRoadmaps(db),
+    roadmapVersions: async (name) => listRoadmapVersions(db, name),
     loadViewState: async (key) => loadViewState(db, key),
     saveViewState: async (key, value) => saveViewState(db, key, value),
     async whenIdle() {

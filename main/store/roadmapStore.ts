@@ -7,32 +7,9 @@
 import type { Database } from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { parseJson } from './records.ts';
+import type { RoadmapSummary, RoadmapVersionRecord, StoredRoadmap } from './roadmapRecords.ts';
 
-/** A roadmap as stored: its name, description and skills (validated, defaults filled in). */
-export interface StoredRoadmap {
-  name: string;
-  description?: string;
-  skills: unknown[];
-}
-
-export interface RoadmapVersionRecord {
-  id: number;
-  name: string;
-  version: number;
-  hash: string;
-  roadmap: StoredRoadmap;
-  /** The YAML this version was saved from, where it was saved from a file or the editor. */
-  text: string | null;
-  createdAt: number;
-}
-
-export interface RoadmapSummary {
-  name: string;
-  latestVersion: number;
-  versions: number;
-  skills: number;
-  updatedAt: number;
-}
+export type { RoadmapSummary, RoadmapVersionRecord, StoredRoadmap };
 
 interface RoadmapRow {
   id: number;

@@ -65,6 +65,17 @@ experiment:
   evaluation: { every: 25, examples: 100, teacherLogEvery: 5 }
   seeds: 1
 `);
+    // An edited roadmap of the same name (d no longer needs c) is stored as version 2.
+    await createExperiment(`
+version: 1
+kind: roadmap
+experiment:
+  name: roadmap-e2e-edited
+  roadmap:${roadmap(0.06).replace('prerequisites: [b, c]', 'prerequisites: [b]')}
+  teachers: [{ name: uniform }]
+  budget: { steps: 10 }
+  seeds: 1
+`);
     await app.service.whenIdle();
     const [run] = query<{ id: number; status: string }>(
       `SELECT id, status FROM runs WHERE experiment_id = ? ORDER BY id LIMIT 1`,
@@ -78,6 +89,13 @@ experiment:
     // The roadmap the run climbed, every skill mastered: solid, with a tick.
     expect(await view.locator('h2').first().textContent()).toMatch(/Roadmap\s+e2e-chain v1/);
     expect(await view.getByTestId('mastered-count').textContent()).toMatch(/^4 of 4 skills mastered\./);
+    const versions = view.getByTestId('roadmap-versions');
+    await expect.poll(() => versions.textContent()).toContain('Version 1; the latest is v2 (2 stored).');
+    await versions.locator('summary').click();
+    expect(await versions.locator('li').allTextContents()).toEqual([
+      expect.stringMatching(/^v2 · .* · 4 skills\s*a · b ← a · c ← a · d ← b$/),
+      expect.stringMatching(/^v1 · .* · 4 skills · this run\s*a · b ← a · c ← a · d ← b, c$/),
+    ]);
     const skills = view.locator('[data-testid=roadmap-graph] [data-skill]');
     expect(await skills.count()).toBe(4);
     for (const id of ['a', 'b', 'c', 'd']) {

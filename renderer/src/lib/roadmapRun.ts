@@ -33,11 +33,11 @@ export function runSkills(config: unknown): RoadmapSkill[] | null {
   return read.every((s) => s !== null) ? (read as RoadmapSkill[]) : null;
 }
 
-/** The roadmap version a run records: "addition-1-3 v2", or just the name where it was never stored. */
-export function runRoadmapName(config: unknown): string | null {
+/** The roadmap version a run records (version null where the roadmap was never stored), or null. */
+export function runRoadmap(config: unknown): { name: string; version: number | null } | null {
   const roadmap = (config as { roadmap?: { name?: unknown; version?: unknown } } | null)?.roadmap;
   if (typeof roadmap?.name !== 'string') return null;
-  return typeof roadmap.version === 'number' ? `${roadmap.name} v${roadmap.version}` : roadmap.name;
+  return { name: roadmap.name, version: typeof roadmap.version === 'number' ? roadmap.version : null };
 }
 
 /** The last non-null value of a series (the newest point), or null. */

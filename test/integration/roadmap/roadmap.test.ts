@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { labApiHandlers } from '../../../main/api/labApiTransport.ts';
 import { createLabService } from '../../../main/api/labService.ts';
 import type { ProgressEvent } from '../../../main/lab/progress.ts';
 import { requireKind } from '../../../main/lab/kinds/registry.ts';
@@ -108,11 +109,51 @@ describe('roadmap experiments through worker processes', () => {
       expect(created.problems[0].message).toContain('prerequisites form a cycle: a → c → b → a');
     }
     expect(await api.listExperiments()).toEqual([]);
+    expect(await api.listRoadmaps()).toEqual([]);
     await api.close();
     const { openLabDatabase } = await import('../../../main/store/labDatabase.ts');
     const lab = openLabDatabase(join(directory, 'lab.db'));
     for (const table of ['definitions', 'experiments', 'roadmaps'])
       expect(lab.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()).toEqual({ n: 0 });
     lab.close();
+  });
+
+  it('lists the stored roadmaps and every version through LabApi, and which one each run climbed', async () => {
+    const api = createLabService({
+      dbPath: join(mkdtempSync(join(tmpdir(), 'roadmap-versions-')), 'lab.db'),
+      poolSize: 1,
+    });
+    const start = async (text: string) => {
+      const created = await api.createExperiment(text.replace('steps: 1500', 'steps: 30'), 'chain.yaml');
+      if (!created.ok) throw new Error(JSON.stringify(created.problems));
+      await api.whenIdle();
+      return created.experimentId;
+    };
+    await start(definition());
+    await start(definition('a'));
+    const third = await start(definition());
+
+    expect(await api.listRoadmaps()).toEqual([
+      { name: 'chain-3', latestVersion: 2, versions: 2, skills: 3, updatedAt: expect.any(Number) },
+    ]);
+    const versions = await api.roadmapVersions('chain-3');
+    expect(versions.map((v) => v.version)).toEqual([2, 1]);
+    const prerequisitesOfC = (v: (typeof versions)[number]) =>
+      (v.roadmap.skills[2] as { prerequisites: string[] }).prerequisites;
+    expect(versions.map(prerequisitesOfC)).toEqual([['a'], ['b']]);
+    expect(await api.roadmapVersions('no-such-roadmap')).toEqual([]);
+
+    // The third experiment ran the first version again, and its runs say so.
+    const [run] = await api.listRuns({ experimentId: third });
+    const detail = await api.getRun(run.id);
+    expect((detail!.run.config as { roadmap: unknown }).roadmap).toEqual({
+      name: 'chain-3',
+      version: 1,
+      hash: versions[1].hash,
+    });
+
+    const handlers = labApiHandlers(api);
+    await expect(handlers.roadmapVersions([7])).rejects.toThrow(/text/);
+    await api.close();
   });
 });

@@ -3,7 +3,7 @@ import {
   accuracyMatrixTable,
   latestValue,
   probabilityStack,
-  runRoadmapName,
+  runRoadmap,
   runSkills,
   valueAtStart,
 } from '../../../renderer/src/lib/roadmapRun.ts';
@@ -21,8 +21,12 @@ describe("a roadmap run's views", () => {
       { id: 'a', title: 'Skill A', prerequisites: [] },
       { id: 'b', title: 'b', prerequisites: ['a'] },
     ]);
-    expect(runRoadmapName(config)).toBe('chain v3');
-    expect(runRoadmapName({ roadmap: { name: 'chain', version: null } })).toBe('chain');
+    expect(runRoadmap(config)).toEqual({ name: 'chain', version: 3 });
+    expect(runRoadmap({ roadmap: { name: 'chain', version: null } })).toEqual({
+      name: 'chain',
+      version: null,
+    });
+    expect(runRoadmap({ problem: {} })).toBeNull();
     expect(runSkills({ problem: { name: 'quadratics' } })).toBeNull();
     expect(runSkills({ skills: [{ title: 'no id' }] })).toBeNull();
     expect(runSkills(null)).toBeNull();
