@@ -8,6 +8,7 @@ import { exportCommand } from './commands/export.ts';
 import { exportModelCommand } from './commands/exportModel.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { listCommand } from './commands/list.ts';
+import { queueCommand } from './commands/queue.ts';
 import { resumeCommand, runCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { showCommand } from './commands/show.ts';
@@ -35,6 +36,8 @@ Usage:
   lab cache list|clear           Compiled C ops cached on disk ($LAB_CACHE_DIR): list or remove them
   lab worker --queue <url>       Execute runs from a queue (Redis) that \`lab run --queue\` fills,
                                  on this machine; Ctrl-C hands its runs back (main/queue/README.md)
+  lab queue [<url>]              Who is connected to that queue (workers: engine, device, runs now;
+                                 coordinators) and its runs by state; what to start if runs are stuck
   lab slurm <file.yaml> --out <dir>
                                  On a Slurm cluster without Redis: create the experiment and write
                                  a job array per stage into <dir> (shared filesystem); then
@@ -129,6 +132,8 @@ export async function main(argv: string[]): Promise<number> {
       });
     case 'worker':
       return workerCommand(argument, { ...options, ...queue, name: values.name, scratch: values.scratch });
+    case 'queue':
+      return queueCommand(argument, { queue: values.queue });
     case 'cancel':
       return cancelCommand(argument, options);
     case 'list':
