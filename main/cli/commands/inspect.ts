@@ -1,13 +1,16 @@
 // `lab inspect <run>`: one run in full — what reproduces it (trainer, seed, resolved config,
 // environment), how it ended (status, the whole reason, step, result), its last checkpoint, and
-// every metric: points, first and last value, range, and its curve as a line of text.
+// every metric: points, first and last value, range, and its curve as a line of text; then the
+// run as its kind sees it (ExperimentKind.presentRun), where the kind has such a view.
 import { stringify } from 'yaml';
 import { formatValue } from '../../lab/formatValue.ts';
+import { runReport } from '../../lab/views/runReport.ts';
 import { getArtifact, latestCheckpoint, runModels } from '../../store/artifactStore.ts';
 import { getExperiment } from '../../store/experimentStore.ts';
 import { metricNames, metricSeries, metricSummary } from '../../store/metricSeries.ts';
 import { getRun } from '../../store/runStore.ts';
 import { openDatabase, runIdArgument, UsageError, type GlobalOptions } from '../labContext.ts';
+import { renderLabReport } from '../renderReport.ts';
 import { SPARK_WIDTH, sparkline } from '../sparkline.ts';
 import { formatTime, renderTable } from '../terminalTable.ts';
 
@@ -78,6 +81,9 @@ export function inspectCommand(idText: string | undefined, options: GlobalOption
       });
       out.push('', renderTable({ head: ['metric', 'points', 'first', 'last', 'range', 'curve'], rows }));
     }
+    // The run as its kind sees it (a student beside its mentor, its confusion matrix, …).
+    const view = runReport(lab.db, run);
+    if (view) out.push('', renderLabReport(view));
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
   } finally {

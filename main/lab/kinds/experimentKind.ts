@@ -12,9 +12,20 @@ import type { DefinitionProblem } from '../definitions/definitionError.ts';
 import type { ValidationContext } from '../definitions/validationContext.ts';
 import type { LabReport } from '../report/labReport.ts';
 import type { PlanStep, RunOutcome, SelectionMetric } from '../runPlan.ts';
+import type { RunRecord } from '../../store/records.ts';
 
 /** Reads a stored metric curve at full resolution. */
 export type CurveReader = (runId: number, name: string) => { steps: number[]; values: (number | null)[] };
+
+/** What a kind's view of one run may read from the store besides the run itself. */
+export interface RunReader {
+  curve: CurveReader;
+  run(id: number): RunRecord | undefined;
+  /** The runs of an experiment, in creation order. */
+  experimentRuns(experimentId: number): RunRecord[];
+  /** The run that left an artifact (a mentor's model), or undefined when it is not recorded. */
+  artifactRun(artifactId: number): RunRecord | undefined;
+}
 
 export interface ExperimentKind<Config, Report> {
   /** The name definitions use in `kind:`. */
@@ -41,6 +52,11 @@ export interface ExperimentKind<Config, Report> {
   parseReport(value: unknown): Report;
   /** The report as tables, charts and notes: what the CLI prints and the app draws. */
   present(report: Report): LabReport;
+  /**
+   * Optional: one run as the kind sees it (`lab inspect` prints it, the app's run page draws it),
+   * live while it trains — e.g. a student beside its mentor. Null where there is nothing to add.
+   */
+  presentRun?(run: RunRecord, read: RunReader): LabReport | null;
 }
 
 /** One experiment's config, parsed once, with the kind's lifecycle bound to it. */
@@ -60,6 +76,8 @@ export interface LabKind {
   prepareStore(config: unknown, db: Database): unknown;
   open(config: unknown): OpenedExperiment;
   present(report: unknown): LabReport;
+  /** The kind's view of one of its runs, or null when it has none. */
+  presentRun(run: RunRecord, read: RunReader): LabReport | null;
 }
 
 export function labKind<Config, Report>(kind: ExperimentKind<Config, Report>): LabKind {
@@ -79,5 +97,6 @@ export function labKind<Config, Report>(kind: ExperimentKind<Config, Report>): L
       };
     },
     present: (report) => kind.present(kind.parseReport(report)),
+    presentRun: (run, read) => (kind.presentRun ? kind.presentRun(run, read) : null),
   };
 }

@@ -87,6 +87,8 @@ export interface RunDetail {
   artifacts: ArtifactRecord[];
   events: EventRecord[];
   metricNames: string[];
+  /** The run as its kind sees it (ExperimentKind.presentRun), or null when the kind has no such view. */
+  report: LabReport | null;
 }
 
 export interface CompareQuery {

@@ -12,6 +12,7 @@ import {
 import { planDistillation } from './plan.ts';
 import { presentDistillation } from './present.ts';
 import { parseDistillationReport, summariseDistillation, type DistillationReport } from './report.ts';
+import { presentDistillationRun } from './runView.ts';
 import { distillationKindName } from './runConfig.ts';
 
 export const distillation: ExperimentKind<DistillationConfig, DistillationReport> = {
@@ -26,4 +27,5 @@ export const distillation: ExperimentKind<DistillationConfig, DistillationReport
   summarise: summariseDistillation,
   parseReport: parseDistillationReport,
   present: presentDistillation,
+  presentRun: presentDistillationRun,
 };

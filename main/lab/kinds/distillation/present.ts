@@ -41,7 +41,8 @@ const metricTitles: Record<string, string> = {
   beam_sentences_per_second: 'beam sentences/s',
 };
 
-const title = (metric: string) => metricTitles[metric] ?? metric;
+/** A metric's name as tables head it. */
+export const metricTitle = (metric: string) => metricTitles[metric] ?? metric;
 
 function cell(interval: StoredInterval | null | undefined): ReportCell {
   return interval ? intervalCell(interval) : numberCell(null);
@@ -69,7 +70,7 @@ function resultsTable(
   return {
     id,
     title: heading,
-    columns: ['arm', 'network', 'seeds', ...metrics.map(title)],
+    columns: ['arm', 'network', 'seeds', ...metrics.map(metricTitle)],
     rows: [mentorRow, ...rows],
   };
 }
@@ -78,7 +79,7 @@ function comparisonTable(report: DistillationReport): ReportTable | null {
   if (report.comparisons.length === 0) return null;
   return {
     id: 'comparison',
-    title: `Against the baseline on the same seeds: ${title(report.primaryMetric)} (arm − baseline, paired 95 % CI)`,
+    title: `Against the baseline on the same seeds: ${metricTitle(report.primaryMetric)} (arm − baseline, paired 95 % CI)`,
     columns: ['arm', 'student', 'baseline', 'difference', 'better?'],
     rows: report.comparisons.map((c) => {
       const d = c.difference;
@@ -106,7 +107,7 @@ function formulaTable(report: DistillationReport): ReportTable {
   };
 }
 
-function confusionTable(id: string, heading: string, matrix: number[][]): ReportTable {
+export function confusionTable(id: string, heading: string, matrix: number[][]): ReportTable {
   return {
     id,
     title: heading,
@@ -212,9 +213,9 @@ function temperatureChart(report: DistillationReport): ReportChart | null {
   });
   return {
     id: 'temperature',
-    title: `${title(metric)} against the temperature T, per student (95 % band)`,
+    title: `${metricTitle(metric)} against the temperature T, per student (95 % band)`,
     x: { label: 'temperature T', scale: 'log' },
-    y: { label: title(metric), scale: 'linear' },
+    y: { label: metricTitle(metric), scale: 'linear' },
     series,
   };
 }
