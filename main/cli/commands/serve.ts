@@ -100,6 +100,8 @@ export async function serveCommand(argument: string | undefined, options: ServeO
   const { databasePath } = await service.info();
   const exposed = !isLoopbackHost(host);
   if (exposed) process.stderr.write(`${exposedWarning(server)}\n\n`);
+  // Listening for Ctrl-C before the URL is out: whoever acts on the URL may stop us at once.
+  const stop = stopRequested();
   process.stdout.write(
     [
       `Curriculum Lab in browser mode · database ${databasePath}`,
@@ -110,7 +112,7 @@ export async function serveCommand(argument: string | undefined, options: ServeO
       '',
     ].join('\n'),
   );
-  await stopRequested();
+  await stop;
   process.stderr.write('Stopping: running experiments stop at their next step and stay resumable.\n');
   await server.close();
   await service.close();

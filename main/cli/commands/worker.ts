@@ -41,11 +41,13 @@ export async function workerCommand(
     scratchDirectory: options.scratch,
     stallMs: options.stallMs,
   });
+  // Listening for Ctrl-C before saying we are ready: a script that waits for that line may stop us at once.
+  const stop = stopRequested();
   process.stdout.write(
     `Worker ${worker.name} · engine ${worker.engineVersion} · ${worker.device} · ${worker.concurrency} run(s) at a time\n` +
       `Taking runs from ${address.display} (queue ${worker.queueName}). Ctrl-C stops; runs in progress go back to the queue.\n`,
   );
-  await stopRequested();
+  await stop;
   process.stdout.write('Stopping: runs in progress stop at their next step and go back to the queue.\n');
   await worker.stop();
   return 0;

@@ -3,6 +3,7 @@
 // execute it, and the runs equal those of a LabService on the local pool; a queue it cannot log
 // in to fails the runs with the reason. `lab serve --queue` says where experiments run, and stops
 // before serving anything when the queue refuses it.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLabService, type LabService } from '../../../main/api/labService.ts';
@@ -85,6 +86,10 @@ describe('the app and lab serve as coordinators on the queue', () => {
     const hosts = query<{ host: string }>(queuedDb, 'SELECT host FROM runs').map((r) => r.host);
     expect(hosts).toHaveLength(3);
     for (const host of hosts) expect(['w1', 'w2']).toContain(host);
+    // The password reached Redis from the environment and went nowhere near the database.
+    for (const file of [queuedDb, `${queuedDb}-wal`].filter((f) => existsSync(f))) {
+      expect(readFileSync(file).includes(queueUser.password)).toBe(false);
+    }
   });
 
   it('fails the runs with the reason when the queue refuses the login', async () => {
