@@ -20,16 +20,9 @@ import {
   type MetaTrainingRunConfig,
 } from '../main/lab/kinds/metaTraining/runConfig.ts';
 import { loadDefinitionFile } from '../main/lab/loadDefinition.ts';
-import { medianSeconds } from './timing.ts';
+import { fmt, medianSeconds } from './timing.ts';
+import { summaryColumns, workloadSummary, type WorkloadSummary } from './speedup.ts';
 
-const fmt = (s: number | null): string =>
-  s === null
-    ? '—'
-    : s < 1e-3
-      ? `${(s * 1e6).toFixed(0)} µs`
-      : s < 10
-        ? `${(s * 1e3).toFixed(2)} ms`
-        : `${s.toFixed(0)} s`;
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 /** The first meta-training run of a preset, as the lab would run it. */
@@ -46,12 +39,14 @@ function trainer(config: MetaTrainingRunConfig, seed: number): MetaTrainer {
 }
 
 export interface MetaTrainingBench {
-  meta_training_quad: { lab_s: number; torch_s: number | null; speedup: number | null };
-  meta_training_mnist: { lab_s: number; torch_s: number | null; speedup: number | null };
+  meta_training_quad: WorkloadSummary;
+  meta_training_mnist: WorkloadSummary;
 }
 
+/** `torchSeconds`: torch_ref.py's times on the reference BLAS; `openBlasSeconds`: on OpenBLAS. */
 export async function metaTrainingSection(
   torchSeconds: Record<string, number> | null,
+  openBlasSeconds: Record<string, number> | null,
 ): Promise<MetaTrainingBench> {
   console.log('');
   console.log('== meta-training kind (bench/metaTraining.ts) ==');
@@ -64,20 +59,16 @@ export async function metaTrainingSection(
     ['meta_training_quad', 'quad_meta', quad.run.config, { warm: 3, n: 15 }],
     ['meta_training_mnist', 'mnist_meta', mnistConfig, { warm: 2, n: 7 }],
   ];
-  const out: Record<string, { lab_s: number; torch_s: number | null; speedup: number | null }> = {};
-  console.log('meta-iteration (unroll 20)     engine        torch_ref.py   speedup');
+  const out: Record<string, WorkloadSummary> = {};
+  console.log('meta-iteration (unroll 20)     engine        torch         speedup   torch+openblas  speedup');
   let quadSeconds = 0;
   for (const [key, reference, config, protocol] of rows) {
     const t = trainer(config, 1);
     t.step(); // the first call lowers the programs
     const seconds = medianSeconds(() => t.step(), protocol.warm, protocol.n);
     if (key === 'meta_training_quad') quadSeconds = seconds;
-    const torchS = torchSeconds?.[reference] ?? null;
-    const speedup = torchS === null ? null : torchS / seconds;
-    out[key] = { lab_s: seconds, torch_s: torchS, speedup };
-    console.log(
-      `${`${config.problem.name} (${reference})`.padEnd(30)} ${fmt(seconds).padEnd(13)} ${fmt(torchS).padEnd(14)} ${speedup === null ? '—' : `${speedup.toFixed(2)}×`}`,
-    );
+    out[key] = workloadSummary(seconds, torchSeconds?.[reference], openBlasSeconds?.[reference]);
+    console.log(`${`${config.problem.name} (${reference})`.padEnd(30)} ${summaryColumns(out[key])}`);
   }
   // A frozen validation: 20 problems × one 100-step horizon, forward only.
   const validation = trainer({ ...quad.run.config, validationSeeds: [1] }, 1);

@@ -12,9 +12,11 @@
 //      runs a whole l2l-paper quadratics meta-training instead of estimating it).
 // `npm run bench -- --profile` adds each workload's per-step kernel times (bench/profile.ts).
 // The LAST line is one JSON object:
-//   {"quad_meta": {"lab_s", "torch_s", "speedup"}, "mnist_meta": {…}, "mnist_step": {…},
-//    "meta_training_quad": {…}, "meta_training_mnist": {…}}
-// (torch_s and speedup null without torch). A program that prints numbers, not a test.
+//   {"quad_meta": {"lab_s", "torch_s", "speedup", "torch_openblas_s", "speedup_openblas"},
+//    "mnist_meta": {…}, "mnist_step": {…}, "meta_training_quad": {…}, "meta_training_mnist": {…}}
+// (torch_s and speedup null without torch; the openblas pair null without OpenBLAS). torch is
+// Debian's PyTorch on the libblas.so.3 it finds (the reference BLAS by default), torch+openblas
+// the same with OpenBLAS's libblas.so.3 for its process. A program that prints numbers, not a test.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -28,8 +30,10 @@ import { recordingCpu } from '../engine/backends/cpu/recording.ts';
 import { metaTrainingSection } from './metaTraining.ts';
 import { printProfile } from './profile.ts';
 import { sgemmGflops } from './sgemm.ts';
+import { fmt } from './timing.ts';
 import { medianSeconds } from './timing.ts';
-import { runTorchReference } from './torch.ts';
+import { workloadSummary, summaryColumns, type WorkloadSummary } from './speedup.ts';
+import { openBlasDirectory, runTorchReference, type TorchReference } from './torch.ts';
 import { mnistMeta } from './workloads/mnistMeta.ts';
 import { mnistStep } from './workloads/mnistStep.ts';
 import { quadMeta } from './workloads/quadMeta.ts';
@@ -61,9 +65,6 @@ function backendForRun(): Backend {
   }
   return cpuBackend;
 }
-
-const fmt = (s: number | null): string =>
-  s === null ? '—' : s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : `${(s * 1e3).toFixed(2)} ms`;
 
 async function main(): Promise<void> {
   section('ingest');
@@ -98,26 +99,35 @@ async function main(): Promise<void> {
   const labGflops = sgemmGflops(backend);
   console.log(`engine sgemm 1024³: ${labGflops.toFixed(1)} GFLOP/s`);
 
-  const torch = runTorchReference();
-  const torchSeconds = 'missing' in torch ? null : torch.seconds;
-  if ('missing' in torch) console.log(`PyTorch reference skipped: ${torch.missing}`);
-  else {
-    console.log(`PyTorch ${torch.version} (${torch.python}), one thread`);
-    console.log(`torch sgemm 1024³: ${torch.sgemmGflops.toFixed(1)} GFLOP/s`);
+  // Torch as Debian links it (libblas.so.3, by default the reference BLAS), then, when installed,
+  // with OpenBLAS's libblas.so.3 put first for its process: the fair comparison.
+  const openBlas = openBlasDirectory();
+  const references: [string, TorchReference | { missing: string }][] = [
+    ['torch', runTorchReference()],
+    [
+      'torch+openblas',
+      openBlas
+        ? runTorchReference(openBlas)
+        : { missing: 'OpenBLAS not installed (apt-get install libopenblas0-pthread)' },
+    ],
+  ];
+  for (const [name, torch] of references) {
+    if ('missing' in torch) console.log(`${name} reference skipped: ${torch.missing}`);
+    else {
+      console.log(`${name}: PyTorch ${torch.version} (${torch.python}), one thread, BLAS ${torch.blas}`);
+      console.log(`${name} sgemm 1024³: ${torch.sgemmGflops.toFixed(1)} GFLOP/s`);
+    }
   }
+  const [torchSeconds, openBlasSeconds] = references.map(([, t]) => ('missing' in t ? null : t.seconds));
 
-  const summary: Record<string, { lab_s: number; torch_s: number | null; speedup: number | null }> = {};
+  const summary: Record<string, WorkloadSummary> = {};
   console.log('');
-  console.log('workload     engine        torch         speedup');
+  console.log('workload     engine        torch         speedup   torch+openblas  speedup');
   for (const w of workloads) {
-    const torchS = torchSeconds?.[w.name] ?? null;
-    const speedup = torchS === null ? null : torchS / lab[w.name];
-    summary[w.name] = { lab_s: lab[w.name], torch_s: torchS, speedup };
-    console.log(
-      `${w.name.padEnd(12)} ${fmt(lab[w.name]).padEnd(13)} ${fmt(torchS).padEnd(13)} ${speedup === null ? '—' : `${speedup.toFixed(2)}×`}`,
-    );
+    summary[w.name] = workloadSummary(lab[w.name], torchSeconds?.[w.name], openBlasSeconds?.[w.name]);
+    console.log(`${w.name.padEnd(12)} ${summaryColumns(summary[w.name])}`);
   }
-  const metaTraining = await metaTrainingSection(torchSeconds);
+  const metaTraining = await metaTrainingSection(torchSeconds, openBlasSeconds);
   console.log(`load average at the end ${loadavg()[0].toFixed(2)}`);
   console.log(JSON.stringify({ ...summary, ...metaTraining }));
 }

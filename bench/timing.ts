@@ -11,3 +11,13 @@ export function medianSeconds(call: () => unknown, warm: number, n: number): num
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
+
+/** Seconds as µs, ms or s, whichever reads best; '—' for a time not measured. */
+export const fmt = (s: number | null): string =>
+  s === null
+    ? '—'
+    : s < 1e-3
+      ? `${(s * 1e6).toFixed(0)} µs`
+      : s < 10
+        ? `${(s * 1e3).toFixed(2)} ms`
+        : `${s.toFixed(0)} s`;

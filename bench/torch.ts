@@ -1,14 +1,20 @@
 // The PyTorch reference of the benchmark: finds a Python with torch (LAB_PYTHON, else python3,
 // else /usr/bin/python3), runs ../shared/bench/torch_ref.py (LAB_TORCH_REF overrides) with one
 // thread, and measures torch's single-thread sgemm at 1024³ the same way the engine's is measured.
+// Debian's torch calls whatever libblas.so.3 resolves to — the slow reference BLAS by default —
+// so the reference can also run against OpenBLAS (Debian's libopenblas0-pthread) by putting its
+// libblas.so.3 first on LD_LIBRARY_PATH for the Python process only; each run says which BLAS
+// the process actually loaded.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../native/paths.ts';
 
 export interface TorchReference {
   python: string;
   version: string;
+  /** The BLAS library the Python process loaded (its path), or 'none found'. */
+  blas: string;
   /** Median seconds per iteration, keyed by workload name (quad_meta, mnist_meta, mnist_step). */
   seconds: Record<string, number>;
   sgemmGflops: number;
@@ -39,8 +45,23 @@ ts = []
 for i in range(18):
     t = time.perf_counter(); c = a @ b; ts.append(time.perf_counter() - t)
 ts = sorted(ts[3:])
-print(json.dumps({"gflops": 2 * 1024**3 / ts[len(ts) // 2] / 1e9}))
+blas = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.rsplit('/', 1)[-1]})
+print(json.dumps({"gflops": 2 * 1024**3 / ts[len(ts) // 2] / 1e9, "blas": blas}))
 `;
+
+/**
+ * The directory of OpenBLAS's libblas.so.3 (Debian's libopenblas0-pthread, any multiarch
+ * triplet), or null when it is not installed.
+ */
+export function openBlasDirectory(): string | null {
+  const lib = '/usr/lib';
+  if (!existsSync(lib)) return null;
+  for (const entry of readdirSync(lib)) {
+    const directory = join(lib, entry, 'openblas-pthread');
+    if (existsSync(join(directory, 'libblas.so.3'))) return directory;
+  }
+  return null;
+}
 
 function lastJson(stdout: string, what: string): Record<string, unknown> {
   const line = stdout.trim().split('\n').pop() ?? '';
@@ -51,12 +72,17 @@ function lastJson(stdout: string, what: string): Record<string, unknown> {
   }
 }
 
-function runPython(python: string, args: string[], what: string): Record<string, unknown> {
-  const r = spawnSync(python, args, {
-    encoding: 'utf8',
-    timeout: 1_800_000,
-    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-  });
+function runPython(
+  python: string,
+  args: string[],
+  what: string,
+  libraryPath: string | null,
+): Record<string, unknown> {
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  // One thread for OpenBLAS too (its pthread build reads OPENBLAS_NUM_THREADS).
+  env.OPENBLAS_NUM_THREADS = '1';
+  if (libraryPath) env.LD_LIBRARY_PATH = [libraryPath, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const r = spawnSync(python, args, { encoding: 'utf8', timeout: 1_800_000, env });
   if (r.status !== 0) {
     throw new Error(
       `${what} failed (${python} ${args.join(' ')}, status ${r.status}):\n${r.stderr || r.error}`,
@@ -65,8 +91,11 @@ function runPython(python: string, args: string[], what: string): Record<string,
   return lastJson(r.stdout, what);
 }
 
-/** Runs the reference with one thread; null when no Python with torch is found. */
-export function runTorchReference(): TorchReference | { missing: string } {
+/**
+ * Runs the reference with one thread, with `libraryPath` (a directory holding another
+ * libblas.so.3) first on LD_LIBRARY_PATH when given; `missing` says why it could not run.
+ */
+export function runTorchReference(libraryPath: string | null = null): TorchReference | { missing: string } {
   const { python, tried } = findTorchPython();
   if (!python) {
     return {
@@ -77,11 +106,12 @@ export function runTorchReference(): TorchReference | { missing: string } {
   if (!existsSync(script)) {
     return { missing: `the PyTorch reference ${script} does not exist (set LAB_TORCH_REF to its path)` };
   }
-  const out = runPython(python, [script, '1', 'cpu'], `the PyTorch reference ${join(script)}`);
+  const out = runPython(python, [script, '1', 'cpu'], `the PyTorch reference ${join(script)}`, libraryPath);
   const seconds: Record<string, number> = {};
   for (const [key, value] of Object.entries(out)) {
     if (key.endsWith('_s') && typeof value === 'number') seconds[key.slice(0, -2)] = value;
   }
-  const sgemm = runPython(python, ['-c', SGEMM], 'the PyTorch sgemm measurement');
-  return { python, version: String(out.torch), seconds, sgemmGflops: Number(sgemm.gflops) };
+  const sgemm = runPython(python, ['-c', SGEMM], 'the PyTorch sgemm measurement', libraryPath);
+  const blas = (sgemm.blas as string[]).join(', ') || 'none found';
+  return { python, version: String(out.torch), blas, seconds, sgemmGflops: Number(sgemm.gflops) };
 }
