@@ -90,6 +90,8 @@ export interface LabInfo {
   backends: string[];
   /** The lab database this API serves. */
   databasePath: string;
+  /** Where experiments started here execute: `this machine`, or `queue redis://HOST:PORT` (lab workers). */
+  runsOn: string;
 }
 
 export type CreateExperimentResult =

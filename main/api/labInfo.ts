@@ -3,6 +3,6 @@
 import { availableBackends, engineVersion } from '../../engine/info.ts';
 import type { LabInfo } from './labApi.ts';
 
-export function labInfo(): Omit<LabInfo, 'databasePath'> {
+export function labInfo(): Omit<LabInfo, 'databasePath' | 'runsOn'> {
   return { engineVersion, nodeVersion: process.versions.node, backends: availableBackends() };
 }

@@ -77,6 +77,8 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
     options.executor ??
     queueExecutor ??
     new WorkerPool({ size: options.poolSize, workerEntry: options.workerEntry });
+  // For the app's status line: whether runs stay here or go to `lab worker`s on other machines.
+  const runsOn = executor instanceof QueueExecutor ? `queue ${executor.address.display}` : 'this machine';
   const curricula: CurriculaDirectories = {
     builtin: options.curricula?.builtin ?? curriculaDirectory,
     user: options.curricula?.user ?? `${userDataDirectory()}/curricula`,
@@ -121,7 +123,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
   };
 
   return {
-    info: async () => ({ ...labInfo(), databasePath: lab.path }),
+    info: async () => ({ ...labInfo(), databasePath: lab.path, runsOn }),
     listExperiments: async () => experimentSummaries(db),
     async getExperiment(id) {
       const experiment = getExperiment(db, id);

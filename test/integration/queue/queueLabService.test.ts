@@ -40,13 +40,16 @@ function withEnvironment(env: NodeJS.ProcessEnv): () => void {
   };
 }
 
-async function runThrough(service: LabService): Promise<{ status: string; reason: string | null }> {
+async function runThrough(
+  service: LabService,
+): Promise<{ runsOn: string; status: string; reason: string | null }> {
   try {
+    const { runsOn } = await service.info();
     const created = await service.createExperiment(runs, 'queued.yaml');
     if (!created.ok) throw new Error(JSON.stringify(created.problems));
     await service.whenIdle();
     const detail = await service.getExperiment(created.experimentId);
-    return { status: detail!.experiment.status, reason: detail!.experiment.reason };
+    return { runsOn, status: detail!.experiment.status, reason: detail!.experiment.reason };
   } finally {
     await service.close();
   }
@@ -74,11 +77,12 @@ describe('the app and lab serve as coordinators on the queue', () => {
     const localDb = join(directory, 'local.db');
     const queuedDb = join(directory, 'queued.db');
     const local = await runThrough(createLabService({ dbPath: localDb, poolSize: 2 }));
-    expect(local.status).toBe('completed');
+    expect(local).toEqual({ runsOn: 'this machine', status: 'completed', reason: null });
 
     restoreEnvironment = withEnvironment(env);
     const queued = await runThrough(createLabService({ dbPath: queuedDb, queue: server.url }));
-    expect(queued).toEqual(local);
+    // The app's status line says where runs go.
+    expect(queued).toEqual({ ...local, runsOn: `queue redis://lab@127.0.0.1:${server.port}` });
 
     const points = metricPoints(queuedDb);
     expect(points.length).toBeGreaterThan(3 * 200);
