@@ -107,7 +107,7 @@ function whatTable(run: RunRecord, config: DistillationRunConfig, mentor: Mentor
     [
       'bias shift grid',
       config.biasShift
-        ? `${formatValue(config.biasShift.min)} … ${formatValue(config.biasShift.max)} in steps of ${formatValue(config.biasShift.step)}`
+        ? `${config.biasShift.min} … ${config.biasShift.max} in steps of ${config.biasShift.step}`
         : null,
     ],
   ];
