@@ -139,6 +139,20 @@ experiment:
     expect(measures).toContain(`BWT${formatValue(lastValue(run.id, 'bwt')!)}`);
     await screenshot(page, 'roadmap-01-run-detail');
     await view.screenshot({ path: join(screenshotDirectory, 'roadmap-01-run-views.png') });
+
+    // The experiment's report: teachers side by side, and each teacher's R (mean over seeds) shaded.
+    await page.goto(`${app.url}#/experiments/${experimentId}`);
+    const report = page.getByTestId('report');
+    await report.waitFor();
+    expect(await report.textContent()).toContain('Learner steps until each skill was mastered');
+    const rTables = report.locator('[data-testid=report-table]', { hasText: 'Accuracy matrix R' });
+    expect(await rTables.count()).toBe(2);
+    const shadedInReport = await rTables
+      .first()
+      .locator('tbody td')
+      .evaluateAll((tds) => tds.filter((td) => (td as HTMLElement).style.background !== '').length);
+    expect(shadedInReport).toBeGreaterThanOrEqual(20);
+    await screenshot(page, 'roadmap-03-experiment-report');
     await page.close();
   }, 120_000);
 

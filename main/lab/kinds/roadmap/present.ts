@@ -128,7 +128,7 @@ function curveChart(report: RoadmapReport): ReportChart {
 function probabilityChart(report: RoadmapReport, teacher: TeacherOutcome, index: number): ReportChart {
   return {
     id: `teacher-p/${index}`,
-    title: `${teacher.label}: probability of each skill over time (mean over seeds; the app stacks them)`,
+    title: `${teacher.label}: probability of each skill over time (mean over seeds; each run's page in the app draws its own as a stack)`,
     x: { label: 'learner step', scale: 'linear' },
     y: { label: 'teacher/p', scale: 'linear' },
     series: report.skills.map((s, i) => ({
