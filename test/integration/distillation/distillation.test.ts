@@ -99,6 +99,14 @@ describe('distillation, end to end', () => {
     const inspect = await lab('inspect', String(soft[0].id), '--db', db);
     expect(inspect.stdout).toMatch(/formula: "?L = 0\.9 · T² · KL\(softmax\(z_m\/T\) ‖ softmax\(z_s\/T\)\)/);
     expect(inspect.stdout).toMatch(/loss_soft/);
+    // The run as the kind sees it: beside its mentor's run, its loss split, its confusion matrix.
+    expect(inspect.stdout).toContain('student of a distillation experiment');
+    expect(inspect.stdout).toMatch(
+      new RegExp(`run ${mentor.id} \\(mentor 784-32-10\\), its model artifact ${model.id}`),
+    );
+    expect(inspect.stdout).toContain('KD loss decomposition');
+    expect(inspect.stdout).toContain('Test accuracy of each class');
+    expect(inspect.stdout).toContain('Test confusion matrix');
     const csv = await lab('export', '1', '--csv', '--db', db);
     expect(csv.stdout).toMatch(/loss_hard/);
 
@@ -113,6 +121,16 @@ describe('distillation, end to end', () => {
         "SELECT count(*) AS n FROM runs WHERE experiment_id = 2 AND plan_key = 'mentor'",
       )[0].n,
     ).toBe(0);
+    // Its students' view finds the mentor's run in the first experiment through the artifact.
+    const [reused] = query<{ id: number }>(
+      db,
+      "SELECT id FROM runs WHERE experiment_id = 2 AND plan_key LIKE '%-soft/%' ORDER BY id LIMIT 1",
+    );
+    const reusedInspect = await lab('inspect', String(reused.id), '--db', db);
+    expect(reusedInspect.stdout).toMatch(
+      new RegExp(`run ${mentor.id} \\(mentor 784-32-10\\), its model artifact ${model.id}`),
+    );
+    expect(reusedInspect.stdout).toContain('val accuracy: this run beside its mentor');
 
     // … and is refused, naming the key, when the declared architecture is not the artifact's.
     writeFileSync(
@@ -174,5 +192,12 @@ experiment:
     ).groups;
     expect(groups.map((g) => g.arm)).toEqual(['baseline', 'word-kd', 'seq-kd']);
     for (const g of groups) expect(g.metrics.test_bleu_beam?.n).toBe(2);
+    const [seqKd] = query<{ id: number }>(
+      db,
+      "SELECT id FROM runs WHERE plan_key LIKE '%seq-kd%' ORDER BY id LIMIT 1",
+    );
+    const inspect = await lab('inspect', String(seqKd.id), '--db', db);
+    expect(inspect.stdout).toContain("the mentor's beam translations (seq-KD)");
+    expect(inspect.stdout).toContain('val bleu greedy: this run beside its mentor');
   }, 120_000);
 });
