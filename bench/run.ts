@@ -2,7 +2,9 @@
 //   1. the ingest benchmark (bench/ingest.ts), the app benchmark (bench/app.ts: latency from a
 //      worker's point to the page's chart, frame time while 8 runs stream) and the queue benchmark
 //      (bench/queue.ts: overhead per run and 200 tiny runs over 4 `lab worker`s through BullMQ on a
-//      private redis-server, against the local pool), as their own sections;
+//      private redis-server, against the local pool) and the distillation benchmark
+//      (bench/distillation.ts: a student's step with its mentor's forward pass in one compiled
+//      function, and with cached mentor logits, against PyTorch), as their own sections;
 //   2. quad_meta, mnist_meta, mnist_step (../shared/bench/torch_ref.py's workloads, written with
 //      the engine's nn/optim in bench/workloads/) on the cpu backend, medians over repeats with
 //      torch_ref.py's protocol; the PyTorch reference run in the same invocation;
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
   section('ingest');
   section('app');
   section('queue');
+  section('distillation');
   const backend = backendForRun();
   let isa = '';
   if (backend === cpuBackend) {
