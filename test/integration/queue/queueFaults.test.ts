@@ -1,8 +1,10 @@
-// Faults on the queue, automated: a worker killed with SIGKILL mid-run, Redis restarted mid-run, a
-// worker stopped with Ctrl-C, a run that crashes on every attempt, and a cancel followed by a
-// resume. The coordinator runs in this process (so the test can watch its database); the workers
+// Faults on the queue, automated: a worker frozen mid-run (SIGSTOP: a machine cut off) that thaws
+// after another worker took its run over, a worker killed with SIGKILL mid-run, Redis restarted
+// mid-run, a worker stopped with Ctrl-C, a run that crashes on every attempt, and a cancel
+// followed by a resume. The coordinator runs in this process (so the test can watch its database); the workers
 // are `lab worker` processes that give up a silent worker's runs after 2 s. Where a run survives,
 // its metric points must equal those of the same run on the local pool: none lost, none doubled.
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExperimentFromDefinition } from '../../../main/lab/createExperiment.ts';
 import { runExperiment } from '../../../main/lab/experimentRunner.ts';
@@ -39,6 +41,15 @@ const poisoned = definitionYaml({
   optimizer: '{ name: sgd, lr: 0.1 }',
   reportSeeds: 2,
 });
+
+/** The processes `pid` started (a worker's run processes). */
+function childPids(pid: number): number[] {
+  const listed = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return listed
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map(Number);
+}
 
 type Points = Map<string, { name: string; step: number; value: number }[]>;
 
@@ -125,6 +136,32 @@ describe('faults on the queue', () => {
     await Promise.all(workers.map((w) => w.stop()));
     lab?.close();
     await server?.stop();
+  });
+
+  it('ignores a frozen worker that comes back after another took its run over (a machine cut off, then back)', async () => {
+    const { id, done } = await start(slowRuns);
+    const victim = await runningWithCheckpoint(lab, id);
+    const frozenName = victim.environment!.host;
+    const frozen = worker(frozenName);
+    // The worker and its run process stop answering, as on a machine cut off from the network;
+    // the run process keeps what it computed and sends it when it thaws.
+    const pids = [frozen.child.pid!, ...childPids(frozen.child.pid!)];
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    try {
+      await until(
+        () => (getRun(lab.db, victim.id)!.environment!.host !== frozenName ? true : undefined),
+        'another worker taking the frozen run over',
+      );
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+    }
+    const experiment = await done;
+    expect(experiment.status, experiment.reason ?? '').toBe('completed');
+    expect(logs.join('\n')).toMatch(new RegExp(`run ${victim.id} taken over by w\\d .* from step [1-9]\\d*`));
+    // What the thawed attempt still sent changed nothing: every step once, the local run's values.
+    expect(pointsByPlanKey(lab, id)).toEqual(reference.get(slowRuns));
+    // The thawed worker lives on (it gave the run up, not its own life).
+    expect(frozen.child.exitCode).toBeNull();
   });
 
   it('gives the run of a worker killed with SIGKILL to another worker, which resumes it from its checkpoint', async () => {
