@@ -1,6 +1,7 @@
 // What the end-to-end tests drive: a real lab (LabService over a fresh database, runs in worker
 // processes) served in browser mode (main/server) with a per-launch token, the production
 // renderer bundle, and Debian's Chromium under Playwright.
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -100,4 +101,14 @@ export async function openLabPage(app: LabApp, hash = ''): Promise<Page> {
 /** A full-page screenshot under test-results/screenshots/, for people to look at. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(screenshotDirectory, `${name}.png`), fullPage: true });
+}
+
+/** The rows of a read-only query on the app's database, to check a page against what is stored. */
+export function queryLab<T>(app: LabApp, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(app.dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
 }

@@ -6,10 +6,9 @@
 // meta-training run's detail page with its meta-loss and validation curves as stored, and its
 // optimizer artifact with the line that uses it; then that artifact as an optimizer in an
 // optimizer comparison, ranked with Adam. Screenshots under test-results/screenshots.
-import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLabPage, screenshot, startLabApp, type LabApp } from './labApp.ts';
+import { openLabPage, queryLab, screenshot, startLabApp, type LabApp } from './labApp.ts';
 
 let app: LabApp;
 
@@ -21,14 +20,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(app.dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...params: unknown[]) => queryLab<T>(app, sql, ...params);
 
 /** Every Chart.js chart on the page: its datasets (label, filled or not, points) and y scale. */
 function charts(page: Page) {
