@@ -8,9 +8,12 @@ import { useLabStore } from '../stores/lab.ts';
 
 /** The run-level metrics besides the per-skill ones. */
 const runMetrics = new Set(['acc', 'bwt', 'fwt']);
-const perSkill = /^(mastery|mastered|accuracy|teacher\/p|r\/[^/]+)\//;
+const perSkill = /^(mastery|mastered|accuracy|teacher\/p)\//;
+const rRow = /^r\/[^/]+\//;
+/** Beyond this many skills R is left out (skills² curves), as the kind's report does (report.ts's maxSkillsForR). */
+export const maxSkillsForR = 30;
 
-export function useRoadmapRunMetrics(runId: Ref<number>) {
+export function useRoadmapRunMetrics(runId: Ref<number>, skillCount: Ref<number>) {
   const lab = useLabStore();
   const series = shallowRef<ReadonlyMap<string, StepSeries>>(new Map());
   const loaded = ref(false);
@@ -25,7 +28,8 @@ export function useRoadmapRunMetrics(runId: Ref<number>) {
     loading = true;
     const id = runId.value;
     const names = ((await lab.call((api) => api.metricNames(id))) ?? []).filter(
-      (name) => runMetrics.has(name) || perSkill.test(name),
+      (name) =>
+        runMetrics.has(name) || perSkill.test(name) || (skillCount.value <= maxSkillsForR && rRow.test(name)),
     );
     const fetched = await Promise.all(
       names.map((name) => lab.call((api) => api.metricSeries(id, name, { maxPoints: 600 }))),
