@@ -56,6 +56,8 @@ export class QueueWorker {
   private readonly options: QueueWorkerOptions;
   private readonly log: (line: string) => void;
   private readonly lostLocks = new Set<string>();
+  /** Jobs this worker has said it lost (kept: BullMQ's errors about them come after the attempt). */
+  private readonly announcedLost = new Set<string>();
   private readonly reportedCoordinators = new Set<string>();
   private redis: Redis | null = null;
   private worker: Worker | null = null;
@@ -145,10 +147,25 @@ export class QueueWorker {
       },
     );
     this.worker.on('lockRenewalFailed', (jobIds: string[]) => {
-      for (const id of jobIds) this.lostLocks.add(id);
+      for (const id of jobIds) {
+        if (!this.announcedLost.has(id)) {
+          this.announcedLost.add(id);
+          this.log(
+            `lost job ${id} to another worker: this worker was cut off from Redis (or frozen) for longer ` +
+              'than its stall time, so the run was taken over from its last checkpoint; this copy stops',
+          );
+        }
+        this.lostLocks.add(id);
+      }
     });
     this.worker.on('error', (error: Error) => {
-      if (!this.stopping) this.log(`queue: ${error.message}`);
+      if (this.stopping) return;
+      // BullMQ's words for a job said lost above, at every renewal and at its end: said once is enough.
+      const job = /(?:renew lock|Lock mismatch|Missing lock) for job (\S+?)\.?(?:\s|$)/.exec(
+        error.message,
+      )?.[1];
+      if (job !== undefined && this.announcedLost.has(job)) return;
+      this.log(`queue: ${error.message}`);
     });
     this.worker.on('stalled', (jobId: string) => {
       this.log(

@@ -160,8 +160,11 @@ describe('faults on the queue', () => {
     expect(logs.join('\n')).toMatch(new RegExp(`run ${victim.id} taken over by w\\d .* from step [1-9]\\d*`));
     // What the thawed attempt still sent changed nothing: every step once, the local run's values.
     expect(pointsByPlanKey(lab, id)).toEqual(reference.get(slowRuns));
-    // The thawed worker lives on (it gave the run up, not its own life).
+    // The thawed worker lives on (it gave the run up, not its own life), and says so once.
     expect(frozen.child.exitCode).toBeNull();
+    await frozen.waitFor(/lost job \S+ to another worker: this worker was cut off from Redis \(or frozen\)/);
+    expect(frozen.output().match(/lost job/g)).toHaveLength(1);
+    expect(frozen.output()).not.toMatch(/could not renew lock|Lock mismatch/);
   });
 
   it('gives the run of a worker killed with SIGKILL to another worker, which resumes it from its checkpoint', async () => {
