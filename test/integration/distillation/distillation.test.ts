@@ -107,6 +107,10 @@ describe('distillation, end to end', () => {
     expect(inspect.stdout).toContain('KD loss decomposition');
     expect(inspect.stdout).toContain('Test accuracy of each class');
     expect(inspect.stdout).toContain('Test confusion matrix');
+    // The hundred confusion cells are one line of the result and of the metrics table, not a hundred.
+    expect(inspect.stdout).toContain('final_test_confusion (100 matrix cells)');
+    expect(inspect.stdout).toMatch(/test_confusion_<row>_<column> +│ 100 cells/);
+    expect(inspect.stdout).not.toContain('test_confusion_0_0');
     const csv = await lab('export', '1', '--csv', '--db', db);
     expect(csv.stdout).toMatch(/loss_hard/);
 
