@@ -20,7 +20,7 @@ export interface WorkerPresence {
   host: string;
   pid: number;
   engineVersion: string;
-  /** The best device its engine can use here (`cuda` on a GPU box), and every backend it has. */
+  /** What the lab's runs execute on there (`cpu/cpu`), and every backend that loads there (`cuda` on a GPU box). */
   device: string;
   backends: string[];
   queue: string;

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { availableBackends, backendDevice, engineVersion as thisEngineVersion } from '../../engine/info.ts';
+import { labBackend } from '../lab/trainers/engineTrainer.ts';
 import {
   incompatibleCoordinatorMessage,
   listCoordinators,
@@ -80,8 +81,10 @@ export class QueueWorker {
     this.engineVersion = options.engineVersion ?? thisEngineVersion;
     this.queueName = runQueueName(this.engineVersion);
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
-    const best = availableBackends()[0] ?? 'js';
-    this.device = `${best}/${backendDevice(best)}`;
+    // What the lab's runs execute on here (cpu even on a GPU box: see labBackend), not merely the
+    // fastest backend that loads, so that nobody reads `cuda` and expects GPU runs.
+    const backend = labBackend();
+    this.device = `${backend}/${backendDevice(backend)}`;
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
   }
 

@@ -1,5 +1,5 @@
 // `lab queue [redis://HOST:PORT]`: who is connected to the run queue and what waits on it — the
-// workers (name, host, engine version, device, runs in progress), the coordinators, and each
+// workers (name, host, engine version, what runs execute on, runs in progress), the coordinators, and each
 // engine version's runs by state — and, where runs wait with no worker able to take them, what
 // to start. For the moment a researcher asks "are my GPU workers there, and is anything stuck?".
 import { queueUrlOption } from '../../queue/coordinatorExecutor.ts';
@@ -36,12 +36,13 @@ export function renderQueueStatus(status: QueueStatus, queueDisplay: string, red
     out.push(`Workers (${status.workers.length}):`);
     out.push(
       renderTable({
-        head: ['name', 'host', 'engine', 'device', 'runs now'],
+        head: ['name', 'host', 'engine', 'runs on', 'backends there', 'runs now'],
         rows: status.workers.map((w) => [
           w.name,
           w.host,
           w.engineVersion,
           w.device,
+          w.backends.join(', '),
           `${w.active} of ${w.concurrency}`,
         ]),
       }),

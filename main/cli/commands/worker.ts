@@ -2,6 +2,7 @@
 // --queue`, `lab serve --queue`, the app with $LAB_QUEUE) put on the queue, with the lab's own run
 // worker, and streams their results back. Ctrl-C stops taking runs; runs in progress stop at their
 // next step and go back to the queue, where another worker resumes them from their checkpoint.
+import { availableBackends } from '../../../engine/info.ts';
 import { parseQueueAddress } from '../../queue/queueAddress.ts';
 import { queueUrlOption } from '../../queue/coordinatorExecutor.ts';
 import { QueueWorker } from '../../queue/queueWorker.ts';
@@ -44,7 +45,8 @@ export async function workerCommand(
   // Listening for Ctrl-C before saying we are ready: a script that waits for that line may stop us at once.
   const stop = stopRequested();
   process.stdout.write(
-    `Worker ${worker.name} · engine ${worker.engineVersion} · ${worker.device} · ${worker.concurrency} run(s) at a time\n` +
+    `Worker ${worker.name} · engine ${worker.engineVersion} · runs on ${worker.device} (backends here: ` +
+      `${availableBackends().join(', ')}) · ${worker.concurrency} run(s) at a time\n` +
       `Taking runs from ${address.display} (queue ${worker.queueName}). Ctrl-C stops; runs in progress go back to the queue.\n`,
   );
   await stop;

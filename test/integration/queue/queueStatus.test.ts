@@ -4,7 +4,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineVersion } from '../../../engine/info.ts';
+import { availableBackends, engineVersion } from '../../../engine/info.ts';
+import { labBackend } from '../../../main/lab/trainers/engineTrainer.ts';
 import { parseQueueAddress } from '../../../main/queue/queueAddress.ts';
 import { QueueExecutor } from '../../../main/queue/queueExecutor.ts';
 import { bullPrefix, runQueueName } from '../../../main/queue/queueKeys.ts';
@@ -13,6 +14,7 @@ import { queueEnvironment, queueUser, startLab, startWorkers, type LabProcess } 
 import { freeLoopbackPort, startRedisServer, type RedisServer } from './redisServer.ts';
 
 const otherEngine = '0.0.1-other';
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 describe('lab queue', () => {
   let server: RedisServer;
@@ -36,6 +38,10 @@ describe('lab queue', () => {
     expect(empty.output).toContain('Runs: no run queue yet');
 
     workers = await startWorkers(1, server.url, env, [], 'gpu-box-');
+    // What its runs execute on (not merely the fastest backend there), and every backend it has.
+    const runsOn = `${labBackend()}/cpu`;
+    const backends = availableBackends().join(', ');
+    expect(workers[0].output()).toContain(`runs on ${runsOn} (backends here: ${backends})`);
     const address = parseQueueAddress(server.url, {
       LAB_REDIS_USERNAME: queueUser.name,
       LAB_REDIS_PASSWORD: queueUser.password,
@@ -56,14 +62,12 @@ describe('lab queue', () => {
       const row = (cells: string[]) => new RegExp(`│ ${cells.map((c) => `${c} +`).join('│ ')}│`);
       expect(status.output).toContain('Workers (1):');
       expect(status.output).toMatch(
-        row(['gpu-box-1', '\\S+', engineVersion.replace(/\./g, '\\.'), '\\S+/\\S+', '0 of 1']),
+        row(['gpu-box-1', '\\S+', escape(engineVersion), escape(runsOn), escape(backends), '0 of 1']),
       );
       expect(status.output).toContain('Coordinators (1):');
       expect(status.output).toMatch(row(['\\S+', String(process.pid), otherEngine]));
       expect(status.output).toMatch(row([runQueueName(otherEngine), '2', '0', '0', '0']));
-      expect(status.output).toMatch(
-        row([runQueueName(engineVersion).replace(/\./g, '\\.'), '0', '0', '0', '0']),
-      );
+      expect(status.output).toMatch(row([escape(runQueueName(engineVersion)), '0', '0', '0', '0']));
       expect(status.output).toContain(
         `2 run(s) wait at redis://lab@127.0.0.1:${server.port} for a worker with engine ${otherEngine}; ` +
           `the workers connected have another engine (gpu-box-1: engine ${engineVersion})`,
