@@ -6,10 +6,14 @@
 // validation curve drawn with the mentor's, the KD loss split into soft and hard terms, the
 // omitted class over training, each class's accuracy beside the mentor's and its confusion heat
 // map — all equal to the database; and the mentor's one-point confusion cells listed as values,
-// not drawn as a hundred charts. Screenshots under test-results/screenshots.
+// not drawn as a hundred charts; and in New experiment, every distillation preset validates and
+// a temperature of 0 is shown at its line and key. Screenshots under test-results/screenshots.
 import Database from 'better-sqlite3';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../native/paths.ts';
 import { openLabPage, screenshot, startLabApp, type LabApp } from './labApp.ts';
 
 const definition = `version: 1
@@ -109,6 +113,33 @@ function table(page: Page, within: string, title: string) {
 }
 
 describe('distillation in the app', () => {
+  it('offers every distillation preset in New experiment, valid, and shows a bad temperature at its line', async () => {
+    const presets = readdirSync(join(projectRoot, 'curricula')).filter(
+      (f) =>
+        f.endsWith('.yaml') &&
+        readFileSync(join(projectRoot, 'curricula', f), 'utf8').includes('kind: distillation'),
+    );
+    expect(presets.length).toBeGreaterThanOrEqual(6);
+    const page = await openLabPage(app, '#/new');
+    for (const preset of presets) {
+      await page.locator(`[data-preset="${preset}"]`).click();
+      await expect
+        .poll(() => page.getByTestId('validation').textContent(), { timeout: 20_000 })
+        .toBe('valid');
+    }
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(
+      definition.replace('temperature: 4, alpha: 0.9', 'temperature: 0, alpha: 0.9'),
+    );
+    await expect.poll(() => page.getByTestId('validation').textContent()).toBe('1 problem');
+    const problems = (await page.getByTestId('problems').textContent()) ?? '';
+    expect(problems).toContain(':23:');
+    expect(problems).toContain('experiment.arms[1].distillation.temperature');
+    await screenshot(page, 'distillation-new-bad-temperature');
+    await page.close();
+  }, 120_000);
+
   it('shows the experiment report with the confusion matrices as heat maps', async () => {
     expect(
       query<{ status: string }>('SELECT status FROM experiments WHERE id = ?', experimentId)[0].status,
