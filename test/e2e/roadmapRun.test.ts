@@ -4,11 +4,17 @@
 // mastery/<skill> metrics — and updated while the run trains, without a reload — the teacher's
 // probability stack, the mastery curves, and the accuracy matrix R as a heat map with ACC/BWT/FWT,
 // each checked against what the database holds. Screenshots under test-results/screenshots.
-import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatValue } from '../../main/lab/formatValue.ts';
-import { join } from 'node:path';
-import { openLabPage, screenshot, screenshotDirectory, startLabApp, type LabApp } from './labApp.ts';
+import {
+  openLabPage,
+  queryLab,
+  screenshot,
+  screenshotDirectory,
+  startLabApp,
+  type LabApp,
+} from './labApp.ts';
 
 let app: LabApp;
 
@@ -20,14 +26,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(app.dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...params: unknown[]): T[] => queryLab<T>(app, sql, ...params);
 
 const lastValue = (runId: number, name: string) =>
   query<{ value: number }>(
