@@ -15,7 +15,12 @@ import {
   type ReportTable,
 } from '../../report/labReport.ts';
 import type { MeanCurve, StoredInterval } from './curves.ts';
-import { earlyStoppedAccuracy, type DistillationReport, type GroupReport } from './report.ts';
+import {
+  classAccuracyFromConfusion,
+  earlyStoppedAccuracy,
+  type DistillationReport,
+  type GroupReport,
+} from './report.ts';
 
 /** Most confusion matrices a report shows (a sweep would drown its other tables). */
 const maxConfusionTables = 6;
@@ -48,6 +53,14 @@ function cell(interval: StoredInterval | null | undefined): ReportCell {
   return interval ? intervalCell(interval) : numberCell(null);
 }
 
+/** The mentor's value of a metric; on an omitted class, its accuracy from its confusion matrix. */
+function mentorMetric(report: DistillationReport, metric: string): number | null {
+  const omitted = report.transfer.omitClass;
+  if (metric === 'test_accuracy_omitted' && omitted !== null && report.mentor.confusion)
+    return classAccuracyFromConfusion(report.mentor.confusion, omitted);
+  return report.mentor.metrics[metric] ?? null;
+}
+
 function resultsTable(
   report: DistillationReport,
   id: string,
@@ -59,7 +72,7 @@ function resultsTable(
     textCell(mentor.label),
     textCell(mentor.source === 'trained' ? 'mentor (trained here)' : `mentor (artifact ${mentor.artifact})`),
     numberCell(mentor.source === 'trained' ? 1 : null),
-    ...metrics.map((m) => numberCell(mentor.metrics[m] ?? null)),
+    ...metrics.map((m) => numberCell(mentorMetric(report, m))),
   ];
   const rows = report.groups.map((g) => [
     textCell(g.label),
@@ -230,7 +243,7 @@ function notes(report: DistillationReport): string[] {
     );
   if (report.transfer.omitClass !== null)
     out.push(
-      `Class ${report.transfer.omitClass} was left out of the students' transfer set. Its output bias was then raised by the shift with the best validation accuracy (chosen per run) before measuring its test accuracy.`,
+      `Class ${report.transfer.omitClass} was left out of the students' transfer set. Its output bias was then raised by the shift with the best validation accuracy (chosen per run) before measuring its test accuracy. The mentor saw the class; its accuracy on it is read from its test confusion matrix.`,
     );
   if (report.task === 'toy-translation')
     out.push(

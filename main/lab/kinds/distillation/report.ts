@@ -124,6 +124,16 @@ export function confusionFromResult(result: Record<string, number | null>): numb
   return matrix;
 }
 
+/** Accuracy on class `cls` from a confusion matrix (right / examples of it), or null without any. */
+export function classAccuracyFromConfusion(
+  matrix: readonly (readonly number[])[],
+  cls: number,
+): number | null {
+  const row = matrix[cls];
+  const total = row?.reduce((s, v) => s + v, 0) ?? 0;
+  return row && total > 0 ? row[cls] / total : null;
+}
+
 function sumMatrices(matrices: number[][][]): number[][] | null {
   if (matrices.length === 0) return null;
   return matrices[0].map((row, i) => row.map((_, j) => matrices.reduce((s, m) => s + (m[i]?.[j] ?? 0), 0)));

@@ -17,6 +17,7 @@ import type { RunRecord } from '../../../store/records.ts';
 import { thin, type Curve } from './curves.ts';
 import { confusionTable, metricTitle } from './present.ts';
 import {
+  classAccuracyFromConfusion,
   confusionFromResult,
   imageReportMetrics,
   omittedClassMetrics,
@@ -151,11 +152,8 @@ function resultsTable(
   };
 }
 
-const classAccuracy = (matrix: number[][] | null, cls: number): number | null => {
-  const row = matrix?.[cls];
-  const total = row?.reduce((s, v) => s + v, 0) ?? 0;
-  return row && total > 0 ? row[cls] / total : null;
-};
+const classAccuracy = (matrix: number[][] | null, cls: number) =>
+  matrix ? classAccuracyFromConfusion(matrix, cls) : null;
 
 function perClassTable(
   run: RunRecord,

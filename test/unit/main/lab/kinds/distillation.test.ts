@@ -208,6 +208,11 @@ describe('distillation report', () => {
     ]);
     expect(lab.tables[1].rows[0].map(formatCell).at(-1)).toBe('yes');
     expect(lab.charts.map((c) => c.id)).toEqual(['curves', 'loss-terms']);
+    // With an omitted class, the mentor (which saw it) gets its accuracy on it from its confusion matrix.
+    const omitted = presentDistillation({ ...stored, transfer: { fraction: 1, omitClass: 1 } });
+    const mentorRow = omitted.tables.find((t) => t.id === 'omitted')!.rows[0].map(formatCell);
+    expect(mentorRow[3]).toBe('0.8000'); // 4 of the mentor's 5 test 1s
+
     expect(lab.charts[0].series.map((s) => s.label)).toEqual(['mentor 784-32-10', 'baseline', 'soft']);
   });
 });
