@@ -8,13 +8,12 @@
 // map — all equal to the database; and the mentor's one-point confusion cells listed as values,
 // not drawn as a hundred charts; and in New experiment, every distillation preset validates and
 // a temperature of 0 is shown at its line and key. Screenshots under test-results/screenshots.
-import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../native/paths.ts';
-import { openLabPage, screenshot, startLabApp, type LabApp } from './labApp.ts';
+import { openLabPage, queryLab, screenshot, startLabApp, type LabApp } from './labApp.ts';
 
 const definition = `version: 1
 kind: distillation
@@ -56,14 +55,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new Database(app.dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...params: unknown[]) => queryLab<T>(app, sql, ...params);
 
 const points = (runId: number, name: string) =>
   query<{ step: number; value: number }>(

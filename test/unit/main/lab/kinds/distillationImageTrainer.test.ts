@@ -16,8 +16,8 @@ import {
   type DistillationRunConfig,
 } from '../../../../../main/lab/kinds/distillation/runConfig.ts';
 import type { RunLoop } from '../../../../../main/lab/runPlan.ts';
+import { imageMentorRunConfig } from '../../../../fixtures/lab/distillationRunConfig.ts';
 
-const task = { name: 'mnist', trainSize: 300, validationSize: 100, testSize: 100, splitSeed: 0 } as const;
 const loop: RunLoop = { steps: 20, evalEvery: 10, checkpointEvery: 100, divergenceFactor: null };
 const kd = {
   temperature: 4,
@@ -27,19 +27,9 @@ const kd = {
   reduction: 'mean',
 } as const;
 
-const mentorConfig: DistillationRunConfig = distillationRunConfig.parse({
-  role: 'mentor',
-  task: { ...task },
-  model: { hidden: [24], activation: 'relu', inputDropout: 0.2, dropout: 0.3 },
-  batchSize: 32,
-  optimizer: { name: 'adam', lr: 0.003, weightDecay: 0 },
-  transfer: null,
-  arm: null,
-  mentor: null,
-  mentorLogits: 'cached',
-  biasShift: null,
-  decoding: null,
-});
+const mentorConfig: DistillationRunConfig = distillationRunConfig.parse(
+  structuredClone(imageMentorRunConfig),
+);
 
 function studentConfig(
   mentorPath: string,

@@ -9,21 +9,9 @@ import type { Curve } from '../../../../../main/lab/kinds/distillation/curves.ts
 import { presentDistillationRun } from '../../../../../main/lab/kinds/distillation/runView.ts';
 import type { RunReader } from '../../../../../main/lab/kinds/experimentKind.ts';
 import type { RunRecord } from '../../../../../main/store/records.ts';
+import { imageMentorRunConfig } from '../../../../fixtures/lab/distillationRunConfig.ts';
 
-const task = { name: 'mnist', trainSize: 300, validationSize: 100, testSize: 100, splitSeed: 0 };
-const mentorConfig = {
-  role: 'mentor',
-  task,
-  model: { hidden: [24], activation: 'relu', inputDropout: 0.2, dropout: 0.3 },
-  batchSize: 32,
-  optimizer: { name: 'adam', lr: 0.003, weightDecay: 0 },
-  transfer: null,
-  arm: null,
-  mentor: null,
-  mentorLogits: 'cached',
-  biasShift: null,
-  decoding: null,
-};
+const mentorConfig = imageMentorRunConfig;
 const kd = { temperature: 4, alpha: 0.75, squaredTemperature: true, softLoss: 'kl', reduction: 'mean' };
 
 function studentConfig(overrides: Record<string, unknown> = {}) {

@@ -9,20 +9,7 @@ import { runReport } from '../../../../../main/lab/views/runReport.ts';
 import { createExperiment, saveDefinition } from '../../../../../main/store/experimentStore.ts';
 import { openLabDatabase } from '../../../../../main/store/labDatabase.ts';
 import { ensureRun } from '../../../../../main/store/runStore.ts';
-
-const mentorConfig = {
-  role: 'mentor',
-  task: { name: 'mnist', trainSize: 300, validationSize: 100, testSize: 100, splitSeed: 0 },
-  model: { hidden: [24], activation: 'relu', inputDropout: 0, dropout: 0 },
-  batchSize: 32,
-  optimizer: { name: 'adam', lr: 0.003, weightDecay: 0 },
-  transfer: null,
-  arm: null,
-  mentor: null,
-  mentorLogits: 'cached',
-  biasShift: null,
-  decoding: null,
-};
+import { imageMentorRunConfig } from '../../../../fixtures/lab/distillationRunConfig.ts';
 
 function storedRun(kind: string, config: unknown) {
   const lab = openLabDatabase(join(mkdtempSync(join(tmpdir(), 'lab-run-report-')), 'lab.db'));
@@ -42,7 +29,7 @@ function storedRun(kind: string, config: unknown) {
 
 describe('a run as its kind sees it', () => {
   it("draws a distillation run with its kind's view", () => {
-    const { lab, run } = storedRun('distillation', mentorConfig);
+    const { lab, run } = storedRun('distillation', imageMentorRunConfig);
     expect(runReport(lab.db, run)?.title).toBe('mentor 784-24-10: mentor of a distillation experiment');
     lab.close();
   });
