@@ -112,8 +112,10 @@ experiment:
       'd',
     ]);
 
-    // R: b, a row per stage in roadmap order, final — numbers as stored, cells shaded.
-    const table = view.getByTestId('report-table');
+    // Under it, the kind's view of the run (as lab inspect prints it): R — b, a row per stage in
+    // roadmap order, final — with the numbers as stored and cells shaded; ACC/BWT/FWT.
+    const runReport = page.getByTestId('run-report');
+    const table = runReport.locator('[data-testid=report-table]', { hasText: 'Accuracy matrix R' });
     const rows = await table
       .locator('tbody tr')
       .evaluateAll((trs) =>
@@ -133,11 +135,16 @@ experiment:
       .locator('tbody td')
       .evaluateAll((tds) => tds.filter((td) => (td as HTMLElement).style.background !== '').length);
     expect(shaded).toBeGreaterThanOrEqual(20);
-    const measures = (await view.getByTestId('forgetting').textContent()) ?? '';
-    expect(measures).toContain(`ACC${formatValue(lastValue(run.id, 'acc')!)}`);
-    expect(measures).toContain(`BWT${formatValue(lastValue(run.id, 'bwt')!)}`);
+    const measures = await runReport
+      .locator('[data-testid=report-table]', { hasText: 'Forgetting and transfer at the end' })
+      .locator('tbody td')
+      .allTextContents();
+    expect(measures.map((m) => m.trim())).toEqual(
+      ['acc', 'bwt', 'fwt'].map((name) => formatValue(lastValue(run.id, name)!)),
+    );
     await screenshot(page, 'roadmap-01-run-detail');
     await view.screenshot({ path: join(screenshotDirectory, 'roadmap-01-run-views.png') });
+    await runReport.screenshot({ path: join(screenshotDirectory, 'roadmap-01-run-report.png') });
 
     // The experiment's report: teachers side by side, and each teacher's R (mean over seeds) shaded.
     await page.goto(`${app.url}#/experiments/${experimentId}`);

@@ -1,19 +1,15 @@
-// The metrics a roadmap run's views read (mastery, accuracy, the teacher's probabilities, R's
-// rows, ACC/BWT/FWT), live: loaded once, then reloaded whole — at most once a second — while the
-// run reports progress, and after a reconnect. Whole reloads keep it simple and correct: these
-// are evaluation-rate series (a few hundred points each), decimated by the store beyond that.
+// The metrics a roadmap run's views draw (each skill's mastery, the teacher's probabilities),
+// live: loaded once, then reloaded whole — at most once a second — while the run reports
+// progress, and after a reconnect. Whole reloads keep it simple and correct: these are
+// evaluation-rate series (a few hundred points each), decimated by the store beyond that.
 import { onBeforeUnmount, ref, shallowRef, watch, type Ref } from 'vue';
 import type { StepSeries } from '../lib/roadmapRun.ts';
 import { useLabStore } from '../stores/lab.ts';
 
-/** The run-level metrics besides the per-skill ones. */
-const runMetrics = new Set(['acc', 'bwt', 'fwt']);
-const perSkill = /^(mastery|mastered|accuracy|teacher\/p)\//;
-const rRow = /^r\/[^/]+\//;
-/** Beyond this many skills R is left out (skills² curves), as the kind's report does (report.ts's maxSkillsForR). */
-export const maxSkillsForR = 30;
+/** mastery/<skill>, mastered/<skill>, teacher/p/<skill>. */
+const drawn = /^(mastery|mastered|teacher\/p)\//;
 
-export function useRoadmapRunMetrics(runId: Ref<number>, skillCount: Ref<number>) {
+export function useRoadmapRunMetrics(runId: Ref<number>) {
   const lab = useLabStore();
   const series = shallowRef<ReadonlyMap<string, StepSeries>>(new Map());
   const loaded = ref(false);
@@ -27,10 +23,7 @@ export function useRoadmapRunMetrics(runId: Ref<number>, skillCount: Ref<number>
     }
     loading = true;
     const id = runId.value;
-    const names = ((await lab.call((api) => api.metricNames(id))) ?? []).filter(
-      (name) =>
-        runMetrics.has(name) || perSkill.test(name) || (skillCount.value <= maxSkillsForR && rRow.test(name)),
-    );
+    const names = ((await lab.call((api) => api.metricNames(id))) ?? []).filter((name) => drawn.test(name));
     const fetched = await Promise.all(
       names.map((name) => lab.call((api) => api.metricSeries(id, name, { maxPoints: 600 }))),
     );

@@ -1,9 +1,8 @@
 // What a roadmap run's detail page draws, from the run's config and its stored metrics, kept out
 // of the components so it is tested on its own: the skills the run climbed (in roadmap order, as
-// its config records them), the latest mastery of each, the teacher's probabilities as a stack of
-// bands, and the accuracy matrix R (accuracy on skill j once stage i ended) as a heat-map table.
+// its config records them), the latest mastery of each, and the teacher's probabilities as a
+// stack of bands. (R and the per-skill table come from the kind: main/lab/kinds/roadmap/runView.ts.)
 // The metric names are the ones main/lab/kinds/roadmap/curriculumRun.ts writes.
-import type { ReportCell, ReportTable } from '../../../main/api/labApi.ts';
 import type { RoadmapSkill } from './roadmapYaml.ts';
 
 /** A metric's points (a MetricSeries, or part of one). */
@@ -14,9 +13,7 @@ export interface StepSeries {
 
 export const masteryMetric = (skill: string) => `mastery/${skill}`;
 export const masteredMetric = (skill: string) => `mastered/${skill}`;
-export const accuracyMetric = (skill: string) => `accuracy/${skill}`;
 export const probabilityMetric = (skill: string) => `teacher/p/${skill}`;
-export const rMetric = (stage: string, skill: string) => `r/${stage}/${skill}`;
 
 /** The skills a roadmap run's config lists (roadmap order), or null when it is not a roadmap run's config. */
 export function runSkills(config: unknown): RoadmapSkill[] | null {
@@ -45,11 +42,6 @@ export function latestValue(series: StepSeries | undefined): number | null {
   if (!series) return null;
   for (let i = series.values.length - 1; i >= 0; i--) if (series.values[i] !== null) return series.values[i];
   return null;
-}
-
-/** The value at step 0 (what the untrained learner scored), or null. */
-export function valueAtStart(series: StepSeries | undefined): number | null {
-  return series && series.steps[0] === 0 ? series.values[0] : null;
 }
 
 export interface ProbabilityLayer {
@@ -98,38 +90,4 @@ export function probabilityStack(
     return { id, lower, upper: lower.map((l, i) => l + columns[i][k]) };
   });
   return { steps: kept, layers };
-}
-
-const numberCell = (value: number | null): ReportCell => ({ type: 'number', value });
-const textCell = (text: string): ReportCell => ({ type: 'text', text });
-
-/**
- * The run's accuracy matrix R as a heat-map table: the untrained learner's accuracies (b), a row
- * per stage that ended (roadmap order), and the latest accuracies ("final" once the run ended,
- * "now" while it trains). `latest(name)` is a metric's newest value; `atStart(name)` its value at
- * step 0. Null when no stage has ended: there is no R yet.
- */
-export function accuracyMatrixTable(
-  ids: readonly string[],
-  latest: (name: string) => number | null,
-  atStart: (name: string) => number | null,
-  ended: boolean,
-): ReportTable | null {
-  const stages = ids.filter((stage) => ids.some((id) => latest(rMetric(stage, id)) !== null));
-  if (stages.length === 0) return null;
-  const row = (label: string, value: (id: string) => number | null) => [
-    textCell(label),
-    ...ids.map((id) => numberCell(value(id))),
-  ];
-  return {
-    id: 'run-r',
-    title: 'Accuracy matrix R: accuracy on each skill (columns) once the stage of a skill (rows) ended',
-    columns: ['measured', ...ids],
-    rows: [
-      row('untrained (b)', (id) => atStart(accuracyMetric(id))),
-      ...stages.map((stage) => row(`after stage ${stage}`, (id) => latest(rMetric(stage, id)))),
-      row(ended ? 'final' : 'now', (id) => latest(accuracyMetric(id))),
-    ],
-    heatmap: true,
-  };
 }

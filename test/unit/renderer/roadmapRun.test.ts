@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  accuracyMatrixTable,
   latestValue,
   probabilityStack,
   runRoadmap,
   runSkills,
-  valueAtStart,
 } from '../../../renderer/src/lib/roadmapRun.ts';
 
 describe("a roadmap run's views", () => {
@@ -32,11 +30,9 @@ describe("a roadmap run's views", () => {
     expect(runSkills(null)).toBeNull();
   });
 
-  it('takes the newest non-null value, and the value at step 0 only', () => {
+  it('takes the newest non-null value', () => {
     expect(latestValue({ steps: [0, 5, 10], values: [0.1, 0.4, null] })).toBe(0.4);
     expect(latestValue(undefined)).toBeNull();
-    expect(valueAtStart({ steps: [0, 5], values: [0.2, 0.9] })).toBe(0.2);
-    expect(valueAtStart({ steps: [5], values: [0.9] })).toBeNull();
   });
 
   it('stacks the probabilities into bands that tile [0, 1], carrying each curve to steps it lacks', () => {
@@ -76,46 +72,5 @@ describe("a roadmap run's views", () => {
       steps: [],
       layers: [{ id: 'a', lower: [], upper: [] }],
     });
-  });
-
-  it('builds R as a heat map: b, a row per ended stage in roadmap order, then final or now', () => {
-    const values: Record<string, number> = {
-      'r/a/a': 0.9,
-      'r/a/b': 0.3,
-      'accuracy/a': 0.8,
-      'accuracy/b': 0.95,
-    };
-    const start: Record<string, number> = { 'accuracy/a': 0.1, 'accuracy/b': 0.05 };
-    const table = accuracyMatrixTable(
-      ['a', 'b'],
-      (name) => values[name] ?? null,
-      (name) => start[name] ?? null,
-      true,
-    )!;
-    expect(table.heatmap).toBe(true);
-    expect(table.columns).toEqual(['measured', 'a', 'b']);
-    const text = table.rows.map((row) =>
-      row.map((cell) => (cell.type === 'text' ? cell.text : cell.type === 'number' ? cell.value : cell.mean)),
-    );
-    expect(text).toEqual([
-      ['untrained (b)', 0.1, 0.05],
-      ['after stage a', 0.9, 0.3],
-      ['final', 0.8, 0.95],
-    ]);
-    const live = accuracyMatrixTable(
-      ['a', 'b'],
-      (name) => values[name] ?? null,
-      () => null,
-      false,
-    )!;
-    expect(live.rows.at(-1)![0]).toEqual({ type: 'text', text: 'now' });
-    expect(
-      accuracyMatrixTable(
-        ['a', 'b'],
-        () => null,
-        () => null,
-        true,
-      ),
-    ).toBeNull();
   });
 });

@@ -16,6 +16,7 @@ import {
 import { planRoadmap } from './plan.ts';
 import { presentRoadmap } from './present.ts';
 import { parseRoadmapReport, summariseRoadmap, type RoadmapReport } from './report.ts';
+import { presentRoadmapRun } from './runView.ts';
 
 /** Stores the experiment's roadmap and records which version of its name it is. */
 export function storeExperimentRoadmap(config: RoadmapConfig, db: Database): RoadmapConfig {
@@ -37,4 +38,5 @@ export const roadmapKind: ExperimentKind<RoadmapConfig, RoadmapReport> = {
   summarise: summariseRoadmap,
   parseReport: parseRoadmapReport,
   present: presentRoadmap,
+  presentRun: presentRoadmapRun,
 };
