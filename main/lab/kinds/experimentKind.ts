@@ -12,7 +12,7 @@ import type { DefinitionProblem } from '../definitions/definitionError.ts';
 import type { ValidationContext } from '../definitions/validationContext.ts';
 import type { LabReport } from '../report/labReport.ts';
 import type { PlanStep, RunOutcome, SelectionMetric } from '../runPlan.ts';
-import type { RunRecord } from '../../store/records.ts';
+import type { ArtifactRecord, RunRecord } from '../../store/records.ts';
 
 /** Reads a stored metric curve at full resolution. */
 export type CurveReader = (runId: number, name: string) => { steps: number[]; values: (number | null)[] };
@@ -25,6 +25,8 @@ export interface RunReader {
   experimentRuns(experimentId: number): RunRecord[];
   /** The run that left an artifact (a mentor's model), or undefined when it is not recorded. */
   artifactRun(artifactId: number): RunRecord | undefined;
+  /** The models a run left (not its checkpoints); optional, so a view must do without it. */
+  models?(runId: number): ArtifactRecord[];
 }
 
 export interface ExperimentKind<Config, Report> {

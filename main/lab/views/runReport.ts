@@ -3,7 +3,7 @@
 // run's view is as current as its metrics. A view that cannot be drawn (a run config the kind no
 // longer reads) becomes a report saying why, not a failure of the whole run page.
 import type { Database } from 'better-sqlite3';
-import { getArtifact } from '../../store/artifactStore.ts';
+import { getArtifact, runModels } from '../../store/artifactStore.ts';
 import { getExperiment } from '../../store/experimentStore.ts';
 import { metricSeries } from '../../store/metricSeries.ts';
 import type { RunRecord } from '../../store/records.ts';
@@ -21,6 +21,7 @@ export function storeRunReader(db: Database): RunReader {
       const artifact = getArtifact(db, artifactId);
       return artifact && getRun(db, artifact.runId);
     },
+    models: (runId) => runModels(db, runId),
   };
 }
 

@@ -105,6 +105,9 @@ describe('distillation, end to end', () => {
       new RegExp(`run ${mentor.id} \\(mentor 784-32-10\\), its model artifact ${model.id}`),
     );
     expect(inspect.stdout).toContain('KD loss decomposition');
+    expect(inspect.stdout).toMatch(
+      /reuse as a mentor +│ mentor: \{ artifact: \d+, model: \{ hidden: \[8\], activation: relu \} \}/,
+    );
     expect(inspect.stdout).toContain('Test accuracy of each class');
     expect(inspect.stdout).toContain('Test confusion matrix');
     // The hundred confusion cells are one line of the result and of the metrics table, not a hundred.
@@ -114,9 +117,18 @@ describe('distillation, end to end', () => {
     const csv = await lab('export', '1', '--csv', '--db', db);
     expect(csv.stdout).toMatch(/loss_hard/);
 
-    // Another experiment reads the trained mentor by its artifact id (no mentor run of its own) …
+    // Another experiment reads the trained mentor by its artifact id (no mentor run of its own),
+    // declared with the line its run's view gives for reusing it …
+    const mentorView = await lab('inspect', String(mentor.id), '--db', db);
+    const reuseLine = /reuse as a mentor +│ mentor: \{ (artifact: \d+), (model: \{.*\}) \}/.exec(
+      mentorView.stdout,
+    );
+    expect(reuseLine?.slice(1)).toEqual([
+      `artifact: ${model.id}`,
+      'model: { hidden: [32], activation: relu }',
+    ]);
     const reuseFile = join(dir, 'reuse.yaml');
-    writeFileSync(reuseFile, imageDefinition(`    artifact: ${model.id}\n    model: { hidden: [32] }`));
+    writeFileSync(reuseFile, imageDefinition(`    ${reuseLine![1]}\n    ${reuseLine![2]}`));
     const reuse = await lab('run', reuseFile, '--db', db, '--jobs', '2');
     expect(reuse.code, reuse.stderr).toBe(0);
     expect(

@@ -80,7 +80,30 @@ function describeTransfer(config: DistillationRunConfig): string | null {
   return transfer.omitClass === undefined ? share : `${share}, without class ${transfer.omitClass}`;
 }
 
-function whatTable(run: RunRecord, config: DistillationRunConfig, mentor: MentorOf | null): ReportTable {
+/** `{ hidden: [64, 64], activation: relu }`: a model as a definition writes it. */
+function flowYaml(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(flowYaml).join(', ')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k}: ${flowYaml(v)}`)
+      .join(', ')} }`;
+  return String(value);
+}
+
+/** The definition lines that make this run's trained model another experiment's mentor. */
+function reuseAsMentor(run: RunRecord, config: DistillationRunConfig, read: RunReader): string | null {
+  const model = read.models?.(run.id).find((a) => a.name === 'model');
+  if (!model) return null;
+  const { inputDropout: _input, dropout: _dropout, ...architecture } = config.model;
+  return `mentor: { artifact: ${model.id}, model: ${flowYaml(architecture)} }`;
+}
+
+function whatTable(
+  run: RunRecord,
+  config: DistillationRunConfig,
+  mentor: MentorOf | null,
+  read: RunReader,
+): ReportTable {
   const rows: [string, string | null][] = [
     ['role', config.role === 'mentor' ? 'mentor (trained here)' : 'student'],
     ['task', config.task.name],
@@ -105,6 +128,7 @@ function whatTable(run: RunRecord, config: DistillationRunConfig, mentor: Mentor
         : null,
     ],
     ['transfer set', describeTransfer(config)],
+    ['reuse as a mentor', reuseAsMentor(run, config, read)],
     [
       'bias shift grid',
       config.biasShift
@@ -290,7 +314,7 @@ export function presentDistillationRun(run: RunRecord, read: RunReader): LabRepo
   const omitted = config.transfer?.omitClass;
   const confusion = run.result ? confusionFromResult(run.result) : null;
   const tables: ReportTable[] = [
-    whatTable(run, config, mentor),
+    whatTable(run, config, mentor, read),
     resultsTable(run, config, mentor?.run, read),
   ];
   if (confusion) {

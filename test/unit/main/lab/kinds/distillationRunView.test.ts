@@ -98,6 +98,23 @@ function reader(runs: RunRecord[], artifacts: Record<number, number> = { 77: 1 }
     run: (id) => runs.find((r) => r.id === id),
     experimentRuns: (experimentId) => runs.filter((r) => r.experimentId === experimentId),
     artifactRun: (artifactId) => runs.find((r) => r.id === artifacts[artifactId]),
+    models: (runId) =>
+      runId === 2
+        ? [
+            {
+              id: 91,
+              runId,
+              kind: 'model',
+              name: 'model',
+              format: 'safetensors',
+              path: '/m',
+              step: 20,
+              bytes: 1,
+              meta: {},
+              createdAt: 0,
+            },
+          ]
+        : [],
   };
 }
 
@@ -119,6 +136,8 @@ describe('a distillation run as the run page shows it', () => {
       mentor: 'run 1 (mentor 784-24-10), its model artifact 77',
       'transfer set': 'all of the training split, without class 1',
       'bias shift grid': '0 … 4 in steps of 0.5',
+      // Its own model, declared as a definition writes it (dropout is training, not architecture).
+      'reuse as a mentor': 'mentor: { artifact: 91, model: { hidden: [8], activation: relu } }',
     });
   });
 
