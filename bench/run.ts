@@ -4,7 +4,9 @@
 //      (bench/queue.ts: overhead per run and 200 tiny runs over 4 `lab worker`s through BullMQ on a
 //      private redis-server, against the local pool) and the distillation benchmark
 //      (bench/distillation.ts: a student's step with its mentor's forward pass in one compiled
-//      function, and with cached mentor logits, against PyTorch), as their own sections;
+//      function, and with cached mentor logits, against PyTorch) and the conv net benchmark
+//      (bench/convnet.ts: a conv net's training step against PyTorch, and the im2col memory), as
+//      their own sections;
 //   2. quad_meta, mnist_meta, mnist_step (../shared/bench/torch_ref.py's workloads, written with
 //      the engine's nn/optim in bench/workloads/) on the cpu backend, medians over repeats with
 //      torch_ref.py's protocol; the PyTorch reference run in the same invocation;
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
   section('app');
   section('queue');
   section('distillation');
+  section('convnet');
   const backend = backendForRun();
   let isa = '';
   if (backend === cpuBackend) {

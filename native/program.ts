@@ -148,6 +148,8 @@ export interface PoolAttrs extends NamedAttrs {
   padding?: number[];
   ceilMode?: boolean;
   countIncludePad?: boolean;
+  /** 'auto' (default): typed loops; 'direct': the CUDA kernel's element functions, one element at a time. */
+  algorithm?: 'auto' | 'direct';
 }
 
 /** A user's C op (engine/custom/c): a compiled library, its kernel function and its params. */

@@ -1,13 +1,20 @@
 /*
- * The pool2d kernel: every mode is a loop over the elements of its output calling the element
- * function of pool_element.h, which the CUDA kernel runs one thread per element. Pooling reads
- * each input element about kh·kw/(sh·sw) times, so this is memory-bound and a direct loop is
- * as fast as anything cleverer at the lab's sizes.
+ * The pool2d kernel. By default typed loops (pool_loops.inc) with the gradients as scatters,
+ * each window visited once; with attrs.direct, a loop over the output's elements calling the
+ * element functions of pool_element.h — the CUDA kernel's arithmetic, one thread per element
+ * there — which the tests run against the same references.
  */
 #include "pool.h"
 
 #include "common.h"
 #include "pool_element.h"
+
+#define PL_T float
+#define PL_SUFFIX f32
+#include "pool_loops.inc"
+#define PL_T double
+#define PL_SUFFIX f64
+#include "pool_loops.inc"
 
 static const char *const mode_names[] = {"pool2d max", "pool2d avg", "pool2d max_grad", "pool2d max_gradgrad", "pool2d avg_grad"};
 
@@ -65,6 +72,19 @@ int lab_pool_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
     return lab_fail(err, err_len, "%s: shapes do not fit the input %s pooled to (%lld, %lld, %lld, %lld); output %s", name,
                     lab_shape_str(x, s0, sizeof s0), (long long)g.n, (long long)g.c, (long long)g.oh, (long long)g.ow,
                     lab_shape_str(&out[0], s1, sizeof s1));
+  }
+  if (!a->direct) {
+    const int f32 = dt == LAB_FLOAT32;
+    if (a->mode == LAB_POOL_MAX || a->mode == LAB_POOL_AVG) {
+      if (f32) pool_forward_f32(&g, &in[0], &out[0], a->mode == LAB_POOL_MAX);
+      else pool_forward_f64(&g, &in[0], &out[0], a->mode == LAB_POOL_MAX);
+    } else {
+      const int avg = a->mode == LAB_POOL_AVG_GRAD;
+      const lab_tensor *xs = avg ? NULL : &in[0], *ys = avg ? NULL : &in[1], *v = avg ? &in[0] : &in[2];
+      if (f32) pool_backward_f32(&g, a->mode, xs, ys, v, &out[0]);
+      else pool_backward_f64(&g, a->mode, xs, ys, v, &out[0]);
+    }
+    return 0;
   }
   const lab_el_view v0 = el_view(&in[0]);
   const lab_el_view v1 = n_in > 1 ? el_view(&in[1]) : v0, v2 = n_in > 2 ? el_view(&in[2]) : v0;

@@ -19,6 +19,9 @@ typedef enum lab_pool_mode {
 typedef struct lab_pool_attrs {
   lab_pool_mode mode;
   int32_t ceil_mode, count_include_pad;
+  /* 0: the typed loops (pool_loops.inc); 1: the element functions of pool_element.h one element
+   * at a time, as the CUDA kernel runs them (tests force it). */
+  int32_t direct;
   int64_t kernel[2], stride[2], padding[2];
 } lab_pool_attrs;
 

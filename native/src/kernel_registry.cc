@@ -228,6 +228,9 @@ ParsedAttrs ParsePool(const Napi::Object &a, const StepInfo &) {
   }
   p->ceil_mode = BoolField(a, "ceilMode", false);
   p->count_include_pad = BoolField(a, "countIncludePad", true);
+  const std::string algorithm = Has(a, "algorithm") ? StringField(a, "algorithm") : "auto";
+  if (algorithm != "auto" && algorithm != "direct") throw SpecError("algorithm must be 'auto' or 'direct', got '" + algorithm + "'");
+  p->direct = algorithm == "direct";
   return {p.release(), std::free};
 }
 

@@ -141,8 +141,15 @@ const poolCases: { name: string; x: number[]; kernel: number | [number, number];
 ]; // prettier-ignore
 
 describe('pool2d kernel', () => {
-  for (const dtype of ['float32', 'float64'] as const) {
-    it(`${dtype}: max, avg and their gradients on strided views, ties included`, () => {
+  // 'auto' runs the typed loops of pool_loops.inc (scatter gradients); 'direct' the element
+  // functions of pool_element.h (gather gradients), which the CUDA kernel runs.
+  for (const [dtype, algorithm] of [
+    ['float32', 'auto'],
+    ['float32', 'direct'],
+    ['float64', 'auto'],
+    ['float64', 'direct'],
+  ] as const) {
+    it(`${dtype}, ${algorithm}: max, avg and their gradients on strided views, ties included`, () => {
       const random = rng(23);
       for (const c of poolCases) {
         for (const mode of ['max', 'avg'] as const) {
@@ -154,6 +161,7 @@ describe('pool2d kernel', () => {
             padding: [...params.padding],
             ceilMode: params.ceilMode,
             countIncludePad: params.countIncludePad,
+            algorithm,
           };
           // Integers in [0, 3): windows tie, so the even split is exercised.
           const x0 = randomOperand(dtype, c.x, random, 0, 3);
@@ -205,5 +213,12 @@ describe('pool2d kernel', () => {
         padding: [2, 0],
       }),
     ).toThrow(/padding must be at most half the kernel/);
+    expect(() =>
+      runStep('pool2d', [x], [{ dtype: 'float32', shape: [1, 1, 1, 1] }], {
+        mode: 'max',
+        kernel: [2, 2],
+        algorithm: 'gemm',
+      }),
+    ).toThrow(/algorithm must be 'auto' or 'direct', got 'gemm'/);
   });
 });
