@@ -13,6 +13,7 @@ import {
 import { runExperiment } from '../lab/experimentRunner.ts';
 import { requireKind } from '../lab/kinds/registry.ts';
 import { checkDefinition } from '../lab/loadDefinition.ts';
+import { exportableModel } from '../modelExport/exportableModel.ts';
 import { exportModelInChild } from '../modelExport/exportProcess.ts';
 import type { ProgressEvent, ProgressListener } from '../lab/progress.ts';
 import type { RunExecutor } from '../lab/runExecutor.ts';
@@ -140,11 +141,14 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
       const run = getRun(db, id);
       const summary = runSummary(db, id);
       if (!run || !summary) return null;
+      const checkpoint = latestCheckpoint(db, id) ?? null;
+      const artifacts = runModels(db, id);
       return {
         run,
         summary,
-        checkpoint: latestCheckpoint(db, id) ?? null,
-        artifacts: runModels(db, id),
+        checkpoint,
+        artifacts,
+        exportableModel: exportableModel(run, checkpoint, artifacts),
         events: listRunEvents(db, id),
         metricNames: metricNames(db, id),
         report: runReport(db, run),

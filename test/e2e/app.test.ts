@@ -143,6 +143,8 @@ describe('the app in browser mode', () => {
     expect(drawn.map(([, y]) => y)).toEqual(stored.map((p) => p.value));
     expect(await inkedPixels(page, 0)).toBeGreaterThan(200);
     expect(await page.getByTestId('config').textContent()).toContain('optimizer:');
+    // A quadratics run trains no network: the page offers no Export model (RunDetail.exportableModel).
+    expect(await page.getByTestId('export-model').count()).toBe(0);
     await screenshot(page, '05-run-detail');
     await page.close();
   });

@@ -85,6 +85,8 @@ export interface RunDetail {
   checkpoint: ArtifactRecord | null;
   /** Models the run left (a trained network, a learned optimizer). */
   artifacts: ArtifactRecord[];
+  /** What Export model (LabApi.exportModel) would take the weights from; null: the run has no model to export. */
+  exportableModel: string | null;
   events: EventRecord[];
   metricNames: string[];
   /** The run as its kind sees it (ExperimentKind.presentRun), or null when the kind has no such view. */

@@ -160,9 +160,11 @@ json.dump(model(x).detach().reshape(-1).tolist(), sys.stdout)
     expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('there is no run 7')]);
   });
 
-  it('LabApi.exportModel: the same file through a child process, base64 for the app; arguments checked', async () => {
+  it('LabApi.exportModel: the same file through a child process, base64 for the app; arguments checked; getRun says what it exports', async () => {
     const api = createLabService({ dbPath: db, poolSize: 1 });
     try {
+      // The run page offers Export model because the run detail names what it would export.
+      expect((await api.getRun(1))?.exportableModel).toBe('the model artifact (step 12)');
       const file = await api.exportModel(1, 'onnx');
       expect(file.fileName).toBe('run-1-convnet.onnx');
       expect(file.summary[0]).toContain('ONNX model (opset 17)');
