@@ -6,6 +6,7 @@ import { cacheCommand } from './commands/cache.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { exportCommand } from './commands/export.ts';
 import { exportModelCommand } from './commands/exportModel.ts';
+import { importWeightsCommand } from './commands/importWeights.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { listCommand } from './commands/list.ts';
 import { queueCommand } from './commands/queue.ts';
@@ -31,6 +32,11 @@ Usage:
                                  A run's trained network for other frameworks: ONNX, or its
                                  weights as a PyTorch state_dict (safetensors) or Keras arrays (npz);
                                  --framework pytorch|keras|theano|lab picks another layout
+  lab import-weights <run> --from <file>
+                                 Map another framework's weights (PyTorch safetensors, Keras npz)
+                                 onto a run's network by name and print what matched, was
+                                 converted, reshaped or is missing; --framework as above, --out
+                                 writes the result in the lab's layout
   lab serve                      The app in a browser (browser mode, also for a remote GPU box):
                                  prints a URL with this launch's token
   lab cache list|clear           Compiled C ops cached on disk ($LAB_CACHE_DIR): list or remove them
@@ -84,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       format: { type: 'string' },
       framework: { type: 'string' },
+      from: { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
       queue: { type: 'string' },
@@ -158,6 +165,13 @@ export async function main(argv: string[]): Promise<number> {
         out: values.out,
         format: values.format,
         framework: values.framework,
+      });
+    case 'import-weights':
+      return importWeightsCommand(argument, {
+        ...options,
+        from: values.from,
+        framework: values.framework,
+        out: values.out,
       });
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -2,7 +2,8 @@
 // its network exported three ways and each file read by its framework on the same images —
 // onnxruntime runs the ONNX file, PyTorch loads the safetensors state_dict into the twin whose
 // source the file carries, and the Keras-layout .npz is imported back into a fresh ConvNet; all
-// three give the same logits. Misuse and a run without a model fail saying what to do.
+// three give the same logits; `lab import-weights` maps the state_dict back with its report.
+// Misuse, a wrong-shape tensor and a run without a model fail saying what to do.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as T from '../../../engine/index.ts';
 import { importWeights } from '../../../engine/io/importWeights.ts';
-import { decodeSafetensors } from '../../../engine/io/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors } from '../../../engine/io/safetensors.ts';
 import { readWeightsFile } from '../../../engine/io/weightFiles.ts';
 import { Rng } from '../../../engine/random/rng.ts';
 import {
@@ -145,6 +146,59 @@ json.dump(model(x).detach().reshape(-1).tolist(), sys.stdout)
       },
     );
     expectSame(fromTorch, fromOnnx, 'PyTorch twin on the state_dict vs onnxruntime');
+  });
+
+  it("lab import-weights: the PyTorch state_dict back onto the run's network, with the report; a wrong shape is named", async () => {
+    // Files of the first test: the PyTorch-layout safetensors; the lab's own layout to compare with.
+    const own = await lab(
+      'export-model',
+      '1',
+      '--db',
+      db,
+      '--format',
+      'safetensors',
+      '--framework',
+      'lab',
+      '--out',
+      'own.safetensors',
+    );
+    expect(own.code, own.stderr).toBe(0);
+    const back = await lab(
+      'import-weights',
+      '1',
+      '--db',
+      db,
+      '--from',
+      'run-1-convnet.safetensors',
+      '--out',
+      'back.safetensors',
+    );
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stdout).toContain(
+      'pytorch weights from run-1-convnet.safetensors: 6 matched, 0 missing, 0 not used',
+    );
+    expect(back.stdout).toMatch(/convnet\.5\.W ← 7\.weight \(10, 36\) \(dense\.weight: transposed\)/);
+    const want = decodeSafetensors(readFileSync(join(dir, 'own.safetensors')), 'own').tensors;
+    const got = decodeSafetensors(readFileSync(join(dir, 'back.safetensors')), 'back').tensors;
+    expect(Object.keys(got)).toEqual(Object.keys(want));
+    for (const name of Object.keys(want)) expect(got[name].toFlat(), name).toEqual(want[name].toFlat());
+
+    const { tensors } = decodeSafetensors(readFileSync(join(dir, 'run-1-convnet.safetensors')), 'export');
+    writeFileSync(
+      join(dir, 'bad.safetensors'),
+      encodeSafetensors({
+        ...tensors,
+        '0.weight': T.NDArray.from(new Array<number>(75).fill(0), [3, 1, 5, 5], 'float32'),
+      }),
+    );
+    const bad = await lab('import-weights', '1', '--db', db, '--from', 'bad.safetensors');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/0\.weight.*\(3, 1, 5, 5\).*\(3, 1, 3, 3\)/);
+    const usage = await lab('import-weights', '1', '--db', db);
+    expect([usage.code, usage.stderr]).toEqual([
+      2,
+      expect.stringContaining('import-weights needs --from <file>'),
+    ]);
   });
 
   it('refuses a bad format, a framework for ONNX, a run that does not exist', async () => {
