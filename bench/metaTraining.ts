@@ -21,7 +21,7 @@ import {
 } from '../main/lab/kinds/metaTraining/runConfig.ts';
 import { loadDefinitionFile } from '../main/lab/loadDefinition.ts';
 import { fmt, medianSeconds } from './timing.ts';
-import { summaryColumns, workloadSummary, type WorkloadSummary } from './speedup.ts';
+import { summaryColumns, summaryHeader, workloadSummary, type WorkloadSummary } from './speedup.ts';
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
@@ -60,7 +60,7 @@ export async function metaTrainingSection(
     ['meta_training_mnist', 'mnist_meta', mnistConfig, { warm: 2, n: 7 }],
   ];
   const out: Record<string, WorkloadSummary> = {};
-  console.log('meta-iteration (unroll 20)     engine        torch         speedup   torch+openblas  speedup');
+  console.log(summaryHeader('meta-iteration (unroll 20)', 30));
   let quadSeconds = 0;
   for (const [key, reference, config, protocol] of rows) {
     const t = trainer(config, 1);

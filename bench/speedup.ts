@@ -28,7 +28,18 @@ export function workloadSummary(
 
 const times = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}×`);
 
-/** engine, torch, speedup, torch+openblas, speedup — padded to the header's columns. */
+/** The columns' header after a row label of `label` (padded to `width`). OpenBLAS first: the fair
+ * comparison; the reference BLAS (Debian's default libblas.so.3, ~3 GFLOP/s sgemm) second. */
+export function summaryHeader(label: string, width: number): string {
+  return `${label.padEnd(width)} engine        torch+openblas  speedup   torch (ref. BLAS)  speedup`;
+}
+
+/** engine, torch+openblas, speedup, torch on the reference BLAS, speedup — under summaryHeader. */
 export function summaryColumns(s: WorkloadSummary): string {
-  return `${fmt(s.lab_s).padEnd(13)} ${fmt(s.torch_s).padEnd(13)} ${times(s.speedup).padEnd(9)} ${fmt(s.torch_openblas_s).padEnd(15)} ${times(s.speedup_openblas)}`;
+  return `${fmt(s.lab_s).padEnd(13)} ${fmt(s.torch_openblas_s).padEnd(15)} ${times(s.speedup_openblas).padEnd(9)} ${fmt(s.torch_s).padEnd(18)} ${times(s.speedup)}`;
+}
+
+/** engine, torch+openblas and the speedup, for the two-thread table. */
+export function twoColumns(lab: number, torch: number | undefined): string {
+  return `${fmt(lab).padEnd(13)} ${fmt(torch ?? null).padEnd(15)} ${times(torch === undefined ? null : torch / lab)}`;
 }

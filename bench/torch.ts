@@ -1,6 +1,6 @@
 // The PyTorch reference of the benchmark: finds a Python with torch (LAB_PYTHON, else python3,
 // else /usr/bin/python3), runs ../shared/bench/torch_ref.py (LAB_TORCH_REF overrides) with one
-// thread, and measures torch's single-thread sgemm at 1024³ the same way the engine's is measured.
+// thread (or two), and measures torch's sgemm at 1024³ the same way the engine's is measured.
 // Debian's torch calls whatever libblas.so.3 resolves to — the slow reference BLAS by default —
 // so the reference can also run against OpenBLAS (Debian's libopenblas0-pthread) by putting its
 // libblas.so.3 first on LD_LIBRARY_PATH for the Python process only; each run says which BLAS
@@ -36,10 +36,11 @@ export function findTorchPython(): { python: string | null; tried: string[] } {
   return { python: null, tried: candidates };
 }
 
-// Same protocol as the engine's sgemm: 1024³ float32, one thread, median of 15 after 3 warm-ups.
+// Same protocol as the engine's sgemm: 1024³ float32, median of 15 after 3 warm-ups; the thread
+// count is the first argument.
 const SGEMM = `
-import json, time, torch
-torch.set_num_threads(1)
+import json, sys, time, torch
+torch.set_num_threads(int(sys.argv[1]))
 a = torch.randn(1024, 1024); b = torch.randn(1024, 1024)
 ts = []
 for i in range(18):
@@ -77,10 +78,16 @@ function runPython(
   args: string[],
   what: string,
   libraryPath: string | null,
+  threads: number,
 ): Record<string, unknown> {
-  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  // One thread for OpenBLAS too (its pthread build reads OPENBLAS_NUM_THREADS).
-  env.OPENBLAS_NUM_THREADS = '1';
+  const n = String(threads);
+  // The same thread count for OpenMP, MKL and OpenBLAS (its pthread build reads OPENBLAS_NUM_THREADS).
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OMP_NUM_THREADS: n,
+    MKL_NUM_THREADS: n,
+    OPENBLAS_NUM_THREADS: n,
+  };
   if (libraryPath) env.LD_LIBRARY_PATH = [libraryPath, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
   const r = spawnSync(python, args, { encoding: 'utf8', timeout: 1_800_000, env });
   if (r.status !== 0) {
@@ -92,10 +99,13 @@ function runPython(
 }
 
 /**
- * Runs the reference with one thread, with `libraryPath` (a directory holding another
+ * Runs the reference with `threads` threads, with `libraryPath` (a directory holding another
  * libblas.so.3) first on LD_LIBRARY_PATH when given; `missing` says why it could not run.
  */
-export function runTorchReference(libraryPath: string | null = null): TorchReference | { missing: string } {
+export function runTorchReference(
+  libraryPath: string | null = null,
+  threads = 1,
+): TorchReference | { missing: string } {
   const { python, tried } = findTorchPython();
   if (!python) {
     return {
@@ -106,12 +116,24 @@ export function runTorchReference(libraryPath: string | null = null): TorchRefer
   if (!existsSync(script)) {
     return { missing: `the PyTorch reference ${script} does not exist (set LAB_TORCH_REF to its path)` };
   }
-  const out = runPython(python, [script, '1', 'cpu'], `the PyTorch reference ${join(script)}`, libraryPath);
+  const out = runPython(
+    python,
+    [script, String(threads), 'cpu'],
+    `the PyTorch reference ${script}`,
+    libraryPath,
+    threads,
+  );
   const seconds: Record<string, number> = {};
   for (const [key, value] of Object.entries(out)) {
     if (key.endsWith('_s') && typeof value === 'number') seconds[key.slice(0, -2)] = value;
   }
-  const sgemm = runPython(python, ['-c', SGEMM], 'the PyTorch sgemm measurement', libraryPath);
+  const sgemm = runPython(
+    python,
+    ['-c', SGEMM, String(threads)],
+    'the PyTorch sgemm measurement',
+    libraryPath,
+    threads,
+  );
   const blas = (sgemm.blas as string[]).join(', ') || 'none found';
   return { python, version: String(out.torch), blas, seconds, sgemmGflops: Number(sgemm.gflops) };
 }
