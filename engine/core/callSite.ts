@@ -6,7 +6,26 @@ import { fileURLToPath } from 'node:url';
 const engineDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
 export function userCallSite(): string {
-  const stack = new Error().stack?.split('\n').slice(1) ?? [];
+  return siteInStack(new Error());
+}
+
+/**
+ * A call site captured now and named when first asked: every graph node takes one, and
+ * formatting the stack of each (about a quarter of building the unrolled L2L graph) is only
+ * needed for the few an error message names. V8 formats an Error's stack on first access.
+ */
+export class CallSite {
+  private readonly capture = new Error();
+  private name: string | null = null;
+
+  toString(): string {
+    this.name ??= siteInStack(this.capture);
+    return this.name;
+  }
+}
+
+function siteInStack(capture: Error): string {
+  const stack = capture.stack?.split('\n').slice(1) ?? [];
   for (const frame of stack) {
     const match = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(frame);
     if (!match) continue;

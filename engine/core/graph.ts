@@ -6,7 +6,7 @@
 // Variable, Apply and Op are one knot of types: a variable's owner is an Apply, an Apply holds
 // its Op and makes its output Variables, an Op makes Apply nodes from Variables. They live in
 // one file so that no two modules import each other (split, graph.ts and op.ts did).
-import { userCallSite } from './callSite.ts';
+import { CallSite } from './callSite.ts';
 import type { GradKit } from './gradKit.ts';
 import { NDArray, type Shape } from './ndarray.ts';
 import { TensorType } from './type.ts';
@@ -152,18 +152,23 @@ export class Apply {
    * takes over the trace of the node it replaces (FunctionGraph.replace), so errors still point
    * at the user's code.
    */
-  trace: string;
+  site: CallSite;
 
   constructor(
     op: Op,
     inputs: readonly Variable[],
     outputTypes: readonly TensorType[],
-    trace = userCallSite(),
+    site: CallSite = new CallSite(),
   ) {
     this.op = op;
     this.inputList = Object.freeze([...inputs]);
     this.outputs = Object.freeze(outputTypes.map((t, i) => new Variable(t, undefined, this, i)));
-    this.trace = trace;
+    this.site = site;
+  }
+
+  /** The user's file:line that built this node (named on first use, see CallSite). */
+  get trace(): string {
+    return this.site.toString();
   }
 
   get inputs(): readonly Variable[] {

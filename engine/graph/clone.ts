@@ -61,7 +61,7 @@ function cloner(
         node.op,
         node.inputs.map((u) => memo.get(u)!),
         node.outputs.map((o) => o.type),
-        node.trace,
+        node.site,
       );
       node.outputs.forEach((o, i) => {
         copy.outputs[i].name = o.name;

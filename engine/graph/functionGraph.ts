@@ -109,7 +109,7 @@ export class FunctionGraph {
     // (replacing x by f(x)), and that use must stay.
     const previous = [...this.clients(old)];
     const added = this.importVariable(replacement);
-    if (old.owner) for (const node of added) node.trace = old.owner.trace;
+    if (old.owner) for (const node of added) node.site = old.owner.site;
     const target = this.clientsOf(replacement);
     for (const client of previous) {
       if (client.node === 'output') this.outputList[client.index] = replacement;

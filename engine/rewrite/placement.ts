@@ -59,7 +59,7 @@ export function placement(hasDeviceKernel: (node: Apply) => boolean): GraphRewri
             if (placed.has(node) || isTransfer(node.op) || isViewOnly(node) || hasDeviceKernel(node))
               return null;
             const moved = node.op.makeNode(...node.inputs.map(onHost));
-            moved.trace = node.trace;
+            moved.site = node.site;
             placed.add(moved);
             return moved.outputs.map((o) => new GpuFromHost().apply(o));
           },
