@@ -5,8 +5,9 @@
 //      private redis-server, against the local pool) and the distillation benchmark
 //      (bench/distillation.ts: a student's step with its mentor's forward pass in one compiled
 //      function, and with cached mentor logits, against PyTorch) and the conv net benchmark
-//      (bench/convnet.ts: a conv net's training step against PyTorch, and the im2col memory), as
-//      their own sections;
+//      (bench/convnet.ts: a conv net's training step against PyTorch, and the im2col memory) and the
+//      roadmap benchmark (bench/roadmap.ts: a teacher's decision against a learner step, and a
+//      200-skill roadmap validated and laid out), as their own sections;
 //   2. quad_meta, mnist_meta, mnist_step (../shared/bench/torch_ref.py's workloads, written with
 //      the engine's nn/optim in bench/workloads/) on the cpu backend, medians over repeats with
 //      torch_ref.py's protocol; the PyTorch reference run in the same invocation;
@@ -84,7 +85,8 @@ async function main(): Promise<void> {
   // --workloads: only the engine-against-PyTorch tables and the compile time (the quick loop while
   // working on engine speed); the other sections and the meta-training kind are skipped.
   const workloadsOnly = process.argv.includes('--workloads');
-  if (!workloadsOnly) for (const name of ['ingest', 'app', 'queue', 'distillation', 'convnet']) section(name);
+  if (!workloadsOnly)
+    for (const name of ['ingest', 'app', 'queue', 'distillation', 'convnet', 'roadmap']) section(name);
   const backend = backendForRun();
   let isa = '';
   if (backend === cpuBackend) {
