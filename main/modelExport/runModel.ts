@@ -23,8 +23,16 @@ import { latestCheckpoint, runModels } from '../store/artifactStore.ts';
 import { getRun } from '../store/runStore.ts';
 import type { RunRecord } from '../store/records.ts';
 import { readCheckpointFile } from '../workers/checkpointFile.ts';
-import { readModelFile, loadModelInto, describeArchitecture } from '../lab/kinds/distillation/modelArtifact.ts';
-import { buildConvNet, convNetLogits, convNetProblem } from '../lab/kinds/optimizerComparison/convNetTrainer.ts';
+import {
+  readModelFile,
+  loadModelInto,
+  describeArchitecture,
+} from '../lab/kinds/distillation/modelArtifact.ts';
+import {
+  buildConvNet,
+  convNetLogits,
+  convNetProblem,
+} from '../lab/kinds/optimizerComparison/convNetTrainer.ts';
 import type { OptimizerRunConfig } from '../lab/kinds/optimizerComparison/runConfig.ts';
 
 export interface RunModel {
