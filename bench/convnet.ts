@@ -9,17 +9,21 @@
 // and the im2col memory: the column buffer the conv kernels use (one image and one group at a
 // time, reused) against unfolding the whole batch at once.
 // The LAST line is one JSON object {workload: {lab_s, torch_s, speedup}, im2col: {…}}.
+// `--profile` adds each workload's per-step kernel times (bench/profile.ts).
 // A program that prints numbers, not a test.
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import * as T from '../engine/index.ts';
+import type { Backend } from '../engine/backends/backend.ts';
 import { cpuBackend } from '../engine/backends/cpu/index.ts';
+import { recordingCpu } from '../engine/backends/cpu/recording.ts';
 import { crossEntropy } from '../engine/nn/losses.ts';
 import { ConvNet, type ConvNetLayerSpec } from '../engine/nn/convNet.ts';
 import { Adam } from '../engine/optim/adam.ts';
 import { SGD } from '../engine/optim/sgd.ts';
 import { loadNativeAddon } from '../native/addon.ts';
-import { medianSeconds } from './timing.ts';
+import { printProfile } from './profile.ts';
+import { fmt, medianSeconds } from './timing.ts';
 import { findTorchPython } from './torch.ts';
 
 interface Case {
@@ -55,7 +59,7 @@ const cases: Case[] = [
   { name: 'cifar_b32', input: [3, 32, 32], layers: cifar, batch: 32, optimizer: 'sgd', warm: 5, n: 30 },
 ];
 
-function labStep(c: Case): () => unknown {
+function labStep(c: Case, backend: Backend): () => unknown {
   const net = new ConvNet(c.input, c.layers, { rng: new T.Rng(1) });
   const x = T.tensor('float32', [c.batch, ...c.input], 'x');
   const y = T.tensor('int32', [c.batch], 'y');
@@ -64,7 +68,7 @@ function labStep(c: Case): () => unknown {
   const optimizer = c.optimizer === 'adam' ? new Adam({ lr: 1e-3 }) : new SGD({ lr: 0.01 });
   const step = T.fn([x, y], loss, {
     updates: optimizer.updates(params, T.grad(loss, params)),
-    backend: cpuBackend,
+    backend,
   });
   const xs = T.rand([c.batch, ...c.input], { seed: 2 });
   const ys = T.NDArray.from(
@@ -151,7 +155,6 @@ function im2colMemory(c: Case): { layer: number; perImage: number; wholeBatch: n
   });
 }
 
-const fmt = (s: number) => (s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : `${(s * 1e3).toFixed(2)} ms`);
 const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
 
 function main(): void {
@@ -164,9 +167,12 @@ function main(): void {
   console.log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);
   const torch = torchSeconds();
   if (torch) console.log(`PyTorch ${torch.version} (mkldnn ${torch.mkldnn ? 'available' : 'not available'})`);
+  const profiling = process.argv.includes('--profile');
+  const { backend, prepared } = profiling ? recordingCpu() : { backend: cpuBackend, prepared: [] };
   const results: Record<string, unknown> = {};
   for (const c of cases) {
-    const lab = medianSeconds(labStep(c), c.warm, c.n);
+    const step = labStep(c, backend);
+    const lab = medianSeconds(step, c.warm, c.n);
     const theirs = torch?.seconds[c.name] ?? null;
     const speedup = theirs === null ? null : theirs / lab;
     results[c.name] = { lab_s: lab, torch_s: theirs, speedup };
@@ -174,6 +180,7 @@ function main(): void {
       `${c.name.padEnd(11)} lab ${fmt(lab).padStart(10)}   torch ${theirs === null ? '—' : fmt(theirs).padStart(10)}   ` +
         `${speedup === null ? '' : `${speedup.toFixed(2)}× ${speedup >= 2 ? '(goal ≥ 2× met)' : '(goal ≥ 2× not met)'}`}`,
     );
+    if (profiling) printProfile({ name: c.name, run: step }, prepared[prepared.length - 1], 10);
   }
   const memory: Record<string, unknown> = {};
   console.log(

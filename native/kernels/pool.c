@@ -1,6 +1,6 @@
 /*
  * The pool2d kernel. By default typed loops (pool_loops.inc) with the gradients as scatters,
- * each window visited once; with attrs.direct, a loop over the output's elements calling the
+ * each window visited once, and 2×2 max pooling at stride 2 as a case of its own; with attrs.direct, a loop over the output's elements calling the
  * element functions of pool_element.h — the CUDA kernel's arithmetic, one thread per element
  * there — which the tests run against the same references.
  */
@@ -10,9 +10,11 @@
 #include "pool_element.h"
 
 #define PL_T float
+#define PL_BITS uint32_t
 #define PL_SUFFIX f32
 #include "pool_loops.inc"
 #define PL_T double
+#define PL_BITS uint64_t
 #define PL_SUFFIX f64
 #include "pool_loops.inc"
 
@@ -24,6 +26,11 @@ int64_t lab_pool_output_size(int64_t input, int64_t kernel, int64_t stride, int6
   int64_t out = span / stride + 1;
   if (ceil_mode && (out - 1) * stride >= input + pad) out--;
   return out;
+}
+
+/* 2×2 windows at stride 2, no padding, no partial window: the typed loops' special case. */
+static int is_2x2(const lab_pool_geom *g) {
+  return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 && g->oh == g->h / 2 && g->ow == g->w / 2;
 }
 
 static lab_el_view el_view(const lab_tensor *t) {
@@ -75,7 +82,13 @@ int lab_pool_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   }
   if (!a->direct) {
     const int f32 = dt == LAB_FLOAT32;
-    if (a->mode == LAB_POOL_MAX || a->mode == LAB_POOL_AVG) {
+    if (a->mode == LAB_POOL_MAX && is_2x2(&g)) {
+      if (f32) max_pool_2x2_f32(&g, &in[0], &out[0]);
+      else max_pool_2x2_f64(&g, &in[0], &out[0]);
+    } else if (a->mode == LAB_POOL_MAX_GRAD && is_2x2(&g)) {
+      if (f32) max_pool_2x2_grad_f32(&g, &in[0], &in[1], &in[2], &out[0]);
+      else max_pool_2x2_grad_f64(&g, &in[0], &in[1], &in[2], &out[0]);
+    } else if (a->mode == LAB_POOL_MAX || a->mode == LAB_POOL_AVG) {
       if (f32) pool_forward_f32(&g, &in[0], &out[0], a->mode == LAB_POOL_MAX);
       else pool_forward_f64(&g, &in[0], &out[0], a->mode == LAB_POOL_MAX);
     } else {

@@ -45,7 +45,8 @@ function reference(op: Op, inputs: Operand[]): number[] {
   return op.perform(inputs.map(asArray), node)[0].toFlat();
 }
 
-/** An output written through permuted strides into a larger buffer (offset 5). */
+/** An output written through permuted strides into a larger buffer (offset 5), filled with a
+ * sentinel so an element the kernel forgets to write shows. */
 function stridedOutput(dtype: NativeDType, shape: number[]): Operand {
   const perm = [0, 2, 3, 1]; // memory order N, H, W, C
   const pshape = perm.map((p) => shape[p]);
@@ -55,7 +56,8 @@ function stridedOutput(dtype: NativeDType, shape: number[]): Operand {
     strides[perm[d]] = n;
     n *= pshape[d];
   }
-  return { dtype, shape, data: allocate(dtype, sizeOf(shape) + 5), offset: 5, strides };
+  const data = allocate(dtype, sizeOf(shape) + 5).fill(-77.5);
+  return { dtype, shape, data, offset: 5, strides };
 }
 
 const nhwc = (op: Operand): Operand => permutedView(op, [0, 2, 3, 1]);
@@ -136,6 +138,7 @@ describe('conv2d kernels', () => {
 
 const poolCases: { name: string; x: number[]; kernel: number | [number, number]; options: Pool2dOptions }[] = [
   { name: '2×2', x: [2, 3, 6, 6], kernel: 2, options: {} },
+  { name: '2×2, odd sizes (a last row and column no window covers)', x: [1, 2, 7, 5], kernel: 2, options: {} },
   { name: '3×3 stride 2 padding 1 ceil', x: [1, 2, 7, 6], kernel: 3, options: { stride: 2, padding: 1, ceilMode: true } },
   { name: 'rectangular, not counting padding', x: [2, 2, 5, 8], kernel: [2, 3], options: { stride: [2, 2], padding: [1, 1], countIncludePad: false, ceilMode: true } },
 ]; // prettier-ignore
@@ -166,6 +169,7 @@ describe('pool2d kernel', () => {
           // Integers in [0, 3): windows tie, so the even split is exercised.
           const x0 = randomOperand(dtype, c.x, random, 0, 3);
           x0.data = x0.data!.map(Math.floor) as typeof x0.data;
+          x0.data[3] = NaN; // a NaN maximum: NaN out, no gradient through its window
           const x = nhwc(x0);
           const op = new Pool2d(params);
           const yShape = op.makeNode(tensor(dtype, c.x)).outputs[0].staticShape as number[];

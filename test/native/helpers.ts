@@ -78,8 +78,8 @@ function viewOf(buffer: number, op: Operand): View {
 
 /**
  * Runs one kernel step. Inputs are bound in place (their `data` with their view); outputs are
- * output buffers of the same size as `data` (when given, for strided output views) or contiguous.
- * Returns the output operands with `data` filled by the kernel.
+ * buffers of the same size as `data` that start with its values (when given, for strided output
+ * views) or contiguous fresh ones. Returns the output operands with `data` filled by the kernel.
  */
 export function runStep(
   kernel: StepSpec['kernel'],
@@ -90,7 +90,13 @@ export function runStep(
   const outs = outputs.map((o) => ({ ...o, data: o.data ?? allocate(o.dtype, sizeOf(o.shape)) }));
   const buffers = [
     ...inputs.map((i) => ({ dtype: i.dtype, size: i.data!.length, role: 'input' as const })),
-    ...outs.map((o) => ({ dtype: o.dtype, size: o.data.length, role: 'output' as const })),
+    // An output given with data starts with those values (an arena buffer with init), as a
+    // reused buffer would in a real program: a kernel must write every element of its view.
+    ...outputs.map((o) =>
+      o.data
+        ? { dtype: o.dtype, size: o.data.length, role: 'temp' as const, init: o.data }
+        : { dtype: o.dtype, size: sizeOf(o.shape), role: 'output' as const },
+    ),
   ];
   const step = {
     kernel,
