@@ -16,7 +16,10 @@ function family(opName: string): string {
 /** Runs `w` `calls` times with step timing on and prints the heaviest step groups. */
 export function printProfile(
   w: Pick<Workload, 'name' | 'run'>,
-  executable: NativeExecutable, calls: number, rows = 12): void {
+  executable: NativeExecutable,
+  calls: number,
+  rows = 12,
+): void {
   executable.startProfile();
   for (let i = 0; i < calls; i++) w.run();
   const seconds = executable.stopProfile()!;
