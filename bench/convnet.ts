@@ -6,7 +6,7 @@
 //   lenet_b16    the same at batch 16 (small tensors: per-op overhead shows)
 //   cifar_b32    a CIFAR-style optimizee, 3×32×32 → conv3×3(32) → pool → conv3×3(64) → pool → 10,
 //                batch 32, SGD
-// and the im2col memory: the column buffer the conv kernels use (one image and one group at a
+// and the im2col memory: the column buffer the conv kernels use (a few images of one group at a
 // time, reused) against unfolding the whole batch at once.
 // The LAST line is one JSON object {workload: {lab_s, torch_s, speedup}, im2col: {…}}.
 // `--profile` adds each workload's per-step kernel times (bench/profile.ts).
@@ -141,8 +141,16 @@ function torchSeconds(): { version: string; mkldnn: boolean; seconds: Record<str
   };
 }
 
+/** Images per GEMM as native/kernels/conv.c chooses them: about 2048 columns, a column buffer
+ * of at most 1 MiB, at most the batch. */
+function imagesPerGemm(batch: number, rows: number, cols: number): number {
+  const wanted = Math.ceil(2048 / cols);
+  const fit = Math.floor((1 << 20) / (rows * cols * 4));
+  return Math.max(1, Math.min(wanted, fit, batch));
+}
+
 /** The conv kernels' column buffer per layer (bytes, float32) against unfolding the whole batch. */
-function im2colMemory(c: Case): { layer: number; perImage: number; wholeBatch: number }[] {
+function im2colMemory(c: Case): { layer: number; images: number; buffer: number; wholeBatch: number }[] {
   const net = new ConvNet(c.input, c.layers, { rng: new T.Rng(1) });
   return c.layers.flatMap((l, i) => {
     if (l.type !== 'conv') return [];
@@ -151,7 +159,10 @@ function im2colMemory(c: Case): { layer: number; perImage: number; wholeBatch: n
     const groups = l.groups ?? 1;
     const rows = (before[0] / groups) * k[0] * k[1];
     const cols = net.shapes[i][1] * net.shapes[i][2];
-    return [{ layer: i, perImage: rows * cols * 4, wholeBatch: rows * cols * 4 * c.batch * groups }];
+    const images = imagesPerGemm(c.batch, rows, cols);
+    return [
+      { layer: i, images, buffer: rows * cols * 4 * images, wholeBatch: rows * cols * 4 * c.batch * groups },
+    ];
   });
 }
 
@@ -184,14 +195,14 @@ function main(): void {
   }
   const memory: Record<string, unknown> = {};
   console.log(
-    'im2col memory (float32): the kernels unfold one image and group at a time, reusing one buffer',
+    'im2col memory (float32): the kernels unfold a few images of one group at a time, reusing one buffer',
   );
   for (const c of cases) {
     const layers = im2colMemory(c);
     memory[c.name] = layers;
     for (const l of layers) {
       console.log(
-        `  ${c.name} layer ${l.layer}: ${kib(l.perImage)} per image (the buffer used) vs ${kib(l.wholeBatch)} for the batch of ${c.batch} at once`,
+        `  ${c.name} layer ${l.layer}: ${kib(l.buffer)} for ${l.images} image(s) per GEMM (the buffer used) vs ${kib(l.wholeBatch)} for the batch of ${c.batch} at once`,
       );
     }
   }

@@ -1,9 +1,9 @@
 /*
  * The conv2d kernels: forward, input gradient and weight gradient. The GEMM algorithm unfolds
- * one image and one group at a time into a column matrix (im2col, conv_im2col.inc) and hands
+ * a few images of one group at a time into a column matrix (im2col, conv_im2col.inc) and hands
  * the product to the engine's blocked GEMM, so a convolution runs at GEMM speed with a column
- * buffer of one image (K × P elements, K = C/groups·KH·KW, P = OH·OW) instead of the whole
- * batch's; the buffer stays in L2 for MNIST-sized images. The direct algorithm computes one
+ * buffer of B images (K × B·P elements, K = C/groups·KH·KW, P = OH·OW; B gives the GEMM about
+ * 2048 columns, at most 1 MiB) instead of the whole batch's. The direct algorithm computes one
  * element at a time with the CUDA kernels' functions (conv_element.h).
  */
 #include "conv.h"
@@ -87,32 +87,59 @@ static void *packed_weights(const lab_tensor *w, lab_runtime *rt) {
   const size_t bytes = (size_t)lab_tensor_size(w) * lab_dtype_size(w->dtype);
   void *buf = lab_scratch(rt, SLOT_W, bytes ? bytes : 1);
   if (!buf) return NULL;
-  if (w->dtype == LAB_FLOAT32) for (int64_t o = 0; o < w->shape[0]; o++) pack_block_f32(w, o, 0, w->shape[1], (float *)buf + o * w->shape[1] * w->shape[2] * w->shape[3]);
-  else for (int64_t o = 0; o < w->shape[0]; o++) pack_block_f64(w, o, 0, w->shape[1], (double *)buf + o * w->shape[1] * w->shape[2] * w->shape[3]);
+  const int64_t K = w->shape[1] * w->shape[2] * w->shape[3], taps = w->shape[2] * w->shape[3];
+  for (int64_t o = 0; o < w->shape[0]; o++) {
+    if (w->dtype == LAB_FLOAT32) pack_block_f32(w, o, 0, w->shape[1], (float *)buf + o * K, taps);
+    else pack_block_f64(w, o, 0, w->shape[1], (double *)buf + o * K, taps);
+  }
   return buf;
 }
 
-static void im2col(const lab_conv_geom *g, const lab_tensor *x, int64_t n, int64_t c0, void *col) {
-  if (x->dtype == LAB_FLOAT32) im2col_f32(g, x, n, c0, col);
-  else im2col_f64(g, x, n, c0, col);
+/* Images per GEMM: enough that the product has about CONV_GEMM_COLUMNS columns (P per image) —
+ * one MNIST-sized image gives the GEMM too few columns to run at speed — with the column buffer
+ * at most CONV_COLUMN_BYTES, so it stays in L2 (measured with bench/convnet.ts: LeNet at batch
+ * 64 went from ~1.4x to ~1.1x PyTorch's step time; larger buffers were no faster). */
+#define CONV_GEMM_COLUMNS 2048
+#define CONV_COLUMN_BYTES ((int64_t)1 << 20)
+
+static int64_t images_per_gemm(int64_t n, int64_t k, int64_t p, int64_t element_size) {
+  int64_t b = p > 0 ? (CONV_GEMM_COLUMNS + p - 1) / p : 1;
+  const int64_t fit = CONV_COLUMN_BYTES / (k * p * element_size > 0 ? k * p * element_size : 1);
+  if (b > fit) b = fit;
+  if (b > n) b = n;
+  return b > 0 ? b : 1;
 }
 
-/* The (n, c0 … c0 + rows) block of a [.., .., h, w] view as a rows × (h·w) matrix: in place when
- * (h, w) merge, else a copy in `buf` (copy_in: filled from the view now). */
-static lab_tensor block(const lab_tensor *t, int64_t n, int64_t c0, int64_t rows, void *buf, int copy_in) {
-  const int64_t cols = t->shape[2] * t->shape[3], inner = merged_stride(t);
-  if (inner != 0) return matrix(elem(t, n, c0), t->dtype, rows, cols, t->strides[1], inner);
-  if (copy_in) {
-    if (t->dtype == LAB_FLOAT32) pack_block_f32(t, n, c0, rows, buf);
-    else pack_block_f64(t, n, c0, rows, buf);
+/* Images n0 … n0 + nb of the column matrix, rows nb·P apart (image b at column b·P). */
+static void im2col(const lab_conv_geom *g, const lab_tensor *x, int64_t n0, int64_t nb, int64_t c0, void *col) {
+  const int64_t P = g->oh * g->ow, ld = nb * P;
+  for (int64_t b = 0; b < nb; b++) {
+    if (x->dtype == LAB_FLOAT32) im2col_f32(g, x, n0 + b, c0, (float *)col + b * P, ld);
+    else im2col_f64(g, x, n0 + b, c0, (double *)col + b * P, ld);
   }
-  return matrix(buf, t->dtype, rows, cols, cols, 1);
 }
 
-static void flush_block(const lab_tensor *m, lab_tensor *t, int64_t n, int64_t c0, int64_t rows) {
-  if (merged_stride(t) != 0) return; /* written in place */
-  if (t->dtype == LAB_FLOAT32) unpack_block_f32(m->data, t, n, c0, rows);
-  else unpack_block_f64(m->data, t, n, c0, rows);
+/* The (n0 … n0 + nb, c0 … c0 + rows) block of a [.., .., h, w] view as a rows × (nb·h·w) matrix,
+ * image b at column b·h·w: in place for one image whose (h, w) merge, else a copy in `buf`
+ * (copy_in: filled from the view now). */
+static lab_tensor block(const lab_tensor *t, int64_t n0, int64_t nb, int64_t c0, int64_t rows, void *buf, int copy_in) {
+  const int64_t hw = t->shape[2] * t->shape[3], inner = merged_stride(t), ld = nb * hw;
+  if (nb == 1 && inner != 0) return matrix(elem(t, n0, c0), t->dtype, rows, hw, t->strides[1], inner);
+  for (int64_t b = 0; copy_in && b < nb; b++) {
+    if (t->dtype == LAB_FLOAT32) pack_block_f32(t, n0 + b, c0, rows, (float *)buf + b * hw, ld);
+    else pack_block_f64(t, n0 + b, c0, rows, (double *)buf + b * hw, ld);
+  }
+  return matrix(buf, t->dtype, rows, ld, ld, 1);
+}
+
+/* Writes a block made by block() back into the view (nothing to do when it was in place). */
+static void flush_block(const lab_tensor *m, lab_tensor *t, int64_t n0, int64_t nb, int64_t c0, int64_t rows) {
+  if (nb == 1 && merged_stride(t) != 0) return; /* written in place */
+  const int64_t hw = t->shape[2] * t->shape[3];
+  for (int64_t b = 0; b < nb; b++) {
+    if (t->dtype == LAB_FLOAT32) unpack_block_f32((const float *)m->data + b * hw, nb * hw, t, n0 + b, c0, rows);
+    else unpack_block_f64((const double *)m->data + b * hw, nb * hw, t, n0 + b, c0, rows);
+  }
 }
 
 static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const lab_tensor *in, lab_tensor *out, char *err, size_t err_len) {
@@ -120,10 +147,11 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
   const lab_dtype dt = out->dtype;
   const size_t es = lab_dtype_size(dt);
   const int64_t K = g->cg * g->kh * g->kw, P = g->oh * g->ow;
-  const int64_t block_rows = g->og > g->cg ? g->og : g->cg, block_cols = P > g->h * g->w ? P : g->h * g->w;
-  void *col = lab_scratch(rt, SLOT_COL, (size_t)(K * P) * es + 1);
+  const int64_t B = images_per_gemm(g->n, K, P, (int64_t)es);
+  const int64_t block_rows = g->og > g->cg ? g->og : g->cg, block_cols = B * (P > g->h * g->w ? P : g->h * g->w);
+  void *col = lab_scratch(rt, SLOT_COL, (size_t)(K * B * P) * es + 1);
   void *blk = lab_scratch(rt, SLOT_BLOCK, (size_t)(block_rows * block_cols) * es + 1);
-  if (!col || !blk) return lab_fail(err, err_len, "%s: out of memory for a %lld x %lld column buffer", mode_names[attrs->mode], (long long)K, (long long)P);
+  if (!col || !blk) return lab_fail(err, err_len, "%s: out of memory for a %lld x %lld column buffer", mode_names[attrs->mode], (long long)K, (long long)(B * P));
   const lab_tensor *w = attrs->mode == LAB_CONV_GRAD_WEIGHT ? NULL : &in[1];
   void *wd = w ? packed_weights(w, rt) : NULL;
   if (w && !wd) return lab_fail(err, err_len, "%s: out of memory for the weights", mode_names[attrs->mode]);
@@ -134,36 +162,42 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
     memset(acc, 0, (size_t)(g->o * K) * es);
   }
   if (attrs->mode == LAB_CONV_GRAD_INPUT) zero_view(out);
-  for (int64_t n = 0; n < g->n; n++)
+  for (int64_t n0 = 0; n0 < g->n; n0 += B) {
+    const int64_t nb = g->n - n0 < B ? g->n - n0 : B, cols = nb * P;
     for (int64_t gr = 0; gr < g->o / g->og; gr++) {
       const int64_t c0 = gr * g->cg, o0 = gr * g->og;
+      const lab_tensor wg = matrix((char *)wd + (size_t)(o0 * K) * es, dt, g->og, K, K, 1);
       int rc = 0;
       if (attrs->mode == LAB_CONV_FORWARD) {
-        im2col(g, &in[0], n, c0, col);
-        lab_tensor z = block(out, n, o0, g->og, blk, 0);
-        rc = gemm(matrix((char *)wd + (size_t)(o0 * K) * es, dt, g->og, K, K, 1), matrix(col, dt, K, P, P, 1), &z, 0, rt, err, err_len);
-        if (!rc) flush_block(&z, out, n, o0, g->og);
+        im2col(g, &in[0], n0, nb, c0, col);
+        lab_tensor z = block(out, n0, nb, o0, g->og, blk, 0);
+        rc = gemm(wg, matrix(col, dt, K, cols, cols, 1), &z, 0, rt, err, err_len);
+        if (!rc) flush_block(&z, out, n0, nb, o0, g->og);
       } else if (attrs->mode == LAB_CONV_GRAD_INPUT) {
-        /* columns = W_gᵀ [K, og] · dy [og, P], folded back into dx */
-        const lab_tensor dy = block(&in[0], n, o0, g->og, blk, 1);
-        lab_tensor z = matrix(col, dt, K, P, P, 1);
-        rc = gemm(matrix((char *)wd + (size_t)(o0 * K) * es, dt, K, g->og, 1, K), dy, &z, 0, rt, err, err_len);
-        if (!rc) {
-          if (dt == LAB_FLOAT32) col2im_f32(g, col, out, n, c0);
-          else col2im_f64(g, col, out, n, c0);
+        /* columns = W_gᵀ [K, og] · dy [og, nb·P], folded back into dx image by image */
+        const lab_tensor dy = block(&in[0], n0, nb, o0, g->og, blk, 1);
+        lab_tensor z = matrix(col, dt, K, cols, cols, 1);
+        rc = gemm(matrix(wg.data, dt, K, g->og, 1, K), dy, &z, 0, rt, err, err_len);
+        for (int64_t b = 0; !rc && b < nb; b++) {
+          if (dt == LAB_FLOAT32) col2im_f32(g, (const float *)col + b * P, cols, out, n0 + b, c0);
+          else col2im_f64(g, (const double *)col + b * P, cols, out, n0 + b, c0);
         }
       } else {
-        /* dW_g [og, K] += dy [og, P] · columnsᵀ [P, K] */
-        im2col(g, &in[0], n, c0, col);
-        const lab_tensor dy = block(&in[1], n, o0, g->og, blk, 1);
+        /* dW_g [og, K] += dy [og, nb·P] · columnsᵀ [nb·P, K] */
+        im2col(g, &in[0], n0, nb, c0, col);
+        const lab_tensor dy = block(&in[1], n0, nb, o0, g->og, blk, 1);
         lab_tensor z = matrix((char *)acc + (size_t)(o0 * K) * es, dt, g->og, K, K, 1);
-        rc = gemm(dy, matrix(col, dt, P, K, 1, P), &z, 1, rt, err, err_len);
+        rc = gemm(dy, matrix(col, dt, cols, K, 1, cols), &z, 1, rt, err, err_len);
       }
       if (rc) return rc;
     }
+  }
   if (attrs->mode == LAB_CONV_GRAD_WEIGHT) {
-    if (dt == LAB_FLOAT32) for (int64_t o = 0; o < g->o; o++) unpack_block_f32((const float *)acc + o * K, out, o, 0, g->cg);
-    else for (int64_t o = 0; o < g->o; o++) unpack_block_f64((const double *)acc + o * K, out, o, 0, g->cg);
+    const int64_t taps = g->kh * g->kw;
+    for (int64_t o = 0; o < g->o; o++) {
+      if (dt == LAB_FLOAT32) unpack_block_f32((const float *)acc + o * K, taps, out, o, 0, g->cg);
+      else unpack_block_f64((const double *)acc + o * K, taps, out, o, 0, g->cg);
+    }
   }
   return 0;
 }
