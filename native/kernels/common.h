@@ -60,6 +60,9 @@ void lab_load_run_f64(double *dst, const lab_tensor *t, int64_t off, int64_t str
 /* Element (off + i*stride) of t = src[i], converted to t's dtype, for i < n. */
 void lab_store_run_f64(const double *src, lab_tensor *t, int64_t off, int64_t stride, int64_t n);
 
+/* A loop compiled for x86-64-v4 (AVX-512), v3 (AVX2) and the baseline, picked at load time. */
+#define LAB_ISA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
 /* Contiguous (row-major) strides of a shape; returns the element count. */
 int64_t lab_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
 

@@ -12,12 +12,21 @@
 #include "conv_element.h"
 #include "gemm/gemm.h"
 
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast") /* multiply-adds fused in conv_weight_grad.inc */
 #define CV_T float
 #define CV_SUFFIX f32
 #include "conv_im2col.inc"
+#include "conv_weight_grad.inc"
+#undef CV_T
+#undef CV_SUFFIX
 #define CV_T double
 #define CV_SUFFIX f64
 #include "conv_im2col.inc"
+#include "conv_weight_grad.inc"
+#undef CV_T
+#undef CV_SUFFIX
+#pragma GCC pop_options
 
 static const char *const mode_names[] = {"conv2d", "conv2d_grad_input", "conv2d_grad_weight"};
 
@@ -183,11 +192,17 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
           else col2im_f64(g, (const double *)col + b * P, cols, out, n0 + b, c0);
         }
       } else {
-        /* dW_g [og, K] += dy [og, nb·P] · columnsᵀ [nb·P, K] */
+        /* dW_g [og, K] += dy [og, nb·P] · columnsᵀ [nb·P, K], as dot products of rows when dy's
+         * rows are contiguous (conv_weight_grad.inc), else through the GEMM */
         im2col(g, &in[0], n0, nb, c0, col);
         const lab_tensor dy = block(&in[1], n0, nb, o0, g->og, blk, 1);
-        lab_tensor z = matrix((char *)acc + (size_t)(o0 * K) * es, dt, g->og, K, K, 1);
-        rc = gemm(dy, matrix(col, dt, cols, K, 1, cols), &z, 1, rt, err, err_len);
+        void *dw = (char *)acc + (size_t)(o0 * K) * es;
+        if (dy.strides[1] == 1 && dt == LAB_FLOAT32) weight_grad_dots_f32(g->og, K, cols, dy.data, dy.strides[0], col, cols, dw);
+        else if (dy.strides[1] == 1) weight_grad_dots_f64(g->og, K, cols, dy.data, dy.strides[0], col, cols, dw);
+        else {
+          lab_tensor z = matrix(dw, dt, g->og, K, K, 1);
+          rc = gemm(dy, matrix(col, dt, cols, K, 1, cols), &z, 1, rt, err, err_len);
+        }
       }
       if (rc) return rc;
     }
