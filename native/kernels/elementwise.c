@@ -55,7 +55,7 @@ const char *lab_ew_op_name(int op) { return op >= 0 && op < LAB_EW_OP_COUNT ? op
 /* The op loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time
  * (ifunc), so the transcendental loops run 16 or 8 lanes wide without an -march flag. */
 #if defined(__x86_64__) && defined(__linux__)
-#define EW_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define EW_CLONES LAB_ISA_CLONES
 #else
 #define EW_CLONES
 #endif

@@ -49,7 +49,7 @@ static double sum_run_f32(const float *x, int64_t n) {
 
 /* a[i] += x[i] over a contiguous float32 run (a row of the bias-gradient sum over axis 0),
  * vectorised per ISA; the same additions in the same order as the strided loop. */
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static void add_run_f32(
+LAB_ISA_CLONES static void add_run_f32(
     double *restrict a, const float *restrict x, int64_t n) {
   for (int64_t i = 0; i < n; i++) a[i] += x[i];
 }

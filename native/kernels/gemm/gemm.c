@@ -40,7 +40,7 @@
 #define SMALL_K_MAX 8
 #define SMALL_M_MAX 4
 #define SMALL_NB 256
-#define SMALL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define SMALL_CLONES LAB_ISA_CLONES
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=fast")
 #define SM_T float
