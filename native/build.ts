@@ -5,8 +5,9 @@
 // project's own Node 24 (node_modules/.bin/node comes first on PATH under npm) — never
 // against whatever `nodedir` the machine's npm is configured with.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,11 +39,30 @@ function buildAddon(): void {
   const nodedir = nodeHeadersDir();
   step(`building the Node-API addon against Node ${process.versions.node} headers (${nodedir})`);
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
-  execFileSync(process.execPath, [nodeGyp, 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'], {
-    cwd: nativeDir,
-    stdio: 'inherit',
-  });
+  const rebuild = () =>
+    execFileSync(process.execPath, [nodeGyp, 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'], {
+      cwd: nativeDir,
+      stdio: 'inherit',
+    });
+  // node-gyp's rebuild empties native/build/, the CUDA library's home too: when it is not
+  // rebuilt after (LAB_SKIP_CUDA=1), the one already built is put back.
+  if (process.env.LAB_SKIP_CUDA === '1' && existsSync(cudaLibrary)) keepingCudaLibrary(rebuild);
+  else rebuild();
   step('addon built: native/build/Release/lab_native.node');
+}
+
+const cudaLibrary = join(nativeDir, 'build', 'cuda', 'liblabcuda.so');
+
+function keepingCudaLibrary(build: () => void): void {
+  const aside = mkdtempSync(join(tmpdir(), 'lab-cuda-'));
+  copyFileSync(cudaLibrary, join(aside, 'liblabcuda.so'));
+  try {
+    build();
+  } finally {
+    mkdirSync(dirname(cudaLibrary), { recursive: true });
+    copyFileSync(join(aside, 'liblabcuda.so'), cudaLibrary);
+    rmSync(aside, { recursive: true, force: true });
+  }
 }
 
 // NVCC names the compiler explicitly; otherwise nvcc on PATH, then $CUDA_HOME/bin/nvcc.
@@ -60,7 +80,7 @@ function buildCuda(): void {
     return;
   }
   // LAB_CUDA_OUT_DIR: build elsewhere (the GPU check bundle builds its own copy).
-  const outDir = process.env.LAB_CUDA_OUT_DIR ?? join(nativeDir, 'build', 'cuda');
+  const outDir = process.env.LAB_CUDA_OUT_DIR ?? dirname(cudaLibrary);
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, 'liblabcuda.so');
   const sources = readdirSync(join(nativeDir, 'cuda'))
@@ -102,5 +122,10 @@ function buildCuda(): void {
 
 // `--cuda-only` rebuilds just the CUDA library (tests use it to prove the build without nvcc).
 if (!process.argv.includes('--cuda-only')) buildAddon();
-if (process.env.LAB_SKIP_CUDA === '1') step('LAB_SKIP_CUDA=1: the CUDA library is not built.');
-else buildCuda();
+if (process.env.LAB_SKIP_CUDA === '1') {
+  step(
+    existsSync(cudaLibrary)
+      ? `LAB_SKIP_CUDA=1: the CUDA library is not rebuilt; the one built before is kept (${cudaLibrary}).`
+      : 'LAB_SKIP_CUDA=1: the CUDA library is not built.',
+  );
+} else buildCuda();
