@@ -175,7 +175,8 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
     const int64_t nb = g->n - n0 < B ? g->n - n0 : B, cols = nb * P;
     for (int64_t gr = 0; gr < g->o / g->og; gr++) {
       const int64_t c0 = gr * g->cg, o0 = gr * g->og;
-      const lab_tensor wg = matrix((char *)wd + (size_t)(o0 * K) * es, dt, g->og, K, K, 1);
+      /* group gr's weights [og, K] (no weights in the weight gradient) */
+      const lab_tensor wg = matrix(wd ? (char *)wd + (size_t)(o0 * K) * es : NULL, dt, g->og, K, K, 1);
       int rc = 0;
       if (attrs->mode == LAB_CONV_FORWARD) {
         im2col(g, &in[0], n0, nb, c0, col);
