@@ -2,7 +2,6 @@
 // summed over a few calls and grouped by kernel and op (Composite expressions and attributes
 // folded, so all sigmoid steps form one row). Printed by `npm run bench -- --profile`.
 import type { NativeExecutable } from '../engine/backends/cpu/executable.ts';
-import type { Workload } from './workloads/workload.ts';
 
 /** `Elemwise{sigmoid,inplace0}` → `Elemwise{sigmoid}`, `Composite{…}` → `Composite`, `Gemm{…}` → `Gemm`. */
 function family(opName: string): string {
@@ -15,7 +14,7 @@ function family(opName: string): string {
 
 /** Runs `w` `calls` times with step timing on and prints the heaviest step groups. */
 export function printProfile(
-  w: Pick<Workload, 'name' | 'run'>,
+  w: { name: string; run: () => unknown },
   executable: NativeExecutable,
   calls: number,
   rows = 12,

@@ -215,6 +215,14 @@ export async function runExperiment(
       {
         started(environment, fromStep) {
           markRunStarted(db, run.id, { host: hostname(), ...environment }, fromStep);
+          if (environment.warning) {
+            logEvent(db, {
+              experimentId,
+              runId: run.id,
+              level: 'warn',
+              message: `run ${plan.label}: ${environment.warning}`,
+            });
+          }
           emitRun('running');
         },
         metrics(names, packed) {

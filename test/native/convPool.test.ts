@@ -172,7 +172,7 @@ describe('pool2d kernel', () => {
           // Integers in [0, 3): windows tie, so the even split is exercised.
           const x0 = randomOperand(dtype, c.x, random, 0, 3);
           x0.data = x0.data!.map(Math.floor) as typeof x0.data;
-          x0.data[3] = NaN; // a NaN maximum: NaN out, no gradient through its window
+          x0.data![3] = NaN; // a NaN maximum: NaN out, no gradient through its window
           const x = nhwc(x0);
           const op = new Pool2d(params);
           const yShape = op.makeNode(tensor(dtype, c.x)).outputs[0].staticShape as number[];

@@ -28,6 +28,12 @@ export function cpuBackendAvailable(): boolean {
   return tryAddon() !== null;
 }
 
+/** Why the native addon does not load here ('' when it does). */
+export function cpuBackendUnavailableReason(): string {
+  tryAddon();
+  return unavailableReason;
+}
+
 export const cpuBackend: Backend = {
   name: 'cpu',
   prepare(program, shared) {

@@ -6,6 +6,7 @@ import { fn, type CompiledFunction } from '../../../engine/compile/fn.ts';
 import type { SharedVariable, Variable } from '../../../engine/core/graph.ts';
 import type { NDArray } from '../../../engine/core/ndarray.ts';
 import { grad } from '../../../engine/grad/grad.ts';
+import { cpuBackendUnavailableReason } from '../../../engine/backends/cpu.ts';
 import { availableBackends, backendDevice, engineVersion } from '../../../engine/info.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../../engine/io/safetensors.ts';
 import type { Optimizer } from '../../../engine/optim/optimizer.ts';
@@ -26,6 +27,29 @@ import type {
  */
 export function labBackend(): 'cpu' | 'js' {
   return availableBackends().includes('cpu') ? 'cpu' : 'js';
+}
+
+/**
+ * Where a run computes, as it is stored with the run. On the js backend because the native addon
+ * did not load (not built, or being rebuilt when the worker started), the run says so: it is
+ * 10–50× slower and its last bits differ from cpu runs, which a researcher should not find out
+ * from a progress bar.
+ */
+export function runEnvironment(
+  backend: string,
+  addonFailure = backend === 'js' ? cpuBackendUnavailableReason() : '',
+): TrainerEnvironment {
+  const reason = addonFailure;
+  return {
+    engineVersion,
+    backend,
+    device: backendDevice(backend),
+    ...(reason && {
+      warning:
+        `this run computes on the JavaScript backend, many times slower than cpu, because the native addon ` +
+        `did not load: ${reason}. Build it (npm run build:native) and resume the experiment for native speed.`,
+    }),
+  };
 }
 
 /** The first value of a function's (first) output, as a number. */
@@ -91,7 +115,6 @@ export abstract class EngineTrainer<Config> implements Trainer<Config> {
   }
 
   environment(): TrainerEnvironment {
-    const backend = this.trainStep.backend.name;
-    return { engineVersion, backend, device: backendDevice(backend) };
+    return runEnvironment(this.trainStep.backend.name);
   }
 }

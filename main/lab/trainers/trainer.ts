@@ -12,6 +12,8 @@ export interface TrainerEnvironment {
   engineVersion: string;
   backend: string;
   device: string;
+  /** Something the researcher should know about where the run computes (logged as a warning). */
+  warning?: string;
 }
 
 /** Training metrics of one step; `loss` is required and watched for divergence. */

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { checkpointDirectoryFor, runExperiment } from '../../../main/lab/experimentRunner.ts';
 import { latestCheckpoint } from '../../../main/store/artifactStore.ts';
-import { listEvents } from '../../../main/store/eventLog.ts';
+import { listEvents, listRunEvents } from '../../../main/store/eventLog.ts';
 import { requestExperimentCancel } from '../../../main/store/experimentStore.ts';
 import { listRuns } from '../../../main/store/runStore.ts';
 import { readCheckpointFile } from '../../../main/workers/checkpointFile.ts';
@@ -53,6 +53,31 @@ describe('run lifecycle in worker processes', () => {
       expect(runsB[i].seed).toBe(run.seed);
       expect(metricRows(lab, runsB[i].id, 'loss')).toEqual(metricRows(lab, run.id, 'loss'));
     });
+    lab.close();
+  });
+
+  it('logs the warning a trainer gives about where it computes, once per run, as a warn event', async () => {
+    const lab = await openTestLab();
+    const yaml = definitionYaml({
+      problem: `environmentWarning: 'computes on the js backend: the native addon did not load'`,
+      training: '{ steps: 5, evalEvery: 5 }',
+      optimizer: '{ name: sgd, lr: 0.1 }',
+    });
+    const experiment = await runToEnd(lab, yaml);
+    expect(experiment.status).toBe('completed');
+    for (const run of listRuns(lab.db, experiment.id)) {
+      const warnings = listRunEvents(lab.db, run.id).filter((e) => e.level === 'warn');
+      expect(warnings.map((e) => e.message)).toEqual([
+        `run ${run.label}: computes on the js backend: the native addon did not load`,
+      ]);
+      // Stored with the run as it was, not as a column of the environment.
+      expect(run.environment).toEqual({
+        engineVersion: 'test-fixture',
+        backend: 'js',
+        device: 'cpu',
+        host: hostname(),
+      });
+    }
     lab.close();
   });
 

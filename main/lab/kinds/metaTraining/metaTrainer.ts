@@ -8,7 +8,6 @@
 // are kept; they are what the run leaves as its `optimizer` artifact, also when it diverges, and
 // the run stops early once validation has not improved for `patience` evaluations.
 import type { NDArray } from '../../../../engine/core/ndarray.ts';
-import { engineVersion, backendDevice } from '../../../../engine/info.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../../../engine/io/safetensors.ts';
 import { createLearnedRule } from '../../../../engine/optim/createLearnedRule.ts';
 import { encodeLearnedOptimizer } from '../../../../engine/optim/learnedArtifact.ts';
@@ -19,7 +18,7 @@ import { Rng } from '../../../../engine/random/rng.ts';
 import { formatValue } from '../../formatValue.ts';
 import { deriveSeed } from '../../seeds.ts';
 import { mean } from '../../statistics.ts';
-import { labBackend } from '../../trainers/engineTrainer.ts';
+import { labBackend, runEnvironment } from '../../trainers/engineTrainer.ts';
 import type {
   EvaluationMetrics,
   StepMetrics,
@@ -319,6 +318,6 @@ export class MetaTrainer implements Trainer<MetaTrainingRunConfig> {
   }
 
   environment(): TrainerEnvironment {
-    return { engineVersion, backend: this.backend, device: backendDevice(this.backend) };
+    return runEnvironment(this.backend);
   }
 }

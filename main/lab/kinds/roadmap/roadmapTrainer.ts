@@ -5,7 +5,6 @@
 // rows, data streams) as JSON beside them, so a resumed run continues exactly.
 import { performance } from 'node:perf_hooks';
 import type { CompiledFunction } from '../../../../engine/compile/fn.ts';
-import { backendDevice, engineVersion } from '../../../../engine/info.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../../../engine/io/safetensors.ts';
 import { debugprint } from '../../../../engine/printing/debugprint.ts';
 import { toJSON } from '../../../../engine/printing/toJSON.ts';
@@ -17,6 +16,7 @@ import type {
   TrainerContext,
   TrainerEnvironment,
 } from '../../trainers/trainer.ts';
+import { runEnvironment } from '../../trainers/engineTrainer.ts';
 import type { GraphFunction } from '../../views/types.ts';
 import { masteryCriterion } from './config.ts';
 import { CurriculumRun } from './curriculumRun.ts';
@@ -108,8 +108,7 @@ export class RoadmapTrainer implements Trainer<RoadmapRunConfig> {
   }
 
   environment(): TrainerEnvironment {
-    const backend = this.learner.backend;
-    return { engineVersion, backend, device: backendDevice(backend) };
+    return runEnvironment(this.learner.backend);
   }
 
   describe(): GraphFunction[] {
