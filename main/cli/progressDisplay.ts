@@ -34,6 +34,11 @@ export function skillBars(mastery: Record<string, number> | undefined): string {
   return bars.join(' ') + (skills.length > 8 ? ` +${skills.length - 8} more` : '');
 }
 
+/** The line a run's start warning gets (printed once, above the bars). */
+export function runWarningLine(event: RunProgress): string | null {
+  return event.warning ? `⚠ run ${event.runId} ${event.label}: ${event.warning}` : null;
+}
+
 const finishedStatuses = new Set(['completed', 'diverged', 'failed', 'cancelled', 'interrupted']);
 
 export function createProgressDisplay(stream: NodeJS.WriteStream = process.stderr): ProgressDisplay {
@@ -41,8 +46,10 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
   if (!interactive) {
     return {
       update(event) {
-        if (event.type === 'run' && finishedStatuses.has(event.status))
-          stream.write(`${runEndLine(event)}\n`);
+        if (event.type !== 'run') return;
+        const warning = runWarningLine(event);
+        if (warning) stream.write(`${warning}\n`);
+        if (finishedStatuses.has(event.status)) stream.write(`${runEndLine(event)}\n`);
       },
       log: (line) => void stream.write(`${line}\n`),
       stop() {},
@@ -70,6 +77,8 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
         experimentBar.update(event.runsFinished, { detail: `runs finished${sofar} · ${event.status}` });
         return;
       }
+      const warning = runWarningLine(event);
+      if (warning) multibar.log(`${warning}\n`);
       const label = event.label.slice(0, 28).padEnd(28);
       let bar = bars.get(event.runId);
       if (finishedStatuses.has(event.status)) {

@@ -182,7 +182,7 @@ export async function runExperiment(
     // Per-skill mastery of a roadmap run, for per-skill progress bars.
     const mastery: Record<string, number> = {};
     let step = run.step;
-    const emitRun = (status: RunRecord['status'], reason: string | null = null) =>
+    const emitRun = (status: RunRecord['status'], reason: string | null = null, warning?: string) =>
       onProgress?.({
         type: 'run',
         experimentId,
@@ -195,6 +195,7 @@ export async function runExperiment(
         loss,
         reason,
         ...(Object.keys(mastery).length > 0 ? { mastery: { ...mastery } } : {}),
+        ...(warning && { warning }),
       });
     emitRun('queued');
     const trainer = requireTrainer(plan.trainer);
@@ -223,7 +224,7 @@ export async function runExperiment(
               message: `run ${plan.label}: ${environment.warning}`,
             });
           }
-          emitRun('running');
+          emitRun('running', null, environment.warning);
         },
         metrics(names, packed) {
           writer.addPacked(run.id, names, packed);

@@ -15,6 +15,8 @@ export interface RunProgress {
   reason: string | null;
   /** Latest value of each `mastery/<skill>` metric the run logs (roadmap runs), by skill, in roadmap order. */
   mastery?: Record<string, number>;
+  /** Sent once, as the run starts: what the researcher should know about where it computes. */
+  warning?: string;
 }
 
 export interface ExperimentProgress {

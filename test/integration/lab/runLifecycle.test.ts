@@ -63,8 +63,17 @@ describe('run lifecycle in worker processes', () => {
       training: '{ steps: 5, evalEvery: 5 }',
       optimizer: '{ name: sgd, lr: 0.1 }',
     });
-    const experiment = await runToEnd(lab, yaml);
+    const warned: number[] = [];
+    const experiment = await runToEnd(lab, yaml, (event) => {
+      if (event.type === 'run' && event.warning) warned.push(event.runId);
+    });
     expect(experiment.status).toBe('completed');
+    // Sent to the CLI and the app once per run, as it starts.
+    expect(warned.sort()).toEqual(
+      listRuns(lab.db, experiment.id)
+        .map((r) => r.id)
+        .sort(),
+    );
     for (const run of listRuns(lab.db, experiment.id)) {
       const warnings = listRunEvents(lab.db, run.id).filter((e) => e.level === 'warn');
       expect(warnings.map((e) => e.message)).toEqual([
