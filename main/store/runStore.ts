@@ -175,10 +175,10 @@ export function truncateRunAfter(db: Database, id: number, fromStep: number): vo
   db.transaction(() => {
     db.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(id, fromStep);
     // fromStep −1 (no checkpoint: everything goes) leaves the run at step 0.
-    db.prepare(`UPDATE runs SET step = ?, status = 'queued', result_json = NULL WHERE id = ?`).run(
-      Math.max(0, fromStep),
-      id,
-    );
+    // Queued again: why it stopped last time (cancelled, interrupted) no longer describes it.
+    db.prepare(
+      `UPDATE runs SET step = ?, status = 'queued', reason = NULL, result_json = NULL WHERE id = ?`,
+    ).run(Math.max(0, fromStep), id);
   })();
 }
 

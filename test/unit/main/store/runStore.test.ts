@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createExperiment, saveDefinition } from '../../../../main/store/experimentStore.ts';
 import { openLabDatabase } from '../../../../main/store/labDatabase.ts';
-import { ensureRun, getRun, recordRunStep, truncateRunAfter } from '../../../../main/store/runStore.ts';
+import {
+  ensureRun,
+  finishRun,
+  getRun,
+  recordRunStep,
+  truncateRunAfter,
+} from '../../../../main/store/runStore.ts';
 
 describe('runs in the store', () => {
   it('a run started over from nothing is at step 0 (not −1), and its step only moves forward while it runs', () => {
@@ -28,6 +34,10 @@ describe('runs in the store', () => {
     expect(getRun(lab.db, run.id)?.step).toBe(7);
     truncateRunAfter(lab.db, run.id, 5);
     expect(getRun(lab.db, run.id)?.step).toBe(5);
+    // A cancelled run queued again by resume no longer says why it stopped.
+    finishRun(lab.db, run.id, 'cancelled', 'cancelled before it started', null, 5);
+    truncateRunAfter(lab.db, run.id, 5);
+    expect(getRun(lab.db, run.id)).toMatchObject({ status: 'queued', reason: null, step: 5 });
     lab.close();
   });
 });
