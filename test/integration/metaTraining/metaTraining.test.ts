@@ -28,13 +28,17 @@ async function run(lab: LabDatabase, yaml: string, file = 'meta.yaml') {
 }
 
 /** A one-seed meta-training on tiny quadratics with one fixed-rate baseline; `meta` adds keys. */
-function tinyExperiment(meta: string[], optimizer = '{ kind: lstm, hidden: 8 }'): string {
+function tinyExperiment(
+  meta: string[],
+  optimizer = '{ kind: lstm, hidden: 8 }',
+  problem = '{ name: l2l-quadratics, batch: 4, dims: 3 }',
+): string {
   return [
     'version: 1',
     'kind: meta-training',
     'experiment:',
     '  name: tiny',
-    '  problem: { name: l2l-quadratics, batch: 4, dims: 3 }',
+    `  problem: ${problem}`,
     `  optimizer: ${optimizer}`,
     '  metaTraining:',
     '    unroll: 5',
@@ -82,6 +86,27 @@ describe('meta-training experiments', () => {
     expect(report.settings[0].baselines.map((b) => b.label)).toEqual(['sgd', 'adam']);
     expect(report.settings[0].test).not.toBeNull();
     expect(presentMetaTraining(report).tables[0].rows).toHaveLength(1 + 2 + 2);
+    lab.close();
+  });
+
+  it('meta-trains on the conv optimizee (the paper’s §3.3 net, on digits) and evaluates the result', async () => {
+    const lab = openLab();
+    const conv =
+      '{ name: l2l-mnist, conv: [{ channels: 2 }], hidden: [8], activation: relu, batchSize: 8, evaluationSize: 32, thetaStddev: 0.1 }';
+    const experiment = await run(lab, tinyExperiment([], undefined, conv));
+    expect(experiment.status, experiment.reason ?? '').toBe('completed');
+    const runs = listRuns(lab.db, experiment.id);
+    const meta = runs.find((r) => r.planKey === 'meta-train/0')!;
+    expect(meta.result?.steps_done).toBe(40);
+    expect(Number.isFinite(meta.result?.final_val_loss)).toBe(true);
+    const [optimizer] = runModels(lab.db, meta.id);
+    const evaluations = runs.filter((r) => r.phase === 'evaluate');
+    expect(evaluations).toHaveLength(2);
+    for (const e of evaluations) {
+      expect(e.status).toBe('completed');
+      expect(e.inputs).toEqual({ optimizer: optimizer.id });
+      expect(e.config).toMatchObject({ problem: { name: 'l2l-mnist', conv: [{ channels: 2, kernel: 3 }] } });
+    }
     lab.close();
   });
 

@@ -1,6 +1,7 @@
 // An MLP classifying MNIST-style images (Andrychowicz et al. 2016 §3.2: 784-20-10, sigmoid,
 // minibatches of 128; the generalisation tests change the width, depth, activation, number of
-// steps and dataset). θ is the MLP's weights and biases in the model's flat layout
+// steps and dataset), or with `conv` a small conv net (§3.3's optimizee: 'same' 3×3 convolutions,
+// each followed by 2×2 max pooling, then the dense layers) on the same images. θ is the MLP's weights and biases in the model's flat layout
 // (mlp.0.W, mlp.0.b, …). An instance (a seed) draws θ0 ~ N(0, σ²) for every coordinate, as
 // deepmind/learning-to-learn's problems.mnist initialises, and its own minibatch sequence: the
 // batch of step t is drawn with replacement from Philox stream t + 1 of the seed, so any step's
@@ -11,7 +12,9 @@ import { takeRows } from '../../../../../engine/data/dataset.ts';
 import type { ImageDataset } from '../../../../../engine/data/mnist.ts';
 import type { Activation } from '../../../../../engine/nn/activation.ts';
 import { crossEntropy } from '../../../../../engine/nn/losses.ts';
-import { MLP } from '../../../../../engine/nn/sequential.ts';
+import { ConvNet, type ConvNetLayerSpec } from '../../../../../engine/nn/convNet.ts';
+import { MLP, type Sequential } from '../../../../../engine/nn/sequential.ts';
+import { reshape } from '../../../../../engine/ops/reshape.ts';
 import { subtensor } from '../../../../../engine/ops/subtensor.ts';
 import { bindFlat } from '../../../../../engine/params/symbolic.ts';
 import { normal, permutation, randint } from '../../../../../engine/random/philox.ts';
@@ -25,6 +28,7 @@ export interface MnistProblemOptions {
   dataset: ImageDatasetName;
   split: 'train' | 'test';
   hidden: number[];
+  conv: { channels: number; kernel: number }[];
   activation: Activation;
   batchSize: number;
   thetaStddev: number;
@@ -32,7 +36,31 @@ export interface MnistProblemOptions {
 }
 
 const imagePixels = 784;
+const imageSide = 28;
 const classes = 10;
+
+/** The conv optimizee's layers: each conv 'same'-padded with the activation, then 2×2 max pooling. */
+function convLayers(options: MnistProblemOptions): ConvNetLayerSpec[] {
+  return [
+    ...options.conv.flatMap((c): ConvNetLayerSpec[] => [
+      {
+        type: 'conv',
+        channels: c.channels,
+        kernel: c.kernel,
+        padding: (c.kernel - 1) / 2,
+        activation: options.activation,
+      },
+      { type: 'maxpool', kernel: 2 },
+    ]),
+    { type: 'flatten' },
+    ...options.hidden.map((units): ConvNetLayerSpec => ({
+      type: 'dense',
+      units,
+      activation: options.activation,
+    })),
+    { type: 'dense', units: classes },
+  ];
+}
 
 export class MnistProblem implements MetaProblem {
   readonly name = 'l2l-mnist';
@@ -40,17 +68,20 @@ export class MnistProblem implements MetaProblem {
   readonly slots: readonly ProblemSlot[];
   readonly evaluationInputs: readonly Variable[];
   private readonly options: MnistProblemOptions;
-  private readonly model: MLP;
+  private readonly model: Sequential;
   private data: ImageDataset | null = null;
   private evaluation: NDArray[] | null = null;
 
   constructor(options: MnistProblemOptions) {
     this.options = options;
     // The model only lends its structure: every forward pass reads its weights from a flat θ.
-    this.model = new MLP([imagePixels, ...options.hidden, classes], {
-      rng: new Rng(0),
-      activation: options.activation,
-    });
+    this.model =
+      options.conv.length > 0
+        ? new ConvNet([1, imageSide, imageSide], convLayers(options), { rng: new Rng(0) })
+        : new MLP([imagePixels, ...options.hidden, classes], {
+            rng: new Rng(0),
+            activation: options.activation,
+          });
     const layout = this.model.layout();
     this.size = layout.size;
     this.slots = layout.slots.map((s) => ({ name: s.name, shape: s.shape, size: s.size }));
@@ -81,7 +112,9 @@ export class MnistProblem implements MetaProblem {
 
   private lossOn(x: Variable, labels: Variable, theta: Variable): Variable {
     const binding = bindFlat(this.model.parameters(), this.model.layout(), theta);
-    return crossEntropy(this.model.forward(x, binding), labels);
+    // The conv net reads [batch, 1, 28, 28] images; the data stays as rows of pixels.
+    const input = this.options.conv.length > 0 ? reshape(x, [-1, 1, imageSide, imageSide]) : x;
+    return crossEntropy(this.model.forward(input, binding), labels);
   }
 
   loss([xs, ys]: readonly Variable[], theta: Variable, t: number): Variable {

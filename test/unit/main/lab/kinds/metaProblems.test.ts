@@ -5,11 +5,12 @@
 // depend only on (seed, step), so an unroll's data is the steps' batches in a row.
 import { describe, expect, it } from 'vitest';
 import { fn } from '../../../../../engine/compile/fn.ts';
-import type { NDArray } from '../../../../../engine/core/ndarray.ts';
 import { randomQuadratics } from '../../../../../engine/data/quadratics.ts';
+import { NDArray } from '../../../../../engine/core/ndarray.ts';
 import { vector } from '../../../../../engine/tensor.ts';
 import { MetaProblemTrainer } from '../../../../../main/lab/kinds/metaTraining/problemTrainer.ts';
 import { createMetaProblem } from '../../../../../main/lab/kinds/metaTraining/problems/createMetaProblem.ts';
+import { pyReference } from '../../../engine/ops/pyref.ts';
 
 describe('l2l-quadratics', () => {
   it('trained by SGD follows a float64 reference of the mean of the batch’s ‖Wθ − y‖²', () => {
@@ -96,5 +97,54 @@ describe('l2l-mnist', () => {
     const std = Math.sqrt(theta.reduce((s, v) => s + v * v, 0) / theta.length);
     expect(std).toBeGreaterThan(0.0095);
     expect(std).toBeLessThan(0.0105);
+  });
+});
+
+describe('l2l-mnist with conv (the conv optimizee)', () => {
+  it('has the loss PyTorch computes for the same conv net, θ split by the problem’s slots', () => {
+    const problem = createMetaProblem({
+      name: 'l2l-mnist',
+      conv: [{ channels: 3, kernel: 3 }],
+      hidden: [5],
+      activation: 'relu',
+      batchSize: 4,
+      evaluationSize: 16,
+      thetaStddev: 0.1,
+    });
+    // conv 3×1×3×3 + 3, then 2×2 pooling: 3×14×14 = 588 features into dense 5, then 10 classes.
+    expect(problem.slots.map((s) => s.shape)).toEqual([[3, 1, 3, 3], [3], [588, 5], [5], [5, 10], [10]]);
+    expect(problem.size).toBe(27 + 3 + 588 * 5 + 5 + 50 + 10);
+    const instance = problem.sample(5);
+    const data = problem.stepInputs(0);
+    const theta = vector('theta', 'float32', [problem.size]);
+    const [x, labels] = instance.stepData(2, 0);
+    const loss = fn([...data, theta], problem.loss(data, theta, 0), { backend: 'cpu' })(
+      x,
+      labels,
+      instance.theta0,
+    ) as NDArray;
+    let offset = 0;
+    const flat = instance.theta0.toFlat();
+    const parts = problem.slots.map((slot) => {
+      const part = NDArray.from(flat.slice(offset, offset + slot.size), [...slot.shape], 'float64');
+      offset += slot.size;
+      return part;
+    });
+    const [want] = pyReference([
+      {
+        expr: 'F.cross_entropy(torch.relu(F.max_pool2d(torch.relu(F.conv2d(t(x).reshape(-1, 1, 28, 28), t(w0), t(b0), padding=1)), 2).flatten(1) @ t(w1) + t(b1)) @ t(w2) + t(b2), t(y).long())',
+        inputs: {
+          x: x.reshape([4, 784]),
+          y: labels.reshape([4]),
+          w0: parts[0],
+          b0: parts[1],
+          w1: parts[2],
+          b1: parts[3],
+          w2: parts[4],
+          b2: parts[5],
+        },
+      },
+    ]);
+    expect(loss.toFlat()[0]).toBeCloseTo(want.data[0], 4);
   });
 });
