@@ -17,9 +17,10 @@ typedef enum lab_isa { LAB_ISA_AUTO = 0, LAB_ISA_AVX512, LAB_ISA_AVX2, LAB_ISA_P
 
 #define LAB_MAX_THREADS 64
 /* GEMM takes slots 0 .. 2·threads − 1 (two per thread); the convolution kernel calls GEMM, so
- * its own buffers (columns, packed weights, packed gradients, accumulators) live above those. */
+ * its own buffers (columns, packed weights, packed gradients, accumulators, a padded image)
+ * live above those. */
 #define LAB_SCRATCH_CONV (2 * LAB_MAX_THREADS)
-#define LAB_SCRATCH_SLOTS (2 * LAB_MAX_THREADS + 4)
+#define LAB_SCRATCH_SLOTS (2 * LAB_MAX_THREADS + 5)
 
 typedef struct lab_runtime {
   int threads; /* intra-op threads for GEMM; 1 = run on the caller's thread only */

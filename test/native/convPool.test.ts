@@ -65,6 +65,8 @@ const nhwc = (op: Operand): Operand => permutedView(op, [0, 2, 3, 1]);
 const convCases: { name: string; x: number[]; w: number[]; options: Conv2dOptions }[] = [
   { name: '3×3 padding 1', x: [2, 3, 7, 6], w: [4, 3, 3, 3], options: { padding: 1 } },
   { name: 'stride, dilation, rectangular', x: [2, 2, 9, 8], w: [3, 2, 3, 2], options: { stride: [2, 3], padding: [2, 1], dilation: [2, 1] } },
+  // columns step by one: the padded path (row stride, column dilation and padding through it)
+  { name: 'row stride, column dilation', x: [2, 2, 9, 8], w: [3, 2, 3, 2], options: { stride: [2, 1], padding: [1, 2], dilation: [1, 2] } },
   { name: 'groups', x: [1, 4, 6, 6], w: [6, 2, 2, 2], options: { groups: 2, stride: 2 } },
   // 1024 output positions: two images per GEMM, so the batch of 5 runs as 2 + 2 + 1 images.
   { name: 'images batched per GEMM, a remainder', x: [5, 2, 32, 32], w: [3, 2, 3, 3], options: { padding: 1 } },

@@ -52,11 +52,20 @@ typedef void (*lab_gemm_micro_strided_f64)(int64_t kc, const double *a, int64_t 
                                            const double *b, int64_t rs_b, double *c, int64_t rs_c,
                                            double alpha, int accumulate);
 
+/* The strided kernel for 1 ≤ rows < MR rows (MR ≤ 12), writing the rows × NR tile into c. */
+typedef void (*lab_gemm_micro_edge_f32)(int rows, int64_t kc, const float *a, int64_t rs_a,
+                                        int64_t cs_a, const float *b, int64_t rs_b, float *c,
+                                        int64_t rs_c, float alpha, int accumulate);
+typedef void (*lab_gemm_micro_edge_f64)(int rows, int64_t kc, const double *a, int64_t rs_a,
+                                        int64_t cs_a, const double *b, int64_t rs_b, double *c,
+                                        int64_t rs_c, double alpha, int accumulate);
+
 typedef struct lab_gemm_isa_f32 {
   int mr, nr;
   lab_gemm_micro_f32 kernel;
   lab_gemm_micro_rows_f32 kernel_rows;
   lab_gemm_micro_strided_f32 kernel_strided;
+  lab_gemm_micro_edge_f32 kernel_edge;
 } lab_gemm_isa_f32;
 
 typedef struct lab_gemm_isa_f64 {
@@ -64,6 +73,7 @@ typedef struct lab_gemm_isa_f64 {
   lab_gemm_micro_f64 kernel;
   lab_gemm_micro_rows_f64 kernel_rows;
   lab_gemm_micro_strided_f64 kernel_strided;
+  lab_gemm_micro_edge_f64 kernel_edge;
 } lab_gemm_isa_f64;
 
 /* The micro-kernel for an ISA (never LAB_ISA_AUTO; the caller resolves it first). */

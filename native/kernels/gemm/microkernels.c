@@ -66,18 +66,18 @@
 
 lab_gemm_isa_f32 lab_gemm_micro_kernel_f32(lab_isa isa) {
 #ifdef LAB_HAVE_X86_KERNELS
-  if (isa == LAB_ISA_AVX512) return (lab_gemm_isa_f32){12, 32, micro_avx512_f32, micro_avx512_f32_rows, micro_avx512_f32_strided};
-  if (isa == LAB_ISA_AVX2) return (lab_gemm_isa_f32){6, 16, micro_avx2_f32, micro_avx2_f32_rows, micro_avx2_f32_strided};
+  if (isa == LAB_ISA_AVX512) return (lab_gemm_isa_f32){12, 32, micro_avx512_f32, micro_avx512_f32_rows, micro_avx512_f32_strided, micro_avx512_f32_edge};
+  if (isa == LAB_ISA_AVX2) return (lab_gemm_isa_f32){6, 16, micro_avx2_f32, micro_avx2_f32_rows, micro_avx2_f32_strided, micro_avx2_f32_edge};
 #endif
   (void)isa;
-  return (lab_gemm_isa_f32){4, 8, micro_portable_f32, micro_portable_f32_rows, micro_portable_f32_strided};
+  return (lab_gemm_isa_f32){4, 8, micro_portable_f32, micro_portable_f32_rows, micro_portable_f32_strided, micro_portable_f32_edge};
 }
 
 lab_gemm_isa_f64 lab_gemm_micro_kernel_f64(lab_isa isa) {
 #ifdef LAB_HAVE_X86_KERNELS
-  if (isa == LAB_ISA_AVX512) return (lab_gemm_isa_f64){12, 16, micro_avx512_f64, micro_avx512_f64_rows, micro_avx512_f64_strided};
-  if (isa == LAB_ISA_AVX2) return (lab_gemm_isa_f64){6, 8, micro_avx2_f64, micro_avx2_f64_rows, micro_avx2_f64_strided};
+  if (isa == LAB_ISA_AVX512) return (lab_gemm_isa_f64){12, 16, micro_avx512_f64, micro_avx512_f64_rows, micro_avx512_f64_strided, micro_avx512_f64_edge};
+  if (isa == LAB_ISA_AVX2) return (lab_gemm_isa_f64){6, 8, micro_avx2_f64, micro_avx2_f64_rows, micro_avx2_f64_strided, micro_avx2_f64_edge};
 #endif
   (void)isa;
-  return (lab_gemm_isa_f64){4, 4, micro_portable_f64, micro_portable_f64_rows, micro_portable_f64_strided};
+  return (lab_gemm_isa_f64){4, 4, micro_portable_f64, micro_portable_f64_rows, micro_portable_f64_strided, micro_portable_f64_edge};
 }
