@@ -348,6 +348,16 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   }
   lab_iter it;
   lab_iter_init(&it, out[0].ndim, out[0].shape, n_out + n_in, strides);
+  if (it.ndim == 2 && 2 * it.inner <= LAB_EW_TILE) { /* short rows: whole rows per tile */
+    const int64_t per_tile = LAB_EW_TILE / it.inner;
+    for (int64_t row0 = 0; row0 < it.outer; row0 += per_tile) {
+      const int64_t rows = it.outer - row0 < per_tile ? it.outer - row0 : per_tile;
+      if (p->compute == LAB_FLOAT32) run_block_f32(p, row0, rows, in, out, &it);
+      else if (p->compute == LAB_INT32) run_block_i32(p, row0, rows, in, out, &it);
+      else run_block_f64(p, row0, rows, in, out, &it);
+    }
+    return 0;
+  }
   /* Tiles run over the elements in order, across rows when rows are short (a 1280 x 20 slice
    * is 100 tiles, not 1280 row-sized ones). */
   int64_t remaining = it.outer * it.inner, pos = 0;

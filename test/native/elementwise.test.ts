@@ -282,6 +282,60 @@ describe('elementwise kernel: fused composites over views', () => {
     });
   }
 
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype}: short rows run whole rows per tile: gate slices of wider rows, a broadcast row, strided and in-place outputs`, () => {
+      // An LSTM cell's shapes: [rows, 20] slices of [rows, 80] gates. 37 rows = 3 tiles of 12
+      // rows and a last one of 1; outputs start as NaN, so an element left unwritten fails.
+      const random = rng(11);
+      const rows = 37;
+      const gates = randomOperand(dtype, [rows, 80], random);
+      const slice = (k: number): Operand => ({
+        dtype,
+        shape: [rows, 20],
+        data: gates.data,
+        offset: 20 * k,
+        strides: [80, 1],
+      });
+      const state = randomOperand(dtype, [rows, 20], random);
+      const bias = broadcastView(randomOperand(dtype, [1, 20], random), [rows, 20]);
+      const filled = (size: number) =>
+        (dtype === 'float32' ? new Float32Array(size) : new Float64Array(size)).fill(NaN);
+      const cell: ScalarExpr[] = [
+        apply(
+          'add',
+          apply('mul', apply('sigmoid', input(0)), input(3)),
+          apply('mul', apply('sigmoid', input(1)), apply('tanh', input(2))),
+        ),
+        apply('mul', apply('sigmoid', input(0)), input(4)),
+      ];
+      const tol = dtype === 'float32' ? 2e-6 : 1e-14;
+      // two outputs: one contiguous, one every other element of rows 45 wide
+      const wide = filled(rows * 45);
+      const [first, second] = runAndCheck(
+        cell,
+        [slice(0), slice(1), slice(2), state, bias],
+        [
+          { dtype, shape: [rows, 20], data: filled(rows * 20) },
+          { dtype, shape: [rows, 20], data: wide, offset: 3, strides: [45, 2] },
+        ],
+        tol,
+      );
+      expect(viewValues(first).some(Number.isNaN)).toBe(false);
+      expect(viewValues(second).some(Number.isNaN)).toBe(false);
+      for (let i = 0; i < wide.length; i++) {
+        const inView = i >= 3 && (i - 3) % 45 < 40 && (i - 3) % 2 === 0;
+        if (!inView) expect(wide[i]).toBeNaN();
+      }
+      // one output, written straight from the last instruction
+      runAndCheck(
+        [cell[0]],
+        [slice(0), slice(1), slice(3), state, bias],
+        [{ dtype, shape: [rows, 20], data: filled(rows * 20) }],
+        tol,
+      );
+    });
+  }
+
   it('writes strided outputs (every other element of a larger buffer) with 3-d shapes and size-1 axes', () => {
     const random = rng(3);
     const shape = [2, 1, 5];
