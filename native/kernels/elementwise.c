@@ -70,6 +70,10 @@ static inline double sigmoid_f64(double x) {
 /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|. */
 static inline double softplus_f64(double x) { return (x > 0 ? x : 0) + log1p(exp(-fabs(x))); }
 
+/* The short-row moves of elementwise_tile.inc copy rows of a few elements: inline loops, which
+ * GCC would otherwise turn back into a memcpy call per row. */
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+
 #define EW_T float
 #define EW_SUFFIX f32
 #define EW_DTYPE LAB_FLOAT32
