@@ -141,14 +141,6 @@ function torchSeconds(): { version: string; mkldnn: boolean; seconds: Record<str
   };
 }
 
-/** Images per GEMM as native/kernels/conv.c chooses them: about 2048 columns, a column buffer
- * of at most 1 MiB, at most the batch. */
-function imagesPerGemm(batch: number, rows: number, cols: number): number {
-  const wanted = Math.ceil(2048 / cols);
-  const fit = Math.floor((1 << 20) / (rows * cols * 4));
-  return Math.max(1, Math.min(wanted, fit, batch));
-}
-
 /** The conv kernels' column buffer per layer (bytes, float32) against unfolding the whole batch. */
 function im2colMemory(c: Case): { layer: number; images: number; buffer: number; wholeBatch: number }[] {
   const net = new ConvNet(c.input, c.layers, { rng: new T.Rng(1) });
@@ -159,7 +151,7 @@ function im2colMemory(c: Case): { layer: number; images: number; buffer: number;
     const groups = l.groups ?? 1;
     const rows = (before[0] / groups) * k[0] * k[1];
     const cols = net.shapes[i][1] * net.shapes[i][2];
-    const images = imagesPerGemm(c.batch, rows, cols);
+    const images = loadNativeAddon().convImagesPerGemm(c.batch, rows, cols, 4);
     return [
       { layer: i, images, buffer: rows * cols * 4 * images, wholeBatch: rows * cols * 4 * c.batch * groups },
     ];

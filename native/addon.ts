@@ -34,6 +34,8 @@ export interface NativeAddon {
   /** Forces GEMM's micro-kernel instruction set ('auto' = best supported); for tests and benchmarks. */
   setIsa(isa: Isa | 'auto'): void;
   isaInfo(): { selected: Isa; supported: Isa[] };
+  /** Images the conv kernels unfold per GEMM for a batch, K column rows and P output positions. */
+  convImagesPerGemm(batch: number, rows: number, positions: number, elementSize: number): number;
   /** dlopens a compiled user op (engine/custom/c), checks its ABI version and `symbol`; the
    * library stays loaded while the returned handle lives. Throws naming what is wrong. */
   loadKernelLibrary(path: string, symbol: string): object;

@@ -114,7 +114,7 @@ static void *packed_weights(const lab_tensor *w, lab_runtime *rt) {
 #define CONV_GEMM_COLUMNS 2048
 #define CONV_COLUMN_BYTES ((int64_t)1 << 20)
 
-static int64_t images_per_gemm(int64_t n, int64_t k, int64_t p, int64_t element_size) {
+int64_t lab_conv_images_per_gemm(int64_t n, int64_t k, int64_t p, int64_t element_size) {
   int64_t b = p > 0 ? (CONV_GEMM_COLUMNS + p - 1) / p : 1;
   const int64_t fit = CONV_COLUMN_BYTES / (k * p * element_size > 0 ? k * p * element_size : 1);
   if (b > fit) b = fit;
@@ -184,10 +184,10 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
   const lab_dtype dt = out->dtype;
   const size_t es = lab_dtype_size(dt);
   const int64_t K = g->cg * g->kh * g->kw, P = g->oh * g->ow;
-  const int64_t B = images_per_gemm(g->n, K, P, (int64_t)es);
-  const int64_t block_rows = g->og > g->cg ? g->og : g->cg, block_cols = B * (P > g->h * g->w ? P : g->h * g->w);
+  const int64_t B = lab_conv_images_per_gemm(g->n, K, P, (int64_t)es);
   void *col = lab_scratch(rt, SLOT_COL, (size_t)(K * B * P) * es + 1);
-  void *blk = lab_scratch(rt, SLOT_BLOCK, (size_t)(block_rows * block_cols) * es + 1);
+  /* block(): the output, or dy, of B images of one group, og × B·P */
+  void *blk = lab_scratch(rt, SLOT_BLOCK, (size_t)(g->og * B * P) * es + 1);
   if (!col || !blk) return lab_fail(err, err_len, "%s: out of memory for a %lld x %lld column buffer", mode_names[attrs->mode], (long long)K, (long long)(B * P));
   const lab_tensor *w = attrs->mode == LAB_CONV_GRAD_WEIGHT ? NULL : &in[1];
   void *wd = w ? packed_weights(w, rt) : NULL;

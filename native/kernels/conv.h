@@ -28,6 +28,11 @@ typedef struct lab_conv_attrs {
   lab_runtime *rt; /* GEMM's state and the column scratch */
 } lab_conv_attrs;
 
+/* Images the GEMM algorithm unfolds at once out of a batch of n: about 2048 columns of p output
+ * positions each, with the k × (images · p) column buffer at most 1 MiB (element_size bytes per
+ * element), at least 1 and at most n. Exported for the benchmark's memory report. */
+int64_t lab_conv_images_per_gemm(int64_t n, int64_t k, int64_t p, int64_t element_size);
+
 int lab_conv_kernel(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outputs, int32_t n_outputs,
                     const void *attrs, char *err, size_t err_len);
 

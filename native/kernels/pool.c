@@ -1,8 +1,9 @@
 /*
  * The pool2d kernel. By default typed loops (pool_loops.inc) with the gradients as scatters,
- * each window visited once, and 2×2 max pooling at stride 2 as a case of its own; with attrs.direct, a loop over the output's elements calling the
- * element functions of pool_element.h — the CUDA kernel's arithmetic, one thread per element
- * there — which the tests run against the same references.
+ * each window visited once, and 2×2 max pooling at stride 2 as a case of its own; with
+ * attrs.direct, a loop over the output's elements calling the element functions of
+ * pool_element.h — the CUDA kernel's arithmetic, one thread per element there — which the
+ * tests run against the same references.
  */
 #include "pool.h"
 

@@ -7,6 +7,7 @@
 
 #include "../include/lab_kernel.h"
 #include "../kernels/axpb.h"
+#include "../kernels/conv.h"
 #include "../kernels/runtime.h"
 #include "file_lock.h"
 #include "cuda_loader.h"
@@ -49,6 +50,7 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("getThreads", &LabNative::GetThreads),
                              InstanceMethod("setIsa", &LabNative::SetIsa),
                              InstanceMethod("isaInfo", &LabNative::IsaInfo),
+                             InstanceMethod("convImagesPerGemm", &LabNative::ConvImagesPerGemm),
                              InstanceMethod("cudaLoad", &LabNative::CudaLoadMethod),
                              InstanceMethod("cudaCreateProgram", &LabNative::CudaCreateProgramMethod),
                              InstanceMethod("cudaRun", &LabNative::CudaRunMethod),
@@ -108,6 +110,19 @@ class LabNative : public Napi::Addon<LabNative> {
       return info.Env().Undefined();
     }
     throw Napi::TypeError::New(info.Env(), "setIsa(isa): isa must be 'auto', 'avx512', 'avx2' or 'portable', got '" + name + "'");
+  }
+
+  // convImagesPerGemm(batch, rows, positions, elementSize): the conv kernels' images per GEMM
+  Napi::Value ConvImagesPerGemm(const Napi::CallbackInfo &info) {
+    int64_t args[4];
+    for (int i = 0; i < 4; i++) {
+      const double v = info.Length() > static_cast<size_t>(i) && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
+      if (v < 1 || v != static_cast<int64_t>(v)) {
+        throw Napi::RangeError::New(info.Env(), "convImagesPerGemm(batch, rows, positions, elementSize): each must be a positive integer");
+      }
+      args[i] = static_cast<int64_t>(v);
+    }
+    return Napi::Number::New(info.Env(), static_cast<double>(lab_conv_images_per_gemm(args[0], args[1], args[2], args[3])));
   }
 
   // {selected: the ISA GEMM uses now, supported: every ISA this CPU can run}

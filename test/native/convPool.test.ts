@@ -107,6 +107,16 @@ describe('conv2d kernels', () => {
     }
   }
 
+  it('reports how many images it unfolds per GEMM: ~2048 columns, a column buffer of at most 1 MiB', () => {
+    expect(addon.convImagesPerGemm(5, 18, 1024, 4)).toBe(2); // the batched case above: 2 + 2 + 1
+    expect(addon.convImagesPerGemm(64, 25, 784, 4)).toBe(3); // LeNet's first layer
+    expect(addon.convImagesPerGemm(1, 25, 784, 4)).toBe(1); // never more than the batch
+    expect(addon.convImagesPerGemm(64, 4096, 1024, 4)).toBe(1); // a bigger buffer than 1 MiB: still one
+    expect(addon.convImagesPerGemm(64, 200, 196, 4)).toBe(6); // LeNet's second layer: the 1 MiB cap, not 2048 columns
+    expect(addon.convImagesPerGemm(64, 200, 196, 8)).toBe(3); // float64: half as many
+    expect(() => addon.convImagesPerGemm(0, 1, 1, 4)).toThrow(/each must be a positive integer/);
+  });
+
   it('an empty batch gives an empty output and zero weight gradients', () => {
     const x: Operand = { dtype: 'float32', shape: [0, 2, 5, 5], data: new Float32Array(0) };
     const w = randomOperand('float32', [3, 2, 3, 3], rng(1));

@@ -39,15 +39,14 @@ export function runEnvironment(
   backend: string,
   addonFailure = backend === 'js' ? cpuBackendUnavailableReason() : '',
 ): TrainerEnvironment {
-  const reason = addonFailure;
   return {
     engineVersion,
     backend,
     device: backendDevice(backend),
-    ...(reason && {
+    ...(addonFailure && {
       warning:
         `this run computes on the JavaScript backend, many times slower than cpu, because the native addon ` +
-        `did not load: ${reason}. Build it (npm run build:native) and resume the experiment for native speed.`,
+        `did not load: ${addonFailure}. Build it (npm run build:native) and resume the experiment for native speed.`,
     }),
   };
 }

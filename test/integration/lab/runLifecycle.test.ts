@@ -69,10 +69,11 @@ describe('run lifecycle in worker processes', () => {
     });
     expect(experiment.status).toBe('completed');
     // Sent to the CLI and the app once per run, as it starts.
-    expect(warned.sort()).toEqual(
+    const byId = (a: number, b: number) => a - b;
+    expect(warned.sort(byId)).toEqual(
       listRuns(lab.db, experiment.id)
         .map((r) => r.id)
-        .sort(),
+        .sort(byId),
     );
     for (const run of listRuns(lab.db, experiment.id)) {
       const warnings = listRunEvents(lab.db, run.id).filter((e) => e.level === 'warn');

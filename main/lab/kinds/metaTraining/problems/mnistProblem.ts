@@ -1,8 +1,9 @@
 // An MLP classifying MNIST-style images (Andrychowicz et al. 2016 §3.2: 784-20-10, sigmoid,
 // minibatches of 128; the generalisation tests change the width, depth, activation, number of
 // steps and dataset), or with `conv` a small conv net (§3.3's optimizee: 'same' 3×3 convolutions,
-// each followed by 2×2 max pooling, then the dense layers) on the same images. θ is the MLP's weights and biases in the model's flat layout
-// (mlp.0.W, mlp.0.b, …). An instance (a seed) draws θ0 ~ N(0, σ²) for every coordinate, as
+// each followed by 2×2 max pooling, then the dense layers) on the same images. θ is the
+// network's weights and biases in the model's flat layout (model.layout(): mlp.0.W, mlp.0.b, …
+// for the MLP). An instance (a seed) draws θ0 ~ N(0, σ²) for every coordinate, as
 // deepmind/learning-to-learn's problems.mnist initialises, and its own minibatch sequence: the
 // batch of step t is drawn with replacement from Philox stream t + 1 of the seed, so any step's
 // batch is found without replaying the ones before it (a resumed run sees the same batches).
