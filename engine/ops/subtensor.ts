@@ -219,24 +219,26 @@ export class IncSubtensor extends Op {
   }
 
   /**
-   * The native kernel writes y into z[begin::step] with begin/step per axis, y giving the counts:
-   * expressible when x's shape is static (begins resolved), no axis is indexed away, and y has
-   * exactly the slice's shape (no broadcasting).
+   * The native kernel writes y into z[begin::step] with begin/step per axis, y giving the counts.
+   * When x's shape is static, no axis is indexed away and y has exactly the slice's shape, the
+   * descriptor is that form; otherwise (an integer index — the gradient of x[t] in an unrolled
+   * sequence —, a batch size known only at run time, a broadcast y) it carries the indices and
+   * the backends' step bridge (engine/backends/cpu/steps.ts) resolves them with the run-time
+   * shapes. Without this, those steps ran as JavaScript: 40 % of an addition LSTM's step.
    */
-  override native(node: Apply): NativeKernel | null {
+  override native(node: Apply): NativeKernel {
     const [x, y] = node.inputs;
+    const kernel = this.set ? 'set_subtensor' : 'inc_subtensor';
     const dims = x.staticShape;
     if (this.indices.some((e) => typeof e === 'number') || !dims.every((d): d is number => d !== null))
-      return null;
+      return { kernel, attrs: { indices: this.props.indices } };
     const full: AxisIndex = [null, null, null];
     const ranges = dims.map((len, axis) =>
       sliceRange((this.indices[axis] ?? full) as Exclude<AxisIndex, number>, len),
     );
-    if (y.ndim !== x.ndim || ranges.some((r, i) => r.count !== y.staticShape[i])) return null;
-    return {
-      kernel: this.set ? 'set_subtensor' : 'inc_subtensor',
-      attrs: { begin: ranges.map((r) => r.start), step: ranges.map((r) => r.step) },
-    };
+    if (y.ndim !== x.ndim || ranges.some((r, i) => r.count !== y.staticShape[i]))
+      return { kernel, attrs: { indices: this.props.indices } };
+    return { kernel, attrs: { begin: ranges.map((r) => r.start), step: ranges.map((r) => r.step) } };
   }
 }
 

@@ -159,12 +159,22 @@ export class AdvancedIncSubtensor extends Op {
     return [isFloat(x.dtype) ? gx : null, isFloat(y.dtype) ? gy : null, null];
   }
 
-  /** The native scatter wants y exactly of the indexed shape (no broadcasting). */
-  override native(node: Apply): NativeKernel | null {
+  /**
+   * The native scatter wants y exactly of the indexed shape. When that is not known statically
+   * (a batch size fixed only at run time — an embedding's gradient —, or a broadcast y) the
+   * descriptor is the engine form `inc/set_subtensor {axis, index: 'take'}`, which the backends'
+   * step bridge (engine/backends/cpu/steps.ts) turns into the scatter with y broadcast to the
+   * run-time shape; it used to run as JavaScript.
+   */
+  override native(node: Apply): NativeKernel {
     const [x, y, indices] = node.inputs;
     const target = takeShape(x.staticShape, indices.staticShape, this.axis);
     const exact = y.ndim === target.length && target.every((d, i) => d !== null && d === y.staticShape[i]);
-    if (!exact) return null;
+    if (!exact)
+      return {
+        kernel: this.set ? 'set_subtensor' : 'inc_subtensor',
+        attrs: { axis: this.axis, index: 'take' },
+      };
     return {
       kernel: this.set ? 'advanced_set_subtensor' : 'advanced_inc_subtensor',
       attrs: { axis: this.axis },

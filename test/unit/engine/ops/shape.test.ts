@@ -13,6 +13,7 @@ import { broadcastTo, fill, onesLike, shapeOf, zerosLike } from '../../../../eng
 import { incSubtensor, setSubtensor, subtensor } from '../../../../engine/ops/subtensor.ts';
 import { advancedIncSubtensor, advancedSetSubtensor, take } from '../../../../engine/ops/take.ts';
 import { matrix, tensor, vector } from '../../../../engine/tensor.ts';
+import { cpuBackend, cpuBackendAvailable } from '../../../../engine/backends/cpu/index.ts';
 import { evaluate } from './evaluate.ts';
 import { expectClose, randomArray, strided } from './helpers.ts';
 import { pyReference, type PyResult } from './pyref.ts';
@@ -277,14 +278,66 @@ describe('shape ops: static shapes and errors', () => {
       kernel: 'inc_subtensor',
       attrs: { begin: [3, 1], step: [-2, 1] },
     });
-    // Broadcast values, unknown shapes or indexed-away axes run in JavaScript instead.
+    // Broadcast values, unknown shapes or indexed-away axes: the indices, for the backends' step
+    // bridge to resolve with the run-time shapes (the next test runs them).
     const broadcast = setSubtensor(subtensor(x, '1:3'), tensor('float32', [6])).owner!;
-    expect(broadcast.op.native!(broadcast)).toBeNull();
+    expect(broadcast.op.native!(broadcast)).toEqual({
+      kernel: 'set_subtensor',
+      attrs: { indices: [[1, 3, null]] },
+    });
     const dropped = setSubtensor(subtensor(x, 1), tensor('float32', [6])).owner!;
-    expect(dropped.op.native!(dropped)).toBeNull();
+    expect(dropped.op.native!(dropped)).toEqual({ kernel: 'set_subtensor', attrs: { indices: [1] } });
     const scatter = advancedIncSubtensor(x, tensor('float32', [4, 2]), [0, 0], 1).owner!;
     expect(scatter.op.native!(scatter)).toEqual({ kernel: 'advanced_inc_subtensor', attrs: { axis: 1 } });
+    const unknown = advancedIncSubtensor(x, tensor('float32', [4, null]), vector('i', 'int32'), 1).owner!;
+    expect(unknown.op.native!(unknown)).toEqual({
+      kernel: 'inc_subtensor',
+      attrs: { axis: 1, index: 'take' },
+    });
   });
+
+  it.runIf(cpuBackendAvailable())(
+    'the cpu backend runs indexed-away axes, run-time shapes and broadcast values natively, as JavaScript computes them',
+    () => {
+      const x = matrix('x', 'float64');
+      const row = vector('row', 'float64');
+      const block = matrix('block', 'float64');
+      const table = tensor('float64', [5, 3], 'table');
+      const ids = matrix('ids', 'int32');
+      const rows = tensor('float64', [null, null, 3], 'rows');
+      const outputs = [
+        incSubtensor(subtensor(x, 1), row), // x[1] += row: the gradient of x[t] in an unrolled sequence
+        setSubtensor(subtensor(x, -1), row), // a negative index
+        incSubtensor(subtensor(x, '1:3'), block), // a run-time region
+        setSubtensor(subtensor(x, '::2'), row), // values broadcast over the rows
+        advancedIncSubtensor(table, rows, ids, 0), // an embedding's gradient: batch known at run time
+      ];
+      const f = fn([x, row, block, table, ids, rows], outputs, { backend: cpuBackend });
+      const values = [
+        randomArray([4, 6]),
+        randomArray([6]),
+        randomArray([2, 6]),
+        randomArray([5, 3]),
+        NDArray.from([0, 4, 4, 1, 0, 2], [2, 3], 'int32'),
+        randomArray([2, 3, 3]),
+      ];
+      const got = f(...values) as NDArray[];
+      const executable = f.lastExecutable as unknown as { jsSteps: readonly boolean[] };
+      expect(executable.jsSteps.filter(Boolean)).toHaveLength(0);
+      const want = evaluate(
+        outputs,
+        new Map([
+          [x, values[0]],
+          [row, values[1]],
+          [block, values[2]],
+          [table, values[3]],
+          [ids, values[4]],
+          [rows, values[5]],
+        ]),
+      );
+      got.forEach((g, i) => expectClose(g, want[i], 1e-15));
+    },
+  );
 
   it('run-time errors name the node and where it was built', () => {
     const x = matrix('x', 'float64');
