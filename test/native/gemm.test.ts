@@ -98,6 +98,8 @@ const shapes: Case[] = [
   { m: 29, n: 40, k: 65, transA: true, transB: true },
   { m: 200, n: 3, k: 9 },
   { m: 3, n: 200, k: 9, transB: true },
+  { m: 32, n: 128, k: 512, transB: true }, // dz·Wᵀ with W [out, in]: computed as Zᵀ = W·dzᵀ
+  { m: 5, n: 40, k: 30, batch: 2, transB: true }, // the same, batched
   { m: 4, n: 6, k: 5, batch: 3 },
   { m: 17, n: 9, k: 33, batch: 2, transA: true },
 ];

@@ -192,8 +192,16 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
    * Z^T = op(B)^T op(A)^T instead puts the narrow side along MR. Only the views change, but
    * op(A)^T becomes the packed B: worth it only when that packing reads rows (op(A) column-
    * major), otherwise gathering it costs more than the wasted lanes (measured). */
-  const int transpose = a.rs == 1 && a.cs != 1 &&
-                        tile_use(zv.cols, zv.rows, mr, nr) > 1.25 * tile_use(zv.rows, zv.cols, mr, nr);
+  const int narrow = a.rs == 1 && a.cs != 1 &&
+                     tile_use(zv.cols, zv.rows, mr, nr) > 1.25 * tile_use(zv.rows, zv.cols, mr, nr);
+  /* A column-major op(B) (x·Wᵀ: an input gradient through a [out, in] weight) is packed by
+   * gathering all k·n of it, for every product; transposed, the gathered operand is op(A)ᵀ (k·m)
+   * and Wᵀᵀ = W is read by rows, but Z is then written through strided tiles. Worth it when the
+   * gathering saved, k·(n − m), exceeds the m·n strided stores: a batch of 32 through a 512 × 128
+   * weight went from 35 to 57 GFLOP/s (128 × 32 × 512, where it does not pay, 43 → 31). */
+  const int gathered_b = b.rs == 1 && b.cs != 1 && a.cs == 1 &&
+                         (double)a.cols * (double)(zv.cols - zv.rows) > (double)zv.rows * (double)zv.cols;
+  const int transpose = narrow || gathered_b;
   const matrix_view pa = transpose ? transposed(b) : a, pb = transpose ? transposed(a) : b, pz = transpose ? transposed(zv) : zv;
   const int64_t m = pz.rows, n = pz.cols, k = pa.cols;
   for (int64_t i = 0; i < zv.batch; i++) {
