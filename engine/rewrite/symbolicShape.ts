@@ -8,11 +8,14 @@ import { Composite } from '../ops/composite.ts';
 import { DimShuffle } from '../ops/dimshuffle.ts';
 import { Elemwise } from '../ops/elemwise.ts';
 import { Gemm } from '../ops/gemm.ts';
+import { Split } from '../ops/join.ts';
 import { Dot } from '../ops/linalg.ts';
 import { Reduce } from '../ops/reduce.ts';
 import { Softmax, SoftmaxGrad } from '../ops/nnet.ts';
 import { SoftmaxCrossEntropyGrad } from '../ops/softmaxCrossEntropy.ts';
+import { Subtensor } from '../ops/subtensor.ts';
 import { SumToShape } from '../ops/sumToShape.ts';
+import { Take } from '../ops/take.ts';
 
 export type SymbolicDim = number | string;
 
@@ -68,6 +71,29 @@ function derive(v: Variable): (SymbolicDim | null)[] {
     const [a, b] = node.inputs.map(symbolicShape);
     const { transA, transB } = op.params;
     return [transA ? a[1] : a[0], transB ? b[0] : b[1]];
+  }
+  // A recurrent net's batch size reaches its cells through these: the embedding (take), the
+  // time steps (x[t]) and the gates (split). Without them every gate had a shape of its own and
+  // fusion could not export the cell's values (a dynamic batch ran ~10 kernels per cell).
+  if (op instanceof Split) {
+    const x = symbolicShape(node.inputs[0]);
+    const k = node.outputs.indexOf(v);
+    return x.map((d, i) => (i === op.axis ? op.sizes[k] : d));
+  }
+  if (op instanceof Take) {
+    const [x, indices] = node.inputs.map(symbolicShape);
+    const axis = op.axis < 0 ? op.axis + x.length : op.axis;
+    return [...x.slice(0, axis), ...indices, ...x.slice(axis + 1)];
+  }
+  if (op instanceof Subtensor) {
+    // An integer index drops its axis; a whole axis (no start, stop or step) keeps its size.
+    const x = symbolicShape(node.inputs[0]);
+    return x.flatMap((d, axis) => {
+      const e = op.indices[axis];
+      if (typeof e === 'number') return [];
+      const whole = e === undefined || (e[0] === null && e[1] === null && (e[2] === null || e[2] === 1));
+      return [whole ? d : null];
+    });
   }
   const sameAs = shapeSource(op);
   if (sameAs !== null) return [...symbolicShape(node.inputs[sameAs])];

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
 import { Composite } from '../../../../engine/ops/composite.ts';
-import { add, cast, exp, gt, mul, sigmoid, sub, where } from '../../../../engine/ops/math.ts';
+import { Elemwise } from '../../../../engine/ops/elemwise.ts';
+import { dimshuffle } from '../../../../engine/ops/dimshuffle.ts';
+import { split } from '../../../../engine/ops/join.ts';
+import { add, cast, exp, gt, mul, sigmoid, sub, tanh, where } from '../../../../engine/ops/math.ts';
+import { subtensor } from '../../../../engine/ops/subtensor.ts';
+import { take } from '../../../../engine/ops/take.ts';
 import { reduce } from '../../../../engine/ops/reduce.ts';
 import { fusion } from '../../../../engine/rewrite/fusion.ts';
 import { matrix, scalar, vector } from '../../../../engine/tensor.ts';
@@ -91,6 +96,32 @@ describe('fusion', () => {
     // exp(v) would have to be written over x's larger shape by the add's kernel: it stays apart.
     expect(opsOf(fg)).toEqual(['Elemwise{exp}', 'Elemwise{add}', 'Elemwise{mul}']);
     expectSameResults([x, v], outs, [X, V]);
+  });
+
+  it('exports the values of an LSTM cell whose batch is known only at run time (gates split from one matrix)', () => {
+    // The batch size reaches the cell through the embedding (take), the time step (x[t]) and the
+    // gate split: each keeps the batch's symbolic size, so the cell's values are provably of the
+    // output's shape and become extra outputs of one composite instead of ~10 kernels.
+    const table = matrix('table', 'float32');
+    const ids = matrix('ids', 'int32');
+    const timeMajor = dimshuffle(take(table, ids, 0), 1, 0, 2); // [time, batch, 4·H]
+    const gates = (t: number) => split(subtensor(timeMajor, t), [2, 2, 2, 2], 1); // x[t]'s gates
+    const cPrev = tanh(gates(0)[0]); // a state of the batch's size, from the step before
+    const [zi, zf, zg, zo] = gates(1);
+    const c = add(mul(sigmoid(zf), cPrev), mul(sigmoid(zi), tanh(zg)));
+    const h = mul(sigmoid(zo), tanh(c));
+    const outs = [h, c];
+    const fg = rewritten([table, ids], outs, [fusion]);
+    const elementwise = fg.toposort().filter((n) => n.op instanceof Composite || n.op instanceof Elemwise);
+    expect(elementwise).toHaveLength(1);
+    expect(elementwise[0].outputs).toHaveLength(2);
+    const T8 = NDArray.from(
+      Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+      [3, 8],
+      'float32',
+    );
+    const I = NDArray.from([0, 2, 1, 1, 2, 0], [3, 2], 'int32');
+    expectSameResults([table, ids], outs, [T8, I], 1e-6);
   });
 
   it('handles comparisons, casts and where inside one kernel', () => {
