@@ -39,7 +39,10 @@ function makeRules(kit: GradKit<Variable>): Rules {
     tanh: (_x, z, gz) => [mul(gz, sub(1, sqr(z)))],
     sigmoid: (_x, z, gz) => [mul(gz, mul(z, sub(1, z)))],
     softplus: ([x], _z, gz) => [mul(gz, sigmoid(x))],
-    relu: ([x], _z, gz) => [only(gz, gt(x, 0))],
+    // relu(x) > 0 exactly where x > 0 (NaN: false both ways), and the output is kept anyway (the
+    // next layer reads it), so the mask reads it rather than x: a fused relu(x + b) then no longer
+    // stores x + b as a second output (LeNet's first layer: 401k floats a step).
+    relu: (_x, z, gz) => [only(gz, gt(z, 0))],
     maximum: ([x, y], _z, gz) => [where(gt(x, y), gz, half(x, y, gz)), where(lt(x, y), gz, half(x, y, gz))],
     minimum: ([x, y], _z, gz) => [where(lt(x, y), gz, half(x, y, gz)), where(gt(x, y), gz, half(x, y, gz))],
     clip: ([x, lo, hi], _z, gz) => [

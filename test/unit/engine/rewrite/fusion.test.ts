@@ -5,7 +5,9 @@ import { Composite } from '../../../../engine/ops/composite.ts';
 import { Elemwise } from '../../../../engine/ops/elemwise.ts';
 import { dimshuffle } from '../../../../engine/ops/dimshuffle.ts';
 import { split } from '../../../../engine/ops/join.ts';
-import { add, cast, exp, gt, mul, sigmoid, sub, tanh, where } from '../../../../engine/ops/math.ts';
+import { add, cast, exp, gt, mul, relu, sigmoid, sub, tanh, where } from '../../../../engine/ops/math.ts';
+import { grad } from '../../../../engine/grad/grad.ts';
+import { dot } from '../../../../engine/ops/linalg.ts';
 import { subtensor } from '../../../../engine/ops/subtensor.ts';
 import { take } from '../../../../engine/ops/take.ts';
 import { reduce } from '../../../../engine/ops/reduce.ts';
@@ -122,6 +124,24 @@ describe('fusion', () => {
     );
     const I = NDArray.from([0, 2, 1, 1, 2, 0], [3, 2], 'int32');
     expectSameResults([table, ids], outs, [T8, I], 1e-6);
+  });
+
+  it("relu's gradient masks on the output, so a fused relu(x + b) stores no pre-activation", () => {
+    // A product between the forward and the backward, as in a network: the mask's composite
+    // runs after the product's gradient, apart from relu(x + b)'s.
+    const b = vector('b', 'float32');
+    const w = matrix('w', 'float32');
+    const y = relu(add(x, b));
+    const loss = reduce('sum', dot(y, w));
+    const compiled = fn([x, b, w], [y, ...grad(loss, [x])]);
+    const forward = compiled.fgraph.toposort().find((n) => n.op.toString().startsWith('Composite{relu'));
+    expect(forward?.outputs).toHaveLength(1); // x + b was its second output, for the mask
+    // The same gradient as the mask on x + b: where it is 0 or NaN, 0.
+    const B = NDArray.of([-0.5, 1, NaN], 'float32');
+    const W = NDArray.of([[1], [2], [3]], 'float32');
+    const [, gx] = compiled(X, B, W) as NDArray[];
+    const xb = [0.5 - 0.5, -1 + 1, NaN, 2 - 0.5, 0.25 + 1, NaN];
+    expect(Array.from(gx.data)).toEqual(xb.map((v, i) => (v > 0 ? [1, 2, 3][i % 3] : 0)));
   });
 
   it('handles comparisons, casts and where inside one kernel', () => {
