@@ -119,6 +119,32 @@ describe('cuda tape', () => {
     for (const s of steps.filter((t) => t.kernel === 'inc_subtensor')) expect(s.kind).toBe(0);
   });
 
+  it('runs x[t] gradients and a run-time-batch embedding scatter on the device, as bridged slices and a scatter', () => {
+    const x = T.matrix('x');
+    const row = T.vector('row');
+    const table = T.matrix('table');
+    const ids = T.matrix('ids', 'int32');
+    const rows = T.tensor('float32', [null, null, 3], 'rows');
+    const program = programOf(
+      [x, row, table, ids, rows],
+      [T.incSubtensor(T.subtensor(x, 1), row), T.advancedIncSubtensor(table, rows, ids, 0)],
+      [
+        T.randn([4, 3], { seed: 6 }),
+        T.randn([3], { seed: 7 }),
+        T.randn([5, 3], { seed: 8 }),
+        new T.NDArray(new Int32Array([0, 4, 4, 1]), [2, 2]),
+        T.randn([2, 2, 3], { seed: 9 }),
+      ],
+    );
+    const { spec } = nativeProgramSpec(program, []);
+    expect(spec.steps.filter((s) => !runsOnDevice(s)).map((s) => s.kernel)).toEqual([]);
+    const slice = spec.steps.find((s) => s.kernel === 'inc_subtensor')!;
+    expect(slice.inputs[1].shape).toEqual([1, 3]); // the row with x's dropped axis as a unit axis
+    expect(spec.steps.some((s) => s.kernel === 'advanced_inc_subtensor')).toBe(true);
+    const kinds = decode(encodeTape(spec)).map((s) => s.kernel);
+    expect(kinds).toContain('advanced_inc_subtensor');
+  });
+
   it('keeps ops without a CUDA kernel on the host, and recognises those with one', () => {
     const x = T.matrix('x');
     const nodeOf = (v: Variable) => v.owner!;
