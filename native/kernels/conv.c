@@ -123,7 +123,7 @@ int64_t lab_conv_images_per_gemm(int64_t n, int64_t k, int64_t p, int64_t elemen
 }
 
 /* Images n0 … n0 + nb of the column matrix, rows nb·P apart (image b at column b·P), through
- * the padded image `pad` when there is one (padded_columns). */
+ * the padded image `pad` when there is one (conv_im2col.inc's padded path). */
 static void im2col(const lab_conv_geom *g, const lab_tensor *x, int64_t n0, int64_t nb, int64_t c0, void *col, void *pad) {
   const int64_t P = g->oh * g->ow, ld = nb * P;
   for (int64_t b = 0; b < nb; b++) {
