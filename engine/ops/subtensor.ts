@@ -230,14 +230,13 @@ export class IncSubtensor extends Op {
     const [x, y] = node.inputs;
     const kernel = this.set ? 'set_subtensor' : 'inc_subtensor';
     const dims = x.staticShape;
-    if (this.indices.some((e) => typeof e === 'number') || !dims.every((d): d is number => d !== null))
-      return { kernel, attrs: { indices: this.props.indices } };
+    const staticSlices = !this.indices.some((e) => typeof e === 'number') && dims.every((d) => d !== null);
     const full: AxisIndex = [null, null, null];
-    const ranges = dims.map((len, axis) =>
-      sliceRange((this.indices[axis] ?? full) as Exclude<AxisIndex, number>, len),
-    );
-    if (y.ndim !== x.ndim || ranges.some((r, i) => r.count !== y.staticShape[i]))
-      return { kernel, attrs: { indices: this.props.indices } };
+    const ranges = staticSlices
+      ? dims.map((len, axis) => sliceRange((this.indices[axis] ?? full) as Exclude<AxisIndex, number>, len!))
+      : [];
+    const exact = staticSlices && y.ndim === x.ndim && ranges.every((r, i) => r.count === y.staticShape[i]);
+    if (!exact) return { kernel, attrs: { indices: this.props.indices } };
     return { kernel, attrs: { begin: ranges.map((r) => r.start), step: ranges.map((r) => r.step) } };
   }
 }
