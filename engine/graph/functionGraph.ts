@@ -133,9 +133,30 @@ export class FunctionGraph {
    */
   toposort(): readonly Apply[] {
     if (this.order) return this.order;
+    const roots = this.outputList.map((v) => v.owner).filter((n): n is Apply => n !== null);
+    const sorted = this.postOrder(roots);
+    if (!Array.isArray(sorted)) throw this.cycleError(sorted.cycle);
+    this.order = sorted;
+    return sorted;
+  }
+
+  /**
+   * `nodes` in an order valid among themselves (each after those of its dependencies that are in
+   * the list, destroyed inputs' readers included), or null when they depend on each other in a
+   * cycle. For a rewrite that knows every other node keeps its place: re-sorting a window of the
+   * order costs that window, not the whole graph (the in-place phase on unrolled graphs).
+   */
+  orderAmong(nodes: readonly Apply[]): Apply[] | null {
+    const members = new Set(nodes);
+    const sorted = this.postOrder(nodes, (n) => members.has(n));
+    return Array.isArray(sorted) ? sorted : null;
+  }
+
+  /** Depth-first post-order from `roots` over their dependencies (those `include` accepts, when
+   * given), or the node at which a cycle closed. */
+  private postOrder(roots: readonly Apply[], include?: (n: Apply) => boolean): Apply[] | { cycle: Apply } {
     const order: Apply[] = [];
     const state = new Map<Apply, 'visiting' | 'done'>();
-    const roots = this.outputList.map((v) => v.owner).filter((n): n is Apply => n !== null);
     for (const root of roots) {
       const stack: { node: Apply; deps: Apply[] | null; next: number }[] = [
         { node: root, deps: null, next: 0 },
@@ -148,12 +169,13 @@ export class FunctionGraph {
             continue;
           }
           state.set(frame.node, 'visiting');
-          frame.deps = this.dependencies(frame.node);
+          const deps = this.dependencies(frame.node);
+          frame.deps = include ? deps.filter(include) : deps;
         }
         if (frame.next < frame.deps.length) {
           const dep = frame.deps[frame.next++];
           const s = state.get(dep);
-          if (s === 'visiting') throw this.cycleError(dep);
+          if (s === 'visiting') return { cycle: dep };
           if (s !== 'done') stack.push({ node: dep, deps: null, next: 0 });
           continue;
         }
@@ -162,19 +184,7 @@ export class FunctionGraph {
         stack.pop();
       }
     }
-    this.order = order;
     return order;
-  }
-
-  /** Would the current in-place choices still give a valid order? */
-  isSchedulable(): boolean {
-    this.order = null;
-    try {
-      this.toposort();
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /** Every variable that reads the same memory as `v`: v and, transitively, the views of it. */

@@ -65,34 +65,42 @@ function makeInplace(fgraph: FunctionGraph, node: Apply, variant: Op): Apply {
 export const inplace: GraphRewrite = {
   name: 'inplace',
   applyGraph(fgraph: FunctionGraph): void {
-    // Positions in a valid execution order. When every other reader of the input already runs
-    // before the node there, that order stays valid with the node in place (no re-sort: this
-    // keeps the phase linear on unrolled graphs); otherwise the whole graph is re-checked.
-    const order = [...fgraph.toposort()];
-    const position = new Map(order.map((n, k) => [n, k]));
-    for (const node of order) {
+    // A valid execution order, kept up to date: slots[k] runs k-th. When every other reader of
+    // the input already runs before the node, that order stays valid with the node in place.
+    // Otherwise only the window from the node to its last reader can change (nodes before it
+    // do not depend on the node, nodes after it are not read by the window), so that window
+    // alone is re-sorted — this keeps the phase near linear on unrolled graphs.
+    const slots = [...fgraph.toposort()];
+    const position = new Map(slots.map((n, k) => [n, k]));
+    for (const node of [...slots]) {
       if (!fgraph.has(node)) continue;
       for (let i = 0; i < node.inputs.length; i++) {
         const variant = inplaceVariant(node.op, i);
         if (!variant || !qualifies(fgraph, node, i)) continue;
         const at = position.get(node)!;
-        const readersFirst = fgraph
-          .readersOf(node.inputs[i], node)
-          .every((r) => (position.get(r) ?? Infinity) < at);
+        const last = Math.max(at, ...fgraph.readersOf(node.inputs[i], node).map((r) => position.get(r)!));
         const replacement = makeInplace(fgraph, node, variant);
+        slots[at] = replacement;
         position.set(replacement, at);
-        if (readersFirst) break;
-        if (fgraph.isSchedulable()) {
-          fgraph.toposort().forEach((n, k) => position.set(n, k));
+        if (last === at) break;
+        const window = slots.slice(at, last + 1).filter((n) => fgraph.has(n));
+        const reordered = fgraph.orderAmong(window);
+        if (reordered) {
+          const places = window.map((n) => position.get(n)!);
+          reordered.forEach((n, k) => {
+            slots[places[k]] = n;
+            position.set(n, places[k]);
+          });
           break;
         }
-        // Another reader of the input depends on this node's result: undo.
+        // A reader of the input depends on this node's result: undo.
         const plain = node.op.makeNode(...replacement.inputs);
         plain.outputs.forEach((o, k) => (o.name = node.outputs[k].name));
         fgraph.replaceAll(
           replacement.outputs.map((o, k) => [o, plain.outputs[k]] as const),
           'inplace (undone: a reader of the input runs later)',
         );
+        slots[at] = plain;
         position.set(plain, at);
         break;
       }

@@ -45,6 +45,27 @@ describe('inplace', () => {
     expect(c.toFlat()).toEqual(X.toFlat().map(Math.exp));
   });
 
+  it('moves an in-place op after a reader that runs later but does not need its result', () => {
+    // add would overwrite e while mul still reads it: add moves after mul. mul then may not
+    // overwrite e itself (add reads it after), so that choice is undone.
+    const e = exp(x);
+    const f = fn([x], [add(e, 1), mul(e, 2)], { mode: { exclude: ['fusion'] } });
+    expect(ops(f)).toEqual(['Elemwise{exp}', 'Elemwise{mul}', 'Elemwise{add,inplace0}']);
+    const [a, b] = f(X) as NDArray[];
+    expect(a.toFlat()).toEqual(X.toFlat().map((v) => Math.exp(v) + 1));
+    expect(b.toFlat()).toEqual(X.toFlat().map((v) => Math.exp(v) * 2));
+  });
+
+  it('keeps an op out of place when a later reader of its input needs its result', () => {
+    // mul reads e and add's result: add cannot overwrite e (mul would read the sum); mul can.
+    const e = exp(x);
+    const out = mul(e, add(e, 1));
+    const f = fn([x], out, { mode: { exclude: ['fusion'] } });
+    expect(ops(f)).toEqual(['Elemwise{exp}', 'Elemwise{add}', 'Elemwise{mul,inplace0}']);
+    expect((f(X) as NDArray).toFlat()).toEqual(X.toFlat().map((v) => Math.exp(v) * (Math.exp(v) + 1)));
+    expect(f.fgraph.history.some((h) => h.rewrite.startsWith('inplace (undone'))).toBe(true);
+  });
+
   it('updates a shared variable in place (SGD through gemm), after every other reader of the old value', () => {
     const W = shared(randn([2, 3], { seed: 1, dtype: 'float64' }), 'W');
     const W0 = W.get().toFlat();
