@@ -78,7 +78,11 @@ export const inplace: GraphRewrite = {
         const variant = inplaceVariant(node.op, i);
         if (!variant || !qualifies(fgraph, node, i)) continue;
         const at = position.get(node)!;
-        const last = Math.max(at, ...fgraph.readersOf(node.inputs[i], node).map((r) => position.get(r)!));
+        // (a reader without a place — none is expected — widens the window to the end)
+        const last = Math.max(
+          at,
+          ...fgraph.readersOf(node.inputs[i], node).map((r) => position.get(r) ?? slots.length - 1),
+        );
         const replacement = makeInplace(fgraph, node, variant);
         slots[at] = replacement;
         position.set(replacement, at);
