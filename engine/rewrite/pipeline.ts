@@ -8,6 +8,7 @@ import { constantFold } from './constantFold.ts';
 import { fusion } from './fusion.ts';
 import { specializeRewrites } from './gemm.ts';
 import { inplace } from './inplace.ts';
+import { maxPoolGradMask } from './maxPoolMask.ts';
 import { merge } from './merge.ts';
 import { stabilizeRewrites } from './stabilize.ts';
 import { applyNodeRewrites, isGraphRewrite, type NodeRewrite, type Rewrite } from './rewrite.ts';
@@ -29,7 +30,7 @@ export const phases: readonly Phase[] = [
   { name: 'constantFolding', rewrites: [constantFold] },
   { name: 'canonicalize', rewrites: [...canonicalizeRewrites, constantFold, merge] },
   { name: 'stabilize', rewrites: stabilizeRewrites },
-  { name: 'specialize', rewrites: [...specializeRewrites, merge] },
+  { name: 'specialize', rewrites: [...specializeRewrites, maxPoolGradMask, merge] },
   { name: 'fusion', rewrites: [fusion] },
   { name: 'inplace', rewrites: [inplace] },
 ];
