@@ -25,7 +25,7 @@ export const maxPoolGradMask: NodeRewrite = {
     )
       return null;
     const [r, y, dy] = poolGrad.inputs;
-    // the mask must test the pooled tensor itself, and nothing else may need the unmasked dx
+    // the mask must test the pool's input r itself, and nothing else may need the unmasked dx
     if (test.inputs[0] !== r || fgraph.clients(node.inputs[1]).length !== 1) return null;
     const out = node.outputs[0];
     if (out.dtype !== r.dtype || out.ndim !== r.ndim) return null;
