@@ -48,6 +48,12 @@ export interface CompiledFunction {
   readonly lastExecutable: Executable | undefined;
   /** The rewritten graph and the last program as text (see printing/debugprint.ts). */
   debugprint(options?: DebugprintOptions): string;
+  /**
+   * Lowers and prepares the program for these inputs' shapes without running it (a call does
+   * the same on first sight of a shape signature), so compile time can be paid — or timed —
+   * apart from the first run. The values are checked as a call checks them; none is read.
+   */
+  prepare(...inputs: InputValue[]): void;
 }
 
 function checkUpdates(updates: ReadonlyArray<Update>): void {
@@ -117,7 +123,8 @@ export function fn(
     return array;
   };
 
-  const call = (...args: InputValue[]): NDArray | NDArray[] => {
+  /** The executable for these inputs' shapes, lowered and prepared on first sight of them. */
+  const executableFor = (args: readonly InputValue[]): { values: NDArray[]; executable: Executable } => {
     if (args.length !== inputs.length) {
       throw new Error(
         `function compiled at ${trace} takes ${inputs.length} inputs ` +
@@ -140,6 +147,11 @@ export function fn(
     }
     lastProgram = programs.get(signature);
     lastExecutable = executable;
+    return { values, executable };
+  };
+
+  const call = (...args: InputValue[]): NDArray | NDArray[] => {
+    const { values, executable } = executableFor(args);
     const results = executable.run(values);
     return single ? results[0] : results;
   };
@@ -154,6 +166,9 @@ export function fn(
     lastProgram: undefined as Program | undefined,
     lastExecutable: undefined as Executable | undefined,
     debugprint: (printOptions?: DebugprintOptions): string => debugprint(compiled, printOptions),
+    prepare: (...args: InputValue[]): void => {
+      executableFor(args);
+    },
   });
   // A getter, so the property follows the calls (Object.assign would copy one value).
   Object.defineProperty(compiled, 'lastProgram', { get: () => lastProgram });

@@ -278,9 +278,13 @@ export abstract class Op {
     return this === other || (this.constructor === other.constructor && this.hash() === other.hash());
   }
 
+  /** Computed once: props are frozen and the name derives from them. */
+  private hashKey: string | undefined;
+
   /** A string key equal for equal ops (hashing by value, as Theano's __hash__ over __props__). */
   hash(): string {
-    return `${this.name}${canonical(this.props as PropValue)}`;
+    this.hashKey ??= `${this.name}${canonical(this.props as PropValue)}`;
+    return this.hashKey;
   }
 
   /** `Name{a=4, b=5}`, or `Name` for an op without props. */

@@ -53,7 +53,8 @@ typedef struct lab_step {
 typedef struct lab_program {
   int32_t n_buffers;
   lab_buffer *buffers;
-  void *arena;
+  void *arena;        /* zeroed; 64-byte aligned (a page when mapped) */
+  size_t arena_mapped; /* bytes to munmap, or 0 when it came from aligned_alloc */
   void **base; /* per buffer: arena slot, or the memory bound for this run */
   int32_t n_steps;
   lab_step *steps;

@@ -61,6 +61,37 @@ describe('program executor', () => {
     expect(() => addon.getShared(program, 0)).toThrow(/buffer 0 is not a shared, constant or temp buffer/);
   });
 
+  it('runs programs whose arena is mapped (≥ 1 MiB, zero pages on first touch) like small ones', () => {
+    // 2^19 float32 temporaries (2 MiB) between two elementwise steps: the arena is an anonymous
+    // mapping the first run faults in; results must not depend on which path allocated it.
+    const n = 1 << 19;
+    const expr = (op: 'mul' | 'add') => ({
+      outputs: [{ op, args: [{ input: 0 }, { input: 1 }] }],
+      opName: op,
+    });
+    const program = addon.createProgram({
+      buffers: [
+        { dtype: 'float32', size: n, role: 'input' },
+        { dtype: 'float32', size: n, role: 'shared', init: new Float32Array(n).fill(2) },
+        { dtype: 'float32', size: n, role: 'temp' },
+        { dtype: 'float32', size: n, role: 'output' },
+      ],
+      inputs: [0],
+      outputs: [3],
+      steps: [
+        { kernel: 'elementwise', inputs: [vec(0, n), vec(1, n)], outputs: [vec(2, n)], attrs: expr('mul') },
+        { kernel: 'elementwise', inputs: [vec(2, n), vec(1, n)], outputs: [vec(3, n)], attrs: expr('add') },
+      ],
+    });
+    const x = Float32Array.from({ length: n }, (_, i) => i % 1000);
+    for (let call = 0; call < 2; call++) {
+      const [y] = addon.run(program, [x]);
+      expect(y.length).toBe(n);
+      for (const i of [0, 1, 999, n - 1]) expect(y[i]).toBe(x[i] * 2 + 2);
+    }
+    expect(addon.getShared(program, 2)[n - 1]).toBe(x[n - 1] * 2);
+  });
+
   it('returns fresh V8 typed arrays on every call, never the inputs or earlier results', () => {
     const program = addon.createProgram(trainingStep(0));
     const x = new Float64Array([1, 1, 1]);

@@ -98,6 +98,24 @@ describe('fn', () => {
     expect((f(NDArray.of([[1, 2]], 'float64')) as NDArray).toFlat()).toEqual([5]);
   });
 
+  it('prepare lowers for the inputs’ shapes without running: no update applied, checked like a call', () => {
+    const x = matrix('x');
+    const w = new SharedVariable(NDArray.of([[1, 1, 1]], 'float64'), 'w');
+    const f = fn([x], sum(mul(x, w)), { updates: [[w, add(w, x)]] });
+    f.prepare(a23);
+    expect(f.programs.size).toBe(1);
+    expect(w.get().toFlat()).toEqual([1, 1, 1]);
+    const prepared = f.lastProgram;
+    f.prepare(b23);
+    expect(f.programs.size).toBe(1);
+    expect(f.lastProgram).toBe(prepared);
+    expect(() => f.prepare(NDArray.of([1, 2], 'float64'))).toThrow(/input 0 \(x\) expects float64\(\?, \?\)/);
+    expect(() => f.prepare()).toThrow(/takes 1 inputs \(x\) but was called with 0/);
+    expect(f.programs.size).toBe(1);
+    expect((f(NDArray.of([[1, 2, 3]], 'float64')) as NDArray).toFlat()).toEqual([6]);
+    expect(w.get().toFlat()).toEqual([2, 3, 4]);
+  });
+
   it('names the input, the expected and actual type, and the caller’s line on a bad input', () => {
     const x = matrix('x');
     const f = fn([x], exp(x));
