@@ -26,6 +26,8 @@ export interface MetaIteration {
   readonly optimizer: CoordinatewiseLSTM;
   /** Runs one meta-iteration on a problem (values in `inputs` order); returns the summed loss. */
   readonly step: T.CompiledFunction;
+  /** Seconds T.fn took (its rewrites, or the program cache's lookup), for bench/compileTime.ts. */
+  readonly fnSeconds: number;
 }
 
 export function metaIteration(spec: MetaIterationSpec): MetaIteration {
@@ -52,6 +54,7 @@ export function metaIteration(spec: MetaIterationSpec): MetaIteration {
   const params = optimizer.parameters();
   const grads = T.grad(total!, params);
   const updates = new Adam({ lr: 1e-3, name: 'meta_adam' }).updates(params, grads);
+  const start = performance.now();
   const step = T.fn(spec.inputs, total!, { updates, backend: spec.backend });
-  return { optimizer, step };
+  return { optimizer, step, fnSeconds: (performance.now() - start) / 1000 };
 }

@@ -11,7 +11,7 @@ import { cycling, type Workload } from './workload.ts';
 const BATCH = 128;
 const DIMS = 10;
 
-export function quadMeta(backend: BackendChoice | Backend): Workload {
+export function quadMeta(backend: BackendChoice | Backend): Workload & { readonly fnSeconds: number } {
   const W = T.tensor('float32', [BATCH, DIMS, DIMS], 'W');
   const y = T.tensor('float32', [BATCH, DIMS], 'y');
   const theta0 = T.tensor('float32', [BATCH * DIMS], 'theta0');
@@ -19,11 +19,11 @@ export function quadMeta(backend: BackendChoice | Backend): Workload {
     const r = T.sub(T.sum(T.mul(W, T.expandDims(T.reshape(theta, [BATCH, DIMS]), 1)), 2), y);
     return T.mean(T.sum(T.mul(r, r), 1));
   };
-  const { step, optimizer } = metaIteration({ inputs: [W, y, theta0], theta0, loss, backend });
+  const { step, optimizer, fnSeconds } = metaIteration({ inputs: [W, y, theta0], theta0, loss, backend });
   // A few problems drawn up front and cycled, so the timing measures the meta-iteration only.
   const problems = [1, 2, 3, 4].map((seed) => {
     const p = randomQuadratics({ batch: BATCH, dims: DIMS, seed, thetaStddev: 1 });
     return [p.W, p.y, new T.NDArray(p.theta0.data, [BATCH * DIMS])];
   });
-  return cycling('quad_meta', step, optimizer.namedParameters(), problems);
+  return { ...cycling('quad_meta', step, optimizer.namedParameters(), problems), fnSeconds };
 }

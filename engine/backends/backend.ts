@@ -25,6 +25,12 @@ export interface Backend {
   /** A device backend's last rewrite, run by fn() after all others: placement (host↔device
    * transfers around the ops its device cannot run; engine/rewrite/placement.ts). */
   placeGraph?(fgraph: FunctionGraph): void;
+  /** What identifies this backend's build for the on-disk program cache (compile/programCache.ts):
+   * a program cached under another identity is not reused. Backends without one are not cached. */
+  programCacheIdentity?(): string;
+  /** `program` (just prepared as `executable`) in a form this backend prepares again without the
+   * graph's nodes, for the on-disk cache; null when it needs them (JavaScript steps). */
+  programForCache?(program: Program, executable: Executable): Program | null;
 }
 
 export type BackendChoice = 'js' | 'cpu' | 'cuda' | 'auto';

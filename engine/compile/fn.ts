@@ -3,7 +3,7 @@
 // so a training loop with fixed batch shapes lowers once.
 import { userCallSite } from '../core/callSite.ts';
 import { isShared, type SharedVariable, type Variable } from '../core/graph.ts';
-import { NDArray } from '../core/ndarray.ts';
+import { NDArray, type Shape } from '../core/ndarray.ts';
 import { resolveBackend, type Backend, type BackendChoice, type Executable } from '../backends/backend.ts';
 import '../backends/js.ts';
 import { typesCompatible, type Givens } from '../graph/clone.ts';
@@ -11,6 +11,14 @@ import { FunctionGraph } from '../graph/functionGraph.ts';
 import { debugprint, type DebugprintOptions } from '../printing/debugprint.ts';
 import { rewriteGraph, type RewriteMode } from '../rewrite/pipeline.ts';
 import { compileProgram, shapeSignature, type LoweringRequest } from './lower.ts';
+import { graphKey, type GraphKey } from './graphKey.ts';
+import {
+  cacheContext,
+  hasCachedPrograms,
+  loadCachedProgram,
+  programCacheEnabled,
+  storeCachedProgram,
+} from './programCache.ts';
 import type { Program } from './program.ts';
 
 export type Update = readonly [SharedVariable, Variable];
@@ -83,6 +91,26 @@ function sharedOf(fgraph: FunctionGraph, targets: readonly SharedVariable[]): Sh
   return [...found];
 }
 
+/** The graph's key for the on-disk program cache, or null when this function is not cached. */
+function programCacheKey(
+  inputs: readonly Variable[],
+  roots: readonly Variable[],
+  updateTargets: readonly SharedVariable[],
+  backend: Backend,
+  options: FnOptions,
+): GraphKey | null {
+  if (!programCacheEnabled() || !backend.programCacheIdentity || !backend.programForCache) return null;
+  if ((options.givens?.length ?? 0) > 0) return null;
+  let identity: string;
+  try {
+    identity = backend.programCacheIdentity();
+  } catch {
+    return null; // the backend's build cannot be identified: compile as if there were no cache
+  }
+  const mode = JSON.stringify([...(options.mode?.exclude ?? [])].sort());
+  return graphKey(inputs, roots, updateTargets, cacheContext(identity, mode));
+}
+
 export function fn(
   inputs: readonly Variable[],
   outputs: Variable | readonly Variable[],
@@ -94,22 +122,68 @@ export function fn(
   const updates = options.updates ?? [];
   checkUpdates(updates);
 
-  const fgraph = FunctionGraph.fromUserGraph(
-    inputs,
-    [...outputList, ...updates.map(([, value]) => value)],
-    options.givens,
-  );
+  const roots = [...outputList, ...updates.map(([, value]) => value)];
   const updateTargets = updates.map(([target]) => target);
-  fgraph.declareUpdates(updateTargets, outputList.length);
-  rewriteGraph(fgraph, options.mode);
-  const shared = sharedOf(fgraph, updateTargets);
-  const request: LoweringRequest = { fgraph, outputCount: outputList.length, updateTargets, shared };
   const backend = resolveBackend(options.backend ?? options.device ?? 'auto');
-  if (!options.mode?.exclude?.includes('all')) backend.placeGraph?.(fgraph);
+  const cacheKey = programCacheKey(inputs, roots, updateTargets, backend, options);
+  let request: LoweringRequest | undefined;
+  /** The rewritten graph: made at most once, and not at all while cached programs serve every call. */
+  const rewritten = (): LoweringRequest => {
+    if (!request) {
+      const fgraph = FunctionGraph.fromUserGraph(inputs, roots, options.givens);
+      fgraph.declareUpdates(updateTargets, outputList.length);
+      rewriteGraph(fgraph, options.mode);
+      if (!options.mode?.exclude?.includes('all')) backend.placeGraph?.(fgraph);
+      const shared = sharedOf(fgraph, updateTargets);
+      request = { fgraph, outputCount: outputList.length, updateTargets, shared };
+    }
+    return request;
+  };
+  // Rewrite now, as always, unless a cached program may make it unnecessary: a graph that fails
+  // to compile still fails here, at the user's T.fn line (a cached graph compiled before).
+  if (!cacheKey || !hasCachedPrograms(cacheKey.key)) rewritten();
+  // The shared variables whose shapes enter a call's signature: the key's when caching.
+  const signatureShared = cacheKey ? cacheKey.shared : rewritten().shared;
   const programs = new Map<string, Program>();
   const executables = new Map<string, Executable>();
   let lastProgram: Program | undefined;
   let lastExecutable: Executable | undefined;
+
+  /** The program for this signature from the disk cache, prepared; undefined on a miss. */
+  const fromCache = (
+    key: GraphKey,
+    signature: string,
+  ): { program: Program; executable: Executable } | undefined => {
+    const cached = loadCachedProgram(key.key, signature);
+    if (!cached) return undefined;
+    try {
+      const shared = cached.sharedOrder.map((i) => key.shared[i]);
+      return { program: cached.program, executable: backend.prepare(cached.program, shared) };
+    } catch {
+      return undefined; // a program this build refuses (e.g. a step it now runs as JavaScript): compile afresh
+    }
+  };
+
+  /** Lowers and prepares from the rewritten graph, and caches the program when it can. */
+  const lowered = (
+    signature: string,
+    inputShapes: readonly Shape[],
+  ): { program: Program; executable: Executable } => {
+    const { shared } = rewritten();
+    const program = compileProgram(
+      rewritten(),
+      inputShapes,
+      shared.map((s) => s.shape),
+    );
+    const executable = backend.prepare(program, shared);
+    const forCache = cacheKey && backend.programForCache?.(program, executable);
+    if (forCache) {
+      const sharedOrder = shared.map((s) => cacheKey.shared.indexOf(s));
+      if (sharedOrder.every((i) => i >= 0))
+        storeCachedProgram(cacheKey.key, signature, { program: forCache, sharedOrder }, trace);
+    }
+    return { program, executable };
+  };
 
   const toValue = (value: InputValue, i: number): NDArray => {
     const v = inputs[i];
@@ -133,16 +207,15 @@ export function fn(
     }
     const values = args.map(toValue);
     const inputShapes = values.map((a) => a.shape);
-    const sharedShapes = shared.map((s) => s.shape);
     const signature = shapeSignature(
-      [...inputShapes, ...sharedShapes],
-      [...inputs, ...shared].map((v) => v.dtype),
+      [...inputShapes, ...signatureShared.map((s) => s.shape)],
+      [...inputs, ...signatureShared].map((v) => v.dtype),
     );
     let executable = executables.get(signature);
     if (!executable) {
-      const program = compileProgram(request, inputShapes, sharedShapes);
-      executable = backend.prepare(program, shared);
-      programs.set(signature, program);
+      const made = (cacheKey && fromCache(cacheKey, signature)) || lowered(signature, inputShapes);
+      executable = made.executable;
+      programs.set(signature, made.program);
       executables.set(signature, executable);
     }
     lastProgram = programs.get(signature);
@@ -157,7 +230,7 @@ export function fn(
   };
 
   const compiled = Object.assign(call, {
-    fgraph,
+    fgraph: undefined as unknown as FunctionGraph,
     outputCount: outputList.length,
     updateTargets,
     backend,
@@ -173,5 +246,6 @@ export function fn(
   // A getter, so the property follows the calls (Object.assign would copy one value).
   Object.defineProperty(compiled, 'lastProgram', { get: () => lastProgram });
   Object.defineProperty(compiled, 'lastExecutable', { get: () => lastExecutable });
+  Object.defineProperty(compiled, 'fgraph', { get: () => rewritten().fgraph });
   return compiled;
 }

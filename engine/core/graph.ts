@@ -315,6 +315,15 @@ export abstract class Op {
   /** Aliasing facts for the in-place rewrite and the buffer planner. */
   aliasMap?(): AliasMap;
 
+  /**
+   * May a program computing this op be cached on disk and reused by another process
+   * (engine/compile/programCache.ts)? Yes when the op's class and props fix what it computes;
+   * ops whose behaviour comes from elsewhere (a user's function or compiled library) say no.
+   */
+  get programCacheable(): boolean {
+    return true;
+  }
+
   /** Build the node and return its single output (or all outputs for multi-output ops). */
   apply(...inputs: Variable[]): Variable {
     return this.makeNode(...inputs).out;

@@ -44,6 +44,12 @@ export abstract class TypedOp extends Op {
   abstract readonly itypes: readonly (InputType | TensorType)[];
   abstract readonly otypes: readonly OutputType[];
 
+  /** A user's op (its perform, C or CUDA source) may change between processes under the same
+   * name and props: programs computing it are never cached on disk. */
+  override get programCacheable(): boolean {
+    return false;
+  }
+
   makeNode(...args: Variable[]): Apply {
     const inputs = args.map((a) => asVariable(a));
     if (inputs.length !== this.itypes.length) {

@@ -11,11 +11,28 @@ import { cloneGraph, typesCompatible, type Givens } from './clone.ts';
 export type Client =
   { readonly node: Apply; readonly index: number } | { readonly node: 'output'; readonly index: number };
 
-/** One applied rewrite, for printers and tests. */
-export interface RewriteRecord {
+/** One applied rewrite, for printers and tests. The labels are rendered when first read: most
+ * records are never printed, and a fused composite's label is long. */
+export class RewriteRecord {
   readonly rewrite: string;
-  readonly replaced: string;
-  readonly by: string;
+  private readonly old: Variable;
+  private readonly replacement: Variable;
+
+  constructor(rewrite: string, old: Variable, replacement: Variable) {
+    this.rewrite = rewrite;
+    this.old = old;
+    this.replacement = replacement;
+  }
+
+  /** What was replaced, as printers label it. */
+  get replaced(): string {
+    return this.old.toString();
+  }
+
+  /** What replaced it. */
+  get by(): string {
+    return this.replacement.toString();
+  }
 }
 
 export class FunctionGraph {
@@ -118,7 +135,7 @@ export class FunctionGraph {
     }
     this.clientMap.set(old, []);
     if (old.owner) this.pruneIfDead(old.owner);
-    this.history.push({ rewrite: reason, replaced: old.toString(), by: replacement.toString() });
+    this.history.push(new RewriteRecord(reason, old, replacement));
     this.order = null;
   }
 

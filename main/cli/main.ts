@@ -39,7 +39,8 @@ Usage:
                                  writes the result in the lab's layout
   lab serve                      The app in a browser (browser mode, also for a remote GPU box):
                                  prints a URL with this launch's token
-  lab cache list|clear           Compiled C ops cached on disk ($LAB_CACHE_DIR): list or remove them
+  lab cache list|clear           What the engine caches on disk: compiled C ops ($LAB_CACHE_DIR) and
+                                 lowered programs ($LAB_PROGRAM_CACHE_DIR): list or remove them
   lab worker --queue <url>       Execute runs from a queue (Redis) that \`lab run --queue\` fills,
                                  on this machine; Ctrl-C hands its runs back (main/queue/README.md)
   lab queue [<url>]              Who is connected to that queue (workers: engine, device, runs now;

@@ -2,9 +2,11 @@
 // per call (see executable.ts, spec.ts, steps.ts). Importing this file registers it when the
 // native addon loads, so `backend: 'auto'` picks it wherever the addon is built and falls back
 // to `js` elsewhere; `js` stays available by name as the reference.
-import { loadNativeAddon, type NativeAddon } from '../../../native/addon.ts';
+import { statSync } from 'node:fs';
+import { addonPath, loadNativeAddon, type NativeAddon } from '../../../native/addon.ts';
 import { registerBackend, type Backend } from '../backend.ts';
 import { NativeExecutable } from './executable.ts';
+import { nodeFreeStep } from './steps.ts';
 
 let addon: NativeAddon | null | undefined;
 
@@ -40,6 +42,18 @@ export const cpuBackend: Backend = {
     const native = tryAddon();
     if (!native) throw new Error(`the cpu backend cannot run: ${unavailableReason}`);
     return new NativeExecutable(native, program, shared);
+  },
+  // Every step native and none refused by the executor: the program then needs no graph node.
+  programForCache(program, executable) {
+    if ((executable as NativeExecutable).fallbacks.length > 0) return null;
+    const steps = program.steps.map((step) => nodeFreeStep(step, program.buffers));
+    return steps.every((step) => step !== null) ? { ...program, steps } : null;
+  },
+  // The addon file as built (size and modification time): a rebuilt executor may parse programs
+  // differently, so programs cached under an older build are compiled again.
+  programCacheIdentity() {
+    const stat = statSync(addonPath);
+    return `cpu ${stat.size} ${stat.mtimeMs}`;
   },
 };
 

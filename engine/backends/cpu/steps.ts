@@ -250,3 +250,28 @@ export function nativeStep(step: Step, buffers: readonly ProgramBuffer[]): StepS
     opName: stepName(step),
   });
 }
+
+/**
+ * `step` in a form this executor runs without its graph node — a program read back from the
+ * on-disk program cache has none — or null when it needs the node (a JavaScript step, a user's
+ * kernel). The bridges that read the node (Fill, SumToShape) are resolved into plain kernel steps,
+ * and the op name takes the user's call site along for error messages.
+ */
+export function nodeFreeStep(step: Step, buffers: readonly ProgramBuffer[]): Step | null {
+  const native = nativeStep(step, buffers);
+  if (!native || native.kernel === 'user_kernel' || native.kernel === 'js') return null;
+  const opName = stepName(step);
+  const op = step.node?.op;
+  if (op instanceof Fill || op instanceof SumToShape) {
+    const { opName: _name, ...attrs } = native.attrs as Record<string, unknown>;
+    return {
+      kernel: native.kernel,
+      opName,
+      inputs: native.inputs,
+      outputs: native.outputs,
+      attrs: attrs as Step['attrs'],
+      node: null,
+    };
+  }
+  return { ...step, opName, node: null };
+}

@@ -1,7 +1,13 @@
-// `lab cache list|clear`: the compiled C ops cached on disk (engine/custom/c/cache.ts). The
-// cache lives in $LAB_CACHE_DIR, else $XDG_CACHE_HOME/curriculum-lab/ops or ~/.cache/…; clearing
-// it is always safe: an op recompiles on its next use.
+// `lab cache list|clear`: what the engine caches on disk — compiled C ops (engine/custom/c/cache.ts;
+// $LAB_CACHE_DIR, else $XDG_CACHE_HOME/curriculum-lab/ops or ~/.cache/…) and lowered programs
+// (engine/compile/programCache.ts; $LAB_PROGRAM_CACHE_DIR, else …/curriculum-lab/programs).
+// Clearing either is always safe: an op recompiles, a function compiles again on its next use.
 import { cacheRoot, clearCompiledOps, listCompiledOps } from '../../../engine/custom/index.ts';
+import {
+  clearCachedPrograms,
+  listCachedPrograms,
+  programCacheRoot,
+} from '../../../engine/compile/programCache.ts';
 import { UsageError } from '../labContext.ts';
 import { renderTable } from '../terminalTable.ts';
 
@@ -20,26 +26,45 @@ function formatAge(seconds: number): string {
   return `${Math.round(seconds / 86400)} d`;
 }
 
+function listOps(): string {
+  const entries = listCompiledOps();
+  if (entries.length === 0) return `No compiled ops in ${cacheRoot()}.\n`;
+  const rows = entries.map((e) => [
+    e.key.slice(0, 16),
+    e.opName,
+    formatBytes(e.size),
+    formatAge(e.ageSeconds),
+    e.path,
+  ]);
+  return `Compiled ops in ${cacheRoot()}:\n${renderTable({ head: ['key', 'op', 'size', 'age', 'path'], rows })}\n`;
+}
+
+function listPrograms(): string {
+  const entries = listCachedPrograms();
+  if (entries.length === 0) return `No cached programs in ${programCacheRoot()}.\n`;
+  const rows = entries.map((e) => [
+    e.trace,
+    String(e.steps),
+    formatBytes(e.size),
+    formatAge(e.ageSeconds),
+    e.path,
+  ]);
+  const head = ['compiled at', 'steps', 'size', 'age', 'path'];
+  return `Cached programs in ${programCacheRoot()}:\n${renderTable({ head, rows })}\n`;
+}
+
 export function cacheCommand(action: string | undefined): number {
   if (action === 'list') {
-    const entries = listCompiledOps();
-    if (entries.length === 0) {
-      process.stdout.write(`No compiled ops in ${cacheRoot()}.\n`);
-      return 0;
-    }
-    const rows = entries.map((e) => [
-      e.key.slice(0, 16),
-      e.opName,
-      formatBytes(e.size),
-      formatAge(e.ageSeconds),
-      e.path,
-    ]);
-    process.stdout.write(`${renderTable({ head: ['key', 'op', 'size', 'age', 'path'], rows })}\n`);
+    process.stdout.write(listOps() + listPrograms());
     return 0;
   }
   if (action === 'clear') {
-    const removed = clearCompiledOps();
-    process.stdout.write(`Removed ${removed} compiled op(s) from ${cacheRoot()}.\n`);
+    const ops = clearCompiledOps();
+    const programs = clearCachedPrograms();
+    process.stdout.write(
+      `Removed ${ops} compiled op(s) from ${cacheRoot()}.\n` +
+        `Removed ${programs} cached program(s) from ${programCacheRoot()}.\n`,
+    );
     return 0;
   }
   throw new UsageError(

@@ -1,9 +1,10 @@
-// `lab cache list` / `lab cache clear` against a cache filled by compiling an op here.
+// `lab cache list` / `lab cache clear` against caches filled here: a compiled C op and a cached program.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as T from '../../../engine/index.ts';
 import { projectRoot } from '../../../native/paths.ts';
 import { ScaleShift } from './fixtures/ops.ts';
 
@@ -11,14 +12,18 @@ const saved = process.env.LAB_CACHE_DIR;
 afterEach(() => {
   if (saved === undefined) delete process.env.LAB_CACHE_DIR;
   else process.env.LAB_CACHE_DIR = saved;
+  process.env.LAB_PROGRAM_CACHE = 'off';
+  delete process.env.LAB_PROGRAM_CACHE_DIR;
 });
 
 function lab(cacheDir: string, ...args: string[]) {
   return spawnSync(process.execPath, [join(projectRoot, 'bin', 'lab.js'), ...args], {
-    env: { ...process.env, LAB_CACHE_DIR: cacheDir },
+    env: { ...process.env, LAB_CACHE_DIR: cacheDir, LAB_PROGRAM_CACHE_DIR: programsDir(cacheDir) },
     encoding: 'utf8',
   });
 }
+
+const programsDir = (cacheDir: string) => join(cacheDir, '..', 'programs');
 
 describe('lab cache', () => {
   it('lists the compiled ops with key, name, size, age and path; clear removes them', () => {
@@ -33,10 +38,26 @@ describe('lab cache', () => {
     expect(listed.stdout).toContain('ScaleShift{scale=2, offset="0.5"}');
     expect(listed.stdout).toMatch(/\d+(\.\d)? KiB/);
 
+    expect(listed.stdout).toContain(`No cached programs in ${programsDir(cacheDir)}.`);
+
+    // A function compiled with the program cache on leaves its program beside the ops.
+    process.env.LAB_PROGRAM_CACHE = 'on';
+    process.env.LAB_PROGRAM_CACHE_DIR = programsDir(cacheDir);
+    const x = T.vector('x');
+    T.fn([x], T.mul(x, 2), { backend: 'cpu' })(T.NDArray.from([1, 2], [2], 'float32'));
+    const withProgram = lab(cacheDir, 'cache', 'list');
+    expect(withProgram.stdout).toMatch(/Cached programs in .*programs:/);
+    expect(withProgram.stdout).toMatch(/compiled at.*steps.*size.*age.*path/);
+    expect(withProgram.stdout).toContain('cacheCli.test.ts');
+
     const cleared = lab(cacheDir, 'cache', 'clear');
-    expect(cleared.stdout).toBe(`Removed 1 compiled op(s) from ${cacheDir}.\n`);
+    expect(cleared.stdout).toBe(
+      `Removed 1 compiled op(s) from ${cacheDir}.\nRemoved 1 cached program(s) from ${programsDir(cacheDir)}.\n`,
+    );
     expect(existsSync(kernel.library)).toBe(false);
-    expect(lab(cacheDir, 'cache', 'list').stdout).toBe(`No compiled ops in ${cacheDir}.\n`);
+    expect(lab(cacheDir, 'cache', 'list').stdout).toBe(
+      `No compiled ops in ${cacheDir}.\nNo cached programs in ${programsDir(cacheDir)}.\n`,
+    );
 
     const misused = lab(cacheDir, 'cache');
     expect(misused.status).toBe(2);
