@@ -181,6 +181,12 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Runs the CLI and exits with its code; errors are printed for a person, not as stack traces. */
 export async function runCli(argv: string[]): Promise<void> {
+  // `lab show 1 | head`: the reader has gone, so stop quietly, as Unix tools do on SIGPIPE,
+  // instead of dying on an unhandled EPIPE with a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   let code: number;
   try {
     code = await main(argv);

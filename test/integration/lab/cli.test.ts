@@ -279,6 +279,14 @@ describe('lab CLI, end to end', () => {
     }
   });
 
+  it('stops quietly when the reader of its output goes away (`lab … | head`)', async () => {
+    const { child, result } = startCli(['--help']);
+    child.stdout!.destroy(); // the pipe's reader is gone before lab writes its help
+    const { code, stderr } = await result;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('prints help, and exits 2 on a misused command', async () => {
     const help = await lab('--help');
     expect(help.code).toBe(0);
