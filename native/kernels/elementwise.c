@@ -22,8 +22,12 @@ typedef struct lab_ew_instr {
   int dst, a, b, c; /* registers; -1 when the op has fewer arguments */
 } lab_ew_instr;
 
-/* Registers 0..n_inputs-1 are the step's inputs; the rest (constants and temporaries) own a
- * tile each in `tiles`. Constant tiles are filled once at compile time. */
+/* Registers 0..n_inputs-1 are the step's inputs; the rest are constants and temporaries. A
+ * constant owns a tile in `const_tiles`, filled once at compile time. Temporaries, and the tiles
+ * of inputs that must be converted or gathered, live in the program's scratch (runtime slot 0),
+ * shared by every composite of the program: a run of an unrolled graph passes hundreds of
+ * composites, and private tiles for each (7 MiB for the L2L meta-iteration) were page faults at
+ * creation and cache misses at every step. */
 struct lab_ew_attrs {
   int n_inputs, n_outputs;
   lab_dtype compute;
@@ -32,8 +36,11 @@ struct lab_ew_attrs {
   int n_regs;
   int out_reg[LAB_EW_MAX_OPERANDS];
   int input_used[LAB_EW_MAX_OPERANDS];
-  void *tiles;       /* (n_regs - n_inputs) tiles of the compute type */
-  void *input_tiles; /* n_inputs tiles for inputs that must be converted or gathered */
+  int reg_const[LAB_EW_MAX_REGS]; /* register r >= n_inputs is a constant */
+  int reg_tile[LAB_EW_MAX_REGS];  /* its tile: in const_tiles, or in the scratch */
+  int n_temp_tiles;               /* scratch tiles: temporaries, then one per input */
+  void *const_tiles;
+  lab_runtime *rt;
 };
 
 #define LAB_EW_NAME(name, arity) #name,
@@ -117,8 +124,7 @@ void lab_ew_free(void *attrs) {
   lab_ew_attrs *p = attrs;
   if (!p) return;
   free(p->instr);
-  free(p->tiles);
-  free(p->input_tiles);
+  free(p->const_tiles);
   free(p);
 }
 
@@ -279,7 +285,7 @@ static int emit(compiler *cc, const int *roots, int n_outputs, char *err, size_t
 
 lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, int n_outputs,
                              const lab_dtype *input_dtypes, int n_inputs,
-                             const lab_dtype *output_dtypes, char *err, size_t err_len) {
+                             const lab_dtype *output_dtypes, lab_runtime *rt, char *err, size_t err_len) {
   if (n_inputs + n_outputs > LAB_EW_MAX_OPERANDS || n_outputs < 1) {
     lab_fail(err, err_len, "elementwise composite needs 1..%d operands in total and at least one output, got %d inputs and %d outputs",
              LAB_EW_MAX_OPERANDS, n_inputs, n_outputs);
@@ -304,20 +310,25 @@ lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, in
   }
   p->compute = choose_compute(cc, input_dtypes, n_inputs, output_dtypes, n_outputs);
   const size_t esize = lab_dtype_size(p->compute);
-  const int n_tiles = p->n_regs - n_inputs;
-  p->tiles = aligned_alloc(64, (size_t)(n_tiles > 0 ? n_tiles : 1) * LAB_EW_TILE * esize);
-  p->input_tiles = aligned_alloc(64, (size_t)(n_inputs > 0 ? n_inputs : 1) * LAB_EW_TILE * esize);
-  if (!p->tiles || !p->input_tiles) {
+  int n_const = 0;
+  for (int r = n_inputs; r < p->n_regs; r++) {
+    p->reg_const[r] = cc->is_const[r];
+    p->reg_tile[r] = cc->is_const[r] ? n_const++ : p->n_temp_tiles++;
+  }
+  p->n_temp_tiles += n_inputs;
+  p->rt = rt;
+  p->const_tiles = aligned_alloc(64, (size_t)(n_const > 0 ? n_const : 1) * LAB_EW_TILE * esize);
+  if (!p->const_tiles) {
     lab_fail(err, err_len, "elementwise composite: out of memory while compiling");
     goto fail;
   }
   for (int r = n_inputs; r < p->n_regs; r++) {
     if (!cc->is_const[r]) continue;
     for (int i = 0; i < LAB_EW_TILE; i++) {
-      const int64_t at = (int64_t)(r - n_inputs) * LAB_EW_TILE + i;
-      if (p->compute == LAB_FLOAT32) ((float *)p->tiles)[at] = (float)cc->const_value[r];
-      else if (p->compute == LAB_INT32) ((int32_t *)p->tiles)[at] = (int32_t)cc->const_value[r];
-      else ((double *)p->tiles)[at] = cc->const_value[r];
+      const int64_t at = (int64_t)p->reg_tile[r] * LAB_EW_TILE + i;
+      if (p->compute == LAB_FLOAT32) ((float *)p->const_tiles)[at] = (float)cc->const_value[r];
+      else if (p->compute == LAB_INT32) ((int32_t *)p->const_tiles)[at] = (int32_t)cc->const_value[r];
+      else ((double *)p->const_tiles)[at] = cc->const_value[r];
     }
   }
   free(cc->dag);
@@ -350,15 +361,17 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
     }
     strides[n_out + k] = in[k].strides;
   }
+  void *scratch = lab_scratch(p->rt, 0, (size_t)p->n_temp_tiles * LAB_EW_TILE * lab_dtype_size(p->compute) + 1);
+  if (!scratch) return lab_fail(err, err_len, "elementwise composite: out of memory for %d tiles", p->n_temp_tiles);
   lab_iter it;
   lab_iter_init(&it, out[0].ndim, out[0].shape, n_out + n_in, strides);
   if (it.ndim == 2 && 2 * it.inner <= LAB_EW_TILE) { /* short rows: whole rows per tile */
     const int64_t per_tile = LAB_EW_TILE / it.inner;
     for (int64_t row0 = 0; row0 < it.outer; row0 += per_tile) {
       const int64_t rows = it.outer - row0 < per_tile ? it.outer - row0 : per_tile;
-      if (p->compute == LAB_FLOAT32) run_block_f32(p, row0, rows, in, out, &it);
-      else if (p->compute == LAB_INT32) run_block_i32(p, row0, rows, in, out, &it);
-      else run_block_f64(p, row0, rows, in, out, &it);
+      if (p->compute == LAB_FLOAT32) run_block_f32(p, scratch, row0, rows, in, out, &it);
+      else if (p->compute == LAB_INT32) run_block_i32(p, scratch, row0, rows, in, out, &it);
+      else run_block_f64(p, scratch, row0, rows, in, out, &it);
     }
     return 0;
   }
@@ -367,9 +380,9 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   int64_t remaining = it.outer * it.inner, pos = 0;
   while (remaining > 0) {
     const int64_t n = remaining < LAB_EW_TILE ? remaining : LAB_EW_TILE;
-    if (p->compute == LAB_FLOAT32) run_tile_f32(p, n, in, out, &it, pos);
-    else if (p->compute == LAB_INT32) run_tile_i32(p, n, in, out, &it, pos);
-    else run_tile_f64(p, n, in, out, &it, pos);
+    if (p->compute == LAB_FLOAT32) run_tile_f32(p, scratch, n, in, out, &it, pos);
+    else if (p->compute == LAB_INT32) run_tile_i32(p, scratch, n, in, out, &it, pos);
+    else run_tile_f64(p, scratch, n, in, out, &it, pos);
     remaining -= n;
     for (pos += n; pos >= it.inner && remaining > 0; pos -= it.inner) lab_iter_next(&it);
   }

@@ -8,6 +8,7 @@
 #define LAB_ELEMENTWISE_H
 
 #include "../include/lab_kernel.h"
+#include "runtime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,11 +51,12 @@ typedef struct lab_ew_attrs lab_ew_attrs;
  * post-order, tree_sizes[o] nodes each. The compute type is float64 if any input or output is
  * float64, float32 if any is float32; integer/bool composites run in int32 with wrapping
  * arithmetic when every op and constant stays in the integers, else in float64. Returns NULL
- * with a message in err on a malformed tree.
+ * with a message in err on a malformed tree. `rt` is the program's runtime: the kernel keeps its
+ * temporary tiles in rt's scratch slot 0.
  */
 lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, int n_outputs,
                              const lab_dtype *input_dtypes, int n_inputs,
-                             const lab_dtype *output_dtypes, char *err, size_t err_len);
+                             const lab_dtype *output_dtypes, lab_runtime *rt, char *err, size_t err_len);
 void lab_ew_free(void *attrs);
 
 int lab_elementwise_kernel(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outputs,

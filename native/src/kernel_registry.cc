@@ -93,7 +93,7 @@ ParsedAttrs ParseElementwise(const Napi::Object &a, const StepInfo &step) {
   }
   char err[512];
   lab_ew_attrs *p = lab_ew_compile(nodes.data(), sizes.data(), static_cast<int>(sizes.size()), step.input_dtypes.data(),
-                                   static_cast<int>(step.input_dtypes.size()), step.output_dtypes.data(), err, sizeof err);
+                                   static_cast<int>(step.input_dtypes.size()), step.output_dtypes.data(), step.rt, err, sizeof err);
   if (!p) throw SpecError(err);
   return {p, lab_ew_free};
 }
