@@ -101,16 +101,22 @@ export function graphKey(
         continue;
       }
       const node = v.owner;
-      const pending = node.inputs.filter((u) => !ids.has(u));
-      if (pending.length > 0) {
-        stack.push(...pending.reverse());
-        continue;
+      const inputs = node.inputs;
+      let pending = false;
+      for (let i = inputs.length - 1; i >= 0; i--) {
+        if (!ids.has(inputs[i])) {
+          stack.push(inputs[i]);
+          pending = true;
+        }
       }
+      if (pending) continue;
       stack.pop();
       if (!node.op.programCacheable) return null;
-      const outputs = node.outputs.map((o) => o.type.toString()).join(',');
-      const op = classOf(node.op);
-      lines.push(`n ${op} ${node.op.hash()} (${node.inputs.map(name).join(',')}) -> ${outputs}`);
+      let line = `n ${classOf(node.op)} ${node.op.hash()} (`;
+      for (let i = 0; i < inputs.length; i++) line += `${i > 0 ? ',' : ''}${name(inputs[i])}`;
+      line += ') ->';
+      for (const o of node.outputs) line += ` ${o.type.toString()}`;
+      lines.push(line);
       for (const o of node.outputs) ids.set(o, ids.size);
     }
   }

@@ -155,9 +155,12 @@ export function hasCachedPrograms(key: string): boolean {
 /** The cached program for `key` and `signature`, or null (absent, unreadable, another format). */
 export function loadCachedProgram(key: string, signature: string): CachedProgram | null {
   let file: CacheFile;
+  let special: boolean;
   const path = fileFor(key, signature);
   try {
-    file = JSON.parse(readFileSync(path, 'utf8')) as CacheFile;
+    const text = readFileSync(path, 'utf8');
+    special = text.includes(`"${SPECIAL}"`); // most programs have none: skip the walk
+    file = JSON.parse(text) as CacheFile;
   } catch {
     return null;
   }
@@ -168,7 +171,7 @@ export function loadCachedProgram(key: string, signature: string): CachedProgram
       buffers: file.program.buffers.map((b) => ({ ...b, value: b.value ? decodeArray(b.value) : undefined })),
       steps: file.program.steps.map((s) => ({
         ...s,
-        attrs: restoreNumbers(s.attrs) as Step['attrs'],
+        attrs: special ? (restoreNumbers(s.attrs) as Step['attrs']) : s.attrs,
         node: null,
       })),
     };
