@@ -6,7 +6,7 @@
 // database — so `resume` is just running it again.
 import { existsSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { latestCheckpoint, pruneCheckpoints, recordArtifact } from '../store/artifactStore.ts';
 import { logEvent } from '../store/eventLog.ts';
 import {
@@ -64,8 +64,14 @@ function outcomes(runs: readonly RunRecord[]): Map<string, RunOutcome> {
   return finished;
 }
 
+/**
+ * Where a database keeps a run's checkpoints or artifacts: a folder beside the database named
+ * after it (lab.db → lab.db.runs/artifacts/run-7). Run ids start at 1 in every database, so two
+ * databases in one folder sharing `artifacts/run-1` overwrote each other's optimizers and
+ * checkpoints. Files written before this layout stay where their records say they are.
+ */
 function runDirectory(lab: LabDatabase, what: 'checkpoints' | 'artifacts', runId: number): string {
-  return join(dirname(lab.path), what, `run-${runId}`);
+  return join(`${lab.path}.runs`, what, `run-${runId}`);
 }
 
 export function checkpointDirectoryFor(lab: LabDatabase, runId: number): string {

@@ -19,9 +19,12 @@ import { stagedKind, stagedKindName, type StagedConfig } from '../../fixtures/la
 
 const kinds = new Map([[stagedKindName, labKind(stagedKind)]]);
 
-async function openLab(): Promise<LabDatabase> {
+async function openLab(
+  directory = mkdtempSync(join(tmpdir(), 'lab-stages-')),
+  name = 'lab.db',
+): Promise<LabDatabase> {
   await registerTrainerModule(new URL('../../fixtures/lab/stagedKind.ts', import.meta.url).pathname);
-  return openLabDatabase(join(mkdtempSync(join(tmpdir(), 'lab-stages-')), 'lab.db'));
+  return openLabDatabase(join(directory, name));
 }
 
 function run(lab: LabDatabase, config: StagedConfig) {
@@ -64,6 +67,23 @@ describe('stages and artifacts, for every kind', () => {
     expect(reused['student/0'].inputs).toEqual({ teacher: model.id });
     expect(reused['student/0'].result?.final_val_loss).toBe(7);
     lab.close();
+  });
+
+  it('keeps the files of two databases in one folder apart (their run ids both start at 1)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'lab-stages-two-'));
+    const first = await openLab(folder, 'first.db');
+    const second = await openLab(folder, 'second.db');
+    const experiment = await run(first, { name: 'first', teacherValue: 7, students: 1 });
+    const other = await run(second, { name: 'second', teacherValue: 3, students: 1 });
+    expect([experiment.status, other.status]).toEqual(['completed', 'completed']);
+    const [model] = runModels(first.db, byKey(listRuns(first.db, experiment.id)).teacher.id);
+    const [otherModel] = runModels(second.db, byKey(listRuns(second.db, other.id)).teacher.id);
+    expect(model.path).not.toBe(otherModel.path);
+    // The first database's model is still its own: a student reading it gets 7, not the second's 3.
+    const reuse = await run(first, { name: 'reuse', teacherValue: 0, students: 1, artifactId: model.id });
+    expect(byKey(listRuns(first.db, reuse.id))['student/0'].result?.final_val_loss).toBe(7);
+    first.close();
+    second.close();
   });
 
   it('fails a run whose input is missing with the reason, and the experiment with it', async () => {
