@@ -169,9 +169,10 @@ export function fn(
     signature: string,
     inputShapes: readonly Shape[],
   ): { program: Program; executable: Executable } => {
-    const { shared } = rewritten();
+    const lowering = rewritten();
+    const { shared } = lowering;
     const program = compileProgram(
-      rewritten(),
+      lowering,
       inputShapes,
       shared.map((s) => s.shape),
     );

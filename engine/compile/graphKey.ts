@@ -101,11 +101,11 @@ export function graphKey(
         continue;
       }
       const node = v.owner;
-      const inputs = node.inputs;
+      const args = node.inputs;
       let pending = false;
-      for (let i = inputs.length - 1; i >= 0; i--) {
-        if (!ids.has(inputs[i])) {
-          stack.push(inputs[i]);
+      for (let i = args.length - 1; i >= 0; i--) {
+        if (!ids.has(args[i])) {
+          stack.push(args[i]);
           pending = true;
         }
       }
@@ -113,7 +113,7 @@ export function graphKey(
       stack.pop();
       if (!node.op.programCacheable) return null;
       let line = `n ${classOf(node.op)} ${node.op.hash()} (`;
-      for (let i = 0; i < inputs.length; i++) line += `${i > 0 ? ',' : ''}${name(inputs[i])}`;
+      for (let i = 0; i < args.length; i++) line += `${i > 0 ? ',' : ''}${name(args[i])}`;
       line += ') ->';
       for (const o of node.outputs) line += ` ${o.type.toString()}`;
       lines.push(line);

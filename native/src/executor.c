@@ -19,39 +19,37 @@ static void *zeroed_aligned(size_t bytes) {
   return arena;
 }
 
-#if defined(__linux__)
-/* Arenas from this size up are anonymous mappings: zero pages that the kernel hands out as the
- * first run touches them, so creating a program does not pay for faulting in (and memset) its
- * working memory up front — 45 MiB for the unrolled L2L program, ~110 ms of page faults on this
- * VM that its first run pays instead. (Transparent huge pages cut those faults to ~6 ms but made
- * MNIST meta-training's steady runs 6 % slower here, so the arena keeps 4 KiB pages.) */
+/* Arenas from this size up are anonymous mappings (Linux): zero pages that the kernel hands out
+ * as the first run touches them, so creating a program does not pay for faulting in (and memset)
+ * its working memory up front — 43 MiB for the unrolled L2L program, ~110 ms of page faults on
+ * this VM that its first run pays instead. (Transparent huge pages cut those faults to ~6 ms but
+ * made MNIST meta-training's steady runs 6 % slower here, so the arena keeps 4 KiB pages.) */
 #define LAB_MAPPED_ARENA ((size_t)1 << 20)
 
 /* A zeroed arena of `bytes`; *mapped is the length to munmap, or 0 when it came from aligned_alloc. */
 static void *arena_alloc(size_t bytes, size_t *mapped) {
   *mapped = 0;
-  if (bytes < LAB_MAPPED_ARENA) return zeroed_aligned(bytes);
-  void *arena = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (arena == MAP_FAILED) return NULL;
-  *mapped = bytes;
-  return arena; /* page-aligned; anonymous pages read as zero */
-}
-
-static void arena_free(void *arena, size_t mapped) {
-  if (mapped > 0) munmap(arena, mapped);
-  else free(arena);
-}
-#else
-static void *arena_alloc(size_t bytes, size_t *mapped) {
-  *mapped = 0;
+#if defined(__linux__)
+  if (bytes >= LAB_MAPPED_ARENA) {
+    void *arena = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (arena == MAP_FAILED) return NULL;
+    *mapped = bytes;
+    return arena; /* page-aligned; anonymous pages read as zero */
+  }
+#endif
   return zeroed_aligned(bytes);
 }
 
 static void arena_free(void *arena, size_t mapped) {
+#if defined(__linux__)
+  if (mapped > 0) {
+    munmap(arena, mapped);
+    return;
+  }
+#endif
   (void)mapped;
   free(arena);
 }
-#endif
 
 lab_program *lab_program_new(const lab_buffer *buffers, int32_t n_buffers, int32_t n_steps,
                              char *err, size_t err_len) {

@@ -259,7 +259,7 @@ export function nativeStep(step: Step, buffers: readonly ProgramBuffer[]): StepS
  */
 export function nodeFreeStep(step: Step, buffers: readonly ProgramBuffer[]): Step | null {
   const native = nativeStep(step, buffers);
-  if (!native || native.kernel === 'user_kernel' || native.kernel === 'js') return null;
+  if (!native || native.kernel === 'user_kernel') return null;
   const opName = stepName(step);
   const op = step.node?.op;
   if (op instanceof Fill || op instanceof SumToShape) {
