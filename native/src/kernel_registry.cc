@@ -49,31 +49,50 @@ ParsedAttrs ParseGemm(const Napi::Object &a, const StepInfo &step) {
   return {g.release(), std::free};
 }
 
-// Flattens one ScalarExpr tree into post-order nodes.
-void FlattenExpr(const Napi::Value &v, std::vector<lab_ew_node> &nodes, const std::string &path) {
-  if (!v.IsObject()) throw SpecError(path + " must be {input}, {const} or {op, args}");
+// Where an expression node sits ("outputs[0].args[1]"), rendered only for an error message:
+// an unrolled graph's programs hold thousands of nodes, and building each path eagerly cost more
+// than reading the node.
+struct ExprPath {
+  const ExprPath *parent;  // null at an output's root
+  uint32_t index;          // the output (at the root) or the argument
+  std::string str() const {
+    return parent ? parent->str() + ".args[" + std::to_string(index) + "]" : "outputs[" + std::to_string(index) + "]";
+  }
+};
+
+// Flattens one ScalarExpr tree into post-order nodes: each key read once.
+void FlattenExpr(const Napi::Value &v, std::vector<lab_ew_node> &nodes, const ExprPath &path) {
+  if (!v.IsObject()) throw SpecError(path.str() + " must be {input}, {const} or {op, args}");
   Napi::Object e = v.As<Napi::Object>();
   lab_ew_node node{};
   node.cast_dtype = -1;
-  if (Has(e, "input")) {
+  const Napi::Value input = e.Get("input");
+  const Napi::Value constant = input.IsUndefined() ? e.Get("const") : input;
+  const Napi::Value op = input.IsUndefined() && constant.IsUndefined() ? e.Get("op") : constant;
+  if (!input.IsUndefined()) {
     node.kind = LAB_EW_INPUT;
-    node.input = static_cast<int>(IntegerField(e, "input", 0));
-  } else if (Has(e, "const")) {
+    node.input = static_cast<int>(IntegerValue(input, [] { return "input"; }));
+  } else if (!constant.IsUndefined()) {
     node.kind = LAB_EW_CONST;
-    node.value = RequiredNumber(e, "const");
-  } else if (Has(e, "op")) {
-    const std::string name = StringField(e, "op");
+    if (!constant.IsNumber()) throw SpecError(path.str() + ": const must be a number");
+    node.value = constant.As<Napi::Number>().DoubleValue();
+  } else if (!op.IsUndefined()) {
+    if (!op.IsString()) throw SpecError(path.str() + ": op must be a string");
+    const std::string name = op.As<Napi::String>().Utf8Value();
     node.kind = LAB_EW_APPLY;
     node.op = lab_ew_op_from_name(name.c_str());
-    if (node.op < 0) throw SpecError(path + ": unknown elementwise op '" + name + "'");
+    if (node.op < 0) throw SpecError(path.str() + ": unknown elementwise op '" + name + "'");
     if (node.op == LAB_EW_cast && Has(e, "dtype")) node.cast_dtype = ParseDtype(StringField(e, "dtype"));
-    Napi::Array args = Has(e, "args") ? ArrayField(e, "args") : Napi::Array::New(e.Env());
-    for (uint32_t i = 0; i < args.Length(); i++) {
-      FlattenExpr(args.Get(i), nodes, path + ".args[" + std::to_string(i) + "]");
+    const Napi::Value args = e.Get("args");
+    if (!args.IsUndefined()) {
+      if (!args.IsArray()) throw SpecError(path.str() + ": args must be an array");
+      const Napi::Array list = args.As<Napi::Array>();
+      const uint32_t count = list.Length();
+      for (uint32_t i = 0; i < count; i++) FlattenExpr(list.Get(i), nodes, ExprPath{&path, i});
     }
     // Arity is checked by lab_ew_compile, which sees the whole tree.
   } else {
-    throw SpecError(path + " must have one of input, const or op");
+    throw SpecError(path.str() + " must have one of input, const or op");
   }
   nodes.push_back(node);
 }
@@ -84,7 +103,7 @@ ParsedAttrs ParseElementwise(const Napi::Object &a, const StepInfo &step) {
   std::vector<int> sizes;
   for (uint32_t o = 0; o < outputs.Length(); o++) {
     const size_t before = nodes.size();
-    FlattenExpr(outputs.Get(o), nodes, "outputs[" + std::to_string(o) + "]");
+    FlattenExpr(outputs.Get(o), nodes, ExprPath{nullptr, o});
     sizes.push_back(static_cast<int>(nodes.size() - before));
   }
   if (sizes.size() != step.output_dtypes.size()) {

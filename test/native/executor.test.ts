@@ -206,6 +206,39 @@ describe('program executor', () => {
     );
   });
 
+  it('names the malformed view axis or expression node, however deep', () => {
+    const elementwise = (inputView: View, expr: object): ProgramSpec => ({
+      buffers: [
+        { dtype: 'float32', size: 3, role: 'input' },
+        { dtype: 'float32', size: 3, role: 'output' },
+      ],
+      inputs: [0],
+      outputs: [1],
+      steps: [{ kernel: 'elementwise', inputs: [inputView], outputs: [vec(1, 3)], attrs: { outputs: [expr] } }],
+    });
+    const double = { op: 'add', args: [{ input: 0 }, { input: 0 }] };
+    expect(() => addon.createProgram(elementwise(vec(0, 3), double))).not.toThrow();
+    expect(() =>
+      addon.createProgram(elementwise({ buffer: 0, offset: 0, shape: [3], strides: [1, 1] }, double)),
+    ).toThrow(/steps\[0\] .*inputs\[0\]: shape and strides must have the same length/);
+    expect(() =>
+      addon.createProgram(elementwise({ buffer: 0, offset: 0, shape: [1.5], strides: [1] }, double)),
+    ).toThrow(/inputs\[0\]: shape\[0\] must be an integer, got 1\.5/);
+    const nested = (leaf: object) => ({ op: 'add', args: [{ input: 0 }, { op: 'mul', args: [{ input: 0 }, leaf] }] });
+    expect(() => addon.createProgram(elementwise(vec(0, 3), nested({ const: 'two' })))).toThrow(
+      /outputs\[0\]\.args\[1\]\.args\[1\]: const must be a number/,
+    );
+    expect(() => addon.createProgram(elementwise(vec(0, 3), nested({ op: 'frobnicate', args: [] })))).toThrow(
+      /outputs\[0\]\.args\[1\]\.args\[1\]: unknown elementwise op 'frobnicate'/,
+    );
+    expect(() => addon.createProgram(elementwise(vec(0, 3), nested({ input: 'x' })))).toThrow(
+      /input must be an integer/,
+    );
+    expect(() => addon.createProgram(elementwise(vec(0, 3), nested({})))).toThrow(
+      /outputs\[0\]\.args\[1\]\.args\[1\] must have one of input, const or op/,
+    );
+  });
+
   it('turns run-time kernel errors into JS errors naming the op, and validates run() arguments', () => {
     const program = addon.createProgram(trainingStep(0.1));
     expect(() => addon.run(program, [])).toThrow(/the program takes 1 inputs, got 0/);
