@@ -8,7 +8,9 @@
 #include "pool.h"
 
 #include "common.h"
+#include "pool_2x2_avx512.h"
 #include "pool_element.h"
+#include "runtime.h"
 
 #define PL_T float
 #define PL_BITS uint32_t
@@ -32,6 +34,18 @@ int64_t lab_pool_output_size(int64_t input, int64_t kernel, int64_t stride, int6
 /* 2×2 windows at stride 2, no padding, no partial window: the typed loops' special case. */
 static int is_2x2(const lab_pool_geom *g) {
   return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 && g->oh == g->h / 2 && g->ow == g->w / 2;
+}
+
+/* The AVX-512 rows (pool_2x2_avx512.c) take float32 2×2 pooling whose rows step by one element. */
+static int avx512_rows(const lab_tensor *const *ts, int n) {
+#ifdef LAB_HAVE_POOL_AVX512
+  for (int k = 0; k < n; k++)
+    if (ts[k]->dtype != LAB_FLOAT32 || ts[k]->strides[3] != 1) return 0;
+  return lab_isa_supported(LAB_ISA_AVX512);
+#else
+  (void)ts, (void)n;
+  return 0;
+#endif
 }
 
 static lab_el_view el_view(const lab_tensor *t) {
@@ -83,7 +97,16 @@ int lab_pool_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   }
   if (!a->direct) {
     const int f32 = dt == LAB_FLOAT32;
-    if (a->mode == LAB_POOL_MAX && is_2x2(&g)) {
+    const lab_tensor *const all[4] = {&out[0], &in[0], n_in > 1 ? &in[1] : &in[0], n_in > 2 ? &in[2] : &in[0]};
+    if (is_2x2(&g) && (a->mode == LAB_POOL_MAX || a->mode == LAB_POOL_MAX_GRAD) && avx512_rows(all, 4)) {
+#ifdef LAB_HAVE_POOL_AVX512
+      if (a->mode == LAB_POOL_MAX) lab_max_pool_2x2_avx512_f32(&g, &in[0], &out[0]);
+      else {
+        if (g.h % 2 || g.w % 2) zero_f32(&out[0]); /* the row or column no window covers */
+        lab_max_pool_2x2_grad_avx512_f32(&g, &in[0], &in[1], &in[2], &out[0]);
+      }
+#endif
+    } else if (a->mode == LAB_POOL_MAX && is_2x2(&g)) {
       if (f32) max_pool_2x2_f32(&g, &in[0], &out[0]);
       else max_pool_2x2_f64(&g, &in[0], &out[0]);
     } else if (a->mode == LAB_POOL_MAX_GRAD && is_2x2(&g)) {

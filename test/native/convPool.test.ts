@@ -217,6 +217,35 @@ describe('pool2d kernel', () => {
     });
   }
 
+  // Contiguous float32 rows take the AVX-512 path where the CPU has it (pool_2x2_avx512.c): rows
+  // shorter than a vector, exactly one, one and a tail, odd sizes. Its results must be the typed
+  // loops' bit for bit (run here on strided views of the same values), signed zeros, three-way
+  // and four-way ties and NaN windows included.
+  it('float32 2×2 max pooling and gradient on contiguous rows: the same bits as the strided loops', () => {
+    const random = rng(31);
+    const bits = (op: Operand) => viewValues(op).map((v) => (Object.is(v, -0) ? '-0' : String(v)));
+    for (const shape of [[2, 3, 6, 14], [1, 2, 4, 32], [1, 1, 2, 34], [2, 2, 6, 40], [1, 2, 7, 5]]) {
+      const x = randomOperand('float32', shape, random, 0, 3);
+      x.data = x.data!.map((v, i) => (i % 11 === 0 ? -0 : i % 7 === 0 ? 0 : Math.floor(v))) as typeof x.data;
+      x.data![1] = NaN;
+      const params = pool2dParams('test', 'max', 2, {});
+      const attrs = { mode: 'max', kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
+      const yShape = new Pool2d(params).makeNode(tensor('float32', shape)).outputs[0].staticShape as number[];
+      const [y] = runStep('pool2d', [x], [{ dtype: 'float32', shape: yShape }], attrs);
+      const [yStrided] = runStep('pool2d', [nhwc(x)], [stridedOutput('float32', yShape)], attrs);
+      expect(bits(y)).toEqual(bits(yStrided));
+      const gy = randomOperand('float32', yShape, random);
+      gy.data![0] = -0;
+      const [dx] = runStep('pool2d', [x, y, gy], [{ dtype: 'float32', shape }], { ...attrs, mode: 'max_grad' });
+      const [dxStrided] = runStep('pool2d', [nhwc(x), nhwc(y), nhwc(gy)], [stridedOutput('float32', shape)], {
+        ...attrs,
+        mode: 'max_grad',
+      });
+      expect(bits(dx)).toEqual(bits(dxStrided));
+      expectClose(viewValues(dx), reference(new MaxPool2dGrad(params), [x, y, gy]), 1e-6, 1e-6);
+    }
+  });
+
   it('errors name the mode and the shapes', () => {
     const x = randomOperand('float32', [1, 1, 2, 2], rng(6));
     expect(() =>
