@@ -24,7 +24,7 @@ import { SGD } from '../engine/optim/sgd.ts';
 import { loadNativeAddon } from '../native/addon.ts';
 import { printProfile } from './profile.ts';
 import { fmt, medianSeconds } from './timing.ts';
-import { findTorchPython } from './torch.ts';
+import { findTorchPython, torchEnvironment } from './torch.ts';
 
 interface Case {
   name: string;
@@ -129,6 +129,7 @@ function torchSeconds(): { version: string; mkldnn: boolean; seconds: Record<str
     input: JSON.stringify(cases),
     encoding: 'utf8',
     timeout: 600_000,
+    env: torchEnvironment(),
   });
   if (r.status !== 0) {
     console.log(`the PyTorch reference failed: ${r.stderr}`);

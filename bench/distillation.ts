@@ -18,7 +18,7 @@ import { distillationLoss } from '../engine/nn/distillation.ts';
 import { DropoutMLP } from '../engine/nn/dropoutMlp.ts';
 import { Adam } from '../engine/optim/adam.ts';
 import { medianSeconds } from './timing.ts';
-import { findTorchPython } from './torch.ts';
+import { findTorchPython, torchEnvironment } from './torch.ts';
 
 const batch = 100;
 const kd = { temperature: 4, alpha: 0.9 };
@@ -125,6 +125,7 @@ function torchSeconds(): { version: string; seconds: Record<string, number> } | 
     input: JSON.stringify(cases),
     encoding: 'utf8',
     timeout: 600_000,
+    env: torchEnvironment(),
   });
   if (r.status !== 0) {
     console.log(`the PyTorch reference failed: ${r.stderr}`);

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { loadNativeAddon } from '../native/addon.ts';
 import type { Isa, ProgramHandle } from '../native/program.ts';
+import { torchEnvironment } from './torch.ts';
 
 interface Shape {
   name: string;
@@ -89,7 +90,7 @@ print(json.dumps(out))
 function torchTimes(): Record<string, number> | null {
   const args = JSON.stringify(shapes.map((s) => [s.name, s.m, s.k, s.n]));
   for (const python of [process.env.LAB_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
-    const r = spawnSync(python, ['-c', torchScript, args], { encoding: 'utf8' });
+    const r = spawnSync(python, ['-c', torchScript, args], { encoding: 'utf8', env: torchEnvironment() });
     if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
   }
   return null;

@@ -11,6 +11,7 @@
 #include "common.h"
 #include "conv_element.h"
 #include "gemm/gemm.h"
+#include "rows_avx512.h"
 
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=fast") /* multiply-adds fused in conv_weight_grad.inc */
@@ -124,15 +125,15 @@ int64_t lab_conv_images_per_gemm(int64_t n, int64_t k, int64_t p, int64_t elemen
 
 /* Images n0 … n0 + nb of the column matrix, rows nb·P apart (image b at column b·P), through
  * the padded image `pad` when there is one (conv_im2col.inc's padded path). */
-static void im2col(const lab_conv_geom *g, const lab_tensor *x, int64_t n0, int64_t nb, int64_t c0, void *col, void *pad) {
+static void im2col(const lab_conv_geom *g, const lab_tensor *x, int64_t n0, int64_t nb, int64_t c0, void *col, void *pad, int wide) {
   const int64_t P = g->oh * g->ow, ld = nb * P;
   for (int64_t b = 0; b < nb; b++) {
     if (pad && x->dtype == LAB_FLOAT32) {
       pad_image_f32(g, x, n0 + b, c0, pad);
-      im2col_padded_f32(g, pad, (float *)col + b * P, ld);
+      im2col_padded_f32(g, pad, (float *)col + b * P, ld, wide);
     } else if (pad) {
       pad_image_f64(g, x, n0 + b, c0, pad);
-      im2col_padded_f64(g, pad, (double *)col + b * P, ld);
+      im2col_padded_f64(g, pad, (double *)col + b * P, ld, wide);
     } else if (x->dtype == LAB_FLOAT32) im2col_f32(g, x, n0 + b, c0, (float *)col + b * P, ld);
     else im2col_f64(g, x, n0 + b, c0, (double *)col + b * P, ld);
   }
@@ -140,16 +141,16 @@ static void im2col(const lab_conv_geom *g, const lab_tensor *x, int64_t n0, int6
 
 /* dx's images n0 … n0 + nb (channels c0 … c0 + cg) from the column matrix: through `pad`
  * (assigned: every element of the block is written) or added in place (dx zeroed first). */
-static void col2im(const lab_conv_geom *g, const void *col, lab_tensor *dx, int64_t n0, int64_t nb, int64_t c0, void *pad) {
+static void col2im(const lab_conv_geom *g, const void *col, lab_tensor *dx, int64_t n0, int64_t nb, int64_t c0, void *pad, int wide) {
   const int64_t P = g->oh * g->ow, ld = nb * P, padded = g->cg * (g->h + 2 * g->ph) * (g->w + 2 * g->pw);
   for (int64_t b = 0; b < nb; b++) {
     if (pad && dx->dtype == LAB_FLOAT32) {
       memset(pad, 0, (size_t)padded * sizeof(float));
-      col2im_padded_f32(g, (const float *)col + b * P, ld, pad);
+      col2im_padded_f32(g, (const float *)col + b * P, ld, pad, wide);
       unpad_f32(g, pad, dx, n0 + b, c0);
     } else if (pad) {
       memset(pad, 0, (size_t)padded * sizeof(double));
-      col2im_padded_f64(g, (const double *)col + b * P, ld, pad);
+      col2im_padded_f64(g, (const double *)col + b * P, ld, pad, wide);
       unpad_f64(g, pad, dx, n0 + b, c0);
     } else if (dx->dtype == LAB_FLOAT32) col2im_f32(g, (const float *)col + b * P, ld, dx, n0 + b, c0);
     else col2im_f64(g, (const double *)col + b * P, ld, dx, n0 + b, c0);
@@ -205,6 +206,8 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
     memset(acc, 0, (size_t)(g->o * K) * es);
   }
   if (attrs->mode == LAB_CONV_GRAD_INPUT && !pad) zero_view(out);
+  /* the padded unfolding's rows with AVX-512 (rows_avx512.c): float32, where the program's ISA is it */
+  const int wide = dt == LAB_FLOAT32 && lab_isa_resolve(rt->isa) == LAB_ISA_AVX512;
   for (int64_t n0 = 0; n0 < g->n; n0 += B) {
     const int64_t nb = g->n - n0 < B ? g->n - n0 : B, cols = nb * P;
     for (int64_t gr = 0; gr < g->o / g->og; gr++) {
@@ -213,7 +216,7 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
       const lab_tensor wg = matrix(wd ? (char *)wd + (size_t)(o0 * K) * es : NULL, dt, g->og, K, K, 1);
       int rc = 0;
       if (attrs->mode == LAB_CONV_FORWARD) {
-        im2col(g, &in[0], n0, nb, c0, col, pad);
+        im2col(g, &in[0], n0, nb, c0, col, pad, wide);
         lab_tensor z = block(out, n0, nb, o0, g->og, blk, 0);
         rc = gemm(wg, matrix(col, dt, K, cols, cols, 1), &z, 0, rt, err, err_len);
         if (!rc) flush_block(&z, out, n0, nb, o0, g->og);
@@ -222,11 +225,11 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
         const lab_tensor dy = block(&in[0], n0, nb, o0, g->og, blk, 1);
         lab_tensor z = matrix(col, dt, K, cols, cols, 1);
         rc = gemm(matrix(wg.data, dt, K, g->og, 1, K), dy, &z, 0, rt, err, err_len);
-        if (!rc) col2im(g, col, out, n0, nb, c0, pad);
+        if (!rc) col2im(g, col, out, n0, nb, c0, pad, wide);
       } else {
         /* dW_g [og, K] += dy [og, nb·P] · columnsᵀ [nb·P, K], as dot products of rows when dy's
          * rows are contiguous (conv_weight_grad.inc), else through the GEMM */
-        im2col(g, &in[0], n0, nb, c0, col, pad);
+        im2col(g, &in[0], n0, nb, c0, col, pad, wide);
         const lab_tensor dy = block(&in[1], n0, nb, o0, g->og, blk, 1);
         void *dw = (char *)acc + (size_t)(o0 * K) * es;
         if (dy.strides[1] == 1 && dt == LAB_FLOAT32) weight_grad_dots_f32(g->og, K, cols, dy.data, dy.strides[0], col, cols, dw);

@@ -71,6 +71,8 @@ const convCases: { name: string; x: number[]; w: number[]; options: Conv2dOption
   // 1024 output positions: two images per GEMM, so the batch of 5 runs as 2 + 2 + 1 images.
   { name: 'images batched per GEMM, a remainder', x: [5, 2, 32, 32], w: [3, 2, 3, 3], options: { padding: 1 } },
   { name: 'groups, images batched', x: [3, 4, 5, 5], w: [6, 2, 2, 2], options: { groups: 2 } },
+  // rows of 37 output positions: two whole 16-lane vectors and a masked tail in the AVX-512 rows
+  { name: 'long rows with a tail', x: [2, 2, 4, 37], w: [3, 2, 3, 3], options: { padding: 1 } },
   { name: 'depthwise (direct under auto)', x: [2, 3, 5, 5], w: [3, 1, 3, 3], options: { groups: 3, padding: 1 } },
 ]; // prettier-ignore
 

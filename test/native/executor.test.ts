@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { addonPath } from '../../native/addon.ts';
-import type { ProgramSpec, View } from '../../native/program.ts';
+import type { ProgramSpec, ScalarExpr, View } from '../../native/program.ts';
 import { addon } from './helpers.ts';
 
 const vec = (buffer: number, n: number, offset = 0): View => ({ buffer, offset, shape: [n], strides: [1] });
@@ -207,6 +207,7 @@ describe('program executor', () => {
   });
 
   it('names the malformed view axis or expression node, however deep', () => {
+    // Malformed on purpose: the expressions below break ScalarExpr's type as a bad caller would.
     const elementwise = (inputView: View, expr: object): ProgramSpec => ({
       buffers: [
         { dtype: 'float32', size: 3, role: 'input' },
@@ -214,7 +215,14 @@ describe('program executor', () => {
       ],
       inputs: [0],
       outputs: [1],
-      steps: [{ kernel: 'elementwise', inputs: [inputView], outputs: [vec(1, 3)], attrs: { outputs: [expr] } }],
+      steps: [
+        {
+          kernel: 'elementwise',
+          inputs: [inputView],
+          outputs: [vec(1, 3)],
+          attrs: { outputs: [expr as ScalarExpr] },
+        },
+      ],
     });
     const double = { op: 'add', args: [{ input: 0 }, { input: 0 }] };
     expect(() => addon.createProgram(elementwise(vec(0, 3), double))).not.toThrow();
@@ -224,7 +232,10 @@ describe('program executor', () => {
     expect(() =>
       addon.createProgram(elementwise({ buffer: 0, offset: 0, shape: [1.5], strides: [1] }, double)),
     ).toThrow(/inputs\[0\]: shape\[0\] must be an integer, got 1\.5/);
-    const nested = (leaf: object) => ({ op: 'add', args: [{ input: 0 }, { op: 'mul', args: [{ input: 0 }, leaf] }] });
+    const nested = (leaf: object) => ({
+      op: 'add',
+      args: [{ input: 0 }, { op: 'mul', args: [{ input: 0 }, leaf] }],
+    });
     expect(() => addon.createProgram(elementwise(vec(0, 3), nested({ const: 'two' })))).toThrow(
       /outputs\[0\]\.args\[1\]\.args\[1\]: const must be a number/,
     );
