@@ -4,8 +4,8 @@
 // first call does before it runs). The first run's extra time over a steady run (first touch of
 // the program's working memory) is printed apart: it is execution, not compilation.
 // Each figure comes from a new process: one with the on-disk program cache off, one that fills
-// an empty cache, one that finds its program there (re-use in a new process: T.fn, the lookup
-// and preparing the cached program; the graph is still built by the user's code).
+// an empty cache, five that find their program there (re-use in a new process, their median:
+// T.fn, the lookup and preparing the cached program; the graph is still built by the user's code).
 // A program that prints numbers (its own process, as a section of `npm run bench`).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +30,8 @@ interface Phases {
   readonly loss: number;
   readonly fromCache: boolean;
 }
+
+const REUSE_RUNS = 5;
 
 const seconds = (since: bigint): number => Number(process.hrtime.bigint() - since) / 1e9;
 
@@ -78,7 +80,13 @@ function main(): void {
   try {
     const cold = inChild({ LAB_PROGRAM_CACHE: 'off' });
     const filling = inChild({ LAB_PROGRAM_CACHE: 'on', LAB_PROGRAM_CACHE_DIR: cacheDir });
-    const reuse = inChild({ LAB_PROGRAM_CACHE: 'on', LAB_PROGRAM_CACHE_DIR: cacheDir });
+    // Re-use is short, so one process's GC pause or a noisy neighbour moves it by half: the
+    // median of REUSE_RUNS processes, with their range.
+    const reuses = Array.from({ length: REUSE_RUNS }, () =>
+      inChild({ LAB_PROGRAM_CACHE: 'on', LAB_PROGRAM_CACHE_DIR: cacheDir }),
+    ).sort((a, b) => a.fn + a.lowering - (b.fn + b.lowering));
+    const reuse = reuses[Math.floor(REUSE_RUNS / 2)];
+    const total = (p: Phases): number => p.fn + p.lowering;
     const compile = cold.fn + cold.lowering;
     console.log('unrolled L2L graph (quad_meta, unroll 20), cpu backend, one thread, each in a new process:');
     console.log(`  graph + gradient (user code)  ${fmt(cold.graph)}`);
@@ -94,11 +102,11 @@ function main(): void {
       `  filling the program cache     T.fn ${fmt(filling.fn)}, lowering + prepare + writing ${fmt(filling.lowering)}`,
     );
     console.log(
-      `  re-use in a new process       ${fmt(reuse.fn + reuse.lowering)} (T.fn's cache lookup ${fmt(reuse.fn)}, reading + preparing the program ${fmt(reuse.lowering)}; goal ≤ 50 ms); the graph + gradient still take ${fmt(reuse.graph)}`,
+      `  re-use in a new process       ${fmt(total(reuse))} (median of ${REUSE_RUNS} processes, ${fmt(total(reuses[0]))} to ${fmt(total(reuses[REUSE_RUNS - 1]))}; T.fn's cache lookup ${fmt(reuse.fn)}, reading + preparing the program ${fmt(reuse.lowering)}; goal ≤ 50 ms); the graph + gradient still take ${fmt(reuse.graph)}`,
     );
-    const same = reuse.fromCache && reuse.loss === cold.loss && filling.loss === cold.loss;
+    const same = reuses.every((r) => r.fromCache && r.loss === cold.loss) && filling.loss === cold.loss;
     console.log(
-      `  cached program used: ${reuse.fromCache ? 'yes' : 'NO'}; first meta-loss ${cold.loss} fresh, ${reuse.loss} cached: ${same ? 'the same' : 'DIFFERENT'}`,
+      `  cached program used: ${reuses.every((r) => r.fromCache) ? 'yes' : 'NO'}; first meta-loss ${cold.loss} fresh, ${reuse.loss} cached: ${same ? 'the same' : 'DIFFERENT'}`,
     );
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
