@@ -226,7 +226,13 @@ describe('pool2d kernel', () => {
   it('float32 2×2 max pooling and gradient on contiguous rows: the same bits as the strided loops', () => {
     const random = rng(31);
     const bits = (op: Operand) => viewValues(op).map((v) => (Object.is(v, -0) ? '-0' : String(v)));
-    for (const shape of [[2, 3, 6, 14], [1, 2, 4, 32], [1, 1, 2, 34], [2, 2, 6, 40], [1, 2, 7, 5]]) {
+    for (const shape of [
+      [2, 3, 6, 14],
+      [1, 2, 4, 32],
+      [1, 1, 2, 34],
+      [2, 2, 6, 40],
+      [1, 2, 7, 5],
+    ]) {
       const x = randomOperand('float32', shape, random, 0, 3);
       x.data = x.data!.map((v, i) => (i % 11 === 0 ? -0 : i % 7 === 0 ? 0 : Math.floor(v))) as typeof x.data;
       x.data![1] = NaN;
@@ -238,7 +244,10 @@ describe('pool2d kernel', () => {
       expect(bits(y)).toEqual(bits(yStrided));
       const gy = randomOperand('float32', yShape, random);
       gy.data![0] = -0;
-      const [dx] = runStep('pool2d', [x, y, gy], [{ dtype: 'float32', shape }], { ...attrs, mode: 'max_grad' });
+      const [dx] = runStep('pool2d', [x, y, gy], [{ dtype: 'float32', shape }], {
+        ...attrs,
+        mode: 'max_grad',
+      });
       const [dxStrided] = runStep('pool2d', [nhwc(x), nhwc(y), nhwc(gy)], [stridedOutput('float32', shape)], {
         ...attrs,
         mode: 'max_grad',
