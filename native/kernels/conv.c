@@ -206,7 +206,7 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
     memset(acc, 0, (size_t)(g->o * K) * es);
   }
   if (attrs->mode == LAB_CONV_GRAD_INPUT && !pad) zero_view(out);
-  /* the padded unfolding's rows with AVX-512 (rows_avx512.c): float32, where the program's ISA is it */
+  /* AVX-512 row moves for the padded unfolding (rows_avx512.c): float32 programs running AVX-512 */
   const int wide = dt == LAB_FLOAT32 && lab_isa_resolve(rt->isa) == LAB_ISA_AVX512;
   for (int64_t n0 = 0; n0 < g->n; n0 += B) {
     const int64_t nb = g->n - n0 < B ? g->n - n0 : B, cols = nb * P;
