@@ -66,17 +66,14 @@ void FlattenExpr(const Napi::Value &v, std::vector<lab_ew_node> &nodes, const Ex
   Napi::Object e = v.As<Napi::Object>();
   lab_ew_node node{};
   node.cast_dtype = -1;
-  const Napi::Value input = e.Get("input");
-  const Napi::Value constant = input.IsUndefined() ? e.Get("const") : input;
-  const Napi::Value op = input.IsUndefined() && constant.IsUndefined() ? e.Get("op") : constant;
-  if (!input.IsUndefined()) {
+  if (const Napi::Value input = e.Get("input"); !input.IsUndefined()) {
     node.kind = LAB_EW_INPUT;
-    node.input = static_cast<int>(IntegerValue(input, [] { return "input"; }));
-  } else if (!constant.IsUndefined()) {
+    node.input = static_cast<int>(IntegerValue(input, [&path] { return path.str() + ": input"; }));
+  } else if (const Napi::Value constant = e.Get("const"); !constant.IsUndefined()) {
     node.kind = LAB_EW_CONST;
     if (!constant.IsNumber()) throw SpecError(path.str() + ": const must be a number");
     node.value = constant.As<Napi::Number>().DoubleValue();
-  } else if (!op.IsUndefined()) {
+  } else if (const Napi::Value op = e.Get("op"); !op.IsUndefined()) {
     if (!op.IsString()) throw SpecError(path.str() + ": op must be a string");
     const std::string name = op.As<Napi::String>().Utf8Value();
     node.kind = LAB_EW_APPLY;

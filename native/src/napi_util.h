@@ -78,12 +78,18 @@ inline std::string StringField(const Napi::Object &obj, const char *key) {
   return v.As<Napi::String>().Utf8Value();
 }
 
+// The elements of `a` (named `key` in errors) as integers, into `into` (a.Length() of them).
+inline void IntegerElements(const Napi::Array &a, const char *key, int64_t *into) {
+  const uint32_t n = a.Length();
+  for (uint32_t i = 0; i < n; i++) {
+    into[i] = IntegerValue(a.Get(i), [key, i] { return std::string(key) + "[" + std::to_string(i) + "]"; });
+  }
+}
+
 inline std::vector<int64_t> IntegerArray(const Napi::Object &obj, const char *key) {
   Napi::Array a = ArrayField(obj, key);
   std::vector<int64_t> out(a.Length());
-  for (uint32_t i = 0; i < out.size(); i++) {
-    out[i] = IntegerValue(a.Get(i), [key, i] { return std::string(key) + "[" + std::to_string(i) + "]"; });
-  }
+  IntegerElements(a, key, out.data());
   return out;
 }
 

@@ -56,7 +56,7 @@ void ViewAxes(const Napi::Object &v, const char *key, int64_t *into, int32_t *nd
   if (n > LAB_MAX_NDIM || (*ndim >= 0 && static_cast<int32_t>(n) != *ndim)) {
     throw SpecError("shape and strides must have the same length, at most " + std::to_string(LAB_MAX_NDIM));
   }
-  for (uint32_t d = 0; d < n; d++) into[d] = IntegerValue(a.Get(d), [key, d] { return std::string(key) + "[" + std::to_string(d) + "]"; });
+  IntegerElements(a, key, into);
   *ndim = static_cast<int32_t>(n);
 }
 

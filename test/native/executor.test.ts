@@ -243,7 +243,7 @@ describe('program executor', () => {
       /outputs\[0\]\.args\[1\]\.args\[1\]: unknown elementwise op 'frobnicate'/,
     );
     expect(() => addon.createProgram(elementwise(vec(0, 3), nested({ input: 'x' })))).toThrow(
-      /input must be an integer/,
+      /outputs\[0\]\.args\[1\]\.args\[1\]: input must be an integer/,
     );
     expect(() => addon.createProgram(elementwise(vec(0, 3), nested({})))).toThrow(
       /outputs\[0\]\.args\[1\]\.args\[1\] must have one of input, const or op/,
