@@ -267,17 +267,20 @@ describe('lab CLI, end to end', () => {
     ]);
   });
 
+  // npm ≥ 7 resolves the root package's own "bin" for npx; both go through bin/lab.js. The first
+  // `npx lab` in a fresh clone installs the project into npx's cache as a file: dependency, which
+  // runs its postinstall (the native build) once: 40–70 s on two busy cores (a fresh-clone CI run
+  // timed out at 60 s), so the spawn and the test get four minutes.
   it('is reachable as `npx lab` and `npm run lab --` from the project root', () => {
-    // npm ≥ 7 resolves the root package's own "bin" for npx; both go through bin/lab.js.
     for (const [command, args] of [
       ['npx', ['lab', '--help']],
       ['npm', ['run', '--silent', 'lab', '--', '--help']],
     ] as const) {
-      const result = spawnSync(command, args, { cwd: projectRoot, encoding: 'utf8', timeout: 60_000 });
+      const result = spawnSync(command, args, { cwd: projectRoot, encoding: 'utf8', timeout: 240_000 });
       expect(result.status, `${command} ${args.join(' ')}: ${result.stderr}`).toBe(0);
       expect(result.stdout).toContain('Curriculum Lab — run and inspect experiments');
     }
-  });
+  }, 250_000);
 
   it('stops quietly when the reader of its output goes away (`lab … | head`)', async () => {
     const { child, result } = startCli(['--help']);
