@@ -22,6 +22,7 @@
         "kernels/shape.c",
         "kernels/random.c",
         "kernels/conv.c",
+        "kernels/conv_direct_avx512.c",
         "kernels/pool.c",
         "kernels/pool_2x2_avx512.c",
         "kernels/rows_avx512.c"

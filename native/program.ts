@@ -136,8 +136,10 @@ export interface ConvAttrs extends NamedAttrs {
   padding?: number[];
   dilation?: number[];
   groups?: number;
-  /** 'auto' (default): im2col + GEMM, direct for depthwise; 'direct' runs the CUDA kernels' arithmetic. */
-  algorithm?: 'auto' | 'gemm' | 'direct';
+  /** 'auto' (default): 'avx512' where it applies, else im2col + GEMM, direct for depthwise;
+   * 'direct' runs the CUDA kernels' arithmetic; 'avx512' the float32 kernel that convolves the
+   * padded image (forward, and the input gradient of stride-1 convolutions; AVX-512 CPUs). */
+  algorithm?: 'auto' | 'gemm' | 'direct' | 'avx512';
 }
 
 export interface PoolAttrs extends NamedAttrs {

@@ -3,12 +3,15 @@
  * a few images of one group at a time into a column matrix (im2col, conv_im2col.inc) and hands
  * the product to the engine's blocked GEMM, so a convolution runs at GEMM speed with a column
  * buffer of B images (K × B·P elements, K = C/groups·KH·KW, P = OH·OW; B gives the GEMM about
- * 2048 columns, at most 1 MiB) instead of the whole batch's. The direct algorithm computes one
- * element at a time with the CUDA kernels' functions (conv_element.h).
+ * 2048 columns, at most 1 MiB) instead of the whole batch's. On AVX-512 CPUs float32 forward
+ * passes and input gradients skip the column matrix: they run from the zero-padded image
+ * (conv_direct_avx512.c). The direct algorithm computes one element at a time with the CUDA
+ * kernels' functions (conv_element.h).
  */
 #include "conv.h"
 
 #include "common.h"
+#include "conv_direct_avx512.h"
 #include "conv_element.h"
 #include "gemm/gemm.h"
 #include "rows_avx512.h"
@@ -252,6 +255,71 @@ static int run_gemm(const lab_conv_attrs *attrs, const lab_conv_geom *g, const l
   return 0;
 }
 
+/* Whether the AVX-512 kernel computes this call (LAB_CONV_AVX512 in conv.h); why not in *why. */
+static int avx512_fits(const lab_conv_attrs *attrs, const lab_conv_geom *g, lab_dtype dt, const lab_tensor *out,
+                       const char **why) {
+  *why = "the forward pass and the input gradient only";
+  if (attrs->mode == LAB_CONV_FORWARD) *why = g->sw == 1 ? NULL : "a column stride of 1";
+  if (attrs->mode == LAB_CONV_GRAD_INPUT) {
+    const int reach = g->ph <= (g->kh - 1) * g->dh && g->pw <= (g->kw - 1) * g->dw;
+    *why = g->sh != 1 || g->sw != 1 ? "strides of 1" : reach ? NULL : "padding within the dilated kernel";
+  }
+  if (!*why && dt != LAB_FLOAT32) *why = "float32";
+  if (!*why && out->shape[3] > 1 && out->strides[3] != 1) *why = "an output whose columns are contiguous";
+#ifdef LAB_HAVE_CONV_DIRECT_AVX512
+  if (!*why && lab_isa_resolve(attrs->rt->isa) != LAB_ISA_AVX512) *why = "a CPU (and ISA setting) with AVX-512";
+#else
+  if (!*why) *why = "an x86-64 CPU with AVX-512";
+#endif
+  return *why == NULL;
+}
+
+#ifdef LAB_HAVE_CONV_DIRECT_AVX512
+/* The forward pass convolves x with w; the input gradient of a stride-1 convolution convolves dy,
+ * padded by the dilated kernel's reach less the forward padding, with w flipped in both spatial
+ * axes and its channel axes swapped:
+ *   dx[c][h][w] = Σ_{o, a, b} w[o][c][kh−1−a][kw−1−b] · dy_padded[o][h + a·dh][w + b·dw].
+ * Each image and group: pad it (pad_image_f32 on the convolved tensor's geometry), run the kernel
+ * with that group's packed weights ([taps][ldw], conv_direct_avx512.h), write the output view. */
+static int run_avx512(const lab_conv_attrs *attrs, const lab_conv_geom *g, const lab_tensor *in, lab_tensor *out, char *err,
+                      size_t err_len) {
+  lab_runtime *rt = attrs->rt;
+  const int grad = attrs->mode == LAB_CONV_GRAD_INPUT;
+  const char *name = mode_names[attrs->mode];
+  lab_conv_geom src = *g; /* the padded tensor's geometry, as pad_image_f32 reads it */
+  if (grad) src.cg = g->og, src.h = g->oh, src.w = g->ow, src.ph = (g->kh - 1) * g->dh - g->ph, src.pw = (g->kw - 1) * g->dw - g->pw;
+  const int64_t groups = g->o / g->og, cin = src.cg, cout = grad ? g->cg : g->og, taps = g->kh * g->kw;
+  const lab_conv_direct_shape s = {cin, src.h + 2 * src.ph, src.w + 2 * src.pw, cout, grad ? g->h : g->oh,
+                                   grad ? g->w : g->ow, g->kh, g->kw, grad ? 1 : g->sh, g->dh, g->dw};
+  const int64_t ldw = (cout + LAB_CONV_DIRECT_CHANNELS - 1) / LAB_CONV_DIRECT_CHANNELS * LAB_CONV_DIRECT_CHANNELS;
+  float *wt = lab_scratch(rt, SLOT_W, (size_t)(groups * cin * taps * ldw) * sizeof(float));
+  float *pad = lab_scratch(rt, SLOT_PAD, (size_t)(cin * s.hp * s.wp) * sizeof(float));
+  if (!wt || !pad) return lab_fail(err, err_len, "%s: out of memory for the packed weights or a padded image", name);
+  const lab_tensor *w = &in[1];
+  const float *wd = (const float *)w->data;
+  for (int64_t gr = 0; gr < groups; gr++)
+    for (int64_t i = 0; i < cin; i++)
+      for (int64_t a = 0; a < g->kh; a++)
+        for (int64_t b = 0; b < g->kw; b++) {
+          float *tap = wt + ((gr * cin + i) * taps + a * g->kw + b) * ldw;
+          for (int64_t k = 0; k < ldw; k++) {
+            /* forward: input channel i, output k; gradient: dy channel i (an output of w), dx channel k */
+            const int64_t o = gr * g->og + (grad ? i : k), c = grad ? k : i;
+            const int64_t wa = grad ? g->kh - 1 - a : a, wb = grad ? g->kw - 1 - b : b;
+            tap[k] = k < cout ? wd[o * w->strides[0] + c * w->strides[1] + wa * w->strides[2] + wb * w->strides[3]] : 0.0f;
+          }
+        }
+  float *o = (float *)out->data;
+  const int64_t *os = out->strides;
+  for (int64_t n = 0; n < g->n; n++)
+    for (int64_t gr = 0; gr < groups; gr++) {
+      pad_image_f32(&src, &in[0], n, gr * cin, pad);
+      lab_conv_direct_avx512_f32(&s, pad, wt + gr * cin * taps * ldw, ldw, o + n * os[0] + gr * cout * os[1], os[1], os[2]);
+    }
+  return 0;
+}
+#endif
+
 int lab_conv_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out, const void *attrs_ptr,
                     char *err, size_t err_len) {
   const lab_conv_attrs *attrs = attrs_ptr;
@@ -304,7 +372,18 @@ int lab_conv_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
     zero_view(&out[0]);
     return 0;
   }
-  const int direct = attrs->algorithm == LAB_CONV_DIRECT || (attrs->algorithm == LAB_CONV_AUTO && g.cg == 1 && g.og == 1);
+  const int depthwise = g.cg == 1 && g.og == 1;
+  const char *why_not = NULL;
+  const int avx512 = avx512_fits(attrs, &g, dt, &out[0], &why_not);
+  if (attrs->algorithm == LAB_CONV_AVX512 && !avx512) {
+    return lab_fail(err, err_len, "%s: algorithm 'avx512' needs %s; use 'auto' to pick the fastest that applies", name, why_not);
+  }
+#ifdef LAB_HAVE_CONV_DIRECT_AVX512
+  if (attrs->algorithm == LAB_CONV_AVX512 || (attrs->algorithm == LAB_CONV_AUTO && avx512 && !depthwise)) {
+    return run_avx512(attrs, &g, in, &out[0], err, err_len);
+  }
+#endif
+  const int direct = attrs->algorithm == LAB_CONV_DIRECT || (attrs->algorithm == LAB_CONV_AUTO && depthwise);
   if (!direct) return run_gemm(attrs, &g, in, &out[0], err, err_len);
   switch (attrs->mode) {
     case LAB_CONV_FORWARD: run_direct(&g, lab_conv_forward_at, &in[0], &in[1], &out[0]); break;

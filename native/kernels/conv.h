@@ -16,9 +16,13 @@ typedef enum lab_conv_mode {
 } lab_conv_mode;
 
 typedef enum lab_conv_algorithm {
-  LAB_CONV_AUTO,   /* GEMM, except depthwise convolutions (one input and one output channel per group) */
+  LAB_CONV_AUTO,   /* depthwise convolutions (one input and one output channel per group): DIRECT;
+                      else AVX512 where it applies, GEMM otherwise */
   LAB_CONV_GEMM,   /* im2col per image and group + the blocked GEMM */
-  LAB_CONV_DIRECT  /* one element at a time through conv_element.h (the CUDA kernels' arithmetic) */
+  LAB_CONV_DIRECT, /* one element at a time through conv_element.h (the CUDA kernels' arithmetic) */
+  LAB_CONV_AVX512  /* float32 on an AVX-512 CPU, from the padded image (conv_direct_avx512.c): the
+                      forward pass when columns step by one, the input gradient when both strides
+                      are one and the padding is within the dilated kernel; not the weight gradient */
 } lab_conv_algorithm;
 
 typedef struct lab_conv_attrs {

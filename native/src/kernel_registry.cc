@@ -220,7 +220,8 @@ ParsedAttrs ParseConv(const Napi::Object &a, const StepInfo &step) {
   if (algorithm == "auto") c->algorithm = LAB_CONV_AUTO;
   else if (algorithm == "gemm") c->algorithm = LAB_CONV_GEMM;
   else if (algorithm == "direct") c->algorithm = LAB_CONV_DIRECT;
-  else throw SpecError("algorithm must be 'auto', 'gemm' or 'direct', got '" + algorithm + "'");
+  else if (algorithm == "avx512") c->algorithm = LAB_CONV_AVX512;
+  else throw SpecError("algorithm must be 'auto', 'gemm', 'direct' or 'avx512', got '" + algorithm + "'");
   c->rt = step.rt;
   return {c.release(), std::free};
 }

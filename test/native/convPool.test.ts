@@ -1,8 +1,10 @@
 // The conv2d, conv2d_grad_input, conv2d_grad_weight and pool2d kernels on strided views (an
 // NHWC array viewed as NCHW, outputs written through permuted strides), float32 and float64,
 // against the ops' float64 perform (itself checked against PyTorch in test/unit/engine/ops).
-// Both conv algorithms run: im2col + GEMM, and the direct one, whose element functions
-// (native/kernels/conv_element.h, pool_element.h) are what the CUDA kernels execute.
+// Every conv algorithm runs: im2col + GEMM; the direct one, whose element functions
+// (native/kernels/conv_element.h, pool_element.h) are what the CUDA kernels execute; and, on a CPU
+// with AVX-512, the float32 kernel that convolves the padded image (conv_direct_avx512.c), which
+// `auto` picks where it applies and which names what it needs where it does not.
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../../engine/core/graph.ts';
 import { NDArray } from '../../engine/core/ndarray.ts';
@@ -74,11 +76,36 @@ const convCases: { name: string; x: number[]; w: number[]; options: Conv2dOption
   // rows of 37 output positions: two whole 16-lane vectors and a masked tail in the AVX-512 rows
   { name: 'long rows with a tail', x: [2, 2, 4, 37], w: [3, 2, 3, 3], options: { padding: 1 } },
   { name: 'depthwise (direct under auto)', x: [2, 3, 5, 5], w: [3, 1, 3, 3], options: { groups: 3, padding: 1 } },
+  // stride 1 with row dilation: the input gradient as a convolution of dy; 9 outputs: 8 + 1 channels
+  { name: 'dilated rows, stride 1', x: [2, 3, 9, 10], w: [9, 3, 3, 2], options: { padding: [2, 1], dilation: [2, 1] } },
+  { name: 'padding past the kernel', x: [1, 2, 5, 5], w: [2, 2, 2, 2], options: { padding: 2 } },
 ]; // prettier-ignore
+
+const hasAvx512 = addon.isaInfo().supported.includes('avx512');
+
+/** Why the AVX-512 kernel cannot compute a case's forward pass and input gradient (null: it can),
+ * as the kernel's error says it — the rule in conv.c's avx512_fits, restated. */
+function avx512Misfit(
+  dtype: NativeDType,
+  options: Conv2dOptions,
+  w: number[],
+): [string | null, string | null] {
+  const p = conv2dParams('test', options);
+  const forward = p.stride[1] === 1 ? null : 'a column stride of 1';
+  const reach = p.padding[0] <= (w[2] - 1) * p.dilation[0] && p.padding[1] <= (w[3] - 1) * p.dilation[1];
+  const input =
+    p.stride[0] !== 1 || p.stride[1] !== 1
+      ? 'strides of 1'
+      : reach
+        ? null
+        : 'padding within the dilated kernel';
+  const dtypeMisfit = dtype === 'float32' ? null : 'float32';
+  return [forward ?? dtypeMisfit, input ?? dtypeMisfit];
+}
 
 describe('conv2d kernels', () => {
   for (const dtype of ['float32', 'float64'] as const) {
-    for (const algorithm of ['gemm', 'direct', 'auto'] as const) {
+    for (const algorithm of ['gemm', 'direct', 'auto', ...(hasAvx512 ? (['avx512'] as const) : [])]) {
       it(`${dtype}, ${algorithm}: forward, dx and dw on strided views match the float64 reference`, () => {
         const random = rng(17);
         for (const c of convCases) {
@@ -96,18 +123,77 @@ describe('conv2d kernels', () => {
             .staticShape as number[];
           const gy = nhwc(randomOperand(dtype, yShape, random));
           const tol = tolerance[dtype] * 10;
+          const likeX = { dtype, shape: c.x, data: allocate(dtype, sizeOf(c.x)) };
+          const likeW = { dtype, shape: c.w, data: allocate(dtype, sizeOf(c.w)) };
+          if (algorithm === 'avx512') {
+            // the AVX-512 kernel writes rows of contiguous columns: outputs in NCHW order here
+            const [forwardMisfit, inputMisfit] = avx512Misfit(dtype, c.options, c.w);
+            const contiguous = (shape: number[]) => ({ dtype, shape, data: allocate(dtype, sizeOf(shape)) });
+            if (forwardMisfit) {
+              expect(() => runStep('conv2d', [x, w], [contiguous(yShape)], attrs), c.name).toThrow(
+                `conv2d: algorithm 'avx512' needs ${forwardMisfit}`,
+              );
+            } else {
+              const [y] = runStep('conv2d', [x, w], [contiguous(yShape)], attrs);
+              expectClose(viewValues(y), reference(new Conv2d(params), [x, w]), tol, tol);
+            }
+            if (inputMisfit) {
+              expect(
+                () => runStep('conv2d_grad_input', [gy, w, likeX], [contiguous(c.x)], attrs),
+                c.name,
+              ).toThrow(`conv2d_grad_input: algorithm 'avx512' needs ${inputMisfit}`);
+            } else {
+              const [dx] = runStep('conv2d_grad_input', [gy, w, likeX], [contiguous(c.x)], attrs);
+              expectClose(viewValues(dx), reference(new Conv2dGradInput(params), [gy, w, likeX]), tol, tol);
+            }
+            expect(() => runStep('conv2d_grad_weight', [x, gy, likeW], [contiguous(c.w)], attrs)).toThrow(
+              "conv2d_grad_weight: algorithm 'avx512' needs the forward pass and the input gradient only",
+            );
+            continue;
+          }
           const [y] = runStep('conv2d', [x, w], [stridedOutput(dtype, yShape)], attrs);
           expectClose(viewValues(y), reference(new Conv2d(params), [x, w]), tol, tol);
-          const likeX = { dtype, shape: c.x, data: allocate(dtype, sizeOf(c.x)) };
           const [dx] = runStep('conv2d_grad_input', [gy, w, likeX], [stridedOutput(dtype, c.x)], attrs);
           expectClose(viewValues(dx), reference(new Conv2dGradInput(params), [gy, w, likeX]), tol, tol);
-          const likeW = { dtype, shape: c.w, data: allocate(dtype, sizeOf(c.w)) };
           const [dw] = runStep('conv2d_grad_weight', [x, gy, likeW], [stridedOutput(dtype, c.w)], attrs);
           expectClose(viewValues(dw), reference(new Conv2dGradWeight(params), [x, gy, likeW]), tol, tol);
         }
       });
     }
   }
+
+  it.skipIf(!hasAvx512)(
+    'auto computes float32 forward passes and input gradients with the AVX-512 kernel',
+    () => {
+      // LeNet's second layer on 3 images. The input gradient rounds differently in the two kernels
+      // (the GEMM path sums over output channels, then col2im adds the taps; the AVX-512 kernel sums
+      // over both at once), so equal bits say which kernel ran. The forward pass sums the taps in
+      // the same order in both (the same bits in the release build), so only the gradient tells.
+      const random = rng(23);
+      const x = randomOperand('float32', [3, 8, 14, 14], random);
+      const w = randomOperand('float32', [16, 8, 5, 5], random, -1, 1);
+      const gy = randomOperand('float32', [3, 16, 14, 14], random);
+      const xShape = [3, 8, 14, 14];
+      const likeX = { dtype: 'float32' as const, shape: xShape, data: new Float32Array(sizeOf(xShape)) };
+      const run = (algorithm: string) => {
+        const attrs = { padding: [2, 2], algorithm };
+        const [y] = runStep('conv2d', [x, w], [{ dtype: 'float32', shape: [3, 16, 14, 14] }], attrs);
+        const [dx] = runStep(
+          'conv2d_grad_input',
+          [gy, w, likeX],
+          [{ dtype: 'float32', shape: xShape }],
+          attrs,
+        );
+        return { y: Array.from(y.data!), dx: Array.from(dx.data!) };
+      };
+      const auto = run('auto');
+      const avx512 = run('avx512');
+      const gemm = run('gemm');
+      expect(auto.dx).toEqual(avx512.dx);
+      expect(gemm.dx).not.toEqual(avx512.dx); // the check above can tell the kernels apart
+      expect(auto.y).toEqual(avx512.y);
+    },
+  );
 
   it('reports how many images it unfolds per GEMM: ~2048 columns, a column buffer of at most 1 MiB', () => {
     expect(addon.convImagesPerGemm(5, 18, 1024, 4)).toBe(2); // the batched case above: 2 + 2 + 1
@@ -145,7 +231,7 @@ describe('conv2d kernels', () => {
     const w = randomOperand('float32', [1, 1, 2, 2], rng(5));
     expect(() =>
       runStep('conv2d', [x, w], [{ dtype: 'float32', shape: [1, 1, 3, 3] }], { algorithm: 'fft' }),
-    ).toThrow(/algorithm must be 'auto', 'gemm' or 'direct', got 'fft'/);
+    ).toThrow(/algorithm must be 'auto', 'gemm', 'direct' or 'avx512', got 'fft'/);
     expect(() =>
       runStep('conv2d', [x, w], [{ dtype: 'float32', shape: [1, 1, 3, 3] }], { stride: [0, 1] }),
     ).toThrow(/stride must be a pair of integers, each at least 1/);
