@@ -1,14 +1,32 @@
 // Builds the native engine: the Node-API addon (always) and the CUDA library (only where
 // nvcc is found). Runs on `npm install` (postinstall) and `npm run build:native`.
 //
+// Each output keeps a digest of what it was built from beside it (`<output>.sources`: its source
+// files' contents and the toolchain's versions); when nothing changed the build is skipped
+// (`--force` or LAB_NATIVE_FORCE=1 rebuilds anyway). The postinstall runs again on every `npm ci`
+// and on the first `npx lab` of a clone (npx installs the project by a link to it): without the
+// check each rebuilt native/build/ in place, minutes of compiling while other processes of the
+// same tree were loading the addon.
+//
 // The addon is compiled against the headers of the Node that runs this script — the
 // project's own Node 24 (node_modules/.bin/node comes first on PATH under npm) — never
 // against whatever `nodedir` the machine's npm is configured with.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const nativeDir = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +47,43 @@ function nodeHeadersDir(): string {
   return prefix;
 }
 
+const force = process.argv.includes('--force') || process.env.LAB_NATIVE_FORCE === '1';
+
+/** Every file under `dir`, recursively, sorted (paths relative to native/). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(nativeDir, dir), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(nativeDir.length + 1))
+    .sort();
+}
+
+/** The first line a tool prints for `--version` ('' when it does not run). */
+function toolVersion(tool: string): string {
+  return spawnSync(tool, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+}
+
+/** SHA-256 of the files' names and contents and of the toolchain's description. */
+function sourcesDigest(files: readonly string[], toolchain: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const line of toolchain) hash.update(`${line}\n`);
+  for (const file of files) hash.update(`${file}\n`).update(readFileSync(join(nativeDir, file)));
+  return hash.digest('hex');
+}
+
+const stampOf = (output: string): string => `${output}.sources`;
+
+/** Whether `output` exists and was built from sources with this digest. */
+function upToDate(output: string, digest: string): boolean {
+  return (
+    !force &&
+    existsSync(output) &&
+    existsSync(stampOf(output)) &&
+    readFileSync(stampOf(output), 'utf8') === digest
+  );
+}
+
+const addonPath = join(nativeDir, 'build', 'Release', 'lab_native.node');
+
 function buildAddon(): void {
   if (!process.versions.node.startsWith('24.')) {
     throw new Error(
@@ -36,31 +91,44 @@ function buildAddon(): void {
         'Run `npm install` or `npm run build:native` instead of calling node directly.',
     );
   }
+  const digest = sourcesDigest(
+    ['binding.gyp', ...filesUnder('src'), ...filesUnder('kernels'), ...filesUnder('include')],
+    [process.version, process.arch, toolVersion('cc'), toolVersion('c++')],
+  );
+  if (upToDate(addonPath, digest)) {
+    step(
+      'addon up to date (its sources and compilers are unchanged since it was built; --force rebuilds it)',
+    );
+    return;
+  }
   const nodedir = nodeHeadersDir();
   step(`building the Node-API addon against Node ${process.versions.node} headers (${nodedir})`);
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
-  const rebuild = () =>
+  // node-gyp's rebuild empties native/build/, the CUDA library's home too: the one built before
+  // is put back after, and buildCuda decides by its digest whether it is still current.
+  keepingCudaLibrary(() =>
     execFileSync(process.execPath, [nodeGyp, 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'], {
       cwd: nativeDir,
       stdio: 'inherit',
-    });
-  // node-gyp's rebuild empties native/build/, the CUDA library's home too: when it is not
-  // rebuilt after (LAB_SKIP_CUDA=1), the one already built is put back.
-  if (process.env.LAB_SKIP_CUDA === '1' && existsSync(cudaLibrary)) keepingCudaLibrary(rebuild);
-  else rebuild();
+    }),
+  );
+  writeFileSync(stampOf(addonPath), digest);
   step('addon built: native/build/Release/lab_native.node');
 }
 
 const cudaLibrary = join(nativeDir, 'build', 'cuda', 'liblabcuda.so');
 
+/** Runs `build` with the CUDA library and its digest (if built) set aside and put back after. */
 function keepingCudaLibrary(build: () => void): void {
+  const kept = [cudaLibrary, stampOf(cudaLibrary)].filter((file) => existsSync(file));
+  if (kept.length === 0) return build();
   const aside = mkdtempSync(join(tmpdir(), 'lab-cuda-'));
-  copyFileSync(cudaLibrary, join(aside, 'liblabcuda.so'));
+  for (const file of kept) copyFileSync(file, join(aside, basename(file)));
   try {
     build();
   } finally {
     mkdirSync(dirname(cudaLibrary), { recursive: true });
-    copyFileSync(join(aside, 'liblabcuda.so'), cudaLibrary);
+    for (const file of kept) copyFileSync(join(aside, basename(file)), file);
     rmSync(aside, { recursive: true, force: true });
   }
 }
@@ -87,6 +155,17 @@ function buildCuda(): void {
     .filter((f) => f.endsWith('.cu'))
     .sort()
     .map((f) => join(nativeDir, 'cuda', f));
+  // the .cu files include the kernels' element headers and native/include
+  const digest = sourcesDigest(
+    [...filesUnder('cuda'), ...filesUnder('kernels'), ...filesUnder('include')],
+    [nvcc, toolVersion(nvcc)],
+  );
+  if (upToDate(out, digest)) {
+    step(
+      `CUDA library up to date (its sources and nvcc are unchanged since it was built; --force rebuilds it): ${out}`,
+    );
+    return;
+  }
   step(`building the CUDA library with ${nvcc} (sm_80, sm_90 and compute_90 PTX; ${sources.length} sources)`);
   // Warnings are errors for the host and the device compiler; nvcc's --threads compiles the
   // three targets in parallel. libdl: NVRTC is loaded at run time (native/cuda/nvrtc.cu).
@@ -117,6 +196,7 @@ function buildCuda(): void {
     ],
     { stdio: 'inherit' },
   );
+  writeFileSync(stampOf(out), digest);
   step(`CUDA library built: ${out} (loaded at run time only where a GPU and driver exist)`);
 }
 

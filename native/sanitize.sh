@@ -6,7 +6,8 @@
 # access or undefined behaviour in our C/C++ aborts the test process with a report.
 #
 # Usage: native/sanitize.sh [vitest args...]   (default: every native test except the toolchain
-# test in axpb.test.ts, which spawns compilers: tools like nvcc crash under a preloaded ASan)
+# tests in axpb.test.ts and build.test.ts, which spawn compilers and scripts: tools like nvcc crash
+# under a preloaded ASan, and neither loads the addon)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +44,6 @@ export LAB_NATIVE_ADDON="$out/lab_native.node"
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-if [[ $# -eq 0 ]]; then set -- test/native/ --exclude test/native/axpb.test.ts; fi
+if [[ $# -eq 0 ]]; then set -- test/native/ --exclude test/native/axpb.test.ts --exclude test/native/build.test.ts; fi
 "$root/node_modules/.bin/vitest" run "$@"
 echo "[sanitize] native tests passed under AddressSanitizer + UndefinedBehaviorSanitizer"
