@@ -22,11 +22,12 @@
 // The LAST line is one JSON object:
 //   {"quad_meta": {"lab_s", "torch_s", "speedup", "torch_openblas_s", "speedup_openblas"},
 //    "mnist_meta": {…}, "mnist_step": {…}, "meta_training_quad": {…}, "meta_training_mnist": {…}}
-// (torch_s and speedup null without torch; the openblas pair null without OpenBLAS), and
+// (torch_s and speedup null without torch or the reference BLAS; the openblas pair null without
+// OpenBLAS), and
 //   "two_threads": {workload: {"lab_s", "torch_openblas_s"}}. torch+openblas — the comparison
 // the tables lead with — is Debian's PyTorch with OpenBLAS's libblas.so.3 first on the library
-// path of its process only; torch is the same PyTorch on the libblas.so.3 it finds (Debian's
-// reference BLAS by default), a second, labelled column. A program that prints numbers, not a test.
+// path of its process only; torch is the same PyTorch with Debian's reference BLAS (libblas3) put
+// first the same way, a second, labelled column. A program that prints numbers, not a test.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -48,7 +49,12 @@ import {
   twoColumns,
   type WorkloadSummary,
 } from './speedup.ts';
-import { openBlasDirectory, runTorchReference, type TorchReference } from './torch.ts';
+import {
+  openBlasDirectory,
+  referenceBlasDirectory,
+  runTorchReference,
+  type TorchReference,
+} from './torch.ts';
 import { mnistMeta } from './workloads/mnistMeta.ts';
 import { mnistStep } from './workloads/mnistStep.ts';
 import { quadMeta } from './workloads/quadMeta.ts';
@@ -124,13 +130,15 @@ async function main(): Promise<void> {
     loadNativeAddon().setThreads(1);
   }
 
-  // Torch as Debian links it (libblas.so.3, by default the reference BLAS), then, when installed,
-  // with OpenBLAS's libblas.so.3 put first for its process: the fair comparison.
+  // Torch with OpenBLAS's libblas.so.3 put first for its process (the fair comparison), then with
+  // the reference BLAS's (Debian's default before OpenBLAS is installed), each where installed.
   const openBlas = openBlasDirectory();
+  const referenceBlas = referenceBlasDirectory();
   const noOpenBlas = { missing: 'OpenBLAS not installed (apt-get install libopenblas0-pthread)' };
+  const noReferenceBlas = { missing: "Debian's reference BLAS not installed (apt-get install libblas3)" };
   const references: [string, number, TorchReference | { missing: string }][] = [
     ['torch+openblas', 1, openBlas ? runTorchReference(openBlas) : noOpenBlas],
-    ['torch (reference BLAS)', 1, runTorchReference()],
+    ['torch (reference BLAS)', 1, referenceBlas ? runTorchReference(referenceBlas) : noReferenceBlas],
     ['torch+openblas', 2, openBlas ? runTorchReference(openBlas, 2) : noOpenBlas],
   ];
   for (const [name, threads, torch] of references) {

@@ -29,7 +29,7 @@ export function workloadSummary(
 const times = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)}×`);
 
 /** The columns' header after a row label of `label` (padded to `width`). OpenBLAS first: the fair
- * comparison; the reference BLAS (Debian's default libblas.so.3, ~3 GFLOP/s sgemm) second. */
+ * comparison; the reference BLAS (Debian's libblas3, ~3 GFLOP/s sgemm) second. */
 export function summaryHeader(label: string, width: number): string {
   return `${label.padEnd(width)} engine        torch+openblas  speedup   torch (ref. BLAS)  speedup`;
 }

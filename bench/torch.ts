@@ -1,10 +1,10 @@
 // The PyTorch reference of the benchmark: finds a Python with torch (LAB_PYTHON, else python3,
 // else /usr/bin/python3), runs ../shared/bench/torch_ref.py (LAB_TORCH_REF overrides) with one
 // thread (or two), and measures torch's sgemm at 1024³ the same way the engine's is measured.
-// Debian's torch calls whatever libblas.so.3 resolves to — the slow reference BLAS by default —
-// so the reference can also run against OpenBLAS (Debian's libopenblas0-pthread) by putting its
-// libblas.so.3 first on LD_LIBRARY_PATH for the Python process only; each run says which BLAS
-// the process actually loaded.
+// Debian's torch calls whatever libblas.so.3 resolves to — the slow reference BLAS (libblas3)
+// alone, OpenBLAS once libopenblas0-pthread is installed — so each run names its BLAS by putting
+// that BLAS's libblas.so.3 first on LD_LIBRARY_PATH for the Python process only, and says which
+// library the process actually loaded.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -51,18 +51,28 @@ print(json.dumps({"gflops": 2 * 1024**3 / ts[len(ts) // 2] / 1e9, "blas": blas})
 `;
 
 /**
- * The directory of OpenBLAS's libblas.so.3 (Debian's libopenblas0-pthread, any multiarch
- * triplet), or null when it is not installed.
+ * The directory `/usr/lib/<multiarch>/<folder>` holding a libblas.so.3 (any multiarch triplet),
+ * or null when that BLAS is not installed.
  */
-export function openBlasDirectory(): string | null {
+function blasDirectory(folder: string): string | null {
   const lib = '/usr/lib';
   if (!existsSync(lib)) return null;
   for (const entry of readdirSync(lib)) {
-    const directory = join(lib, entry, 'openblas-pthread');
+    const directory = join(lib, entry, folder);
     if (existsSync(join(directory, 'libblas.so.3'))) return directory;
   }
   return null;
 }
+
+/** OpenBLAS's libblas.so.3 (Debian's libopenblas0-pthread), or null. */
+export const openBlasDirectory = (): string | null => blasDirectory('openblas-pthread');
+
+/**
+ * The reference BLAS's libblas.so.3 (Debian's libblas3), or null. Named explicitly: once OpenBLAS
+ * is installed it is what the system's libblas.so.3 resolves to (its alternative has the higher
+ * priority), so "torch as Debian links it" would be OpenBLAS again.
+ */
+export const referenceBlasDirectory = (): string | null => blasDirectory('blas');
 
 /**
  * The environment of a PyTorch child process: `threads` for OpenMP, MKL and OpenBLAS (its
