@@ -36,14 +36,15 @@ static int is_2x2(const lab_pool_geom *g) {
   return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0 && g->oh == g->h / 2 && g->ow == g->w / 2;
 }
 
-/* The AVX-512 rows (pool_2x2_avx512.c) take float32 2×2 pooling whose rows step by one element. */
-static int avx512_rows(const lab_tensor *const *ts, int n) {
+/* The AVX-512 rows (pool_2x2_avx512.c) take float32 2×2 pooling whose rows step by one element,
+ * in a program whose ISA resolves to AVX-512 (setIsa('portable') keeps the typed loops). */
+static int avx512_rows(const lab_runtime *rt, const lab_tensor *const *ts, int n) {
 #ifdef LAB_HAVE_POOL_AVX512
   for (int k = 0; k < n; k++)
     if (ts[k]->dtype != LAB_FLOAT32 || ts[k]->strides[3] != 1) return 0;
-  return lab_isa_supported(LAB_ISA_AVX512);
+  return lab_isa_resolve(rt ? rt->isa : LAB_ISA_AUTO) == LAB_ISA_AVX512;
 #else
-  (void)ts, (void)n;
+  (void)rt, (void)ts, (void)n;
   return 0;
 #endif
 }
@@ -98,7 +99,7 @@ int lab_pool_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   if (!a->direct) {
     const int f32 = dt == LAB_FLOAT32;
     const lab_tensor *const all[4] = {&out[0], &in[0], n_in > 1 ? &in[1] : &in[0], n_in > 2 ? &in[2] : &in[0]};
-    if (is_2x2(&g) && (a->mode == LAB_POOL_MAX || a->mode == LAB_POOL_MAX_GRAD) && avx512_rows(all, 4)) {
+    if (is_2x2(&g) && (a->mode == LAB_POOL_MAX || a->mode == LAB_POOL_MAX_GRAD) && avx512_rows(a->rt, all, 4)) {
 #ifdef LAB_HAVE_POOL_AVX512
       if (a->mode == LAB_POOL_MAX) lab_max_pool_2x2_avx512_f32(&g, &in[0], &out[0]);
       else {

@@ -3,6 +3,7 @@
 #define LAB_POOL_H
 
 #include "../include/lab_kernel.h"
+#include "runtime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,6 +24,7 @@ typedef struct lab_pool_attrs {
    * at a time, as the CUDA kernel runs them (tests force it). */
   int32_t direct;
   int64_t kernel[2], stride[2], padding[2];
+  lab_runtime *rt; /* its ISA setting picks the AVX-512 rows of 2 × 2 max pooling, or not */
 } lab_pool_attrs;
 
 int lab_pool_kernel(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outputs, int32_t n_outputs,

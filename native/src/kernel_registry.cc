@@ -226,7 +226,7 @@ ParsedAttrs ParseConv(const Napi::Object &a, const StepInfo &step) {
   return {c.release(), std::free};
 }
 
-ParsedAttrs ParsePool(const Napi::Object &a, const StepInfo &) {
+ParsedAttrs ParsePool(const Napi::Object &a, const StepInfo &step) {
   const std::string mode = StringField(a, "mode");
   auto p = Allocate<lab_pool_attrs>();
   if (mode == "max") p->mode = LAB_POOL_MAX;
@@ -248,6 +248,7 @@ ParsedAttrs ParsePool(const Napi::Object &a, const StepInfo &) {
   const std::string algorithm = Has(a, "algorithm") ? StringField(a, "algorithm") : "auto";
   if (algorithm != "auto" && algorithm != "direct") throw SpecError("algorithm must be 'auto' or 'direct', got '" + algorithm + "'");
   p->direct = algorithm == "direct";
+  p->rt = step.rt;
   return {p.release(), std::free};
 }
 
