@@ -24,7 +24,7 @@ import { Adam } from '../engine/optim/adam.ts';
 import { SGD } from '../engine/optim/sgd.ts';
 import { loadNativeAddon } from '../native/addon.ts';
 import { printProfile } from './profile.ts';
-import { fmt, medianSeconds } from './timing.ts';
+import { fmt, median, medianSeconds } from './timing.ts';
 import { findTorchPython, torchEnvironment } from './torch.ts';
 
 interface Case {
@@ -167,15 +167,10 @@ const ROUNDS = ((): number => {
   const at = process.argv.indexOf('--rounds');
   if (at < 0) return 3;
   const n = Number(process.argv[at + 1]);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--rounds wants a positive integer, got '${process.argv[at + 1]}'`);
-  return n;
+  if (Number.isInteger(n) && n >= 1) return n;
+  console.error(`bench/convnet.ts: --rounds wants a positive integer, got '${process.argv[at + 1] ?? ''}'`);
+  process.exit(2);
 })();
-
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function main(): void {
   const addon = loadNativeAddon();

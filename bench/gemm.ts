@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { loadNativeAddon } from '../native/addon.ts';
 import type { Isa, ProgramHandle } from '../native/program.ts';
+import { median } from './timing.ts';
 import { torchEnvironment } from './torch.ts';
 
 interface Shape {
@@ -48,8 +49,6 @@ function gemmProgram({ m, k, n }: Shape): { program: ProgramHandle; inputs: Floa
     Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1000) / 500 - 1);
   return { program, inputs: [random(m * k), random(k * n)] };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median and best seconds per call over samples of enough calls to last ~20 ms each. The
  * median is the headline; the best sample shows the kernel when other processes share the core. */

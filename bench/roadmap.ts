@@ -16,6 +16,7 @@ import { drawSkill } from '../main/lab/kinds/roadmap/teachers/teacher.ts';
 import { layoutRoadmap } from '../main/lab/kinds/roadmap/roadmapLayout.ts';
 import { checkDefinition } from '../main/lab/loadDefinition.ts';
 import { Rng } from '../engine/random/rng.ts';
+import { median } from './timing.ts';
 
 const digits = [1, 2, 3, 4, 5];
 
@@ -36,7 +37,6 @@ function medianTimes(call: () => unknown, warm: number, n: number, batch = 1): {
     const used = process.cpuUsage(startCpu);
     cpu.push((used.user + used.system) / 1e6 / batch);
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   return { cpu: median(cpu), wall: median(wall) };
 }
 
@@ -148,7 +148,6 @@ async function bigRoadmapTimes(): Promise<void> {
     const used = process.cpuUsage(startCpu);
     cpu.push((used.user + used.system) / 1e3);
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[6];
   console.log(
     `roadmap of 200 skills, validated as a definition and laid out: median ${median(cpu).toFixed(1)} ms CPU ` +
       `(${median(wall).toFixed(1)} ms wall); the first, cold (schemas compiled): ${cpu[0].toFixed(1)} ms CPU`,

@@ -8,8 +8,13 @@ export function medianSeconds(call: () => unknown, warm: number, n: number): num
     call();
     times.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return median(times);
+}
+
+/** The middle value (the upper of the two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Seconds as µs, ms or s, whichever reads best; '—' for a time not measured. */

@@ -57,7 +57,7 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
-/** The first line a tool prints for `--version` ('' when it does not run). */
+/** What a tool prints for `--version` ('' when it does not run). */
 function toolVersion(tool: string): string {
   return spawnSync(tool, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
 }

@@ -8,7 +8,9 @@
  * gradients spent half of the training step there.
  *
  * Summation order: for each output element, the taps in (c, a, b) order, one fused multiply-add
- * each — not the GEMM's blocked order, so results differ from the im2col path by rounding.
+ * each — the order of the im2col + GEMM path's micro-kernels, so a forward pass gives the same
+ * bits; an input gradient (conv.c runs it as a convolution of dy) sums channels and taps in one
+ * pass where the GEMM path summed channels and col2im then added taps: it rounds differently.
  */
 #include "conv_direct_avx512.h"
 

@@ -42,7 +42,7 @@ static int avx512_rows(const lab_runtime *rt, const lab_tensor *const *ts, int n
 #ifdef LAB_HAVE_POOL_AVX512
   for (int k = 0; k < n; k++)
     if (ts[k]->dtype != LAB_FLOAT32 || ts[k]->strides[3] != 1) return 0;
-  return lab_isa_resolve(rt ? rt->isa : LAB_ISA_AUTO) == LAB_ISA_AVX512;
+  return lab_isa_resolve(rt->isa) == LAB_ISA_AVX512;
 #else
   (void)rt, (void)ts, (void)n;
   return 0;
