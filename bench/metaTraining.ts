@@ -7,8 +7,9 @@
 //   2. peak memory of MNIST meta-training (bench/metaTrainingMemory.ts, in its own process)
 //      against the activations the unroll truly needs;
 //   3. the wall clock of one full l2l-paper quadratics meta-training until early stopping
-//      (curricula/l2l-paper-quadratics.yaml, first seed) with `--paper-scale` (it takes the
-//      better part of an hour); without it, an estimate from the measured meta-iteration.
+//      (curricula/l2l-paper-quadratics.yaml, first seed) with `--paper-scale` (minutes on the
+//      CPU), on the backend LAB_BACKEND names (the GPU check runs it on cuda); without it, an
+//      estimate from the measured meta-iteration.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../native/paths.ts';
@@ -36,6 +37,50 @@ function trainer(config: MetaTrainingRunConfig, seed: number): MetaTrainer {
   const t = new MetaTrainer();
   t.init(metaTrainingRunConfig.parse(structuredClone(config)), seed);
   return t;
+}
+
+export interface PaperScaleResult {
+  backend: string;
+  seconds: number;
+  metaIterations: number;
+  bestValLoss: number;
+  stopped: string;
+}
+
+/**
+ * One whole l2l-paper quadratics meta-training (the preset's first run: its seed, its validation
+ * problems, early stopping) on the backend lab runs use here (LAB_BACKEND), timed from the first
+ * validation to the stop. Prints each validation as it goes, so a run cut short still shows its pace.
+ */
+export async function paperScaleMetaTraining(): Promise<PaperScaleResult> {
+  const quad = await presetRun('l2l-paper-quadratics.yaml');
+  const { metaIterations, evaluateEvery } = quad.config.metaTraining;
+  const t = trainer(quad.run.config, quad.run.seed);
+  const backend = t.environment().backend;
+  const started = performance.now();
+  let { best_val_loss: best } = t.evaluate();
+  let step = 0;
+  let reason: string | null = null;
+  while (step < metaIterations && !reason) {
+    t.step();
+    step++;
+    if (step % evaluateEvery === 0) {
+      const { val_loss, best_val_loss } = t.evaluate();
+      best = best_val_loss;
+      const elapsed = (performance.now() - started) / 1000;
+      console.log(
+        `  meta-iteration ${step}: validation loss ${val_loss.toFixed(4)} (${backend}, ${elapsed.toFixed(1)} s)`,
+      );
+      reason = t.stopReason();
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const stopped = reason ?? 'ran all meta-iterations';
+  console.log(
+    `paper-scale l2l-paper quadratics meta-training (one seed, ${backend} backend): ${fmt(seconds)} wall clock, ` +
+      `${step} meta-iterations, best validation loss ${best.toFixed(4)}; ${stopped}`,
+  );
+  return { backend, seconds, metaIterations: step, bestValLoss: best, stopped };
 }
 
 export interface MetaTrainingBench {
@@ -100,24 +145,7 @@ export async function metaTrainingSection(
   const validations = Math.floor(metaIterations / evaluateEvery) + 1;
   const validationSeconds = perProblem * quad.config.metaTraining.validationProblems;
   if (process.argv.includes('--paper-scale')) {
-    const t = trainer(quad.run.config, quad.run.seed);
-    const started = performance.now();
-    t.evaluate();
-    let step = 0;
-    let reason: string | null = null;
-    while (step < metaIterations && !reason) {
-      t.step();
-      step++;
-      if (step % evaluateEvery === 0) {
-        const { val_loss } = t.evaluate();
-        console.log(`  meta-iteration ${step}: validation loss ${val_loss.toFixed(4)}`);
-        reason = t.stopReason();
-      }
-    }
-    const wall = (performance.now() - started) / 1000;
-    console.log(
-      `paper-scale l2l-paper quadratics meta-training (one seed): ${fmt(wall)} wall clock, ${step} meta-iterations, ${reason ?? 'ran all meta-iterations'}`,
-    );
+    await paperScaleMetaTraining();
   } else {
     const estimate = metaIterations * quadSeconds + validations * validationSeconds;
     console.log(

@@ -16,6 +16,7 @@ import { showCommand } from './commands/show.ts';
 import { slurmCommand } from './commands/slurm.ts';
 import { workerCommand } from './commands/worker.ts';
 import { UsageError } from './labContext.ts';
+import { labBackend } from '../lab/trainers/engineTrainer.ts';
 
 export const usage = `Curriculum Lab — run and inspect experiments from the command line.
 
@@ -65,6 +66,9 @@ Options:
                       Default $LAB_QUEUE. Password: $LAB_REDIS_PASSWORD_FILE, never in the URL
   --attempts <n>      With --queue: attempts per run before it fails (default 3)
   --name <name>       With worker: what runs record as where they ran (default: host name)
+  --backend <name>    With run, resume, worker, serve: what runs compute on — cpu (default), cuda
+                      (a GPU; its numbers differ from cpu runs in the last bits) or js (the
+                      reference). Same as $LAB_BACKEND; each run records where it computed
   --scratch <dir>     With worker: where runs keep files while they run (default: temp dir)
   --stall-seconds <s> With worker: how long a silent worker keeps its runs before another
                       takes them over (default 30)
@@ -101,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       'stall-seconds': { type: 'string' },
       sbatch: { type: 'string', multiple: true },
       task: { type: 'string' },
+      backend: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -125,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--stall-seconds needs a number of seconds > 0, got "${values['stall-seconds']}"`);
   }
   const queue = { queue: values.queue, attempts, stallMs: stallSeconds && stallSeconds * 1000 };
+  if (values.backend !== undefined) chooseBackend(values.backend, command, values.task !== undefined);
   const options = { db: values.db, trainers: values.trainers, jobs };
   switch (command) {
     case 'run':
@@ -177,6 +183,27 @@ export async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/**
+ * `--backend`: what the runs this process starts compute on. Checked here, before anything is
+ * written (a machine without a GPU says so now, not in every run), then handed to the run workers
+ * through LAB_BACKEND, which they inherit and labBackend() reads.
+ */
+function chooseBackend(backend: string, command: string, slurmTask: boolean): void {
+  if (command === 'slurm' && !slurmTask) {
+    throw new UsageError(
+      'slurm writes job arrays that run on other nodes; to have them compute on a GPU, pass the choice to the ' +
+        'tasks instead: --sbatch=--export=ALL,LAB_BACKEND=cuda (with --sbatch=--gres=gpu:1)',
+    );
+  }
+  if (!['run', 'resume', 'worker', 'serve', 'slurm'].includes(command)) {
+    throw new UsageError(
+      `--backend goes with run, resume, worker or serve (the commands that start runs), not ${command}`,
+    );
+  }
+  labBackend(backend);
+  process.env.LAB_BACKEND = backend;
 }
 
 /** Runs the CLI and exits with its code; errors are printed for a person, not as stack traces. */

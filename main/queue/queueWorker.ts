@@ -81,8 +81,9 @@ export class QueueWorker {
     this.engineVersion = options.engineVersion ?? thisEngineVersion;
     this.queueName = runQueueName(this.engineVersion);
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
-    // What the lab's runs execute on here (cpu even on a GPU box: see labBackend), not merely the
-    // fastest backend that loads, so that nobody reads `cuda` and expects GPU runs.
+    // What the lab's runs execute on here (cpu even on a GPU box unless `--backend cuda` asked for
+    // the GPU: see labBackend), not merely the fastest backend that loads, so that nobody reads
+    // `cuda` and expects GPU runs.
     const backend = labBackend();
     this.device = `${backend}/${backendDevice(backend)}`;
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));

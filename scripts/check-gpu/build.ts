@@ -6,11 +6,13 @@
 //                        sanitizer build) so it never races a concurrent node-gyp rebuild;
 //   native/liblabcuda.so the CUDA library for sm_80, sm_90 and compute_90 PTX (native/build.ts);
 //   node.xz              the project's Node 24 binary, xz-compressed;
-//   torch_ref.py         the PyTorch reference workloads; run.sh, the entry script.
+//   torch_ref.py         the PyTorch reference workloads; run.sh, the entry script;
+//   curricula/           the presets and their schemas (the meta-training preset it runs).
 // Prints the bundle's size (it must stay under 60 MB) and the command that runs it.
 import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -154,6 +156,8 @@ async function main(): Promise<void> {
   compressNode();
   copyFileSync(join(projectRoot, '..', 'shared', 'bench', 'torch_ref.py'), join(out, 'torch_ref.py'));
   copyFileSync(join(projectRoot, 'scripts', 'check-gpu', 'run.sh'), join(out, 'run.sh'));
+  // The meta-training part loads its preset as the lab does (the YAML, checked against the schemas).
+  cpSync(join(projectRoot, 'curricula'), join(out, 'curricula'), { recursive: true });
   // native/paths.ts finds the project root by this manifest's name.
   writeFileSync(
     join(out, 'package.json'),

@@ -2,6 +2,7 @@
 // per event, appended synchronously, so a test that crashes its process still leaves the line
 // saying it started — the supervisor then knows which test killed it.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import type { PaperScaleResult } from '../../bench/metaTraining.ts';
 
 export type TestEvent =
   | { readonly kind: 'start'; readonly i: number; readonly name: string }
@@ -38,6 +39,9 @@ export interface BenchRow {
   readonly nvrtcKernels: number;
   readonly graphReplayed: boolean;
 }
+
+/** The l2l-paper quadratics meta-training on the cuda backend (bench/metaTraining.ts). */
+export type MetaTrainingRow = PaperScaleResult;
 
 /** A test process's exit status after a CUDA fault that poisons its context (see testsChild.ts). */
 export const POISONED_EXIT = 70;

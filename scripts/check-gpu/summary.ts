@@ -1,6 +1,6 @@
 // The GPU check's last words: a table per suite (passed, failed, not run), the failures one line
 // each, and the benchmark against PyTorch eager on the same GPU. Returns the exit status.
-import type { BenchRow, TestEvent } from './results.ts';
+import type { BenchRow, MetaTrainingRow, TestEvent } from './results.ts';
 
 export interface CheckOutcome {
   readonly device: string;
@@ -9,6 +9,8 @@ export interface CheckOutcome {
   readonly tests: readonly string[];
   readonly events: readonly TestEvent[];
   readonly bench: readonly BenchRow[];
+  /** Null when it failed or ran past its budget (its validations are in the log above). */
+  readonly metaTraining: MetaTrainingRow | null;
   readonly seconds: number;
 }
 
@@ -40,7 +42,15 @@ export function printSummary(o: CheckOutcome): number {
     }
   });
   const failures = [...outcome].filter(([, r]) => !r.ok);
-  console.log(JSON.stringify({ device: o.device, nvrtc: o.nvrtc, failed: failures.length, bench: o.bench }));
+  console.log(
+    JSON.stringify({
+      device: o.device,
+      nvrtc: o.nvrtc,
+      failed: failures.length,
+      bench: o.bench,
+      metaTraining: o.metaTraining,
+    }),
+  );
   console.log('\n==== check:gpu summary ====');
   console.log(
     `device: ${o.device}; NVRTC ${o.nvrtc ? 'found' : 'not found (interpreted composites, nvcc for CUDA ops)'}`,
@@ -70,6 +80,13 @@ export function printSummary(o: CheckOutcome): number {
   }
   if (o.bench.length < 3)
     console.log(`(${3 - o.bench.length} workload(s) did not finish: see the log above)`);
+  const m = o.metaTraining;
+  console.log(
+    m
+      ? `\nl2l-paper quadratics meta-training, one seed on ${m.backend}: ${m.seconds.toFixed(1)} s wall clock, ` +
+          `${m.metaIterations} meta-iterations, best validation loss ${m.bestValLoss.toFixed(4)} (${m.stopped})`
+      : '\nl2l-paper quadratics meta-training on cuda: did not finish (its validations so far are in the log above)',
+  );
   const notRun = o.tests.length - outcome.size;
   const replayDiffers = o.bench.filter((r) => !r.replayAgrees).map((r) => r.name);
   if (replayDiffers.length > 0)

@@ -7,11 +7,13 @@ import type { SharedVariable, Variable } from '../../../engine/core/graph.ts';
 import type { NDArray } from '../../../engine/core/ndarray.ts';
 import { grad } from '../../../engine/grad/grad.ts';
 import { cpuBackendUnavailableReason } from '../../../engine/backends/cpu.ts';
+import { cudaStatus } from '../../../engine/backends/cuda.ts';
 import { availableBackends, backendDevice, engineVersion } from '../../../engine/info.ts';
 import { decodeSafetensors, encodeSafetensors } from '../../../engine/io/safetensors.ts';
 import type { Optimizer } from '../../../engine/optim/optimizer.ts';
 import { debugprint } from '../../../engine/printing/debugprint.ts';
 import { toJSON } from '../../../engine/printing/toJSON.ts';
+import { UserError } from '../../userError.ts';
 import type { GraphFunction } from '../views/types.ts';
 import type {
   EvaluationMetrics,
@@ -21,12 +23,37 @@ import type {
   TrainerEnvironment,
 } from './trainer.ts';
 
+/** The backends a lab run can compute on. */
+export const labBackendNames = ['cpu', 'cuda', 'js'] as const;
+export type LabBackendName = (typeof labBackendNames)[number];
+
 /**
- * The backend lab runs use: native cpu where the addon loads, else the js reference. (Not cuda
- * on its own: a run on a GPU is asked for, since its numbers differ in the last bits.)
+ * The backend lab runs use: the one `LAB_BACKEND` asks for (`lab run --backend cuda`, a GPU box's
+ * `lab worker --backend cuda`: worker processes inherit it), else native cpu where the addon
+ * loads, else the js reference. Never cuda on its own: a run on a GPU is asked for, since its
+ * numbers differ from cpu runs in the last bits. A backend asked for that cannot run here is an
+ * error naming why, not a quiet fall-back to another one.
  */
-export function labBackend(): 'cpu' | 'js' {
-  return availableBackends().includes('cpu') ? 'cpu' : 'js';
+export function labBackend(requested = process.env.LAB_BACKEND): LabBackendName {
+  if (requested === undefined || requested === '') return availableBackends().includes('cpu') ? 'cpu' : 'js';
+  if (!(labBackendNames as readonly string[]).includes(requested)) {
+    throw new UserError(
+      `LAB_BACKEND (or --backend) is "${requested}"; lab runs compute on ${labBackendNames.join(', ')}: ` +
+        'use one of those, or leave it unset for cpu (js where the native addon is not built)',
+    );
+  }
+  const backend = requested as LabBackendName;
+  if (!availableBackends().includes(backend)) {
+    const why = backend === 'cuda' ? cudaStatus().reason : cpuBackendUnavailableReason();
+    throw new UserError(
+      `runs were asked to compute on ${backend} (LAB_BACKEND or --backend), but the ${backend} backend does not ` +
+        `load on this machine: ${why}. ` +
+        (backend === 'cuda'
+          ? 'Run on a machine with an NVIDIA GPU and its driver, or leave --backend out to compute on the CPU.'
+          : 'Build the native addon (npm run build:native), or use --backend js.'),
+    );
+  }
+  return backend;
 }
 
 /**

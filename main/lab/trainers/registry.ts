@@ -55,6 +55,15 @@ export async function registerTrainerModule(specifier: string): Promise<string[]
         : message.split('\n')[0];
     throw new UserError(`cannot load trainer module ${specifier}: ${why}`, { cause: error });
   }
+  return registerLoadedModule(specifier, moduleUrl, loaded);
+}
+
+/** Registers what an imported trainer module exports, under the URL workers import it by. */
+function registerLoadedModule(
+  specifier: string,
+  moduleUrl: string,
+  loaded: Partial<TrainerModule>,
+): string[] {
   if (!Array.isArray(loaded.trainers)) {
     throw new UserError(`trainer module ${specifier} must export "trainers": an array of TrainerDefinition`);
   }
@@ -78,6 +87,24 @@ let builtinsRegistered: Promise<void> | undefined;
 export function registerBuiltinTrainers(): Promise<void> {
   builtinsRegistered ??= (async () => {
     for (const specifier of builtinTrainerModules) await registerTrainerModule(specifier);
+  })();
+  return builtinsRegistered;
+}
+
+/**
+ * Registers the built-in trainer modules from modules already imported, in the order of
+ * builtinTrainerModules: for a bundle that cannot import the project's sources by URL (the GPU
+ * check runs the meta-training trainer in its own process, never in a worker).
+ */
+export function registerBuiltinTrainersFrom(modules: readonly Partial<TrainerModule>[]): Promise<void> {
+  if (modules.length !== builtinTrainerModules.length)
+    throw new Error(
+      `expected the ${builtinTrainerModules.length} built-in trainer modules, got ${modules.length}`,
+    );
+  builtinsRegistered ??= (async () => {
+    modules.forEach((loaded, i) =>
+      registerLoadedModule(builtinTrainerModules[i], builtinTrainerModules[i], loaded),
+    );
   })();
   return builtinsRegistered;
 }

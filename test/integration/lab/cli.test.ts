@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import { cudaBackendAvailable } from '../../../engine/backends/cuda.ts';
 import { projectRoot } from '../../../native/paths.ts';
 import { definitionYaml, testTrainerModule } from './labHarness.ts';
 
@@ -145,6 +146,48 @@ describe('lab CLI, end to end', () => {
       expect(['cpu', 'js']).toContain(r.backend);
       expect(r.engine_version).toMatch(/^\d+\.\d+\.\d+/);
     }
+  });
+
+  it('computes where --backend asks, and refuses a backend this machine lacks before writing anything', async () => {
+    const definition = [
+      'version: 1',
+      'kind: optimizer-comparison',
+      'experiment:',
+      '  name: backend-choice',
+      '  problem: { name: quadratics, dims: 4 }',
+      '  training: { steps: 10, evalEvery: 5, checkpointEvery: 10 }',
+      '  optimizers: [{ name: sgd, lr: 0.1 }]',
+      '  report: { seeds: 2 }',
+    ].join('\n');
+    // js, not the default cpu: the runs record the backend they were asked to compute on.
+    const onJs = writeDefinition('js.yaml', definition);
+    const js = await lab('run', onJs.file, '--db', onJs.db, '--backend', 'js');
+    expect(js.code, js.stderr).toBe(0);
+    expect(query<{ backend: string }>(onJs.db, 'SELECT DISTINCT backend FROM runs')).toEqual([
+      { backend: 'js' },
+    ]);
+
+    const onGpu = writeDefinition('cuda.yaml', definition);
+    const cuda = await lab('run', onGpu.file, '--db', onGpu.db, '--backend', 'cuda');
+    if (cudaBackendAvailable()) {
+      expect(cuda.code, cuda.stderr).toBe(0);
+      expect(query<{ backend: string }>(onGpu.db, 'SELECT DISTINCT backend FROM runs')).toEqual([
+        { backend: 'cuda' },
+      ]);
+    } else {
+      expect(cuda.code).toBe(1);
+      expect(cuda.stderr).toMatch(
+        /asked to compute on cuda .* does not load on this machine: .*leave --backend out/s,
+      );
+      expect(existsSync(onGpu.db)).toBe(false);
+    }
+
+    const typo = await lab('run', onJs.file, '--db', onJs.db, '--backend', 'gpu');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('"gpu"; lab runs compute on cpu, cuda, js');
+    const misplaced = await lab('list', '--db', onJs.db, '--backend', 'js');
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('--backend goes with run, resume, worker or serve');
   });
 
   it('says which problems exist when a definition names an unknown one', async () => {

@@ -64,6 +64,7 @@ describe('GPU check supervision', () => {
       tests: plan.map((p, i) => `suite > fake ${i} (${p})`),
       events,
       bench: [],
+      metaTraining: null,
       seconds: 1,
     });
     const printed = log.mock.calls.map((c) => String(c[0])).join('\n');
@@ -71,6 +72,7 @@ describe('GPU check supervision', () => {
     expect(status).toBe(1);
     expect(printed).toMatch(/failed \(4\):/);
     expect(printed).toMatch(/4 FAILED in 1 s/);
+    expect(printed).toMatch(/meta-training on cuda: did not finish/);
   }, 30_000);
 
   it('stops at its time budget and leaves the tests it could not reach unrun', async () => {

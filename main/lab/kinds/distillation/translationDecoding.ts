@@ -15,6 +15,7 @@ import {
 import type { Seq2Seq } from '../../../../engine/nn/seq2seq.ts';
 import { matrix, tensor, vector } from '../../../../engine/tensor.ts';
 import { corpusBleu } from '../../bleu.ts';
+import type { LabBackendName } from '../../trainers/engineTrainer.ts';
 
 /** Sentences decoded per call (bounds the memory of a beam's rows). */
 const chunkSentences = 500;
@@ -44,7 +45,7 @@ export interface TranslationDecoder {
 }
 
 /** Compiles greedy decoding and the beam-search step of `model` for source rows of `width` ids. */
-export function translationDecoder(model: Seq2Seq, width: number, backend: 'cpu' | 'js'): TranslationDecoder {
+export function translationDecoder(model: Seq2Seq, width: number, backend: LabBackendName): TranslationDecoder {
   const source = matrix('source', 'int32', [null, width]);
   const greedyIds = fn([source], model.greedy(source, width), { backend });
   const encoded = model.encode(source);

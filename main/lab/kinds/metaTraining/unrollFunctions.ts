@@ -17,6 +17,7 @@ import type { ParamLayout } from '../../../../engine/params/layout.ts';
 import { bindFlat } from '../../../../engine/params/symbolic.ts';
 import { tensor, vector } from '../../../../engine/tensor.ts';
 import type { MetaProblem } from './problems/metaProblem.ts';
+import type { LabBackendName } from '../../trainers/engineTrainer.ts';
 import type { MetaTrainingSettings } from './runConfig.ts';
 
 export interface UnrollFunctions {
@@ -35,7 +36,7 @@ export function buildUnrollFunctions(
   problem: MetaProblem,
   rule: LearnedRule,
   settings: MetaTrainingSettings,
-  backend: 'cpu' | 'js',
+  backend: LabBackendName,
 ): UnrollFunctions {
   const n = problem.size;
   const groups = problem.slots.map((s) => s.size);

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registerTrainerModule } from '../../../../main/lab/trainers/registry.ts';
+import { metaTrainTrainerName } from '../../../../main/lab/kinds/metaTraining/trainerNames.ts';
+import {
+  builtinTrainerModules,
+  registerBuiltinTrainersFrom,
+  registerTrainerModule,
+  requireTrainer,
+} from '../../../../main/lab/trainers/registry.ts';
 import { UserError } from '../../../../main/userError.ts';
 
 describe('loading a trainer module (lab --trainers)', () => {
@@ -29,5 +35,22 @@ describe('loading a trainer module (lab --trainers)', () => {
       /trainer "old" in .*old\.ts has no runConfig: set it to the run config of the kind it trains/,
     );
     await expect(registerTrainerModule(old)).rejects.toBeInstanceOf(UserError);
+  });
+});
+
+describe('registering the built-in trainers from imported modules (a bundle: the GPU check)', () => {
+  it('serves them under the URLs workers would import, and wants all of them in order', async () => {
+    const modules = await Promise.all([
+      import('../../../../main/lab/kinds/optimizerComparison/trainers.ts'),
+      import('../../../../main/lab/kinds/metaTraining/trainers.ts'),
+      import('../../../../main/lab/kinds/distillation/trainers.ts'),
+      import('../../../../main/lab/kinds/roadmap/trainers.ts'),
+    ]);
+    expect(() => registerBuiltinTrainersFrom(modules.slice(1))).toThrow(
+      'expected the 4 built-in trainer modules, got 3',
+    );
+    await registerBuiltinTrainersFrom(modules);
+    expect(requireTrainer(metaTrainTrainerName).moduleUrl).toBe(builtinTrainerModules[1]);
+    expect(builtinTrainerModules[1]).toMatch(/^file:.*\/main\/lab\/kinds\/metaTraining\/trainers\.ts$/);
   });
 });
