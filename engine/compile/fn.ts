@@ -101,14 +101,16 @@ function programCacheKey(
 ): GraphKey | null {
   if (!programCacheEnabled() || !backend.programCacheIdentity || !backend.programForCache) return null;
   if ((options.givens?.length ?? 0) > 0) return null;
-  let identity: string;
-  try {
-    identity = backend.programCacheIdentity();
-  } catch {
-    return null; // the backend's build cannot be identified: compile as if there were no cache
-  }
   const mode = JSON.stringify([...(options.mode?.exclude ?? [])].sort());
-  return graphKey(inputs, roots, updateTargets, cacheContext(identity, mode));
+  let context: string;
+  try {
+    context = cacheContext(backend.programCacheIdentity(), mode);
+  } catch {
+    // The backend's build or the engine's sources (absent beside a bundle) cannot be identified:
+    // compile as if there were no cache.
+    return null;
+  }
+  return graphKey(inputs, roots, updateTargets, context);
 }
 
 export function fn(

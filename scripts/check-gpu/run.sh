@@ -26,9 +26,6 @@ export LAB_NATIVE_ADDON="$here/native/lab_native.node"
 export LAB_CUDA_LIBRARY="$here/native/liblabcuda.so"
 export LAB_CUDA_CACHE="$work/cuda-kernels"
 export LAB_CACHE_DIR="$work/ops"
-# The program cache keys programs by the engine's sources, which are not beside the bundle; on a
-# fresh machine it would only miss anyway.
-export LAB_PROGRAM_CACHE=off
 export LD_LIBRARY_PATH="/usr/local/cuda/targets/x86_64-linux/lib:/usr/local/cuda/lib64:/usr/local/nvidia/lib64:${LD_LIBRARY_PATH:-}"
 export PATH="/usr/local/cuda/bin:$PATH"
 
