@@ -2,8 +2,9 @@
 // machine that has no Node.js toolchain: every op and random composite graphs against the js
 // float64 reference, forward and gradients (the differential suites, their native side on the
 // GPU), the GPU backend and user-op tests, then the benchmark workloads against PyTorch eager on
-// the same GPU, then one whole l2l-paper quadratics meta-training on the cuda backend (the
-// wall clock issue #13 asks for). Prints a summary table last. Exit status: 0 all passed, 1 a check failed,
+// the same GPU, the first run of a quick preset of every experiment kind on cpu and on cuda (what
+// `lab run --backend cuda` computes), then one whole l2l-paper quadratics meta-training on the
+// cuda backend (the wall clock issue #13 asks for). Prints a summary table last. Exit status: 0 all passed, 1 a check failed,
 // 2 no usable GPU (nothing could be checked).
 //
 // GPU time is scarce and new GPU code can crash or hang, so this process only supervises: the
@@ -22,7 +23,9 @@ import * as distillation from '../../main/lab/kinds/distillation/trainers.ts';
 import * as metaTraining from '../../main/lab/kinds/metaTraining/trainers.ts';
 import * as optimizerComparison from '../../main/lab/kinds/optimizerComparison/trainers.ts';
 import * as roadmap from '../../main/lab/kinds/roadmap/trainers.ts';
+import { labBackend } from '../../main/lab/trainers/engineTrainer.ts';
 import { registerBuiltinTrainersFrom } from '../../main/lab/trainers/registry.ts';
+import { kindPresets, runKindChecks, type KindRow } from './kindsChild.ts';
 import { appendRecord, readRecords, type BenchRow, type MetaTrainingRow, type TestEvent } from './results.ts';
 import { printSummary } from './summary.ts';
 import { runChild, superviseTests } from './supervisor.ts';
@@ -41,10 +44,11 @@ import '../../test/differential/convPool.test.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);
 
-/** Seconds the tests together may take (and one test), the benchmark and the meta-training: under 9 minutes in all. */
+/** Seconds the tests together may take (and one test), the benchmark, the kinds and the meta-training. */
 const testBudgetSeconds = Number(process.env.LAB_CHECK_GPU_TEST_SECONDS ?? 200);
 const testTimeoutSeconds = Number(process.env.LAB_CHECK_GPU_TEST_TIMEOUT ?? 30);
 const benchBudgetSeconds = Number(process.env.LAB_CHECK_GPU_BENCH_SECONDS ?? 120);
+const kindsBudgetSeconds = Number(process.env.LAB_CHECK_GPU_KINDS_SECONDS ?? 120);
 const metaTrainingBudgetSeconds = Number(process.env.LAB_CHECK_GPU_META_SECONDS ?? 200);
 
 async function supervise(): Promise<number> {
@@ -56,10 +60,9 @@ async function supervise(): Promise<number> {
   }
   console.log(`check:gpu on ${status.device}; ${registeredTests().length} tests`);
   const dir = process.env.LAB_CHECK_GPU_RESULTS ?? mkdtempSync(join(tmpdir(), 'lab-check-gpu-'));
-  const [testsFile, benchFile, metaFile] = ['tests', 'bench', 'meta-training'].map((n) =>
-    join(dir, `${n}.jsonl`),
-  );
-  for (const file of [testsFile, benchFile, metaFile]) rmSync(file, { force: true });
+  const files = ['tests', 'bench', 'kinds', 'meta-training'].map((n) => join(dir, `${n}.jsonl`));
+  const [testsFile, benchFile, kindsFile, metaFile] = files;
+  for (const file of files) rmSync(file, { force: true });
   const started = performance.now();
   const command = [process.execPath, '--enable-source-maps', self];
   await superviseTests(testsFile, {
@@ -73,6 +76,11 @@ async function supervise(): Promise<number> {
     performance.now() > benchDeadline ? 'budget' : null,
   );
   if (bench.code !== 0) console.log(`the benchmark process ended badly: ${JSON.stringify(bench)}`);
+  const kindsDeadline = performance.now() + kindsBudgetSeconds * 1000;
+  const kinds = await runChild(command, ['--kinds', kindsFile], process.env, () =>
+    performance.now() > kindsDeadline ? 'budget' : null,
+  );
+  if (kinds.code !== 0) console.log(`the lab's kinds process ended badly: ${JSON.stringify(kinds)}`);
   const metaDeadline = performance.now() + metaTrainingBudgetSeconds * 1000;
   const meta = await runChild(
     command,
@@ -87,6 +95,8 @@ async function supervise(): Promise<number> {
     tests: registeredTests().map((t) => t.name),
     events: readRecords<TestEvent>(testsFile),
     bench: readRecords<BenchRow>(benchFile),
+    kinds: readRecords<KindRow>(kindsFile),
+    kindCount: kindPresets.length,
     metaTraining: readRecords<MetaTrainingRow>(metaFile)[0] ?? null,
     seconds: (performance.now() - started) / 1000,
   });
@@ -105,10 +115,11 @@ async function main(): Promise<number> {
     return runTestsFrom(Number(argv[1]), only ? argv[3] : argv[2], only);
   }
   if (argv[0] === '--bench') return runBenchmark(argv[1], here);
-  if (argv[0] === '--meta-training') {
-    // The preset is loaded as the lab loads it, which registers the built-in trainers: here from
+  if (argv[0] === '--meta-training' || argv[0] === '--kinds') {
+    // Presets are loaded as the lab loads them, which registers the built-in trainers: here from
     // this bundle, since the project's sources are not beside it.
     await registerBuiltinTrainersFrom([optimizerComparison, metaTraining, distillation, roadmap]);
+    if (argv[0] === '--kinds') return runKindChecks(argv[1], labBackend(argv[2] ?? 'cuda'));
     appendRecord(argv[1], await paperScaleMetaTraining());
     return 0;
   }

@@ -1,5 +1,6 @@
 // The GPU check's last words: a table per suite (passed, failed, not run), the failures one line
 // each, and the benchmark against PyTorch eager on the same GPU. Returns the exit status.
+import type { KindRow } from './kindsChild.ts';
 import type { BenchRow, MetaTrainingRow, TestEvent } from './results.ts';
 
 export interface CheckOutcome {
@@ -9,6 +10,10 @@ export interface CheckOutcome {
   readonly tests: readonly string[];
   readonly events: readonly TestEvent[];
   readonly bench: readonly BenchRow[];
+  /** The quick presets' first runs on cpu and on cuda (kindsChild.ts). */
+  readonly kinds: readonly KindRow[];
+  /** How many presets the kinds check has (a crash leaves fewer rows). */
+  readonly kindCount: number;
   /** Null when it failed or ran past its budget (its validations are in the log above). */
   readonly metaTraining: MetaTrainingRow | null;
   readonly seconds: number;
@@ -80,6 +85,20 @@ export function printSummary(o: CheckOutcome): number {
   }
   if (o.bench.length < 3)
     console.log(`(${3 - o.bench.length} workload(s) did not finish: see the log above)`);
+  console.log(
+    '\npreset (first run)             trainer            first loss cuda / cpu            time per step cuda / cpu   final metric cuda / cpu',
+  );
+  for (const k of o.kinds) {
+    const pair = (a: number | null | undefined, b: number | null | undefined) =>
+      `${a === null || a === undefined ? '—' : a.toPrecision(6)} / ${b === null || b === undefined ? '—' : b.toPrecision(6)}`;
+    console.log(
+      `${k.preset.padEnd(31)}${k.trainer.padEnd(19)}${pair(k.losses[0], k.cpuLosses[0]).padEnd(33)}` +
+        `${`${time(k.secondsPerStep)} / ${time(k.cpuSecondsPerStep)}`.padEnd(27)}${k.selectionMetric} ${pair(k.selection, k.cpuSelection)}` +
+        `${k.ok ? '' : `  FAILED: ${(k.error ?? '').split('\n')[0].slice(0, 160)}`}`,
+    );
+  }
+  const kindsFailed = o.kinds.filter((k) => !k.ok).length;
+  const kindCount = o.kindCount;
   const m = o.metaTraining;
   console.log(
     m
@@ -96,11 +115,20 @@ export function printSummary(o: CheckOutcome): number {
       ? 'GRAPH REPLAY DISAGREES'
       : failures.length > 0
         ? `${failures.length} FAILED`
-        : notRun > 0
-          ? `PASSED, ${notRun} NOT RUN (time budget)`
-          : o.bench.length < 3
-            ? 'TESTS PASSED, BENCHMARK INCOMPLETE'
-            : 'ALL PASSED';
+        : kindsFailed > 0 || o.kinds.length < kindCount
+          ? `TESTS PASSED, ${kindsFailed} OF ${kindCount} PRESETS FAILED OR DID NOT RUN ON THE GPU`
+          : notRun > 0
+            ? `PASSED, ${notRun} NOT RUN (time budget)`
+            : o.bench.length < 3
+              ? 'TESTS PASSED, BENCHMARK INCOMPLETE'
+              : 'ALL PASSED';
   console.log(`\n${verdict} in ${o.seconds.toFixed(0)} s`);
-  return failures.length === 0 && notRun === 0 && o.bench.length === 3 && replayDiffers.length === 0 ? 0 : 1;
+  const allKinds = kindsFailed === 0 && o.kinds.length === kindCount;
+  return failures.length === 0 &&
+    notRun === 0 &&
+    o.bench.length === 3 &&
+    replayDiffers.length === 0 &&
+    allKinds
+    ? 0
+    : 1;
 }

@@ -64,6 +64,8 @@ describe('GPU check supervision', () => {
       tests: plan.map((p, i) => `suite > fake ${i} (${p})`),
       events,
       bench: [],
+      kinds: [],
+      kindCount: 0,
       metaTraining: null,
       seconds: 1,
     });
