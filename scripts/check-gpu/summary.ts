@@ -86,13 +86,13 @@ export function printSummary(o: CheckOutcome): number {
   if (o.bench.length < 3)
     console.log(`(${3 - o.bench.length} workload(s) did not finish: see the log above)`);
   console.log(
-    '\npreset (first run)             trainer            first loss cuda / cpu            time per step cuda / cpu   final metric cuda / cpu',
+    '\npreset (first run)             trainer                   first loss cuda / cpu            time per step cuda / cpu   final metric cuda / cpu',
   );
   for (const k of o.kinds) {
     const pair = (a: number | null | undefined, b: number | null | undefined) =>
       `${a === null || a === undefined ? '—' : a.toPrecision(6)} / ${b === null || b === undefined ? '—' : b.toPrecision(6)}`;
     console.log(
-      `${k.preset.padEnd(31)}${k.trainer.padEnd(19)}${pair(k.losses[0], k.cpuLosses[0]).padEnd(33)}` +
+      `${k.preset.padEnd(31)}${k.trainer.padEnd(26)}${pair(k.losses[0], k.cpuLosses[0]).padEnd(33)}` +
         `${`${time(k.secondsPerStep)} / ${time(k.cpuSecondsPerStep)}`.padEnd(27)}${k.selectionMetric} ${pair(k.selection, k.cpuSelection)}` +
         `${k.ok ? '' : `  FAILED: ${(k.error ?? '').split('\n')[0].slice(0, 160)}`}`,
     );
