@@ -13,6 +13,7 @@ import {
 import { runExperiment } from '../lab/experimentRunner.ts';
 import { requireKind } from '../lab/kinds/registry.ts';
 import { checkDefinition } from '../lab/loadDefinition.ts';
+import { labBackend } from '../lab/trainers/engineTrainer.ts';
 import { exportableModel } from '../modelExport/exportableModel.ts';
 import { exportModelInChild } from '../modelExport/exportProcess.ts';
 import type { ProgressEvent, ProgressListener } from '../lab/progress.ts';
@@ -78,8 +79,12 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
     options.executor ??
     queueExecutor ??
     new WorkerPool({ size: options.poolSize, workerEntry: options.workerEntry });
-  // For the app's status line: whether runs stay here or go to `lab worker`s on other machines.
-  const runsOn = executor instanceof QueueExecutor ? `queue ${executor.address.display}` : 'this machine';
+  // For the app's status line: whether runs stay here, and on which backend (`--backend`,
+  // LAB_BACKEND), or go to `lab worker`s on other machines (each worker has its own).
+  const runsOn =
+    executor instanceof QueueExecutor
+      ? `queue ${executor.address.display}`
+      : `this machine (${labBackend()})`;
   const curricula: CurriculaDirectories = {
     builtin: options.curricula?.builtin ?? curriculaDirectory,
     user: options.curricula?.user ?? `${userDataDirectory()}/curricula`,

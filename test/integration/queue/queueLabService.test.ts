@@ -3,6 +3,7 @@
 // execute it, and the runs equal those of a LabService on the local pool; a queue it cannot log
 // in to fails the runs with the reason. `lab serve --queue` says where experiments run, and stops
 // before serving anything when the queue refuses it.
+import { labBackend } from '../../../main/lab/trainers/engineTrainer.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +78,7 @@ describe('the app and lab serve as coordinators on the queue', () => {
     const localDb = join(directory, 'local.db');
     const queuedDb = join(directory, 'queued.db');
     const local = await runThrough(createLabService({ dbPath: localDb, poolSize: 2 }));
-    expect(local).toEqual({ runsOn: 'this machine', status: 'completed', reason: null });
+    expect(local).toEqual({ runsOn: `this machine (${labBackend()})`, status: 'completed', reason: null });
 
     restoreEnvironment = withEnvironment(env);
     const queued = await runThrough(createLabService({ dbPath: queuedDb, queue: server.url }));
