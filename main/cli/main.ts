@@ -130,7 +130,10 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--stall-seconds needs a number of seconds > 0, got "${values['stall-seconds']}"`);
   }
   const queue = { queue: values.queue, attempts, stallMs: stallSeconds && stallSeconds * 1000 };
-  if (values.backend !== undefined) chooseBackend(values.backend, command, values.task !== undefined);
+  if (values.backend !== undefined) {
+    const onQueueOnly = command !== 'worker' && (values.queue ?? process.env.LAB_QUEUE) && jobs === undefined;
+    chooseBackend(values.backend, command, values.task !== undefined, Boolean(onQueueOnly));
+  }
   const options = { db: values.db, trainers: values.trainers, jobs };
   switch (command) {
     case 'run':
@@ -190,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
  * written (a machine without a GPU says so now, not in every run), then handed to the run workers
  * through LAB_BACKEND, which they inherit and labBackend() reads.
  */
-function chooseBackend(backend: string, command: string, slurmTask: boolean): void {
+function chooseBackend(backend: string, command: string, slurmTask: boolean, onQueueOnly: boolean): void {
   if (command === 'slurm' && !slurmTask) {
     throw new UsageError(
       'slurm writes job arrays that run on other nodes; to have them compute on a GPU, pass the choice to the ' +
@@ -200,6 +203,12 @@ function chooseBackend(backend: string, command: string, slurmTask: boolean): vo
   if (!['run', 'resume', 'worker', 'serve', 'slurm'].includes(command)) {
     throw new UsageError(
       `--backend goes with run, resume, worker or serve (the commands that start runs), not ${command}`,
+    );
+  }
+  if (onQueueOnly) {
+    throw new UsageError(
+      `with --queue the runs compute where the lab workers are: start them with \`lab worker --backend ${backend}\` ` +
+        '(--backend here applies to the runs this machine takes with --jobs)',
     );
   }
   labBackend(backend);

@@ -185,6 +185,18 @@ describe('lab CLI, end to end', () => {
     const typo = await lab('run', onJs.file, '--db', onJs.db, '--backend', 'gpu');
     expect(typo.code).toBe(1);
     expect(typo.stderr).toContain('"gpu"; lab runs compute on cpu, cuda, js');
+    const queued = await lab(
+      'run',
+      onJs.file,
+      '--db',
+      onJs.db,
+      '--backend',
+      'cuda',
+      '--queue',
+      'redis://127.0.0.1:1',
+    );
+    expect(queued.code).toBe(2);
+    expect(queued.stderr).toContain('start them with `lab worker --backend cuda`');
     const misplaced = await lab('list', '--db', onJs.db, '--backend', 'js');
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr).toContain('--backend goes with run, resume, worker or serve');
