@@ -90,8 +90,10 @@ export interface LabInfo {
   backends: string[];
   /** The lab database this API serves. */
   databasePath: string;
-  /** Where experiments started here execute: `this machine`, or `queue redis://HOST:PORT` (lab workers). */
+  /** Where experiments started here execute: `this machine (cpu)`, or `queue redis://HOST:PORT` (lab workers). */
   runsOn: string;
+  /** What a new experiment's runs compute on unless it chooses: `--backend`/LAB_BACKEND, else cpu (js without the addon). */
+  defaultBackend: string;
 }
 
 export type CreateExperimentResult =
@@ -113,8 +115,15 @@ export interface LabApi {
   getExperiment(id: number): Promise<ExperimentDetail | null>;
   listRuns(query?: RunQuery): Promise<RunSummary[]>;
   getRun(id: number): Promise<RunDetail | null>;
-  /** Validates a definition and, if it is valid, starts it; progress arrives through onProgress. */
-  createExperiment(definitionText: string, fileName: string): Promise<CreateExperimentResult>;
+  /**
+   * Validates a definition and, if it is valid, starts it; progress arrives through onProgress.
+   * `backend`: what its runs compute on (stored with it; `cpu`, `cuda`, `js`), else the default.
+   */
+  createExperiment(
+    definitionText: string,
+    fileName: string,
+    backend?: string,
+  ): Promise<CreateExperimentResult>;
   cancelExperiment(id: number): Promise<void>;
   resumeExperiment(id: number): Promise<void>;
   /** Run and experiment progress, throttled per run; returns the unsubscribe function. */

@@ -79,7 +79,7 @@ const argumentChecks: Record<LabApiMethod, ArgumentCheck[]> = {
   getExperiment: [id],
   listRuns: [optional(runQuery)],
   getRun: [id],
-  createExperiment: [text, text],
+  createExperiment: [text, text, optional(oneOf('cpu', 'cuda', 'js'))],
   cancelExperiment: [id],
   resumeExperiment: [id],
   metricNames: [id],

@@ -3,6 +3,6 @@
 import { availableBackends, engineVersion } from '../../engine/info.ts';
 import type { LabInfo } from './labApi.ts';
 
-export function labInfo(): Omit<LabInfo, 'databasePath' | 'runsOn'> {
+export function labInfo(): Omit<LabInfo, 'databasePath' | 'runsOn' | 'defaultBackend'> {
   return { engineVersion, nodeVersion: process.versions.node, backends: availableBackends() };
 }

@@ -13,7 +13,7 @@ import {
 import { runExperiment } from '../lab/experimentRunner.ts';
 import { requireKind } from '../lab/kinds/registry.ts';
 import { checkDefinition } from '../lab/loadDefinition.ts';
-import { labBackend } from '../lab/trainers/engineTrainer.ts';
+import { labBackend, labBackendName } from '../lab/trainers/engineTrainer.ts';
 import { exportableModel } from '../modelExport/exportableModel.ts';
 import { exportModelInChild } from '../modelExport/exportProcess.ts';
 import type { ProgressEvent, ProgressListener } from '../lab/progress.ts';
@@ -129,7 +129,7 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
   };
 
   return {
-    info: async () => ({ ...labInfo(), databasePath: lab.path, runsOn }),
+    info: async () => ({ ...labInfo(), databasePath: lab.path, runsOn, defaultBackend: labBackend() }),
     listExperiments: async () => experimentSummaries(db),
     async getExperiment(id) {
       const experiment = getExperiment(db, id);
@@ -159,10 +159,13 @@ export function createLabService(options: LabServiceOptions = {}): LabService {
         report: runReport(db, run),
       };
     },
-    async createExperiment(definitionText, fileName) {
+    async createExperiment(definitionText, fileName, backend) {
       const checked = await checkDefinition(definitionText, fileName);
       if (!checked.ok) return { ok: false, problems: checked.problems };
-      const experiment = createExperimentFromDefinition(lab, checked.definition);
+      // Checked where the runs compute: here, or on the queue's workers (which say why when they cannot).
+      const chosen = backend ?? process.env.LAB_BACKEND ?? null;
+      if (chosen) (executor instanceof QueueExecutor ? labBackendName : labBackend)(chosen);
+      const experiment = createExperimentFromDefinition(lab, checked.definition, chosen);
       start(experiment.id);
       return { ok: true, experimentId: experiment.id };
     },

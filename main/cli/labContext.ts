@@ -7,6 +7,8 @@ import { registerBuiltinTrainers, registerTrainerModule } from '../lab/trainers/
 export interface GlobalOptions {
   db?: string;
   trainers?: string[];
+  /** `--backend` or LAB_BACKEND, checked (main.ts): what new experiments' runs compute on. */
+  backend?: string;
 }
 
 export async function loadTrainers(options: GlobalOptions): Promise<void> {

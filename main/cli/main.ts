@@ -16,7 +16,7 @@ import { showCommand } from './commands/show.ts';
 import { slurmCommand } from './commands/slurm.ts';
 import { workerCommand } from './commands/worker.ts';
 import { UsageError } from './labContext.ts';
-import { labBackend } from '../lab/trainers/engineTrainer.ts';
+import { labBackend, labBackendName } from '../lab/trainers/engineTrainer.ts';
 
 export const usage = `Curriculum Lab — run and inspect experiments from the command line.
 
@@ -66,9 +66,11 @@ Options:
                       Default $LAB_QUEUE. Password: $LAB_REDIS_PASSWORD_FILE, never in the URL
   --attempts <n>      With --queue: attempts per run before it fails (default 3)
   --name <name>       With worker: what runs record as where they ran (default: host name)
-  --backend <name>    With run, resume, worker, serve: what runs compute on — cpu (default), cuda
-                      (a GPU; its numbers differ from cpu runs in the last bits) or js (the
-                      reference). Same as $LAB_BACKEND; each run records where it computed
+  --backend <name>    What runs compute on: cpu (default), cuda (a GPU; its numbers differ from
+                      cpu runs in the last bits) or js (the reference). With run and slurm, stored
+                      with the experiment (its runs compute there, on a queue's workers too);
+                      with resume, changes it for the runs still to come; with worker, serve: the
+                      default for runs and new experiments. Same as $LAB_BACKEND
   --scratch <dir>     With worker: where runs keep files while they run (default: temp dir)
   --stall-seconds <s> With worker: how long a silent worker keeps its runs before another
                       takes them over (default 30)
@@ -130,11 +132,19 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--stall-seconds needs a number of seconds > 0, got "${values['stall-seconds']}"`);
   }
   const queue = { queue: values.queue, attempts, stallMs: stallSeconds && stallSeconds * 1000 };
-  if (values.backend !== undefined) {
-    const onQueueOnly = command !== 'worker' && (values.queue ?? process.env.LAB_QUEUE) && jobs === undefined;
-    chooseBackend(values.backend, command, values.task !== undefined, Boolean(onQueueOnly));
-  }
-  const options = { db: values.db, trainers: values.trainers, jobs };
+  // Runs compute here unless they go to a queue's workers (and this machine takes none) or to
+  // Slurm's nodes: only then may a backend this machine lacks be chosen.
+  const computesHere =
+    command === 'slurm'
+      ? values.task !== undefined
+      : command === 'worker' || !(values.queue ?? process.env.LAB_QUEUE) || jobs !== undefined;
+  const backend = chooseBackend(
+    values.backend ?? process.env.LAB_BACKEND,
+    values.backend !== undefined,
+    command,
+    computesHere,
+  );
+  const options = { db: values.db, trainers: values.trainers, jobs, backend };
   switch (command) {
     case 'run':
       return runCommand(argument, { ...options, ...queue });
@@ -189,30 +199,28 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * `--backend`: what the runs this process starts compute on. Checked here, before anything is
- * written (a machine without a GPU says so now, not in every run), then handed to the run workers
- * through LAB_BACKEND, which they inherit and labBackend() reads.
+ * `--backend` (or LAB_BACKEND): what the experiments this process creates compute on — stored
+ * with each, so its runs compute there wherever they execute, a queue's workers and Slurm's nodes
+ * included — and a worker's default for runs whose experiment chose none. Checked before anything
+ * is written: the name always, and whether it loads here when runs compute here (a machine
+ * without a GPU says so now, not in every run). Handed on through LAB_BACKEND.
  */
-function chooseBackend(backend: string, command: string, slurmTask: boolean, onQueueOnly: boolean): void {
-  if (command === 'slurm' && !slurmTask) {
+function chooseBackend(
+  backend: string | undefined,
+  fromFlag: boolean,
+  command: string,
+  computesHere: boolean,
+): string | undefined {
+  if (backend === undefined || backend === '') return undefined;
+  if (fromFlag && !['run', 'resume', 'worker', 'serve', 'slurm'].includes(command)) {
     throw new UsageError(
-      'slurm writes job arrays that run on other nodes; to have them compute on a GPU, pass the choice to the ' +
-        'tasks instead: --sbatch=--export=ALL,LAB_BACKEND=cuda (with --sbatch=--gres=gpu:1)',
+      `--backend goes with run, resume, worker, serve or slurm (the commands that start runs), not ${command}`,
     );
   }
-  if (!['run', 'resume', 'worker', 'serve', 'slurm'].includes(command)) {
-    throw new UsageError(
-      `--backend goes with run, resume, worker or serve (the commands that start runs), not ${command}`,
-    );
-  }
-  if (onQueueOnly) {
-    throw new UsageError(
-      `with --queue the runs compute where the lab workers are: start them with \`lab worker --backend ${backend}\` ` +
-        '(--backend here applies to the runs this machine takes with --jobs)',
-    );
-  }
-  labBackend(backend);
+  if (computesHere) labBackend(backend);
+  else labBackendName(backend);
   process.env.LAB_BACKEND = backend;
+  return backend;
 }
 
 /** Runs the CLI and exits with its code; errors are printed for a person, not as stack traces. */

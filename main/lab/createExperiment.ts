@@ -11,6 +11,8 @@ import type { LoadedDefinition } from './loadDefinition.ts';
 export function createExperimentFromDefinition(
   lab: LabDatabase,
   definition: LoadedDefinition,
+  /** What its runs compute on (`labBackend` checked it here); null: the default where each runs. */
+  backend: string | null = null,
 ): ExperimentRecord {
   return lab.db.transaction(() => {
     const definitionId = saveDefinition(
@@ -25,6 +27,7 @@ export function createExperimentFromDefinition(
       definition.kind.name,
       String(definition.experiment.name),
       definition.kind.prepareStore(definition.experiment, lab.db),
+      backend,
     );
   })();
 }

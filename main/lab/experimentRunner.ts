@@ -217,6 +217,7 @@ export async function runExperiment(
         inputs: inputs.resolved,
         checkpointDirectory: checkpointDirectoryFor(lab, run.id),
         artifactDirectory: runDirectory(lab, 'artifacts', run.id),
+        ...(experiment.backend !== null && { backend: experiment.backend }),
         resumeFrom: checkpoint?.path,
       },
       {

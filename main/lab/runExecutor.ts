@@ -20,6 +20,11 @@ export interface RunSpec {
   checkpointDirectory: string;
   /** Directory for the artifacts the run leaves (a trained model). */
   artifactDirectory: string;
+  /**
+   * What the run computes on (its experiment's choice; the worker process sets LAB_BACKEND to it).
+   * Absent: the default of the machine it executes on (a `lab worker --backend`'s, else cpu).
+   */
+  backend?: string;
   /** Continue from this checkpoint file instead of starting at step 0. */
   resumeFrom?: string;
   /** How often buffered metric points are sent, in ms. */

@@ -20,6 +20,7 @@ interface ExperimentRow {
   cancel_requested: number;
   runs_planned: number | null;
   plan_complete: number;
+  backend: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -39,6 +40,7 @@ function toExperiment(row: ExperimentRow): ExperimentRecord {
     cancelRequested: row.cancel_requested !== 0,
     runsPlanned: row.runs_planned,
     planComplete: row.plan_complete !== 0,
+    backend: row.backend,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -78,17 +80,23 @@ export function createExperiment(
   kind: string,
   name: string,
   config: unknown,
+  backend: string | null = null,
 ): ExperimentRecord {
   const now = Date.now();
   const id = Number(
     db
       .prepare(
-        `INSERT INTO experiments (definition_id, kind, name, config_json, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?)`,
+        `INSERT INTO experiments (definition_id, kind, name, config_json, status, backend, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`,
       )
-      .run(definitionId, kind, name, JSON.stringify(config), now, now).lastInsertRowid,
+      .run(definitionId, kind, name, JSON.stringify(config), backend, now, now).lastInsertRowid,
   );
   return getExperiment(db, id)!;
+}
+
+/** Changes what an experiment's remaining runs compute on (`lab resume --backend`); finished runs keep theirs. */
+export function setExperimentBackend(db: Database, id: number, backend: string | null): void {
+  db.prepare('UPDATE experiments SET backend = ?, updated_at = ? WHERE id = ?').run(backend, Date.now(), id);
 }
 
 export function getExperiment(db: Database, id: number): ExperimentRecord | undefined {

@@ -196,6 +196,14 @@ function createRoadmapTables(db: Database): void {
   `);
 }
 
+/**
+ * Version 8: the backend an experiment's runs compute on, chosen when it was created (`lab run
+ * --backend cuda`, the app's "Compute on"); null: the default of wherever each run executes.
+ */
+function recordExperimentBackend(db: Database): void {
+  db.exec('ALTER TABLE experiments ADD COLUMN backend TEXT');
+}
+
 /** Index i migrates version i → i+1. Append only: never edit a migration that has shipped. */
 export const migrations: readonly Migration[] = [
   createCoreTables,
@@ -205,6 +213,7 @@ export const migrations: readonly Migration[] = [
   recordPlanSize,
   createViewState,
   createRoadmapTables,
+  recordExperimentBackend,
 ];
 
 export const schemaVersion = migrations.length;

@@ -38,6 +38,8 @@ export interface ExperimentRecord {
   runsPlanned: number | null;
   /** Whether runsPlanned is all there will be (later runs may depend on results). */
   planComplete: boolean;
+  /** What its runs compute on (`cpu`, `cuda`, `js`); null: the default where each run executes. */
+  backend: string | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -27,6 +27,9 @@ function send(message: WorkerToMain): Promise<void> {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function loadTrainer(spec: RunSpec): Promise<{ trainer: Trainer; config: unknown }> {
+  // One run per process: its experiment's backend is this process's (labBackend reads it, and
+  // says why when this machine cannot compute there).
+  if (spec.backend) process.env.LAB_BACKEND = spec.backend;
   const loaded = (await import(spec.trainerModuleUrl)) as Partial<TrainerModule>;
   const definition = loaded.trainers?.find((t) => t.name === spec.trainerName);
   if (!definition)

@@ -4,7 +4,7 @@ import { loadDefinitionFile } from '../../lab/loadDefinition.ts';
 import { resumeBlocker } from '../../lab/cancelExperiment.ts';
 import { createExperimentFromDefinition } from '../../lab/createExperiment.ts';
 import { runExperiment } from '../../lab/experimentRunner.ts';
-import { getExperiment, requestExperimentCancel } from '../../store/experimentStore.ts';
+import { getExperiment, requestExperimentCancel, setExperimentBackend } from '../../store/experimentStore.ts';
 import type { LabDatabase } from '../../store/labDatabase.ts';
 import { openCoordinatorExecutor, type CoordinatorExecutor } from '../../queue/coordinatorExecutor.ts';
 import {
@@ -85,7 +85,7 @@ export async function runCommand(file: string | undefined, options: RunOptions):
   let executor;
   try {
     executor = await openExecutor(options);
-    const experiment = createExperimentFromDefinition(lab, definition);
+    const experiment = createExperimentFromDefinition(lab, definition, options.backend ?? null);
     return await executeWithProgress(lab, experiment.id, executor);
   } finally {
     await executor?.where.close();
@@ -109,6 +109,13 @@ export async function resumeCommand(idText: string | undefined, options: RunOpti
     }
     const blocker = resumeBlocker(lab, id);
     if (blocker) throw new UsageError(`${blocker} (\`lab cancel ${id}\`)`);
+    // Its remaining runs compute where it was asked to when created, unless asked again now.
+    if (options.backend !== undefined && options.backend !== experiment.backend) {
+      setExperimentBackend(lab.db, id, options.backend);
+      process.stderr.write(
+        `Experiment ${id}: runs still to come compute on ${options.backend} (was ${experiment.backend ?? 'the default'}); finished runs keep theirs.\n`,
+      );
+    }
     executor = await openExecutor(options);
     return await executeWithProgress(lab, id, executor);
   } finally {

@@ -20,6 +20,11 @@ export function showCommand(idText: string | undefined, options: GlobalOptions):
       `Experiment ${id}: ${experiment.name} (${experiment.kind})`,
       `  status      ${experiment.status}${experiment.reason ? ` — ${experiment.reason}` : ''}`,
       `  definition  ${definition?.path ?? '?'}`,
+      ...(experiment.backend
+        ? [
+            `  backend     ${experiment.backend} (its runs compute there; \`lab resume ${id} --backend …\` changes it)`,
+          ]
+        : []),
       `  created     ${formatTime(experiment.createdAt)} UTC · updated ${formatTime(experiment.updatedAt)} UTC`,
       '',
       renderReport(experiment),

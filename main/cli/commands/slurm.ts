@@ -147,7 +147,7 @@ export async function slurmCommand(
   const definition = await loadDefinitionFile(argument);
   const lab = openDatabase(options);
   try {
-    const experiment = createExperimentFromDefinition(lab, definition);
+    const experiment = createExperimentFromDefinition(lab, definition, options.backend ?? null);
     const slurm: SlurmExperiment = {
       version: 1,
       database: resolve(lab.path),

@@ -27,6 +27,17 @@ import type {
 export const labBackendNames = ['cpu', 'cuda', 'js'] as const;
 export type LabBackendName = (typeof labBackendNames)[number];
 
+/** `name` as a lab backend, or an error saying which there are (whether it loads here is not asked). */
+export function labBackendName(name: string): LabBackendName {
+  if (!(labBackendNames as readonly string[]).includes(name)) {
+    throw new UserError(
+      `the backend "${name}" (--backend, LAB_BACKEND or the experiment's choice) is not one lab runs compute on: ` +
+        `use ${labBackendNames.join(', ')}, or none for cpu (js where the native addon is not built)`,
+    );
+  }
+  return name as LabBackendName;
+}
+
 /**
  * The backend lab runs use: the one `LAB_BACKEND` asks for (`lab run --backend cuda`, a GPU box's
  * `lab worker --backend cuda`: worker processes inherit it), else native cpu where the addon
@@ -36,13 +47,7 @@ export type LabBackendName = (typeof labBackendNames)[number];
  */
 export function labBackend(requested = process.env.LAB_BACKEND): LabBackendName {
   if (requested === undefined || requested === '') return availableBackends().includes('cpu') ? 'cpu' : 'js';
-  if (!(labBackendNames as readonly string[]).includes(requested)) {
-    throw new UserError(
-      `LAB_BACKEND (or --backend) is "${requested}"; lab runs compute on ${labBackendNames.join(', ')}: ` +
-        'use one of those, or leave it unset for cpu (js where the native addon is not built)',
-    );
-  }
-  const backend = requested as LabBackendName;
+  const backend = labBackendName(requested);
   if (!availableBackends().includes(backend)) {
     const why = backend === 'cuda' ? cudaStatus().reason : cpuBackendUnavailableReason();
     throw new UserError(

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -184,22 +184,43 @@ describe('lab CLI, end to end', () => {
 
     const typo = await lab('run', onJs.file, '--db', onJs.db, '--backend', 'gpu');
     expect(typo.code).toBe(1);
-    expect(typo.stderr).toContain('"gpu"; lab runs compute on cpu, cuda, js');
-    const queued = await lab(
-      'run',
-      onJs.file,
+    expect(typo.stderr).toContain(
+      'the backend "gpu" (--backend, LAB_BACKEND or the experiment\'s choice) is not one',
+    );
+    // Runs that compute elsewhere (Slurm's nodes) may ask for a backend this machine lacks: the
+    // experiment stores it, and every task's run spec carries it.
+    const elsewhere = writeDefinition('slurm.yaml', definition);
+    const stages = join(tempDirectory(), 'stages');
+    const slurm = await lab(
+      'slurm',
+      elsewhere.file,
       '--db',
-      onJs.db,
+      elsewhere.db,
+      '--out',
+      stages,
       '--backend',
       'cuda',
-      '--queue',
-      'redis://127.0.0.1:1',
     );
-    expect(queued.code).toBe(2);
-    expect(queued.stderr).toContain('start them with `lab worker --backend cuda`');
+    expect(slurm.code, slurm.stderr).toBe(0);
+    expect(query<{ backend: string }>(elsewhere.db, 'SELECT backend FROM experiments')).toEqual([
+      { backend: 'cuda' },
+    ]);
+    const specs = readdirSync(join(stages, 'runs')).map(
+      (run) =>
+        JSON.parse(readFileSync(join(stages, 'runs', run, 'spec.json'), 'utf8')) as { backend?: string },
+    );
+    expect(specs.length).toBeGreaterThan(0);
+    for (const spec of specs) expect(spec.backend).toBe('cuda');
+    // Resuming with another backend changes it for the runs still to come.
+    const resumed = await lab('resume', '1', '--db', elsewhere.db, '--backend', 'js');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('runs still to come compute on js (was cuda)');
+    expect(query<{ backend: string }>(elsewhere.db, 'SELECT DISTINCT backend FROM runs')).toEqual([
+      { backend: 'js' },
+    ]);
     const misplaced = await lab('list', '--db', onJs.db, '--backend', 'js');
     expect(misplaced.code).toBe(2);
-    expect(misplaced.stderr).toContain('--backend goes with run, resume, worker or serve');
+    expect(misplaced.stderr).toContain('--backend goes with run, resume, worker, serve or slurm');
   });
 
   it('says which problems exist when a definition names an unknown one', async () => {

@@ -29,6 +29,7 @@ describe('LabApi over a message transport', () => {
     const created = await client.createExperiment(
       definitionYaml({ training: '{ steps: 40, evalEvery: 10 }', optimizer: '{ name: sgd, lr: 0.1 }' }),
       'over-ipc.yaml',
+      'js',
     );
     expect(created.ok).toBe(true);
     await service.whenIdle();
@@ -36,6 +37,7 @@ describe('LabApi over a message transport', () => {
     expect(events.at(-1)).toMatchObject({ type: 'experiment', status: 'completed' });
     const [experiment] = await client.listExperiments();
     const detail = await client.getExperiment(experiment.id);
+    expect(detail?.experiment.backend).toBe('js');
     const series = await client.metricSeries(detail!.runs[0].id, 'loss', { maxPoints: 10 });
     expect(series.steps.length).toBeLessThanOrEqual(20);
     const problems = await client.validateDefinition('version: 2', 'x.yaml');
@@ -46,6 +48,7 @@ describe('LabApi over a message transport', () => {
     );
     await expect(handlers.metricSeries([1, 'loss', { maxPoints: 10, evil: 1 }])).rejects.toThrow(/not evil/);
     await expect(handlers.listExperiments([1])).rejects.toThrow(/takes 0 argument\(s\), got 1/);
+    await expect(handlers.createExperiment(['version: 1', 'x.yaml', 'gpu'])).rejects.toThrow(/argument 3/);
     await service.close();
   });
 });

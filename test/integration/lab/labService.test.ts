@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../../main/api/labApi.ts';
+import { cudaBackendAvailable } from '../../../engine/backends/cuda.ts';
 import { createLabService } from '../../../main/api/labService.ts';
+import { labBackend } from '../../../main/lab/trainers/engineTrainer.ts';
 import { registerTrainerModule } from '../../../main/lab/trainers/registry.ts';
 import { definitionYaml, testTrainerModule } from './labHarness.ts';
 
@@ -145,6 +147,36 @@ describe('LabApi served from the main process (no Electron)', () => {
     await expect(api.saveCurriculum('optimizers-quick.yaml', 'x')).rejects.toThrow(
       /built-in curriculum and stays as shipped/,
     );
+    await api.close();
+  });
+
+  it('starts an experiment on the backend the app chose, stored with it; refuses one that does not load here', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'lab-api-backend-'));
+    const api = createLabService({ dbPath: join(directory, 'lab.db'), poolSize: 1 });
+    expect((await api.info()).defaultBackend).toBe(labBackend());
+    const yaml = [
+      'version: 1',
+      'kind: optimizer-comparison',
+      'experiment:',
+      '  name: on-js',
+      '  problem: { name: quadratics, dims: 4 }',
+      '  training: { steps: 10, evalEvery: 5, checkpointEvery: 10 }',
+      '  optimizers: [{ name: sgd, lr: 0.1 }]',
+      '  report: { seeds: 2 }',
+    ].join('\n');
+    const created = await api.createExperiment(yaml, 'on-js.yaml', 'js');
+    expect(created.ok).toBe(true);
+    await api.whenIdle();
+    const id = created.ok ? created.experimentId : -1;
+    const detail = await api.getExperiment(id);
+    expect(detail?.experiment).toMatchObject({ status: 'completed', backend: 'js' });
+    expect(new Set(detail?.runs.map((r) => r.environment?.backend))).toEqual(new Set(['js']));
+    if (!cudaBackendAvailable()) {
+      await expect(api.createExperiment(yaml, 'on-gpu.yaml', 'cuda')).rejects.toThrow(
+        /asked to compute on cuda .* does not load on this machine/,
+      );
+      expect(await api.listExperiments()).toHaveLength(1);
+    }
     await api.close();
   });
 

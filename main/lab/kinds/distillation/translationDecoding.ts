@@ -45,7 +45,11 @@ export interface TranslationDecoder {
 }
 
 /** Compiles greedy decoding and the beam-search step of `model` for source rows of `width` ids. */
-export function translationDecoder(model: Seq2Seq, width: number, backend: LabBackendName): TranslationDecoder {
+export function translationDecoder(
+  model: Seq2Seq,
+  width: number,
+  backend: LabBackendName,
+): TranslationDecoder {
   const source = matrix('source', 'int32', [null, width]);
   const greedyIds = fn([source], model.greedy(source, width), { backend });
   const encoded = model.encode(source);

@@ -55,7 +55,9 @@ describe('schema migrations', () => {
     const lab = openLabDatabase(file);
     expect(lab.migratedFrom).toBe(1);
     expect(lab.db.pragma('user_version', { simple: true })).toBe(schemaVersion);
-    expect(schemaVersion).toBe(7);
+    expect(schemaVersion).toBe(8);
+    // Version 8 records an experiment's backend: none for those made before it.
+    expect(getExperiment(lab.db, 1)?.backend).toBeNull();
     // Version 6 keeps the app's view state; version 5 records plan sizes (complete for finished experiments).
     saveViewState(lab.db, 'runs.columns', ['label', 'status']);
     expect(loadViewState(lab.db, 'runs.columns')).toEqual(['label', 'status']);
