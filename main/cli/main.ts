@@ -212,7 +212,8 @@ function chooseBackend(
   computesHere: boolean,
 ): string | undefined {
   if (backend === undefined || backend === '') return undefined;
-  if (fromFlag && !['run', 'resume', 'worker', 'serve', 'slurm'].includes(command)) {
+  if (!['run', 'resume', 'worker', 'serve', 'slurm'].includes(command)) {
+    if (!fromFlag) return undefined; // LAB_BACKEND in the environment means nothing to `lab list`
     throw new UsageError(
       `--backend goes with run, resume, worker, serve or slurm (the commands that start runs), not ${command}`,
     );

@@ -221,6 +221,12 @@ describe('lab CLI, end to end', () => {
     const misplaced = await lab('list', '--db', onJs.db, '--backend', 'js');
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr).toContain('--backend goes with run, resume, worker, serve or slurm');
+    // LAB_BACKEND in the environment concerns only the commands that start runs.
+    const listed = spawnSync(process.execPath, [labBin, 'list', '--db', onJs.db], {
+      env: { ...process.env, LAB_BACKEND: 'cuda' },
+      encoding: 'utf8',
+    });
+    expect(listed.status, listed.stderr).toBe(0);
   });
 
   it('says which problems exist when a definition names an unknown one', async () => {
