@@ -2,6 +2,7 @@
 // method, each checking its arguments before they reach the lab, because a renderer is not
 // trusted to send what the types say. Nothing here imports Electron or HTTP, so it is tested
 // without either.
+import { labBackendNames } from '../lab/backendNames.ts';
 import { labApiMethods, type LabApi, type LabApiMethod } from './labApi.ts';
 
 type ArgumentCheck = (value: unknown) => string | null;
@@ -79,7 +80,7 @@ const argumentChecks: Record<LabApiMethod, ArgumentCheck[]> = {
   getExperiment: [id],
   listRuns: [optional(runQuery)],
   getRun: [id],
-  createExperiment: [text, text, optional(oneOf('cpu', 'cuda', 'js'))],
+  createExperiment: [text, text, optional(oneOf(...labBackendNames))],
   cancelExperiment: [id],
   resumeExperiment: [id],
   metricNames: [id],

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { loadDefinitionFile } from '../../main/lab/loadDefinition.ts';
 import { runDependencies, type RunPlan } from '../../main/lab/runPlan.ts';
-import type { LabBackendName } from '../../main/lab/trainers/engineTrainer.ts';
+import type { LabBackendName } from '../../main/lab/backendNames.ts';
 import { requireTrainer } from '../../main/lab/trainers/registry.ts';
 import { curriculaDirectory } from '../../main/paths.ts';
 import { appendRecord } from './results.ts';

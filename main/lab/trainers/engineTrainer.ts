@@ -14,6 +14,7 @@ import type { Optimizer } from '../../../engine/optim/optimizer.ts';
 import { debugprint } from '../../../engine/printing/debugprint.ts';
 import { toJSON } from '../../../engine/printing/toJSON.ts';
 import { UserError } from '../../userError.ts';
+import { labBackendNames, type LabBackendName } from '../backendNames.ts';
 import type { GraphFunction } from '../views/types.ts';
 import type {
   EvaluationMetrics,
@@ -22,10 +23,6 @@ import type {
   TrainerContext,
   TrainerEnvironment,
 } from './trainer.ts';
-
-/** The backends a lab run can compute on. */
-export const labBackendNames = ['cpu', 'cuda', 'js'] as const;
-export type LabBackendName = (typeof labBackendNames)[number];
 
 /** `name` as a lab backend, or an error saying which there are (whether it loads here is not asked). */
 export function labBackendName(name: string): LabBackendName {
@@ -51,7 +48,7 @@ export function labBackend(requested = process.env.LAB_BACKEND): LabBackendName 
   if (!availableBackends().includes(backend)) {
     const why = backend === 'cuda' ? cudaStatus().reason : cpuBackendUnavailableReason();
     throw new UserError(
-      `runs were asked to compute on ${backend} (LAB_BACKEND or --backend), but the ${backend} backend does not ` +
+      `runs were asked to compute on ${backend} (--backend, LAB_BACKEND or the experiment's choice), but the ${backend} backend does not ` +
         `load on this machine: ${why}. ` +
         (backend === 'cuda'
           ? 'Run on a machine with an NVIDIA GPU and its driver, or leave --backend out to compute on the CPU.'

@@ -15,7 +15,7 @@ import {
 import type { Seq2Seq } from '../../../../engine/nn/seq2seq.ts';
 import { matrix, tensor, vector } from '../../../../engine/tensor.ts';
 import { corpusBleu } from '../../bleu.ts';
-import type { LabBackendName } from '../../trainers/engineTrainer.ts';
+import type { LabBackendName } from '../../backendNames.ts';
 
 /** Sentences decoded per call (bounds the memory of a beam's rows). */
 const chunkSentences = 500;

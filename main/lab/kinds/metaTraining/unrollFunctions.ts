@@ -17,7 +17,7 @@ import type { ParamLayout } from '../../../../engine/params/layout.ts';
 import { bindFlat } from '../../../../engine/params/symbolic.ts';
 import { tensor, vector } from '../../../../engine/tensor.ts';
 import type { MetaProblem } from './problems/metaProblem.ts';
-import type { LabBackendName } from '../../trainers/engineTrainer.ts';
+import type { LabBackendName } from '../../backendNames.ts';
 import type { MetaTrainingSettings } from './runConfig.ts';
 
 export interface UnrollFunctions {
