@@ -4,6 +4,8 @@
 // side checks every argument (labApiTransport.ts). The renderer imports only this file; the
 // types it re-exports come from files without runtime imports, so the renderer's type check
 // never reaches Node-only modules.
+// What a run can compute on: a constant list in a file without imports, part of the contract.
+export { labBackendNames, type LabBackendName } from '../lab/backendNames.ts';
 import type { DefinitionProblem } from '../lab/definitions/definitionError.ts';
 import type { ProgressEvent } from '../lab/progress.ts';
 import type {
