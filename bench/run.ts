@@ -24,7 +24,9 @@
 //    "mnist_meta": {…}, "mnist_step": {…}, "meta_training_quad": {…}, "meta_training_mnist": {…}}
 // (torch_s and speedup null without torch or the reference BLAS; the openblas pair null without
 // OpenBLAS), and
-//   "two_threads": {workload: {"lab_s", "torch_openblas_s"}}. torch+openblas — the comparison
+//   "two_threads": {workload: {"lab_s", "torch_openblas_s"}},
+//   "floors": {workload: {"gflop", "floor_s", "lab_over_floor", "goal_over_floor"}} (bench/floor.ts;
+// empty on the js backend). torch+openblas — the comparison
 // the tables lead with — is Debian's PyTorch with OpenBLAS's libblas.so.3 first on the library
 // path of its process only; torch is the same PyTorch with Debian's reference BLAS (libblas3) put
 // first the same way, a second, labelled column. A program that prints numbers, not a test.
@@ -39,6 +41,7 @@ import { jsBackend } from '../engine/backends/js.ts';
 import type { Backend } from '../engine/backends/backend.ts';
 import { recordingCpu } from '../engine/backends/cpu/recording.ts';
 import { metaTrainingSection } from './metaTraining.ts';
+import { floorTable, programGemmFlops } from './floor.ts';
 import { printProfile } from './profile.ts';
 import { sgemmGflops } from './sgemm.ts';
 import { fmt, medianSeconds } from './timing.ts';
@@ -59,6 +62,9 @@ import { mnistMeta } from './workloads/mnistMeta.ts';
 import { mnistStep } from './workloads/mnistStep.ts';
 import { quadMeta } from './workloads/quadMeta.ts';
 import type { Workload } from './workloads/workload.ts';
+
+/** Issue #18's goal for the meta workloads: this many times PyTorch+OpenBLAS's speed, one thread. */
+const SPEEDUP_GOAL = 5;
 
 /** torch_ref.py's warm-up and repeat counts per workload. */
 const protocol: Record<string, { warm: number; n: number }> = {
@@ -105,22 +111,28 @@ async function main(): Promise<void> {
   console.log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores`);
   // --profile: per-step kernel times after each workload's timing (cpu backend only).
   const profiling = process.argv.includes('--profile') && backend === cpuBackend;
-  const { backend: timed, prepared } = profiling ? recordingCpu() : { backend, prepared: [] };
+  // The cpu backend records the programs it prepares: the profile reads their steps, the floor
+  // their matrix products.
+  const { backend: timed, prepared } = backend === cpuBackend ? recordingCpu() : { backend, prepared: [] };
   const workloads: Workload[] = [quadMeta(timed), mnistMeta(timed), mnistStep(timed)];
   const lab: Record<string, number> = {};
+  const flops: Record<string, number> = {};
   for (const w of workloads) {
     const { warm, n } = protocol[w.name];
     const t = process.hrtime.bigint();
     w.run(); // first call: lowering and program creation, reported apart from the timing
     const firstCall = Number(process.hrtime.bigint() - t) / 1e9;
+    if (prepared.length > 0) flops[w.name] = programGemmFlops(prepared[prepared.length - 1].program);
     lab[w.name] = medianSeconds(w.run, warm, n);
     console.log(
       `${w.name}: ${fmt(lab[w.name])} per call (median of ${n}; first call with lowering ${fmt(firstCall)})`,
     );
     if (profiling) printProfile(w, prepared[prepared.length - 1], Math.min(n, 5));
   }
-  const labGflops = sgemmGflops(backend);
-  console.log(`engine sgemm 1024³: ${labGflops.toFixed(1)} GFLOP/s`);
+  const labSgemm = sgemmGflops(backend);
+  console.log(
+    `engine sgemm 1024³: ${labSgemm.gflops.toFixed(1)} GFLOP/s (fastest call ${labSgemm.peakGflops.toFixed(1)})`,
+  );
   // Two threads: a user has every core. The first call already lowered each program.
   const labTwo: Record<string, number> = {};
   if (backend === cpuBackend) {
@@ -146,12 +158,15 @@ async function main(): Promise<void> {
     if ('missing' in torch) console.log(`${label} skipped: ${torch.missing}`);
     else {
       console.log(`${label}: PyTorch ${torch.version} (${torch.python}), BLAS ${torch.blas}`);
-      console.log(`${label} sgemm 1024³: ${torch.sgemmGflops.toFixed(1)} GFLOP/s`);
+      console.log(
+        `${label} sgemm 1024³: ${torch.sgemmGflops.toFixed(1)} GFLOP/s (fastest call ${torch.sgemmPeakGflops.toFixed(1)})`,
+      );
     }
   }
   const [openBlasSeconds, torchSeconds, openBlasTwo] = references.map(([, , t]) =>
     'missing' in t ? null : t.seconds,
   );
+  const openBlasReference = references[0][2];
 
   const summary: Record<string, WorkloadSummary> = {};
   console.log('');
@@ -169,11 +184,25 @@ async function main(): Promise<void> {
       console.log(`${w.name.padEnd(22)} ${twoColumns(labTwo[w.name], openBlasTwo?.[w.name])}`);
     }
   }
+  let floors = {};
+  if (Object.keys(flops).length === workloads.length) {
+    const rows = workloads.map((w) => ({
+      workload: w.name,
+      flops: flops[w.name],
+      labSeconds: lab[w.name],
+      torchSeconds: openBlasSeconds?.[w.name] ?? null,
+    }));
+    const torchPeak = 'missing' in openBlasReference ? null : openBlasReference.sgemmPeakGflops;
+    const table = floorTable(rows, { engine: labSgemm.peakGflops, torch: torchPeak }, SPEEDUP_GOAL);
+    console.log('');
+    for (const line of table.lines) console.log(line);
+    floors = table.summary;
+  }
   console.log('');
   section('compileTime');
   const metaTraining = workloadsOnly ? {} : await metaTrainingSection(torchSeconds, openBlasSeconds);
   console.log(`load average at the end ${loadavg()[0].toFixed(2)}`);
-  console.log(JSON.stringify({ ...summary, ...metaTraining, two_threads: twoThreads }));
+  console.log(JSON.stringify({ ...summary, ...metaTraining, two_threads: twoThreads, floors }));
 }
 
 await main();

@@ -1,6 +1,11 @@
 // Median seconds per call, the protocol of torch_ref.py's timeit (warm-up calls, then the
 // median of n timed calls), so the two sides are measured alike.
 export function medianSeconds(call: () => unknown, warm: number, n: number): number {
+  return median(timedCalls(call, warm, n));
+}
+
+/** The seconds of each of n calls after `warm` untimed ones. */
+export function timedCalls(call: () => unknown, warm: number, n: number): number[] {
   for (let i = 0; i < warm; i++) call();
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -8,7 +13,7 @@ export function medianSeconds(call: () => unknown, warm: number, n: number): num
     call();
     times.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
-  return median(times);
+  return times;
 }
 
 /** The middle value (the upper of the two for an even count). */

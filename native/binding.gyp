@@ -29,7 +29,7 @@
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "include"],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags": ["-O3", "-fno-math-errno", "-Wall", "-Wextra", "-Wpointer-arith"],
+      "cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra", "-Wpointer-arith"],
       "cflags_c": ["-std=c11", "-D_POSIX_C_SOURCE=200809L"],
       "libraries": ["-lpthread", "-lm", "-ldl"],
       "cflags_cc": ["-O3", "-std=c++17", "-fexceptions"],
@@ -37,7 +37,7 @@
       "cflags_cc!": ["-fno-exceptions"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
-        "OTHER_CFLAGS": ["-O3", "-fno-math-errno"]
+        "OTHER_CFLAGS": ["-O3", "-fno-math-errno", "-fno-trapping-math"]
       }
     }
   ]

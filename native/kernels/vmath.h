@@ -2,7 +2,11 @@
  * Vectorisable float32 exp, log and tanh for the elementwise kernel. glibc's expf/logf/tanhf
  * are scalar calls, and in the lab's composites (sigmoid, tanh, softplus over LSTM gates) they
  * were most of the time; these are branch-free straight-line code that the compiler turns into
- * SIMD loops. Cephes polynomials; measured at most 1.3 ulp against float64 libm. Special values follow IEEE:
+ * SIMD loops. The build's -fno-trapping-math is what lets GCC turn their selects (clamps, special
+ * values) into blends on AVX2 and SSE: with trapping math it keeps them as branches there and the
+ * loops stay scalar (measured: sigmoid 4.5 ns an element on x86-64-v3, 0.65 with the flag; AVX-512
+ * masks vectorise either way, 0.42 vs 0.35). No kernel reads the floating-point exception flags.
+ * Cephes polynomials; measured at most 1.3 ulp against float64 libm. Special values follow IEEE:
  * exp(-inf) = 0, exp(inf) = inf, log(0) = -inf, log(x < 0) = NaN, NaN propagates; denormal
  * inputs and results are handled.
  */
