@@ -248,8 +248,12 @@ Napi::Value CreateProgram(const Napi::CallbackInfo &info) {
       handle->callbacks.push_back(f.IsFunction() ? Napi::Persistent(f.As<Napi::Function>()) : Napi::FunctionReference());
     }
     for (step = 0; step < static_cast<int32_t>(steps.Length()); step++) {
-      if (!steps.Get(static_cast<uint32_t>(step)).IsObject()) throw SpecError("must be {kernel, inputs, outputs, attrs}");
-      ParseStep(env, steps.Get(static_cast<uint32_t>(step)).As<Napi::Object>(), step, callbacks, *handle);
+      // Each step's handles are released after it: an unrolled graph's ~10^5 property reads
+      // would otherwise pile up in the call's scope until it returns.
+      Napi::HandleScope step_scope(env);
+      const Napi::Value value = steps.Get(static_cast<uint32_t>(step));
+      if (!value.IsObject()) throw SpecError("must be {kernel, inputs, outputs, attrs}");
+      ParseStep(env, value.As<Napi::Object>(), step, callbacks, *handle);
     }
     step = -1;
     for (int32_t b = 0; b < handle->program->n_buffers; b++) {
