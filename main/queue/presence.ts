@@ -96,16 +96,32 @@ function countBy(items: string[]): string {
 }
 
 /**
- * Why `waiting` runs of engine `engineVersion` have not started, from the workers connected now;
- * null when a compatible worker is there (it is busy, or about to take them).
+ * Why waiting runs of engine `engineVersion` have not started, from the workers connected now;
+ * null when a compatible worker is there for every one (it is busy, or about to take them).
+ * `backends` holds each waiting run's experiment backend (undefined: any worker's default will do).
  */
 export function waitingRunsMessage(
-  waiting: number,
+  backends: readonly (string | undefined)[],
   engineVersion: string,
   queueDisplay: string,
   workers: readonly WorkerPresence[],
 ): string | null {
-  if (workers.some((w) => w.engineVersion === engineVersion)) return null;
+  const waiting = backends.length;
+  const compatible = workers.filter((w) => w.engineVersion === engineVersion);
+  if (compatible.length > 0) {
+    // A run whose experiment chose a backend that no compatible worker has is handed back by each.
+    const unserved = backends.filter(
+      (b): b is string => b !== undefined && !compatible.some((w) => w.backends.includes(b)),
+    );
+    if (unserved.length === 0) return null;
+    const wanted = [...new Set(unserved)].join(' or ');
+    return (
+      `${unserved.length} run(s) wait at ${queueDisplay} for a worker with the ${wanted} backend (their ` +
+      `experiment computes on it); the workers connected have ${countBy(compatible.map((w) => `${w.name}: ${w.backends.join(', ')}`))} ` +
+      `and leave them queued: start \`lab worker --queue ${queueDisplay}\` on a machine where ${wanted} loads, ` +
+      'or `lab resume <experiment> --backend cpu` to compute the rest on the CPU'
+    );
+  }
   const start = `start one with \`lab worker --queue ${queueDisplay}\` on a machine whose checkout has engine ${engineVersion}`;
   if (workers.length === 0) {
     return `${waiting} run(s) wait at ${queueDisplay}, and no worker is connected: ${start}`;

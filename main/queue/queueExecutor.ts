@@ -372,7 +372,8 @@ export class QueueExecutor implements RunExecutor {
     const { queue } = connections;
     const runs = [...this.runs.values()].filter((r) => r.enqueued && !r.finished);
     const states = await Promise.all(runs.map((r) => queue.getJobState(r.jobId)));
-    let waiting = 0;
+    // Each waiting run by its experiment's backend (undefined: any worker's default).
+    const waiting: (string | undefined)[] = [];
     let oldestWait = Date.now();
     for (const [i, run] of runs.entries()) {
       const state = states[i];
@@ -412,13 +413,13 @@ export class QueueExecutor implements RunExecutor {
         continue;
       }
       if (waitingStates.has(state) && run.attempt === null) {
-        waiting++;
+        waiting.push(run.spec.backend);
         oldestWait = Math.min(oldestWait, run.queuedAt);
       }
     }
     const noticeAfter = this.options.waitingNoticeMs ?? 15_000;
     if (
-      waiting > 0 &&
+      waiting.length > 0 &&
       Date.now() - oldestWait > noticeAfter &&
       Date.now() - this.lastWaitingNotice > 60_000
     ) {

@@ -44,6 +44,11 @@ export interface QueueWorkerOptions {
   keepSeconds?: number;
   /** runWorker's location when the lab is bundled (see WorkerPool). */
   workerEntry?: string;
+  /**
+   * The backends runs may ask for here (default: every backend that loads on this machine). A run
+   * whose experiment chose another stays on the queue for a worker that has it.
+   */
+  backends?: readonly string[];
   log?: (line: string) => void;
 }
 
@@ -54,6 +59,7 @@ export class QueueWorker {
   readonly queueName: string;
   readonly concurrency: number;
   readonly device: string;
+  readonly backends: readonly string[];
   private readonly options: QueueWorkerOptions;
   private readonly log: (line: string) => void;
   private readonly lostLocks = new Set<string>();
@@ -86,6 +92,7 @@ export class QueueWorker {
     // `cuda` and expects GPU runs.
     const backend = labBackend();
     this.device = `${backend}/${backendDevice(backend)}`;
+    this.backends = options.backends ?? availableBackends();
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
   }
 
@@ -110,6 +117,7 @@ export class QueueWorker {
       stopping: () => this.stopping,
       lockLost: (jobId: string) => this.lostLocks.has(jobId),
       mismatchDelayMs: 10_000,
+      backends: this.backends,
     };
     const presence = (): WorkerPresence => ({
       id: this.id,
@@ -118,7 +126,7 @@ export class QueueWorker {
       pid: process.pid,
       engineVersion: this.engineVersion,
       device: this.device,
-      backends: availableBackends(),
+      backends: [...this.backends],
       queue: this.queueName,
       concurrency: this.concurrency,
       active: this.active,

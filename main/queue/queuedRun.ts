@@ -14,8 +14,9 @@ import { findTrainer } from '../lab/trainers/registry.ts';
 import { projectRoot } from '../paths.ts';
 import { putBlob, type BlobReference } from './blobs.ts';
 
-/** Bumped when the job's shape changes; a worker refuses jobs of another protocol. */
-export const queueProtocol = 1;
+/** Bumped when the job's shape changes; a worker refuses jobs of another protocol. Protocol 2: a
+ * job carries its experiment's backend (a protocol-1 worker would compute it on its own default). */
+export const queueProtocol = 2;
 
 export interface QueuedInput extends Omit<ResolvedArtifact, 'path'> {
   blob: BlobReference;
@@ -43,6 +44,8 @@ export interface QueuedRun {
   seed: number;
   inputs: Record<string, QueuedInput>;
   metricIntervalMs?: number;
+  /** The backend its experiment computes on (`lab run --backend`); absent: the worker's default. */
+  backend?: string;
 }
 
 /** A module URL as a path inside the project, or null for a module outside it (or not a file). */
@@ -85,6 +88,7 @@ export async function queuedRunOf(spec: RunSpec, context: QueuedRunContext): Pro
     seed: spec.seed,
     inputs,
     metricIntervalMs: spec.metricIntervalMs,
+    ...(spec.backend !== undefined && { backend: spec.backend }),
   };
 }
 
@@ -157,5 +161,6 @@ export function localRunSpec(
     artifactDirectory: paths.artifactDirectory,
     resumeFrom: paths.resumeFrom,
     metricIntervalMs: run.metricIntervalMs,
+    ...(run.backend !== undefined && { backend: run.backend }),
   };
 }

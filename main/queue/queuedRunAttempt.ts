@@ -30,8 +30,11 @@ export interface AttemptContext {
   stopping(): boolean;
   /** True once BullMQ could not renew the job's lock: another worker may have it now. */
   lockLost(jobId: string): boolean;
-  /** How long a worker of another engine version leaves a job before it may look again. */
+  /** How long a worker of another engine version, or without the run's backend, leaves a job
+   * before it may look again. */
   mismatchDelayMs: number;
+  /** The backends runs may ask for here (a run whose experiment chose another is left queued). */
+  backends: readonly string[];
 }
 
 export interface AttemptResult {
@@ -77,6 +80,13 @@ export async function executeQueuedRunAttempt(
     context.log(
       `${label} needs engine ${run.engineVersion}; this worker has engine ${context.engineVersion}. ` +
         'Left on the queue for a compatible worker.',
+    );
+    return handBack(job, token, context.mismatchDelayMs);
+  }
+  if (run.backend !== undefined && !context.backends.includes(run.backend)) {
+    context.log(
+      `${label} computes on ${run.backend} (its experiment's choice); this worker has ` +
+        `${context.backends.join(', ')}. Left on the queue for a worker that has ${run.backend}.`,
     );
     return handBack(job, token, context.mismatchDelayMs);
   }

@@ -1,6 +1,6 @@
 // What the queue does with bad input: an unreachable server, a wrong or missing password, a
-// password on the command line, workers of another engine version (the runs stay queued, and
-// both sides say why), and TLS with and without the server's CA.
+// password on the command line, workers of another engine version or without the experiment's
+// backend (the runs stay queued, and both sides say why), and TLS with and without the server's CA.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -184,6 +184,58 @@ describe('bad input to the queue', () => {
       lab.close();
     }
   });
+
+  it("leaves a run queued while the connected workers lack its experiment's backend, saying why on both sides", async () => {
+    const lab = await openTestLab();
+    const coordinatorLog: string[] = [];
+    const cpuOnlyLog: string[] = [];
+    const executor = await QueueExecutor.connect({
+      address,
+      pollMs: 200,
+      waitingNoticeMs: 500,
+      log: (line) => coordinatorLog.push(line),
+    });
+    // A worker that offers only cpu, as a machine without the experiment's backend would.
+    const cpuOnly = await QueueWorker.start({
+      address,
+      name: 'cpu-box',
+      backends: ['cpu'],
+      log: (line) => cpuOnlyLog.push(line),
+    });
+    let stopped = false;
+    let capable: QueueWorker | undefined;
+    try {
+      const definition = await parseDefinition(shortRuns, 'backend.yaml');
+      const experiment = createExperimentFromDefinition(lab, definition, 'js');
+      const done = runExperiment(experiment.id, { lab, executor, cancelPollMs: 50 });
+      await until(() => cpuOnlyLog.some((l) => l.includes('Left on the queue')), 'the hand-back');
+      expect(cpuOnlyLog.join('\n')).toMatch(
+        /computes on js \(its experiment's choice\); this worker has cpu\. Left on the queue for a worker that has js/,
+      );
+      await until(
+        () => coordinatorLog.some((l) => l.includes('for a worker with the js backend')),
+        'the waiting notice',
+      );
+      expect(coordinatorLog.join('\n')).toMatch(
+        /\d run\(s\) wait at redis:\/\/lab@127\.0\.0\.1:\d+ for a worker with the js backend .*cpu-box: cpu.*where js loads/s,
+      );
+      expect(listRuns(lab.db, experiment.id).map((r) => r.status)).toEqual(['queued', 'queued']);
+
+      await cpuOnly.stop();
+      stopped = true;
+      capable = await QueueWorker.start({ address, name: 'js-box', concurrency: 2, log: () => undefined });
+      const finished = await done;
+      expect(finished.status, finished.reason ?? '').toBe('completed');
+      const runs = listRuns(lab.db, experiment.id);
+      expect(runs.map((r) => r.environment?.host)).toEqual(['js-box', 'js-box']);
+      expect(runs.map((r) => r.environment?.backend)).toEqual(['js', 'js']);
+    } finally {
+      await capable?.stop();
+      if (!stopped) await cpuOnly.stop();
+      await executor.close();
+      lab.close();
+    }
+  }, 60_000);
 
   it('hands back a job of another engine version that shares its queue name, and cancels it while it waits', async () => {
     const lab = await openTestLab();
