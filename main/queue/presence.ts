@@ -119,7 +119,7 @@ export function waitingRunsMessage(
       `${unserved.length} run(s) wait at ${queueDisplay} for a worker with the ${wanted} backend (their ` +
       `experiment computes on it); the workers connected have ${countBy(compatible.map((w) => `${w.name}: ${w.backends.join(', ')}`))} ` +
       `and leave them queued: start \`lab worker --queue ${queueDisplay}\` on a machine where ${wanted} loads, ` +
-      'or `lab resume <experiment> --backend cpu` to compute the rest on the CPU'
+      'or cancel the experiment and `lab resume <experiment> --backend cpu` to compute the rest on the CPU'
     );
   }
   const start = `start one with \`lab worker --queue ${queueDisplay}\` on a machine whose checkout has engine ${engineVersion}`;
