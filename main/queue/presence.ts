@@ -96,32 +96,16 @@ function countBy(items: string[]): string {
 }
 
 /**
- * Why waiting runs of engine `engineVersion` have not started, from the workers connected now;
- * null when a compatible worker is there for every one (it is busy, or about to take them).
- * `backends` holds each waiting run's experiment backend (undefined: any worker's default will do).
+ * Why `waiting` runs of engine `engineVersion` have not started, from the workers connected now;
+ * null when a compatible worker is there (it is busy, or about to take them).
  */
 export function waitingRunsMessage(
-  backends: readonly (string | undefined)[],
+  waiting: number,
   engineVersion: string,
   queueDisplay: string,
   workers: readonly WorkerPresence[],
 ): string | null {
-  const waiting = backends.length;
-  const compatible = workers.filter((w) => w.engineVersion === engineVersion);
-  if (compatible.length > 0) {
-    // A run whose experiment chose a backend that no compatible worker has is handed back by each.
-    const unserved = backends.filter(
-      (b): b is string => b !== undefined && !compatible.some((w) => w.backends.includes(b)),
-    );
-    if (unserved.length === 0) return null;
-    const wanted = [...new Set(unserved)].join(' or ');
-    return (
-      `${unserved.length} run(s) wait at ${queueDisplay} for a worker with the ${wanted} backend (their ` +
-      `experiment computes on it); the workers connected have ${countBy(compatible.map((w) => `${w.name}: ${w.backends.join(', ')}`))} ` +
-      `and leave them queued: start \`lab worker --queue ${queueDisplay}\` on a machine where ${wanted} loads, ` +
-      'or cancel the experiment and `lab resume <experiment> --backend cpu` to compute the rest on the CPU'
-    );
-  }
+  if (workers.some((w) => w.engineVersion === engineVersion)) return null;
   const start = `start one with \`lab worker --queue ${queueDisplay}\` on a machine whose checkout has engine ${engineVersion}`;
   if (workers.length === 0) {
     return `${waiting} run(s) wait at ${queueDisplay}, and no worker is connected: ${start}`;
@@ -130,6 +114,31 @@ export function waitingRunsMessage(
     `${waiting} run(s) wait at ${queueDisplay} for a worker with engine ${engineVersion}; the workers connected ` +
     `have another engine (${countBy(workers.map((w) => `${w.name}: engine ${w.engineVersion}`))}) and do not ` +
     `take them, so the runs stay queued until a compatible worker comes: ${start}, or update those checkouts`
+  );
+}
+
+/**
+ * Why waiting runs whose experiment chose a backend have not started when workers of their
+ * engine are connected but none has that backend (each hands them back); null otherwise.
+ * `backends`: each waiting run's backend (undefined: any worker's default will do).
+ */
+export function unservedBackendMessage(
+  backends: readonly (string | undefined)[],
+  engineVersion: string,
+  queueDisplay: string,
+  workers: readonly WorkerPresence[],
+): string | null {
+  const compatible = workers.filter((w) => w.engineVersion === engineVersion);
+  const unserved = backends.filter(
+    (b): b is string => b !== undefined && !compatible.some((w) => w.backends.includes(b)),
+  );
+  if (compatible.length === 0 || unserved.length === 0) return null;
+  const wanted = [...new Set(unserved)].join(' or ');
+  return (
+    `${unserved.length} run(s) wait at ${queueDisplay} for a worker with the ${wanted} backend (their ` +
+    `experiment computes on it); the workers connected have ${countBy(compatible.map((w) => `${w.name}: ${w.backends.join(', ')}`))} ` +
+    `and leave them queued: start \`lab worker --queue ${queueDisplay}\` on a machine where ${wanted} loads, ` +
+    'or cancel the experiment and `lab resume <experiment> --backend cpu` to compute the rest on the CPU'
   );
 }
 

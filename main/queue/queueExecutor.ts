@@ -15,7 +15,13 @@ import { engineVersion as thisEngineVersion } from '../../engine/info.ts';
 import type { ExecutingRun, RunExecutor, RunExit, RunHandlers, RunSpec } from '../lab/runExecutor.ts';
 import { writeFileAtomically } from '../workers/atomicFile.ts';
 import { checkpointPath, readCheckpointFile } from '../workers/checkpointFile.ts';
-import { PresenceHeartbeat, listWorkers, waitingRunsMessage, type CoordinatorPresence } from './presence.ts';
+import {
+  PresenceHeartbeat,
+  listWorkers,
+  unservedBackendMessage,
+  waitingRunsMessage,
+  type CoordinatorPresence,
+} from './presence.ts';
 import { queuedRunOf } from './queuedRun.ts';
 import {
   bullPrefix,
@@ -424,12 +430,11 @@ export class QueueExecutor implements RunExecutor {
       Date.now() - this.lastWaitingNotice > 60_000
     ) {
       this.lastWaitingNotice = Date.now();
-      const message = waitingRunsMessage(
-        waiting,
-        this.engineVersion,
-        this.address.display,
-        await listWorkers(connections.redis),
-      );
+      const workers = await listWorkers(connections.redis);
+      const { engineVersion, address } = this;
+      const message =
+        waitingRunsMessage(waiting.length, engineVersion, address.display, workers) ??
+        unservedBackendMessage(waiting, engineVersion, address.display, workers);
       if (message) this.log(message);
     }
   }

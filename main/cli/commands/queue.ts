@@ -23,9 +23,7 @@ export function stuckRunsLines(status: QueueStatus, queueDisplay: string): strin
     const takers = status.workers.filter((w) => w.queue === queue.name);
     if (takers.length > 0) continue;
     const engine = queue.name.startsWith(enginePrefix) ? queue.name.slice(enginePrefix.length) : queue.name;
-    // The jobs' backends are not read here: with no worker for the engine, they do not matter yet.
-    const waiting = new Array<undefined>(queue.waiting + queue.delayed).fill(undefined);
-    const line = waitingRunsMessage(waiting, engine, queueDisplay, status.workers);
+    const line = waitingRunsMessage(queue.waiting + queue.delayed, engine, queueDisplay, status.workers);
     if (line) lines.push(line);
   }
   return lines;
