@@ -137,6 +137,29 @@ describe('cross-entropy kernels', () => {
     expectClose(Array.from(g.data!), want, 1e-6);
   });
 
+  it('float32 rows with unit stride (the block-vectorised path) give the strided path\'s bits', () => {
+    // 700 rows of 10 classes span two blocks of the fast path; extremes, an all -inf row and a
+    // NaN row take the same special cases in both paths.
+    const wide = randomOperand('float32', [700, 10], rng(5), -40, 40);
+    wide.data!.set([88, -88, 1e-30, 0, 3, 3, 3, 3, 3, 3], 0);
+    wide.data!.fill(-Infinity, 10, 20);
+    wide.data![25] = NaN;
+    const rows: Operand = {
+      dtype: 'int32',
+      shape: [700],
+      data: Int32Array.from({ length: 700 }, (_, r) => (r * 7) % 10),
+    };
+    const dloss: Operand = { dtype: 'float32', shape: [700], data: Float32Array.from({ length: 700 }, (_, r) => (r % 5) - 2) };
+    const strided = permutedView(wide, [1, 0]);
+    const bits = (o: Operand) => Array.from(new Uint32Array(o.data!.buffer, o.data!.byteOffset, o.data!.length));
+    const loss = (x: Operand) => runStep('softmax_cross_entropy', [x, rows], [{ dtype: 'float32', shape: [700] }])[0];
+    expect(bits(loss(wide))).toEqual(bits(loss(strided)));
+    const grad = (x: Operand) =>
+      runStep('softmax_cross_entropy_grad', [dloss, x, rows], [{ dtype: 'float32', shape: [700, 10] }])[0];
+    expect(bits(grad(wide))).toEqual(bits(grad(strided)));
+    expect(Number.isNaN(loss(wide).data![1]) && Number.isNaN(loss(wide).data![2])).toBe(true);
+  });
+
   it('rejects an out-of-range label with the row, the value and the class count', () => {
     const bad: Operand = { dtype: 'int32', shape: [6], data: new Int32Array([0, 1, 4, 0, 0, 0]) };
     expect(() =>
@@ -146,6 +169,10 @@ describe('cross-entropy kernels', () => {
     ).toThrow(
       /step 0 'CrossEntropy' \(kernel softmax_cross_entropy\): softmax_cross_entropy: label 4 in row 2 is out of range: there are 4 classes/,
     );
+    // the strided path (a transposed view) says the same
+    expect(() =>
+      runStep('softmax_cross_entropy', [permutedView(logits, [1, 0]), bad], [{ dtype: 'float32', shape: [6] }]),
+    ).toThrow(/label 4 in row 2 is out of range: there are 4 classes/);
   });
 
   it('categorical_crossentropy = -sum t log p per row; binary_crossentropy elementwise', () => {
