@@ -126,6 +126,43 @@ describe('gemm kernel', () => {
     }
   }
 
+  // The last columns of a product (fewer than a tile's NR) go to half-width kernels when they fill
+  // at most half a tile, read in place or packed; NR is 32/16 (AVX-512), 16/8 (AVX2), 8/4
+  // (portable) for float32/float64, so these widths leave every kind of remainder on some ISA.
+  // m ≤ 4·MR reads B in place, m = 100 packs it; m = 20 and 7 end in rows fewer than MR.
+  const lastColumns: Case[] = [
+    { m: 20, n: 80, k: 600, transA: true }, // the L2L weight gradient, K over two cache blocks
+    { m: 20, n: 88, k: 70, transA: true },
+    { m: 20, n: 72, k: 40 },
+    { m: 7, n: 44, k: 20 },
+    { m: 100, n: 80, k: 33 },
+    { m: 100, n: 90, k: 33 },
+    { m: 100, n: 12, k: 50 },
+  ];
+  for (const isa of isas) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`${isa} ${dtype}: the last columns of a product, into Z and through a strided view with beta·C`, () => {
+        addon.setIsa(isa as Isa);
+        lastColumns.forEach((tc, s) => {
+          const { a, b, zShape, random } = operandsFor(tc, dtype, 300 + s);
+          const [z] = runStep('gemm', [a, b], [{ dtype, shape: zShape }], { transA: !!tc.transA });
+          const plain = reference(a, b, undefined, z, tc, 1, 0);
+          check(z, plain.want, plain.scale, dtype);
+          // a column-strided output goes through the tile; C accumulates into it
+          const c = randomOperand(dtype, zShape, random);
+          const data = dtype === 'float32' ? new Float32Array(tc.m * tc.n * 2) : new Float64Array(tc.m * tc.n * 2);
+          const [zs] = runStep('gemm', [a, b, c], [{ dtype, shape: zShape, data, strides: [2 * tc.n, 2] }], {
+            transA: !!tc.transA,
+            alpha: 0.5,
+            beta: 2,
+          });
+          const scaled = reference(a, b, c, zs, tc, 0.5, 2);
+          check(zs, scaled.want, scaled.scale, dtype);
+        });
+      });
+    }
+  }
+
   for (const dtype of ['float32', 'float64'] as const) {
     it(`${dtype}: alpha·A·B + beta·C with C a bias row broadcast by stride 0`, () => {
       const tc = { m: 37, n: 45, k: 23 };

@@ -66,6 +66,10 @@ typedef struct lab_gemm_isa_f32 {
   lab_gemm_micro_rows_f32 kernel_rows;
   lab_gemm_micro_strided_f32 kernel_strided;
   lab_gemm_micro_edge_f32 kernel_edge;
+  /* The strided and edge kernels NR / 2 columns wide (one vector), for a product's last columns
+   * when they fill no more than half a tile: the full-width kernels would multiply zeros. */
+  lab_gemm_micro_strided_f32 half_strided;
+  lab_gemm_micro_edge_f32 half_edge;
 } lab_gemm_isa_f32;
 
 typedef struct lab_gemm_isa_f64 {
@@ -74,6 +78,10 @@ typedef struct lab_gemm_isa_f64 {
   lab_gemm_micro_rows_f64 kernel_rows;
   lab_gemm_micro_strided_f64 kernel_strided;
   lab_gemm_micro_edge_f64 kernel_edge;
+  /* The strided and edge kernels NR / 2 columns wide (one vector), for a product's last columns
+   * when they fill no more than half a tile: the full-width kernels would multiply zeros. */
+  lab_gemm_micro_strided_f64 half_strided;
+  lab_gemm_micro_edge_f64 half_edge;
 } lab_gemm_isa_f64;
 
 /* The micro-kernel for an ISA (never LAB_ISA_AUTO; the caller resolves it first). */
