@@ -42,8 +42,13 @@ describe('floorTable', () => {
     { workload: 'b', flops: 1e9, labSeconds: 0.02, torchSeconds: null },
   ];
 
-  it('puts the FLOPs at the faster peak and says where a speedup goal lies against it', () => {
-    const { summary, lines } = floorTable(rows, { engine: 80, torch: 100 }, 5);
+  const rates = (engine: number, torch: number | null) => [
+    { gflops: engine, source: "the engine's fastest 1024³ call" },
+    { gflops: torch, source: "PyTorch+OpenBLAS's fastest 1024³ call" },
+  ];
+
+  it('puts the FLOPs at the highest rate measured and says where a speedup goal lies against it', () => {
+    const { summary, lines } = floorTable(rows, rates(80, 100), 5);
     expect(summary.a.floor_s).toBeCloseTo(0.02, 12); // 2 GFLOP at 100 GFLOP/s
     expect(summary.a.lab_over_floor).toBeCloseTo(2.5, 12);
     expect(summary.a.goal_over_floor).toBeCloseTo(1, 12); // 0.1 s / 5 = 0.02 s
@@ -51,8 +56,11 @@ describe('floorTable', () => {
     expect(lines.join('\n')).toContain("100.0 GFLOP/s, PyTorch+OpenBLAS's fastest");
   });
 
-  it("uses the engine's peak where PyTorch did not run or was slower", () => {
-    expect(floorTable(rows, { engine: 80, torch: null }, 5).summary.b.floor_s).toBeCloseTo(1 / 80, 12);
-    expect(floorTable(rows, { engine: 80, torch: 60 }, 5).lines[1]).toContain("the engine's");
+  it("uses the engine's rate where PyTorch did not run or was slower, and refuses no rate at all", () => {
+    expect(floorTable(rows, rates(80, null), 5).summary.b.floor_s).toBeCloseTo(1 / 80, 12);
+    expect(floorTable(rows, rates(80, 60), 5).lines[1]).toContain("the engine's");
+    const kernel = [...rates(80, 100), { gflops: 220, source: "the engine's micro-kernel in cache" }];
+    expect(floorTable(rows, kernel, 5).summary.a.floor_s).toBeCloseTo(2 / 220, 12);
+    expect(() => floorTable(rows, [{ gflops: null, source: 'x' }], 5)).toThrow(/no sgemm rate/);
   });
 });
