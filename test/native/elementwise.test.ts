@@ -425,6 +425,60 @@ describe('elementwise kernel: fused composites over views', () => {
     expect(Array.from(got)).toEqual(Array.from(x.data!, (v) => Math.fround(Math.fround(v * 2) + 1)));
   });
 
+  // An optimizer's update: several outputs, one of them written over its own input (x += exp(y)).
+  // The output's register also holds the temporary exp(y) first, so a kernel that computed outputs
+  // straight into their memory would overwrite x before the add reads it. Both walks: 1-d tiles,
+  // and 2-d blocks of short rows (y read through a column-strided view).
+  for (const [label, shape, yStrides] of [
+    ['tiles', [1000], [1]],
+    ['blocks of rows', [100, 10], [20, 2]],
+  ] as const) {
+    it(`updates an input in place beside other outputs (${label})`, () => {
+      const size = 1000;
+      const x = randomOperand('float32', [size], rng(8));
+      const y = randomOperand('float32', [2 * size], rng(9));
+      const strides = shape.length === 1 ? [1] : [10, 1];
+      const view = (buffer: number, s: readonly number[] = strides) => ({
+        buffer,
+        offset: 0,
+        shape: [...shape],
+        strides: [...s],
+      });
+      const program = addon.createProgram({
+        buffers: [
+          { dtype: 'float32', size, role: 'input' },
+          { dtype: 'float32', size: 2 * size, role: 'input' },
+          { dtype: 'float32', size, role: 'temp' },
+          { dtype: 'float32', size, role: 'output' },
+          { dtype: 'float32', size, role: 'output' },
+        ],
+        inputs: [0, 1],
+        outputs: [3, 4],
+        steps: [
+          { kernel: 'copy', inputs: [view(0)], outputs: [view(2)], attrs: {} },
+          {
+            kernel: 'elementwise',
+            inputs: [view(2), view(1, yStrides)],
+            outputs: [view(2), view(4)],
+            attrs: {
+              outputs: [apply('add', input(0), apply('exp', input(1))), apply('mul', input(1), { const: 2 })],
+            },
+          },
+          { kernel: 'copy', inputs: [view(2)], outputs: [view(3)], attrs: {} },
+        ],
+      });
+      const [sum, twice] = addon.run(program, [x.data!, y.data!]);
+      const yAt = (i: number) => y.data![shape.length === 1 ? i : Math.floor(i / 10) * 20 + (i % 10) * 2];
+      const exps = Array.from({ length: size }, (_, i) => Math.exp(yAt(i)));
+      expectClose(
+        Array.from(sum),
+        Array.from(x.data!, (v, i) => v + exps[i]),
+        1e-6,
+      );
+      expect(Array.from(twice)).toEqual(Array.from({ length: size }, (_, i) => Math.fround(yAt(i) * 2)));
+    });
+  }
+
   it('rejects unknown ops and malformed trees when the program is created, naming the step', () => {
     const x = randomOperand('float32', [2], rng(1));
     expect(() =>
