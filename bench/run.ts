@@ -134,7 +134,8 @@ async function main(): Promise<void> {
     `engine sgemm 1024³: ${labSgemm.gflops.toFixed(1)} GFLOP/s (fastest call ${labSgemm.peakGflops.toFixed(1)})`,
   );
   const kernelPeak = backend === cpuBackend ? kernelPeakGflops(loadNativeAddon()) : null;
-  if (kernelPeak !== null) console.log(`engine sgemm in cache (480×64×256): fastest ${kernelPeak.toFixed(1)} GFLOP/s`);
+  if (kernelPeak !== null)
+    console.log(`engine sgemm in cache (480×64×256): fastest ${kernelPeak.toFixed(1)} GFLOP/s`);
   // Two threads: a user has every core. The first call already lowered each program.
   const labTwo: Record<string, number> = {};
   if (backend === cpuBackend) {

@@ -47,7 +47,11 @@ export function kernelPeakGflops(addon: NativeAddon): number {
     strides: [cols, 1],
   });
   const program = addon.createProgram({
-    buffers: [m * k, k * n, m * n].map((size) => ({ dtype: 'float32' as const, size, role: 'temp' as const })),
+    buffers: [m * k, k * n, m * n].map((size) => ({
+      dtype: 'float32' as const,
+      size,
+      role: 'temp' as const,
+    })),
     inputs: [],
     outputs: [],
     steps: Array.from({ length: calls }, () => ({

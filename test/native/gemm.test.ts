@@ -150,7 +150,8 @@ describe('gemm kernel', () => {
           check(z, plain.want, plain.scale, dtype);
           // a column-strided output goes through the tile; C accumulates into it
           const c = randomOperand(dtype, zShape, random);
-          const data = dtype === 'float32' ? new Float32Array(tc.m * tc.n * 2) : new Float64Array(tc.m * tc.n * 2);
+          const data =
+            dtype === 'float32' ? new Float32Array(tc.m * tc.n * 2) : new Float64Array(tc.m * tc.n * 2);
           const [zs] = runStep('gemm', [a, b, c], [{ dtype, shape: zShape, data, strides: [2 * tc.n, 2] }], {
             transA: !!tc.transA,
             alpha: 0.5,

@@ -137,7 +137,7 @@ describe('cross-entropy kernels', () => {
     expectClose(Array.from(g.data!), want, 1e-6);
   });
 
-  it('float32 rows with unit stride (the block-vectorised path) give the strided path\'s bits', () => {
+  it("float32 rows with unit stride (the block-vectorised path) give the strided path's bits", () => {
     // 700 rows of 10 classes span two blocks of the fast path; extremes, an all -inf row and a
     // NaN row take the same special cases in both paths.
     const wide = randomOperand('float32', [700, 10], rng(5), -40, 40);
@@ -149,10 +149,16 @@ describe('cross-entropy kernels', () => {
       shape: [700],
       data: Int32Array.from({ length: 700 }, (_, r) => (r * 7) % 10),
     };
-    const dloss: Operand = { dtype: 'float32', shape: [700], data: Float32Array.from({ length: 700 }, (_, r) => (r % 5) - 2) };
+    const dloss: Operand = {
+      dtype: 'float32',
+      shape: [700],
+      data: Float32Array.from({ length: 700 }, (_, r) => (r % 5) - 2),
+    };
     const strided = permutedView(wide, [1, 0]);
-    const bits = (o: Operand) => Array.from(new Uint32Array(o.data!.buffer, o.data!.byteOffset, o.data!.length));
-    const loss = (x: Operand) => runStep('softmax_cross_entropy', [x, rows], [{ dtype: 'float32', shape: [700] }])[0];
+    const bits = (o: Operand) =>
+      Array.from(new Uint32Array(o.data!.buffer, o.data!.byteOffset, o.data!.length));
+    const loss = (x: Operand) =>
+      runStep('softmax_cross_entropy', [x, rows], [{ dtype: 'float32', shape: [700] }])[0];
     expect(bits(loss(wide))).toEqual(bits(loss(strided)));
     const grad = (x: Operand) =>
       runStep('softmax_cross_entropy_grad', [dloss, x, rows], [{ dtype: 'float32', shape: [700, 10] }])[0];
@@ -171,7 +177,11 @@ describe('cross-entropy kernels', () => {
     );
     // the strided path (a transposed view) says the same
     expect(() =>
-      runStep('softmax_cross_entropy', [permutedView(logits, [1, 0]), bad], [{ dtype: 'float32', shape: [6] }]),
+      runStep(
+        'softmax_cross_entropy',
+        [permutedView(logits, [1, 0]), bad],
+        [{ dtype: 'float32', shape: [6] }],
+      ),
     ).toThrow(/label 4 in row 2 is out of range: there are 4 classes/);
   });
 
