@@ -25,6 +25,12 @@ static int check_vector(const char *name, const char *what, const lab_tensor *t,
   return 0;
 }
 
+/* A label outside [0, cols): a data bug the researcher must hear about, with the row and value. */
+static int bad_label(const char *name, int32_t label, int64_t row, int64_t cols, char *err, size_t err_len) {
+  return lab_fail(err, err_len, "%s: label %d in row %lld is out of range: there are %lld classes (labels must be in [0, %lld))",
+                  name, label, (long long)row, (long long)cols, (long long)cols);
+}
+
 /* Rows of e^(x − max) per block of the float32 fast path: 8 KiB of scratch. */
 #define XENT_BLOCK 2048
 
@@ -61,10 +67,7 @@ static int softmax_xent_f32_rows(const lab_loss_attrs *attrs, const lab_tensor *
     const int64_t nb = rows - r0 < block ? rows - r0 : block;
     for (int64_t r = 0; r < nb; r++) {
       const int32_t label = ld[(r0 + r) * labels->strides[0]];
-      if (label < 0 || label >= cols) {
-        return lab_fail(err, err_len, "%s: label %d in row %lld is out of range: there are %lld classes (labels must be in [0, %lld))",
-                        name, label, (long long)(r0 + r), (long long)cols, (long long)cols);
-      }
+      if (label < 0 || label >= cols) return bad_label(name, label, r0 + r, cols, err, err_len);
       const float *row = xd + (r0 + r) * x->strides[0];
       float m = -INFINITY;
       for (int64_t j = 0; j < cols; j++) m = (row[j] != row[j] || row[j] > m) ? row[j] : m;
@@ -118,10 +121,7 @@ static int softmax_xent(const lab_loss_attrs *attrs, const lab_tensor *in, int32
   if (!row) return lab_fail(err, err_len, "%s: out of memory for a row of %lld", name, (long long)cols);
   for (int64_t r = 0; r < rows; r++) {
     const int32_t label = ((const int32_t *)labels->data)[r * labels->strides[0]];
-    if (label < 0 || label >= cols) {
-      return lab_fail(err, err_len, "%s: label %d in row %lld is out of range: there are %lld classes (labels must be in [0, %lld))",
-                      name, label, (long long)r, (long long)cols, (long long)cols);
-    }
+    if (label < 0 || label >= cols) return bad_label(name, label, r, cols, err, err_len);
     lab_load_run_f64(row, x, r * x->strides[0], x->strides[1], cols);
     double m = -INFINITY, sum = 0;
     for (int64_t j = 0; j < cols; j++) m = (row[j] != row[j] || row[j] > m) ? row[j] : m;

@@ -34,7 +34,7 @@
 #define MK_MR 4
 #define MK_NV 1
 #define MK_NAME micro_portable_half_f32
-#define MK_TARGET 
+#define MK_TARGET
 #define MK_STRIDED_ONLY
 #include "microkernel.inc"
 
@@ -43,7 +43,7 @@
 #define MK_MR 4
 #define MK_NV 1
 #define MK_NAME micro_portable_half_f64
-#define MK_TARGET 
+#define MK_TARGET
 #define MK_STRIDED_ONLY
 #include "microkernel.inc"
 
@@ -81,6 +81,7 @@
 #define MK_NAME micro_avx512_f64
 #define MK_TARGET __attribute__((target("avx512f,fma")))
 #include "microkernel.inc"
+
 #define MK_T float
 #define MK_VL 8
 #define MK_MR 6
@@ -116,7 +117,6 @@
 #define MK_TARGET __attribute__((target("avx512f,fma")))
 #define MK_STRIDED_ONLY
 #include "microkernel.inc"
-
 #endif
 
 lab_gemm_isa_f32 lab_gemm_micro_kernel_f32(lab_isa isa) {
