@@ -1,10 +1,12 @@
 // What is on the queue's Redis right now, for `lab queue`: the workers and coordinators that are
 // connected (their presence keys), and the runs of each engine version's queue by state (BullMQ's
-// counts). Read-only: it changes nothing, so it is safe to run at any time from any machine.
+// counts, and the backends that waiting runs' experiments chose, where workers of that engine are
+// connected). Read-only: it changes nothing, so it is safe to run at any time from any machine.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { listCoordinators, listWorkers, type CoordinatorPresence, type WorkerPresence } from './presence.ts';
 import type { QueueAddress } from './queueAddress.ts';
+import type { QueuedRun } from './queuedRun.ts';
 import { bullPrefix } from './queueKeys.ts';
 import { checkRedis, closeRedis, redisOptions, type RedisCheck } from './redisClient.ts';
 
@@ -17,6 +19,12 @@ export interface RunQueueCounts {
   delayed: number;
   /** Ended failed after their last attempt (kept a while with their reason). */
   failed: number;
+  /**
+   * The backend of each waiting or delayed run whose experiment chose one (`lab run --backend`),
+   * read only where workers of this queue are connected (they hand back a run whose backend they
+   * lack, so such runs wait while workers idle); empty otherwise.
+   */
+  chosenBackends: string[];
 }
 
 export interface QueueStatus {
@@ -50,15 +58,28 @@ async function readStatus(redis: Redis): Promise<QueueStatus> {
     if (!names.includes(present.queue)) names.push(present.queue);
   const queues: RunQueueCounts[] = [];
   for (const name of names.sort()) {
-    const queue = new Queue(name, { connection: redis, prefix: bullPrefix, skipMetasUpdate: true });
+    const queue = new Queue<QueuedRun>(name, {
+      connection: redis,
+      prefix: bullPrefix,
+      skipMetasUpdate: true,
+    });
     try {
       const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+      const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+      const delayed = counts.delayed ?? 0;
+      // Without a worker of this engine the runs wait for one whatever they chose: not read then.
+      const served = workers.some((w) => w.queue === name);
+      const jobs =
+        served && waiting + delayed > 0 ? await queue.getJobs(['waiting', 'prioritized', 'delayed']) : [];
       queues.push({
         name,
-        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+        waiting,
         active: counts.active ?? 0,
-        delayed: counts.delayed ?? 0,
+        delayed,
         failed: counts.failed ?? 0,
+        chosenBackends: jobs.flatMap((job) =>
+          typeof job?.data?.backend === 'string' ? [job.data.backend] : [],
+        ),
       });
     } finally {
       await queue.close();

@@ -1,9 +1,9 @@
 // `lab queue [redis://HOST:PORT]`: who is connected to the run queue and what waits on it — the
 // workers (name, host, engine version, what runs execute on, runs in progress), the coordinators, and each
-// engine version's runs by state — and, where runs wait with no worker able to take them, what
-// to start. For the moment a researcher asks "are my GPU workers there, and is anything stuck?".
+// engine version's runs by state — and, where runs wait with no worker able to take them (none of
+// their engine, or none with the backend their experiment chose), what to start. For the moment a researcher asks "are my GPU workers there, and is anything stuck?".
 import { queueUrlOption } from '../../queue/coordinatorExecutor.ts';
-import { waitingRunsMessage } from '../../queue/presence.ts';
+import { unservedBackendMessage, waitingRunsMessage } from '../../queue/presence.ts';
 import { parseQueueAddress } from '../../queue/queueAddress.ts';
 import { readQueueStatus, type QueueStatus } from '../../queue/queueStatus.ts';
 import { UsageError } from '../labContext.ts';
@@ -15,15 +15,20 @@ export interface QueueCommandOptions {
 
 const enginePrefix = 'runs-engine-';
 
-/** What to do about runs that wait, one line per engine version no connected worker has. */
+/**
+ * What to do about runs that wait: a line per engine version no connected worker has, and one per
+ * engine whose workers all lack a backend that waiting runs chose (they hand those runs back).
+ */
 export function stuckRunsLines(status: QueueStatus, queueDisplay: string): string[] {
   const lines: string[] = [];
   for (const queue of status.queues) {
     if (queue.waiting + queue.delayed === 0) continue;
-    const takers = status.workers.filter((w) => w.queue === queue.name);
-    if (takers.length > 0) continue;
     const engine = queue.name.startsWith(enginePrefix) ? queue.name.slice(enginePrefix.length) : queue.name;
-    const line = waitingRunsMessage(queue.waiting + queue.delayed, engine, queueDisplay, status.workers);
+    const takers = status.workers.filter((w) => w.queue === queue.name);
+    const line =
+      takers.length > 0
+        ? unservedBackendMessage(queue.chosenBackends, engine, queueDisplay, takers)
+        : waitingRunsMessage(queue.waiting + queue.delayed, engine, queueDisplay, status.workers);
     if (line) lines.push(line);
   }
   return lines;

@@ -1,6 +1,7 @@
 // `lab queue`: who is connected and what waits, read from a real Redis — an empty queue, then a
 // worker and a coordinator of another engine version whose runs wait for a worker that can take
-// them (and the line that says what to start); an unreachable queue and a missing URL.
+// them (and the line that says what to start), then a worker of that engine that lacks the backend
+// one of the runs chose; an unreachable queue and a missing URL.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,8 @@ import { availableBackends, engineVersion } from '../../../engine/info.ts';
 import { labBackend } from '../../../main/lab/trainers/engineTrainer.ts';
 import { parseQueueAddress } from '../../../main/queue/queueAddress.ts';
 import { QueueExecutor } from '../../../main/queue/queueExecutor.ts';
-import { bullPrefix, runQueueName } from '../../../main/queue/queueKeys.ts';
+import type { WorkerPresence } from '../../../main/queue/presence.ts';
+import { bullPrefix, queueKeys, runQueueName } from '../../../main/queue/queueKeys.ts';
 import { redisOptions } from '../../../main/queue/redisClient.ts';
 import { queueEnvironment, queueUser, startLab, startWorkers, type LabProcess } from './queueHarness.ts';
 import { freeLoopbackPort, startRedisServer, type RedisServer } from './redisServer.ts';
@@ -74,6 +76,33 @@ describe('lab queue', () => {
       );
       // Looking changes nothing: the runs still wait.
       expect(await queue.getWaitingCount()).toBe(2);
+
+      // A worker of that engine comes (its presence as a worker writes it), without cuda; a third
+      // run's experiment chose cuda. The worker would take runs 1 and 2 and hand run 3 back.
+      const cpuBox: WorkerPresence = {
+        id: 'w-cpu-box',
+        name: 'cpu-box',
+        host: 'cpu-box.lan',
+        pid: 4242,
+        engineVersion: otherEngine,
+        device: 'cpu/cpu',
+        backends: ['cpu', 'js'],
+        queue: runQueueName(otherEngine),
+        concurrency: 2,
+        active: 0,
+        since: Date.now(),
+      };
+      await redis.set(queueKeys.worker(cpuBox.id), JSON.stringify(cpuBox), 'EX', 60);
+      await queue.add('run 3', { runId: 3, backend: 'cuda' });
+      const unserved = await startLab(['queue', server.url], env).exit;
+      expect(unserved.code, unserved.output).toBe(0);
+      expect(unserved.output).toContain(
+        `1 run(s) wait at redis://lab@127.0.0.1:${server.port} for a worker with the cuda backend ` +
+          '(their experiment computes on it); the workers connected have cpu-box: cpu, js and leave them queued',
+      );
+      expect(unserved.output).not.toContain(`for a worker with engine ${otherEngine}`);
+      expect(await queue.getWaitingCount()).toBe(3);
+      await redis.del(queueKeys.worker(cpuBox.id));
     } finally {
       await queue.close();
       redis.disconnect();
