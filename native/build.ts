@@ -57,6 +57,29 @@ function filesUnder(dir: string): string[] {
     .sort();
 }
 
+/**
+ * `roots` and every file they include with `#include "…"`, transitively (paths relative to
+ * native/), found where the compiler finds them: beside the including file, then in
+ * native/include (the one -I). What a build reads, so a change anywhere else does not redo it.
+ */
+function withIncludes(roots: readonly string[]): string[] {
+  const found = new Set<string>();
+  const visit = (file: string): void => {
+    if (found.has(file)) return;
+    found.add(file);
+    for (const [, name] of readFileSync(join(nativeDir, file), 'utf8').matchAll(
+      /^\s*#\s*include\s+"([^"]+)"/gm,
+    )) {
+      const included = [join(dirname(file), name), join('include', name)].find((path) =>
+        existsSync(join(nativeDir, path)),
+      );
+      if (included) visit(included);
+    }
+  };
+  roots.forEach(visit);
+  return [...found].sort();
+}
+
 /** What a tool prints for `--version` ('' when it does not run). */
 function toolVersion(tool: string): string {
   return spawnSync(tool, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
@@ -155,11 +178,9 @@ function buildCuda(): void {
     .filter((f) => f.endsWith('.cu'))
     .sort()
     .map((f) => join(nativeDir, 'cuda', f));
-  // the .cu files include the kernels' element headers and native/include
-  const digest = sourcesDigest(
-    [...filesUnder('cuda'), ...filesUnder('kernels'), ...filesUnder('include')],
-    [nvcc, toolVersion(nvcc)],
-  );
+  // The .cu files include a few of the CPU kernels' headers (the conv and pool element
+  // formulas) and native/include; the rest of native/kernels is not the library's business.
+  const digest = sourcesDigest(withIncludes(filesUnder('cuda')), [nvcc, toolVersion(nvcc)]);
   if (upToDate(out, digest)) {
     step(
       `CUDA library up to date (its sources and nvcc are unchanged since it was built; --force rebuilds it): ${out}`,

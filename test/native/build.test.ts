@@ -1,5 +1,6 @@
 // native/build.ts skips an output whose sources and toolchain are unchanged since it was built
-// (the digest beside it), rebuilds it when a source changes, and always with --force. Run on a
+// (the digest beside it: the files it includes, not the CPU kernels it does not), rebuilds it
+// when a source changes, and always with --force. Run on a
 // copy of native/ with a stand-in nvcc that records its calls, so the test compiles nothing and
 // never touches the tree's own build.
 import { spawnSync } from 'node:child_process';
@@ -56,7 +57,11 @@ describe('native/build.ts', () => {
     const again = build();
     expect(again.compiles).toBe(1);
     expect(again.stdout).toMatch(/CUDA library up to date/);
-    appendFileSync(join(native, 'kernels', 'conv_element.h'), '\n/* changed */\n'); // a header the .cu files include
+    // A CPU kernel the .cu files do not include: the library stays as it is.
+    appendFileSync(join(native, 'kernels', 'elementwise.c'), '\n/* changed */\n');
+    expect(build()).toMatchObject({ compiles: 1 });
+    // pool_element.h includes conv_element.h, which the .cu files reach through it alone.
+    appendFileSync(join(native, 'kernels', 'conv_element.h'), '\n/* changed */\n');
     expect(build()).toMatchObject({ compiles: 2 });
     expect(build()).toMatchObject({ compiles: 2 });
     expect(build('--force')).toMatchObject({ compiles: 3 });
