@@ -125,7 +125,7 @@ function metaTrainingTable(report: MetaTrainingReport): ReportTable {
 function metaTrainingChart(report: MetaTrainingReport): ReportChart {
   return {
     id: 'meta-validation',
-    title: 'Meta-training: validation loss of the frozen optimizer per meta-epoch',
+    title: 'Meta-training: validation loss of the frozen optimizer at each validation',
     x: { label: 'meta-iteration', scale: 'linear' },
     y: { label: 'validation loss', scale: 'log' },
     series: report.metaTraining
