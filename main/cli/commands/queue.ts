@@ -1,7 +1,8 @@
 // `lab queue [redis://HOST:PORT]`: who is connected to the run queue and what waits on it — the
 // workers (name, host, engine version, what runs execute on, runs in progress), the coordinators, and each
 // engine version's runs by state — and, where runs wait with no worker able to take them (none of
-// their engine, or none with the backend their experiment chose), what to start. For the moment a researcher asks "are my GPU workers there, and is anything stuck?".
+// their engine, or none with the backend their experiment chose), what to start. For the moment a
+// researcher asks "are my GPU workers there, and is anything stuck?".
 import { queueUrlOption } from '../../queue/coordinatorExecutor.ts';
 import { unservedBackendMessage, waitingRunsMessage } from '../../queue/presence.ts';
 import { parseQueueAddress } from '../../queue/queueAddress.ts';
