@@ -1,7 +1,7 @@
 // The meta-training report as people read it: for each test setting, a table of final losses
 // (learned optimizer pooled over meta-training seeds, each seed, each tuned baseline) with 95 %
-// intervals and the steps each needs to reach tuned Adam's final loss, the significance test
-// against the best baseline, and the loss curves with bands on a log axis; then the
+// intervals and the steps each needs to reach tuned Adam's final loss, the significance tests
+// against the best baseline (pooled, and the best-validated seed's alone), and the loss curves with bands on a log axis; then the
 // meta-training runs (best validation, where they stopped) with their validation curves.
 import { formatValue } from '../../formatValue.ts';
 import {
@@ -16,7 +16,7 @@ import {
 import { formatLearningRate } from '../optimizerComparison/config.ts';
 import { gridEdgeNotes } from '../optimizerComparison/present.ts';
 import type { MeanCurve } from '../optimizerComparison/report.ts';
-import type { MetaTrainingReport, SettingReport } from './report.ts';
+import type { MetaTrainingReport, SettingReport, SignificanceTest } from './report.ts';
 
 function series(label: string, curve: MeanCurve): ReportSeries {
   const { steps, meanValLoss, halfWidth } = curve;
@@ -48,7 +48,9 @@ function finalLossTable(setting: SettingReport, index: number): ReportTable {
       stepsCell(learned.stepsToAdam, target),
     ],
     ...learned.perSeed.map((s) => [
-      textCell(`  meta-train seed ${s.seed}`),
+      textCell(
+        `  meta-train seed ${s.seed}${s.seed === setting.selectedTest?.seed ? ' (best validation)' : ''}`,
+      ),
       textCell('—', null),
       s.finalValLoss ? intervalCell(s.finalValLoss) : numberCell(null),
       numberCell(s.runs),
@@ -96,15 +98,26 @@ function lossChart(setting: SettingReport, index: number): ReportChart {
   };
 }
 
-function testNote(setting: SettingReport): string {
-  const t = setting.test;
-  if (!t) return `${setting.name}: no significance test (fewer than 2 finished test problems on a side).`;
+function welchSentence(t: SignificanceTest): string {
   const better = t.learnedMeanLog10 < t.baselineMeanLog10 ? 'lower' : 'higher';
   return (
-    `${setting.name}: Welch's t-test on log10 final loss, learned vs the best baseline (${t.against}): ` +
     `mean ${formatValue(t.learnedMeanLog10)} vs ${formatValue(t.baselineMeanLog10)} (learned ${better}), ` +
     `t = ${formatValue(t.t)}, df = ${formatValue(t.df)}, p = ${formatValue(t.p)} over ${t.n} test problems.`
   );
+}
+
+function testNotes(setting: SettingReport): string[] {
+  const t = setting.test;
+  if (!t) return [`${setting.name}: no significance test (fewer than 2 finished test problems on a side).`];
+  const notes = [
+    `${setting.name}: Welch's t-test on log10 final loss, learned (pooled over seeds) vs the best baseline (${t.against}): ${welchSentence(t)}`,
+  ];
+  const s = setting.selectedTest;
+  if (s)
+    notes.push(
+      `${setting.name}: the same test for the best-validated optimizer alone (meta-train seed ${s.seed}, chosen on validation problems, not the test ones) vs ${s.against}: ${welchSentence(s)}`,
+    );
+  return notes;
 }
 
 function metaTrainingTable(report: MetaTrainingReport): ReportTable {
@@ -142,7 +155,7 @@ export function presentMetaTraining(report: MetaTrainingReport): LabReport {
       `Preset ${report.preset}; problem ${problem}; meta-training by ${report.method}.`,
       'The learned optimizer kept from each meta-training seed is its best-validated one (early stopping on fresh validation problems). On each test problem its final loss is averaged over seeds; intervals are 95 % Student-t over the test problems; per-seed rows show the spread between meta-training seeds.',
       "Baselines had their learning rate tuned on the half-decade grid by mean final loss on problems of the same setting (seeds disjoint from the test problems); other hyperparameters at Torch7's optim defaults. Test problems are the same for every optimizer.",
-      ...report.settings.map(testNote),
+      ...report.settings.flatMap(testNotes),
       ...report.settings.flatMap((s) => gridEdgeNotes(s.baselines).map((note) => `${s.name}: ${note}`)),
     ],
     tables: [...report.settings.map(finalLossTable), metaTrainingTable(report)],

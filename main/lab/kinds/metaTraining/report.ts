@@ -2,8 +2,10 @@
 // best validation loss, where it stopped and why, its meta-loss and validation curves) and, for
 // every test setting, the learned optimizer against the tuned baselines on the same fresh test
 // problems — final loss with 95 % intervals, mean curves with bands, the steps each needs to
-// reach tuned Adam's final loss, and Welch's t-test between the learned optimizer and the best
-// baseline. present.ts turns it into tables and charts.
+// reach tuned Adam's final loss, and Welch's t-test against the best baseline — of the learned
+// optimizer pooled over meta-training seeds, and of the best-validated seed's alone (the one optimizer
+// a researcher would pick without looking at the test problems). present.ts turns it into tables
+// and charts.
 import { describeLearnedRule } from '../../../../engine/optim/learnedRule.ts';
 import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
 import type { RunOutcome } from '../../runPlan.ts';
@@ -85,6 +87,11 @@ export interface SettingReport {
   /** Tuned Adam's mean final loss: the target of steps-to-Adam. */
   adamFinalLoss: number | null;
   test: SignificanceTest | null;
+  /**
+   * The same test for the optimizer of the meta-training seed with the lowest validation loss alone.
+   * Absent from reports stored before it existed.
+   */
+  selectedTest?: (SignificanceTest & { seed: number }) | null;
 }
 
 export interface MetaTrainingReport {
@@ -155,11 +162,37 @@ function stepsTo(curve: MeanCurve, target: number | null): number | null {
     : firstStepAtOrBelow({ steps: curve.steps, values: curve.meanValLoss }, target);
 }
 
+/** Welch's t-test on log10 final loss, one value per test problem on each side. */
+function testAgainst(against: string, learned: number[], baseline: number[]): SignificanceTest | null {
+  const a = learned.filter((v) => v > 0).map(Math.log10);
+  const b = baseline.filter((v) => v > 0).map(Math.log10);
+  if (a.length < 2 || b.length < 2) return null;
+  const r = welchTTest(a, b);
+  return {
+    against,
+    learnedMeanLog10: mean(a),
+    baselineMeanLog10: mean(b),
+    t: Number.isFinite(r.t) ? r.t : null,
+    df: Number.isFinite(r.df) ? r.df : null,
+    p: Number.isFinite(r.p) ? r.p : null,
+    n: Math.min(a.length, b.length),
+  };
+}
+
+/** The 1-based meta-training seed whose kept optimizer validated best, or null if none validated. */
+function bestValidatedSeed(runs: readonly MetaTrainingRunReport[]): number | null {
+  let selected: MetaTrainingRunReport | null = null;
+  for (const r of runs)
+    if (r.bestValLoss !== null && (selected === null || r.bestValLoss < selected.bestValLoss!)) selected = r;
+  return selected?.seed ?? null;
+}
+
 function summariseSetting(
   config: MetaTrainingConfig,
   settingIndex: number,
   finished: ReadonlyMap<string, RunOutcome>,
   readCurve: CurveReader,
+  selectedSeed: number | null,
 ): SettingReport {
   const setting = config.evaluation.settings[settingIndex];
   const comparison = baselineComparison(config, setting);
@@ -169,6 +202,7 @@ function summariseSetting(
 
   // The learned optimizer: per test problem, its final losses over meta-training seeds.
   const perSeed: LearnedSeedReport[] = [];
+  const seedFinals: number[][] = [];
   const perProblem = new Map<number, number[]>();
   const problemCurves = new Map<number, Curve[]>();
   let runs = 0;
@@ -192,6 +226,7 @@ function summariseSetting(
     }
     runs += seedRuns;
     diverged += seedDiverged;
+    seedFinals.push(finals);
     perSeed.push({
       seed: k + 1,
       runs: seedRuns,
@@ -224,6 +259,7 @@ function summariseSetting(
   // Welch's t-test on log10 final loss against the best baseline (fewest diverged, lowest mean).
   const best = rankOptimizers(baselineReport.optimizers.filter((o) => o.finalValLoss !== null))[0];
   let test: SignificanceTest | null = null;
+  let selectedTest: (SignificanceTest & { seed: number }) | null = null;
   if (best) {
     const tuning = optimizerTunings(comparison, own).find((t) => t.label === best.label);
     const baselineFinals = tuning
@@ -234,20 +270,10 @@ function summariseSetting(
           )
           .map((o) => o.result.final_val_loss!)
       : [];
-    const a = problemMeans.filter((v) => v > 0).map(Math.log10);
-    const b = baselineFinals.filter((v) => v > 0).map(Math.log10);
-    if (a.length >= 2 && b.length >= 2) {
-      const r = welchTTest(a, b);
-      test = {
-        against: best.label,
-        learnedMeanLog10: mean(a),
-        baselineMeanLog10: mean(b),
-        t: Number.isFinite(r.t) ? r.t : null,
-        df: Number.isFinite(r.df) ? r.df : null,
-        p: Number.isFinite(r.p) ? r.p : null,
-        n: Math.min(a.length, b.length),
-      };
-    }
+    test = testAgainst(best.label, problemMeans, baselineFinals);
+    const selected =
+      selectedSeed === null ? null : testAgainst(best.label, seedFinals[selectedSeed - 1], baselineFinals);
+    selectedTest = selected && { ...selected, seed: selectedSeed! };
   }
   return {
     name: setting.name,
@@ -258,6 +284,7 @@ function summariseSetting(
     baselines: baselineReport.optimizers.map((o) => ({ ...o, stepsToAdam: stepsTo(o.curve, adamFinalLoss) })),
     adamFinalLoss,
     test,
+    selectedTest,
   };
 }
 
@@ -266,13 +293,17 @@ export function summariseMetaTraining(
   finished: ReadonlyMap<string, RunOutcome>,
   readCurve: CurveReader,
 ): MetaTrainingReport {
+  const metaTraining = metaTrainingRuns(config, finished, readCurve);
+  const selectedSeed = bestValidatedSeed(metaTraining);
   return {
     preset: config.preset,
     problem: config.problem,
     optimizer: describeLearnedRule(config.optimizer),
     method: `${config.metaTraining.method}${config.metaTraining.method === 'bptt' && config.metaTraining.secondOrder ? ' (second-order)' : ''}, unroll ${config.metaTraining.unroll}, horizon ${config.metaTraining.horizon}`,
-    metaTraining: metaTrainingRuns(config, finished, readCurve),
-    settings: config.evaluation.settings.map((_, i) => summariseSetting(config, i, finished, readCurve)),
+    metaTraining,
+    settings: config.evaluation.settings.map((_, i) =>
+      summariseSetting(config, i, finished, readCurve, selectedSeed),
+    ),
   };
 }
 

@@ -171,7 +171,8 @@ describe('meta-training report', () => {
       });
     };
     add(metaTrainKey(0), 1);
-    add(metaTrainKey(1), 1.2);
+    // Seed 2 validates best (0.8 < 1), though it is the worse one on the test problems.
+    add(metaTrainKey(1), 1.2, [5, 3, 0.8]);
     for (const run of planMetaTraining(config, new Map()).runs.filter(
       (r) => r.phase === 'baselines-tuning',
     )) {
@@ -195,7 +196,7 @@ describe('meta-training report', () => {
     expect(report.preset).toBe('l2l-paper');
     expect(report.metaTraining.map((r) => [r.status, r.bestValLoss, r.bestIteration])).toEqual([
       ['completed', 1, 80],
-      ['completed', 1, 80],
+      ['completed', 0.8, 50],
     ]);
     const [setting] = report.settings;
     const problemMeans = tests.map((_, p) => 0.2 * (p + 1));
@@ -217,6 +218,13 @@ describe('meta-training report', () => {
     expect(setting.test).toMatchObject({ against: 'adam', n: 4 });
     expect(setting.test!.t).toBeCloseTo(expected.t, 12);
     expect(setting.test!.p).toBeCloseTo(expected.p, 12);
+    const expectedSelected = welchTTest(
+      tests.map((_, p) => Math.log10(0.3 * (p + 1))),
+      tests.map((_, p) => Math.log10(0.5 * (p + 1))),
+    );
+    expect(setting.selectedTest).toMatchObject({ seed: 2, against: 'adam', n: 4 });
+    expect(setting.selectedTest!.t).toBeCloseTo(expectedSelected.t, 12);
+    expect(setting.selectedTest!.p).toBeCloseTo(expectedSelected.p, 12);
 
     const presented = presentMetaTraining(report);
     expect(presented.tables.map((t) => t.id)).toEqual(['final-loss-0', 'meta-training']);
@@ -224,7 +232,7 @@ describe('meta-training report', () => {
     expect(rows.map((r) => r[0])).toEqual([
       'learned (lstm 2×20, log-sign p=10, ×0.1)',
       '  meta-train seed 1',
-      '  meta-train seed 2',
+      '  meta-train seed 2 (best validation)',
       'sgd',
       'adam',
     ]);
@@ -235,5 +243,16 @@ describe('meta-training report', () => {
     ]);
     expect(presented.charts[0].series[0].band).toBeDefined();
     expect(presented.notes.some((n) => n.includes("Welch's t-test") && n.includes('(adam)'))).toBe(true);
+    expect(presented.notes.some((n) => n.includes('best-validated optimizer alone (meta-train seed 2'))).toBe(
+      true,
+    );
+    // Reports stored before the best-validated test existed still parse and present.
+    const { selectedTest: _, ...older } = summary.settings[0];
+    const olderReport = parseMetaTrainingReport(
+      JSON.parse(JSON.stringify({ ...summary, settings: [older] })),
+    );
+    expect(
+      presentMetaTraining(olderReport).notes.some((n) => n.includes('best-validated optimizer alone')),
+    ).toBe(false);
   });
 });
