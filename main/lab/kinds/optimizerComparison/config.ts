@@ -80,14 +80,26 @@ export function formatLearningRate(lr: number): string {
 
 /**
  * The optimizer's name, distinct for repeated names (`sgd#1`, `sgd#3`); a learned optimizer says
- * which file it is: `learned (artifact 12)`, `learned (l2l.safetensors)`.
+ * which file it is: `learned (artifact 12)`, `learned (l2l.safetensors)`, or as many of the path's
+ * last folders as tell it from the other learned files (`learned (run-2/optimizer.safetensors)`:
+ * every meta-training run leaves an `optimizer.safetensors`).
  */
 export function optimizerLabel(spec: OptimizerSpec, index: number, all: readonly OptimizerSpec[]): string {
+  const paths = all.flatMap((s) =>
+    s.name === 'learned' && typeof s.artifact === 'string' ? [s.artifact.split('/')] : [],
+  );
+  const fileName = (path: string): string => {
+    const parts = path.split('/');
+    const others = paths.filter((p) => p.join('/') !== path);
+    for (let n = 1; n < parts.length; n++) {
+      const tail = parts.slice(-n).join('/');
+      if (others.every((p) => p.slice(-n).join('/') !== tail)) return tail;
+    }
+    return path;
+  };
   const name = (s: OptimizerSpec): string => {
     if (s.name !== 'learned') return s.name;
-    const artifact =
-      typeof s.artifact === 'number' ? `artifact ${s.artifact}` : String(s.artifact).split('/').pop();
-    return `learned (${artifact})`;
+    return `learned (${typeof s.artifact === 'number' ? `artifact ${s.artifact}` : fileName(String(s.artifact))})`;
   };
   const repeated = all.filter((s) => name(s) === name(spec)).length > 1;
   return repeated ? `${name(spec)}#${index + 1}` : name(spec);

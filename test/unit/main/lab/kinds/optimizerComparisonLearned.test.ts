@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { formatCell } from '../../../../../main/cli/renderReport.ts';
 import { parseDefinition } from '../../../../../main/lab/loadDefinition.ts';
-import type { OptimizerComparisonConfig } from '../../../../../main/lab/kinds/optimizerComparison/config.ts';
+import {
+  optimizerLabel,
+  type OptimizerComparisonConfig,
+} from '../../../../../main/lab/kinds/optimizerComparison/config.ts';
 import {
   planOptimizerComparison,
   reportSeeds,
@@ -53,6 +56,23 @@ describe('learned optimizers in an optimizer comparison', () => {
     expect(
       plan.runs.filter((r) => r.phase === 'tuning').every((r) => r.config.optimizer.name === 'sgd'),
     ).toBe(true);
+  });
+
+  it('are labelled by as much of their path as tells them apart', () => {
+    const specs = [
+      { name: 'learned', artifact: 'runs/artifacts/run-1/optimizer.safetensors' },
+      { name: 'learned', artifact: 'runs/artifacts/run-2/optimizer.safetensors' },
+      { name: 'learned', artifact: '/models/l2l.safetensors' },
+      { name: 'learned', artifact: '/models/l2l.safetensors' },
+      { name: 'learned', artifact: 12 },
+    ] as const;
+    expect(specs.map((s, i) => optimizerLabel(s, i, specs))).toEqual([
+      'learned (run-1/optimizer.safetensors)',
+      'learned (run-2/optimizer.safetensors)',
+      'learned (l2l.safetensors)#3',
+      'learned (l2l.safetensors)#4',
+      'learned (artifact 12)',
+    ]);
   });
 
   it('are reported and presented as learned, with no learning rate', () => {
