@@ -71,7 +71,10 @@ describe('learned optimizers in the app', () => {
     expect(text).toContain('final loss (95% CI)');
     expect(text).toContain('learned (lstm 2×20, log-sign p=10, ×0.1)');
     for (const row of ['meta-train seed 1', 'meta-train seed 2', 'sgd', 'adam']) expect(text).toContain(row);
-    expect(text).toMatch(/Welch's t-test on log10 final loss, learned vs the best baseline/);
+    expect(text).toMatch(
+      /Welch's t-test on log10 final loss, learned \(pooled over seeds\) vs the best baseline/,
+    );
+    expect(text).toMatch(/the same test for the best-validated optimizer alone \(meta-train seed [12],/);
     expect(text).toContain('best val loss');
 
     // The test-problem curves: the learned optimizer and both baselines, each with a 95 % band,
