@@ -1,8 +1,9 @@
 // The meta-training report as people read it: for each test setting, a table of final losses
 // (learned optimizer pooled over meta-training seeds, each seed, each tuned baseline) with 95 %
 // intervals and the steps each needs to reach tuned Adam's final loss, the significance tests
-// against the best baseline (pooled, and the best-validated seed's alone), and the loss curves with bands on a log axis; then the
-// meta-training runs (best validation, where they stopped) with their validation curves.
+// against the best baseline (pooled, and the best-validated seed's alone), and the loss curves
+// with bands on a log axis; then the meta-training runs (best validation, where they stopped)
+// with their validation curves.
 import { formatValue } from '../../formatValue.ts';
 import {
   intervalCell,

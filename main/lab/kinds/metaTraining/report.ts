@@ -3,9 +3,9 @@
 // every test setting, the learned optimizer against the tuned baselines on the same fresh test
 // problems — final loss with 95 % intervals, mean curves with bands, the steps each needs to
 // reach tuned Adam's final loss, and Welch's t-test against the best baseline — of the learned
-// optimizer pooled over meta-training seeds, and of the best-validated seed's alone (the one optimizer
-// a researcher would pick without looking at the test problems). present.ts turns it into tables
-// and charts.
+// optimizer pooled over meta-training seeds, and of the best-validated seed's alone (the one
+// optimizer a researcher would pick without looking at the test problems). present.ts turns it
+// into tables and charts.
 import { describeLearnedRule } from '../../../../engine/optim/learnedRule.ts';
 import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
 import type { RunOutcome } from '../../runPlan.ts';
