@@ -1,8 +1,7 @@
 // native/build.ts skips an output whose sources and toolchain are unchanged since it was built
 // (the digest beside it: the files it includes, not the CPU kernels it does not), rebuilds it
-// when a source changes, and always with --force. Run on a
-// copy of native/ with a stand-in nvcc that records its calls, so the test compiles nothing and
-// never touches the tree's own build.
+// when a source changes, and always with --force. Run on a copy of native/ with a stand-in nvcc
+// that records its calls, so the test compiles nothing and never touches the tree's own build.
 import { spawnSync } from 'node:child_process';
 import {
   appendFileSync,
