@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { projectRoot } from './paths.ts';
 import type { Isa, NativeArray, ProgramHandle, ProgramSpec } from './program.ts';
+import { toWire, type OpCodes, type WireSpec } from './wireSpec.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -18,8 +19,15 @@ export const cudaLibraryPath = join(projectRoot, 'native', 'build', 'cuda', 'lib
 export interface NativeAddon {
   readonly abiVersion: number;
   axpb(a: number, x: Float32Array, b: number): Float32Array;
-  /** Parses and validates a program once (native/PROGRAM.md); throws naming the bad field. */
+  /** Parses and validates a program once (native/PROGRAM.md); throws naming the bad field.
+   * Packs the spec (`packProgram`) and creates it from the packed form. */
   createProgram(spec: ProgramSpec): ProgramHandle;
+  /** The spec's views and expressions packed as createProgram hands them to the executor. */
+  packProgram(spec: ProgramSpec): WireSpec;
+  /** createProgram from an already packed spec (one kept from an earlier `packProgram`). */
+  createPackedProgram(wire: WireSpec): ProgramHandle;
+  /** The elementwise ops in the order of their codes in a packed spec. */
+  readonly elementwiseOps: readonly string[];
   /** Runs every step (one crossing); returns fresh typed arrays for spec.outputs. A kernel
    * error throws an Error naming the step's op. `stepSeconds` (one entry per step), when given,
    * accumulates each step's wall time: a profile of the program. */
@@ -44,6 +52,11 @@ export interface NativeAddon {
   unlockFile(fd: number): void;
 }
 
+/** The compiled module itself: its createProgram takes the packed spec (wireSpec.ts). */
+interface CompiledAddon extends Omit<NativeAddon, 'createProgram' | 'packProgram' | 'createPackedProgram'> {
+  createProgram(wire: WireSpec): ProgramHandle;
+}
+
 let cached: NativeAddon | undefined;
 
 export function loadNativeAddon(): NativeAddon {
@@ -54,7 +67,18 @@ export function loadNativeAddon(): NativeAddon {
         'Run `npm install` or `npm run build:native` in the project root.',
     );
   }
-  cached = require(addonPath) as NativeAddon;
+  const compiled = require(addonPath) as CompiledAddon;
+  const ops: OpCodes = new Map(compiled.elementwiseOps.map((name, code) => [name, code]));
+  // The module's own methods, with createProgram packing the spec on the way in (the module's
+  // methods are read-only: the new ones are defined, not assigned).
+  const packProgram = (spec: ProgramSpec): WireSpec => toWire(spec, ops);
+  const createPackedProgram = (wire: WireSpec): ProgramHandle => compiled.createProgram(wire);
+  const createProgram = (spec: ProgramSpec): ProgramHandle => compiled.createProgram(packProgram(spec));
+  cached = Object.create(compiled, {
+    createProgram: { value: createProgram },
+    packProgram: { value: packProgram },
+    createPackedProgram: { value: createPackedProgram },
+  }) as NativeAddon;
   return cached;
 }
 

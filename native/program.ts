@@ -5,6 +5,14 @@
 
 export type NativeDType = 'float32' | 'float64' | 'int32' | 'bool';
 
+/** Each dtype's code in the executors' C interface (lab_dtype, native/include/lab_kernel.h). */
+export const NATIVE_DTYPE_CODES: Readonly<Record<NativeDType, number>> = {
+  float32: 0,
+  float64: 1,
+  int32: 2,
+  bool: 3,
+};
+
 /** The typed array that holds each dtype (bool: one byte per element, 0 or 1). */
 export type NativeArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 

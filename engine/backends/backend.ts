@@ -18,10 +18,24 @@ export interface Executable {
   readonly jsSteps?: readonly boolean[];
 }
 
+/** What a backend made from a program while preparing it, kept beside the program in the
+ * on-disk program cache so that a later process prepares the program without making it again
+ * (the cpu backend: the executor's packed spec). JSON, with typed arrays (those an NDArray
+ * holds) at its top level. */
+export type PreparedForm = Readonly<Record<string, unknown>>;
+
+/** A program as the on-disk cache keeps it. */
+export interface CacheableProgram {
+  /** The program, its steps free of graph nodes. */
+  readonly program: Program;
+  readonly prepared?: PreparedForm;
+}
+
 export interface Backend {
   readonly name: string;
-  /** `shared[i]` is the shared variable program buffers with role `shared` and index i refer to. */
-  prepare(program: Program, shared: readonly SharedVariable[]): Executable;
+  /** `shared[i]` is the shared variable program buffers with role `shared` and index i refer to.
+   * `prepared`: what this backend's programForCache kept for the same program. */
+  prepare(program: Program, shared: readonly SharedVariable[], prepared?: PreparedForm): Executable;
   /** A device backend's last rewrite, run by fn() after all others: placement (host↔device
    * transfers around the ops its device cannot run; engine/rewrite/placement.ts). */
   placeGraph?(fgraph: FunctionGraph): void;
@@ -30,7 +44,7 @@ export interface Backend {
   programCacheIdentity?(): string;
   /** `program` (just prepared as `executable`) in a form this backend prepares again without the
    * graph's nodes, for the on-disk cache; null when it needs them (JavaScript steps). */
-  programForCache?(program: Program, executable: Executable): Program | null;
+  programForCache?(program: Program, executable: Executable): CacheableProgram | null;
 }
 
 export type BackendChoice = 'js' | 'cpu' | 'cuda' | 'auto';

@@ -160,7 +160,10 @@ export function fn(
     if (!cached) return undefined;
     try {
       const shared = cached.sharedOrder.map((i) => key.shared[i]);
-      return { program: cached.program, executable: backend.prepare(cached.program, shared) };
+      return {
+        program: cached.program,
+        executable: backend.prepare(cached.program, shared, cached.prepared),
+      };
     } catch {
       return undefined; // a program this build refuses (e.g. a step it now runs as JavaScript): compile afresh
     }
@@ -183,7 +186,7 @@ export function fn(
     if (forCache) {
       const sharedOrder = shared.map((s) => cacheKey.shared.indexOf(s));
       if (sharedOrder.every((i) => i >= 0))
-        storeCachedProgram(cacheKey.key, signature, { program: forCache, sharedOrder }, trace);
+        storeCachedProgram(cacheKey.key, signature, { ...forCache, sharedOrder }, trace);
     }
     return { program, executable };
   };

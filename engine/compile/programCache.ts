@@ -1,8 +1,11 @@
 // The on-disk program cache: a program lowered in one process is reused by the next process
 // that compiles the same graph for the same shapes, skipping T.fn's rewrites and the lowering
-// (Theano's compiledir, for whole programs). One JSON file per graph key and shape signature in
+// (Theano's compiledir, for whole programs). One file per graph key and shape signature in
 // $LAB_PROGRAM_CACHE_DIR, else $XDG_CACHE_HOME/curriculum-lab/programs, else
-// ~/.cache/curriculum-lab/programs; LAB_PROGRAM_CACHE=off turns it off.
+// ~/.cache/curriculum-lab/programs; LAB_PROGRAM_CACHE=off turns it off. Its first line is a JSON
+// header: the program without its steps, and what the backend prepared from it (the cpu
+// backend's packed executor spec, so a reuse neither builds nor packs that again); the second
+// line is the steps' JSON, parsed only when something asks for them (debugprint, a profile).
 //
 // A cached program is reused only when everything it was made from is the same: the graph
 // (graphKey.ts), the rewrite mode, the backend's build (its programCacheIdentity) and the sources
@@ -27,12 +30,13 @@ import {
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allocate, type DType } from '../core/dtype.ts';
+import { allocate, type DType, type HostArray } from '../core/dtype.ts';
 import { NDArray } from '../core/ndarray.ts';
 import type { Program, ProgramBuffer, Step } from './program.ts';
+import type { CacheableProgram, PreparedForm } from '../backends/backend.ts';
 
 /** Bump when the file layout below changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** The directory's size above which the least recently used programs are removed (it is brought
  * back to three quarters of it): $LAB_PROGRAM_CACHE_MAX_MB, else 512 MiB. */
 function maxBytes(): number {
@@ -81,8 +85,7 @@ export function cacheContext(backendIdentity: string, mode: string): string {
 }
 
 /** A program as read back from the cache: steps carry no graph node (`node: null`). */
-export interface CachedProgram {
-  readonly program: Program;
+export interface CachedProgram extends CacheableProgram {
   /** For each index of the program's shared list, the index into the graph key's shared list. */
   readonly sharedOrder: readonly number[];
 }
@@ -93,6 +96,12 @@ interface EncodedArray {
   readonly base64: string;
 }
 
+/** A backend's prepared form with its typed arrays as bytes. */
+interface EncodedForm {
+  readonly arrays: Readonly<Record<string, EncodedArray>>;
+  readonly rest: Readonly<Record<string, unknown>>;
+}
+
 interface CacheFile {
   readonly format: number;
   readonly key: string;
@@ -101,8 +110,10 @@ interface CacheFile {
   readonly sharedOrder: readonly number[];
   readonly program: Omit<Program, 'buffers' | 'steps'> & {
     readonly buffers: readonly (Omit<ProgramBuffer, 'value'> & { readonly value?: EncodedArray })[];
-    readonly steps: readonly Omit<Step, 'node'>[];
   };
+  /** How many steps the program has (they follow this header, on the file's next line). */
+  readonly stepCount: number;
+  readonly prepared?: EncodedForm;
 }
 
 function encodeArray(a: NDArray): EncodedArray {
@@ -118,6 +129,25 @@ function decodeArray(e: EncodedArray): NDArray {
   if (bytes.byteLength !== data.byteLength) throw new Error('constant of the wrong length');
   new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(bytes);
   return new NDArray(data, e.shape);
+}
+
+function encodeForm(form: PreparedForm): EncodedForm {
+  const arrays: Record<string, EncodedArray> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(form)) {
+    if (ArrayBuffer.isView(value))
+      arrays[key] = encodeArray(new NDArray(value as HostArray, [(value as HostArray).length]));
+    else rest[key] = value;
+  }
+  return { arrays, rest };
+}
+
+function decodeForm(encoded: EncodedForm, special: boolean): PreparedForm {
+  const form: Record<string, unknown> = special
+    ? (restoreNumbers(encoded.rest) as Record<string, unknown>)
+    : { ...encoded.rest };
+  for (const [key, value] of Object.entries(encoded.arrays)) form[key] = decodeArray(value).data;
+  return form;
 }
 
 // JSON has no infinities, NaN or negative zero; attrs (clip bounds, reduction identities) do.
@@ -156,11 +186,15 @@ export function hasCachedPrograms(key: string): boolean {
 export function loadCachedProgram(key: string, signature: string): CachedProgram | null {
   let file: CacheFile;
   let special: boolean;
+  let stepsText: string;
   const path = fileFor(key, signature);
   try {
     const text = readFileSync(path, 'utf8');
     special = text.includes(`"${SPECIAL}"`); // most programs have none: skip the walk
-    file = JSON.parse(text) as CacheFile;
+    const newline = text.indexOf('\n');
+    if (newline < 0 || !text.endsWith(']')) return null; // not this layout, or cut short
+    file = JSON.parse(text.slice(0, newline)) as CacheFile;
+    stepsText = text.slice(newline + 1);
   } catch {
     return null;
   }
@@ -169,14 +203,26 @@ export function loadCachedProgram(key: string, signature: string): CachedProgram
     const program: Program = {
       ...file.program,
       buffers: file.program.buffers.map((b) => ({ ...b, value: b.value ? decodeArray(b.value) : undefined })),
-      steps: file.program.steps.map((s) => ({
-        ...s,
-        attrs: special ? (restoreNumbers(s.attrs) as Step['attrs']) : s.attrs,
-        node: null,
-      })),
+      steps: [],
     };
+    // The steps are read when first asked for (debugprint, a profile): preparing the program
+    // needs only the buffers and the backend's prepared form, and parsing the steps was most of
+    // a read.
+    let steps: Step[] | undefined;
+    Object.defineProperty(program, 'steps', {
+      enumerable: true,
+      get: (): Step[] => {
+        steps ??= (JSON.parse(stepsText) as Omit<Step, 'node'>[]).map((s) => ({
+          ...s,
+          attrs: special ? (restoreNumbers(s.attrs) as Step['attrs']) : s.attrs,
+          node: null,
+        }));
+        return steps;
+      },
+    });
     touch(path);
-    return { program, sharedOrder: file.sharedOrder };
+    const prepared = file.prepared ? decodeForm(file.prepared, special) : undefined;
+    return { program, sharedOrder: file.sharedOrder, prepared };
   } catch {
     return null;
   }
@@ -225,7 +271,7 @@ export function storeCachedProgram(
   cached: CachedProgram,
   trace: string,
 ): void {
-  const { program } = cached;
+  const { steps, ...program } = cached.program;
   const file: CacheFile = {
     format: FORMAT,
     key,
@@ -235,14 +281,19 @@ export function storeCachedProgram(
     program: {
       ...program,
       buffers: program.buffers.map((b) => ({ ...b, value: b.value ? encodeArray(b.value) : undefined })),
-      steps: program.steps.map(({ node: _node, ...step }) => step),
     },
+    stepCount: steps.length,
+    prepared: cached.prepared ? encodeForm(cached.prepared) : undefined,
   };
+  const stepsText = JSON.stringify(
+    steps.map(({ node: _node, ...step }) => step),
+    replacer,
+  );
   const path = fileFor(key, signature);
   const partial = `${path}.${process.pid}.partial`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(partial, JSON.stringify(file, replacer));
+    writeFileSync(partial, `${JSON.stringify(file, replacer)}\n${stepsText}`);
     renameSync(partial, path);
     evictLeastRecentlyUsed();
   } catch {
@@ -267,9 +318,10 @@ export function listCachedPrograms(): CachedProgramEntry[] {
       let trace = '?';
       let steps = 0;
       try {
-        const file = JSON.parse(readFileSync(path, 'utf8')) as CacheFile;
+        const text = readFileSync(path, 'utf8');
+        const file = JSON.parse(text.slice(0, text.indexOf('\n'))) as CacheFile;
         trace = file.trace;
-        steps = file.program.steps.length;
+        steps = file.stepCount;
       } catch {
         // An unreadable entry still lists (and clears).
       }

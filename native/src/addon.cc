@@ -8,6 +8,7 @@
 #include "../include/lab_kernel.h"
 #include "../kernels/axpb.h"
 #include "../kernels/conv.h"
+#include "../kernels/elementwise.h"
 #include "../kernels/runtime.h"
 #include "file_lock.h"
 #include "cuda_loader.h"
@@ -64,6 +65,10 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("unlockFile", &LabNative::UnlockFileMethod),
                          });
     exports.Set("abiVersion", Napi::Number::New(env, LAB_KERNEL_ABI_VERSION));
+    // The elementwise ops by code, for native/wireSpec.ts to pack expressions with.
+    Napi::Array ops = Napi::Array::New(env, LAB_EW_OP_COUNT);
+    for (uint32_t op = 0; op < LAB_EW_OP_COUNT; op++) ops.Set(op, Napi::String::New(env, lab_ew_op_name(static_cast<int>(op))));
+    exports.Set("elementwiseOps", ops);
   }
 
  private:

@@ -2,6 +2,7 @@
 // native/PROGRAM.md and typed in native/program.ts; keep the three in step.
 #include "kernel_registry.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -49,59 +50,45 @@ ParsedAttrs ParseGemm(const Napi::Object &a, const StepInfo &step) {
   return {g.release(), std::free};
 }
 
-// Where an expression node sits ("outputs[0].args[1]"), rendered only for an error message:
-// an unrolled graph's programs hold thousands of nodes, and building each path eagerly cost more
-// than reading the node.
-struct ExprPath {
-  const ExprPath *parent;  // null at an output's root
-  uint32_t index;          // the output (at the root) or the argument
-  std::string str() const {
-    return parent ? parent->str() + ".args[" + std::to_string(index) + "]" : "outputs[" + std::to_string(index) + "]";
-  }
-};
-
-// Flattens one ScalarExpr tree into post-order nodes: each key read once.
-void FlattenExpr(const Napi::Value &v, std::vector<lab_ew_node> &nodes, const ExprPath &path) {
-  if (!v.IsObject()) throw SpecError(path.str() + " must be {input}, {const} or {op, args}");
-  Napi::Object e = v.As<Napi::Object>();
-  lab_ew_node node{};
-  node.cast_dtype = -1;
-  if (const Napi::Value input = e.Get("input"); !input.IsUndefined()) {
-    node.kind = LAB_EW_INPUT;
-    node.input = static_cast<int>(IntegerValue(input, [&path] { return path.str() + ": input"; }));
-  } else if (const Napi::Value constant = e.Get("const"); !constant.IsUndefined()) {
-    node.kind = LAB_EW_CONST;
-    if (!constant.IsNumber()) throw SpecError(path.str() + ": const must be a number");
-    node.value = constant.As<Napi::Number>().DoubleValue();
-  } else if (const Napi::Value op = e.Get("op"); !op.IsUndefined()) {
-    if (!op.IsString()) throw SpecError(path.str() + ": op must be a string");
-    const std::string name = op.As<Napi::String>().Utf8Value();
-    node.kind = LAB_EW_APPLY;
-    node.op = lab_ew_op_from_name(name.c_str());
-    if (node.op < 0) throw SpecError(path.str() + ": unknown elementwise op '" + name + "'");
-    if (node.op == LAB_EW_cast && Has(e, "dtype")) node.cast_dtype = ParseDtype(StringField(e, "dtype"));
-    const Napi::Value args = e.Get("args");
-    if (!args.IsUndefined()) {
-      if (!args.IsArray()) throw SpecError(path.str() + ": args must be an array");
-      const Napi::Array list = args.As<Napi::Array>();
-      const uint32_t count = list.Length();
-      for (uint32_t i = 0; i < count; i++) FlattenExpr(list.Get(i), nodes, ExprPath{&path, i});
-    }
-    // Arity is checked by lab_ew_compile, which sees the whole tree.
-  } else {
-    throw SpecError(path.str() + " must have one of input, const or op");
-  }
-  nodes.push_back(node);
-}
-
-ParsedAttrs ParseElementwise(const Napi::Object &a, const StepInfo &step) {
-  Napi::Array outputs = ArrayField(a, "outputs");
+// An elementwise step's expression trees as native/wireSpec.ts packs them (it checked their
+// structure and named any bad node by its path): [trees, then per tree its node count and its
+// nodes in post-order, four numbers each: kind (0 input, 1 const, 2 op), the input index or op
+// code, the constant, the cast dtype or -1]. Only what memory safety needs is checked again;
+// arity and input indices are lab_ew_compile's to report.
+ParsedAttrs ParseElementwise(const Napi::Object &, const StepInfo &step) {
+  size_t at = 0;
+  const auto next = [&step, &at]() {
+    if (at >= step.n_exprs) throw SpecError("the packed expressions end early");
+    return step.exprs[at++];
+  };
+  const auto code = [&next](int64_t lo, int64_t hi) {
+    const int64_t c = IntegerOf(next(), [] { return "a packed expression code"; });
+    if (c < lo || c >= hi) throw SpecError("a packed expression code is out of range");
+    return static_cast<int>(c);
+  };
+  const int n_outputs = code(0, 1 << 16);
   std::vector<lab_ew_node> nodes;
   std::vector<int> sizes;
-  for (uint32_t o = 0; o < outputs.Length(); o++) {
-    const size_t before = nodes.size();
-    FlattenExpr(outputs.Get(o), nodes, ExprPath{nullptr, o});
-    sizes.push_back(static_cast<int>(nodes.size() - before));
+  for (int o = 0; o < n_outputs; o++) {
+    const int count = code(1, 1 << 24);
+    for (int k = 0; k < count; k++) {
+      lab_ew_node node{};
+      node.kind = static_cast<lab_ew_node_kind>(code(LAB_EW_INPUT, LAB_EW_APPLY + 1));
+      const double operand = next();
+      node.value = next();
+      node.cast_dtype = code(-1, LAB_BOOL + 1);
+      if (node.kind == LAB_EW_INPUT) {
+        const int64_t input = IntegerOf(operand, [] { return "input"; });
+        node.input = input >= 0 && input <= INT32_MAX ? static_cast<int>(input) : -1;  // lab_ew_compile rejects -1
+      }
+      if (node.kind == LAB_EW_APPLY) {
+        const int64_t op = IntegerOf(operand, [] { return "op"; });
+        if (op < 0 || op >= LAB_EW_OP_COUNT) throw SpecError("a packed expression op is out of range");
+        node.op = static_cast<int>(op);
+      }
+      nodes.push_back(node);
+    }
+    sizes.push_back(count);
   }
   if (sizes.size() != step.output_dtypes.size()) {
     throw SpecError("attrs.outputs has " + std::to_string(sizes.size()) + " expressions but the step has " +

@@ -18,6 +18,9 @@ struct StepInfo {
   std::vector<lab_dtype> input_dtypes, output_dtypes;
   std::vector<int32_t> input_ndims, output_ndims;
   lab_runtime *rt;
+  // An elementwise step's packed expression trees (native/wireSpec.ts), to the end of the array.
+  const double *exprs = nullptr;
+  size_t n_exprs = 0;
 };
 
 struct ParsedAttrs {

@@ -5,6 +5,7 @@
 
 #include <napi.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,15 +50,20 @@ inline double RequiredNumber(const Napi::Object &obj, const char *key) {
   return NumberField(obj, key, 0);
 }
 
-// `what()` names the value in the error (called only on failure).
+// `d` as an integer; NaN stands for a value that was not a number. `what()` names the value in
+// the error (called only on failure).
 template <typename What>
-inline int64_t IntegerValue(const Napi::Value &v, What what) {
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0.5;
-  if (d != static_cast<double>(static_cast<int64_t>(d)) || d > 9007199254740992.0 || d < -9007199254740992.0) {
-    if (!v.IsNumber()) throw SpecError(std::string(what()) + " must be an integer");
+inline int64_t IntegerOf(double d, What what) {
+  if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != static_cast<double>(static_cast<int64_t>(d))) {
+    if (d != d) throw SpecError(std::string(what()) + " must be an integer");
     throw SpecError(std::string(what()) + " must be an integer, got " + std::to_string(d));
   }
   return static_cast<int64_t>(d);
+}
+
+template <typename What>
+inline int64_t IntegerValue(const Napi::Value &v, What what) {
+  return IntegerOf(v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : std::nan(""), what);
 }
 
 inline int64_t IntegerField(const Napi::Object &obj, const char *key, int64_t fallback) {
@@ -155,6 +161,15 @@ inline void *CheckedTypedArray(const Napi::Value &v, lab_dtype d, int64_t length
   const std::string want = std::string(what()) + " must be a " + TypedArrayName(d) + " of " + std::to_string(length) + " elements";
   if (!is_array) throw SpecError(want);
   throw SpecError(want + ", got a " + TypedArrayTypeName(type) + " of " + std::to_string(actual) + " elements");
+}
+
+// Checks that v is a typed array for dtype, of any length (into *length); returns its data.
+inline void *CheckedTypedArray(const Napi::Value &v, lab_dtype d, const char *what, size_t *length) {
+  napi_typedarray_type type;
+  void *data = nullptr;
+  const bool is_array = napi_get_typedarray_info(v.Env(), v, &type, length, &data, nullptr, nullptr) == napi_ok;
+  if (is_array && type == TypedArrayType(d)) return data;
+  throw SpecError(std::string(what) + " must be a " + TypedArrayName(d));
 }
 
 }  // namespace lab

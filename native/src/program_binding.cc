@@ -49,27 +49,49 @@ lab_role ParseRole(const std::string &role) {
   throw SpecError("role must be 'input', 'output', 'shared', 'temp' or 'constant', got '" + role + "'");
 }
 
-// Reads shape or strides straight into the view (no vector per array: a program has thousands).
-void ViewAxes(const Napi::Object &v, const char *key, int64_t *into, int32_t *ndim) {
-  const Napi::Array a = ArrayField(v, key);
-  const uint32_t n = a.Length();
-  if (n > LAB_MAX_NDIM || (*ndim >= 0 && static_cast<int32_t>(n) != *ndim)) {
+// The spec's numbers as createProgram receives them, packed by native/wireSpec.ts: every view of
+// every step, and every elementwise step's expression trees, in flat typed arrays read here
+// without a Node-API call per field (read as objects, an unrolled graph's ~10^4 views and
+// expression nodes were most of createProgram's time).
+struct Wire {
+  const double *views = nullptr;
+  size_t n_views = 0;
+  size_t next_view = 0;       // views are read in step order
+  const int32_t *layout = nullptr;  // per step: inputs, outputs, offset of its expressions (-1: none)
+  const double *exprs = nullptr;
+  size_t n_exprs = 0;
+};
+
+// One view: [buffer, offset, shape length, strides length, shape..., strides...].
+lab_view ReadView(Wire &w) {
+  const double *v = w.views + w.next_view;
+  if (w.next_view + 4 > w.n_views) throw SpecError("the packed views end early");
+  lab_view view{};
+  view.buffer = static_cast<int32_t>(IntegerOf(v[0], [] { return "buffer"; }));
+  view.offset = IntegerOf(v[1], [] { return "offset"; });
+  const int64_t ndim = IntegerOf(v[2], [] { return "shape length"; });
+  if (ndim != IntegerOf(v[3], [] { return "strides length"; }) || ndim < 0 || ndim > LAB_MAX_NDIM) {
     throw SpecError("shape and strides must have the same length, at most " + std::to_string(LAB_MAX_NDIM));
   }
-  IntegerElements(a, key, into);
-  *ndim = static_cast<int32_t>(n);
+  if (w.next_view + 4 + 2 * static_cast<size_t>(ndim) > w.n_views) throw SpecError("the packed views end early");
+  for (int64_t k = 0; k < ndim; k++) {
+    view.shape[k] = IntegerOf(v[4 + k], [k] { return "shape[" + std::to_string(k) + "]"; });
+    view.strides[k] = IntegerOf(v[4 + ndim + k], [k] { return "strides[" + std::to_string(k) + "]"; });
+  }
+  view.ndim = static_cast<int32_t>(ndim);
+  w.next_view += 4 + 2 * static_cast<size_t>(ndim);
+  return view;
 }
 
-lab_view ParseView(const Napi::Value &value) {
-  if (!value.IsObject()) throw SpecError("must be a view {buffer, offset, shape, strides}");
-  Napi::Object v = value.As<Napi::Object>();
-  lab_view view{};
-  view.buffer = static_cast<int32_t>(IntegerField(v, "buffer", -1));
-  view.offset = IntegerField(v, "offset", 0);
-  view.ndim = -1;
-  ViewAxes(v, "shape", view.shape, &view.ndim);
-  ViewAxes(v, "strides", view.strides, &view.ndim);
-  return view;
+// `count` views named key[0], key[1], ... in errors, appended to `views`.
+void ReadViews(Wire &w, int32_t count, const char *key, std::vector<lab_view> &views) {
+  for (int32_t i = 0; i < count; i++) {
+    try {
+      views.push_back(ReadView(w));
+    } catch (const SpecError &e) {
+      throw SpecError(std::string(key) + "[" + std::to_string(i) + "]: " + e.what());
+    }
+  }
 }
 
 ProgramHandle *UnwrapHandle(const Napi::Value &v) {
@@ -127,28 +149,18 @@ std::vector<int32_t> ParseBufferList(const Napi::Object &spec, const char *key, 
   return list;
 }
 
-std::vector<lab_view> ParseViews(const Napi::Object &step, const char *key) {
-  Napi::Array list = ArrayField(step, key);
-  std::vector<lab_view> views;
-  for (uint32_t i = 0; i < list.Length(); i++) {
-    try {
-      views.push_back(ParseView(list.Get(i)));
-    } catch (const SpecError &e) {
-      throw SpecError(std::string(key) + "[" + std::to_string(i) + "]: " + e.what());
-    }
-  }
-  return views;
-}
-
-void ParseStep(Napi::Env env, const Napi::Object &step, int32_t index, const Napi::Array &callbacks, ProgramHandle &h) {
+void ParseStep(Napi::Env env, const Napi::Object &step, int32_t index, const Napi::Array &callbacks, Wire &wire,
+               ProgramHandle &h) {
   const std::string kernel = StringField(step, "kernel");
   Napi::Object attrs = Has(step, "attrs") ? ObjectField(step, "attrs") : Napi::Object::New(env);
   h.step_kernels.push_back(kernel);
   h.step_names.push_back(Has(attrs, "opName") ? StringField(attrs, "opName") : kernel);
-  std::vector<lab_view> views = ParseViews(step, "inputs");
-  const int32_t n_inputs = static_cast<int32_t>(views.size());
-  for (const lab_view &v : ParseViews(step, "outputs")) views.push_back(v);
-  const int32_t n_outputs = static_cast<int32_t>(views.size()) - n_inputs;
+  const int32_t *layout = wire.layout + 3 * static_cast<size_t>(index);
+  const int32_t n_inputs = layout[0], n_outputs = layout[1];
+  if (n_inputs < 0 || n_outputs < 0) throw SpecError("the packed layout has a negative view count");
+  std::vector<lab_view> views;
+  ReadViews(wire, n_inputs, "inputs", views);
+  ReadViews(wire, n_outputs, "outputs", views);
 
   ParsedAttrs parsed{nullptr, nullptr};
   lab_kernel_fn fn = nullptr;
@@ -164,6 +176,10 @@ void ParseStep(Napi::Env env, const Napi::Object &step, int32_t index, const Nap
     if (!entry) throw SpecError("unknown kernel '" + kernel + "'; known kernels: " + KernelNames());
     StepInfo info;
     info.rt = &h.program->rt;
+    if (layout[2] >= 0 && static_cast<size_t>(layout[2]) < wire.n_exprs) {
+      info.exprs = wire.exprs + layout[2];
+      info.n_exprs = wire.n_exprs - static_cast<size_t>(layout[2]);
+    }
     for (int32_t i = 0; i < n_inputs + n_outputs; i++) {
       const int32_t b = views[i].buffer;
       if (b < 0 || b >= h.program->n_buffers) continue;  // reported with context by lab_program_set_step
@@ -225,7 +241,7 @@ int ForeignStep(void *ctx, int32_t step, const lab_tensor *in, int32_t n_in, lab
 Napi::Value CreateProgram(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) {
-    throw Napi::TypeError::New(env, "createProgram(spec): spec must be {buffers, steps, inputs, outputs, callbacks?}");
+    throw Napi::TypeError::New(env, "createProgram(spec): spec must be {buffers, steps, inputs, outputs, callbacks?} as packed by native/wireSpec.ts");
   }
   Napi::Object spec = info[0].As<Napi::Object>();
   auto handle = std::make_unique<ProgramHandle>();
@@ -234,6 +250,11 @@ Napi::Value CreateProgram(const Napi::CallbackInfo &info) {
     Napi::Array buffer_list = ArrayField(spec, "buffers");
     Napi::Array steps = ArrayField(spec, "steps");
     Napi::Array callbacks = Has(spec, "callbacks") ? ArrayField(spec, "callbacks") : Napi::Array::New(env);
+    Wire wire;
+    wire.views = static_cast<const double *>(CheckedTypedArray(Field(spec, "views"), LAB_FLOAT64, "spec.views", &wire.n_views));
+    wire.exprs = static_cast<const double *>(CheckedTypedArray(Field(spec, "exprs"), LAB_FLOAT64, "spec.exprs", &wire.n_exprs));
+    wire.layout = static_cast<const int32_t *>(CheckedTypedArray(Field(spec, "layout"), LAB_INT32, static_cast<int64_t>(steps.Length()) * 3,
+                                                                 [] { return "spec.layout (three per step)"; }));
     const std::vector<lab_buffer> buffers = ParseBuffers(buffer_list);
     char err[512];
     handle->program = lab_program_new(buffers.data(), static_cast<int32_t>(buffers.size()), static_cast<int32_t>(steps.Length()), err, sizeof err);
@@ -253,9 +274,10 @@ Napi::Value CreateProgram(const Napi::CallbackInfo &info) {
       Napi::HandleScope step_scope(env);
       const Napi::Value value = steps.Get(static_cast<uint32_t>(step));
       if (!value.IsObject()) throw SpecError("must be {kernel, inputs, outputs, attrs}");
-      ParseStep(env, value.As<Napi::Object>(), step, callbacks, *handle);
+      ParseStep(env, value.As<Napi::Object>(), step, callbacks, wire, *handle);
     }
     step = -1;
+    if (wire.next_view != wire.n_views) throw SpecError("spec.views holds more numbers than the steps' views");
     for (int32_t b = 0; b < handle->program->n_buffers; b++) {
       bool returned = false;
       for (int32_t o : handle->outputs) returned |= o == b;

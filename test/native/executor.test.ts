@@ -3,9 +3,11 @@
 // time, never a crash), handle validation, and loading in several worker threads at once.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { addonPath } from '../../native/addon.ts';
 import type { ProgramSpec, ScalarExpr, View } from '../../native/program.ts';
 import { addon } from './helpers.ts';
+
+/** The addon's loader, for worker threads (it packs createProgram's spec). */
+const addonModule = new URL('../../native/addon.ts', import.meta.url).href;
 
 const vec = (buffer: number, n: number, offset = 0): View => ({ buffer, offset, shape: [n], strides: [1] });
 
@@ -283,10 +285,64 @@ describe('program executor', () => {
     );
   });
 
+  it('packs views and expression trees into the arrays createProgram reads, and checks a packed spec', () => {
+    const spec: ProgramSpec = {
+      buffers: [
+        { dtype: 'float64', size: 6, role: 'input' },
+        { dtype: 'float64', size: 3, role: 'output' },
+      ],
+      inputs: [0],
+      outputs: [1],
+      steps: [
+        {
+          kernel: 'elementwise',
+          inputs: [{ buffer: 0, offset: 1, shape: [3], strides: [2] }],
+          outputs: [vec(1, 3)],
+          attrs: {
+            outputs: [
+              { op: 'cast', dtype: 'int32', args: [{ op: 'mul', args: [{ input: 0 }, { const: -0.5 }] }] },
+            ],
+          },
+        },
+      ],
+    };
+    const wire = addon.packProgram(spec);
+    expect([...wire.views]).toEqual([0, 1, 1, 1, 3, 2, 1, 0, 1, 1, 3, 1]);
+    expect([...wire.layout]).toEqual([1, 1, 0]);
+    const code = (op: string) => addon.elementwiseOps.indexOf(op);
+    expect([...wire.exprs]).toEqual([
+      ...[1, 4], // one tree of four nodes, in post-order:
+      ...[0, 0, 0, -1], // input 0
+      ...[1, 0, -0.5, -1], // const -0.5
+      ...[2, code('mul'), 0, -1],
+      ...[2, code('cast'), 0, 2], // cast to int32 (lab_dtype 2)
+    ]);
+    const program = addon.createPackedProgram(wire);
+    expect([...addon.run(program, [new Float64Array([0, 1, 0, 3, 0, 5])])[0]]).toEqual(
+      [-0.5, -1.5, -2.5].map(Math.trunc),
+    );
+
+    // A packed spec made by hand is checked too: never read past its arrays, nothing left over.
+    const short = { ...wire, views: wire.views.slice(0, 9) };
+    expect(() => addon.createPackedProgram(short)).toThrow(
+      /steps\[0\] .*outputs\[0\]: the packed views end early/,
+    );
+    const extra = { ...wire, views: Float64Array.from([...wire.views, 0]) };
+    expect(() => addon.createPackedProgram(extra)).toThrow(
+      /spec.views holds more numbers than the steps' views/,
+    );
+    const wrongOp = { ...wire, exprs: Float64Array.from(wire.exprs, (v, i) => (i === 11 ? 1e6 : v)) };
+    expect(() => addon.createPackedProgram(wrongOp)).toThrow(/a packed expression op is out of range/);
+    expect(() => addon.createPackedProgram({ ...wire, layout: new Int32Array(2) })).toThrow(
+      /spec.layout \(three per step\) must be a Int32Array of 3 elements/,
+    );
+  });
+
   it('loads and runs programs in several worker threads at once (context-aware addon)', async () => {
     const source = `
       const { parentPort, workerData } = require('node:worker_threads');
-      const addon = require(workerData.addonPath);
+      import(workerData.addonModule).then(({ loadNativeAddon }) => {
+      const addon = loadNativeAddon();
       const program = addon.createProgram({
         buffers: [{ dtype: 'float64', size: 3, role: 'input' }, { dtype: 'float64', size: 1, role: 'output' },
                   { dtype: 'float64', size: 1, role: 'shared' }],
@@ -302,12 +358,13 @@ describe('program executor', () => {
       let out;
       for (let i = 0; i < 100; i++) out = addon.run(program, [new Float64Array([workerData.k, 1, 1])]);
       parentPort.postMessage([out[0][0], out[1][0], addon.getThreads()]);
+      });
     `;
     const results = await Promise.all(
       [1, 2, 3, 4].map(
         (k) =>
           new Promise<number[]>((resolve, reject) => {
-            const worker = new Worker(source, { eval: true, workerData: { addonPath, k } });
+            const worker = new Worker(source, { eval: true, workerData: { addonModule, k } });
             worker.once('message', resolve);
             worker.once('error', reject);
           }),

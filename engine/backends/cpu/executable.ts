@@ -1,16 +1,18 @@
-// A program prepared in the native executor: created once per shape signature, then each call
-// is one `run` crossing. Shared variables stay in the executor's memory between calls: the
-// program attaches a residence to each variable it holds, so `get()` pulls the current value
-// (getShared), and when the host value changes (`set()`) or another program takes the variable
-// over, the residence is released and this program uploads the value again before its next run.
+// A program prepared in the native executor: created once per shape signature (from its packed
+// spec, which a reused program brings from the program cache), then each call is one `run`
+// crossing. Shared variables stay in the executor's memory between calls: the program attaches a
+// residence to each variable it holds, so `get()` pulls the current value (getShared), and when
+// the host value changes (`set()`) or another program takes the variable over, the residence is
+// released and this program uploads the value again before its next run.
 import type { SharedVariable } from '../../core/graph.ts';
 import { NDArray, type Shape } from '../../core/ndarray.ts';
 import type { Program } from '../../compile/program.ts';
 import type { NativeAddon } from '../../../native/addon.ts';
 import type { NativeArray, ProgramHandle } from '../../../native/program.ts';
-import type { Executable } from '../backend.ts';
+import type { Executable, PreparedForm } from '../backend.ts';
 import { ResidentShared } from '../residentShared.ts';
-import { nativeProgramSpec, stepLabels, type StepLabel } from './spec.ts';
+import type { WireSpec, WireStep } from '../../../native/wireSpec.ts';
+import { nativeProgramSpec, specFrame, stepLabels, type StepLabel } from './spec.ts';
 
 /** A step the executor refused at createProgram, run as a JavaScript segment instead. */
 export interface Fallback {
@@ -25,19 +27,32 @@ function flatData(a: NDArray): NativeArray {
 
 const REFUSED_STEP = /^createProgram: steps\[(\d+)\]/;
 
+/** What createProgram made, and from what. */
+interface Created {
+  readonly wire: WireSpec;
+  readonly jsSteps: readonly boolean[];
+  readonly handle: ProgramHandle;
+  readonly fallbacks: readonly Fallback[];
+}
+
 /**
  * createProgram, where a step the executor refuses (a limit of its kernel, not a malformed
  * program: the JavaScript form of the same node is always valid) is retried as a JavaScript
  * segment, so the function still runs — correctly, that step more slowly — and the refusal is
  * kept in `fallbacks` for debugprint and profiles.
  */
-function createWithFallbacks(addon: NativeAddon, program: Program, shared: readonly SharedVariable[]) {
+function createWithFallbacks(
+  addon: NativeAddon,
+  program: Program,
+  shared: readonly SharedVariable[],
+): Created {
   const forced = new Set<number>();
   const fallbacks: Fallback[] = [];
   for (;;) {
     const { spec, jsSteps } = nativeProgramSpec(program, shared, forced);
+    const wire = addon.packProgram(spec);
     try {
-      return { spec, jsSteps, handle: addon.createProgram(spec), fallbacks };
+      return { wire, jsSteps, handle: addon.createPackedProgram(wire), fallbacks };
     } catch (error) {
       const message = (error as Error).message;
       const step = Number(REFUSED_STEP.exec(message)?.[1] ?? -1);
@@ -47,6 +62,36 @@ function createWithFallbacks(addon: NativeAddon, program: Program, shared: reado
       fallbacks.push({ step, reason: message });
     }
   }
+}
+
+/** The packed spec's part the program cache keeps (preparedForm): steps reduced to what the
+ * executor reads of them once views and expressions are packed. */
+interface KeptWire {
+  /** The program's own step count (the packed steps add the updates' copies). */
+  readonly programSteps: number;
+  readonly steps: readonly WireStep[];
+  readonly views: Float64Array;
+  readonly layout: Int32Array;
+  readonly exprs: Float64Array;
+}
+
+function isKeptWire(form: PreparedForm): form is PreparedForm & KeptWire {
+  return (
+    typeof form.programSteps === 'number' &&
+    Array.isArray(form.steps) &&
+    form.views instanceof Float64Array &&
+    form.layout instanceof Int32Array &&
+    form.exprs instanceof Float64Array
+  );
+}
+
+/** createProgram from the packed spec an earlier process kept (every step native). */
+function createFromKept(addon: NativeAddon, program: Program, form: PreparedForm): Created {
+  if (!isKeptWire(form)) throw new Error("cpu backend: a cached program's packed spec is malformed");
+  const wire: WireSpec = { ...specFrame(program), ...form };
+  // Not program.steps.map: a cached program's steps are parsed only when asked for.
+  const jsSteps = new Array<boolean>(form.programSteps).fill(false);
+  return { wire, jsSteps, handle: addon.createPackedProgram(wire), fallbacks: [] };
 }
 
 export class NativeExecutable implements Executable {
@@ -61,15 +106,24 @@ export class NativeExecutable implements Executable {
   /** While profiling: seconds spent in each native step, summed over runs. */
   private stepSeconds: Float64Array | null = null;
   private readonly handle: ProgramHandle;
+  private readonly wire: WireSpec;
   private readonly resident: ResidentShared;
   private readonly outputShapes: readonly Shape[];
 
-  constructor(addon: NativeAddon, program: Program, shared: readonly SharedVariable[]) {
+  constructor(
+    addon: NativeAddon,
+    program: Program,
+    shared: readonly SharedVariable[],
+    prepared?: PreparedForm,
+  ) {
     this.addon = addon;
     this.program = program;
-    const { spec, jsSteps, handle, fallbacks } = createWithFallbacks(addon, program, shared);
+    const { wire, jsSteps, handle, fallbacks } = prepared
+      ? createFromKept(addon, program, prepared)
+      : createWithFallbacks(addon, program, shared);
+    this.wire = wire;
     this.jsSteps = jsSteps;
-    this.steps = stepLabels(spec);
+    this.steps = stepLabels(wire.steps);
     this.fallbacks = fallbacks;
     this.handle = handle;
     this.outputShapes = program.outputs.map((v) => [...v.shape]);
@@ -99,6 +153,18 @@ export class NativeExecutable implements Executable {
     const seconds = this.stepSeconds;
     this.stepSeconds = null;
     return seconds;
+  }
+
+  /** The packed spec for the program cache: steps without their views and expression trees
+   * (the executor reads those from the packed arrays). */
+  preparedForm(): PreparedForm & KeptWire {
+    const steps = this.wire.steps.map(({ kernel, attrs }) => {
+      if (kernel !== 'elementwise' || !attrs) return { kernel, attrs };
+      const { outputs: _trees, ...rest } = attrs as { outputs?: unknown };
+      return { kernel, attrs: rest };
+    });
+    const { views, layout, exprs } = this.wire;
+    return { programSteps: this.program.steps.length, steps, views, layout, exprs };
   }
 
   /** Hands every shared value this program holds back to the host. */

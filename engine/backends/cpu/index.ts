@@ -38,16 +38,20 @@ export function cpuBackendUnavailableReason(): string {
 
 export const cpuBackend: Backend = {
   name: 'cpu',
-  prepare(program, shared) {
+  prepare(program, shared, prepared) {
     const native = tryAddon();
     if (!native) throw new Error(`the cpu backend cannot run: ${unavailableReason}`);
-    return new NativeExecutable(native, program, shared);
+    return new NativeExecutable(native, program, shared, prepared);
   },
   // Every step native and none refused by the executor: the program then needs no graph node.
+  // The executor's packed spec goes with it: a process that reuses the program creates it from
+  // that, without building and packing the spec again.
   programForCache(program, executable) {
-    if ((executable as NativeExecutable).fallbacks.length > 0) return null;
+    const native = executable as NativeExecutable;
+    if (native.fallbacks.length > 0) return null;
     const steps = program.steps.map((step) => nodeFreeStep(step, program.buffers));
-    return steps.every((step) => step !== null) ? { ...program, steps } : null;
+    if (!steps.every((step) => step !== null)) return null;
+    return { program: { ...program, steps }, prepared: native.preparedForm() };
   },
   // The addon file as built (size and modification time): a rebuilt executor may parse programs
   // differently, so programs cached under an older build are compiled again.

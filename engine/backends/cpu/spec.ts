@@ -23,8 +23,23 @@ export interface StepLabel {
   readonly opName: string;
 }
 
-export function stepLabels(spec: ProgramSpec): StepLabel[] {
-  return spec.steps.map((s) => ({ kernel: s.kernel, opName: s.attrs.opName ?? s.kernel }));
+export function stepLabels(steps: readonly { kernel: string; attrs?: { opName?: string } }[]): StepLabel[] {
+  return steps.map((s) => ({ kernel: s.kernel, opName: s.attrs?.opName ?? s.kernel }));
+}
+
+/** The spec's buffers, inputs and outputs: what the program's buffers alone give. */
+export function specFrame(program: Program): Pick<ProgramSpec, 'buffers' | 'inputs' | 'outputs'> {
+  return {
+    // Shared buffers are uploaded by the backend (setShared) before a run that needs them.
+    buffers: program.buffers.map((b) => ({
+      dtype: b.dtype,
+      size: b.size,
+      role: b.role,
+      ...(b.role === 'constant' ? { init: b.value!.contiguous().data } : {}),
+    })),
+    inputs: program.inputs.map((v) => v.buffer),
+    outputs: program.outputs.map((v) => v.buffer),
+  };
 }
 
 /**
@@ -100,18 +115,5 @@ export function nativeProgramSpec(
     };
   });
   steps.push(...updateCopies(program, shared));
-  const spec: ProgramSpec = {
-    // Shared buffers are uploaded by the backend (setShared) before a run that needs them.
-    buffers: program.buffers.map((b) => ({
-      dtype: b.dtype,
-      size: b.size,
-      role: b.role,
-      ...(b.role === 'constant' ? { init: b.value!.contiguous().data } : {}),
-    })),
-    steps,
-    inputs: program.inputs.map((v) => v.buffer),
-    outputs: program.outputs.map((v) => v.buffer),
-    callbacks,
-  };
-  return { spec, jsSteps };
+  return { spec: { ...specFrame(program), steps, callbacks }, jsSteps };
 }

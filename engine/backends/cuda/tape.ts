@@ -13,13 +13,13 @@
 //   js                               → a host step (its inputs come back to the host and its
 //                                      outputs go back to the device: HostFromGpu/GpuFromHost).
 import { contiguousStrides } from '../../core/ndarray.ts';
-import type {
-  BufferRole,
-  NativeDType,
-  ProgramSpec,
-  ScalarExpr,
-  StepSpec,
-  View,
+import {
+  NATIVE_DTYPE_CODES,
+  type BufferRole,
+  type ProgramSpec,
+  type ScalarExpr,
+  type StepSpec,
+  type View,
 } from '../../../native/program.ts';
 import type { UserKernelAttrs } from './cudaOp.ts';
 
@@ -52,7 +52,6 @@ const KIND = {
   conv: 9,
   pool: 10,
 } as const;
-const DTYPE: Record<NativeDType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
 const ROLE: Record<BufferRole, number> = { input: 0, output: 1, shared: 2, temp: 3, constant: 4 };
 const REDUCE = ['sum', 'mean', 'prod', 'max', 'min', 'argmax', 'logsumexp', 'var'];
 const ROW_MODE: Record<string, number> = {
@@ -89,7 +88,9 @@ function emit(expr: ScalarExpr, code: Instr[]): void {
     for (const a of expr.args) emit(a, code);
     // A cast without a dtype is the identity: the store converts.
     if (expr.op === 'cast')
-      code.push(expr.dtype ? [opcode('cast'), DTYPE[expr.dtype], 0] : [opcode('identity'), 0, 0]);
+      code.push(
+        expr.dtype ? [opcode('cast'), NATIVE_DTYPE_CODES[expr.dtype], 0] : [opcode('identity'), 0, 0],
+      );
     else code.push([opcode(expr.op), 0, 0]);
   }
 }
@@ -364,7 +365,7 @@ export function encodeTape(spec: CudaProgramSpec): Float64Array {
   const steps = spec.steps.flatMap(tapeSteps);
   const out: number[] = [TAPE_MAGIC, TAPE_VERSION, spec.buffers.length, steps.length];
   out.push(spec.inputs.length, spec.outputs.length);
-  for (const b of spec.buffers) out.push(DTYPE[b.dtype], b.size, ROLE[b.role]);
+  for (const b of spec.buffers) out.push(NATIVE_DTYPE_CODES[b.dtype], b.size, ROLE[b.role]);
   out.push(...spec.inputs, ...spec.outputs);
   for (const s of steps) {
     out.push(s.kind, s.inputs.length, s.outputs.length);

@@ -2,13 +2,14 @@
 // results (outputs and shared-variable updates) as a fresh compile — in this process and in a
 // new one — and every way a cache entry can be unusable ending in a compile, not an error.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as T from '../../../../engine/index.ts';
 import { cpuBackend } from '../../../../engine/backends/cpu/index.ts';
+import type { NativeExecutable } from '../../../../engine/backends/cpu/executable.ts';
 import { graphKey } from '../../../../engine/compile/graphKey.ts';
 import { listCachedPrograms } from '../../../../engine/compile/programCache.ts';
 import { buildTrainingStep, trainingData } from '../../../fixtures/programCacheStep.ts';
@@ -86,6 +87,35 @@ describe.skipIf(!hasNative)('program cache (cpu backend)', () => {
     // The rewritten graph is still there for printers, made when first asked for.
     expect(again.fn.fgraph.history.length).toBeGreaterThan(0);
     expect(again.fn.debugprint()).toContain('Gemm');
+  });
+
+  it('prepares a reused program from the packed executor spec kept with it, reading its steps only when asked', () => {
+    const fresh = buildTrainingStep();
+    const trained = train(fresh);
+    const [entry] = listCachedPrograms();
+    const [header, steps] = readFileSync(entry.path, 'utf8').split('\n');
+    const file = JSON.parse(header) as { prepared: { arrays: Record<string, unknown> } };
+    expect(Object.keys(file.prepared.arrays).sort()).toEqual(['exprs', 'layout', 'views']);
+    expect(JSON.parse(steps)).toHaveLength(listCachedPrograms()[0].steps);
+
+    const again = buildTrainingStep();
+    expect(train(again)).toEqual(trained);
+    // Labelled as the fresh executable's steps, and printable from the steps read back.
+    const labels = (s: ReturnType<typeof buildTrainingStep>) =>
+      (s.fn.lastExecutable as NativeExecutable).steps;
+    expect(labels(again)).toEqual(labels(fresh));
+    expect(again.fn.lastProgram!.steps.every((s) => s.node === null)).toBe(true);
+    expect(again.fn.debugprint()).toContain('Gemm');
+
+    // A kept spec the executor refuses (its layout cut short) is a miss: compiled afresh.
+    const broken = JSON.parse(header) as {
+      prepared: { arrays: { layout: { shape: number[]; base64: string } } };
+    };
+    broken.prepared.arrays.layout = { ...broken.prepared.arrays.layout, shape: [1], base64: 'AAAAAA==' };
+    writeFileSync(entry.path, `${JSON.stringify(broken)}\n${steps}`);
+    const third = buildTrainingStep();
+    expect(train(third)).toEqual(trained);
+    expect(third.fn.lastProgram!.steps.some((s) => s.node !== null)).toBe(true);
   });
 
   it('keeps the special numbers of kernel attrs (infinite clip bounds) across the cache', () => {
