@@ -155,7 +155,8 @@ function packExpr(out: Numbers, expr: unknown, path: ExprPath, ops: OpCodes): vo
 
 function packExprs(out: Numbers, trees: unknown, ops: OpCodes): void {
   if (!Array.isArray(trees)) throw new FieldError('outputs must be an array');
-  out.data[out.reserve(1)] = trees.length;
+  const at = out.reserve(1); // (before reading out.data: reserving may replace it)
+  out.data[at] = trees.length;
   for (let o = 0; o < trees.length; o++) {
     const countAt = out.reserve(1);
     packExpr(out, trees[o], { parent: null, index: o }, ops);

@@ -338,6 +338,37 @@ describe('program executor', () => {
     );
   });
 
+  it('packs a long program whose packed arrays outgrow their first allocation', () => {
+    // 400 steps of y += 1 (one tree of three nodes each, 14 numbers): the expressions' array
+    // starts at 1,024 numbers, so it grows several times, at step and tree boundaries alike.
+    const steps = 400;
+    const y = vec(1, 2);
+    const spec: ProgramSpec = {
+      buffers: [
+        { dtype: 'float64', size: 2, role: 'input' },
+        { dtype: 'float64', size: 2, role: 'shared' },
+      ],
+      inputs: [0],
+      outputs: [1],
+      steps: [
+        { kernel: 'copy', inputs: [vec(0, 2)], outputs: [y], attrs: {} },
+        ...Array.from({ length: steps }, (_, i) => ({
+          kernel: 'elementwise' as const,
+          inputs: [y],
+          outputs: [y],
+          attrs: {
+            opName: `add ${i}`,
+            outputs: [{ op: 'add' as const, args: [{ input: 0 }, { const: 1 }] }],
+          },
+        })),
+      ],
+    };
+    const wire = addon.packProgram(spec);
+    expect(wire.exprs.length).toBe(14 * steps);
+    const [out] = addon.run(addon.createProgram(spec), [new Float64Array([0.5, -2])]);
+    expect([...out]).toEqual([0.5 + steps, -2 + steps]);
+  });
+
   it('loads and runs programs in several worker threads at once (context-aware addon)', async () => {
     const source = `
       const { parentPort, workerData } = require('node:worker_threads');
