@@ -300,7 +300,7 @@ describe('program executor', () => {
           outputs: [vec(1, 3)],
           attrs: {
             outputs: [
-              { op: 'cast', dtype: 'int32', args: [{ op: 'mul', args: [{ input: 0 }, { const: -0.5 }] }] },
+              { op: 'cast', dtype: 'int32', args: [{ op: 'mul', args: [{ input: 0 }, { const: -1.5 }] }] },
             ],
           },
         },
@@ -313,13 +313,13 @@ describe('program executor', () => {
     expect([...wire.exprs]).toEqual([
       ...[1, 4], // one tree of four nodes, in post-order:
       ...[0, 0, 0, -1], // input 0
-      ...[1, 0, -0.5, -1], // const -0.5
+      ...[1, 0, -1.5, -1], // const -1.5
       ...[2, code('mul'), 0, -1],
       ...[2, code('cast'), 0, 2], // cast to int32 (lab_dtype 2)
     ]);
     const program = addon.createPackedProgram(wire);
     expect([...addon.run(program, [new Float64Array([0, 1, 0, 3, 0, 5])])[0]]).toEqual(
-      [-0.5, -1.5, -2.5].map(Math.trunc),
+      [-1, -4, -7], // 1, 3 and 5 times -1.5, truncated
     );
 
     // A packed spec made by hand is checked too: never read past its arrays, nothing left over.
