@@ -1,7 +1,7 @@
 // fn: compile a graph into a callable (Theano's theano.function). Rewrites run once, here;
 // lowering to a program happens on the first call with each input-shape signature and is cached,
 // so a training loop with fixed batch shapes lowers once.
-import { userCallSite } from '../core/callSite.ts';
+import { sharingCallSite, userCallSite } from '../core/callSite.ts';
 import { isShared, type SharedVariable, type Variable } from '../core/graph.ts';
 import { NDArray, type Shape } from '../core/ndarray.ts';
 import { resolveBackend, type Backend, type BackendChoice, type Executable } from '../backends/backend.ts';
@@ -131,14 +131,14 @@ export function fn(
   let request: LoweringRequest | undefined;
   /** The rewritten graph: made at most once, and not at all while cached programs serve every call. */
   const rewritten = (): LoweringRequest => {
-    if (!request) {
+    request ??= sharingCallSite(() => {
       const fgraph = FunctionGraph.fromUserGraph(inputs, roots, options.givens);
       fgraph.declareUpdates(updateTargets, outputList.length);
       rewriteGraph(fgraph, options.mode);
       if (!options.mode?.exclude?.includes('all')) backend.placeGraph?.(fgraph);
       const shared = sharedOf(fgraph, updateTargets);
-      request = { fgraph, outputCount: outputList.length, updateTargets, shared };
-    }
+      return { fgraph, outputCount: outputList.length, updateTargets, shared };
+    });
     return request;
   };
   // Rewrite now, as always, unless a cached program may make it unnecessary: a graph that fails

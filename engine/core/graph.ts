@@ -6,7 +6,7 @@
 // Variable, Apply and Op are one knot of types: a variable's owner is an Apply, an Apply holds
 // its Op and makes its output Variables, an Op makes Apply nodes from Variables. They live in
 // one file so that no two modules import each other (split, graph.ts and op.ts did).
-import { CallSite } from './callSite.ts';
+import { callSiteHere, CallSite } from './callSite.ts';
 import type { GradKit } from './gradKit.ts';
 import { NDArray, type Shape } from './ndarray.ts';
 import { TensorType } from './type.ts';
@@ -158,7 +158,7 @@ export class Apply {
     op: Op,
     inputs: readonly Variable[],
     outputTypes: readonly TensorType[],
-    site: CallSite = new CallSite(),
+    site: CallSite = callSiteHere(),
   ) {
     this.op = op;
     this.inputList = Object.freeze([...inputs]);
