@@ -19,9 +19,9 @@ struct SpecError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// One property lookup per read (createProgram reads ~10^4 fields for an unrolled graph, and
-// each Node-API lookup interns its key): absent and undefined are the same, and the messages are
-// built only when a value is wrong.
+// One property lookup per read (each Node-API lookup interns its key; the views and expression
+// trees, most of a program's fields, come packed in typed arrays instead): absent and undefined
+// are the same, and the messages are built only when a value is wrong.
 inline Napi::Value Field(const Napi::Object &obj, const char *key) { return obj.Get(key); }
 
 inline bool Has(const Napi::Object &obj, const char *key) { return !obj.Get(key).IsUndefined(); }
