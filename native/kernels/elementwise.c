@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "vmath.h"
+#include "vmath_avx512.h"
 
 #define LAB_EW_MAX_REGS 64
 
@@ -89,6 +90,9 @@ static inline double softplus_f64(double x) { return (x > 0 ? x : 0) + log1p(exp
 #define EW_TANH lab_tanhf
 #define EW_SIGMOID lab_sigmoidf
 #define EW_SOFTPLUS lab_softplusf
+#ifdef LAB_HAVE_VMATH_AVX512
+#define EW_AVX512_MATH 1
+#endif
 #include "elementwise_tile.inc"
 
 #define EW_T double
@@ -363,15 +367,16 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   }
   void *scratch = lab_scratch(p->rt, 0, (size_t)p->n_temp_tiles * LAB_EW_TILE * lab_dtype_size(p->compute) + 1);
   if (!scratch) return lab_fail(err, err_len, "elementwise composite: out of memory for %d tiles", p->n_temp_tiles);
+  const int avx512_math = lab_isa_resolve(p->rt->isa) == LAB_ISA_AVX512;
   lab_iter it;
   lab_iter_init(&it, out[0].ndim, out[0].shape, n_out + n_in, strides);
   if (it.ndim == 2 && 2 * it.inner <= LAB_EW_TILE) { /* short rows: whole rows per tile */
     const int64_t per_tile = LAB_EW_TILE / it.inner;
     for (int64_t row0 = 0; row0 < it.outer; row0 += per_tile) {
       const int64_t rows = it.outer - row0 < per_tile ? it.outer - row0 : per_tile;
-      if (p->compute == LAB_FLOAT32) run_block_f32(p, scratch, row0, rows, in, out, &it);
-      else if (p->compute == LAB_INT32) run_block_i32(p, scratch, row0, rows, in, out, &it);
-      else run_block_f64(p, scratch, row0, rows, in, out, &it);
+      if (p->compute == LAB_FLOAT32) run_block_f32(p, scratch, row0, rows, in, out, &it, avx512_math);
+      else if (p->compute == LAB_INT32) run_block_i32(p, scratch, row0, rows, in, out, &it, avx512_math);
+      else run_block_f64(p, scratch, row0, rows, in, out, &it, avx512_math);
     }
     return 0;
   }
@@ -380,9 +385,9 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   int64_t remaining = it.outer * it.inner, pos = 0;
   while (remaining > 0) {
     const int64_t n = remaining < LAB_EW_TILE ? remaining : LAB_EW_TILE;
-    if (p->compute == LAB_FLOAT32) run_tile_f32(p, scratch, n, in, out, &it, pos);
-    else if (p->compute == LAB_INT32) run_tile_i32(p, scratch, n, in, out, &it, pos);
-    else run_tile_f64(p, scratch, n, in, out, &it, pos);
+    if (p->compute == LAB_FLOAT32) run_tile_f32(p, scratch, n, in, out, &it, pos, avx512_math);
+    else if (p->compute == LAB_INT32) run_tile_i32(p, scratch, n, in, out, &it, pos, avx512_math);
+    else run_tile_f64(p, scratch, n, in, out, &it, pos, avx512_math);
     remaining -= n;
     for (pos += n; pos >= it.inner && remaining > 0; pos -= it.inner) lab_iter_next(&it);
   }

@@ -32,20 +32,35 @@ static inline int32_t lab_float_to_bits(float f) {
 /* Rounds to the nearest integer (ties to even) for |x| < 2^22, branch-free. */
 static inline float lab_round_f32(float x) { return (x + 12582912.0f) - 12582912.0f; }
 
+/* Cephes expf: x = n ln2 + r with ln2 in two parts (the first exact in n * LAB_EXP_LN2_HI for
+ * |n| < 2^15), e^r by a degree-6 polynomial. Shared with vmath_avx512.c. */
+#define LAB_EXP_LOG2E 1.44269504088896341f
+#define LAB_EXP_LN2_HI 0.693359375f
+#define LAB_EXP_LN2_LO -2.12194440e-4f
+#define LAB_EXP_P0 1.9875691500e-4f
+#define LAB_EXP_P1 1.3981999507e-3f
+#define LAB_EXP_P2 8.3334519073e-3f
+#define LAB_EXP_P3 4.1665795894e-2f
+#define LAB_EXP_P4 1.6666665459e-1f
+#define LAB_EXP_P5 5.0000001201e-1f
+/* Beyond these the result is inf or rounds to 0. */
+#define LAB_EXP_MIN -104.0f
+#define LAB_EXP_MAX 89.0f
+
 static inline float lab_expf(float x) {
   /* Clamp with comparisons (fminf would be a libm call and block vectorisation); beyond these
    * bounds the result is inf or rounds to 0. A NaN becomes -104 here and is put back at the end. */
-  const float lo = x > -104.0f ? x : -104.0f;
-  const float xc = lo < 89.0f ? lo : 89.0f;
-  const float n = lab_round_f32(xc * 1.44269504088896341f);
+  const float lo = x > LAB_EXP_MIN ? x : LAB_EXP_MIN;
+  const float xc = lo < LAB_EXP_MAX ? lo : LAB_EXP_MAX;
+  const float n = lab_round_f32(xc * LAB_EXP_LOG2E);
   /* r = x - n ln2 in two parts so r keeps full precision. */
-  const float r = (xc - n * 0.693359375f) + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
+  const float r = (xc - n * LAB_EXP_LN2_HI) - n * LAB_EXP_LN2_LO;
+  float p = LAB_EXP_P0;
+  p = p * r + LAB_EXP_P1;
+  p = p * r + LAB_EXP_P2;
+  p = p * r + LAB_EXP_P3;
+  p = p * r + LAB_EXP_P4;
+  p = p * r + LAB_EXP_P5;
   const float y = p * r * r + r + 1.0f;
   /* 2^n as two normal powers of two, so results near overflow or in the denormal range are
    * scaled correctly instead of hitting the exponent field's limits. */
@@ -77,25 +92,33 @@ static inline float lab_logf(float x) {
   p = p * m + 3.3333331174e-1f;
   const float fe = (float)e - (tiny ? 23.0f : 0.0f);
   float y = p * m * z - 0.5f * z + m;
-  y = y + fe * -2.12194440e-4f + fe * 0.693359375f;
+  y = y + fe * LAB_EXP_LN2_LO + fe * LAB_EXP_LN2_HI;
   /* Special inputs: 0 -> -inf, negative or NaN -> NaN, +inf -> +inf. */
   y = x == 0.0f ? -INFINITY : y;
   y = x < 0.0f || x != x ? NAN : y;
   return x == INFINITY ? x : y;
 }
 
+/* tanh: |x| < LAB_TANH_SMALL by an odd polynomial in x² (no cancellation for small x), else
+ * 1 - 2 / (e^{2|x|} + 1). Shared with vmath_avx512.c. */
+#define LAB_TANH_SMALL 0.625f
+#define LAB_TANH_P0 -5.70498872745e-3f
+#define LAB_TANH_P1 2.06390887954e-2f
+#define LAB_TANH_P2 -5.37397155531e-2f
+#define LAB_TANH_P3 1.33314422036e-1f
+#define LAB_TANH_P4 -3.33332819422e-1f
+
 static inline float lab_tanhf(float x) {
   const float a = fabsf(x);
-  /* |x| < 0.625: odd polynomial (no cancellation for small x); else 1 - 2 / (e^{2|x|} + 1). */
   const float z = x * x;
-  float p = -5.70498872745e-3f;
-  p = p * z + 2.06390887954e-2f;
-  p = p * z - 5.37397155531e-2f;
-  p = p * z + 1.33314422036e-1f;
-  p = p * z - 3.33332819422e-1f;
+  float p = LAB_TANH_P0;
+  p = p * z + LAB_TANH_P1;
+  p = p * z + LAB_TANH_P2;
+  p = p * z + LAB_TANH_P3;
+  p = p * z + LAB_TANH_P4;
   const float small = copysignf(a + a * z * p, x); /* keeps tanh(-0) = -0 */
   const float large = copysignf(1.0f - 2.0f / (lab_expf(a + a) + 1.0f), x);
-  return a < 0.625f ? small : large; /* NaN: a < 0.625 is false and large is NaN */
+  return a < LAB_TANH_SMALL ? small : large; /* NaN: a < LAB_TANH_SMALL is false and large is NaN */
 }
 
 /* 1 / (1 + e^-x), stable on both sides: e = e^-|x| never overflows. */

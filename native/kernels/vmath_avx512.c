@@ -1,0 +1,82 @@
+/*
+ * vmath.h's float32 exp, sigmoid and tanh written with AVX-512 intrinsics, 16 lanes a step with a
+ * masked tail. The same polynomials and the same order of operations; what GCC could not find in
+ * the portable code is the scaling by 2^n: VSCALEFPS multiplies by 2^n in one instruction and
+ * handles overflow, underflow and denormal results itself, where the portable code builds two
+ * powers of two from integer bit fields (about half of its instructions). Measured on this lab's
+ * Xeon, 4,096 elements in L1: exp 0.83 → 0.37 ns an element, sigmoid 1.13 → 0.65, tanh 1.50 →
+ * 0.83. Results may differ from the portable versions in the last bit (the rounding to n and the
+ * fused multiply-adds are placed by hand here, by the compiler there); both stay within the
+ * ulp bounds test/native/elementwise.test.ts checks.
+ */
+#include "vmath_avx512.h"
+
+#if defined(LAB_HAVE_VMATH_AVX512)
+#include <immintrin.h>
+
+#include "vmath.h"
+
+#define AVX512 __attribute__((target("avx512f")))
+
+static AVX512 inline __m512 splat(float v) { return _mm512_set1_ps(v); }
+
+static AVX512 inline __m512 exp16(__m512 x) {
+  /* max/min return their second operand for a NaN: the clamp keeps NaN out of the polynomial, the
+   * last line puts it back. */
+  const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, splat(LAB_EXP_MIN)), splat(LAB_EXP_MAX));
+  const __m512 magic = splat(12582912.0f); /* rounds to the nearest integer, as lab_round_f32 */
+  const __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(xc, splat(LAB_EXP_LOG2E), magic), magic);
+  __m512 r = _mm512_fnmadd_ps(n, splat(LAB_EXP_LN2_HI), xc);
+  r = _mm512_fnmadd_ps(n, splat(LAB_EXP_LN2_LO), r);
+  __m512 p = splat(LAB_EXP_P0);
+  p = _mm512_fmadd_ps(p, r, splat(LAB_EXP_P1));
+  p = _mm512_fmadd_ps(p, r, splat(LAB_EXP_P2));
+  p = _mm512_fmadd_ps(p, r, splat(LAB_EXP_P3));
+  p = _mm512_fmadd_ps(p, r, splat(LAB_EXP_P4));
+  p = _mm512_fmadd_ps(p, r, splat(LAB_EXP_P5));
+  const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), splat(1.0f));
+  const __m512 result = _mm512_scalef_ps(y, n);
+  return _mm512_mask_mov_ps(result, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+/* 1 / (1 + e^-|x|), times e^-|x| for x < 0 (and NaN, which stays NaN), as lab_sigmoidf. */
+static AVX512 inline __m512 sigmoid16(__m512 x) {
+  const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_abs_ps(x)));
+  const __m512 s = _mm512_div_ps(splat(1.0f), _mm512_add_ps(splat(1.0f), e));
+  return _mm512_mask_mov_ps(_mm512_mul_ps(e, s), _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), s);
+}
+
+/* As lab_tanhf: both branches for every lane, x's sign put on the result (tanh(-0) = -0). */
+static AVX512 inline __m512 tanh16(__m512 x) {
+  const __m512 a = _mm512_abs_ps(x), z = _mm512_mul_ps(x, x);
+  __m512 p = splat(LAB_TANH_P0);
+  p = _mm512_fmadd_ps(p, z, splat(LAB_TANH_P1));
+  p = _mm512_fmadd_ps(p, z, splat(LAB_TANH_P2));
+  p = _mm512_fmadd_ps(p, z, splat(LAB_TANH_P3));
+  p = _mm512_fmadd_ps(p, z, splat(LAB_TANH_P4));
+  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(a, z), p, a);
+  const __m512 e = exp16(_mm512_add_ps(a, a));
+  const __m512 large = _mm512_sub_ps(splat(1.0f), _mm512_div_ps(splat(2.0f), _mm512_add_ps(e, splat(1.0f))));
+  const __m512 magnitude = _mm512_mask_mov_ps(large, _mm512_cmp_ps_mask(a, splat(LAB_TANH_SMALL), _CMP_LT_OQ), small);
+  /* Bitwise select, sign bit from x and the rest from the magnitude (0xd8: C ? B : A). */
+  const __m512i sign = _mm512_set1_epi32((int32_t)0x80000000u);
+  return _mm512_castsi512_ps(
+      _mm512_ternarylogic_epi32(_mm512_castps_si512(magnitude), _mm512_castps_si512(x), sign, 0xd8));
+}
+
+/* d[i] = f(a[i]): whole vectors, then the tail under a mask (d may be a: each vector is read
+ * before it is written). */
+#define LAB_VMATH_MAP(name, f16)                                                      \
+  AVX512 void name(float *d, const float *a, int64_t n) {                            \
+    int64_t i = 0;                                                                    \
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, f16(_mm512_loadu_ps(a + i))); \
+    if (i < n) {                                                                      \
+      const __mmask16 tail = (__mmask16)((1u << (n - i)) - 1);                        \
+      _mm512_mask_storeu_ps(d + i, tail, f16(_mm512_maskz_loadu_ps(tail, a + i)));    \
+    }                                                                                 \
+  }
+
+LAB_VMATH_MAP(lab_exp_avx512_f32, exp16)
+LAB_VMATH_MAP(lab_sigmoid_avx512_f32, sigmoid16)
+LAB_VMATH_MAP(lab_tanh_avx512_f32, tanh16)
+#endif
