@@ -78,6 +78,18 @@ static inline double sigmoid_f64(double x) {
 /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|. */
 static inline double softplus_f64(double x) { return (x > 0 ? x : 0) + log1p(exp(-fabs(x))); }
 
+/* Where a walk of tiles stands, and what the tiles may read and write in place. */
+typedef struct ew_walk {
+  const lab_iter *it;
+  int64_t pos;  /* the tile's first element within the iterator's current row */
+  int64_t done; /* elements before the tile */
+  /* Operand k's offset of the walk's first element when its elements lie contiguously in walk
+   * order (a whole array, or one broadcast against a contiguous output on its leading axes:
+   * W·θ's W), else -1. */
+  int64_t flat[LAB_EW_MAX_OPERANDS];
+  int avx512_math; /* exp, sigmoid and tanh through vmath_avx512.c */
+} ew_walk;
+
 /* The short-row moves of elementwise_tile.inc copy rows of a few elements: inline loops, which
  * GCC would otherwise turn back into a memcpy call per row. */
 #pragma GCC optimize("no-tree-loop-distribute-patterns")
@@ -345,6 +357,18 @@ fail:
   return NULL;
 }
 
+/* Whether operand k's element at walk position q is at offset offs[k] + q: unit inner stride
+ * and every outer stride the size of what lies inside it. */
+static int contiguous_in_walk(const lab_iter *it, int k) {
+  int64_t size = it->inner;
+  if (it->inner_stride[k] != 1) return 0;
+  for (int d = it->ndim - 2; d >= 0; d--) {
+    if (it->strides[k][d] != size) return 0;
+    size *= it->shape[d];
+  }
+  return 1;
+}
+
 int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
                            const void *attrs, char *err, size_t err_len) {
   const lab_ew_attrs *p = attrs;
@@ -382,14 +406,16 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   }
   /* Tiles run over the elements in order, across rows when rows are short (a 1280 x 20 slice
    * is 100 tiles, not 1280 row-sized ones). */
-  int64_t remaining = it.outer * it.inner, pos = 0;
-  while (remaining > 0) {
-    const int64_t n = remaining < LAB_EW_TILE ? remaining : LAB_EW_TILE;
-    if (p->compute == LAB_FLOAT32) run_tile_f32(p, scratch, n, in, out, &it, pos, avx512_math);
-    else if (p->compute == LAB_INT32) run_tile_i32(p, scratch, n, in, out, &it, pos, avx512_math);
-    else run_tile_f64(p, scratch, n, in, out, &it, pos, avx512_math);
-    remaining -= n;
-    for (pos += n; pos >= it.inner && remaining > 0; pos -= it.inner) lab_iter_next(&it);
+  ew_walk w = {.it = &it, .pos = 0, .done = 0, .avx512_math = avx512_math};
+  for (int k = 0; k < n_out + n_in; k++) w.flat[k] = contiguous_in_walk(&it, k) ? it.offs[k] : -1;
+  const int64_t total = it.outer * it.inner;
+  while (w.done < total) {
+    const int64_t n = total - w.done < LAB_EW_TILE ? total - w.done : LAB_EW_TILE;
+    if (p->compute == LAB_FLOAT32) run_tile_f32(p, scratch, n, in, out, &w);
+    else if (p->compute == LAB_INT32) run_tile_i32(p, scratch, n, in, out, &w);
+    else run_tile_f64(p, scratch, n, in, out, &w);
+    w.done += n;
+    for (w.pos += n; w.pos >= it.inner && w.done < total; w.pos -= it.inner) lab_iter_next(&it);
   }
   return 0;
 }

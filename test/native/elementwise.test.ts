@@ -369,6 +369,52 @@ describe('elementwise kernel: fused composites over views', () => {
     });
   }
 
+  it('3-d walks of short rows: tiles across rows read and write operands contiguous in walk order in place, and move the others row by row', () => {
+    // W·θ's shapes: θ broadcast along the middle axis keeps the walk 3-d with rows of 13, so a
+    // 256-element tile spans rows. W and the first output are contiguous over the whole walk (in
+    // place, also at an offset); θ (stride 0 in the middle), a float64 input (another dtype),
+    // and the second output (every other element) are not. 7 × 9 × 13 = 819 elements: three
+    // whole tiles and a partial one; outputs start as NaN, so an element left unwritten fails.
+    const random = rng(23);
+    const shape = [7, 9, 13];
+    const w = randomOperand('float32', shape, random);
+    const shifted: Operand = {
+      dtype: 'float32',
+      shape,
+      data: randomOperand('float32', [819 + 5], random).data,
+      offset: 5,
+      strides: [117, 13, 1],
+    };
+    const theta = broadcastView(randomOperand('float32', [7, 1, 13], random), shape);
+    const other = randomOperand('float64', shape, random);
+    const filled = (size: number) => new Float32Array(size).fill(NaN);
+    const exprs: ScalarExpr[] = [
+      apply('add', apply('mul', input(0), input(2)), input(1)),
+      apply('sub', apply('mul', input(0), input(2)), input(3)),
+    ];
+    const strided = filled(2 * 819);
+    const [first, second] = runAndCheck(
+      exprs,
+      [w, shifted, theta, other],
+      [
+        { dtype: 'float32', shape, data: filled(819 + 3), offset: 3, strides: [117, 13, 1] },
+        { dtype: 'float32', shape, data: strided, strides: [234, 26, 2] },
+      ],
+      1e-6,
+    );
+    expect(viewValues(first).some(Number.isNaN)).toBe(false);
+    expect(viewValues(second).some(Number.isNaN)).toBe(false);
+    for (let i = 1; i < strided.length; i += 2) expect(strided[i]).toBeNaN();
+    // one output, written straight from the last instruction
+    const [single] = runAndCheck(
+      [exprs[0]],
+      [w, shifted, theta, other],
+      [{ dtype: 'float32', shape, data: filled(819) }],
+      1e-6,
+    );
+    expect(viewValues(single).some(Number.isNaN)).toBe(false);
+  });
+
   it('writes strided outputs (every other element of a larger buffer) with 3-d shapes and size-1 axes', () => {
     const random = rng(3);
     const shape = [2, 1, 5];
