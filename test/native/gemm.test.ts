@@ -175,6 +175,42 @@ describe('gemm kernel', () => {
       check(z, want, scale, dtype);
     });
 
+    it(`${dtype}: A·B + C with C a bias row (alpha = beta = 1: added as tiles are stored) matches a reference and, bit for bit, the same C written out row by row, on every ISA and on two threads`, () => {
+      // LSTM gates (A in place, 80 = two 32-wide panels and a half one), K over one cache
+      // block, partial row panels, a transposed A.
+      const cases: Case[] = [
+        { m: 1536, n: 80, k: 20 }, // 2.5 M multiply-adds: split over two threads
+        { m: 37, n: 45, k: 300 },
+        { m: 13, n: 33, k: 7, transA: true },
+      ];
+      try {
+        cases.forEach((tc, s) => {
+          const { a, b, zShape, random } = operandsFor(tc, dtype, 500 + s);
+          const bias = randomOperand(dtype, [1, tc.n], random);
+          const broadcast: Operand = { ...bias, shape: zShape, strides: [0, 1] };
+          const rows = dtype === 'float32' ? new Float32Array(tc.m * tc.n) : new Float64Array(tc.m * tc.n);
+          for (let i = 0; i < tc.m; i++) rows.set(bias.data!, i * tc.n);
+          const written: Operand = { dtype, shape: zShape, data: rows };
+          const attrs = { transA: !!tc.transA, alpha: 1, beta: 1 };
+          let expected: ReturnType<typeof reference> | undefined;
+          for (const isa of isas) {
+            addon.setIsa(isa as Isa);
+            for (const threads of [1, 2]) {
+              addon.setThreads(threads);
+              const [z] = runStep('gemm', [a, b, broadcast], [{ dtype, shape: zShape }], attrs);
+              const [zRows] = runStep('gemm', [a, b, written], [{ dtype, shape: zShape }], attrs);
+              expected ??= reference(a, b, broadcast, z, tc, 1, 1);
+              check(z, expected.want, expected.scale, dtype);
+              expect(Array.from(z.data!)).toEqual(Array.from(zRows.data!));
+            }
+          }
+        });
+      } finally {
+        addon.setIsa('auto');
+        addon.setThreads(1);
+      }
+    });
+
     it(`${dtype}: batched matmul with the weights broadcast over the batch (batch stride 0)`, () => {
       const random = rng(11);
       const a = randomOperand(dtype, [4, 9, 14], random);
