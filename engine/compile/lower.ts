@@ -6,6 +6,7 @@ import { contiguousStrides, formatShape, type Shape } from '../core/ndarray.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
 import { computeLayouts } from './layout.ts';
 import { planBuffers } from './planBuffers.ts';
+import { hoistShrinkingNodes } from './schedule.ts';
 import { COPY_KERNEL, JS_KERNEL, type Program, type ProgramUpdate, type Step, type View } from './program.ts';
 
 /** What a compiled function computes: its outputs, then one update value per target. */
@@ -67,7 +68,7 @@ export function compileProgram(
   fgraph.inputs.forEach((v, i) => leafShapes.set(v, inputShapes[i]));
   shared.forEach((v, i) => leafShapes.set(v, sharedShapes[i]));
 
-  const layouts = computeLayouts(fgraph.toposort(), leafShapes, fgraph.outputs);
+  const layouts = hoistShrinkingNodes(computeLayouts(fgraph.toposort(), leafShapes, fgraph.outputs), fgraph);
   const plan = planBuffers({ layouts, inputs: fgraph.inputs, shared, outputs, liveAtEnd: updateValues });
 
   const steps: Step[] = [];

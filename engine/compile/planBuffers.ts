@@ -25,6 +25,11 @@ export interface PlanRequest {
   readonly liveAtEnd: readonly Variable[];
 }
 
+/** A temporary reuses a free buffer at most this many times its size, or this many elements
+ * larger (so small values still share small buffers). */
+const MAX_WASTE_RATIO = 4;
+const MAX_WASTE_ELEMENTS = 64;
+
 export function planBuffers(request: PlanRequest): BufferPlan {
   const { layouts, inputs, shared, outputs, liveAtEnd } = request;
   const buffers: ProgramBuffer[] = [];
@@ -65,12 +70,15 @@ export function planBuffers(request: PlanRequest): BufferPlan {
   const free: number[] = [];
   const takeTemp = (root: Variable): number => {
     const size = shapeSize(layouts.of.get(root)!.shape);
-    // Best fit: the smallest free buffer of the same dtype that is large enough.
+    // Best fit: the smallest free buffer of the same dtype that is large enough, but not one
+    // many times larger: a small value (a sum, a weight gradient) kept alive in a large buffer
+    // pins it, and the next large value then needs a new one.
+    const largest = Math.max(MAX_WASTE_RATIO * size, size + MAX_WASTE_ELEMENTS);
     let best = -1;
     for (let k = 0; k < free.length; k++) {
       const b = buffers[free[k]];
-      if (b.dtype === root.dtype && b.size >= size && (best < 0 || b.size < buffers[free[best]].size))
-        best = k;
+      const fits = b.dtype === root.dtype && b.size >= size && b.size <= largest;
+      if (fits && (best < 0 || b.size < buffers[free[best]].size)) best = k;
     }
     if (best < 0) return add(root, 'temp', -1);
     const id = free.splice(best, 1)[0];

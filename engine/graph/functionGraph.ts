@@ -234,7 +234,9 @@ export class FunctionGraph {
     return readers;
   }
 
-  private dependencies(node: Apply): Apply[] {
+  /** The nodes that must run before `node`: its inputs' owners and, when it destroys an input,
+   * every other reader of that input's memory. */
+  dependencies(node: Apply): Apply[] {
     const deps = node.inputs.map((v) => v.owner).filter((n): n is Apply => n !== null && this.nodeSet.has(n));
     const destroys = node.op.aliasMap?.().destroys ?? {};
     for (const i of Object.values(destroys)) deps.push(...this.readersOf(node.inputs[i], node));

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { NDArray } from '../../../../engine/core/ndarray.ts';
+import { fn } from '../../../../engine/compile/fn.ts';
+import { Gemm } from '../../../../engine/ops/gemm.ts';
+import { add, exp, mul, tanh } from '../../../../engine/ops/math.ts';
+import { reduce } from '../../../../engine/ops/reduce.ts';
+import type { Variable } from '../../../../engine/core/graph.ts';
+import { matrix } from '../../../../engine/tensor.ts';
+
+const x = matrix('x', 'float64');
+const X = new NDArray(
+  Float64Array.from({ length: 64 * 16 }, (_, i) => Math.sin(i) * 0.9),
+  [64, 16],
+);
+const none = { mode: { exclude: ['all'] }, backend: 'js' as const };
+
+/** An unrolled recurrence h_t = tanh(0.9 h_(t-1)) and the sum of every h_t's elements. */
+function unrolled(steps: number): { last: Variable; total: Variable; sums: Variable[] } {
+  let h: Variable = x;
+  const sums: Variable[] = [];
+  for (let t = 0; t < steps; t++) {
+    h = tanh(mul(h, 0.9));
+    sums.push(reduce('sum', h));
+  }
+  return { last: h, total: sums.reduce((a, b) => add(a, b)), sums };
+}
+
+describe('step order (schedule.ts)', () => {
+  it('runs a reduction right after the step making its input, so an unrolled recurrence keeps few buffers', () => {
+    // Depth-first from the outputs, the sums would all run after the recurrence (it is the
+    // first output), keeping every h_t alive: 8 temporaries of 64 × 16. Hoisted, each h_t dies
+    // after its sum and the next step, and the sums (scalars) do not take over the large
+    // buffers freed (planBuffers), so two serve the whole recurrence.
+    const { last, total } = unrolled(8);
+    const f = fn([x], [last, total], none);
+    const [h, s] = f(X) as NDArray[];
+    let ref = Array.from(X.data);
+    let want = 0;
+    for (let t = 0; t < 8; t++) {
+      ref = ref.map((v) => Math.tanh(v * 0.9));
+      want += ref.reduce((a, b) => a + b, 0);
+    }
+    expect(h.toFlat()).toEqual(ref.map((v) => expect.closeTo(v, 14)));
+    expect(s.toFlat()[0]).toBeCloseTo(want, 10);
+    const steps = f.lastProgram!.steps;
+    steps.forEach((step, i) => {
+      if (!step.opName.startsWith('Reduce')) return;
+      // the last step before it writing the buffer it reads (buffers are reused)
+      const producer = steps.findLastIndex(
+        (p, j) => j < i && p.outputs.some((o) => o.buffer === step.inputs[0].buffer),
+      );
+      expect(producer).toBe(i - 1);
+    });
+    const big = f.lastProgram!.buffers.filter((b) => b.role === 'temp' && b.size === 64 * 16);
+    expect(big.length).toBe(2);
+  });
+
+  it('keeps a hoisted in-place node after every other reader of what it overwrites', () => {
+    // The weight-gradient pattern: C += Aᵀ·B in place (shrinking: C is 4 × 3, A and B 64 × 4 and
+    // 64 × 3), while another node reads the C from before. Hoisted by its inputs alone, the
+    // product would overwrite C before that reader ran.
+    const a = matrix('a', 'float64');
+    const b = matrix('b', 'float64');
+    const cIn = matrix('c', 'float64');
+    const c = exp(cIn);
+    const accumulated = new Gemm({ alpha: 1, beta: 1, transA: true, transB: false, inplace: true }).apply(
+      a,
+      b,
+      c,
+    );
+    const before = tanh(mul(c, 0.5));
+    const f = fn([a, b, cIn], [accumulated, before], none);
+    const random = (rows: number, cols: number, seed: number) =>
+      new NDArray(
+        Float64Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 1.7 + seed)),
+        [rows, cols],
+      );
+    const [A, B, C] = [random(64, 4, 1), random(64, 3, 2), random(4, 3, 3)];
+    const [acc, old] = f(A, B, C) as NDArray[];
+    const expC = Array.from(C.data, Math.exp);
+    expect(old.toFlat()).toEqual(expC.map((v) => expect.closeTo(Math.tanh(v * 0.5), 14)));
+    const want = expC.map((v, idx) => {
+      const [i, j] = [Math.floor(idx / 3), idx % 3];
+      let sum = v;
+      for (let p = 0; p < 64; p++) sum += A.data[p * 4 + i] * B.data[p * 3 + j];
+      return sum;
+    });
+    expect(acc.toFlat()).toEqual(want.map((v) => expect.closeTo(v, 12)));
+  });
+});
