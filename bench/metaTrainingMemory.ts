@@ -21,6 +21,8 @@ const LAYERS = 2;
 const BATCH = 128;
 const MLP_HIDDEN = 20;
 const CLASSES = 10;
+/** Features per coordinate after the gradient preprocessing (log|g|/p and sign). */
+const PREPROCESSED = 2;
 
 function statusBytes(field: 'VmHWM' | 'VmRSS'): number {
   const line = readFileSync('/proc/self/status', 'utf8')
@@ -31,17 +33,17 @@ function statusBytes(field: 'VmHWM' | 'VmRSS'): number {
 
 /**
  * The values an unroll of T steps must keep from its forward pass for the backward pass, in
- * float32, per optimizee step: for every coordinate, each LSTM layer's input, previous h and c,
- * its four gate activations and tanh(c) (in + 8H floats) and the coordinate's θ_t; for the
- * optimizee's loss at θ_t, its hidden activations and softmax ([batch, hidden + 2·classes]).
- * Everything else (gradients, preprocessing, the meta-gradient's own temporaries) can be formed
- * and dropped on the way back.
+ * float32. Per optimizee step and coordinate: the first LSTM layer's input (the preprocessed
+ * gradient; a later layer's input is the h below it), each layer's h, c, four gate activations
+ * and tanh(c) (7H: the next step's previous h and c are these), and the coordinate's θ_t; for
+ * the optimizee's loss at θ_t, its hidden activations and softmax ([batch, hidden + 2·classes]).
+ * Once per unroll, the layers' initial h and c. Everything else (gradients, preprocessing, the
+ * meta-gradient's own temporaries) can be formed and dropped on the way back. (Until 2026-12-05
+ * this counted each layer's input, previous h and c again, 8H + input per layer: 20 % more.)
  */
 function neededBytes(n: number): number {
-  const inputs = [2, ...Array<number>(LAYERS - 1).fill(HIDDEN)];
-  const lstm = inputs.reduce((sum, input) => sum + input + 8 * HIDDEN, 0);
-  const perStep = n * (lstm + 1) + BATCH * (MLP_HIDDEN + 2 * CLASSES);
-  return 4 * UNROLL * perStep;
+  const perStep = n * (PREPROCESSED + LAYERS * 7 * HIDDEN + 1) + BATCH * (MLP_HIDDEN + 2 * CLASSES);
+  return 4 * (UNROLL * perStep + n * LAYERS * 2 * HIDDEN);
 }
 
 const settings: MetaTrainingSettings = {
