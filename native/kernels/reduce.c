@@ -54,6 +54,17 @@ LAB_ISA_CLONES static void add_run_f32(
   for (int64_t i = 0; i < n; i++) a[i] += x[i];
 }
 
+/* add_run_f32 for every row of a float32 matrix (rows `ld` apart) into the same accumulators, in
+ * row order: the same additions as a call per row, without a call and an iterator step per row
+ * (the L2L bias gradients sum 1,280 or 15,910 rows of 80). */
+LAB_ISA_CLONES static void add_rows_f32(
+    double *restrict a, const float *restrict x, int64_t rows, int64_t ld, int64_t n) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float *restrict row = x + r * ld;
+    for (int64_t i = 0; i < n; i++) a[i] += row[i];
+  }
+}
+
 /* NaN-propagating max/min (NumPy's maximum.reduce). */
 static inline double nan_max(double a, double b) { return (a != a || a >= b) ? a : b; }
 static inline double nan_min(double a, double b) { return (a != a || a <= b) ? a : b; }
@@ -69,6 +80,12 @@ static void reduce_pass(pass_kind kind, const lab_tensor *x, const int64_t *out_
   lab_iter it;
   lab_iter_init(&it, x->ndim, x->shape, 3, strides);
   double buf[TILE];
+  if (kind == PASS_SUM && x->dtype == LAB_FLOAT32 && it.ndim == 2 && it.inner_stride[0] == 1 &&
+      it.inner_stride[1] == 1 && it.strides[1][0] == 0) {
+    /* A matrix summed over its rows into one row of outputs (the bias-gradient case). */
+    add_rows_f32(acc + it.offs[1], (const float *)x->data + it.offs[0], it.shape[0], it.strides[0][0], it.inner);
+    return;
+  }
   for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
     if (kind == PASS_SUM && x->dtype == LAB_FLOAT32 && it.inner_stride[1] == 1) {
       /* The bias-gradient case (sum over rows of float32): accumulate straight from memory. */
