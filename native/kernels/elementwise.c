@@ -78,6 +78,9 @@ static inline double sigmoid_f64(double x) {
 /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|. */
 static inline double softplus_f64(double x) { return (x > 0 ? x : 0) + log1p(exp(-fabs(x))); }
 
+/* Instructions beyond the engine's ops: pairs fused by fuse_pairs. */
+enum { EW_FUSED_X_ONE_MINUS_X = LAB_EW_OP_COUNT + 1, EW_FUSED_ONE_MINUS_SQR };
+
 /* Where a walk of tiles stands, and what the tiles may read and write in place. */
 typedef struct ew_walk {
   const lab_iter *it;
@@ -156,6 +159,8 @@ typedef struct dag_node {
   int args[3];      /* DAG ids; -1 when unused */
   int uses;         /* users in the DAG plus outputs rooted here */
   int reg;
+  int fused;        /* an EW_FUSED_* op this node runs as (fuse_pairs), else 0 */
+  int absorbed;     /* computed inside its only user's fused op: no instruction of its own */
 } dag_node;
 
 typedef struct compiler {
@@ -186,7 +191,7 @@ static int intern(compiler *cc, const lab_ew_node *n, const int *args) {
       return id;
     }
   }
-  cc->dag[cc->n_dag] = (dag_node){*n, {args[0], args[1], args[2]}, 0, -1};
+  cc->dag[cc->n_dag] = (dag_node){*n, {args[0], args[1], args[2]}, 0, -1, 0, 0};
   return cc->n_dag++;
 }
 
@@ -260,6 +265,44 @@ static int build_dag(compiler *cc, const lab_ew_node *nodes, const int *tree_siz
   return 0;
 }
 
+static int is_const_one(const dag_node *d) { return d->node.kind == LAB_EW_CONST && d->node.value == 1.0; }
+
+/* An operation this node computes, not yet fused or absorbed. */
+static int is_plain(const dag_node *d, lab_ew_op op) {
+  return d->node.kind == LAB_EW_APPLY && d->node.op == (int)op && !d->fused && !d->absorbed;
+}
+
+/* Fused pairs: x·(1 − x) and 1 − x², where the inner node (1 − x, x²) has no other user, become
+ * one instruction each: the sigmoid and tanh derivatives of every LSTM backward composite, one
+ * pass over the tile fewer each (apply_fused_ keeps both roundings, so the bits stay). Uses are
+ * moved to match: the inner node's users and arguments go to the fused node or away. */
+static void fuse_pairs(compiler *cc) {
+  for (int id = 0; id < cc->n_dag; id++) {
+    dag_node *d = &cc->dag[id];
+    if (is_plain(d, LAB_EW_mul)) {
+      for (int side = 0; side < 2; side++) {
+        const int x = d->args[side];
+        dag_node *inner = &cc->dag[d->args[1 - side]];
+        if (!is_plain(inner, LAB_EW_sub) || inner->uses != 1 || inner->args[1] != x ||
+            !is_const_one(&cc->dag[inner->args[0]])) {
+          continue;
+        }
+        inner->absorbed = 1, inner->uses = 0;
+        cc->dag[inner->args[0]].uses--; /* the 1 */
+        cc->dag[x].uses--;              /* x was read by both; now by d alone */
+        d->fused = EW_FUSED_X_ONE_MINUS_X, d->args[0] = x, d->args[1] = -1;
+        break;
+      }
+    } else if (is_plain(d, LAB_EW_sub) && is_const_one(&cc->dag[d->args[0]])) {
+      dag_node *inner = &cc->dag[d->args[1]];
+      if (!is_plain(inner, LAB_EW_sqr) || inner->uses != 1) continue;
+      inner->absorbed = 1, inner->uses = 0;
+      cc->dag[d->args[0]].uses--; /* the 1; x's use moves from x² to d */
+      d->fused = EW_FUSED_ONE_MINUS_SQR, d->args[0] = inner->args[0], d->args[1] = -1;
+    }
+  }
+}
+
 /* Pass 2: registers and instructions. Returns 0 or fills err. */
 static int emit(compiler *cc, const int *roots, int n_outputs, char *err, size_t err_len) {
   lab_ew_attrs *p = cc->p;
@@ -269,8 +312,10 @@ static int emit(compiler *cc, const int *roots, int n_outputs, char *err, size_t
     }
   }
   for (int o = 0; o < n_outputs; o++) cc->dag[roots[o]].uses++; /* outputs are never recycled */
+  fuse_pairs(cc);
   for (int id = 0; id < cc->n_dag; id++) {
     dag_node *d = &cc->dag[id];
+    if (d->uses == 0) continue; /* absorbed by a fused pair (or a 1 only it read) */
     if (d->node.kind == LAB_EW_INPUT) {
       d->reg = d->node.input;
       p->input_used[d->reg] = 1;
@@ -288,7 +333,8 @@ static int emit(compiler *cc, const int *roots, int n_outputs, char *err, size_t
         if (--arg->uses == 0 && arg->reg >= p->n_inputs && !cc->is_const[arg->reg]) cc->free_regs[cc->n_free++] = arg->reg;
       }
       if ((d->reg = new_reg(cc)) >= 0) {
-        p->instr[p->n_instr++] = (lab_ew_instr){d->node.op, d->node.cast_dtype, d->reg, regs[0], regs[1], regs[2]};
+        const int op = d->fused ? d->fused : d->node.op;
+        p->instr[p->n_instr++] = (lab_ew_instr){op, d->node.cast_dtype, d->reg, regs[0], regs[1], regs[2]};
       }
     }
     if (d->reg < 0) {

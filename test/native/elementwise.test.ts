@@ -369,6 +369,65 @@ describe('elementwise kernel: fused composites over views', () => {
     });
   }
 
+  it('x·(1 − x) and 1 − x² run as fused instructions with every operation rounded as on its own (same bits), and stay apart when the inner value has another user', () => {
+    // The LSTM backward's gate derivatives: dy·x·(1 − x) and dy·(1 − x²). Exact references:
+    // each operation rounded to the compute type (Math.fround for float32, Math.imul for int32).
+    const random = rng(31);
+    const one = { const: 1 } as ScalarExpr;
+    const exprs: ScalarExpr[] = [
+      apply('mul', input(1), apply('mul', input(0), apply('sub', one, input(0)))),
+      apply('mul', apply('sub', one, input(0)), input(0)), // the other operand order
+      apply('mul', input(1), apply('sub', one, apply('sqr', input(0)))),
+    ];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const r = dtype === 'float32' ? Math.fround : (v: number) => v;
+      const x = randomOperand(dtype, [3, 700], random, -3, 3);
+      const dy = randomOperand(dtype, [3, 700], random, -3, 3);
+      const outs = exprs.map(() => ({ dtype, shape: [3, 700] }));
+      const got = runStep('elementwise', [x, dy], outs, { outputs: exprs });
+      const xs = Array.from(x.data!),
+        ds = Array.from(dy.data!);
+      const want = [
+        xs.map((v, i) => r(ds[i] * r(v * r(1 - v)))),
+        xs.map((v) => r(r(1 - v) * v)),
+        xs.map((v, i) => r(ds[i] * r(1 - r(v * v)))),
+      ];
+      got.forEach((g, o) => expect(Array.from(g.data!)).toEqual(want[o]));
+      // 1 − x also an output, x² also an output: computed once each and kept, not fused away
+      const shared = [apply('sub', one, input(0)), ...exprs.slice(0, 1), apply('sqr', input(0)), exprs[2]];
+      const both = runStep(
+        'elementwise',
+        [x, dy],
+        shared.map(() => ({ dtype, shape: [3, 700] })),
+        {
+          outputs: shared,
+        },
+      );
+      expect(Array.from(both[0].data!)).toEqual(xs.map((v) => r(1 - v)));
+      expect(Array.from(both[1].data!)).toEqual(want[0]);
+      expect(Array.from(both[2].data!)).toEqual(xs.map((v) => r(v * v)));
+      expect(Array.from(both[3].data!)).toEqual(want[2]);
+    }
+    // int32 wraps as the separate ops do
+    const xi: Operand = { dtype: 'int32', shape: [4], data: new Int32Array([3, -70000, 2 ** 30, -1]) };
+    const [a, b] = runStep(
+      'elementwise',
+      [xi],
+      [
+        { dtype: 'int32', shape: [4] },
+        { dtype: 'int32', shape: [4] },
+      ],
+      {
+        outputs: [
+          apply('mul', input(0), apply('sub', one, input(0))),
+          apply('sub', one, apply('sqr', input(0))),
+        ],
+      },
+    );
+    expect(Array.from(a.data!)).toEqual(Array.from(xi.data!, (v) => Math.imul(v, (1 - v) | 0)));
+    expect(Array.from(b.data!)).toEqual(Array.from(xi.data!, (v) => (1 - Math.imul(v, v)) | 0));
+  });
+
   it('3-d walks of short rows: tiles across rows read and write operands contiguous in walk order in place, and move the others row by row', () => {
     // W·θ's shapes: θ broadcast along the middle axis keeps the walk 3-d with rows of 13, so a
     // 256-element tile spans rows. W and the first output are contiguous over the whole walk (in
