@@ -8,7 +8,7 @@
 // Moving a node earlier keeps every ordering the graph requires (its inputs and, for an in-place
 // node, the other readers of what it overwrites, are among its dependencies; a node after it
 // stays after it), and the same kernels see the same values: results do not change.
-import type { Apply } from '../core/graph.ts';
+import type { Apply, Variable } from '../core/graph.ts';
 import { shapeSize } from '../core/ndarray.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
 import type { Layouts, NodeLayout } from './layout.ts';
@@ -18,7 +18,7 @@ const SHRINK_RATIO = 0.25;
 
 function shrinks(layouts: Layouts, entry: NodeLayout): boolean {
   if (entry.viewOnly || entry.folded) return false;
-  const size = (v: Parameters<Layouts['of']['get']>[0]) => shapeSize(layouts.of.get(v)!.shape);
+  const size = (v: Variable) => shapeSize(layouts.of.get(v)!.shape);
   const largestInput = Math.max(0, ...entry.node.inputs.map(size));
   const outputs = entry.node.outputs.reduce((sum, o) => sum + size(o), 0);
   return outputs <= SHRINK_RATIO * largestInput;

@@ -160,7 +160,6 @@ typedef struct dag_node {
   int uses;         /* users in the DAG plus outputs rooted here */
   int reg;
   int fused;        /* an EW_FUSED_* op this node runs as (fuse_pairs), else 0 */
-  int absorbed;     /* computed inside its only user's fused op: no instruction of its own */
 } dag_node;
 
 typedef struct compiler {
@@ -191,7 +190,7 @@ static int intern(compiler *cc, const lab_ew_node *n, const int *args) {
       return id;
     }
   }
-  cc->dag[cc->n_dag] = (dag_node){*n, {args[0], args[1], args[2]}, 0, -1, 0, 0};
+  cc->dag[cc->n_dag] = (dag_node){*n, {args[0], args[1], args[2]}, 0, -1, 0};
   return cc->n_dag++;
 }
 
@@ -267,9 +266,10 @@ static int build_dag(compiler *cc, const lab_ew_node *nodes, const int *tree_siz
 
 static int is_const_one(const dag_node *d) { return d->node.kind == LAB_EW_CONST && d->node.value == 1.0; }
 
-/* An operation this node computes, not yet fused or absorbed. */
+/* An operation this node computes, not yet fused. (A node absorbed into a fused pair has no
+ * uses left, which the callers check.) */
 static int is_plain(const dag_node *d, lab_ew_op op) {
-  return d->node.kind == LAB_EW_APPLY && d->node.op == (int)op && !d->fused && !d->absorbed;
+  return d->node.kind == LAB_EW_APPLY && d->node.op == (int)op && !d->fused;
 }
 
 /* Fused pairs: x·(1 − x) and 1 − x², where the inner node (1 − x, x²) has no other user, become
@@ -287,7 +287,7 @@ static void fuse_pairs(compiler *cc) {
             !is_const_one(&cc->dag[inner->args[0]])) {
           continue;
         }
-        inner->absorbed = 1, inner->uses = 0;
+        inner->uses = 0;                /* absorbed: no instruction of its own */
         cc->dag[inner->args[0]].uses--; /* the 1 */
         cc->dag[x].uses--;              /* x was read by both; now by d alone */
         d->fused = EW_FUSED_X_ONE_MINUS_X, d->args[0] = x, d->args[1] = -1;
@@ -296,7 +296,7 @@ static void fuse_pairs(compiler *cc) {
     } else if (is_plain(d, LAB_EW_sub) && is_const_one(&cc->dag[d->args[0]])) {
       dag_node *inner = &cc->dag[d->args[1]];
       if (!is_plain(inner, LAB_EW_sqr) || inner->uses != 1) continue;
-      inner->absorbed = 1, inner->uses = 0;
+      inner->uses = 0;            /* absorbed: no instruction of its own */
       cc->dag[d->args[0]].uses--; /* the 1; x's use moves from x² to d */
       d->fused = EW_FUSED_ONE_MINUS_SQR, d->args[0] = inner->args[0], d->args[1] = -1;
     }

@@ -47,16 +47,10 @@ static double sum_run_f32(const float *x, int64_t n) {
   return total;
 }
 
-/* a[i] += x[i] over a contiguous float32 run (a row of the bias-gradient sum over axis 0),
- * vectorised per ISA; the same additions in the same order as the strided loop. */
-LAB_ISA_CLONES static void add_run_f32(
-    double *restrict a, const float *restrict x, int64_t n) {
-  for (int64_t i = 0; i < n; i++) a[i] += x[i];
-}
-
-/* add_run_f32 for every row of a float32 matrix (rows `ld` apart) into the same accumulators, in
- * row order: the same additions as a call per row, without a call and an iterator step per row
- * (the L2L bias gradients sum 1,280 or 15,910 rows of 80). */
+/* a[i] += row r of x (rows `ld` apart, contiguous) for every row in order: the bias-gradient
+ * sum over axis 0, vectorised per ISA, the same additions in the same order as the strided loop.
+ * A whole matrix in one call (the L2L bias gradients sum 1,280 or 15,910 rows of 80) saves a
+ * call and an iterator step per row. */
 LAB_ISA_CLONES static void add_rows_f32(
     double *restrict a, const float *restrict x, int64_t rows, int64_t ld, int64_t n) {
   for (int64_t r = 0; r < rows; r++) {
@@ -91,7 +85,7 @@ static void reduce_pass(pass_kind kind, const lab_tensor *x, const int64_t *out_
       /* The bias-gradient case (sum over rows of float32): accumulate straight from memory. */
       const float *xs = (const float *)x->data + it.offs[0];
       double *a = acc + it.offs[1];
-      if (it.inner_stride[0] == 1) add_run_f32(a, xs, it.inner);
+      if (it.inner_stride[0] == 1) add_rows_f32(a, xs, 1, 0, it.inner);
       else for (int64_t i = 0; i < it.inner; i++) a[i] += xs[i * it.inner_stride[0]];
       continue;
     }

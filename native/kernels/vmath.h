@@ -29,8 +29,10 @@ static inline int32_t lab_float_to_bits(float f) {
   return bits;
 }
 
-/* Rounds to the nearest integer (ties to even) for |x| < 2^22, branch-free. */
-static inline float lab_round_f32(float x) { return (x + 12582912.0f) - 12582912.0f; }
+/* 1.5 · 2^23: adding and subtracting it rounds to the nearest integer (ties to even) for
+ * |x| < 2^22, branch-free. */
+#define LAB_ROUND_MAGIC 12582912.0f
+static inline float lab_round_f32(float x) { return (x + LAB_ROUND_MAGIC) - LAB_ROUND_MAGIC; }
 
 /* Cephes expf: x = n ln2 + r with ln2 in two parts (the first exact in n * LAB_EXP_LN2_HI for
  * |n| < 2^15), e^r by a degree-6 polynomial. Shared with vmath_avx512.c. */
