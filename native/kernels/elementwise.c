@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "vmath.h"
+#include "stream_avx512.h"
 #include "vmath_avx512.h"
 
 #define LAB_EW_MAX_REGS 64
@@ -91,6 +92,7 @@ typedef struct ew_walk {
    * W·θ's W), else -1. */
   int64_t flat[LAB_EW_MAX_OPERANDS];
   int avx512_math; /* exp, sigmoid and tanh through vmath_avx512.c */
+  int stream;      /* outputs written with streaming stores (stream_avx512.c) */
 } ew_walk;
 
 /* The short-row moves of elementwise_tile.inc copy rows of a few elements: inline loops, which
@@ -108,6 +110,7 @@ typedef struct ew_walk {
 #ifdef LAB_HAVE_VMATH_AVX512
 #define EW_AVX512_MATH 1
 #endif
+#define EW_STREAM_STORES 1
 #include "elementwise_tile.inc"
 
 #define EW_T double
@@ -415,6 +418,22 @@ static int contiguous_in_walk(const lab_iter *it, int k) {
   return 1;
 }
 
+/* Outputs together at least this large are written with streaming stores (stream_avx512.c): twice
+ * the L2 of this lab's Xeon, so the first of them has left the cache before the kernel ends and a
+ * plain store would only have fetched lines to be evicted again. The L2L cell on MNIST writes 8.9
+ * MB of saved activations a step, read back in the backward pass: 5 % of the meta-iteration. */
+#define EW_STREAM_MIN_BYTES ((int64_t)4 << 20)
+
+static int streams_outputs(const lab_tensor *out, int n_out) {
+  int64_t bytes = 0;
+  for (int o = 0; o < n_out; o++) {
+    int64_t numel = 1;
+    for (int d = 0; d < out[o].ndim; d++) numel *= out[o].shape[d];
+    bytes += numel * (int64_t)lab_dtype_size(out[o].dtype);
+  }
+  return bytes >= EW_STREAM_MIN_BYTES;
+}
+
 int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
                            const void *attrs, char *err, size_t err_len) {
   const lab_ew_attrs *p = attrs;
@@ -438,21 +457,23 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   void *scratch = lab_scratch(p->rt, 0, (size_t)p->n_temp_tiles * LAB_EW_TILE * lab_dtype_size(p->compute) + 1);
   if (!scratch) return lab_fail(err, err_len, "elementwise composite: out of memory for %d tiles", p->n_temp_tiles);
   const int avx512_math = lab_isa_resolve(p->rt->isa) == LAB_ISA_AVX512;
+  const int stream = avx512_math && p->compute == LAB_FLOAT32 && streams_outputs(out, n_out);
   lab_iter it;
   lab_iter_init(&it, out[0].ndim, out[0].shape, n_out + n_in, strides);
   if (it.ndim == 2 && 2 * it.inner <= LAB_EW_TILE) { /* short rows: whole rows per tile */
     const int64_t per_tile = LAB_EW_TILE / it.inner;
     for (int64_t row0 = 0; row0 < it.outer; row0 += per_tile) {
       const int64_t rows = it.outer - row0 < per_tile ? it.outer - row0 : per_tile;
-      if (p->compute == LAB_FLOAT32) run_block_f32(p, scratch, row0, rows, in, out, &it, avx512_math);
-      else if (p->compute == LAB_INT32) run_block_i32(p, scratch, row0, rows, in, out, &it, avx512_math);
-      else run_block_f64(p, scratch, row0, rows, in, out, &it, avx512_math);
+      if (p->compute == LAB_FLOAT32) run_block_f32(p, scratch, row0, rows, in, out, &it, avx512_math, stream);
+      else if (p->compute == LAB_INT32) run_block_i32(p, scratch, row0, rows, in, out, &it, avx512_math, 0);
+      else run_block_f64(p, scratch, row0, rows, in, out, &it, avx512_math, 0);
     }
+    if (stream) lab_stream_fence();
     return 0;
   }
   /* Tiles run over the elements in order, across rows when rows are short (a 1280 x 20 slice
    * is 100 tiles, not 1280 row-sized ones). */
-  ew_walk w = {.it = &it, .pos = 0, .done = 0, .avx512_math = avx512_math};
+  ew_walk w = {.it = &it, .pos = 0, .done = 0, .avx512_math = avx512_math, .stream = stream};
   for (int k = 0; k < n_out + n_in; k++) w.flat[k] = contiguous_in_walk(&it, k) ? it.offs[k] : -1;
   const int64_t total = it.outer * it.inner;
   while (w.done < total) {
@@ -463,5 +484,6 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
     w.done += n;
     for (w.pos += n; w.pos >= it.inner && w.done < total; w.pos -= it.inner) lab_iter_next(&it);
   }
+  if (stream) lab_stream_fence();
   return 0;
 }

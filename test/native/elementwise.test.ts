@@ -8,6 +8,7 @@ import {
   addon,
   at,
   broadcastView,
+  contiguousStrides,
   expectClose,
   forEachIndex,
   type Operand,
@@ -15,6 +16,7 @@ import {
   randomOperand,
   rng,
   runStep,
+  sizeOf,
   viewValues,
 } from './helpers.ts';
 
@@ -366,6 +368,102 @@ describe('elementwise kernel: fused composites over views', () => {
         [{ dtype, shape: [rows, 20], data: filled(rows * 20) }],
         tol,
       );
+    });
+  }
+
+  it('rows of every short length move whole into and out of the tiles (the overlapping 16-, 8- and 4-element moves)', () => {
+    // Input and output are slices of wider rows, so every row is moved: lengths on both sides of
+    // each move width. Exact references; the output's NaN around each slice must stay.
+    const random = rng(43);
+    const r = Math.fround;
+    for (const dtype of ['float32', 'float64'] as const) {
+      const round = dtype === 'float32' ? r : (v: number) => v;
+      for (const len of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 20, 31, 32, 33, 40]) {
+        const rows = 29;
+        const width = 2 * len + 3;
+        const src = randomOperand(dtype, [rows, width], random, -3, 3);
+        const x: Operand = { dtype, shape: [rows, len], data: src.data, offset: 1, strides: [width, 1] };
+        const y: Operand = {
+          dtype,
+          shape: [rows, len],
+          data: src.data,
+          offset: len + 2,
+          strides: [width, 1],
+        };
+        const outData = (
+          dtype === 'float32' ? new Float32Array(rows * width) : new Float64Array(rows * width)
+        ).fill(NaN);
+        const [got] = runStep(
+          'elementwise',
+          [x, y],
+          [{ dtype, shape: [rows, len], data: outData, offset: 2, strides: [width, 1] }],
+          {
+            outputs: [apply('mul', input(0), input(1))],
+          },
+        );
+        const ys = viewValues(y);
+        expect(viewValues(got), `${dtype}, rows of ${len}`).toEqual(
+          viewValues(x).map((v, i) => round(v * ys[i])),
+        );
+        const written = new Set(
+          Array.from({ length: rows * len }, (_, i) => 2 + Math.floor(i / len) * width + (i % len)),
+        );
+        const untouched = Array.from(got.data!).filter((_, i) => !written.has(i));
+        expect(untouched.every(Number.isNaN), `${dtype}, rows of ${len}: nothing outside the view`).toBe(
+          true,
+        );
+      }
+    }
+  });
+
+  for (const isa of addon.isaInfo().supported) {
+    it(`${isa}: float32 outputs of 4 MiB and more (streaming stores on AVX-512) hold every value: whole arrays, at an odd offset, and gate slices in block mode`, () => {
+      // Exact references (one float32 rounding per op); outputs start as NaN, so an element the
+      // kernel skips fails, and the NaN around an offset view must stay.
+      const random = rng(41);
+      const r = Math.fround;
+      const exprs: ScalarExpr[] = [apply('mul', input(0), input(1)), apply('add', input(0), input(1))];
+      const check = (inputs: Operand[]) => {
+        const n = sizeOf(inputs[0].shape);
+        const wide = new Float32Array(n + 20).fill(NaN);
+        const outs: Operand[] = [
+          { dtype: 'float32', shape: inputs[0].shape, data: new Float32Array(n).fill(NaN) },
+          {
+            dtype: 'float32',
+            shape: inputs[0].shape,
+            data: wide,
+            offset: 3,
+            strides: contiguousStrides(inputs[0].shape),
+          },
+        ];
+        addon.setIsa(isa);
+        try {
+          const [prod, sum] = runStep('elementwise', inputs, outs, { outputs: exprs });
+          const [a, b] = inputs.map(viewValues);
+          expect(viewValues(prod)).toEqual(a.map((v, i) => r(v * b[i])));
+          expect(viewValues(sum)).toEqual(a.map((v, i) => r(v + b[i])));
+          const data = sum.data!;
+          expect([...data.subarray(0, 3), ...data.subarray(3 + n)].every(Number.isNaN)).toBe(true);
+        } finally {
+          addon.setIsa('auto');
+        }
+      };
+      // 2 × 2^20 float32 outputs: 8 MiB, the tile walk
+      const x = randomOperand('float32', [1 << 20], random, -3, 3);
+      const y = randomOperand('float32', [1 << 20], random, -3, 3);
+      check([x, y]);
+      // 20-wide slices of 80-wide rows: rows of 20 in blocks of 12 rows, the last one partial;
+      // 2 × 26,215 × 20 float32 outputs just above 4 MiB
+      const rows = 26215;
+      const gates = randomOperand('float32', [rows, 80], random, -3, 3);
+      const slice = (k: number): Operand => ({
+        dtype: 'float32',
+        shape: [rows, 20],
+        data: gates.data,
+        offset: 20 * k,
+        strides: [80, 1],
+      });
+      check([slice(1), slice(3)]);
     });
   }
 
