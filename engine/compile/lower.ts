@@ -4,6 +4,8 @@
 import type { SharedVariable, Variable } from '../core/graph.ts';
 import { contiguousStrides, formatShape, type Shape } from '../core/ndarray.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
+import { Concatenate } from '../ops/join.ts';
+import { concatenateInPlace, strayPieceCopies } from './concatInPlace.ts';
 import { computeLayouts } from './layout.ts';
 import { planBuffers } from './planBuffers.ts';
 import { hoistShrinkingNodes } from './schedule.ts';
@@ -68,7 +70,8 @@ export function compileProgram(
   fgraph.inputs.forEach((v, i) => leafShapes.set(v, inputShapes[i]));
   shared.forEach((v, i) => leafShapes.set(v, sharedShapes[i]));
 
-  const layouts = hoistShrinkingNodes(computeLayouts(fgraph.toposort(), leafShapes, fgraph.outputs), fgraph);
+  const ordered = hoistShrinkingNodes(computeLayouts(fgraph.toposort(), leafShapes, fgraph.outputs), fgraph);
+  const layouts = concatenateInPlace(ordered, fgraph);
   const plan = planBuffers({ layouts, inputs: fgraph.inputs, shared, outputs, liveAtEnd: updateValues });
 
   const steps: Step[] = [];
@@ -77,6 +80,13 @@ export function compileProgram(
     const native = node.op.native?.(node) ?? null;
     const kernel = native?.kernel ?? JS_KERNEL;
     const outputs = node.outputs.map(plan.view);
+    if (node.op instanceof Concatenate) {
+      const copies = strayPieceCopies(node.op.axis, node.inputs.map(plan.view), outputs[0], copyStep);
+      if (copies) {
+        steps.push(...copies);
+        continue;
+      }
+    }
     const broadcast = broadcastInputs[kernel] ?? (() => false);
     steps.push({
       kernel,

@@ -100,11 +100,14 @@ export function planBuffers(request: PlanRequest): BufferPlan {
       if (isConstant(u) && !bufferOf.has(u)) add(u, 'constant', -1, { value: u.value });
     }
     if (viewOnly) return;
+    // A root is placed by the first step writing into it: its own node's, or (a concatenation's
+    // output, concatInPlace.ts) the producer of a piece laid out inside it.
     for (const o of node.outputs) {
-      if (rootOf(o) !== o) continue;
-      const k = outputIndex.get(o);
-      if (k !== undefined) add(o, 'output', k);
-      else takeTemp(o);
+      const root = rootOf(o);
+      if (bufferOf.has(root)) continue;
+      const k = outputIndex.get(root);
+      if (k !== undefined) add(root, 'output', k);
+      else takeTemp(root);
     }
     // Free after placing this step's outputs: a step never writes over what it reads unless it
     // declared so (in-place, where the output's root is the input's root).
