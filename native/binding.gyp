@@ -26,8 +26,7 @@
         "kernels/pool.c",
         "kernels/pool_2x2_avx512.c",
         "kernels/rows_avx512.c",
-        "kernels/vmath_avx512.c",
-        "kernels/stream_avx512.c"
+        "kernels/vmath_avx512.c"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "include"],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_DEPRECATED"],

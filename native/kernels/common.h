@@ -31,6 +31,9 @@ const char *lab_shape_str(const lab_tensor *t, char *buf, size_t len);
 /* 1 when both views have the same rank and shape. */
 int lab_same_shape(const lab_tensor *a, const lab_tensor *b);
 
+/* Whether the memory of two views (first to last element, in bytes) does not overlap. */
+int lab_views_disjoint(const lab_tensor *x, const lab_tensor *y);
+
 /* NumPy float -> int32 conversion as on x86: NaN and out-of-range values become INT32_MIN. */
 static inline int32_t lab_double_to_int32(double v) {
   return (v >= -2147483648.0 && v < 2147483648.0) ? (int32_t)v : INT32_MIN;

@@ -111,22 +111,6 @@ static void apply_c(const lab_tensor *c, double beta, lab_tensor *z) {
   }
 }
 
-/* Whether the memory of two views (first to last element, in bytes) does not overlap. */
-static int disjoint(const lab_tensor *x, const lab_tensor *y) {
-  const lab_tensor *views[2] = {x, y};
-  intptr_t lo[2], hi[2];
-  for (int v = 0; v < 2; v++) {
-    const intptr_t size = (intptr_t)lab_dtype_size(views[v]->dtype), base = (intptr_t)views[v]->data;
-    lo[v] = base, hi[v] = base + size;
-    for (int d = 0; d < views[v]->ndim; d++) {
-      const intptr_t span = (intptr_t)(views[v]->shape[d] - 1) * (intptr_t)views[v]->strides[d] * size;
-      if (span < 0) lo[v] += span;
-      else hi[v] += span;
-    }
-  }
-  return hi[0] <= lo[1] || hi[1] <= lo[0];
-}
-
 /* Runs every product of the batch on an unpacked path of small.inc when one fits (the same for
  * every batch entry: only the base pointers differ); returns 0 when none does. */
 static int gemm_small(const lab_tensor *in, const lab_tensor *c, int has_c, double alpha, double beta,
@@ -226,7 +210,7 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
    * addition is the same one either way, so the results keep their bits; and only for a C
    * apart from Z, which the driver writes while it still reads C. */
   const int bias_row = has_c && !c_is_z && !transpose && attrs->alpha == 1 && attrs->beta == 1 && a.cols > 0 &&
-                       z->ndim == 2 && c->strides[0] == 0 && disjoint(c, z);
+                       z->ndim == 2 && c->strides[0] == 0 && lab_views_disjoint(c, z);
   if ((has_c && !c_is_z && !bias_row) || a.cols == 0) apply_c(c, attrs->beta, (lab_tensor *)z);
   if (a.cols == 0) return 0;
   const matrix_view pa = transpose ? transposed(b) : a, pb = transpose ? transposed(a) : b, pz = transpose ? transposed(zv) : zv;
