@@ -74,10 +74,28 @@ static void reduce_pass(pass_kind kind, const lab_tensor *x, const int64_t *out_
   lab_iter it;
   lab_iter_init(&it, x->ndim, x->shape, 3, strides);
   double buf[TILE];
-  if (kind == PASS_SUM && x->dtype == LAB_FLOAT32 && it.ndim == 2 && it.inner_stride[0] == 1 &&
-      it.inner_stride[1] == 1 && it.strides[1][0] == 0) {
-    /* A matrix summed over its rows into one row of outputs (the bias-gradient case). */
-    add_rows_f32(acc + it.offs[1], (const float *)x->data + it.offs[0], it.shape[0], it.strides[0][0], it.inner);
+  if (kind == PASS_SUM && x->dtype == LAB_FLOAT32 && it.ndim >= 2 && it.inner_stride[0] == 1 &&
+      it.inner_stride[1] == 1 && it.strides[1][it.ndim - 2] == 0) {
+    /* Matrices summed over their rows into one row of outputs each (the bias gradients; the
+     * quadratics' Wᵀr, 128 matrices of 10 × 10): one call per matrix, not per row. */
+    const int64_t rows = it.shape[it.ndim - 2], ld = it.strides[0][it.ndim - 2];
+    for (int64_t r = 0; r < it.outer; r += rows) {
+      add_rows_f32(acc + it.offs[1], (const float *)x->data + it.offs[0], rows, ld, it.inner);
+      for (int64_t k = 0; k < rows && r + rows < it.outer; k++) lab_iter_next(&it); /* to the next matrix */
+    }
+    return;
+  }
+  if (kind == PASS_SUM && x->dtype == LAB_FLOAT32 && it.ndim >= 2 && it.inner_stride[0] == 1 &&
+      it.inner_stride[1] == 0 && it.inner <= TILE) {
+    /* Short rows each summed into its own output (the quadratics' Wθ, 1,280 rows of 10): a
+     * matrix's rows in one loop, the same additions in the same order as the tiled path below. */
+    const int64_t rows = it.shape[it.ndim - 2], ld = it.strides[0][it.ndim - 2], os = it.strides[1][it.ndim - 2];
+    for (int64_t r = 0; r < it.outer; r += rows) {
+      const float *xs = (const float *)x->data + it.offs[0];
+      double *a = acc + it.offs[1];
+      for (int64_t k = 0; k < rows; k++) a[k * os] += sum_run_f32(xs + k * ld, it.inner);
+      for (int64_t k = 0; k < rows && r + rows < it.outer; k++) lab_iter_next(&it); /* to the next matrix */
+    }
     return;
   }
   for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
