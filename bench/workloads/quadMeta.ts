@@ -1,7 +1,6 @@
 // quad_meta: one meta-iteration on 128 random 10-d quadratics f(θ) = mean_b ‖W_b θ_b − y_b‖²
-// (torch_ref.py's quad_problem: W, y, θ0 all N(0, 1)). W_b θ_b is written as a broadcast product
-// summed over the last axis rather than torch's bmm of 10×10 by 10×1: the same sums, without
-// 128 tiny matrix products.
+// (torch_ref.py's quad_problem: W, y, θ0 all N(0, 1)). W_b θ_b is a batch of matrix-vector
+// products, as torch's bmm, written as the meta-training kind's quadratics problem writes it.
 import * as T from '../../engine/index.ts';
 import type { Backend, BackendChoice } from '../../engine/backends/backend.ts';
 import { randomQuadratics } from '../../engine/data/quadratics.ts';
@@ -16,7 +15,7 @@ export function quadMeta(backend: BackendChoice | Backend): Workload & { readonl
   const y = T.tensor('float32', [BATCH, DIMS], 'y');
   const theta0 = T.tensor('float32', [BATCH * DIMS], 'theta0');
   const loss = (theta: T.Variable): T.Variable => {
-    const r = T.sub(T.sum(T.mul(W, T.expandDims(T.reshape(theta, [BATCH, DIMS]), 1)), 2), y);
+    const r = T.sub(T.squeeze(T.dot(W, T.reshape(theta, [BATCH, DIMS, 1])), 2), y);
     return T.mean(T.sum(T.mul(r, r), 1));
   };
   const { step, optimizer, fnSeconds } = metaIteration({ inputs: [W, y, theta0], theta0, loss, backend });

@@ -18,7 +18,7 @@ describe('programGemmFlops', () => {
     expect(programGemmFlops(prepared[0].program)).toBe(264);
   });
 
-  it("counts the L2L meta-iteration's products: forward, weight gradients and input gradients", () => {
+  it("counts the L2L meta-iteration's products: forward, weight gradients and input gradients, and the loss's", () => {
     const { backend, prepared } = recordingCpu();
     quadMeta(backend).run();
     // 1280 coordinates, a 2-layer LSTM of 20 units (gates 80 wide) on 2 features, a 20→1 output,
@@ -30,9 +30,12 @@ describe('programGemmFlops', () => {
     const forward = 20 * (input + hidden + out) + 19 * 2 * hidden;
     // Backward: every product's weight gradient (its own FLOPs again), and its input gradient
     // except for x, the preprocessed gradient behind stopGradient.
-    const expected = forward + forward + (forward - 20 * input);
-    expect(expected).toBe(732_160_000);
-    expect(programGemmFlops(prepared[0].program)).toBe(expected);
+    const lstm = forward + forward + (forward - 20 * input);
+    expect(lstm).toBe(732_160_000);
+    // The quadratics' W_b·θ_b, one batched product of 128 10 × 10 matrices by vectors, at θ0 … θ20,
+    // and the gradient W_bᵀ·r_b at each (the optimizee gradient and the meta-gradient share it).
+    const loss = 21 * 2 * (2 * 128 * 10 * 10);
+    expect(programGemmFlops(prepared[0].program)).toBe(lstm + loss);
   }, 120_000);
 });
 
