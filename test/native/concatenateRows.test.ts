@@ -107,6 +107,11 @@ const cases: ConcatCase[] = [
       { shape: [9, 1], strides: [1, 0] },
     ],
   },
+  {
+    name: 'one-element columns (copied as one strided run each) beside wider rows',
+    axis: 1,
+    parts: [{ shape: [11, 1], strides: [3, 1] }, { shape: [11, 3] }, { shape: [11, 1], strides: [1, 0] }],
+  },
   { name: 'padded input rows', axis: 1, parts: [{ shape: [6, 5], strides: [8, 1] }, { shape: [6, 3] }] },
   { name: 'axis 0', axis: 0, parts: [{ shape: [2, 7] }, { shape: [5, 7] }, { shape: [1, 7] }] },
   { name: '3-d, middle axis', axis: 1, parts: [{ shape: [3, 2, 4] }, { shape: [3, 5, 4] }] },
