@@ -277,6 +277,24 @@ describe('elementwise kernel: each op', () => {
   });
 });
 
+/** [rows, 20] slices k = 0…3 of one random [rows, 80] operand: an LSTM cell's gates. */
+function gateSlices(
+  dtype: 'float32' | 'float64',
+  rows: number,
+  random: () => number,
+  lo?: number,
+  hi?: number,
+) {
+  const gates = randomOperand(dtype, [rows, 80], random, lo, hi);
+  return (k: number): Operand => ({
+    dtype,
+    shape: [rows, 20],
+    data: gates.data,
+    offset: 20 * k,
+    strides: [80, 1],
+  });
+}
+
 describe('elementwise kernel: fused composites over views', () => {
   // z = sigmoid(x * w + b) and its derivative z * (1 - z), two outputs of one pass
   const exprs: ScalarExpr[] = [
@@ -323,14 +341,7 @@ describe('elementwise kernel: fused composites over views', () => {
       // rows and a last one of 1; outputs start as NaN, so an element left unwritten fails.
       const random = rng(11);
       const rows = 37;
-      const gates = randomOperand(dtype, [rows, 80], random);
-      const slice = (k: number): Operand => ({
-        dtype,
-        shape: [rows, 20],
-        data: gates.data,
-        offset: 20 * k,
-        strides: [80, 1],
-      });
+      const slice = gateSlices(dtype, rows, random);
       const state = randomOperand(dtype, [rows, 20], random);
       const bias = broadcastView(randomOperand(dtype, [1, 20], random), [rows, 20]);
       const filled = (size: number) =>
@@ -449,15 +460,7 @@ describe('elementwise kernel: fused composites over views', () => {
         expect([...data.subarray(0, 3), ...data.subarray(3 + n)].every(Number.isNaN)).toBe(true);
       };
       check([randomOperand(dtype, [3001], random, -3, 3), randomOperand(dtype, [3001], random, -3, 3)]);
-      const rows = 37;
-      const gates = randomOperand(dtype, [rows, 80], random, -3, 3);
-      const slice = (k: number): Operand => ({
-        dtype,
-        shape: [rows, 20],
-        data: gates.data,
-        offset: 20 * k,
-        strides: [80, 1],
-      });
+      const slice = gateSlices(dtype, 37, random, -3, 3);
       check([slice(1), slice(3)]);
     }
   });
