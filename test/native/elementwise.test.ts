@@ -465,6 +465,74 @@ describe('elementwise kernel: fused composites over views', () => {
     }
   });
 
+  it('splits walks of 2^16 elements and more across intra-op threads with the same bits as one thread: one-row walks, gate slices in blocks of rows, an in-place output', () => {
+    // The L2L cell on MNIST's 15,910 coordinates: 15,910 × 20 slices of 15,910 × 80 gates
+    // (318,200 elements, block mode), a one-row walk of 70,001 (not a whole number of tiles),
+    // a walk just below the threshold, and a composite updating its input in place beside a
+    // second output. Outputs start as NaN: an element neither thread writes fails.
+    const random = rng(44);
+    const exprs: ScalarExpr[] = [
+      apply('mul', apply('sigmoid', input(0)), apply('tanh', input(1))),
+      apply('add', apply('mul', input(0), input(1)), input(0)),
+    ];
+    const runBoth = (inputs: Operand[], outputs: () => Operand[]) => {
+      const one = runStep('elementwise', inputs, outputs(), { outputs: exprs });
+      addon.setThreads(2);
+      try {
+        const two = runStep('elementwise', inputs, outputs(), { outputs: exprs });
+        two.forEach((o, i) => expect(viewValues(o)).toEqual(viewValues(one[i])));
+        for (const o of two) expect(viewValues(o).some(Number.isNaN)).toBe(false);
+      } finally {
+        addon.setThreads(1);
+      }
+    };
+    const nans = (shape: number[]) => (): Operand[] =>
+      exprs.map(() => ({ dtype: 'float32', shape, data: new Float32Array(sizeOf(shape)).fill(NaN) }));
+    for (const n of [70001, (1 << 16) - 1]) {
+      runBoth([randomOperand('float32', [n], random), randomOperand('float32', [n], random)], nans([n]));
+    }
+    const slice = gateSlices('float32', 15910, random);
+    runBoth([slice(0), slice(2)], nans([15910, 20]));
+    // in place: output 0 over input 0's buffer (what the in-place rewrite plans)
+    const x = randomOperand('float32', [70001], random);
+    const y = randomOperand('float32', [70001], random);
+    const xs = viewValues(x),
+      ys = viewValues(y);
+    const r = Math.fround;
+    addon.setThreads(2);
+    try {
+      const view = { offset: 0, shape: [70001], strides: [1] };
+      const program = addon.createProgram({
+        buffers: [
+          { dtype: 'float32', size: 70001, role: 'temp', init: x.data },
+          { dtype: 'float32', size: 70001, role: 'input' },
+          { dtype: 'float32', size: 70001, role: 'output' },
+        ],
+        steps: [
+          {
+            kernel: 'elementwise',
+            inputs: [
+              { buffer: 0, ...view },
+              { buffer: 1, ...view },
+            ],
+            outputs: [
+              { buffer: 0, ...view },
+              { buffer: 2, ...view },
+            ],
+            attrs: { outputs: [apply('mul', input(0), input(1)), apply('add', input(0), input(1))] },
+          } as StepSpec,
+        ],
+        inputs: [1],
+        outputs: [0, 2],
+      });
+      const [prod, sum] = addon.run(program, [y.data!]);
+      expect(Array.from(prod)).toEqual(xs.map((v, i) => r(v * ys[i])));
+      expect(Array.from(sum)).toEqual(xs.map((v, i) => r(v + ys[i])));
+    } finally {
+      addon.setThreads(1);
+    }
+  });
+
   it('an output written in place over an input is not computed in its own memory before the input is read', () => {
     // out0 = x·2 + 1 over x's memory, out1 = x·3 after it: the register of x·2 becomes out0's,
     // so computing in out0's memory would overwrite x before out1 reads it.
