@@ -8,7 +8,6 @@
  */
 #include "elementwise.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <tgmath.h>
 
@@ -462,12 +461,13 @@ typedef struct ew_share {
 
 static int block_mode(const lab_iter *it) { return it->ndim == 2 && 2 * it->inner <= LAB_EW_TILE; }
 
-static void run_share(ew_share *s) {
+static void *run_share(void *arg) {
+  ew_share *s = arg;
   const lab_ew_attrs *p = s->p;
   void *scratch = lab_scratch(p->rt, s->slot, (size_t)p->n_temp_tiles * LAB_EW_TILE * lab_dtype_size(p->compute) + 1);
   if (!scratch) {
     s->status = 1;
-    return;
+    return NULL;
   }
   lab_iter it = *s->it;
   if (block_mode(&it)) { /* short rows: whole rows per tile */
@@ -478,7 +478,7 @@ static void run_share(ew_share *s) {
       else if (p->compute == LAB_INT32) run_block_i32(p, scratch, row0, rows, s->in, s->out, &it, s->avx512_math, s->own_registers);
       else run_block_f64(p, scratch, row0, rows, s->in, s->out, &it, s->avx512_math, s->own_registers);
     }
-    return;
+    return NULL;
   }
   if (it.ndim == 1) { /* this share's elements of the one row */
     for (int k = 0; k < p->n_outputs + p->n_inputs; k++) it.offs[k] += s->begin * it.inner_stride[k];
@@ -497,10 +497,6 @@ static void run_share(ew_share *s) {
     w.done += n;
     for (w.pos += n; w.pos >= it.inner && w.done < total; w.pos -= it.inner) lab_iter_next(&it);
   }
-}
-
-static void *run_share_thread(void *arg) {
-  run_share(arg);
   return NULL;
 }
 
@@ -517,14 +513,10 @@ static int split_walk(const ew_share *whole, ew_share *shares) {
   const int64_t units = (extent + unit - 1) / unit;
   if (units < threads) threads = (int)units;
   if (threads < 1) threads = 1;
-  int64_t begin = 0;
   for (int t = 0; t < threads; t++) {
-    const int64_t count = (units / threads + (t < units % threads)) * unit;
     shares[t] = *whole;
-    shares[t].begin = begin;
-    shares[t].end = threads == 1 ? extent : (begin + count < extent ? begin + count : extent);
+    lab_thread_range(extent, unit, threads, t, &shares[t].begin, &shares[t].end);
     shares[t].slot = 2 * t;
-    begin = shares[t].end;
   }
   return threads;
 }
@@ -555,16 +547,9 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   const ew_share whole = {p, in, out, &it, lab_isa_resolve(p->rt->isa) == LAB_ISA_AVX512, own_output_registers(p, in, out),
                           0, 0, 0, 0};
   const int threads = split_walk(&whole, shares);
-  pthread_t ids[LAB_MAX_THREADS];
-  int started[LAB_MAX_THREADS] = {0};
-  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, run_share_thread, &shares[t]) == 0;
+  lab_run_tasks(run_share, shares, sizeof shares[0], threads);
   int status = 0;
-  for (int t = 0; t < threads; t++) {
-    /* A thread that could not be started does its share here instead. */
-    if (t == 0 || !started[t]) run_share(&shares[t]);
-    else pthread_join(ids[t], NULL);
-    status |= shares[t].status;
-  }
+  for (int t = 0; t < threads; t++) status |= shares[t].status;
   if (status) return lab_fail(err, err_len, "elementwise composite: out of memory for %d tiles", p->n_temp_tiles);
   return 0;
 }

@@ -59,6 +59,17 @@ LAB_ISA_CLONES static void add_rows_f32(
   }
 }
 
+/* *a += the sum of a contiguous float32 run, TILE elements per sum_run_f32: the additions and
+ * their order of the tiled path in reduce_pass. */
+static void add_run_sum_f32(double *a, const float *x, int64_t n) {
+  for (int64_t start = 0; start < n; start += TILE) *a += sum_run_f32(x + start, n - start < TILE ? n - start : TILE);
+}
+
+/* Moves the iterator past a matrix of `rows` rows (its second-innermost axis) to the next one. */
+static void next_matrix(lab_iter *it, int64_t rows) {
+  for (int64_t k = 0; k < rows; k++) lab_iter_next(it);
+}
+
 /* NaN-propagating max/min (NumPy's maximum.reduce). */
 static inline double nan_max(double a, double b) { return (a != a || a >= b) ? a : b; }
 static inline double nan_min(double a, double b) { return (a != a || a <= b) ? a : b; }
@@ -81,20 +92,19 @@ static void reduce_pass(pass_kind kind, const lab_tensor *x, const int64_t *out_
     const int64_t rows = it.shape[it.ndim - 2], ld = it.strides[0][it.ndim - 2];
     for (int64_t r = 0; r < it.outer; r += rows) {
       add_rows_f32(acc + it.offs[1], (const float *)x->data + it.offs[0], rows, ld, it.inner);
-      for (int64_t k = 0; k < rows && r + rows < it.outer; k++) lab_iter_next(&it); /* to the next matrix */
+      if (r + rows < it.outer) next_matrix(&it, rows);
     }
     return;
   }
   if (kind == PASS_SUM && x->dtype == LAB_FLOAT32 && it.ndim >= 2 && it.inner_stride[0] == 1 &&
-      it.inner_stride[1] == 0 && it.inner <= TILE) {
-    /* Short rows each summed into its own output (the quadratics' Wθ, 1,280 rows of 10): a
-     * matrix's rows in one loop, the same additions in the same order as the tiled path below. */
+      it.inner_stride[1] == 0) {
+    /* Rows each summed into its output (the quadratics' row sums, 1,280 rows of 10): a matrix's
+     * rows in one loop, without an iterator step per row. */
     const int64_t rows = it.shape[it.ndim - 2], ld = it.strides[0][it.ndim - 2], os = it.strides[1][it.ndim - 2];
     for (int64_t r = 0; r < it.outer; r += rows) {
       const float *xs = (const float *)x->data + it.offs[0];
-      double *a = acc + it.offs[1];
-      for (int64_t k = 0; k < rows; k++) a[k * os] += sum_run_f32(xs + k * ld, it.inner);
-      for (int64_t k = 0; k < rows && r + rows < it.outer; k++) lab_iter_next(&it); /* to the next matrix */
+      for (int64_t k = 0; k < rows; k++) add_run_sum_f32(acc + it.offs[1] + k * os, xs + k * ld, it.inner);
+      if (r + rows < it.outer) next_matrix(&it, rows);
     }
     return;
   }
@@ -108,12 +118,8 @@ static void reduce_pass(pass_kind kind, const lab_tensor *x, const int64_t *out_
       continue;
     }
     if (kind == PASS_SUM && x->dtype == LAB_FLOAT32 && it.inner_stride[1] == 0 && it.inner_stride[0] == 1) {
-      /* Short contiguous float32 runs summed into one output (the quadratics' row sums):
-       * straight from memory, the same additions in the same order as the tiled path below. */
-      const float *xs = (const float *)x->data + it.offs[0];
-      for (int64_t start = 0; start < it.inner; start += TILE) {
-        acc[it.offs[1]] += sum_run_f32(xs + start, it.inner - start < TILE ? it.inner - start : TILE);
-      }
+      /* One contiguous float32 run summed into one output, straight from memory. */
+      add_run_sum_f32(acc + it.offs[1], (const float *)x->data + it.offs[0], it.inner);
       continue;
     }
     for (int64_t start = 0; start < it.inner; start += TILE) {

@@ -1,5 +1,6 @@
 #include "runtime.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 void *lab_scratch(lab_runtime *rt, int slot, size_t bytes) {
@@ -17,6 +18,24 @@ void lab_runtime_free(lab_runtime *rt) {
     free(rt->scratch[i]);
     rt->scratch[i] = NULL;
     rt->scratch_bytes[i] = 0;
+  }
+}
+
+void lab_thread_range(int64_t extent, int64_t unit, int threads, int t, int64_t *begin, int64_t *end) {
+  const int64_t units = (extent + unit - 1) / unit, base = units / threads, extra = units % threads;
+  const int64_t first = t * base + (t < extra ? t : extra), count = base + (t < extra);
+  *begin = first * unit < extent ? first * unit : extent;
+  *end = (first + count) * unit < extent ? (first + count) * unit : extent;
+}
+
+void lab_run_tasks(void *(*run)(void *), void *tasks, size_t size, int n) {
+  pthread_t ids[LAB_MAX_THREADS];
+  int started[LAB_MAX_THREADS] = {0};
+  char *task = tasks;
+  for (int t = 1; t < n && t < LAB_MAX_THREADS; t++) started[t] = pthread_create(&ids[t], NULL, run, task + t * size) == 0;
+  for (int t = 0; t < n; t++) {
+    if (t == 0 || !started[t]) run(task + t * size);
+    else pthread_join(ids[t], NULL);
   }
 }
 

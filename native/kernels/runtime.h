@@ -8,6 +8,7 @@
 #define LAB_KERNELS_RUNTIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +35,15 @@ typedef struct lab_runtime {
 void *lab_scratch(lab_runtime *rt, int slot, size_t bytes);
 
 void lab_runtime_free(lab_runtime *rt);
+
+/* Thread t's part [*begin, *end) of [0, extent) cut into `threads` runs of whole `unit`s, as even
+ * as they can be (the first ones a unit longer), the last ending at extent. */
+void lab_thread_range(int64_t extent, int64_t unit, int threads, int t, int64_t *begin, int64_t *end);
+
+/* Runs run(task) for n tasks laid out `size` bytes apart: tasks 1 … n − 1 on threads of their
+ * own, task 0 — and any whose thread could not be started — on the caller's; returns when all
+ * have finished. The kernels' intra-op threads (GEMM, large elementwise walks). */
+void lab_run_tasks(void *(*run)(void *), void *tasks, size_t size, int n);
 
 /* 1 when this CPU (and OS) can run code for `isa`. */
 int lab_isa_supported(lab_isa isa);

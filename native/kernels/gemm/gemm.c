@@ -5,8 +5,6 @@
  */
 #include "gemm.h"
 
-#include <pthread.h>
-
 #include "../common.h"
 
 /* Products under this many multiply-adds stay on one thread: starting threads costs more. */
