@@ -37,8 +37,8 @@ function nodeExpr(node: Apply, args: readonly CompositeExpr[]): CompositeExpr {
  * so a value used twice inside a group is computed twice; counting the expanded tree keeps both
  * the register count and the recomputation bounded.
  */
-const MAX_OPERANDS = 32;
-const MAX_REGISTERS = 64;
+export const MAX_OPERANDS = 32;
+export const MAX_REGISTERS = 64;
 
 function fitsOneKernel(root: Apply, nodes: ReadonlySet<Apply>, exported: readonly Variable[]): boolean {
   const size = new Map<Variable, number>();
@@ -72,7 +72,7 @@ interface Group {
  * would make a cycle.
  */
 /** Is `v` provably smaller than `root`, i.e. broadcast inside a kernel producing `root`? */
-function isBroadcastAgainst(v: Variable, root: Variable): boolean {
+export function isBroadcastAgainst(v: Variable, root: Variable): boolean {
   if (v.ndim < root.ndim) return true;
   const offset = v.ndim - root.ndim;
   return root.staticShape.some((d, i) => v.staticShape[i + offset] === 1 && d !== 1);
