@@ -32,6 +32,21 @@ function rounding(dtype: DType): (x: number) => number {
   return (x) => x;
 }
 
+/** The dtype of an op node's value, given its arguments' dtypes. */
+function applyDtype(expr: Extract<CompositeExpr, { op: string }>, args: readonly DType[]): DType {
+  return expr.op === 'cast' ? expr.dtype! : scalarOps[expr.op].outDtype(args);
+}
+
+/** The dtype of `expr`'s value. */
+function exprDtype(expr: CompositeExpr, inputDtypes: readonly DType[]): DType {
+  if ('input' in expr) return inputDtypes[expr.input];
+  if ('const' in expr) return expr.dtype;
+  return applyDtype(
+    expr,
+    expr.args.map((a) => exprDtype(a, inputDtypes)),
+  );
+}
+
 /** An evaluator for `expr` and the dtype of its value. */
 export function compileExpr(
   expr: CompositeExpr,
@@ -46,9 +61,11 @@ export function compileExpr(
     return { evaluate: () => c, dtype: expr.dtype };
   }
   const args = expr.args.map((a) => compileExpr(a, inputDtypes));
-  const spec = scalarOps[expr.op];
-  const dtype = expr.op === 'cast' ? expr.dtype! : spec.outDtype(args.map((a) => a.dtype));
-  const f = spec.impl(dtype);
+  const dtype = applyDtype(
+    expr,
+    args.map((a) => a.dtype),
+  );
+  const f = scalarOps[expr.op].impl(dtype);
   const round = rounding(dtype);
   const [a, b, c] = args.map((x) => x.evaluate);
   const evaluate: Evaluate =
@@ -71,7 +88,8 @@ export function formatExpr(expr: CompositeExpr): string {
 }
 
 export class Composite extends Op {
-  private readonly evaluators: Evaluate[];
+  /** Built on the first `perform`: compiled programs never call it, and rewrites build many composites. */
+  private evaluators: Evaluate[] | null = null;
   private readonly outDtypes: DType[];
 
   /**
@@ -84,9 +102,7 @@ export class Composite extends Op {
       inputDtypes: [...inputDtypes],
       ...(inplace !== undefined ? { inplace } : {}),
     });
-    const compiled = outputs.map((e) => compileExpr(e, inputDtypes));
-    this.evaluators = compiled.map((c) => c.evaluate);
-    this.outDtypes = compiled.map((c) => c.dtype);
+    this.outDtypes = outputs.map((e) => exprDtype(e, inputDtypes));
   }
 
   get exprs(): readonly CompositeExpr[] {
@@ -145,9 +161,10 @@ export class Composite extends Op {
     const idx = inputs.map((a) => broadcastIndices(a, shape));
     const data = inputs.map((a) => a.data);
     const values = new Array<number>(inputs.length);
+    const evaluators = (this.evaluators ??= this.exprs.map((e) => compileExpr(e, this.inputDtypes).evaluate));
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < values.length; k++) values[k] = data[k][idx[k][i]];
-      for (let o = 0; o < outs.length; o++) outs[o][i] = this.evaluators[o](values);
+      for (let o = 0; o < outs.length; o++) outs[o][i] = evaluators[o](values);
     }
     return outs.map((d) => new NDArray(d, shape));
   }

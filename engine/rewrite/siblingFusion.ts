@@ -23,14 +23,27 @@ function compositeReaders(v: Variable, size: Variable, fgraph: FunctionGraph): A
   return fgraph.clients(v).flatMap((c) => (c.node !== 'output' && isComposite(c.node) ? [c.node] : []));
 }
 
-/** Composites after `host` in `position` order, of its index space, that read its outputs or a whole-size input of it. */
+/**
+ * How far apart in the order two merged composites may be. Siblings worth merging run close
+ * together (the gate gradients of one time step); a distant partner would keep the host's inputs
+ * alive and its readers waiting until then, and the searches below grow with the distance.
+ */
+const MAX_DISTANCE = 64;
+
+/** Composites at most MAX_DISTANCE after `host` in `position` order, of its index space, that read its outputs or a whole-size input of it. */
 function partners(host: Apply, fgraph: FunctionGraph, position: ReadonlyMap<Apply, number>): Apply[] {
   const size = host.outputs[0];
   const at = position.get(host)!;
   const found = new Set<Apply>();
   for (const v of [...host.outputs, ...host.inputs]) {
     for (const node of compositeReaders(v, size, fgraph)) {
-      if (node !== host && (position.get(node) ?? -1) > at && sameSymbolicShape(node.outputs[0], size))
+      const distance = (position.get(node) ?? -1) - at;
+      if (
+        node !== host &&
+        distance > 0 &&
+        distance <= MAX_DISTANCE &&
+        sameSymbolicShape(node.outputs[0], size)
+      )
         found.add(node);
     }
   }
@@ -78,19 +91,28 @@ function mapInputs(expr: CompositeExpr, input: (i: number) => CompositeExpr): Co
  * distinct subexpressions, not by the expanded trees that `fusion` counts.
  */
 function fitsOneKernel(exprs: readonly CompositeExpr[], inputs: number): boolean {
-  const distinct = new Set<string>();
-  const key = (e: CompositeExpr): string => {
-    const k =
+  if (inputs + exprs.length > MAX_OPERANDS) return false;
+  // Each distinct subexpression gets a number; a node's key is its op and its arguments'
+  // numbers (short strings, whatever the depth). A subtree shared by reference is numbered once.
+  const ids = new Map<string, number>();
+  const seen = new Map<CompositeExpr, number>();
+  const id = (e: CompositeExpr): number => {
+    const known = seen.get(e);
+    if (known !== undefined) return known;
+    const key =
       'input' in e
         ? `i${e.input}`
         : 'const' in e
           ? `c${e.const}:${e.dtype}`
-          : `${e.op}:${e.dtype ?? ''}(${e.args.map(key).join(',')})`;
-    if (!('input' in e)) distinct.add(k);
-    return k;
+          : `${e.op}:${e.dtype ?? ''}(${e.args.map(id).join(',')})`;
+    let n = ids.get(key);
+    if (n === undefined) ids.set(key, (n = ids.size));
+    seen.set(e, n);
+    return n;
   };
-  exprs.forEach(key);
-  return inputs + exprs.length <= MAX_OPERANDS && inputs + distinct.size <= MAX_REGISTERS;
+  exprs.forEach(id);
+  const inputKeys = [...ids.keys()].filter((k) => k.startsWith('i')).length;
+  return inputs + ids.size - inputKeys <= MAX_REGISTERS;
 }
 
 /**
