@@ -5,7 +5,7 @@ import { fn } from '../../../../engine/compile/fn.ts';
 import { grad } from '../../../../engine/grad/grad.ts';
 import { Composite, type CompositeExpr } from '../../../../engine/ops/composite.ts';
 import { Concatenate, split } from '../../../../engine/ops/join.ts';
-import { add, mul, sigmoid, tanh } from '../../../../engine/ops/math.ts';
+import { add, exp, mul, sigmoid, tanh } from '../../../../engine/ops/math.ts';
 import { dot } from '../../../../engine/ops/linalg.ts';
 import { reduce } from '../../../../engine/ops/reduce.ts';
 import { siblingFusion } from '../../../../engine/rewrite/siblingFusion.ts';
@@ -95,6 +95,18 @@ describe('siblingFusion', () => {
     const [c] = composite([op('add', i(0), i(1))], y, t);
     const fg = rewritten([x, y, v, t], [a, b, c], [siblingFusion]);
     expect(opsOf(fg)).toHaveLength(3);
+  });
+
+  it('merges only partners that run soon after the host (at most 64 steps later in the order)', () => {
+    const withSteps = (steps: number) => {
+      const [a] = composite([op('exp', i(0))], x);
+      let chain = y;
+      for (let k = 0; k < steps; k++) chain = exp(chain); // plain Elemwise steps, run between the two
+      const [b] = composite([op('mul', i(0), i(1))], x, chain);
+      return opsOf(rewritten([x, y], [a, b], [siblingFusion])).filter((o) => o.startsWith('Composite'));
+    };
+    expect(withSteps(10)).toHaveLength(1);
+    expect(withSteps(70)).toHaveLength(2);
   });
 
   it('leaves apart composites that together would pass the native kernel’s 32 operands', () => {
