@@ -160,7 +160,9 @@ async function main(): Promise<void> {
     const label = `${name}, ${threads === 1 ? 'one thread' : `${threads} threads`}`;
     if ('missing' in torch) console.log(`${label} skipped: ${torch.missing}`);
     else {
-      console.log(`${label}: PyTorch ${torch.version} (${torch.python}), BLAS ${torch.blas}`);
+      // (the reference-BLAS process maps OpenBLAS too, for LAPACK: its kernels are not the sgemm's)
+      const core = torch.blasCore && name === 'torch+openblas' ? `, OpenBLAS kernels ${torch.blasCore}` : '';
+      console.log(`${label}: PyTorch ${torch.version} (${torch.python}), BLAS ${torch.blas}${core}`);
       console.log(
         `${label} sgemm 1024³: ${torch.sgemmGflops.toFixed(1)} GFLOP/s (fastest call ${torch.sgemmPeakGflops.toFixed(1)})`,
       );

@@ -6,7 +6,7 @@
 // that BLAS's libblas.so.3 first on LD_LIBRARY_PATH for the Python process only, and says which
 // library the process actually loaded.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../native/paths.ts';
 
@@ -15,6 +15,8 @@ export interface TorchReference {
   version: string;
   /** The BLAS library the Python process loaded (its path), or 'none found'. */
   blas: string;
+  /** OpenBLAS's kernel set (openblas_get_corename), when the BLAS is OpenBLAS. */
+  blasCore: string | null;
   /** Median seconds per iteration, keyed by workload name (quad_meta, mnist_meta, mnist_step). */
   seconds: Record<string, number>;
   /** sgemm 1024³: the median call's GFLOP/s and the fastest call's. */
@@ -41,7 +43,7 @@ export function findTorchPython(): { python: string | null; tried: string[] } {
 // Same protocol as the engine's sgemm: 1024³ float32, 15 calls after 3 warm-ups, the median's rate
 // and the fastest's; the thread count is the first argument.
 const SGEMM = `
-import json, sys, time, torch
+import ctypes, json, sys, time, torch
 torch.set_num_threads(int(sys.argv[1]))
 a = torch.randn(1024, 1024); b = torch.randn(1024, 1024)
 ts = []
@@ -49,7 +51,15 @@ for i in range(18):
     t = time.perf_counter(); c = a @ b; ts.append(time.perf_counter() - t)
 ts = sorted(ts[3:])
 blas = sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.rsplit('/', 1)[-1]})
-print(json.dumps({"gflops": 2 * 1024**3 / ts[len(ts) // 2] / 1e9, "peak_gflops": 2 * 1024**3 / ts[0] / 1e9, "blas": blas}))
+core = None
+for path in blas:
+    try:
+        corename = ctypes.CDLL(path).openblas_get_corename
+        corename.restype = ctypes.c_char_p
+        core = corename().decode()
+    except (OSError, AttributeError):
+        pass
+print(json.dumps({"gflops": 2 * 1024**3 / ts[len(ts) // 2] / 1e9, "peak_gflops": 2 * 1024**3 / ts[0] / 1e9, "blas": blas, "core": core}))
 `;
 
 /**
@@ -77,9 +87,31 @@ export const openBlasDirectory = (): string | null => blasDirectory('openblas-pt
 export const referenceBlasDirectory = (): string | null => blasDirectory('blas');
 
 /**
+ * The kernel set OpenBLAS should use on this CPU (OPENBLAS_CORETYPE), or null to leave its own
+ * choice. OpenBLAS picks kernels by CPU model, and Debian 12's 0.3.21 does not know this lab's
+ * Xeon (family 6, model 207): it falls back to Prescott's SSE3 kernels, sgemm 33 GFLOP/s here
+ * against 140 with its AVX-512 ones. So where the CPU has AVX-512 (F, BW, DQ, VL, CD) the
+ * reference runs OpenBLAS's SkylakeX kernels, with AVX2 and FMA its Haswell ones; a user's own
+ * OPENBLAS_CORETYPE stays. A faster PyTorch is the fair comparison.
+ */
+export function openBlasCoreType(cpuinfo = '/proc/cpuinfo'): string | null {
+  if (process.env.OPENBLAS_CORETYPE) return process.env.OPENBLAS_CORETYPE;
+  if (!existsSync(cpuinfo)) return null;
+  const line = readFileSync(cpuinfo, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('flags'));
+  const flags = new Set(line?.split(':')[1]?.trim().split(/\s+/) ?? []);
+  if (['avx512f', 'avx512bw', 'avx512dq', 'avx512vl', 'avx512cd'].every((f) => flags.has(f)))
+    return 'SkylakeX';
+  if (flags.has('avx2') && flags.has('fma')) return 'Haswell';
+  return null;
+}
+
+/**
  * The environment of a PyTorch child process: `threads` for OpenMP, MKL and OpenBLAS (its
  * pthread build reads OPENBLAS_NUM_THREADS), `libraryPath` first on LD_LIBRARY_PATH when given,
- * and glibc's allocator kept from handing freed memory back to the system. PyTorch allocates
+ * OpenBLAS's kernels for this CPU (openBlasCoreType), and glibc's allocator kept from handing
+ * freed memory back to the system. PyTorch allocates
  * its activations afresh each step; with glibc's defaults large blocks go back to the kernel and
  * come back as page faults, which cost ~10 µs each on a virtual machine — measured here, LeNet's
  * step took 7 ms in some runs and 23 ms in others, and the meta workloads ~10 % longer. The
@@ -96,6 +128,8 @@ export function torchEnvironment(threads = 1, libraryPath: string | null = null)
     MALLOC_TRIM_THRESHOLD_: String(2 ** 32),
   };
   if (libraryPath) env.LD_LIBRARY_PATH = [libraryPath, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const core = openBlasCoreType();
+  if (core) env.OPENBLAS_CORETYPE = core;
   return env;
 }
 
@@ -169,6 +203,7 @@ export function runTorchReference(
     python,
     version: String(out.torch),
     blas,
+    blasCore: typeof sgemm.core === 'string' ? sgemm.core : null,
     seconds,
     sgemmGflops: Number(sgemm.gflops),
     sgemmPeakGflops: Number(sgemm.peak_gflops),
