@@ -16,6 +16,7 @@
         "kernels/elementwise.c",
         "kernels/gemm/gemm.c",
         "kernels/gemm/microkernels.c",
+        "kernels/gemm/gemv_avx512.c",
         "kernels/reduce.c",
         "kernels/softmax.c",
         "kernels/losses.c",

@@ -1,4 +1,5 @@
-// gemm's unpacked small-shape paths (native/kernels/gemm/small.inc: k ≤ 8, m ≤ 4, n = 1)
+// gemm's unpacked small-shape paths (native/kernels/gemm/small.inc: k ≤ 8, m ≤ 4, n = 1; and
+// gemv_avx512.c for float32 n = 1 on an AVX-512 CPU)
 // against a float64 triple loop, on shapes at and just past each path's limits: transposes,
 // padded and column-major (strided) storage with offsets, alpha/beta with a full C, a broadcast
 // bias row or column, an in-place accumulation (C is Z), and batches with a broadcast operand.
@@ -199,6 +200,14 @@ const vCases: Case[] = [
   { m: 11, n: 1, k: 35, layoutA: 'row', transB: true, alpha: 3 },
   { m: 9, n: 1, k: 17, batch: 3, transA: true, c: 'full' },
   { m: 9, n: 1, k: 16, batch: 2, broadcastA: true },
+  // float32 on an AVX-512 CPU: gemv_avx512.c, sixteen rows a vector (rows of k ≤ 32, or column-major
+  // op(A) of m ≤ 16), at and past its limits
+  { m: 1283, n: 1, k: 20, c: 'inplace' }, // the L2L output layer's h·w, a last group of 3 rows
+  { m: 10, n: 1, k: 10, batch: 128 }, // the quadratics' W_b·θ_b
+  { m: 10, n: 1, k: 10, batch: 7, transA: true, c: 'full', alpha: 2, beta: -1 }, // and W_bᵀ·r_b
+  { m: 16, n: 1, k: 32, transB: true, c: 'bias', alpha: 0.5, beta: 2 },
+  { m: 17, n: 1, k: 33, c: 'full' }, // k past the row limit
+  { m: 17, n: 1, k: 5, transA: true, c: 'inplace' }, // m past the column limit
 ];
 
 describe.each(['float32', 'float64'] as const)('gemm small-shape paths, %s', (dtype) => {

@@ -6,6 +6,7 @@
 #include "gemm.h"
 
 #include "../common.h"
+#include "gemv_avx512.h"
 
 /* Products under this many multiply-adds stay on one thread: starting threads costs more. */
 #define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
@@ -109,13 +110,34 @@ static void apply_c(const lab_tensor *c, double beta, lab_tensor *z) {
   }
 }
 
+/* Matrix-vector products that go to gemv_avx512.c: over rows of at most this many elements, or
+ * of at most this many column-major rows (the quadratics' 10 × 10 Wᵀ·r). */
+#define GEMV_ROWS_K_MAX 32
+#define GEMV_COLUMNS_M_MAX 16
+
 /* Runs every product of the batch on an unpacked path of small.inc when one fits (the same for
- * every batch entry: only the base pointers differ); returns 0 when none does. */
+ * every batch entry: only the base pointers differ), or of gemv_avx512.c for float32
+ * matrix-vector products over short rows on an AVX-512 CPU; returns 0 when none does. */
 static int gemm_small(const lab_tensor *in, const lab_tensor *c, int has_c, double alpha, double beta,
-                      matrix_view a, matrix_view b, matrix_view zv, const lab_tensor *z) {
+                      matrix_view a, matrix_view b, matrix_view zv, const lab_tensor *z, lab_isa isa) {
   const int c3 = has_c && c->ndim == 3;
   const int64_t rs_c = has_c ? c->strides[c3] : 0, cs_c = has_c ? c->strides[c3 + 1] : 0;
   const int64_t bs_c = c3 ? c->strides[0] : 0;
+#ifdef LAB_HAVE_GEMV_AVX512
+  const int short_rows = a.cs == 1 && a.cols <= GEMV_ROWS_K_MAX && a.rs >= 0 && a.rs <= LAB_GEMV_AVX512_MAX_ROW_STRIDE;
+  const int few_columns = a.rs == 1 && a.rows <= GEMV_COLUMNS_M_MAX;
+  if (z->dtype == LAB_FLOAT32 && isa == LAB_ISA_AVX512 && zv.cols == 1 && (short_rows || few_columns)) {
+    for (int64_t i = 0; i < zv.batch; i++) {
+      lab_gemv_avx512_f32(zv.rows, a.cols, (const float *)in[0].data + i * a.batch_stride, a.rs, a.cs,
+                               (const float *)in[1].data + i * b.batch_stride, b.rs,
+                               has_c ? (const float *)c->data + i * bs_c : NULL, rs_c,
+                               (float *)z->data + i * zv.batch_stride, zv.rs, (float)alpha, (float)beta);
+    }
+    return 1;
+  }
+#else
+  (void)isa;
+#endif
   for (int64_t i = 0; i < zv.batch; i++) {
     int done;
     if (z->dtype == LAB_FLOAT32) {
@@ -182,9 +204,8 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   /* In place with beta 1 (Z += A·B, the engine's accumulating updates): Z already holds beta*C. */
   int c_is_z = has_c && attrs->beta == 1 && c->data == z->data;
   for (int d = 0; d < z->ndim && c_is_z; d++) c_is_z = z->shape[d] == 1 || c->strides[d] == z->strides[d];
-  if (a.cols > 0 && gemm_small(in, c, has_c, attrs->alpha, attrs->beta, a, b, zv, z)) return 0;
-
   const lab_isa isa = lab_isa_resolve(attrs->rt->isa);
+  if (a.cols > 0 && gemm_small(in, c, has_c, attrs->alpha, attrs->beta, a, b, zv, z, isa)) return 0;
   const lab_gemm_isa_f32 isa_f32 = lab_gemm_micro_kernel_f32(isa);
   const lab_gemm_isa_f64 isa_f64 = lab_gemm_micro_kernel_f64(isa);
   const int mr = dt == LAB_FLOAT32 ? isa_f32.mr : isa_f64.mr, nr = dt == LAB_FLOAT32 ? isa_f32.nr : isa_f64.nr;
