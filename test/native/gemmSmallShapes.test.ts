@@ -1,5 +1,5 @@
-// gemm's unpacked small-shape paths (native/kernels/gemm/small.inc: k ≤ 8, m ≤ 4, n = 1; and
-// gemv_avx512.c for float32 n = 1 on an AVX-512 CPU)
+// gemm's unpacked small-shape paths (native/kernels/gemm/small.inc: k ≤ 8, m ≤ 4, n = 1;
+// gemv_avx512.c for float32 n = 1 on an AVX-512 CPU) and the driver's dot-product tail
 // against a float64 triple loop, on shapes at and just past each path's limits: transposes,
 // padded and column-major (strided) storage with offsets, alpha/beta with a full C, a broadcast
 // bias row or column, an in-place accumulation (C is Z), and batches with a broadcast operand.
@@ -210,10 +210,25 @@ const vCases: Case[] = [
   { m: 17, n: 1, k: 5, transA: true, c: 'inplace' }, // m past the column limit
 ];
 
+// float32 products with k ≥ 256 whose last 1–4 columns past the tiles run as dot products
+// along k (gemm/dot_tail.inc): several k-blocks and a ragged last one, a bias row, beta·C, an
+// in-place accumulation, a batch; float64 and a column-major op(A) keep the tiles.
+const tailCases: Case[] = [
+  { m: 37, n: 20, k: 300 }, // 16 + 4 columns, as a 784 → 20 layer
+  { m: 13, n: 4, k: 784, c: 'bias' },
+  { m: 9, n: 36, k: 600, transB: true, layoutB: 'col', c: 'inplace' },
+  { m: 6, n: 19, k: 257, c: 'full', alpha: 0.5, beta: -1 },
+  { m: 5, n: 20, k: 300, batch: 2, c: 'bias' },
+  { m: 21, n: 17, k: 260, transA: true },
+];
+
 describe.each(['float32', 'float64'] as const)('gemm small-shape paths, %s', (dtype) => {
   it.each(kCases.map((c, i) => [i, c] as const))('small k, case %i', (i, tc) => runCase(tc, dtype, 100 + i));
   it.each(mCases.map((c, i) => [i, c] as const))('small m, case %i', (i, tc) => runCase(tc, dtype, 200 + i));
   it.each(vCases.map((c, i) => [i, c] as const))('n = 1, case %i', (i, tc) => runCase(tc, dtype, 300 + i));
+  it.each(tailCases.map((c, i) => [i, c] as const))('dot-product tail, case %i', (i, tc) =>
+    runCase(tc, dtype, 400 + i),
+  );
 
   it('beta = 0 ignores C, NaNs included', () => {
     const random = rng(7);

@@ -22,7 +22,12 @@
  * AVX-512 CPU moves them 16 a time rather than baseline x86-64's 4 (they were 13 % of the L2L
  * meta-iteration, mostly 4-wide copies). */
 #define DRV_CLONES LAB_ISA_CLONES
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#include "dot_tail.inc"
+#pragma GCC pop_options
 #define DRV_T float
+#define DRV_DOT_TAIL dot_tail_f32
 #define DRV_ISA lab_gemm_isa_f32
 #define DRV_SUFFIX f32
 #define DRV_KC 256
