@@ -134,9 +134,9 @@ static int gemm_small(const lab_tensor *in, const lab_tensor *c, int has_c, doub
   if (z->dtype == LAB_FLOAT32 && isa == LAB_ISA_AVX512 && zv.cols == 1 && (short_rows || few_columns)) {
     for (int64_t i = 0; i < zv.batch; i++) {
       lab_gemv_avx512_f32(zv.rows, a.cols, (const float *)in[0].data + i * a.batch_stride, a.rs, a.cs,
-                               (const float *)in[1].data + i * b.batch_stride, b.rs,
-                               has_c ? (const float *)c->data + i * bs_c : NULL, rs_c,
-                               (float *)z->data + i * zv.batch_stride, zv.rs, (float)alpha, (float)beta);
+                          (const float *)in[1].data + i * b.batch_stride, b.rs,
+                          has_c ? (const float *)c->data + i * bs_c : NULL, rs_c,
+                          (float *)z->data + i * zv.batch_stride, zv.rs, (float)alpha, (float)beta);
     }
     return 1;
   }

@@ -1,7 +1,8 @@
 /*
- * Matrix-vector products over short rows (k of a few tens) or few columns-major rows, sixteen rows
- * at a time: one lane per row, whose products are loaded down the column p by p (gathered when
- * the rows are apart, one vector when a column is contiguous) and summed in order of p. The
+ * Matrix-vector products over short rows (k of a few tens), or with a column-major matrix of few
+ * rows, sixteen rows at a time: one lane per row, whose products are loaded down the column p by
+ * p (gathered when the rows are apart, one vector when a column is contiguous) and summed in
+ * order of p. The
  * unpacked path of small.inc computes a dot product per row instead — eight partial sums and a
  * tree for every row, mostly scalar work for a row of 10 or 20 — which left the L2L output
  * layer's h·w (1,280 × 20 · 20) at 6 GFLOP/s and the quadratics' 128 batched 10 × 10 products at

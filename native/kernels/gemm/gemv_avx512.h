@@ -1,5 +1,6 @@
-/* Matrix-vector products over short rows with AVX-512 (gemv_avx512.c): x86-64 only, for callers
- * that checked the CPU (lab_isa_resolve(rt->isa) == LAB_ISA_AVX512). */
+/* Matrix-vector products over short rows, or with a column-major matrix of few rows, with AVX-512
+ * (gemv_avx512.c): x86-64 only, for callers that checked the CPU
+ * (lab_isa_resolve(rt->isa) == LAB_ISA_AVX512). */
 #ifndef LAB_GEMV_AVX512_H
 #define LAB_GEMV_AVX512_H
 
