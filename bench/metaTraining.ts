@@ -21,6 +21,7 @@ import {
   type MetaTrainingRunConfig,
 } from '../main/lab/kinds/metaTraining/runConfig.ts';
 import { loadDefinitionFile } from '../main/lab/loadDefinition.ts';
+import { applyLabComputeSettings } from '../main/lab/trainers/computeSettings.ts';
 import { fmt, medianSeconds } from './timing.ts';
 import { summaryColumns, summaryHeader, workloadSummary, type WorkloadSummary } from './speedup.ts';
 
@@ -33,7 +34,9 @@ async function presetRun(file: string) {
   return { config, run: metaTrainingRun(config, 0) };
 }
 
+/** A trainer computing as a lab run's worker does (applyLabComputeSettings: denormals flushed). */
 function trainer(config: MetaTrainingRunConfig, seed: number): MetaTrainer {
+  applyLabComputeSettings();
   const t = new MetaTrainer();
   t.init(metaTrainingRunConfig.parse(structuredClone(config)), seed);
   return t;

@@ -101,7 +101,12 @@ export { verifyGrad, type VerifyGradOptions } from './grad/verifyGrad.ts';
 // Which engine this is and where it can run: pick a backend by name, or let `auto` choose.
 export { availableBackends, backendDevice, engineVersion } from './info.ts';
 export { registeredBackends, type Backend, type BackendChoice } from './backends/backend.ts';
-export { cpuBackendAvailable, cpuBackendUnavailableReason } from './backends/cpu.ts';
+export {
+  cpuBackendAvailable,
+  cpuBackendUnavailableReason,
+  cpuDenormals,
+  setCpuDenormals,
+} from './backends/cpu.ts';
 export { cudaBackendAvailable, cudaStatus, type CudaStatus } from './backends/cuda.ts';
 
 // Compiling and printing.

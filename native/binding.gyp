@@ -13,6 +13,7 @@
         "kernels/axpb.c",
         "kernels/common.c",
         "kernels/runtime.c",
+        "kernels/fp_mode.c",
         "kernels/elementwise.c",
         "kernels/gemm/gemm.c",
         "kernels/gemm/microkernels.c",

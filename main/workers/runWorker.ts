@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { formatValue } from '../lab/formatValue.ts';
 import type { RunSpec } from '../lab/runExecutor.ts';
 import { finalMetricName } from '../lab/runPlan.ts';
+import { applyLabComputeSettings } from '../lab/trainers/computeSettings.ts';
 import type { EvaluationMetrics, Trainer, TrainerModule } from '../lab/trainers/trainer.ts';
 import { writeFileAtomically } from './atomicFile.ts';
 import { checkpointPath, readCheckpointFile, writeCheckpointFile } from './checkpointFile.ts';
@@ -30,6 +31,7 @@ async function loadTrainer(spec: RunSpec): Promise<{ trainer: Trainer; config: u
   // One run per process: its experiment's backend is this process's (labBackend reads it, and
   // says why when this machine cannot compute there).
   if (spec.backend) process.env.LAB_BACKEND = spec.backend;
+  applyLabComputeSettings();
   const loaded = (await import(spec.trainerModuleUrl)) as Partial<TrainerModule>;
   const definition = loaded.trainers?.find((t) => t.name === spec.trainerName);
   if (!definition)

@@ -9,6 +9,7 @@
 #include "../kernels/axpb.h"
 #include "../kernels/conv.h"
 #include "../kernels/elementwise.h"
+#include "../kernels/fp_mode.h"
 #include "../kernels/runtime.h"
 #include "file_lock.h"
 #include "cuda_loader.h"
@@ -50,6 +51,8 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("setThreads", &LabNative::SetThreads),
                              InstanceMethod("getThreads", &LabNative::GetThreads),
                              InstanceMethod("setIsa", &LabNative::SetIsa),
+                             InstanceMethod("setDenormals", &LabNative::SetDenormals),
+                             InstanceMethod("getDenormals", &LabNative::GetDenormals),
                              InstanceMethod("isaInfo", &LabNative::IsaInfo),
                              InstanceMethod("convImagesPerGemm", &LabNative::ConvImagesPerGemm),
                              InstanceMethod("cudaLoad", &LabNative::CudaLoadMethod),
@@ -72,7 +75,7 @@ class LabNative : public Napi::Addon<LabNative> {
   }
 
  private:
-  // Thread count and ISA apply to every program run from this instance (this thread/env).
+  // Thread count, ISA and denormal mode apply to every program run from this instance (this thread/env).
   lab::RuntimeSettings settings_;
   // The CUDA library, loaded on request with dlopen (cuda_loader.cc); empty without a GPU.
   lab::CudaApi cuda_;
@@ -115,6 +118,23 @@ class LabNative : public Napi::Addon<LabNative> {
       return info.Env().Undefined();
     }
     throw Napi::TypeError::New(info.Env(), "setIsa(isa): isa must be 'auto', 'avx512', 'avx2' or 'portable', got '" + name + "'");
+  }
+
+  // setDenormals('flush' | 'keep'): programs run with denormals flushed to zero, or as IEEE keeps them
+  Napi::Value SetDenormals(const Napi::CallbackInfo &info) {
+    const std::string mode = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+    if (mode != "flush" && mode != "keep") {
+      throw Napi::TypeError::New(info.Env(), "setDenormals(mode): mode must be 'flush' or 'keep', got '" + mode + "'");
+    }
+    if (mode == "flush" && !lab_fp_can_flush()) {
+      throw Napi::Error::New(info.Env(), "setDenormals: this build cannot flush denormals on this CPU architecture (x86-64 and AArch64 can)");
+    }
+    settings_.flush_denormals = mode == "flush";
+    return info.Env().Undefined();
+  }
+
+  Napi::Value GetDenormals(const Napi::CallbackInfo &info) {
+    return Napi::String::New(info.Env(), settings_.flush_denormals ? "flush" : "keep");
   }
 
   // convImagesPerGemm(batch, rows, positions, elementSize): the conv kernels' images per GEMM

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../kernels/common.h"
+#include "../kernels/fp_mode.h"
 #include "../kernels/shape.h"
 #include "executor.h"
 #include "kernel_registry.h"
@@ -38,6 +39,25 @@ struct ProgramHandle {
 struct RunContext {
   Napi::Env env;
   ProgramHandle *handle;
+  lab_fp_mode caller_mode;  // the thread's mode before the run, which JavaScript steps run under
+  lab_fp_mode run_mode;     // the mode the native steps run under
+};
+
+// Sets the thread's floating-point mode for a scope and puts the previous one back at its end,
+// an exception included.
+class FpModeScope {
+ public:
+  explicit FpModeScope(lab_fp_mode mode) : previous_(lab_fp_mode_get()) {
+    if (mode != previous_) lab_fp_mode_set(mode);
+  }
+  ~FpModeScope() {
+    if (lab_fp_mode_get() != previous_) lab_fp_mode_set(previous_);
+  }
+  FpModeScope(const FpModeScope &) = delete;
+  FpModeScope &operator=(const FpModeScope &) = delete;
+
+ private:
+  lab_fp_mode previous_;
 };
 
 lab_role ParseRole(const std::string &role) {
@@ -201,6 +221,8 @@ void ParseStep(Napi::Env env, const Napi::Object &step, int32_t index, const Nap
 int ForeignStep(void *ctx, int32_t step, const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out, char *err, size_t err_len) {
   RunContext *rc = static_cast<RunContext *>(ctx);
   ProgramHandle &h = *rc->handle;
+  // JavaScript numbers keep IEEE denormals whatever the program's native steps do.
+  FpModeScope javascript_mode(rc->caller_mode);
   try {
     Napi::HandleScope scope(rc->env);
     Napi::Array args = Napi::Array::New(rc->env, n_in);
@@ -343,11 +365,16 @@ Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &se
       throw Napi::TypeError::New(env, e.what());
     }
   }
-  RunContext ctx{env, &h};
+  const lab_fp_mode caller_mode = lab_fp_mode_get();
+  RunContext ctx{env, &h, caller_mode, settings.flush_denormals ? lab_fp_mode_flushing(caller_mode) : caller_mode};
   char err[1024];
   int32_t failed = -1;
   h.running = true;
-  const int status = lab_program_run(p, bound.data(), ForeignStep, &ctx, err, sizeof err, &failed, step_seconds);
+  int status;
+  {
+    FpModeScope native_mode(ctx.run_mode);
+    status = lab_program_run(p, bound.data(), ForeignStep, &ctx, err, sizeof err, &failed, step_seconds);
+  }
   h.running = false;
   if (status != 0) throw Napi::Error::New(env, StepLabel(h, failed) + ": " + err);
   for (size_t o = 0; o < h.outputs.size(); o++) {

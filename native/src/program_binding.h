@@ -12,6 +12,7 @@ namespace lab {
 struct RuntimeSettings {
   int threads = 1;
   lab_isa isa = LAB_ISA_AUTO;
+  bool flush_denormals = false;  // run programs with denormals flushed to zero (fp_mode.h)
 };
 
 Napi::Value CreateProgram(const Napi::CallbackInfo &info);

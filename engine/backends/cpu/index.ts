@@ -36,6 +36,25 @@ export function cpuBackendUnavailableReason(): string {
   return unavailableReason;
 }
 
+/**
+ * How programs run from this thread treat float denormals (below 1.2e-38 in float32): 'keep'
+ * (the default, IEEE, as NumPy and PyTorch), or 'flush' to zero, as TensorFlow does and
+ * `torch.set_flush_denormal(True)` asks for. An operation on a denormal costs about a hundred
+ * normal ones on x86; training whose gradients underflow (saturated sigmoids, a learned
+ * optimizer's updates shrinking toward zero) runs several times slower when they are kept, for
+ * differences below 1.2e-38. Lab runs flush (main/lab/trainers/computeSettings.ts).
+ */
+export function setCpuDenormals(mode: 'flush' | 'keep'): void {
+  const native = tryAddon();
+  if (!native) throw new Error(`setCpuDenormals: the cpu backend cannot run here: ${unavailableReason}`);
+  native.setDenormals(mode);
+}
+
+/** The mode setCpuDenormals set on this thread ('keep' where the addon does not load). */
+export function cpuDenormals(): 'flush' | 'keep' {
+  return tryAddon()?.getDenormals() ?? 'keep';
+}
+
 export const cpuBackend: Backend = {
   name: 'cpu',
   prepare(program, shared, prepared) {

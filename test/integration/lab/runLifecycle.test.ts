@@ -8,6 +8,7 @@ import { requestExperimentCancel } from '../../../main/store/experimentStore.ts'
 import { listRuns } from '../../../main/store/runStore.ts';
 import { readCheckpointFile } from '../../../main/workers/checkpointFile.ts';
 import { WorkerPool } from '../../../main/workers/workerPool.ts';
+import { cpuDenormals } from '../../../engine/backends/cpu.ts';
 import { definitionYaml, metricRows, openTestLab, runToEnd, startExperiment } from './labHarness.ts';
 
 describe('run lifecycle in worker processes', () => {
@@ -87,6 +88,23 @@ describe('run lifecycle in worker processes', () => {
         device: 'cpu',
         host: hostname(),
       });
+    }
+    lab.close();
+  });
+
+  it('runs every run with denormals flushed to zero on the cpu backend (applyLabComputeSettings in the worker)', async () => {
+    const lab = await openTestLab();
+    const yaml = definitionYaml({
+      problem: 'reportDenormalMode: true',
+      training: '{ steps: 3, evalEvery: 3 }',
+      optimizer: '{ name: sgd, lr: 0.1 }',
+    });
+    const experiment = await runToEnd(lab, yaml);
+    expect(experiment.status).toBe('completed');
+    // This test process itself keeps IEEE denormals: the setting is the worker's.
+    expect(cpuDenormals()).toBe('keep');
+    for (const run of listRuns(lab.db, experiment.id)) {
+      expect(metricRows(lab, run.id, 'denormals_flushed').map((r) => r.value)).toEqual([1, 1, 1]);
     }
     lab.close();
   });
