@@ -102,6 +102,10 @@ const shapes: Case[] = [
   { m: 5, n: 40, k: 30, batch: 2, transB: true }, // the same, batched
   { m: 4, n: 6, k: 5, batch: 3 },
   { m: 17, n: 9, k: 33, batch: 2, transA: true },
+  // xᵀ·dy weight gradients: the column-major xᵀ read in place over several k-blocks, with an
+  // 8-row edge panel, and with a last 4-column panel through the tile
+  { m: 20, n: 80, k: 700, transA: true },
+  { m: 13, n: 100, k: 300, transA: true },
 ];
 
 const isas = addon.isaInfo().supported;
@@ -182,6 +186,7 @@ describe('gemm kernel', () => {
         { m: 1536, n: 80, k: 20 }, // 2.5 M multiply-adds: split over two threads
         { m: 37, n: 45, k: 300 },
         { m: 13, n: 33, k: 7, transA: true },
+        { m: 40, n: 80, k: 1000, transA: true }, // a weight gradient with its bias: xᵀ in place, two threads
       ];
       try {
         cases.forEach((tc, s) => {
