@@ -200,9 +200,11 @@ const vCases: Case[] = [
   { m: 11, n: 1, k: 35, layoutA: 'row', transB: true, alpha: 3 },
   { m: 9, n: 1, k: 17, batch: 3, transA: true, c: 'full' },
   { m: 9, n: 1, k: 16, batch: 2, broadcastA: true },
-  // float32 on an AVX-512 CPU: gemv_avx512.c, sixteen rows a vector (rows of k ≤ 32, or column-major
-  // op(A) of m ≤ 16), at and past its limits
-  { m: 1283, n: 1, k: 20, c: 'inplace' }, // the L2L output layer's h·w, a last group of 3 rows
+  // float32 on an AVX-512 CPU: gemv_avx512.c, a dot product a row (rows of k ≤ 32: one vector, or
+  // two with the second masked) or sixteen rows a vector (column-major op(A) of m ≤ 16), at and past
+  // its limits
+  { m: 1283, n: 1, k: 20, c: 'inplace' }, // the L2L output layer's h·w
+  { m: 45, n: 1, k: 27, c: 'full', alpha: -2, beta: 0.5 },
   { m: 10, n: 1, k: 10, batch: 128 }, // the quadratics' W_b·θ_b
   { m: 10, n: 1, k: 10, batch: 7, transA: true, c: 'full', alpha: 2, beta: -1 }, // and W_bᵀ·r_b
   { m: 16, n: 1, k: 32, transB: true, c: 'bias', alpha: 0.5, beta: 2 },

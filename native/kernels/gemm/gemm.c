@@ -115,11 +115,6 @@ static void apply_c(const lab_tensor *c, double beta, lab_tensor *z) {
   }
 }
 
-/* Matrix-vector products that go to gemv_avx512.c: over rows of at most this many elements, or
- * of at most this many column-major rows (the quadratics' 10 × 10 Wᵀ·r). */
-#define GEMV_ROWS_K_MAX 32
-#define GEMV_COLUMNS_M_MAX 16
-
 /* Runs every product of the batch on an unpacked path of small.inc when one fits (the same for
  * every batch entry: only the base pointers differ), or of gemv_avx512.c for float32
  * matrix-vector products over short rows on an AVX-512 CPU; returns 0 when none does. */
@@ -129,8 +124,8 @@ static int gemm_small(const lab_tensor *in, const lab_tensor *c, int has_c, doub
   const int64_t rs_c = has_c ? c->strides[c3] : 0, cs_c = has_c ? c->strides[c3 + 1] : 0;
   const int64_t bs_c = c3 ? c->strides[0] : 0;
 #ifdef LAB_HAVE_GEMV_AVX512
-  const int short_rows = a.cs == 1 && a.cols <= GEMV_ROWS_K_MAX && a.rs >= 0 && a.rs <= LAB_GEMV_AVX512_MAX_ROW_STRIDE;
-  const int few_columns = a.rs == 1 && a.rows <= GEMV_COLUMNS_M_MAX;
+  const int short_rows = a.cs == 1 && a.cols <= LAB_GEMV_AVX512_ROW_K_MAX;
+  const int few_columns = a.rs == 1 && a.rows <= LAB_GEMV_AVX512_COLUMN_M_MAX;
   if (z->dtype == LAB_FLOAT32 && isa == LAB_ISA_AVX512 && zv.cols == 1 && (short_rows || few_columns)) {
     for (int64_t i = 0; i < zv.batch; i++) {
       lab_gemv_avx512_f32(zv.rows, a.cols, (const float *)in[0].data + i * a.batch_stride, a.rs, a.cs,

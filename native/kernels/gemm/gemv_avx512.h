@@ -8,10 +8,13 @@
 
 #if defined(__x86_64__)
 #define LAB_HAVE_GEMV_AVX512 1
-/* Rows at most this far apart: the sixteen rows' offsets must fit 32-bit gather indices. */
-#define LAB_GEMV_AVX512_MAX_ROW_STRIDE ((int64_t)1 << 26)
+/* The two shapes it takes: contiguous rows (cs_a = 1) of at most this many elements, or a
+ * column-major matrix (rs_a = 1) of at most this many rows. */
+#define LAB_GEMV_AVX512_ROW_K_MAX 32
+#define LAB_GEMV_AVX512_COLUMN_M_MAX 16
 /* z[i * rs_z] = alpha * (a row i · x) (+ beta * c[i * rs_c] when c is not NULL), i < m, for
- * element (i, p) of a at a[i * rs_a + p * cs_a] and x[p * incx], p < k; 0 ≤ rs_a ≤ the maximum. */
+ * element (i, p) of a at a[i * rs_a + p * cs_a] and x[p * incx], p < k, a in one of the two shapes
+ * above. */
 void lab_gemv_avx512_f32(int64_t m, int64_t k, const float *a, int64_t rs_a, int64_t cs_a, const float *x,
                          int64_t incx, const float *c, int64_t rs_c, float *z, int64_t rs_z, float alpha, float beta);
 #endif
