@@ -10,6 +10,7 @@
         "src/user_kernels.cc",
         "src/file_lock.cc",
         "src/executor.c",
+        "src/row_blocks.c",
         "kernels/axpb.c",
         "kernels/common.c",
         "kernels/runtime.c",

@@ -8,6 +8,7 @@
 #endif
 
 #include "../kernels/common.h"
+#include "row_blocks.h"
 
 static int64_t align64(int64_t bytes) { return (bytes + 63) & ~(int64_t)63; }
 
@@ -150,32 +151,48 @@ static double seconds_now(void) {
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+void lab_program_bind_step(const lab_program *p, const lab_step *s, lab_tensor *tensors) {
+  const int32_t n = s->n_inputs + s->n_outputs;
+  for (int32_t k = 0; k < n; k++) {
+    const lab_view *v = &s->views[k];
+    const lab_buffer *buf = &p->buffers[v->buffer];
+    lab_tensor *t = &tensors[k];
+    t->dtype = buf->dtype;
+    t->ndim = v->ndim;
+    memcpy(t->shape, v->shape, sizeof(int64_t) * (size_t)v->ndim);
+    memcpy(t->strides, v->strides, sizeof(int64_t) * (size_t)v->ndim);
+    t->data = (char *)p->base[v->buffer] + v->offset * (int64_t)lab_dtype_size(buf->dtype);
+  }
+}
+
 int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn foreign, void *ctx,
                     char *err, size_t err_len, int32_t *failed_step, double *step_seconds) {
   for (int32_t b = 0; b < p->n_buffers; b++) {
     if (p->buffers[b].arena_offset < 0) p->base[b] = bound[b];
   }
+  lab_tensor group[LAB_ROW_GROUP_MAX_VIEWS];
   for (int32_t i = 0; i < p->n_steps; i++) {
     const lab_step *s = &p->steps[i];
-    const int32_t n = s->n_inputs + s->n_outputs;
-    for (int32_t k = 0; k < n; k++) {
-      const lab_view *v = &s->views[k];
-      const lab_buffer *buf = &p->buffers[v->buffer];
-      lab_tensor *t = &p->tensors[k];
-      t->dtype = buf->dtype;
-      t->ndim = v->ndim;
-      memcpy(t->shape, v->shape, sizeof(int64_t) * (size_t)v->ndim);
-      memcpy(t->strides, v->strides, sizeof(int64_t) * (size_t)v->ndim);
-      t->data = (char *)p->base[v->buffer] + v->offset * (int64_t)lab_dtype_size(buf->dtype);
-    }
     err[0] = '\0';
     const double start = step_seconds ? seconds_now() : 0.0;
-    const int status = s->fn ? s->fn(p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, s->attrs, err, err_len)
-                             : foreign(ctx, i, p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, err, err_len);
-    if (step_seconds) step_seconds[i] += seconds_now() - start;
+    int status;
+    const int32_t first_step = i;
+    int32_t at = i;
+    int64_t rows;
+    const int32_t grouped = lab_row_group_find(p, i, group, &rows);
+    if (grouped > 0) {
+      /* the group's time is counted as its first step's */
+      status = lab_row_group_run(p, i, grouped, group, rows, &at, err, err_len);
+      i += grouped - 1;
+    } else {
+      lab_program_bind_step(p, s, p->tensors);
+      status = s->fn ? s->fn(p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, s->attrs, err, err_len)
+                     : foreign(ctx, i, p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, err, err_len);
+    }
+    if (step_seconds) step_seconds[first_step] += seconds_now() - start;
     if (status != 0) {
       if (err[0] == '\0') lab_fail(err, err_len, "the kernel failed (status %d) without a message", status);
-      *failed_step = i;
+      *failed_step = at;
       return status;
     }
   }

@@ -14,6 +14,14 @@
 #define DRV_DIRECT_MAX_TILES 4
 /* The largest MR x NR tile of any micro-kernel (AVX-512 float32). */
 #define DRV_TILE_MAX (12 * 32)
+/* A pair's row blocks (lab_gemm_pair_kernel) hold about this many bytes of Z, so a block stays
+ * in L2 between its two products (32 KiB and 512 KiB measured no better on MNIST meta-training);
+ * a multiple of this many rows, which every micro-kernel's MR divides. Pairs whose Z is smaller
+ * than LAB_GEMM_PAIR_MIN_BYTES run as two whole products: Z stays in L2 between them anyway
+ * (the quadratics' 1280 × 80 gates gained nothing). */
+#define LAB_GEMM_PAIR_BLOCK_BYTES (128 << 10)
+#define LAB_GEMM_PAIR_MIN_ROWS 12
+#define LAB_GEMM_PAIR_MIN_BYTES (1 << 20)
 
 /* Cache blocking, in elements: a KC x NR micro-panel of B stays in L1, an MC x KC block of A in
  * L2 and a KC x NC panel of B in L3 (sized for 48 KiB L1 / 2 MiB L2 per core; KC and MC chosen
@@ -49,6 +57,7 @@
 #define SMALL_M_MAX 4
 #define SMALL_NB 256
 #define SMALL_CLONES LAB_ISA_CLONES
+enum { SMALL_PATH_NONE, SMALL_PATH_GEMV, SMALL_PATH_K, SMALL_PATH_M };
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=fast")
 #define SM_T float
@@ -115,56 +124,40 @@ static void apply_c(const lab_tensor *c, double beta, lab_tensor *z) {
   }
 }
 
-/* Runs every product of the batch on an unpacked path of small.inc when one fits (the same for
- * every batch entry: only the base pointers differ), or of gemv_avx512.c for float32
- * matrix-vector products over short rows on an AVX-512 CPU; returns 0 when none does. */
-static int gemm_small(const lab_tensor *in, const lab_tensor *c, int has_c, double alpha, double beta,
-                      matrix_view a, matrix_view b, matrix_view zv, const lab_tensor *z, lab_isa isa) {
-  const int c3 = has_c && c->ndim == 3;
-  const int64_t rs_c = has_c ? c->strides[c3] : 0, cs_c = has_c ? c->strides[c3 + 1] : 0;
-  const int64_t bs_c = c3 ? c->strides[0] : 0;
-#ifdef LAB_HAVE_GEMV_AVX512
-  const int short_rows = a.cs == 1 && a.cols <= LAB_GEMV_AVX512_ROW_K_MAX;
-  const int few_columns = a.rs == 1 && a.rows <= LAB_GEMV_AVX512_COLUMN_M_MAX;
-  if (z->dtype == LAB_FLOAT32 && isa == LAB_ISA_AVX512 && zv.cols == 1 && (short_rows || few_columns)) {
-    for (int64_t i = 0; i < zv.batch; i++) {
-      lab_gemv_avx512_f32(zv.rows, a.cols, (const float *)in[0].data + i * a.batch_stride, a.rs, a.cs,
-                          (const float *)in[1].data + i * b.batch_stride, b.rs,
-                          has_c ? (const float *)c->data + i * bs_c : NULL, rs_c,
-                          (float *)z->data + i * zv.batch_stride, zv.rs, (float)alpha, (float)beta);
-    }
-    return 1;
-  }
-#else
-  (void)isa;
-#endif
-  for (int64_t i = 0; i < zv.batch; i++) {
-    int done;
-    if (z->dtype == LAB_FLOAT32) {
-      const small_problem_f32 pr = {zv.rows, zv.cols, a.cols,
-                                    (const float *)in[0].data + i * a.batch_stride, a.rs, a.cs,
-                                    (const float *)in[1].data + i * b.batch_stride, b.rs, b.cs,
-                                    has_c ? (const float *)c->data + i * bs_c : NULL, rs_c, cs_c,
-                                    (float *)z->data + i * zv.batch_stride, zv.rs, zv.cs,
-                                    (float)alpha, (float)beta};
-      done = gemm_small_f32(&pr);
-    } else {
-      const small_problem_f64 pr = {zv.rows, zv.cols, a.cols,
-                                    (const double *)in[0].data + i * a.batch_stride, a.rs, a.cs,
-                                    (const double *)in[1].data + i * b.batch_stride, b.rs, b.cs,
-                                    has_c ? (const double *)c->data + i * bs_c : NULL, rs_c, cs_c,
-                                    (double *)z->data + i * zv.batch_stride, zv.rs, zv.cs,
-                                    alpha, beta};
-      done = gemm_small_f64(&pr);
-    }
-    if (!done) return 0;
-  }
-  return 1;
-}
+/* The path a product takes. With the views' strides it fixes the order in which each element's
+ * sum is formed, so a block of rows on the same path as the whole product gets the same bits. */
+typedef enum gemm_route {
+  GEMM_ROUTE_EMPTY,       /* nothing to multiply: Z = beta*C (or 0), or no Z at all */
+  GEMM_ROUTE_GEMV_AVX512, /* gemv_avx512.c */
+  GEMM_ROUTE_SMALL_GEMV,  /* small.inc, each path its own route */
+  GEMM_ROUTE_SMALL_K,
+  GEMM_ROUTE_SMALL_M,
+  GEMM_ROUTE_DRIVER,      /* driver.inc */
+  GEMM_ROUTE_DRIVER_TRANSPOSED /* driver.inc on Zᵀ = op(B)ᵀ op(A)ᵀ */
+} gemm_route;
 
-int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
-                    const void *attrs_ptr, char *err, size_t err_len) {
-  const lab_gemm_attrs *attrs = attrs_ptr;
+/* A validated product and what lab_gemm_kernel decided for it before computing. */
+typedef struct gemm_plan {
+  matrix_view a, b, zv;
+  const lab_tensor *c; /* C when it is read (given, beta != 0), else NULL */
+  int c_is_z;          /* in place with beta 1: Z already holds beta*C */
+  int bias_row;        /* C is a row broadcast down Z, added as the driver stores its tiles */
+  gemm_route route;
+  lab_isa isa;
+} gemm_plan;
+
+/* small.inc's problem for batch entry i. */
+#define SMALL_PROBLEM(T, pl, in, z, alpha, beta, i)                                                         \
+  {(pl)->zv.rows, (pl)->zv.cols, (pl)->a.cols,                                                             \
+   (const T *)(in)[0].data + (i) * (pl)->a.batch_stride, (pl)->a.rs, (pl)->a.cs,                           \
+   (const T *)(in)[1].data + (i) * (pl)->b.batch_stride, (pl)->b.rs, (pl)->b.cs,                           \
+   (pl)->c ? (const T *)(pl)->c->data + (i) * ((pl)->c->ndim == 3 ? (pl)->c->strides[0] : 0) : NULL,       \
+   (pl)->c ? (pl)->c->strides[(pl)->c->ndim == 3] : 0, (pl)->c ? (pl)->c->strides[((pl)->c->ndim == 3) + 1] : 0, \
+   (T *)(z)->data + (i) * (pl)->zv.batch_stride, (pl)->zv.rs, (pl)->zv.cs, (T)(alpha), (T)(beta)}
+
+/* Checks the views and decides the product's path; 0, or 1 with a message in err. */
+static int gemm_plan_make(const lab_tensor *in, int32_t n_in, const lab_tensor *out, int32_t n_out,
+                          const lab_gemm_attrs *attrs, gemm_plan *pl, char *err, size_t err_len) {
   char s0[96], s1[96], s2[96];
   if ((n_in != 2 && n_in != 3) || n_out != 1) {
     return lab_fail(err, err_len, "gemm takes inputs [A, B] or [A, B, C] and one output, got %d inputs and %d outputs", n_in, n_out);
@@ -199,16 +192,35 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
     return lab_fail(err, err_len, "gemm's C %s must have the output's shape %s (use stride 0 to broadcast a bias)",
                     lab_shape_str(c, s0, sizeof s0), lab_shape_str(z, s1, sizeof s1));
   }
-  if (zv.rows == 0 || zv.cols == 0 || zv.batch == 0) return 0;
-  const int has_c = c != NULL && attrs->beta != 0;
+  *pl = (gemm_plan){a, b, zv, c != NULL && attrs->beta != 0 ? c : NULL, 0, 0, GEMM_ROUTE_EMPTY, lab_isa_resolve(attrs->rt->isa)};
+  if (zv.rows == 0 || zv.cols == 0 || zv.batch == 0 || a.cols == 0) return 0;
   /* In place with beta 1 (Z += A·B, the engine's accumulating updates): Z already holds beta*C. */
-  int c_is_z = has_c && attrs->beta == 1 && c->data == z->data;
-  for (int d = 0; d < z->ndim && c_is_z; d++) c_is_z = z->shape[d] == 1 || c->strides[d] == z->strides[d];
-  const lab_isa isa = lab_isa_resolve(attrs->rt->isa);
-  if (a.cols > 0 && gemm_small(in, c, has_c, attrs->alpha, attrs->beta, a, b, zv, z, isa)) return 0;
-  const lab_gemm_isa_f32 isa_f32 = lab_gemm_micro_kernel_f32(isa);
-  const lab_gemm_isa_f64 isa_f64 = lab_gemm_micro_kernel_f64(isa);
-  const int mr = dt == LAB_FLOAT32 ? isa_f32.mr : isa_f64.mr, nr = dt == LAB_FLOAT32 ? isa_f32.nr : isa_f64.nr;
+  pl->c_is_z = pl->c && attrs->beta == 1 && c->data == z->data;
+  for (int d = 0; d < z->ndim && pl->c_is_z; d++) pl->c_is_z = z->shape[d] == 1 || c->strides[d] == z->strides[d];
+#ifdef LAB_HAVE_GEMV_AVX512
+  /* float32 matrix-vector products over short rows (or few columns) on an AVX-512 CPU */
+  const int short_rows = a.cs == 1 && a.cols <= LAB_GEMV_AVX512_ROW_K_MAX;
+  const int few_columns = a.rs == 1 && a.rows <= LAB_GEMV_AVX512_COLUMN_M_MAX;
+  if (dt == LAB_FLOAT32 && pl->isa == LAB_ISA_AVX512 && zv.cols == 1 && (short_rows || few_columns)) {
+    pl->route = GEMM_ROUTE_GEMV_AVX512;
+    return 0;
+  }
+#endif
+  /* small.inc's unpacked paths: the same for every batch entry (only the base pointers differ) */
+  int small;
+  if (dt == LAB_FLOAT32) {
+    const small_problem_f32 pr = SMALL_PROBLEM(float, pl, in, z, attrs->alpha, attrs->beta, 0);
+    small = small_path_f32(&pr);
+  } else {
+    const small_problem_f64 pr = SMALL_PROBLEM(double, pl, in, z, attrs->alpha, attrs->beta, 0);
+    small = small_path_f64(&pr);
+  }
+  if (small != SMALL_PATH_NONE) {
+    pl->route = small == SMALL_PATH_GEMV ? GEMM_ROUTE_SMALL_GEMV : small == SMALL_PATH_K ? GEMM_ROUTE_SMALL_K : GEMM_ROUTE_SMALL_M;
+    return 0;
+  }
+  const int mr = dt == LAB_FLOAT32 ? lab_gemm_micro_kernel_f32(pl->isa).mr : lab_gemm_micro_kernel_f64(pl->isa).mr;
+  const int nr = dt == LAB_FLOAT32 ? lab_gemm_micro_kernel_f32(pl->isa).nr : lab_gemm_micro_kernel_f64(pl->isa).nr;
   /* Narrow outputs (the lab's 10- or 20-wide layers) waste most of an NR-wide tile; computing
    * Z^T = op(B)^T op(A)^T instead puts the narrow side along MR. Only the views change, but
    * op(A)^T becomes the packed B: worth it only when that packing reads rows (op(A) column-
@@ -223,28 +235,72 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   const int gathered_b = b.rs == 1 && b.cs != 1 && a.cs == 1 &&
                          (double)a.cols * (double)(zv.cols - zv.rows) > (double)zv.rows * (double)zv.cols;
   const int transpose = narrow || gathered_b;
+  pl->route = transpose ? GEMM_ROUTE_DRIVER_TRANSPOSED : GEMM_ROUTE_DRIVER;
   /* A bias row broadcast down Z (C with row stride 0: a layer's x·W + b) is added as the driver
    * stores each tile, instead of by a pass filling Z with it that the products then read back:
    * the gates of the L2L LSTM, 1280 × 80, 30 % less time. Only for alpha = beta = 1, where the
    * addition is the same one either way, so the results keep their bits; and only for a C
    * apart from Z, which the driver writes while it still reads C. */
-  const int bias_row = has_c && !c_is_z && !transpose && attrs->alpha == 1 && attrs->beta == 1 && a.cols > 0 &&
-                       z->ndim == 2 && c->strides[0] == 0 && lab_views_disjoint(c, z);
-  if ((has_c && !c_is_z && !bias_row) || a.cols == 0) apply_c(c, attrs->beta, (lab_tensor *)z);
-  if (a.cols == 0) return 0;
-  const matrix_view pa = transpose ? transposed(b) : a, pb = transpose ? transposed(a) : b, pz = transpose ? transposed(zv) : zv;
+  pl->bias_row = pl->c && !pl->c_is_z && !transpose && attrs->alpha == 1 && attrs->beta == 1 && z->ndim == 2 &&
+                 c->strides[0] == 0 && lab_views_disjoint(c, z);
+  return 0;
+}
+
+/* Computes a planned product. */
+static int gemm_plan_run(const gemm_plan *pl, const lab_tensor *in, lab_tensor *z, const lab_gemm_attrs *attrs,
+                         char *err, size_t err_len) {
+  const matrix_view zv = pl->zv;
+  if (zv.rows == 0 || zv.cols == 0 || zv.batch == 0) return 0;
+  const int f32 = z->dtype == LAB_FLOAT32;
+  switch (pl->route) {
+    case GEMM_ROUTE_EMPTY:
+      apply_c(pl->c, attrs->beta, z); /* k = 0: Z = beta*C */
+      return 0;
+#ifdef LAB_HAVE_GEMV_AVX512
+    case GEMM_ROUTE_GEMV_AVX512: {
+      const lab_tensor *c = pl->c;
+      for (int64_t i = 0; i < zv.batch; i++) {
+        lab_gemv_avx512_f32(zv.rows, pl->a.cols, (const float *)in[0].data + i * pl->a.batch_stride, pl->a.rs, pl->a.cs,
+                            (const float *)in[1].data + i * pl->b.batch_stride, pl->b.rs,
+                            c ? (const float *)c->data + i * (c->ndim == 3 ? c->strides[0] : 0) : NULL,
+                            c ? c->strides[c->ndim == 3] : 0, (float *)z->data + i * zv.batch_stride, zv.rs,
+                            (float)attrs->alpha, (float)attrs->beta);
+      }
+      return 0;
+    }
+#endif
+    case GEMM_ROUTE_SMALL_GEMV:
+    case GEMM_ROUTE_SMALL_K:
+    case GEMM_ROUTE_SMALL_M:
+      for (int64_t i = 0; i < zv.batch; i++) {
+        if (f32) {
+          const small_problem_f32 pr = SMALL_PROBLEM(float, pl, in, z, attrs->alpha, attrs->beta, i);
+          gemm_small_f32(&pr);
+        } else {
+          const small_problem_f64 pr = SMALL_PROBLEM(double, pl, in, z, attrs->alpha, attrs->beta, i);
+          gemm_small_f64(&pr);
+        }
+      }
+      return 0;
+    default: break;
+  }
+  const int transpose = pl->route == GEMM_ROUTE_DRIVER_TRANSPOSED, has_c = pl->c != NULL, bias_row = pl->bias_row;
+  if (has_c && !pl->c_is_z && !bias_row) apply_c(pl->c, attrs->beta, z);
+  const matrix_view pa = transpose ? transposed(pl->b) : pl->a, pb = transpose ? transposed(pl->a) : pl->b;
+  const matrix_view pz = transpose ? transposed(zv) : zv;
   const int64_t m = pz.rows, n = pz.cols, k = pa.cols;
+  const lab_tensor *c = pl->c;
   for (int64_t i = 0; i < zv.batch; i++) {
     const void *ad = in[transpose ? 1 : 0].data, *bd = in[transpose ? 0 : 1].data;
     int failed;
-    if (dt == LAB_FLOAT32) {
+    if (f32) {
       const gemm_problem_f32 pr = {m, n, k,
                                    (const float *)ad + i * pa.batch_stride, pa.rs, pa.cs,
                                    (const float *)bd + i * pb.batch_stride, pb.rs, pb.cs,
                                    (float *)z->data + i * pz.batch_stride, pz.rs, pz.cs,
                                    (float)attrs->alpha, has_c && !bias_row,
                                    bias_row ? (const float *)c->data : NULL, bias_row ? c->strides[1] : 0};
-      failed = gemm_parallel_f32(&pr, isa_f32, attrs->rt);
+      failed = gemm_parallel_f32(&pr, lab_gemm_micro_kernel_f32(pl->isa), attrs->rt);
     } else {
       const gemm_problem_f64 pr = {m, n, k,
                                    (const double *)ad + i * pa.batch_stride, pa.rs, pa.cs,
@@ -252,9 +308,89 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
                                    (double *)z->data + i * pz.batch_stride, pz.rs, pz.cs,
                                    attrs->alpha, has_c && !bias_row,
                                    bias_row ? (const double *)c->data : NULL, bias_row ? c->strides[1] : 0};
-      failed = gemm_parallel_f64(&pr, isa_f64, attrs->rt);
+      failed = gemm_parallel_f64(&pr, lab_gemm_micro_kernel_f64(pl->isa), attrs->rt);
     }
     if (failed) return lab_fail(err, err_len, "gemm: out of memory for packing buffers (%lldx%lldx%lld)", (long long)m, (long long)n, (long long)k);
   }
   return 0;
+}
+
+int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
+                    const void *attrs_ptr, char *err, size_t err_len) {
+  const lab_gemm_attrs *attrs = attrs_ptr;
+  gemm_plan plan;
+  if (gemm_plan_make(in, n_in, out, n_out, attrs, &plan, err, err_len)) return 1;
+  return gemm_plan_run(&plan, in, &out[0], attrs, err, err_len);
+}
+
+/* Rows [r0, r0 + rows) of dimension `dim` of a view. */
+static void cut_rows(lab_tensor *t, int dim, int64_t r0, int64_t rows) {
+  t->data = (char *)t->data + r0 * t->strides[dim] * (int64_t)lab_dtype_size(t->dtype);
+  t->shape[dim] = rows;
+}
+
+/* A 2-d product's views for output rows [r0, r0 + rows): op(A)'s rows, C's and Z's. */
+static void slice_product(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const lab_gemm_attrs *attrs,
+                          int64_t r0, int64_t rows, lab_tensor *in_out, lab_tensor *z_out) {
+  for (int32_t i = 0; i < n_in; i++) in_out[i] = in[i];
+  *z_out = *z;
+  cut_rows(&in_out[0], attrs->trans_a ? 1 : 0, r0, rows);
+  if (n_in == 3) cut_rows(&in_out[2], 0, r0, rows);
+  cut_rows(z_out, 0, r0, rows);
+}
+
+/* The route a 2-d product takes on `rows` of its rows (-1 when the views do not plan). */
+static int route_of_rows(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const lab_gemm_attrs *attrs,
+                         int64_t rows) {
+  lab_tensor part_in[3], part_z;
+  gemm_plan pl;
+  char err[8];
+  slice_product(in, n_in, z, attrs, 0, rows, part_in, &part_z);
+  return gemm_plan_make(part_in, n_in, &part_z, 1, attrs, &pl, err, sizeof err) ? -1 : (int)pl.route;
+}
+
+/* How many rows each block of a pair takes (the last block takes the rest), or 0 when the pair
+ * runs as two whole products: on more than one thread (each product splits over the threads by
+ * itself), when Z is small (LAB_GEMM_PAIR_MIN_BYTES) or under two blocks, when an operand
+ * overlaps Z, or when a block of rows would take another path than the whole product (other
+ * paths sum in other orders). */
+int64_t lab_gemm_pair_rows(const lab_tensor *in1, int32_t n_in1, const lab_tensor *z, const void *attrs1_ptr,
+                           const lab_tensor *in2, const void *attrs2_ptr) {
+  const lab_gemm_attrs *attrs1 = attrs1_ptr, *attrs2 = attrs2_ptr;
+  if (attrs1->rt->threads > 1 || z->ndim != 2) return 0;
+  gemm_plan p1, p2;
+  char err[8];
+  if (gemm_plan_make(in1, n_in1, z, 1, attrs1, &p1, err, sizeof err) ||
+      gemm_plan_make(in2, 3, z, 1, attrs2, &p2, err, sizeof err) || !p2.c_is_z) {
+    return 0;
+  }
+  for (int i = 0; i < 2; i++) {
+    if (!lab_views_disjoint(&in1[i], z) || !lab_views_disjoint(&in2[i], z)) return 0;
+  }
+  if (n_in1 == 3 && p1.c != NULL && !p1.c_is_z && !lab_views_disjoint(&in1[2], z)) return 0;
+  const int64_t m = z->shape[0], row_bytes = z->shape[1] * (int64_t)lab_dtype_size(z->dtype);
+  int64_t rows = LAB_GEMM_PAIR_BLOCK_BYTES / (row_bytes > 0 ? row_bytes : 1);
+  rows = rows < LAB_GEMM_PAIR_MIN_ROWS ? LAB_GEMM_PAIR_MIN_ROWS : rows - rows % LAB_GEMM_PAIR_MIN_ROWS;
+  if (m < 2 * rows || m * row_bytes < LAB_GEMM_PAIR_MIN_BYTES) return 0;
+  const int64_t last = m - ((m - 1) / rows) * rows; /* the last block's rows, 1..rows */
+  const int64_t sizes[2] = {rows, last};
+  for (int s = 0; s < 2; s++) {
+    if (route_of_rows(in1, n_in1, z, attrs1, sizes[s]) != (int)p1.route ||
+        route_of_rows(in2, 3, z, attrs2, sizes[s]) != (int)p2.route) {
+      return 0;
+    }
+  }
+  return rows;
+}
+
+int lab_gemm_pair_block(const lab_tensor *in1, int32_t n_in1, const lab_tensor *z, const void *attrs1,
+                        const lab_tensor *in2, const void *attrs2, int64_t r0, int64_t rows, int32_t *failed, char *err,
+                        size_t err_len) {
+  lab_tensor part_in[3], part_z;
+  slice_product(in1, n_in1, z, attrs1, r0, rows, part_in, &part_z);
+  *failed = 0;
+  if (lab_gemm_kernel(part_in, n_in1, &part_z, 1, attrs1, err, err_len)) return 1;
+  slice_product(in2, 3, z, attrs2, r0, rows, part_in, &part_z);
+  *failed = 1;
+  return lab_gemm_kernel(part_in, 3, &part_z, 1, attrs2, err, err_len);
 }
