@@ -45,10 +45,10 @@ static int within_rows_of(const lab_tensor *t, const lab_tensor *z) {
 
 /*
  * Whether an elementwise step can run block by block after the pair: all its views 2-d with Z's
- * rows along the first axis, it reads Z, and each output is one of its inputs (in place) or
- * overlaps none of them, overlaps none of the pair's operands and lies in Z's rows or apart
- * from Z. Then its block reads only rows the pair has finished, and writes nothing a later
- * block reads.
+ * rows along the first axis, it reads Z and only within Z's rows (its row r in Z's row r), and
+ * each output is one of its inputs (in place) or overlaps none of them, overlaps none of the
+ * pair's operands and lies in Z's rows or apart from Z. Then its block reads only rows the pair
+ * has finished, and writes nothing a later block reads.
  */
 static int elementwise_follows(const lab_step *s, const lab_tensor *t, const lab_tensor *operands, int32_t n_operands,
                                const lab_tensor *z) {
@@ -56,7 +56,9 @@ static int elementwise_follows(const lab_step *s, const lab_tensor *t, const lab
   int reads_z = 0;
   for (int32_t k = 0; k < n; k++) {
     if (t[k].ndim != 2 || t[k].shape[0] != z->shape[0]) return 0;
-    if (k < s->n_inputs) reads_z |= !lab_views_disjoint(&t[k], z);
+    if (k >= s->n_inputs || lab_views_disjoint(&t[k], z)) continue;
+    if (!within_rows_of(&t[k], z)) return 0; /* it would read rows of Z a later block computes */
+    reads_z = 1;
   }
   for (int32_t o = s->n_inputs; o < n && reads_z; o++) {
     int in_place = 0, overlaps = 0;

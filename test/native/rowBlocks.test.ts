@@ -75,8 +75,9 @@ function opAt(x: Matrix, trans: boolean | undefined, i: number, j: number): numb
 
 /** The elementwise step after the pair: none, the cell (reads two column windows of Z and an
  * input E, writes two fresh outputs), one that writes its first output over the Z window it
- * reads (in place), or one that writes over A1, an operand the pair reads. */
-type Third = 'none' | 'cell' | 'inPlaceZ' | 'overA1';
+ * reads (in place), one that writes over A1, an operand the pair reads, or one that reads Z one
+ * row down (row r of its view is Z's row r + 1, which the next block computes). */
+type Third = 'none' | 'cell' | 'inPlaceZ' | 'overA1' | 'nextRow';
 
 interface RunOptions {
   /** A copy of an unrelated buffer between the two gemm steps, so they run apart. */
@@ -109,7 +110,7 @@ function run(tc: Case, options: RunOptions = {}) {
   const zBuffer = constants.length;
   const buffers: BufferSpec[] = [
     ...constants.map((x) => ({ dtype, size: x.data.length, role: 'constant' as const, init: x.data })),
-    { dtype, size: tc.m * tc.n, role: 'temp' },
+    { dtype, size: (tc.m + 1) * tc.n, role: 'temp' }, // a row more than Z, for 'nextRow'
     { dtype, size: 8, role: 'temp' },
     { dtype, size: 8, role: 'temp' },
     { dtype, size: tc.m * h, role: 'temp' },
@@ -149,7 +150,7 @@ function run(tc: Case, options: RunOptions = {}) {
     inputs: [scratch(zBuffer + 1)],
     outputs: [scratch(zBuffer + 2)],
   };
-  const left: View = { ...z, shape: [tc.m, h] };
+  const left: View = { ...z, offset: third === 'nextRow' ? tc.n : 0, shape: [tc.m, h] };
   const right: View = { ...z, offset: h, shape: [tc.m, h] };
   const out = (b: number): View => ({ buffer: b, offset: 0, shape: [tc.m, h], strides: [h, 1] });
   const input = (i: number): ScalarExpr => ({ input: i });
@@ -276,6 +277,14 @@ describe('row blocks: a gemm pair, and the elementwise step after it, block by b
     const oddPaired = run(odd);
     expect(oddPaired.seconds[1]).toBeGreaterThan(0);
     expect(Array.from(oddPaired.z)).toEqual(Array.from(run(odd, { apart: true }).z));
+  });
+
+  it('keeps an elementwise step that reads Z across rows out of the group', () => {
+    const gates = cases[0][1];
+    const grouped = run(gates, { third: 'nextRow' });
+    expect(grouped.seconds[1]).toBe(0);
+    expect(grouped.seconds[2]).toBeGreaterThan(0);
+    expect(grouped.results).toEqual(run(gates, { apart: true, third: 'nextRow' }).results);
   });
 
   it('keeps an elementwise step that writes over an operand of the pair out of the group', () => {
