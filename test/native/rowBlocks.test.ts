@@ -149,6 +149,7 @@ function run(tc: Case, options: RunOptions = {}) {
     kernel: 'copy',
     inputs: [scratch(zBuffer + 1)],
     outputs: [scratch(zBuffer + 2)],
+    attrs: {},
   };
   const left: View = { ...z, offset: third === 'nextRow' ? tc.n : 0, shape: [tc.m, h] };
   const right: View = { ...z, offset: h, shape: [tc.m, h] };
@@ -172,7 +173,7 @@ function run(tc: Case, options: RunOptions = {}) {
       ],
     },
   };
-  const steps = apart ? [first, between, second] : [first, second];
+  const steps: StepSpec[] = apart ? [first, between, second] : [first, second];
   if (third !== 'none') steps.push(cell);
   const outputs = third === 'none' ? [zBuffer] : [zBuffer, zBuffer + 3, zBuffer + 4, 0];
   const spec: ProgramSpec = { buffers, inputs: [], outputs, steps };
