@@ -219,8 +219,9 @@ static int gemm_plan_make(const lab_tensor *in, int32_t n_in, const lab_tensor *
     pl->route = small == SMALL_PATH_GEMV ? GEMM_ROUTE_SMALL_GEMV : small == SMALL_PATH_K ? GEMM_ROUTE_SMALL_K : GEMM_ROUTE_SMALL_M;
     return 0;
   }
-  const int mr = dt == LAB_FLOAT32 ? lab_gemm_micro_kernel_f32(pl->isa).mr : lab_gemm_micro_kernel_f64(pl->isa).mr;
-  const int nr = dt == LAB_FLOAT32 ? lab_gemm_micro_kernel_f32(pl->isa).nr : lab_gemm_micro_kernel_f64(pl->isa).nr;
+  const lab_gemm_isa_f32 k32 = lab_gemm_micro_kernel_f32(pl->isa);
+  const lab_gemm_isa_f64 k64 = lab_gemm_micro_kernel_f64(pl->isa);
+  const int mr = dt == LAB_FLOAT32 ? k32.mr : k64.mr, nr = dt == LAB_FLOAT32 ? k32.nr : k64.nr;
   /* Narrow outputs (the lab's 10- or 20-wide layers) waste most of an NR-wide tile; computing
    * Z^T = op(B)^T op(A)^T instead puts the narrow side along MR. Only the views change, but
    * op(A)^T becomes the packed B: worth it only when that packing reads rows (op(A) column-
@@ -358,6 +359,11 @@ int64_t lab_gemm_pair_rows(const lab_tensor *in1, int32_t n_in1, const lab_tenso
                            const lab_tensor *in2, const void *attrs2_ptr) {
   const lab_gemm_attrs *attrs1 = attrs1_ptr, *attrs2 = attrs2_ptr;
   if (attrs1->rt->threads > 1 || z->ndim != 2) return 0;
+  /* the size first: it turns most pairs away (every run asks) before any planning */
+  const int64_t m = z->shape[0], row_bytes = z->shape[1] * (int64_t)lab_dtype_size(z->dtype);
+  int64_t rows = LAB_GEMM_PAIR_BLOCK_BYTES / (row_bytes > 0 ? row_bytes : 1);
+  rows = rows < LAB_GEMM_PAIR_MIN_ROWS ? LAB_GEMM_PAIR_MIN_ROWS : rows - rows % LAB_GEMM_PAIR_MIN_ROWS;
+  if (m < 2 * rows || m * row_bytes < LAB_GEMM_PAIR_MIN_BYTES) return 0;
   gemm_plan p1, p2;
   char err[8];
   if (gemm_plan_make(in1, n_in1, z, 1, attrs1, &p1, err, sizeof err) ||
@@ -368,10 +374,6 @@ int64_t lab_gemm_pair_rows(const lab_tensor *in1, int32_t n_in1, const lab_tenso
     if (!lab_views_disjoint(&in1[i], z) || !lab_views_disjoint(&in2[i], z)) return 0;
   }
   if (n_in1 == 3 && p1.c != NULL && !p1.c_is_z && !lab_views_disjoint(&in1[2], z)) return 0;
-  const int64_t m = z->shape[0], row_bytes = z->shape[1] * (int64_t)lab_dtype_size(z->dtype);
-  int64_t rows = LAB_GEMM_PAIR_BLOCK_BYTES / (row_bytes > 0 ? row_bytes : 1);
-  rows = rows < LAB_GEMM_PAIR_MIN_ROWS ? LAB_GEMM_PAIR_MIN_ROWS : rows - rows % LAB_GEMM_PAIR_MIN_ROWS;
-  if (m < 2 * rows || m * row_bytes < LAB_GEMM_PAIR_MIN_BYTES) return 0;
   const int64_t last = m - ((m - 1) / rows) * rows; /* the last block's rows, 1..rows */
   const int64_t sizes[2] = {rows, last};
   for (int s = 0; s < 2; s++) {
