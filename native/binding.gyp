@@ -19,6 +19,7 @@
         "kernels/gemm/gemm.c",
         "kernels/gemm/microkernels.c",
         "kernels/gemm/gemv_avx512.c",
+        "kernels/gemm/narrow_avx512.c",
         "kernels/reduce.c",
         "kernels/softmax.c",
         "kernels/losses.c",

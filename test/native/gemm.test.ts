@@ -227,6 +227,60 @@ describe('gemm kernel', () => {
     });
   }
 
+  // narrow_avx512.c: float32 on an AVX-512 CPU, Z at most 22 columns (not 16) over k ≤ 128 with
+  // contiguous rows of op(A): row counts around its 16- and 32-row blocks, column counts in one
+  // and two passes, k around its 16-element transposes, and the limits next to it (n = 16, 23;
+  // k = 129: the driver). The driver (AVX2, or AVX-512 past the limits) sums every element the
+  // same way, so the bits must agree across ISAs and threads.
+  const narrow: Case[] = [
+    { m: 1, n: 20, k: 80, transB: true },
+    { m: 16, n: 1, k: 1 },
+    { m: 17, n: 4, k: 17 },
+    { m: 31, n: 14, k: 16 },
+    { m: 33, n: 15, k: 33, transB: true },
+    { m: 70, n: 17, k: 80, transB: true },
+    { m: 100, n: 22, k: 128 },
+    { m: 100, n: 16, k: 80, transB: true },
+    { m: 45, n: 23, k: 80, transB: true },
+    { m: 45, n: 20, k: 129 },
+    { m: 1500, n: 20, k: 80, transB: true }, // 2.4 M multiply-adds: split over two threads
+    { m: 37, n: 20, k: 80, batch: 2, transB: true },
+  ];
+  it('float32 narrow products (narrow_avx512.c) match a float64 triple loop and, bit for bit, the driver on every FMA ISA and on two threads', () => {
+    const fma = isas.filter((isa) => isa === 'avx512' || isa === 'avx2');
+    try {
+      narrow.forEach((tc, s) => {
+        const { a, b, zShape, random } = operandsFor(tc, 'float32', 700 + s);
+        const c = randomOperand('float32', zShape, random);
+        let first: number[] | undefined;
+        for (const isa of fma.length > 0 ? fma : ['auto']) {
+          addon.setIsa(isa as Isa);
+          for (const threads of [1, 2]) {
+            addon.setThreads(threads);
+            const [z] = runStep('gemm', [a, b], [{ dtype: 'float32', shape: zShape }], {
+              transB: !!tc.transB,
+            });
+            const plain = reference(a, b, undefined, z, tc, 1, 0);
+            check(z, plain.want, plain.scale, 'float32');
+            const [zc] = runStep('gemm', [a, b, c], [{ dtype: 'float32', shape: zShape }], {
+              transB: !!tc.transB,
+              alpha: 0.5,
+              beta: -2,
+            });
+            const scaled = reference(a, b, c, zc, tc, 0.5, -2);
+            check(zc, scaled.want, scaled.scale, 'float32');
+            const bits = [...Array.from(z.data!), ...Array.from(zc.data!)];
+            first ??= bits;
+            expect(bits, `${JSON.stringify(tc)} on ${isa}, ${threads} thread(s)`).toEqual(first);
+          }
+        }
+      });
+    } finally {
+      addon.setIsa('auto');
+      addon.setThreads(1);
+    }
+  });
+
   it('reads transposed operands through strides: a permuted view equals transA', () => {
     const random = rng(5);
     const a = randomOperand('float32', [21, 34], random);

@@ -7,6 +7,7 @@
 
 #include "../common.h"
 #include "gemv_avx512.h"
+#include "narrow_avx512.h"
 
 /* Products under this many multiply-adds stay on one thread: starting threads costs more. */
 #define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
@@ -132,6 +133,7 @@ typedef enum gemm_route {
   GEMM_ROUTE_SMALL_GEMV,  /* small.inc, each path its own route */
   GEMM_ROUTE_SMALL_K,
   GEMM_ROUTE_SMALL_M,
+  GEMM_ROUTE_NARROW_AVX512, /* narrow_avx512.c */
   GEMM_ROUTE_DRIVER,      /* driver.inc */
   GEMM_ROUTE_DRIVER_TRANSPOSED /* driver.inc on Zᵀ = op(B)ᵀ op(A)ᵀ */
 } gemm_route;
@@ -219,6 +221,15 @@ static int gemm_plan_make(const lab_tensor *in, int32_t n_in, const lab_tensor *
     pl->route = small == SMALL_PATH_GEMV ? GEMM_ROUTE_SMALL_GEMV : small == SMALL_PATH_K ? GEMM_ROUTE_SMALL_K : GEMM_ROUTE_SMALL_M;
     return 0;
   }
+#ifdef LAB_HAVE_NARROW_AVX512
+  /* float32 on an AVX-512 CPU, a narrow Z (a 20-wide layer's input gradient dz·Wᵀ) over a short
+   * k, rows of op(A) and Z contiguous */
+  if (dt == LAB_FLOAT32 && pl->isa == LAB_ISA_AVX512 && a.cs == 1 && zv.cs == 1 &&
+      LAB_NARROW_AVX512_TAKES(zv.cols, a.cols)) {
+    pl->route = GEMM_ROUTE_NARROW_AVX512;
+    return 0;
+  }
+#endif
   const lab_gemm_isa_f32 k32 = lab_gemm_micro_kernel_f32(pl->isa);
   const lab_gemm_isa_f64 k64 = lab_gemm_micro_kernel_f64(pl->isa);
   const int mr = dt == LAB_FLOAT32 ? k32.mr : k64.mr, nr = dt == LAB_FLOAT32 ? k32.nr : k64.nr;
@@ -266,6 +277,21 @@ static int gemm_plan_run(const gemm_plan *pl, const lab_tensor *in, lab_tensor *
                             c ? (const float *)c->data + i * (c->ndim == 3 ? c->strides[0] : 0) : NULL,
                             c ? c->strides[c->ndim == 3] : 0, (float *)z->data + i * zv.batch_stride, zv.rs,
                             (float)attrs->alpha, (float)attrs->beta);
+      }
+      return 0;
+    }
+#endif
+#ifdef LAB_HAVE_NARROW_AVX512
+    case GEMM_ROUTE_NARROW_AVX512: {
+      /* Z = beta*C first when C is apart from Z, as the driver does; then Z += alpha·A·op(B) */
+      if (pl->c && !pl->c_is_z) apply_c(pl->c, attrs->beta, z);
+      const double flops = (double)zv.rows * (double)zv.cols * (double)pl->a.cols;
+      const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs->rt->threads;
+      for (int64_t i = 0; i < zv.batch; i++) {
+        lab_gemm_narrow_avx512_f32(zv.rows, zv.cols, pl->a.cols, (const float *)in[0].data + i * pl->a.batch_stride,
+                                   pl->a.rs, (const float *)in[1].data + i * pl->b.batch_stride, pl->b.rs, pl->b.cs,
+                                   (float *)z->data + i * zv.batch_stride, zv.rs, (float)attrs->alpha, pl->c != NULL,
+                                   threads);
       }
       return 0;
     }
