@@ -78,8 +78,11 @@ static inline double sigmoid_f64(double x) {
 /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|. */
 static inline double softplus_f64(double x) { return (x > 0 ? x : 0) + log1p(exp(-fabs(x))); }
 
-/* Instructions beyond the engine's ops: pairs fused by fuse_pairs. */
-enum { EW_FUSED_X_ONE_MINUS_X = LAB_EW_OP_COUNT + 1, EW_FUSED_ONE_MINUS_SQR };
+/* Instructions beyond the engine's ops: pairs fused by fuse_pairs, then the chains of fuse_chains,
+ * op2(op1(a, b), c) or op2(c, op1(a, b)) for op1, op2 in add, sub, mul: EW_FUSED_CHAIN +
+ * EW_CHAIN_CODE(op1, op2, right), op indices as ew_chain_ops. */
+enum { EW_FUSED_X_ONE_MINUS_X = LAB_EW_OP_COUNT + 1, EW_FUSED_ONE_MINUS_SQR, EW_FUSED_CHAIN };
+#define EW_CHAIN_CODE(op1, op2, right) ((((op1) * 3 + (op2)) << 1) | (right))
 
 /* Where a walk of tiles stands, and what the tiles may read and write in place. */
 typedef struct ew_walk {
@@ -305,6 +308,40 @@ static void fuse_pairs(compiler *cc) {
   }
 }
 
+/* The ops a chain takes, in the order of EW_CHAIN_CODE's indices; -1 for any other. */
+static int chain_op_index(const dag_node *d) {
+  if (d->node.kind != LAB_EW_APPLY || d->fused) return -1;
+  switch ((lab_ew_op)d->node.op) {
+    case LAB_EW_add: return 0;
+    case LAB_EW_sub: return 1;
+    case LAB_EW_mul: return 2;
+    default: return -1;
+  }
+}
+
+/* Chains: an add, sub or mul whose argument is another one with no other user, as
+ * (a·b)·(1 − x) or a·b + c, become one instruction of three operands: one pass over the tile
+ * and one temporary's store and load fewer (the LSTM backward composite: 17 instructions → 11).
+ * apply_fused_ rounds each operation on its own, so the bits stay. Runs after fuse_pairs: a
+ * fused pair is not a chain's inner operation, and chains do not nest. */
+static void fuse_chains(compiler *cc) {
+  for (int id = 0; id < cc->n_dag; id++) {
+    dag_node *d = &cc->dag[id];
+    const int op2 = chain_op_index(d);
+    if (op2 < 0 || d->uses == 0) continue;
+    for (int side = 0; side < 2; side++) {
+      dag_node *inner = &cc->dag[d->args[side]];
+      const int op1 = chain_op_index(inner);
+      if (op1 < 0 || inner->uses != 1) continue;
+      const int other = d->args[1 - side];
+      inner->uses = 0; /* absorbed: its arguments are now read by d */
+      d->fused = EW_FUSED_CHAIN + EW_CHAIN_CODE(op1, op2, side);
+      d->args[0] = inner->args[0], d->args[1] = inner->args[1], d->args[2] = other;
+      break;
+    }
+  }
+}
+
 /* Pass 2: registers and instructions. Returns 0 or fills err. */
 static int emit(compiler *cc, const int *roots, int n_outputs, char *err, size_t err_len) {
   lab_ew_attrs *p = cc->p;
@@ -315,6 +352,7 @@ static int emit(compiler *cc, const int *roots, int n_outputs, char *err, size_t
   }
   for (int o = 0; o < n_outputs; o++) cc->dag[roots[o]].uses++; /* outputs are never recycled */
   fuse_pairs(cc);
+  fuse_chains(cc);
   for (int id = 0; id < cc->n_dag; id++) {
     dag_node *d = &cc->dag[id];
     if (d->uses == 0) continue; /* absorbed by a fused pair (or a 1 only it read) */
