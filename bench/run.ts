@@ -18,7 +18,9 @@
 //      MNIST meta-training and the paper-scale wall clock (bench/metaTraining.ts; `--paper-scale`
 //      runs a whole l2l-paper quadratics meta-training instead of estimating it).
 // `npm run bench -- --profile` adds each workload's per-step kernel times (bench/profile.ts);
-// `-- --workloads` runs only parts 2 and 3.
+// `-- --workloads` runs only parts 2 and 3. The one-thread comparison with PyTorch+OpenBLAS runs
+// in paired rounds (`-- --rounds N`, default 3; bench/pairedRounds.ts): the engine's timing, then
+// PyTorch's, N times; its speedup is the median of the rounds' ratios, its seconds the medians.
 // The LAST line is one JSON object:
 //   {"quad_meta": {"lab_s", "torch_s", "speedup", "torch_openblas_s", "speedup_openblas"},
 //    "mnist_meta": {…}, "mnist_step": {…}, "meta_training_quad": {…}, "meta_training_mnist": {…}}
@@ -44,7 +46,8 @@ import { metaTrainingSection } from './metaTraining.ts';
 import { floorTable, programGemmFlops } from './floor.ts';
 import { printProfile } from './profile.ts';
 import { kernelPeakGflops, sgemmGflops } from './sgemm.ts';
-import { fmt, medianSeconds } from './timing.ts';
+import { fmt, median, medianSeconds } from './timing.ts';
+import { pairedResult, roundLines, roundsOption } from './pairedRounds.ts';
 import {
   workloadSummary,
   summaryColumns,
@@ -72,6 +75,9 @@ const protocol: Record<string, { warm: number; n: number }> = {
   mnist_meta: { warm: 2, n: 7 },
   mnist_step: { warm: 20, n: 200 },
 };
+
+/** Paired rounds of the one-thread comparison with PyTorch+OpenBLAS (bench/pairedRounds.ts). */
+const ROUNDS = 3;
 
 /** A benchmark program of its own (its own process), printed as a section. */
 function section(name: string): void {
@@ -129,6 +135,27 @@ async function main(): Promise<void> {
     );
     if (profiling) printProfile(w, prepared[prepared.length - 1], Math.min(n, 5));
   }
+  // Paired rounds with PyTorch+OpenBLAS, one thread: the timing above and PyTorch right after it,
+  // then the engine and PyTorch again, each round's two sides minutes apart at most.
+  const openBlas = openBlasDirectory();
+  const rounds = roundsOption(process.argv, ROUNDS);
+  const labRounds: Record<string, number[]> = Object.fromEntries(
+    workloads.map((w) => [w.name, [lab[w.name]]]),
+  );
+  const openBlasRounds: Record<string, number[]> = {};
+  const firstOpenBlas = openBlas
+    ? runTorchReference(openBlas)
+    : { missing: 'OpenBLAS not installed (apt-get install libopenblas0-pthread)' };
+  const keepRound = (t: TorchReference | { missing: string }) => {
+    if ('missing' in t) return;
+    for (const [name, seconds] of Object.entries(t.seconds)) (openBlasRounds[name] ??= []).push(seconds);
+  };
+  keepRound(firstOpenBlas);
+  for (let r = 1; r < rounds && !('missing' in firstOpenBlas); r++) {
+    for (const w of workloads)
+      labRounds[w.name].push(medianSeconds(w.run, protocol[w.name].warm, protocol[w.name].n));
+    keepRound(runTorchReference(openBlas));
+  }
   const labSgemm = sgemmGflops(backend);
   console.log(
     `engine sgemm 1024³: ${labSgemm.gflops.toFixed(1)} GFLOP/s (fastest call ${labSgemm.peakGflops.toFixed(1)})`,
@@ -147,12 +174,11 @@ async function main(): Promise<void> {
 
   // Torch with OpenBLAS's libblas.so.3 put first for its process (the fair comparison), then with
   // the reference BLAS's (Debian's default before OpenBLAS is installed), each where installed.
-  const openBlas = openBlasDirectory();
   const referenceBlas = referenceBlasDirectory();
   const noOpenBlas = { missing: 'OpenBLAS not installed (apt-get install libopenblas0-pthread)' };
   const noReferenceBlas = { missing: "Debian's reference BLAS not installed (apt-get install libblas3)" };
   const references: [string, number, TorchReference | { missing: string }][] = [
-    ['torch+openblas', 1, openBlas ? runTorchReference(openBlas) : noOpenBlas],
+    ['torch+openblas', 1, firstOpenBlas],
     ['torch (reference BLAS)', 1, referenceBlas ? runTorchReference(referenceBlas) : noReferenceBlas],
     ['torch+openblas', 2, openBlas ? runTorchReference(openBlas, 2) : noOpenBlas],
   ];
@@ -168,16 +194,41 @@ async function main(): Promise<void> {
       );
     }
   }
-  const [openBlasSeconds, torchSeconds, openBlasTwo] = references.map(([, , t]) =>
-    'missing' in t ? null : t.seconds,
-  );
+  const [, torchSeconds, openBlasTwo] = references.map(([, , t]) => ('missing' in t ? null : t.seconds));
   const openBlasReference = references[0][2];
+  const paired = Object.fromEntries(
+    workloads.map((w) => [w.name, pairedResult(labRounds[w.name], openBlasRounds[w.name])]),
+  );
+  // PyTorch+OpenBLAS's seconds as the rest of the report reads them: the medians over the rounds
+  const openBlasSeconds =
+    'missing' in firstOpenBlas
+      ? null
+      : Object.fromEntries(Object.entries(openBlasRounds).map(([name, s]) => [name, median(s)]));
 
   const summary: Record<string, WorkloadSummary> = {};
   console.log('');
-  console.log(summaryHeader('workload (one thread)', 21));
+  if (openBlasSeconds) {
+    console.log(`paired rounds with torch+openblas, one thread (engine / torch = speedup):`);
+    for (const line of roundLines(
+      { lab: labRounds, torch: openBlasRounds },
+      workloads.map((w) => w.name),
+      fmt,
+    ))
+      console.log(line);
+    console.log('');
+  }
+  console.log(
+    summaryHeader(`workload (one thread)`, 21) +
+      (openBlasSeconds ? `   (openblas: medians of ${rounds} paired rounds, speedup the median ratio)` : ''),
+  );
   for (const w of workloads) {
-    summary[w.name] = workloadSummary(lab[w.name], torchSeconds?.[w.name], openBlasSeconds?.[w.name]);
+    const p = paired[w.name];
+    summary[w.name] = workloadSummary(
+      p.labSeconds,
+      torchSeconds?.[w.name],
+      p.torchSeconds ?? undefined,
+      p.speedup,
+    );
     console.log(`${w.name.padEnd(21)} ${summaryColumns(summary[w.name])}`);
   }
   const twoThreads: Record<string, { lab_s: number; torch_openblas_s: number | null }> = {};
@@ -194,7 +245,7 @@ async function main(): Promise<void> {
     const rows = workloads.map((w) => ({
       workload: w.name,
       flops: flops[w.name],
-      labSeconds: lab[w.name],
+      labSeconds: paired[w.name].labSeconds,
       torchSeconds: openBlasSeconds?.[w.name] ?? null,
     }));
     const torchPeak = 'missing' in openBlasReference ? null : openBlasReference.sgemmPeakGflops;

@@ -10,10 +10,13 @@ export interface WorkloadSummary {
   speedup_openblas: number | null;
 }
 
+/** `pairedOpenBlasSpeedup`: the median of paired rounds' ratios (bench/pairedRounds.ts), which
+ * then stands for the OpenBLAS speedup instead of the ratio of the two medians. */
 export function workloadSummary(
   labSeconds: number,
   torchSeconds: number | undefined,
   openBlasSeconds: number | undefined,
+  pairedOpenBlasSpeedup?: number | null,
 ): WorkloadSummary {
   const torch = torchSeconds ?? null;
   const openBlas = openBlasSeconds ?? null;
@@ -22,7 +25,7 @@ export function workloadSummary(
     torch_s: torch,
     speedup: torch === null ? null : torch / labSeconds,
     torch_openblas_s: openBlas,
-    speedup_openblas: openBlas === null ? null : openBlas / labSeconds,
+    speedup_openblas: pairedOpenBlasSpeedup ?? (openBlas === null ? null : openBlas / labSeconds),
   };
 }
 

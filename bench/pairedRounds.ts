@@ -1,0 +1,68 @@
+// The one-thread comparison with PyTorch+OpenBLAS in paired rounds: each round times the engine's
+// workloads and then runs the PyTorch reference, so both sides of a round meet the machine in the
+// same state. On this lab's shared VM the speed of a whole process changes by a third from one
+// minute to the next (quad_meta took 14.8 ms and 21.4 ms in one process, minutes apart); a
+// PyTorch run minutes after the engine's could land in the other state, and the speedup printed
+// then said more about the neighbours than about the engine. The headline speedup is the median
+// of the rounds' own ratios.
+import { median } from './timing.ts';
+
+export interface PairedRounds {
+  /** Per workload, the engine's median seconds per call in each round. */
+  readonly lab: Record<string, number[]>;
+  /** Per workload, PyTorch's median seconds per call in each round (absent where it did not run). */
+  readonly torch: Record<string, number[]>;
+}
+
+export interface PairedResult {
+  /** The median of the engine's round medians, of PyTorch's, and of the rounds' ratios. */
+  readonly labSeconds: number;
+  readonly torchSeconds: number | null;
+  readonly speedup: number | null;
+}
+
+/** One workload's rounds reduced to the medians and the median paired ratio. */
+export function pairedResult(lab: readonly number[], torch: readonly number[] | undefined): PairedResult {
+  if (lab.length === 0) throw new Error('paired rounds: no engine timing was recorded');
+  if (!torch || torch.length === 0) return { labSeconds: median(lab), torchSeconds: null, speedup: null };
+  if (torch.length !== lab.length) {
+    throw new Error(`paired rounds: ${lab.length} engine timings but ${torch.length} PyTorch ones`);
+  }
+  return {
+    labSeconds: median(lab),
+    torchSeconds: median(torch),
+    speedup: median(lab.map((seconds, i) => torch[i] / seconds)),
+  };
+}
+
+/** `--rounds N` from the command line (N ≥ 1), else `fallback`. */
+export function roundsOption(argv: readonly string[], fallback: number): number {
+  const at = argv.indexOf('--rounds');
+  if (at < 0) return fallback;
+  const value = Number(argv[at + 1]);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`--rounds needs a whole number of rounds, 1 or more (got '${argv[at + 1] ?? ''}')`);
+  }
+  return value;
+}
+
+/** One line per round: each workload's engine time, PyTorch's and their ratio. */
+export function roundLines(
+  rounds: PairedRounds,
+  names: readonly string[],
+  fmt: (s: number) => string,
+): string[] {
+  const count = rounds.lab[names[0]]?.length ?? 0;
+  const lines: string[] = [];
+  for (let r = 0; r < count; r++) {
+    const parts = names.map((name) => {
+      const lab = rounds.lab[name][r],
+        torch = rounds.torch[name]?.[r];
+      return torch === undefined
+        ? `${name} ${fmt(lab)}`
+        : `${name} ${fmt(lab)} / ${fmt(torch)} = ${(torch / lab).toFixed(2)}×`;
+    });
+    lines.push(`  round ${r + 1}: ${parts.join(', ')}`);
+  }
+  return lines;
+}
