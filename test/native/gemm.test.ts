@@ -228,9 +228,9 @@ describe('gemm kernel', () => {
   }
 
   // narrow_avx512.c: float32 on an AVX-512 CPU, Z at most 22 columns (not 16) over k ≤ 128 with
-  // contiguous rows of op(A): row counts around its 16- and 32-row blocks, column counts in one
-  // and two passes, k around its 16-element transposes, and the limits next to it (n = 16, 23;
-  // k = 129: the driver). The driver (AVX2, or AVX-512 past the limits) sums every element the
+  // contiguous rows of op(A), or 28 columns over k ≤ 128 (256 from 128 rows) with contiguous
+  // columns: row counts around its 16- and 32-row blocks, column counts in one and two passes, k
+  // around its 16-element transposes, and the limits next to it (n = 16, 23, 29; k = 129). The driver (AVX2, or AVX-512 past the limits) sums every element the
   // same way, so the bits must agree across ISAs and threads.
   const narrow: Case[] = [
     { m: 1, n: 20, k: 80, transB: true },
@@ -245,6 +245,13 @@ describe('gemm kernel', () => {
     { m: 45, n: 20, k: 129 },
     { m: 1500, n: 20, k: 80, transB: true }, // 2.4 M multiply-adds: split over two threads
     { m: 37, n: 20, k: 80, batch: 2, transB: true },
+    // xᵀ·dy: op(A) column-major, its columns read in place for whole blocks of 32 rows
+    { m: 784, n: 20, k: 128, transA: true },
+    { m: 70, n: 28, k: 33, transA: true },
+    { m: 130, n: 16, k: 256, transA: true },
+    { m: 100, n: 20, k: 256, transA: true }, // under 128 rows: the driver
+    { m: 45, n: 29, k: 20, transA: true }, // past 28 columns: the driver
+    { m: 33, n: 5, k: 100, transA: true, transB: true },
   ];
   it('float32 narrow products (narrow_avx512.c) match a float64 triple loop and, bit for bit, the driver on every FMA ISA and on two threads', () => {
     const fma = isas.filter((isa) => isa === 'avx512' || isa === 'avx2');
@@ -257,13 +264,12 @@ describe('gemm kernel', () => {
           addon.setIsa(isa as Isa);
           for (const threads of [1, 2]) {
             addon.setThreads(threads);
-            const [z] = runStep('gemm', [a, b], [{ dtype: 'float32', shape: zShape }], {
-              transB: !!tc.transB,
-            });
+            const trans = { transA: !!tc.transA, transB: !!tc.transB };
+            const [z] = runStep('gemm', [a, b], [{ dtype: 'float32', shape: zShape }], trans);
             const plain = reference(a, b, undefined, z, tc, 1, 0);
             check(z, plain.want, plain.scale, 'float32');
             const [zc] = runStep('gemm', [a, b, c], [{ dtype: 'float32', shape: zShape }], {
-              transB: !!tc.transB,
+              ...trans,
               alpha: 0.5,
               beta: -2,
             });

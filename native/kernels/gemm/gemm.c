@@ -222,10 +222,10 @@ static int gemm_plan_make(const lab_tensor *in, int32_t n_in, const lab_tensor *
     return 0;
   }
 #ifdef LAB_HAVE_NARROW_AVX512
-  /* float32 on an AVX-512 CPU, a narrow Z (a 20-wide layer's input gradient dz·Wᵀ) over a short
-   * k, rows of op(A) and Z contiguous */
-  if (dt == LAB_FLOAT32 && pl->isa == LAB_ISA_AVX512 && a.cs == 1 && zv.cs == 1 &&
-      LAB_NARROW_AVX512_TAKES(zv.cols, a.cols)) {
+  /* float32 on an AVX-512 CPU, a narrow Z with contiguous rows (a 20-wide layer's input gradient
+   * dz·Wᵀ, its weight gradient xᵀ·dz) over a short k, rows or columns of op(A) contiguous */
+  if (dt == LAB_FLOAT32 && pl->isa == LAB_ISA_AVX512 && zv.cs == 1 && (a.cs == 1 || a.rs == 1) &&
+      lab_narrow_avx512_takes(zv.rows, zv.cols, a.cols, a.cs != 1)) {
     pl->route = GEMM_ROUTE_NARROW_AVX512;
     return 0;
   }
@@ -289,7 +289,7 @@ static int gemm_plan_run(const gemm_plan *pl, const lab_tensor *in, lab_tensor *
       const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs->rt->threads;
       for (int64_t i = 0; i < zv.batch; i++) {
         lab_gemm_narrow_avx512_f32(zv.rows, zv.cols, pl->a.cols, (const float *)in[0].data + i * pl->a.batch_stride,
-                                   pl->a.rs, (const float *)in[1].data + i * pl->b.batch_stride, pl->b.rs, pl->b.cs,
+                                   pl->a.rs, pl->a.cs, (const float *)in[1].data + i * pl->b.batch_stride, pl->b.rs, pl->b.cs,
                                    (float *)z->data + i * zv.batch_stride, zv.rs, (float)attrs->alpha, pl->c != NULL,
                                    threads);
       }

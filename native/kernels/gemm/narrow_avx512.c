@@ -1,16 +1,18 @@
 /*
- * Float32 products with a narrow Z (n ≤ 22 columns) and contiguous rows of op(A), on AVX-512:
- * the input gradients of the lab's 20-wide LSTM layers, dz·Wᵀ (1280 × 80 · 80 × 20 in quadratics
- * meta-training, 15,910 × 80 · 80 × 20 in MNIST's). The blocked driver spends a 32-column tile on
- * such a Z, 20 of its lanes used, and copies the tile out; its transposed form would have to
- * gather op(A)'s columns for every panel.
+ * Float32 products with a narrow Z (at most 28 columns) on AVX-512, with contiguous rows or
+ * columns of op(A): the 20-wide LSTM layers' input gradients dz·Wᵀ (1280 × 80 · 80 × 20 in
+ * quadratics meta-training, 15,910 × 80 · 80 × 20 in MNIST's) and a 20-wide layer's weight
+ * gradient xᵀ·dy (mnist_step's 784 × 128 · 128 × 20). The blocked driver spends a 32-column tile
+ * on such a Z, 20 of its lanes used, and copies the tile out; its transposed form gathers op(A)'s
+ * columns for every panel.
  *
- * Here the vectors run down Z's columns instead: 32 rows of op(A) are transposed in registers
- * (16 × 16 blocks) into k vectors of 16 rows each, twice, and each multiply-add takes one such
- * vector and one element of op(B) broadcast from memory: for J columns at a time (J ≤ 14, n split
- * in at most two passes), 2 × J accumulators, 2 + J loads for 2 × J multiply-adds, no lane
- * wasted. The accumulators, 16 rows × J columns each, go back to Z's rows through the same
- * transpose and masked stores. 1280 × 80 · 80 × 20 went from ~62 to ~97 GFLOP/s in cache.
+ * Here the vectors run down Z's columns instead: each multiply-add takes 16 rows of one column
+ * of op(A) and one element of op(B) broadcast from memory. A column-major op(A) already holds
+ * those vectors (read in place); a row-major one has 32 of its rows transposed in registers (16 ×
+ * 16 blocks) into k vectors, twice. For J columns at a time (J ≤ 14, n split in at most two
+ * passes): 2 × J accumulators, 2 + J loads for 2 × J multiply-adds, no lane wasted. The
+ * accumulators, 16 rows × J columns each, go back to Z's rows through the same transpose and
+ * masked stores. Measured against the driver: narrow_avx512.h.
  *
  * Every element is still one fused multiply-add chain over p = 0 … k − 1 from 0, scaled by alpha,
  * then added to Z when accumulating: what the driver's micro-kernel computes for k ≤ its KC, so
@@ -57,8 +59,8 @@ static inline AVX512 __attribute__((always_inline)) void transpose16(__m512 r[16
   for (int i = 0; i < 16; i++) r[i] = t[i];
 }
 
-/* Rows i0 … i0 + rows − 1 (rows ≤ 16) of A as k column vectors at[p] (lanes past `rows` zero). */
-static AVX512 void load_columns(const float *a, int64_t rs_a, int64_t rows, int64_t k, float *at) {
+/* `rows` (≤ 16) rows of A, contiguous each, as k column vectors at[p] (lanes past `rows` zero). */
+static AVX512 void transpose_rows(const float *a, int64_t rs_a, int64_t rows, int64_t k, float *at) {
   for (int64_t p0 = 0; p0 < k; p0 += 16) {
     const int64_t kk = k - p0 < 16 ? k - p0 : 16;
     const __mmask16 live = (__mmask16)((1u << kk) - 1);
@@ -84,13 +86,14 @@ static AVX512 void store_columns(const __m512 *acc, int cols, int64_t rows, floa
   }
 }
 
-/* J columns of op(B) (packed: row p at bp + p * ldb) against the two column sets at0, at1. */
+/* J columns of op(B) (packed: row p at bp + p * ldb) against the two column sets at0, at1 (vector
+ * p at at0 + p * lda). */
 static inline AVX512 __attribute__((always_inline)) void columns_pass(const int J, int64_t k, const float *at0,
-                                                                      const float *at1, const float *bp, int64_t ldb,
-                                                                      __m512 *acc0, __m512 *acc1) {
+                                                                      const float *at1, int64_t lda, const float *bp,
+                                                                      int64_t ldb, __m512 *acc0, __m512 *acc1) {
   for (int j = 0; j < J; j++) acc0[j] = acc1[j] = _mm512_setzero_ps();
   for (int64_t p = 0; p < k; p++) {
-    const __m512 a0 = _mm512_load_ps(at0 + p * 16), a1 = _mm512_load_ps(at1 + p * 16);
+    const __m512 a0 = _mm512_loadu_ps(at0 + p * lda), a1 = _mm512_loadu_ps(at1 + p * lda);
     const float *bk = bp + p * ldb;
     for (int j = 0; j < J; j++) {
       const __m512 bj = _mm512_set1_ps(bk[j]);
@@ -102,11 +105,11 @@ static inline AVX512 __attribute__((always_inline)) void columns_pass(const int 
 
 /* One pass for a run-time column count: each count its own instance, so the loops unroll and
  * the accumulators stay in registers. */
-static AVX512 void columns_pass_n(int cols, int64_t k, const float *at0, const float *at1, const float *bp,
-                                  int64_t ldb, __m512 *acc0, __m512 *acc1) {
+static AVX512 void columns_pass_n(int cols, int64_t k, const float *at0, const float *at1, int64_t lda,
+                                  const float *bp, int64_t ldb, __m512 *acc0, __m512 *acc1) {
   switch (cols) {
 #define NARROW_CASE(J) \
-  case J: columns_pass(J, k, at0, at1, bp, ldb, acc0, acc1); break;
+  case J: columns_pass(J, k, at0, at1, lda, bp, ldb, acc0, acc1); break;
     NARROW_CASE(1) NARROW_CASE(2) NARROW_CASE(3) NARROW_CASE(4) NARROW_CASE(5) NARROW_CASE(6) NARROW_CASE(7)
     NARROW_CASE(8) NARROW_CASE(9) NARROW_CASE(10) NARROW_CASE(11) NARROW_CASE(12) NARROW_CASE(13) NARROW_CASE(14)
 #undef NARROW_CASE
@@ -114,24 +117,46 @@ static AVX512 void columns_pass_n(int cols, int64_t k, const float *at0, const f
   }
 }
 
-/* Rows [0, m) of the product, 32 at a time; bp is op(B) packed row by row (n apart). */
-static AVX512 void narrow_rows(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, const float *bp,
-                               float *z, int64_t rs_z, float alpha, int accumulate) {
+/* `rows` (≤ 16) elements of each of A's k columns (column p at a + p * cs_a, contiguous), as the
+ * k vectors at[p] (lanes past `rows` zero). */
+static AVX512 void copy_columns(const float *a, int64_t cs_a, int64_t rows, int64_t k, float *at) {
+  const __mmask16 live = (__mmask16)((1u << rows) - 1);
+  for (int64_t p = 0; p < k; p++) _mm512_store_ps(at + p * 16, _mm512_maskz_loadu_ps(live, a + p * cs_a));
+}
+
+/* `rows` (≤ 16) rows of op(A) from its row 0 as k column vectors in `at` (16 apart). */
+static AVX512 void gather_columns(const float *a, int64_t rs_a, int64_t cs_a, int64_t rows, int64_t k, float *at) {
+  if (rs_a == 1) copy_columns(a, cs_a, rows, k, at);
+  else transpose_rows(a, rs_a, rows, k, at);
+}
+
+/* Rows [0, m) of the product, 32 at a time; op(A) has contiguous rows (cs_a = 1) or columns
+ * (rs_a = 1); bp is op(B) packed row by row (n apart). */
+static AVX512 void narrow_rows(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
+                               const float *bp, float *z, int64_t rs_z, float alpha, int accumulate) {
   _Alignas(64) float at[2][LAB_NARROW_AVX512_K_MAX * 16];
   /* one pass when the accumulators fit, else two of (nearly) equal width */
   const int first = n <= NARROW_J_MAX ? (int)n : (int)(n + 1) / 2;
   for (int64_t i0 = 0; i0 < m; i0 += 32) {
     const int64_t rows = m - i0 < 32 ? m - i0 : 32;
     const int64_t rows0 = rows < 16 ? rows : 16, rows1 = rows - rows0;
-    load_columns(a + i0 * rs_a, rs_a, rows0, k, at[0]);
-    if (rows1 > 0) load_columns(a + (i0 + 16) * rs_a, rs_a, rows1, k, at[1]);
-    /* with one set of rows the second set is unused: its accumulators are computed from the first
-     * set again rather than from memory never written */
-    const float *at1 = rows1 > 0 ? at[1] : at[0];
+    /* A column-major op(A) (xᵀ of a weight gradient xᵀ·dy) already holds the column vectors: read
+     * in place for a whole block of 32 rows; otherwise they are gathered (a partial block) or
+     * transposed (row-major op(A)) into `at`. */
+    const int in_place = rs_a == 1 && rows == 32;
+    const float *at0 = in_place ? a + i0 : at[0], *at1 = in_place ? a + i0 + 16 : at[1];
+    const int64_t lda = in_place ? cs_a : 16;
+    if (!in_place) {
+      gather_columns(a + i0 * rs_a, rs_a, cs_a, rows0, k, at[0]);
+      /* with one set of rows the second set is unused: its accumulators are computed from the
+       * first set again rather than from memory never written */
+      if (rows1 > 0) gather_columns(a + (i0 + 16) * rs_a, rs_a, cs_a, rows1, k, at[1]);
+      else at1 = at[0];
+    }
     for (int64_t j0 = 0; j0 < n; j0 += first) {
       const int cols = (int)(n - j0 < first ? n - j0 : first);
       __m512 acc0[NARROW_J_MAX], acc1[NARROW_J_MAX];
-      columns_pass_n(cols, k, at[0], at1, bp + j0, n, acc0, acc1);
+      columns_pass_n(cols, k, at0, at1, lda, bp + j0, n, acc0, acc1);
       store_columns(acc0, cols, rows0, z + i0 * rs_z + j0, rs_z, alpha, accumulate);
       if (rows1 > 0) store_columns(acc1, cols, rows1, z + (i0 + 16) * rs_z + j0, rs_z, alpha, accumulate);
     }
@@ -141,7 +166,7 @@ static AVX512 void narrow_rows(int64_t m, int64_t n, int64_t k, const float *a, 
 typedef struct narrow_task {
   int64_t m, n, k;
   const float *a;
-  int64_t rs_a;
+  int64_t rs_a, cs_a;
   const float *bp;
   float *z;
   int64_t rs_z;
@@ -151,13 +176,13 @@ typedef struct narrow_task {
 
 static void *narrow_task_run(void *arg) {
   const narrow_task *t = arg;
-  narrow_rows(t->m, t->n, t->k, t->a, t->rs_a, t->bp, t->z, t->rs_z, t->alpha, t->accumulate);
+  narrow_rows(t->m, t->n, t->k, t->a, t->rs_a, t->cs_a, t->bp, t->z, t->rs_z, t->alpha, t->accumulate);
   return NULL;
 }
 
-void lab_gemm_narrow_avx512_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, const float *b,
-                                int64_t rs_b, int64_t cs_b, float *z, int64_t rs_z, float alpha, int accumulate,
-                                int threads) {
+void lab_gemm_narrow_avx512_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
+                                const float *b, int64_t rs_b, int64_t cs_b, float *z, int64_t rs_z, float alpha,
+                                int accumulate, int threads) {
   /* op(B) packed row by row, so each step's broadcasts read consecutive elements */
   float bp[LAB_NARROW_AVX512_K_MAX * LAB_NARROW_AVX512_N_MAX];
   for (int64_t p = 0; p < k; p++) {
@@ -167,14 +192,14 @@ void lab_gemm_narrow_avx512_f32(int64_t m, int64_t n, int64_t k, const float *a,
   if (threads > LAB_MAX_THREADS) threads = LAB_MAX_THREADS;
   if (threads > blocks) threads = (int)blocks;
   if (threads <= 1) {
-    narrow_rows(m, n, k, a, rs_a, bp, z, rs_z, alpha, accumulate);
+    narrow_rows(m, n, k, a, rs_a, cs_a, bp, z, rs_z, alpha, accumulate);
     return;
   }
   narrow_task tasks[LAB_MAX_THREADS];
   for (int t = 0; t < threads; t++) {
     int64_t begin, end;
     lab_thread_range(m, 32, threads, t, &begin, &end);
-    tasks[t] = (narrow_task){end - begin, n, k, a + begin * rs_a, rs_a, bp, z + begin * rs_z, rs_z, alpha, accumulate};
+    tasks[t] = (narrow_task){end - begin, n, k, a + begin * rs_a, rs_a, cs_a, bp, z + begin * rs_z, rs_z, alpha, accumulate};
   }
   lab_run_tasks(narrow_task_run, tasks, sizeof tasks[0], threads);
 }
