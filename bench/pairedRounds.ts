@@ -5,7 +5,6 @@
 // PyTorch run minutes after the engine's could land in the other state, and the speedup printed
 // then said more about the neighbours than about the engine. The headline speedup is the median
 // of the rounds' own ratios.
-import { median } from './timing.ts';
 
 export interface PairedRounds {
   /** Per workload, the engine's median seconds per call in each round. */
@@ -21,17 +20,25 @@ export interface PairedResult {
   readonly speedup: number | null;
 }
 
+/** The median, the mean of the two middle values for an even count: timing.ts's median takes the
+ * upper one, which over two rounds would report the better round's ratio. */
+function middle(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+}
+
 /** One workload's rounds reduced to the medians and the median paired ratio. */
 export function pairedResult(lab: readonly number[], torch: readonly number[] | undefined): PairedResult {
   if (lab.length === 0) throw new Error('paired rounds: no engine timing was recorded');
-  if (!torch || torch.length === 0) return { labSeconds: median(lab), torchSeconds: null, speedup: null };
+  if (!torch || torch.length === 0) return { labSeconds: middle(lab), torchSeconds: null, speedup: null };
   if (torch.length !== lab.length) {
     throw new Error(`paired rounds: ${lab.length} engine timings but ${torch.length} PyTorch ones`);
   }
   return {
-    labSeconds: median(lab),
-    torchSeconds: median(torch),
-    speedup: median(lab.map((seconds, i) => torch[i] / seconds)),
+    labSeconds: middle(lab),
+    torchSeconds: middle(torch),
+    speedup: middle(lab.map((seconds, i) => torch[i] / seconds)),
   };
 }
 

@@ -46,7 +46,7 @@ import { metaTrainingSection } from './metaTraining.ts';
 import { floorTable, programGemmFlops } from './floor.ts';
 import { printProfile } from './profile.ts';
 import { kernelPeakGflops, sgemmGflops } from './sgemm.ts';
-import { fmt, median, medianSeconds } from './timing.ts';
+import { fmt, medianSeconds } from './timing.ts';
 import { pairedResult, roundLines, roundsOption } from './pairedRounds.ts';
 import {
   workloadSummary,
@@ -138,14 +138,13 @@ async function main(): Promise<void> {
   // Paired rounds with PyTorch+OpenBLAS, one thread: the timing above and PyTorch right after it,
   // then the engine and PyTorch again, each round's two sides minutes apart at most.
   const openBlas = openBlasDirectory();
+  const noOpenBlas = { missing: 'OpenBLAS not installed (apt-get install libopenblas0-pthread)' };
   const rounds = roundsOption(process.argv, ROUNDS);
   const labRounds: Record<string, number[]> = Object.fromEntries(
     workloads.map((w) => [w.name, [lab[w.name]]]),
   );
   const openBlasRounds: Record<string, number[]> = {};
-  const firstOpenBlas = openBlas
-    ? runTorchReference(openBlas)
-    : { missing: 'OpenBLAS not installed (apt-get install libopenblas0-pthread)' };
+  const firstOpenBlas = openBlas ? runTorchReference(openBlas) : noOpenBlas;
   const keepRound = (t: TorchReference | { missing: string }) => {
     if ('missing' in t) return;
     for (const [name, seconds] of Object.entries(t.seconds)) (openBlasRounds[name] ??= []).push(seconds);
@@ -175,7 +174,6 @@ async function main(): Promise<void> {
   // Torch with OpenBLAS's libblas.so.3 put first for its process (the fair comparison), then with
   // the reference BLAS's (Debian's default before OpenBLAS is installed), each where installed.
   const referenceBlas = referenceBlasDirectory();
-  const noOpenBlas = { missing: 'OpenBLAS not installed (apt-get install libopenblas0-pthread)' };
   const noReferenceBlas = { missing: "Debian's reference BLAS not installed (apt-get install libblas3)" };
   const references: [string, number, TorchReference | { missing: string }][] = [
     ['torch+openblas', 1, firstOpenBlas],
@@ -203,7 +201,12 @@ async function main(): Promise<void> {
   const openBlasSeconds =
     'missing' in firstOpenBlas
       ? null
-      : Object.fromEntries(Object.entries(openBlasRounds).map(([name, s]) => [name, median(s)]));
+      : Object.fromEntries(
+          workloads.flatMap((w) => {
+            const seconds = paired[w.name].torchSeconds;
+            return seconds === null ? [] : [[w.name, seconds]];
+          }),
+        );
 
   const summary: Record<string, WorkloadSummary> = {};
   console.log('');

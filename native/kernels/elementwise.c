@@ -80,7 +80,7 @@ static inline double softplus_f64(double x) { return (x > 0 ? x : 0) + log1p(exp
 
 /* Instructions beyond the engine's ops: pairs fused by fuse_pairs, then the chains of fuse_chains,
  * op2(op1(a, b), c) or op2(c, op1(a, b)) for op1, op2 in add, sub, mul: EW_FUSED_CHAIN +
- * EW_CHAIN_CODE(op1, op2, right), op indices as ew_chain_ops. */
+ * EW_CHAIN_CODE(op1, op2, right), the op indices chain_op_index gives. */
 enum { EW_FUSED_X_ONE_MINUS_X = LAB_EW_OP_COUNT + 1, EW_FUSED_ONE_MINUS_SQR, EW_FUSED_CHAIN };
 #define EW_CHAIN_CODE(op1, op2, right) ((((op1) * 3 + (op2)) << 1) | (right))
 

@@ -16,6 +16,13 @@ describe('paired rounds', () => {
     expect(r.torchSeconds! / r.labSeconds).toBeCloseTo(6.863, 3);
   });
 
+  it('takes the mean of the two middle rounds for an even count, not the better one', () => {
+    const r = pairedResult([0.01, 0.02], [0.03, 0.1]);
+    expect(r.speedup).toBeCloseTo(4, 12); // ratios 3 and 5
+    expect(r.labSeconds).toBeCloseTo(0.015, 12);
+    expect(r.torchSeconds).toBeCloseTo(0.065, 12);
+  });
+
   it('reports the engine alone where PyTorch did not run, and refuses rounds that do not pair', () => {
     expect(pairedResult([0.02, 0.01, 0.03], undefined)).toEqual({
       labSeconds: 0.02,
