@@ -11,6 +11,14 @@ export interface Workload {
   readonly nextInputs: () => T.NDArray[];
   /** One iteration on the next inputs; returns the loss it computed. */
   readonly run: () => T.NDArray;
+  /**
+   * Back to the state the workload was created in: every value a call updates (weights and
+   * optimizer moments) and the first problem next. torch_ref.py trains from a fresh start in
+   * each process, so a timing that starts here times the same iterations of training. The
+   * iterations' cost is not constant: mnist_step's Adam second moments underflow into denormals
+   * after a few hundred steps on its one batch, and each later step then takes ~1.7× as long.
+   */
+  readonly restart: () => void;
 }
 
 /** A workload cycling through `inputs`, one set per call. */
@@ -22,5 +30,11 @@ export function cycling(
 ): Workload {
   let k = 0;
   const nextInputs = (): T.NDArray[] => inputs[k++ % inputs.length];
-  return { name, fn, params, nextInputs, run: () => fn(...nextInputs()) as T.NDArray };
+  // Copies: a backend holding a value may write into the array it was handed.
+  const initial = fn.updateTargets.map((v) => [v, v.get().astype(v.get().dtype, true)] as const);
+  const restart = (): void => {
+    for (const [v, value] of initial) v.set(value.astype(value.dtype, true));
+    k = 0;
+  };
+  return { name, fn, params, nextInputs, run: () => fn(...nextInputs()) as T.NDArray, restart };
 }
