@@ -93,14 +93,18 @@ export class Composite extends Op {
   private readonly outDtypes: DType[];
 
   /**
-   * `outputs[k]` computes output k from inputs of `inputDtypes`. With `inplace`, output 0
-   * overwrites that input (the in-place rewrite decides when that is safe).
+   * `outputs[k]` computes output k from inputs of `inputDtypes`. With `inplace`, output k
+   * overwrites input `inplace[k]` (-1: none). The in-place rewrite decides when that is safe:
+   * Adam's one composite writes θ, m and v over the old ones, so their updates need no copies.
    */
-  constructor(outputs: readonly CompositeExpr[], inputDtypes: readonly DType[], inplace?: number) {
+  constructor(outputs: readonly CompositeExpr[], inputDtypes: readonly DType[], inplace?: readonly number[]) {
+    if (inplace && inplace.length !== outputs.length) {
+      throw new Error(`Composite: ${inplace.length} in-place entries for ${outputs.length} outputs`);
+    }
     super({
       outputs: outputs as unknown as PropValue[],
       inputDtypes: [...inputDtypes],
-      ...(inplace !== undefined ? { inplace } : {}),
+      ...(inplace?.some((i) => i >= 0) ? { inplace: [...inplace] } : {}),
     });
     this.outDtypes = outputs.map((e) => exprDtype(e, inputDtypes));
   }
@@ -113,18 +117,21 @@ export class Composite extends Op {
     return this.props.inputDtypes as DType[];
   }
 
-  get inplace(): number | undefined {
-    return this.props.inplace as number | undefined;
+  /** Per output, the input it overwrites (-1: none); undefined when no output is in place. */
+  get inplace(): readonly number[] | undefined {
+    return this.props.inplace as number[] | undefined;
   }
 
-  /** The same computation writing output 0 into input `i`. */
-  withInplace(i: number): Composite {
-    return new Composite(this.exprs, this.inputDtypes, i);
+  /** The same computation, output `k` also writing into input `i`. */
+  withInplace(k: number, i: number): Composite {
+    const inplace = this.inplace ? [...this.inplace] : this.exprs.map(() => -1);
+    inplace[k] = i;
+    return new Composite(this.exprs, this.inputDtypes, inplace);
   }
 
   override toString(): string {
     const body = this.exprs.map(formatExpr).join(', ');
-    return `Composite{${body}${this.inplace !== undefined ? `, inplace${this.inplace}` : ''}}`;
+    return `Composite{${body}${inplaceLabel(this.inplace)}}`;
   }
 
   makeNode(...inputs: Variable[]): Apply {
@@ -148,14 +155,10 @@ export class Composite extends Op {
       this.toString(),
     );
     const n = shape.reduce((p, d) => p * d, 1);
-    const target = this.inplace !== undefined ? inputs[this.inplace] : undefined;
     const outs = this.outDtypes.map((dtype, k) => {
+      const target = (this.inplace?.[k] ?? -1) >= 0 ? inputs[this.inplace![k]] : undefined;
       const reuse =
-        k === 0 &&
-        target &&
-        target.dtype === dtype &&
-        target.isContiguous() &&
-        target.shape.join() === shape.join();
+        target && target.dtype === dtype && target.isContiguous() && target.shape.join() === shape.join();
       return reuse ? target.data : allocate(dtype, n);
     });
     const idx = inputs.map((a) => broadcastIndices(a, shape));
@@ -179,6 +182,15 @@ export class Composite extends Op {
   }
 
   override aliasMap(): AliasMap {
-    return this.inplace !== undefined ? { destroys: { 0: this.inplace } } : {};
+    const pairs = (this.inplace ?? []).flatMap((i, k) => (i >= 0 ? [[k, i] as const] : []));
+    return pairs.length > 0 ? { destroys: Object.fromEntries(pairs) } : {};
   }
+}
+
+/** `, inplace2` when output 0 alone overwrites input 2 (as Elemwise prints it); `, inplace[0,1,3]`
+ * for several outputs, `_` marking one that is not in place. */
+function inplaceLabel(inplace: readonly number[] | undefined): string {
+  if (!inplace) return '';
+  if (inplace.every((i, k) => k === 0 || i < 0)) return `, inplace${inplace[0]}`;
+  return `, inplace[${inplace.map((i) => (i >= 0 ? String(i) : '_')).join(',')}]`;
 }

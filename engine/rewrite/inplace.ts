@@ -1,7 +1,8 @@
-// inplace: let an op write its output over an input that nobody reads afterwards, saving a
-// buffer and a pass over memory (Theano's in-place optimisation). The op's aliasMap.destroys
-// records the choice, FunctionGraph.toposort orders the destroyer after every other reader, and
-// lowering aliases the buffers. An input qualifies only if it is
+// inplace: let an op write its outputs over inputs that nobody reads afterwards, saving a
+// buffer and a pass over memory (Theano's in-place optimisation); each output of a composite
+// may take one input. The op's aliasMap.destroys records the choice, FunctionGraph.toposort
+// orders the destroyer after every other reader, and lowering aliases the buffers. An input
+// qualifies only if it is
 //   - computed by the graph (never a caller's input or a constant), or a shared variable whose
 //     update is exactly this output (the new weights overwrite the old in place);
 //   - not a view of something else (that memory belongs to another variable too);
@@ -16,13 +17,15 @@ import { Elemwise } from '../ops/elemwise.ts';
 import { Gemm } from '../ops/gemm.ts';
 import type { GraphRewrite } from './rewrite.ts';
 
-/** The variant of `op` whose output 0 overwrites input `i`, or null when `op` has none. */
-function inplaceVariant(op: Op, i: number): Op | null {
-  if (op instanceof Elemwise && op.inplace === undefined) {
+/** The variant of `op` whose output `k` (also) overwrites input `i`, or null when `op` has none. */
+function inplaceVariant(op: Op, k: number, i: number): Op | null {
+  if (k === 0 && op instanceof Elemwise && op.inplace === undefined) {
     return new Elemwise(op.scalarOp, { ...(op.castTo ? { dtype: op.castTo } : {}), inplace: i });
   }
-  if (op instanceof Composite && op.inplace === undefined) return op.withInplace(i);
-  if (op instanceof Gemm && op.hasC && !op.inplace && i === 2) return op.withInplace();
+  if (op instanceof Composite && (op.inplace?.[k] ?? -1) < 0 && !op.inplace?.includes(i)) {
+    return op.withInplace(k, i);
+  }
+  if (k === 0 && op instanceof Gemm && op.hasC && !op.inplace && i === 2) return op.withInplace();
   return null;
 }
 
@@ -39,25 +42,41 @@ function compatibleShapes(a: Variable, b: Variable): boolean {
   );
 }
 
-function qualifies(fgraph: FunctionGraph, node: Apply, i: number): boolean {
+function qualifies(fgraph: FunctionGraph, node: Apply, k: number, i: number): boolean {
   const u = node.inputs[i];
-  const out = node.outputs[0];
+  const out = node.outputs[k];
   if (isConstant(u) || fgraph.inputs.includes(u) || isViewOutput(u)) return false;
   if (isShared(u) && fgraph.updateValueOf(u) !== out) return false;
   if (!u.owner && !isShared(u)) return false;
   if (u.dtype !== out.dtype || !compatibleShapes(u, out)) return false;
   const aliases = fgraph.aliasesOf(u);
   if (aliases.some((a) => fgraph.clients(a).some((c) => c.node === 'output'))) return false;
-  return node.inputs.every((w, k) => k === i || w === u || !aliases.includes(w));
+  // (another output already overwriting u, through the same variable at another input, would
+  // make two outputs write one buffer)
+  const destroyed = Object.values(node.op.aliasMap?.().destroys ?? {}).map((j) => node.inputs[j]);
+  if (destroyed.some((d) => aliases.includes(d))) return false;
+  return node.inputs.every((w, j) => j === i || w === u || !aliases.includes(w));
 }
 
-/** Make `node`'s output overwrite input i; returns the new node. */
-function makeInplace(fgraph: FunctionGraph, node: Apply, variant: Op): Apply {
-  const replacement = variant.makeNode(...node.inputs);
+/**
+ * The inputs output `k` of `node` may overwrite, in the order to try them: first a shared
+ * variable whose update is that very output (Adam's m′ over m, not over the gradient it also
+ * reads, which would leave m's update a copy), then the others by position.
+ */
+function candidates(fgraph: FunctionGraph, node: Apply, k: number): number[] {
+  const own = (i: number): boolean =>
+    isShared(node.inputs[i]) && fgraph.updateValueOf(node.inputs[i]) === node.outputs[k];
+  const all = node.inputs.map((_, i) => i);
+  return [...all.filter(own), ...all.filter((i) => !own(i))];
+}
+
+/** Replace `node` by a node of `op` on the same inputs; returns the new node. */
+function replaceNode(fgraph: FunctionGraph, node: Apply, op: Op, reason: string): Apply {
+  const replacement = op.makeNode(...node.inputs);
   replacement.outputs.forEach((o, k) => (o.name = node.outputs[k].name));
   fgraph.replaceAll(
     node.outputs.map((o, k) => [o, replacement.outputs[k]] as const),
-    'inplace',
+    reason,
   );
   return replacement;
 }
@@ -72,41 +91,42 @@ export const inplace: GraphRewrite = {
     // alone is re-sorted — this keeps the phase near linear on unrolled graphs.
     const slots = [...fgraph.toposort()];
     const position = new Map(slots.map((n, k) => [n, k]));
-    for (const node of [...slots]) {
-      if (!fgraph.has(node)) continue;
-      for (let i = 0; i < node.inputs.length; i++) {
-        const variant = inplaceVariant(node.op, i);
-        if (!variant || !qualifies(fgraph, node, i)) continue;
-        const at = position.get(node)!;
-        // (a reader without a place — none is expected — widens the window to the end)
-        const last = Math.max(
-          at,
-          ...fgraph.readersOf(node.inputs[i], node).map((r) => position.get(r) ?? slots.length - 1),
-        );
-        const replacement = makeInplace(fgraph, node, variant);
-        slots[at] = replacement;
-        position.set(replacement, at);
-        if (last === at) break;
-        const window = slots.slice(at, last + 1).filter((n) => fgraph.has(n));
-        const reordered = fgraph.orderAmong(window);
-        if (reordered) {
-          const places = window.map((n) => position.get(n)!);
-          reordered.forEach((n, k) => {
-            slots[places[k]] = n;
-            position.set(n, places[k]);
-          });
+    for (const original of [...slots]) {
+      if (!fgraph.has(original)) continue;
+      let node = original;
+      // Each output in turn takes the first input it may overwrite.
+      for (let k = 0; k < node.outputs.length; k++) {
+        for (const i of candidates(fgraph, node, k)) {
+          const variant = inplaceVariant(node.op, k, i);
+          if (!variant || !qualifies(fgraph, node, k, i)) continue;
+          const at = position.get(node)!;
+          // (a reader without a place — none is expected — widens the window to the end)
+          const last = Math.max(
+            at,
+            ...fgraph.readersOf(node.inputs[i], node).map((r) => position.get(r) ?? slots.length - 1),
+          );
+          const previous = node.op;
+          const replacement = replaceNode(fgraph, node, variant, 'inplace');
+          slots[at] = replacement;
+          position.set(replacement, at);
+          node = replacement;
+          if (last === at) break;
+          const window = slots.slice(at, last + 1).filter((n) => fgraph.has(n));
+          const reordered = fgraph.orderAmong(window);
+          if (reordered) {
+            const places = window.map((n) => position.get(n)!);
+            reordered.forEach((n, p) => {
+              slots[places[p]] = n;
+              position.set(n, places[p]);
+            });
+            break;
+          }
+          // A reader of the input depends on this node's result: undo this output's choice.
+          node = replaceNode(fgraph, node, previous, 'inplace (undone: a reader of the input runs later)');
+          slots[at] = node;
+          position.set(node, at);
           break;
         }
-        // A reader of the input depends on this node's result: undo.
-        const plain = node.op.makeNode(...replacement.inputs);
-        plain.outputs.forEach((o, k) => (o.name = node.outputs[k].name));
-        fgraph.replaceAll(
-          replacement.outputs.map((o, k) => [o, plain.outputs[k]] as const),
-          'inplace (undone: a reader of the input runs later)',
-        );
-        slots[at] = plain;
-        position.set(plain, at);
-        break;
       }
     }
   },
