@@ -17,15 +17,19 @@ import { Elemwise } from '../ops/elemwise.ts';
 import { Gemm } from '../ops/gemm.ts';
 import type { GraphRewrite } from './rewrite.ts';
 
-/** The variant of `op` whose output `k` (also) overwrites input `i`, or null when `op` has none. */
-function inplaceVariant(op: Op, k: number, i: number): Op | null {
+/**
+ * How to build the variant of `op` whose output `k` (also) overwrites input `i`, or null when
+ * `op` has none. Built only once the input qualifies: a composite's constructor derives its
+ * output dtypes again, and an LSTM cell's composite has seven outputs and as many inputs.
+ */
+function inplaceVariant(op: Op, k: number, i: number): (() => Op) | null {
   if (k === 0 && op instanceof Elemwise && op.inplace === undefined) {
-    return new Elemwise(op.scalarOp, { ...(op.castTo ? { dtype: op.castTo } : {}), inplace: i });
+    return () => new Elemwise(op.scalarOp, { ...(op.castTo ? { dtype: op.castTo } : {}), inplace: i });
   }
   if (op instanceof Composite && (op.inplace?.[k] ?? -1) < 0 && !op.inplace?.includes(i)) {
-    return op.withInplace(k, i);
+    return () => op.withInplace(k, i);
   }
-  if (k === 0 && op instanceof Gemm && op.hasC && !op.inplace && i === 2) return op.withInplace();
+  if (k === 0 && op instanceof Gemm && op.hasC && !op.inplace && i === 2) return () => op.withInplace();
   return null;
 }
 
@@ -45,10 +49,10 @@ function compatibleShapes(a: Variable, b: Variable): boolean {
 function qualifies(fgraph: FunctionGraph, node: Apply, k: number, i: number): boolean {
   const u = node.inputs[i];
   const out = node.outputs[k];
+  if (u.dtype !== out.dtype || !compatibleShapes(u, out)) return false;
   if (isConstant(u) || fgraph.inputs.includes(u) || isViewOutput(u)) return false;
   if (isShared(u) && fgraph.updateValueOf(u) !== out) return false;
   if (!u.owner && !isShared(u)) return false;
-  if (u.dtype !== out.dtype || !compatibleShapes(u, out)) return false;
   const aliases = fgraph.aliasesOf(u);
   if (aliases.some((a) => fgraph.clients(a).some((c) => c.node === 'output'))) return false;
   // (another output already overwriting u, through the same variable at another input, would
@@ -105,8 +109,13 @@ export const inplace: GraphRewrite = {
             at,
             ...fgraph.readersOf(node.inputs[i], node).map((r) => position.get(r) ?? slots.length - 1),
           );
+          // Outputs past the first wait for no reader, unless they are the input's own update:
+          // in the unrolled L2L graph most such moves came undone (the backward pass reads the
+          // cell's gates after its results), and trying them made T.fn a sixth slower.
+          const u = node.inputs[i];
+          if (k > 0 && last > at && !(isShared(u) && fgraph.updateValueOf(u) === node.outputs[k])) continue;
           const previous = node.op;
-          const replacement = replaceNode(fgraph, node, variant, 'inplace');
+          const replacement = replaceNode(fgraph, node, variant(), 'inplace');
           slots[at] = replacement;
           position.set(replacement, at);
           node = replacement;
