@@ -217,6 +217,7 @@ const vCases: Case[] = [
 // in-place accumulation, a batch; float64 and a column-major op(A) keep the tiles.
 const tailCases: Case[] = [
   { m: 37, n: 20, k: 300 }, // 16 + 4 columns, as a 784 → 20 layer
+  { m: 400, n: 20, k: 520, c: 'bias' }, // two row blocks (MC = 384), each panel's tail after its tiles
   { m: 13, n: 4, k: 784, c: 'bias' },
   { m: 9, n: 36, k: 600, transB: true, layoutB: 'col', c: 'inplace' },
   { m: 6, n: 19, k: 257, c: 'full', alpha: 0.5, beta: -1 },
