@@ -1,10 +1,11 @@
-// The one-thread comparison with PyTorch+OpenBLAS in paired rounds: each round times the engine's
-// workloads and then runs the PyTorch reference, so both sides of a round meet the machine in the
-// same state. On this lab's shared VM the speed of a whole process changes by a third from one
-// minute to the next (quad_meta took 14.8 ms and 21.4 ms in one process, minutes apart); a
-// PyTorch run minutes after the engine's could land in the other state, and the speedup printed
-// then said more about the neighbours than about the engine. The headline speedup is the median
-// of the rounds' own ratios.
+// The one-thread comparison with PyTorch+OpenBLAS in paired rounds: in each round every workload
+// runs on the engine and then in PyTorch (a process kept open, bench/torchSession.ts), back to
+// back and from the same starting state, so both sides of a pair meet the machine in the same
+// state. On this lab's shared VM the speed of a whole process changes by a third from one minute
+// to the next (quad_meta took 14.8 ms and 21.4 ms in one process, minutes apart), and at times
+// within seconds; a PyTorch run minutes after the engine's could land in the other state, and the
+// speedup printed then said more about the neighbours than about the engine. The headline speedup
+// is the median of the rounds' own ratios.
 
 export interface PairedRounds {
   /** Per workload, the engine's median seconds per call in each round. */

@@ -19,8 +19,10 @@
 //      runs a whole l2l-paper quadratics meta-training instead of estimating it).
 // `npm run bench -- --profile` adds each workload's per-step kernel times (bench/profile.ts);
 // `-- --workloads` runs only parts 2 and 3. The one-thread comparison with PyTorch+OpenBLAS runs
-// in paired rounds (`-- --rounds N`, default 3; bench/pairedRounds.ts): the engine's timing, then
-// PyTorch's, N times; its speedup is the median of the rounds' ratios, its seconds the medians.
+// in paired rounds (`-- --rounds N`, default 3; bench/pairedRounds.ts): in each, every workload
+// on the engine and then in a PyTorch process kept open (bench/torchSession.ts), back to back, both
+// from the workload's starting state; its speedup is the median of the rounds' ratios, its
+// seconds the medians.
 // The LAST line is one JSON object:
 //   {"quad_meta": {"lab_s", "torch_s", "speedup", "torch_openblas_s", "speedup_openblas"},
 //    "mnist_meta": {…}, "mnist_step": {…}, "meta_training_quad": {…}, "meta_training_mnist": {…}}
@@ -61,6 +63,7 @@ import {
   runTorchReference,
   type TorchReference,
 } from './torch.ts';
+import { openTorchSession } from './torchSession.ts';
 import { mnistMeta } from './workloads/mnistMeta.ts';
 import { mnistStep } from './workloads/mnistStep.ts';
 import { quadMeta } from './workloads/quadMeta.ts';
@@ -146,25 +149,27 @@ async function main(): Promise<void> {
     );
     if (profiling) printProfile(w, prepared[prepared.length - 1], Math.min(n, 5));
   }
-  // Paired rounds with PyTorch+OpenBLAS, one thread: the timing above and PyTorch right after it,
-  // then the engine and PyTorch again, each round's two sides minutes apart at most.
+  // Paired rounds with PyTorch+OpenBLAS, one thread: in each round, each workload on the engine
+  // and then in a PyTorch process kept open (bench/torchSession.ts), back to back, both from the
+  // workload's starting state. The whole reference also runs once, for its BLAS and the table's
+  // other columns.
   const openBlas = openBlasDirectory();
   const noOpenBlas = { missing: 'OpenBLAS not installed (apt-get install libopenblas0-pthread)' };
   const rounds = roundsOption(process.argv, ROUNDS);
+  const firstOpenBlas = openBlas ? runTorchReference(openBlas) : noOpenBlas;
+  const session = 'missing' in firstOpenBlas ? firstOpenBlas : await openTorchSession(openBlas, 1);
   const labRounds: Record<string, number[]> = Object.fromEntries(
-    workloads.map((w) => [w.name, [lab[w.name]]]),
+    workloads.map((w) => [w.name, 'missing' in session ? [lab[w.name]] : []]),
   );
   const openBlasRounds: Record<string, number[]> = {};
-  const firstOpenBlas = openBlas ? runTorchReference(openBlas) : noOpenBlas;
-  const keepRound = (t: TorchReference | { missing: string }) => {
-    if ('missing' in t) return;
-    for (const [name, seconds] of Object.entries(t.seconds)) (openBlasRounds[name] ??= []).push(seconds);
-  };
-  keepRound(firstOpenBlas);
-  for (let r = 1; r < rounds && !('missing' in firstOpenBlas); r++) {
-    for (const w of workloads) labRounds[w.name].push(timedFromStart(w));
-    keepRound(runTorchReference(openBlas));
+  for (let r = 0; r < rounds && !('missing' in session); r++) {
+    for (const w of workloads) {
+      labRounds[w.name].push(timedFromStart(w));
+      const { warm, n } = protocol[w.name];
+      (openBlasRounds[w.name] ??= []).push(await session.time(w.name, warm, n));
+    }
   }
+  if (!('missing' in session)) session.close();
   const labSgemm = sgemmGflops(backend);
   console.log(
     `engine sgemm 1024³: ${labSgemm.gflops.toFixed(1)} GFLOP/s (fastest call ${labSgemm.peakGflops.toFixed(1)})`,
