@@ -19,7 +19,7 @@
 //      runs a whole l2l-paper quadratics meta-training instead of estimating it).
 // `npm run bench -- --profile` adds each workload's per-step kernel times (bench/profile.ts);
 // `-- --workloads` runs only parts 2 and 3. The one-thread comparison with PyTorch+OpenBLAS runs
-// in paired rounds (`-- --rounds N`, default 3; bench/pairedRounds.ts): in each, every workload
+// in paired rounds (`-- --rounds N`, default 5; bench/pairedRounds.ts): in each, every workload
 // on the engine and then in a PyTorch process kept open (bench/torchSession.ts), back to back, both
 // from the workload's starting state; its speedup is the median of the rounds' ratios, its
 // seconds the medians.
@@ -90,8 +90,9 @@ function timedFromStart(w: Workload): number {
   return medianSeconds(w.run, protocol[w.name].warm, protocol[w.name].n);
 }
 
-/** Paired rounds of the one-thread comparison with PyTorch+OpenBLAS (bench/pairedRounds.ts). */
-const ROUNDS = 3;
+/** Paired rounds of the one-thread comparison with PyTorch+OpenBLAS (bench/pairedRounds.ts): five,
+ * as the rounds' own ratios still spread by 2× back to back on this VM. */
+const ROUNDS = 5;
 
 /** A benchmark program of its own (its own process), printed as a section. */
 function section(name: string): void {
