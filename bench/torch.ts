@@ -162,14 +162,8 @@ function runPython(
   return lastJson(r.stdout, what);
 }
 
-/**
- * Runs the reference with `threads` threads, with `libraryPath` (a directory holding another
- * libblas.so.3) first on LD_LIBRARY_PATH when given; `missing` says why it could not run.
- */
-export function runTorchReference(
-  libraryPath: string | null = null,
-  threads = 1,
-): TorchReference | { missing: string } {
+/** A Python with torch and the reference script, or why the reference cannot run. */
+export function torchReferenceReady(): { python: string; script: string } | { missing: string } {
   const { python, tried } = findTorchPython();
   if (!python) {
     return {
@@ -180,6 +174,20 @@ export function runTorchReference(
   if (!existsSync(script)) {
     return { missing: `the PyTorch reference ${script} does not exist (set LAB_TORCH_REF to its path)` };
   }
+  return { python, script };
+}
+
+/**
+ * Runs the reference with `threads` threads, with `libraryPath` (a directory holding another
+ * libblas.so.3) first on LD_LIBRARY_PATH when given; `missing` says why it could not run.
+ */
+export function runTorchReference(
+  libraryPath: string | null = null,
+  threads = 1,
+): TorchReference | { missing: string } {
+  const ready = torchReferenceReady();
+  if ('missing' in ready) return ready;
+  const { python, script } = ready;
   const out = runPython(
     python,
     [script, String(threads), 'cpu'],

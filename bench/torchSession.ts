@@ -4,11 +4,10 @@
 // apart, and this VM's speed changes within seconds: with a session, a round times a workload on
 // the engine and then in PyTorch, back to back.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { projectRoot } from '../native/paths.ts';
-import { findTorchPython, torchEnvironment, torchRefPath } from './torch.ts';
+import { torchEnvironment, torchReferenceReady } from './torch.ts';
 
 export interface TorchSession {
   /** Median seconds per call of `name` over `n` calls after `warm`, from a fresh start. */
@@ -24,11 +23,9 @@ export async function openTorchSession(
   libraryPath: string | null,
   threads = 1,
 ): Promise<TorchSession | { missing: string }> {
-  const { python, tried } = findTorchPython();
-  if (!python) return { missing: `no Python with torch (tried ${tried.join(', ')}; set LAB_PYTHON)` };
-  const script = torchRefPath();
-  if (!existsSync(script))
-    return { missing: `the PyTorch reference ${script} does not exist (set LAB_TORCH_REF)` };
+  const ready = torchReferenceReady();
+  if ('missing' in ready) return ready;
+  const { python, script } = ready;
   const child: ChildProcessWithoutNullStreams = spawn(python, [SERVER, script, String(threads)], {
     env: torchEnvironment(threads, libraryPath),
   });

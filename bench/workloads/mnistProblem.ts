@@ -21,6 +21,13 @@ export function mnistLoss(model: MLP, x: T.Variable, labels: T.Variable, theta?:
   return crossEntropy(model.forward(x, binding), labels);
 }
 
+/** Values drawn as torch_ref.py draws θ0: 0.01·N(0, 1). */
+export function smallNormal(rng: Rng, shape: readonly number[]): T.NDArray {
+  const value = rng.normal([...shape]);
+  for (let i = 0; i < value.size; i++) value.data[i] *= 0.01;
+  return value;
+}
+
 /** A batch: pixels U[0, 1) (128 × 784) and int32 labels in [0, 10). */
 export function mnistBatch(seed: number): [T.NDArray, T.NDArray] {
   const rng = new Rng(seed);

@@ -6,17 +6,13 @@ import * as T from '../../engine/index.ts';
 import type { Backend, BackendChoice } from '../../engine/backends/backend.ts';
 import { Adam } from '../../engine/optim/adam.ts';
 import { Rng } from '../../engine/random/rng.ts';
-import { BATCH, mnistBatch, mnistLoss, mnistModel, SIZES } from './mnistProblem.ts';
+import { BATCH, mnistBatch, mnistLoss, mnistModel, SIZES, smallNormal } from './mnistProblem.ts';
 import { cycling, type Workload } from './workload.ts';
 
 export function mnistStep(backend: BackendChoice | Backend): Workload {
   const model = mnistModel();
   const rng = new Rng(7, 1);
-  for (const p of model.parameters()) {
-    const value = rng.normal([...p.shape]);
-    for (let i = 0; i < value.size; i++) value.data[i] *= 0.01;
-    p.set(value);
-  }
+  for (const p of model.parameters()) p.set(smallNormal(rng, p.shape));
   const x = T.tensor('float32', [BATCH, SIZES[0]], 'x');
   const labels = T.tensor('int32', [BATCH], 'labels');
   const loss = mnistLoss(model, x, labels);

@@ -31,7 +31,10 @@ export function cycling(
   let k = 0;
   const nextInputs = (): T.NDArray[] => inputs[k++ % inputs.length];
   // Copies: a backend holding a value may write into the array it was handed.
-  const initial = fn.updateTargets.map((v) => [v, v.get().astype(v.get().dtype, true)] as const);
+  const initial = fn.updateTargets.map((v) => {
+    const value = v.get();
+    return [v, value.astype(value.dtype, true)] as const;
+  });
   const restart = (): void => {
     for (const [v, value] of initial) v.set(value.astype(value.dtype, true));
     k = 0;

@@ -26,7 +26,7 @@ function inplaceVariant(op: Op, k: number, i: number): (() => Op) | null {
   if (k === 0 && op instanceof Elemwise && op.inplace === undefined) {
     return () => new Elemwise(op.scalarOp, { ...(op.castTo ? { dtype: op.castTo } : {}), inplace: i });
   }
-  if (op instanceof Composite && (op.inplace?.[k] ?? -1) < 0 && !op.inplace?.includes(i)) {
+  if (op instanceof Composite && (op.inplace?.[k] ?? -1) < 0) {
     return () => op.withInplace(k, i);
   }
   if (k === 0 && op instanceof Gemm && op.hasC && !op.inplace && i === 2) return () => op.withInplace();
@@ -62,14 +62,19 @@ function qualifies(fgraph: FunctionGraph, node: Apply, k: number, i: number): bo
   return node.inputs.every((w, j) => j === i || w === u || !aliases.includes(w));
 }
 
+/** Is input `i` of `node` a shared variable whose update is output `k`? */
+function isOwnUpdate(fgraph: FunctionGraph, node: Apply, k: number, i: number): boolean {
+  const u = node.inputs[i];
+  return isShared(u) && fgraph.updateValueOf(u) === node.outputs[k];
+}
+
 /**
  * The inputs output `k` of `node` may overwrite, in the order to try them: first a shared
  * variable whose update is that very output (Adam's m′ over m, not over the gradient it also
  * reads, which would leave m's update a copy), then the others by position.
  */
 function candidates(fgraph: FunctionGraph, node: Apply, k: number): number[] {
-  const own = (i: number): boolean =>
-    isShared(node.inputs[i]) && fgraph.updateValueOf(node.inputs[i]) === node.outputs[k];
+  const own = (i: number): boolean => isOwnUpdate(fgraph, node, k, i);
   const all = node.inputs.map((_, i) => i);
   return [...all.filter(own), ...all.filter((i) => !own(i))];
 }
@@ -112,8 +117,7 @@ export const inplace: GraphRewrite = {
           // Outputs past the first wait for no reader, unless they are the input's own update:
           // in the unrolled L2L graph most such moves came undone (the backward pass reads the
           // cell's gates after its results), and trying them made T.fn a sixth slower.
-          const u = node.inputs[i];
-          if (k > 0 && last > at && !(isShared(u) && fgraph.updateValueOf(u) === node.outputs[k])) continue;
+          if (k > 0 && last > at && !isOwnUpdate(fgraph, node, k, i)) continue;
           const previous = node.op;
           const replacement = replaceNode(fgraph, node, variant(), 'inplace');
           slots[at] = replacement;
