@@ -35,10 +35,10 @@ export function printProfile(
   console.log(
     `  profile of ${w.name}: ${executable.steps.length} steps, ${(total * 1e3).toFixed(2)} ms of kernels per call`,
   );
-  // Steps the executor runs as a row-block group (a gemm pair, the composite after it) are timed
-  // together, on the group's first step (native/PROGRAM.md, "Row blocks").
+  // Steps the executor runs as a row-block chain (gemms, elementwise steps, sums over the rows)
+  // are timed together, on the chain's first step (native/PROGRAM.md, "Row blocks").
   console.log(
-    '    ms/call    share  steps  kernel                      op   (a row-block group counts on its first step)',
+    '    ms/call    share  steps  kernel                      op   (a row-block chain counts on its first step)',
   );
   [...groups.entries()]
     .sort((a, b) => b[1].seconds - a[1].seconds)

@@ -92,6 +92,13 @@ void lab_iter_init(lab_iter *it, int ndim, const int64_t *shape, int nops,
   for (int d = 0; d < out; d++) it->outer *= it->shape[d];
 }
 
+void lab_iter_init_in_order(lab_iter *it, const lab_tensor *t) {
+  int64_t contiguous[LAB_MAX_NDIM];
+  lab_contiguous_strides(t->ndim, t->shape, contiguous);
+  const int64_t *strides[2] = {t->strides, contiguous};
+  lab_iter_init(it, t->ndim, t->shape, 2, strides);
+}
+
 #define LAB_RUN_LOOP(type, body) \
   {                              \
     type *base = t->data;        \

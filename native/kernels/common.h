@@ -93,6 +93,10 @@ typedef struct lab_iter {
 void lab_iter_init(lab_iter *it, int ndim, const int64_t *shape, int nops,
                    const int64_t *const *strides);
 
+/* Walks view t: operand 0 its elements' offsets, operand 1 their row-major indices (where each
+ * sits in a contiguous copy of t), for kernels that keep their results in that order. */
+void lab_iter_init_in_order(lab_iter *it, const lab_tensor *t);
+
 static inline void lab_iter_next(lab_iter *it) {
   for (int d = it->ndim - 2; d >= 0; d--) {
     if (++it->index[d] < it->shape[d]) {

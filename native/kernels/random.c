@@ -91,11 +91,8 @@ int lab_random_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32
                     (unsigned long long)(start + (uint64_t)n));
   }
   const uint32_t k0 = (uint32_t)attrs->seed, k1 = (uint32_t)(attrs->seed >> 32);
-  int64_t contiguous[LAB_MAX_NDIM];
-  lab_contiguous_strides(y->ndim, y->shape, contiguous);
-  const int64_t *strides[2] = {y->strides, contiguous};
   lab_iter it;
-  lab_iter_init(&it, y->ndim, y->shape, 2, strides);
+  lab_iter_init_in_order(&it, y);
   for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
     for (int64_t i = 0; i < it.inner; i++) {
       const uint64_t index = start + (uint64_t)(it.offs[1] + i * it.inner_stride[1]);

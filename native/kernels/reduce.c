@@ -163,6 +163,15 @@ static void reduce_pass(pass_kind kind, const lab_tensor *x, const int64_t *out_
   }
 }
 
+/* Scatters the accumulators (contiguous in output order) into the output view. */
+static void store_accumulators(const double *acc, lab_tensor *y) {
+  lab_iter it;
+  lab_iter_init_in_order(&it, y);
+  for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
+    lab_store_run_f64(acc + it.offs[1], y, it.offs[0], it.inner_stride[0], it.inner);
+  }
+}
+
 int lab_reduce_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
                       const void *attrs_ptr, char *err, size_t err_len) {
   const lab_reduce_attrs *attrs = attrs_ptr;
@@ -229,14 +238,21 @@ int lab_reduce_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32
   if (op == LAB_REDUCE_ARGMAX) {
     for (int64_t i = 0; i < out_count; i++) acc[i] = (double)arg[i];
   }
-  /* Scatter the accumulators (contiguous in output order) into the output view. */
-  int64_t contiguous[LAB_MAX_NDIM];
-  lab_contiguous_strides(y->ndim, y->shape, contiguous);
-  const int64_t *strides[2] = {y->strides, contiguous};
-  lab_iter it;
-  lab_iter_init(&it, y->ndim, y->shape, 2, strides);
-  for (int64_t r = 0; r < it.outer; r++, lab_iter_next(&it)) {
-    lab_store_run_f64(acc + it.offs[1], y, it.offs[0], it.inner_stride[0], it.inner);
-  }
+  store_accumulators(acc, y);
   return 0;
 }
+
+int lab_reduce_by_rows(const lab_tensor *x, const lab_tensor *y, const void *attrs_ptr) {
+  const lab_reduce_attrs *attrs = attrs_ptr;
+  /* what reduce_pass sums with one add_rows_f32 over all rows: two dimensions the iterator
+   * neither drops (size 1) nor merges (the output's row stride is 0) */
+  return attrs->op == LAB_REDUCE_SUM && attrs->axes_mask == 1u && x->dtype == LAB_FLOAT32 && x->ndim == 2 &&
+         y->ndim == 2 && x->shape[0] >= 2 && x->shape[1] >= 2 && x->strides[1] == 1 && x->strides[0] > 0 &&
+         y->shape[0] == 1 && y->shape[1] == x->shape[1];
+}
+
+void lab_reduce_rows_add(double *acc, const lab_tensor *x) {
+  add_rows_f32(acc, (const float *)x->data, x->shape[0], x->strides[0], x->shape[1]);
+}
+
+void lab_reduce_rows_store(const double *acc, lab_tensor *y) { store_accumulators(acc, y); }

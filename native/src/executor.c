@@ -62,7 +62,10 @@ lab_program *lab_program_new(const lab_buffer *buffers, int32_t n_buffers, int32
   p->buffers = calloc((size_t)n_buffers + 1, sizeof *p->buffers);
   p->base = calloc((size_t)n_buffers + 1, sizeof *p->base);
   p->steps = calloc((size_t)n_steps + 1, sizeof *p->steps);
-  if (!p->buffers || !p->base || !p->steps) goto oom;
+  p->chain_steps = calloc((size_t)n_steps + 1, sizeof *p->chain_steps);
+  p->chain_rows = calloc((size_t)n_steps + 1, sizeof *p->chain_rows);
+  p->chain_views = malloc(sizeof *p->chain_views * LAB_ROW_CHAIN_MAX_VIEWS);
+  if (!p->buffers || !p->base || !p->steps || !p->chain_steps || !p->chain_rows || !p->chain_views) goto oom;
   int64_t arena_bytes = 0;
   for (int32_t b = 0; b < n_buffers; b++) {
     p->buffers[b] = buffers[b];
@@ -170,7 +173,7 @@ int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn fore
   for (int32_t b = 0; b < p->n_buffers; b++) {
     if (p->buffers[b].arena_offset < 0) p->base[b] = bound[b];
   }
-  lab_tensor group[LAB_ROW_GROUP_MAX_VIEWS];
+  lab_row_chains_plan(p);
   for (int32_t i = 0; i < p->n_steps; i++) {
     const lab_step *s = &p->steps[i];
     err[0] = '\0';
@@ -178,12 +181,11 @@ int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn fore
     int status;
     const int32_t first_step = i;
     int32_t at = i;
-    int64_t rows;
-    const int32_t grouped = lab_row_group_find(p, i, group, &rows);
-    if (grouped > 0) {
-      /* the group's time is counted as its first step's */
-      status = lab_row_group_run(p, i, grouped, group, rows, &at, err, err_len);
-      i += grouped - 1;
+    const int32_t chained = lab_row_chain_length(p, i);
+    if (chained > 0) {
+      /* the chain's time is counted as its first step's */
+      status = lab_row_chain_run(p, i, &at, err, err_len);
+      i += chained - 1;
     } else {
       lab_program_bind_step(p, s, p->tensors);
       status = s->fn ? s->fn(p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, s->attrs, err, err_len)
@@ -206,6 +208,9 @@ void lab_program_free(lab_program *p) {
     free(p->steps[i].views);
   }
   free(p->steps);
+  free(p->chain_steps);
+  free(p->chain_rows);
+  free(p->chain_views);
   free(p->buffers);
   free(p->base);
   free(p->tensors);

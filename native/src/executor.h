@@ -61,6 +61,12 @@ typedef struct lab_program {
   lab_tensor *tensors; /* room for the largest step's views, resolved per run */
   int32_t max_views;
   lab_runtime rt;
+  /* row-block chains (row_blocks.h), planned for chain_threads (0: not yet) and chain_isa */
+  int32_t *chain_steps; /* per step: the steps of the chain starting there, or 0 */
+  int64_t *chain_rows;  /* per step: the rows of a block of that chain */
+  int chain_threads;
+  lab_isa chain_isa;
+  lab_tensor *chain_views; /* a chain's operands, bound for a run */
 } lab_program;
 
 /* A program with its buffers laid out in a fresh zeroed arena and n_steps empty steps.

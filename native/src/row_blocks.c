@@ -3,13 +3,73 @@
 #include "../kernels/common.h"
 #include "../kernels/elementwise.h"
 #include "../kernels/gemm/gemm.h"
+#include "../kernels/reduce.h"
+#include "../kernels/shape.h"
 
-static int same_view(const lab_view *x, const lab_view *y) {
-  if (x->buffer != y->buffer || x->offset != y->offset || x->ndim != y->ndim) return 0;
-  for (int32_t d = 0; d < x->ndim; d++) {
-    if (x->shape[d] != y->shape[d] || x->strides[d] != y->strides[d]) return 0;
+/* A block holds about this many bytes of the chain's widest output (the gates, 80 floats a row:
+ * 408 rows, the forward chain's operands ~1.2 MiB in all, in a 2 MiB L2; 32 and 512 KiB of gates
+ * measured no better for the LSTM's gemm pairs and cell, 64, 256 and 512 KiB none better for the
+ * longer chains), a multiple of CHAIN_ROW_UNIT rows, which every gemm micro-kernel's MR divides. */
+#define CHAIN_BLOCK_BYTES (128 << 10)
+#define CHAIN_ROW_UNIT 12
+/* Chains whose largest operand is smaller stay apart: it stays in L2 between whole steps (the
+ * quadratics' 400 KiB gates gained nothing). */
+#define CHAIN_MIN_BYTES (1 << 20)
+#define CHAIN_MAX_SUMS 2048 /* float64 accumulators of a chain's reduces */
+
+typedef enum step_kind { KIND_OTHER, KIND_GEMM, KIND_ELEMENTWISE, KIND_CONCATENATE, KIND_REDUCE } step_kind;
+
+static step_kind kind_of(const lab_step *s) {
+  if (s->fn == lab_gemm_kernel) return KIND_GEMM;
+  if (s->fn == lab_elementwise_kernel) return KIND_ELEMENTWISE;
+  if (s->fn == lab_reduce_kernel) return KIND_REDUCE;
+  if (s->fn == lab_shape_kernel && ((const lab_shape_attrs *)s->attrs)->kind == LAB_CONCATENATE) {
+    return KIND_CONCATENATE;
   }
-  return 1;
+  return KIND_OTHER;
+}
+
+/* The axis operand k of a step is cut along into blocks of rows, or -1 when it is used whole. An
+ * operand with stride 0 along that axis (a bias row broadcast down Z) is cut too, but reads the
+ * same row in every block: the chain's rules treat it as read whole (row_window). */
+static int cut_axis(const lab_step *s, step_kind kind, int32_t k, const lab_tensor *t) {
+  switch (kind) {
+    case KIND_GEMM:
+      if (k == 0) return ((const lab_gemm_attrs *)s->attrs)->trans_a ? 1 : 0; /* op(A)'s rows */
+      return k == 1 ? -1 : 0;                                                  /* B; C or Z */
+    case KIND_REDUCE: return k == 0 ? 0 : -1; /* the output is written after the last block */
+    case KIND_ELEMENTWISE: return t->ndim == 0 ? -1 : 0;
+    default: return 0;
+  }
+}
+
+/* Bytes [*lo, *hi) of a view's first row along axis `cut` (its other axes' extent) and *pitch,
+ * the bytes from one row to the next; 0 when rows do not advance (pitch ≤ 0) or it is empty. */
+static int row_window(const lab_tensor *t, int cut, intptr_t *lo, intptr_t *hi, intptr_t *pitch) {
+  const intptr_t size = (intptr_t)lab_dtype_size(t->dtype);
+  *pitch = (intptr_t)t->strides[cut] * size;
+  *lo = (intptr_t)t->data;
+  *hi = *lo + size;
+  for (int d = 0; d < t->ndim; d++) {
+    if (t->shape[d] == 0) return 0;
+    if (d == cut) continue;
+    const intptr_t span = (intptr_t)(t->shape[d] - 1) * (intptr_t)t->strides[d] * size;
+    if (span < 0) *lo += span;
+    else *hi += span;
+  }
+  return *pitch > 0;
+}
+
+/* Whether two overlapping views meet only within the same rows: row r of one overlaps no row of
+ * the other but its row r (the same pitch, both rows inside one pitch of bytes). */
+static int same_rows(const lab_tensor *x, int cut_x, const lab_tensor *y, int cut_y) {
+  intptr_t lo[2], hi[2], pitch[2];
+  if (cut_x < 0 || cut_y < 0 || !row_window(x, cut_x, &lo[0], &hi[0], &pitch[0]) ||
+      !row_window(y, cut_y, &lo[1], &hi[1], &pitch[1]) || pitch[0] != pitch[1]) {
+    return 0;
+  }
+  const intptr_t from = lo[0] < lo[1] ? lo[0] : lo[1], to = hi[0] > hi[1] ? hi[0] : hi[1];
+  return to - from <= pitch[0];
 }
 
 static int same_tensor(const lab_tensor *x, const lab_tensor *y) {
@@ -20,106 +80,216 @@ static int same_tensor(const lab_tensor *x, const lab_tensor *y) {
   return 1;
 }
 
-/* Whether step i is a gemm whose output step i + 1, a gemm, accumulates into in place (inputs
- * [A2, B2, Z], output Z). */
-static int gemm_pair_at(const lab_program *p, int32_t i) {
-  if (i + 1 >= p->n_steps) return 0;
-  const lab_step *s = &p->steps[i], *next = &p->steps[i + 1];
-  if (s->fn != lab_gemm_kernel || next->fn != lab_gemm_kernel || s->n_outputs != 1 || next->n_inputs != 3 ||
-      next->n_outputs != 1) {
-    return 0;
-  }
-  const lab_view *z = &s->views[s->n_inputs];
-  return same_view(&next->views[2], z) && same_view(&next->views[3], z);
+/* One operand of a chain: its view and how the chain uses it. */
+typedef struct operand {
+  const lab_tensor *t;
+  int cut;     /* the axis it is cut along, or -1 (whole) */
+  int written; /* 1: block by block; 2: once, after the last block (a reduce's output) */
+} operand;
+
+/* Whether operands x and y can be in one chain (at least one of them written). */
+static int compatible(const operand *x, const operand *y) {
+  if (!x->written && !y->written) return 1;
+  if (lab_views_disjoint(x->t, y->t)) return 1;
+  if (x->written == 2 || y->written == 2) return 0;
+  return same_rows(x->t, x->cut, y->t, y->cut);
 }
 
-/* Whether every element of a 2-d view lies in the same row of Z as its own row (row r within
- * Z's row r), so writing a block of its rows touches only that block's rows of Z. */
-static int within_rows_of(const lab_tensor *t, const lab_tensor *z) {
-  const int64_t size = (int64_t)lab_dtype_size(z->dtype);
-  const int64_t from = (const char *)t->data - (const char *)z->data;
-  const int64_t z_row = (z->shape[1] - 1) * z->strides[1] * size + size;
-  return t->dtype == z->dtype && t->strides[0] == z->strides[0] && t->strides[1] > 0 && z->strides[1] > 0 && from >= 0 &&
-         from + (t->shape[1] - 1) * t->strides[1] * size + size <= z_row;
-}
-
-/*
- * Whether an elementwise step can run block by block after the pair: all its views 2-d with Z's
- * rows along the first axis, it reads Z and only within Z's rows (its row r in Z's row r), and
- * each output is one of its inputs (in place) or overlaps none of them, overlaps none of the
- * pair's operands and lies in Z's rows or apart from Z. Then its block reads only rows the pair
- * has finished, and writes nothing a later block reads.
- */
-static int elementwise_follows(const lab_step *s, const lab_tensor *t, const lab_tensor *operands, int32_t n_operands,
-                               const lab_tensor *z) {
+/* A step's own rules beyond the chain's: each kind's operands apart where the whole step needs
+ * them apart, and whether it can run by blocks at all. */
+static int step_fits(const lab_step *s, step_kind kind, const lab_tensor *t) {
   const int32_t n = s->n_inputs + s->n_outputs;
-  int reads_z = 0;
-  for (int32_t k = 0; k < n; k++) {
-    if (t[k].ndim != 2 || t[k].shape[0] != z->shape[0]) return 0;
-    if (k >= s->n_inputs || lab_views_disjoint(&t[k], z)) continue;
-    if (!within_rows_of(&t[k], z)) return 0; /* it would read rows of Z a later block computes */
-    reads_z = 1;
-  }
-  for (int32_t o = s->n_inputs; o < n && reads_z; o++) {
-    int in_place = 0, overlaps = 0;
-    for (int32_t k = 0; k < s->n_inputs; k++) {
-      in_place |= same_tensor(&t[o], &t[k]);
-      overlaps |= !lab_views_disjoint(&t[o], &t[k]);
+  switch (kind) {
+    case KIND_GEMM: {
+      if (s->n_outputs != 1 || t[0].ndim != 2 || t[1].ndim != 2 || t[s->n_inputs].ndim != 2) return 0;
+      const lab_tensor *z = &t[s->n_inputs];
+      if (!lab_views_disjoint(&t[0], z) || !lab_views_disjoint(&t[1], z)) return 0;
+      return s->n_inputs == 2 || (t[2].ndim == 2 && (same_tensor(&t[2], z) || lab_views_disjoint(&t[2], z)));
     }
-    if (overlaps && !in_place) return 0;
-    for (int32_t k = 0; k < n_operands; k++) {
-      if (!same_tensor(&operands[k], z) && !lab_views_disjoint(&t[o], &operands[k])) return 0;
+    case KIND_REDUCE: return s->n_inputs == 1 && s->n_outputs == 1 && lab_reduce_by_rows(&t[0], &t[1], s->attrs);
+    case KIND_CONCATENATE: {
+      const int axis = ((const lab_shape_attrs *)s->attrs)->axis;
+      const int32_t ndim = t[s->n_inputs].ndim;
+      if (s->n_outputs != 1 || n > LAB_EW_MAX_OPERANDS || ndim < 2 || axis == 0 || axis == -ndim) return 0;
+      for (int32_t k = 0; k < s->n_inputs; k++) {
+        if (!lab_views_disjoint(&t[k], &t[s->n_inputs])) return 0;
+      }
+      return 1;
     }
-    if (!lab_views_disjoint(&t[o], z) && !within_rows_of(&t[o], z)) return 0;
+    case KIND_ELEMENTWISE:
+      if (n > LAB_EW_MAX_OPERANDS) return 0;
+      for (int32_t o = s->n_inputs; o < n; o++) {
+        int in_place = 0, overlaps = 0;
+        for (int32_t k = 0; k < s->n_inputs; k++) {
+          in_place |= same_tensor(&t[o], &t[k]);
+          overlaps |= !lab_views_disjoint(&t[o], &t[k]);
+        }
+        if (overlaps && !in_place) return 0;
+      }
+      return 1;
+    default: return 0;
   }
-  return reads_z;
 }
 
-int32_t lab_row_group_find(const lab_program *p, int32_t i, lab_tensor *views, int64_t *rows) {
-  if (!gemm_pair_at(p, i)) return 0;
-  const lab_step *first = &p->steps[i], *second = &p->steps[i + 1];
-  lab_tensor *v1 = views, *v2 = views + first->n_inputs + 1, *v3 = v2 + 4;
-  lab_program_bind_step(p, first, v1);
-  lab_program_bind_step(p, second, v2);
-  const lab_tensor *z = &v1[first->n_inputs];
-  *rows = lab_gemm_pair_rows(v1, first->n_inputs, z, first->attrs, v2, second->attrs);
-  if (*rows == 0) return 0;
-  const lab_step *third = i + 2 < p->n_steps ? &p->steps[i + 2] : NULL;
-  if (!third || third->fn != lab_elementwise_kernel || third->n_inputs + third->n_outputs > LAB_EW_MAX_OPERANDS) return 2;
-  lab_program_bind_step(p, third, v3);
-  /* the pair's operands: A1, B1 (and C), A2, B2 */
-  lab_tensor operands[5];
-  int32_t n_operands = 0;
-  for (int32_t k = 0; k < first->n_inputs; k++) operands[n_operands++] = v1[k];
-  for (int32_t k = 0; k < 2; k++) operands[n_operands++] = v2[k];
-  return elementwise_follows(third, v3, operands, n_operands, z) ? 3 : 2;
+/* The rows the chain starting at step i works along (its first step's), or 0. */
+static int64_t chain_rows_of(const lab_step *s, step_kind kind, const lab_tensor *t) {
+  const lab_tensor *lead = kind == KIND_REDUCE ? &t[0] : &t[s->n_inputs];
+  if (kind == KIND_OTHER || kind == KIND_REDUCE || s->n_outputs < 1 || lead->ndim < 1) return 0;
+  return lead->shape[0];
 }
 
-int lab_row_group_run(const lab_program *p, int32_t i, int32_t steps, const lab_tensor *views, int64_t rows,
-                      int32_t *failed_step, char *err, size_t err_len) {
-  const lab_step *first = &p->steps[i], *second = &p->steps[i + 1], *third = steps > 2 ? &p->steps[i + 2] : NULL;
-  const lab_tensor *v1 = views, *v2 = views + first->n_inputs + 1, *v3 = v2 + 4;
-  const lab_tensor *z = &v1[first->n_inputs];
-  const int64_t m = z->shape[0];
+/* Bytes from a view's lowest to its highest element. */
+static int64_t view_bytes(const lab_tensor *t) {
+  intptr_t lo, hi, pitch;
+  if (t->ndim == 0) return (int64_t)lab_dtype_size(t->dtype);
+  if (!row_window(t, 0, &lo, &hi, &pitch)) return 0;
+  return (int64_t)(hi - lo) + (int64_t)pitch * (t->shape[0] - 1);
+}
+
+/* Whether every gemm among the chain's first `steps` steps takes its whole product's path on a
+ * block of `rows` rows and on the last block; else the first that does not, in *stop. */
+static int gemm_paths_kept(const lab_program *p, int32_t i, int32_t steps, const lab_tensor *views,
+                           const int32_t *first_view, int64_t m, int64_t rows, int32_t *stop) {
+  const int64_t sizes[2] = {rows, m - ((m - 1) / rows) * rows};
+  for (int32_t j = 0; j < steps; j++) {
+    const lab_step *s = &p->steps[i + j];
+    if (kind_of(s) != KIND_GEMM) continue;
+    const lab_tensor *t = views + first_view[j];
+    const int whole = lab_gemm_route(t, s->n_inputs, &t[s->n_inputs], s->attrs);
+    for (int b = 0; b < 2 && whole >= 0; b++) {
+      lab_tensor part[4];
+      for (int32_t k = 0; k <= s->n_inputs; k++) {
+        part[k] = t[k];
+        const int cut = cut_axis(s, KIND_GEMM, k, &t[k]);
+        if (cut >= 0) part[k].shape[cut] = sizes[b];
+      }
+      if (lab_gemm_route(part, s->n_inputs, &part[s->n_inputs], s->attrs) != whole) {
+        *stop = j;
+        return 0;
+      }
+    }
+    if (whole < 0) {
+      *stop = j;
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* The chain starting at step i: its step count (0 for none) and in *rows a block's rows. */
+static int32_t chain_find(const lab_program *p, int32_t i, int64_t *rows) {
+  lab_tensor *views = p->chain_views;
+  operand ops[LAB_ROW_CHAIN_MAX_VIEWS];
+  int32_t first_view[LAB_ROW_CHAIN_MAX_STEPS + 1] = {0};
+  int32_t steps = 0, n_views = 0, sums = 0;
+  int64_t m = 0;
+  for (int32_t j = i; j < p->n_steps && steps < LAB_ROW_CHAIN_MAX_STEPS; j++) {
+    const lab_step *s = &p->steps[j];
+    const int32_t n = s->n_inputs + s->n_outputs;
+    const step_kind kind = kind_of(s);
+    if (kind == KIND_OTHER || n_views + n > LAB_ROW_CHAIN_MAX_VIEWS) break;
+    lab_tensor *t = views + n_views;
+    lab_program_bind_step(p, s, t);
+    if (steps == 0) m = chain_rows_of(s, kind, t);
+    if (m < 2 * CHAIN_ROW_UNIT || !step_fits(s, kind, t)) break;
+    if (kind == KIND_REDUCE && sums + t[0].shape[1] > CHAIN_MAX_SUMS) break;
+    int fits = 1;
+    for (int32_t k = 0; k < n && fits; k++) {
+      operand *o = &ops[n_views + k];
+      o->t = &t[k];
+      o->cut = cut_axis(s, kind, k, &t[k]);
+      o->written = k < s->n_inputs ? 0 : kind == KIND_REDUCE ? 2 : 1;
+      if (o->cut >= 0 && (t[k].ndim <= o->cut || t[k].shape[o->cut] != m)) fits = 0;
+      intptr_t lo, hi, pitch;
+      if (o->written == 1 && (o->cut < 0 || !row_window(&t[k], o->cut, &lo, &hi, &pitch))) fits = 0;
+      for (int32_t q = 0; q < n_views + k && fits; q++) fits = compatible(o, &ops[q]);
+    }
+    if (!fits) break;
+    n_views += n;
+    first_view[++steps] = n_views;
+    if (kind == KIND_REDUCE) sums += (int32_t)t[0].shape[1];
+  }
+  while (steps >= 2) {
+    int64_t widest = 0, largest = 0;
+    for (int32_t k = 0; k < first_view[steps]; k++) {
+      intptr_t lo, hi, pitch;
+      if (ops[k].written == 1 && row_window(ops[k].t, ops[k].cut, &lo, &hi, &pitch) && hi - lo > widest) widest = hi - lo;
+      const int64_t bytes = view_bytes(ops[k].t);
+      if (bytes > largest) largest = bytes;
+    }
+    if (largest < CHAIN_MIN_BYTES || widest == 0) return 0;
+    int64_t r = CHAIN_BLOCK_BYTES / widest;
+    r = r < CHAIN_ROW_UNIT ? CHAIN_ROW_UNIT : r - r % CHAIN_ROW_UNIT;
+    if (m < 2 * r) return 0;
+    int32_t stop = steps;
+    if (gemm_paths_kept(p, i, steps, views, first_view, m, r, &stop)) {
+      *rows = r;
+      return steps;
+    }
+    steps = stop; /* the chain up to the gemm whose blocks would sum in another order */
+  }
+  return 0;
+}
+
+void lab_row_chains_plan(lab_program *p) {
+  if (p->chain_threads == p->rt.threads && p->chain_isa == p->rt.isa) return;
+  p->chain_threads = p->rt.threads;
+  p->chain_isa = p->rt.isa;
+  memset(p->chain_steps, 0, sizeof *p->chain_steps * (size_t)p->n_steps);
+  if (p->rt.threads != 1) return;
+  for (int32_t i = 0; i < p->n_steps; i++) {
+    int64_t rows = 0;
+    const int32_t steps = chain_find(p, i, &rows);
+    if (steps < 2) continue;
+    p->chain_steps[i] = steps;
+    p->chain_rows[i] = rows;
+    i += steps - 1;
+  }
+}
+
+int32_t lab_row_chain_length(const lab_program *p, int32_t i) { return p->chain_steps[i]; }
+
+int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err, size_t err_len) {
+  const int32_t steps = p->chain_steps[i];
+  const int64_t rows = p->chain_rows[i];
+  lab_tensor *views = p->chain_views;
+  int32_t first_view[LAB_ROW_CHAIN_MAX_STEPS + 1] = {0}, first_sum[LAB_ROW_CHAIN_MAX_STEPS] = {0};
+  step_kind kinds[LAB_ROW_CHAIN_MAX_STEPS] = {KIND_OTHER};
+  double sums[CHAIN_MAX_SUMS];
+  int32_t n_sums = 0;
+  for (int32_t j = 0; j < steps; j++) {
+    const lab_step *s = &p->steps[i + j];
+    lab_program_bind_step(p, s, views + first_view[j]);
+    first_view[j + 1] = first_view[j] + s->n_inputs + s->n_outputs;
+    kinds[j] = kind_of(s);
+    first_sum[j] = n_sums;
+    if (kinds[j] == KIND_REDUCE) n_sums += (int32_t)views[first_view[j]].shape[1];
+  }
+  memset(sums, 0, sizeof *sums * (size_t)n_sums);
+  const int64_t m = chain_rows_of(&p->steps[i], kinds[0], views);
   lab_tensor part[LAB_EW_MAX_OPERANDS];
   for (int64_t r0 = 0; r0 < m; r0 += rows) {
     const int64_t n = m - r0 < rows ? m - r0 : rows;
-    int32_t which = 0;
-    if (lab_gemm_pair_block(v1, first->n_inputs, z, first->attrs, v2, second->attrs, r0, n, &which, err, err_len)) {
-      *failed_step = i + which;
-      return 1;
+    for (int32_t j = 0; j < steps; j++) {
+      const lab_step *s = &p->steps[i + j];
+      const lab_tensor *t = views + first_view[j];
+      for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
+        part[k] = t[k];
+        const int cut = cut_axis(s, kinds[j], k, &t[k]);
+        if (cut < 0) continue;
+        part[k].data = (char *)t[k].data + r0 * t[k].strides[cut] * (int64_t)lab_dtype_size(t[k].dtype);
+        part[k].shape[cut] = n;
+      }
+      if (kinds[j] == KIND_REDUCE) {
+        lab_reduce_rows_add(sums + first_sum[j], &part[0]);
+      } else if (s->fn(part, s->n_inputs, part + s->n_inputs, s->n_outputs, s->attrs, err, err_len)) {
+        *failed_step = i + j;
+        return 1;
+      }
     }
-    if (!third) continue;
-    const int32_t operands = third->n_inputs + third->n_outputs;
-    for (int32_t k = 0; k < operands; k++) {
-      part[k] = v3[k];
-      part[k].data = (char *)v3[k].data + r0 * v3[k].strides[0] * (int64_t)lab_dtype_size(v3[k].dtype);
-      part[k].shape[0] = n;
-    }
-    if (third->fn(part, third->n_inputs, part + third->n_inputs, third->n_outputs, third->attrs, err, err_len)) {
-      *failed_step = i + 2;
-      return 1;
-    }
+  }
+  for (int32_t j = 0; j < steps; j++) {
+    if (kinds[j] == KIND_REDUCE) lab_reduce_rows_store(sums + first_sum[j], views + first_view[j] + 1);
   }
   return 0;
 }

@@ -1,12 +1,27 @@
 /*
- * Row blocks: consecutive steps run block of rows by block (all of them on rows 0..R, then on
- * R..2R, ...) instead of each over every row, so what one writes is still in L2 when the next
- * reads it. The groups: a gemm and the gemm that accumulates into its output in place (a pair,
- * gemm.h), and after them the elementwise step that reads that output, when its views all run
- * along the same rows — the L2L LSTM's gates x·Wx + b, += h·Wh and its cell's composite, over
- * 15,910 × 80 in MNIST meta-training, where the 5 MB of gates went out to memory and back
- * twice. Every step computes the values it would over all rows (the pair's rules in gemm.h; an
- * elementwise element does not depend on its neighbours), so the results keep their bits.
+ * Row blocks: a chain of consecutive steps that all work along the same m rows runs block of
+ * rows by block (every step on rows 0..R, then every step on R..2R, ...) instead of each step
+ * over all rows, so what one step writes is still in L2 when the next reads it. The L2L LSTM in
+ * MNIST meta-training works on 15,910 coordinates: forward, the preprocessing, x·Wx + b, += h·Wh,
+ * the cell, the next layer and the output layer; backward, the cell's gradient, its bias
+ * gradient (a sum over the rows), dz·Wᵀ and the layer below — steps whose 1.3–5 MB operands went
+ * out to memory and came back for each step.
+ *
+ * The steps a chain takes, with the rows each of its operands is cut along:
+ *   gemm         Z's rows, op(A)'s rows, and C's when C is a matrix (B and a bias row whole);
+ *   elementwise  every operand along its first axis (0-d operands whole);
+ *   concatenate  along an axis other than the first: every operand along its first axis;
+ *   reduce       a float32 sum over the rows of an m × n matrix: each block's rows added to
+ *                float64 accumulators, the result stored after the last block.
+ * Every step computes the values it would over all rows, in the same order of additions (a gemm
+ * block takes the whole product's path, gemm.h; a reduce adds the rows in order, reduce.h), so
+ * the results keep their bits. A chain forms only where that holds for the order of its steps
+ * too: on one thread (on more, each step splits over the threads by itself); where every
+ * operand a step writes meets the others only within the same rows (its row r overlaps no row
+ * of another operand but that operand's row r), overlaps nothing read whole (B, a bias row, a
+ * broadcast), and, inside one elementwise step, overlaps no input unless it is one of them (in
+ * place); where a reduce's output is apart from every other operand of the chain; and where its
+ * largest operand is at least 1 MiB (a smaller one stays in L2 between whole steps anyway).
  */
 #ifndef LAB_ROW_BLOCKS_H
 #define LAB_ROW_BLOCKS_H
@@ -17,16 +32,20 @@
 extern "C" {
 #endif
 
-/* Views a group's steps can have together: a pair's 4 + 4 and an elementwise step's operands. */
-#define LAB_ROW_GROUP_MAX_VIEWS (8 + 32)
+/* A chain's most steps, and most operands over all its steps. */
+#define LAB_ROW_CHAIN_MAX_STEPS 32
+#define LAB_ROW_CHAIN_MAX_VIEWS 256
 
-/* The group starting at step i: how many steps it has (0: none, the step runs alone; else 2 or
- * 3) and in *rows the rows of a block. `views` receives the steps' views bound for this run. */
-int32_t lab_row_group_find(const lab_program *p, int32_t i, lab_tensor *views, int64_t *rows);
+/* Finds the program's chains for its thread count and ISA from the views bound for this run
+ * (the buffers a run binds anew never overlap another buffer, so what it finds holds for every
+ * run); a run calls it first, and it plans again only when the threads or the ISA changed. */
+void lab_row_chains_plan(lab_program *p);
 
-/* Runs a group found at step i. On an error returns non-zero and in *failed_step the step. */
-int lab_row_group_run(const lab_program *p, int32_t i, int32_t steps, const lab_tensor *views, int64_t rows,
-                      int32_t *failed_step, char *err, size_t err_len);
+/* The number of steps in the chain starting at step i (0 when none starts there). */
+int32_t lab_row_chain_length(const lab_program *p, int32_t i);
+
+/* Runs the chain starting at step i. On an error returns non-zero, and in *failed_step the step. */
+int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err, size_t err_len);
 
 #ifdef __cplusplus
 }

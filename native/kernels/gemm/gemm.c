@@ -15,15 +15,6 @@
 #define DRV_DIRECT_MAX_TILES 4
 /* The largest MR x NR tile of any micro-kernel (AVX-512 float32). */
 #define DRV_TILE_MAX (12 * 32)
-/* A pair's row blocks (lab_gemm_pair_kernel) hold about this many bytes of Z, so a block stays
- * in L2 between its two products (32 KiB and 512 KiB measured no better on MNIST meta-training);
- * a multiple of this many rows, which every micro-kernel's MR divides. Pairs whose Z is smaller
- * than LAB_GEMM_PAIR_MIN_BYTES run as two whole products: Z stays in L2 between them anyway
- * (the quadratics' 1280 × 80 gates gained nothing). */
-#define LAB_GEMM_PAIR_BLOCK_BYTES (128 << 10)
-#define LAB_GEMM_PAIR_MIN_ROWS 12
-#define LAB_GEMM_PAIR_MIN_BYTES (1 << 20)
-
 /* Cache blocking, in elements: a KC x NR micro-panel of B stays in L1, an MC x KC block of A in
  * L2 and a KC x NC panel of B in L3 (sized for 48 KiB L1 / 2 MiB L2 per core; KC and MC chosen
  * by measurement at 1024^3 among 128..256 x 192..384). */
@@ -350,75 +341,8 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   return gemm_plan_run(&plan, in, &out[0], attrs, err, err_len);
 }
 
-/* Rows [r0, r0 + rows) of dimension `dim` of a view. */
-static void cut_rows(lab_tensor *t, int dim, int64_t r0, int64_t rows) {
-  t->data = (char *)t->data + r0 * t->strides[dim] * (int64_t)lab_dtype_size(t->dtype);
-  t->shape[dim] = rows;
-}
-
-/* A 2-d product's views for output rows [r0, r0 + rows): op(A)'s rows, C's and Z's. */
-static void slice_product(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const lab_gemm_attrs *attrs,
-                          int64_t r0, int64_t rows, lab_tensor *in_out, lab_tensor *z_out) {
-  for (int32_t i = 0; i < n_in; i++) in_out[i] = in[i];
-  *z_out = *z;
-  cut_rows(&in_out[0], attrs->trans_a ? 1 : 0, r0, rows);
-  if (n_in == 3) cut_rows(&in_out[2], 0, r0, rows);
-  cut_rows(z_out, 0, r0, rows);
-}
-
-/* The route a 2-d product takes on `rows` of its rows (-1 when the views do not plan). */
-static int route_of_rows(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const lab_gemm_attrs *attrs,
-                         int64_t rows) {
-  lab_tensor part_in[3], part_z;
+int lab_gemm_route(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const void *attrs) {
   gemm_plan pl;
   char err[8];
-  slice_product(in, n_in, z, attrs, 0, rows, part_in, &part_z);
-  return gemm_plan_make(part_in, n_in, &part_z, 1, attrs, &pl, err, sizeof err) ? -1 : (int)pl.route;
-}
-
-/* How many rows each block of a pair takes (the last block takes the rest), or 0 when the pair
- * runs as two whole products: on more than one thread (each product splits over the threads by
- * itself), when Z is small (LAB_GEMM_PAIR_MIN_BYTES) or under two blocks, when an operand
- * overlaps Z, or when a block of rows would take another path than the whole product (other
- * paths sum in other orders). */
-int64_t lab_gemm_pair_rows(const lab_tensor *in1, int32_t n_in1, const lab_tensor *z, const void *attrs1_ptr,
-                           const lab_tensor *in2, const void *attrs2_ptr) {
-  const lab_gemm_attrs *attrs1 = attrs1_ptr, *attrs2 = attrs2_ptr;
-  if (attrs1->rt->threads > 1 || z->ndim != 2) return 0;
-  /* the size first: it turns most pairs away (every run asks) before any planning */
-  const int64_t m = z->shape[0], row_bytes = z->shape[1] * (int64_t)lab_dtype_size(z->dtype);
-  int64_t rows = LAB_GEMM_PAIR_BLOCK_BYTES / (row_bytes > 0 ? row_bytes : 1);
-  rows = rows < LAB_GEMM_PAIR_MIN_ROWS ? LAB_GEMM_PAIR_MIN_ROWS : rows - rows % LAB_GEMM_PAIR_MIN_ROWS;
-  if (m < 2 * rows || m * row_bytes < LAB_GEMM_PAIR_MIN_BYTES) return 0;
-  gemm_plan p1, p2;
-  char err[8];
-  if (gemm_plan_make(in1, n_in1, z, 1, attrs1, &p1, err, sizeof err) ||
-      gemm_plan_make(in2, 3, z, 1, attrs2, &p2, err, sizeof err) || !p2.c_is_z) {
-    return 0;
-  }
-  for (int i = 0; i < 2; i++) {
-    if (!lab_views_disjoint(&in1[i], z) || !lab_views_disjoint(&in2[i], z)) return 0;
-  }
-  if (n_in1 == 3 && p1.c != NULL && !p1.c_is_z && !lab_views_disjoint(&in1[2], z)) return 0;
-  const int64_t last = m - ((m - 1) / rows) * rows; /* the last block's rows, 1..rows */
-  const int64_t sizes[2] = {rows, last};
-  for (int s = 0; s < 2; s++) {
-    if (route_of_rows(in1, n_in1, z, attrs1, sizes[s]) != (int)p1.route ||
-        route_of_rows(in2, 3, z, attrs2, sizes[s]) != (int)p2.route) {
-      return 0;
-    }
-  }
-  return rows;
-}
-
-int lab_gemm_pair_block(const lab_tensor *in1, int32_t n_in1, const lab_tensor *z, const void *attrs1,
-                        const lab_tensor *in2, const void *attrs2, int64_t r0, int64_t rows, int32_t *failed, char *err,
-                        size_t err_len) {
-  lab_tensor part_in[3], part_z;
-  slice_product(in1, n_in1, z, attrs1, r0, rows, part_in, &part_z);
-  *failed = 0;
-  if (lab_gemm_kernel(part_in, n_in1, &part_z, 1, attrs1, err, err_len)) return 1;
-  slice_product(in2, 3, z, attrs2, r0, rows, part_in, &part_z);
-  *failed = 1;
-  return lab_gemm_kernel(part_in, 3, &part_z, 1, attrs2, err, err_len);
+  return gemm_plan_make(in, n_in, z, 1, attrs, &pl, err, sizeof err) ? -1 : (int)pl.route;
 }

@@ -30,22 +30,11 @@ typedef struct lab_gemm_attrs {
 int lab_gemm_kernel(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outputs,
                     int32_t n_outputs, const void *attrs, char *err, size_t err_len);
 
-/*
- * Two steps where the second accumulates into the first's output in place: Z = (step 1: A1, B1
- * and maybe C), then Z += alpha2·op(A2)·op(B2) (step 2: inputs [A2, B2, Z]), run block of Z's
- * rows by block (native/src/row_blocks.h): both products on a block before the next, so the
- * block is still in cache when the second product adds to it. lab_gemm_pair_rows says how many
- * rows a block takes, or 0 when the steps are to run apart: on more than one thread, for a small
- * Z, with an operand overlapping Z, or when a block of rows would take another path than the
- * whole product (each path has its own order of additions), so the bits are those of the two
- * steps run apart. lab_gemm_pair_block runs both on rows [r0, r0 + rows); *failed is 0 or 1:
- * which step a nonzero return is about.
- */
-int64_t lab_gemm_pair_rows(const lab_tensor *inputs1, int32_t n_inputs1, const lab_tensor *z,
-                           const void *attrs1, const lab_tensor *inputs2, const void *attrs2);
-int lab_gemm_pair_block(const lab_tensor *inputs1, int32_t n_inputs1, const lab_tensor *z,
-                        const void *attrs1, const lab_tensor *inputs2, const void *attrs2, int64_t r0,
-                        int64_t rows, int32_t *failed, char *err, size_t err_len);
+/* The path a product takes through the kernel (each path has its own order of additions), as a
+ * number, or -1 when its views do not plan. Row blocks (native/src/row_blocks.h) run a product
+ * block of Z's rows by block only where every block takes the whole product's path, so the
+ * blocks' results keep the whole product's bits. */
+int lab_gemm_route(const lab_tensor *inputs, int32_t n_inputs, const lab_tensor *z, const void *attrs);
 
 /*
  * A micro-kernel computes the MR x NR tile acc = sum_p a[p*MR + i] * b[p*NR + j] over kc

@@ -1,0 +1,281 @@
+// Row-block chains (native/src/row_blocks.c) longer than a gemm pair: the L2L LSTM's forward
+// step (its preprocessing over 1-d views, the concatenation, the gates, the cell, the output
+// layer and the update), its backward step (the cell's gradient written as four column windows,
+// the bias gradient summed over the rows, dz·Wᵀ and the layer below), and chains that must stop:
+// at a step reading whole what the chain writes, at a buffer reused with another row pitch, at a
+// reduce whose output the chain reads, at a sum over one column (its own order of additions),
+// and on two threads. Each program runs as written and with a copy step between every two of its
+// steps (so nothing chains); the outputs must be the same bits. A chained step's time is counted
+// on its chain's first step, so 0 on a step marks it chained.
+import { describe, expect, it } from 'vitest';
+import type { BufferSpec, ScalarExpr, ScalarOpName, StepSpec, View } from '../../native/program.ts';
+import { addon, rng } from './helpers.ts';
+
+const m = 4000; // rows: the gates, 4000 × 80 float32, are 1.25 MiB, over a chain's 1 MiB
+
+const input = (i: number): ScalarExpr => ({ input: i });
+const apply = (op: ScalarOpName, ...args: ScalarExpr[]): ScalarExpr => ({ op, args });
+const mat = (buffer: number, rows: number, cols: number, offset = 0, pitch = cols): View => ({
+  buffer,
+  offset,
+  shape: [rows, cols],
+  strides: [pitch, 1],
+});
+const vec = (buffer: number, n: number, offset = 0): View => ({ buffer, offset, shape: [n], strides: [1] });
+
+/** A program's buffers (random constants, temps) and steps, built up by the cases below. */
+class Builder {
+  readonly buffers: BufferSpec[] = [];
+  readonly steps: StepSpec[] = [];
+  private readonly random = rng(7);
+
+  constant(size: number): number {
+    const init = new Float32Array(size);
+    for (let i = 0; i < size; i++) init[i] = 2 * this.random() - 1;
+    this.buffers.push({ dtype: 'float32', size, role: 'constant', init });
+    return this.buffers.length - 1;
+  }
+
+  temp(size: number, initialised = false): number {
+    const spec: BufferSpec = { dtype: 'float32', size, role: 'temp' };
+    if (initialised) {
+      const init = new Float32Array(size);
+      for (let i = 0; i < size; i++) init[i] = 2 * this.random() - 1;
+      spec.init = init;
+    }
+    this.buffers.push(spec);
+    return this.buffers.length - 1;
+  }
+
+  gemm(a: View, b: View, z: View, attrs: { transA?: boolean; transB?: boolean }, c?: View): void {
+    this.steps.push({
+      kernel: 'gemm',
+      inputs: c ? [a, b, c] : [a, b],
+      outputs: [z],
+      attrs: { transA: !!attrs.transA, transB: !!attrs.transB, alpha: 1, ...(c ? { beta: 1 } : {}) },
+    });
+  }
+
+  elementwise(inputs: View[], outputs: View[], exprs: ScalarExpr[]): void {
+    this.steps.push({ kernel: 'elementwise', inputs, outputs, attrs: { outputs: exprs } });
+  }
+
+  sumRows(x: View, y: View): void {
+    this.steps.push({ kernel: 'reduce', inputs: [x], outputs: [y], attrs: { op: 'sum', axes: [0] } });
+  }
+}
+
+interface Ran {
+  results: number[][];
+  seconds: Float64Array;
+}
+
+/** Runs the built program (steps as built, or with a copy between every two) and returns the
+ * given buffers' contents and the steps' times (the program's own steps only). */
+function run(b: Builder, outputs: number[], options: { apart?: boolean; threads?: number } = {}): Ran {
+  const buffers = [...b.buffers, { dtype: 'float32' as const, size: 8, role: 'temp' as const }];
+  const scratch = buffers.length - 1;
+  const copy: StepSpec = {
+    kernel: 'copy',
+    inputs: [vec(scratch, 4)],
+    outputs: [vec(scratch, 4, 4)],
+    attrs: {},
+  };
+  const steps = options.apart ? b.steps.flatMap((s, i) => (i === 0 ? [s] : [copy, s])) : b.steps;
+  const before = addon.getThreads();
+  addon.setThreads(options.threads ?? 1);
+  try {
+    const seconds = new Float64Array(steps.length);
+    const got = addon.run(addon.createProgram({ buffers, inputs: [], outputs, steps }), [], seconds);
+    const own = options.apart ? seconds.filter((_, i) => i % 2 === 0) : seconds;
+    return { results: got.map((x) => Array.from(x)), seconds: own };
+  } finally {
+    addon.setThreads(before);
+  }
+}
+
+/** Which steps ran chained to the step before them (their time counted on the chain's first). */
+function chained(r: Ran): boolean[] {
+  return Array.from(r.seconds, (s) => s === 0);
+}
+
+/** The forward step: g → (p1, p2) → [p1 p2] → gates = [p1 p2]·Wx + b → cell → h·Wy → θ += 0.1·y.
+ * `then` adds a last step that reads θ whole (as the optimizee's weights do). */
+function forward(then: 'none' | 'readWhole') {
+  const b = new Builder();
+  const g = b.constant(m);
+  const wx = b.constant(2 * 80);
+  const bias = b.constant(80);
+  const wy = b.constant(20);
+  const p = b.temp(2 * m);
+  const x = b.temp(2 * m);
+  const gates = b.temp(m * 80);
+  const h = b.temp(m * 20);
+  const c = b.temp(m * 20, true);
+  const y = b.temp(m);
+  const theta = b.temp(m, true);
+  b.elementwise(
+    [vec(g, m)],
+    [vec(p, m), vec(p, m, m)],
+    [apply('tanh', input(0)), apply('mul', input(0), { const: 0.5 })],
+  );
+  b.steps.push({
+    kernel: 'concatenate',
+    inputs: [mat(p, m, 1), mat(p, m, 1, m)],
+    outputs: [mat(x, m, 2)],
+    attrs: { axis: 1 },
+  });
+  b.gemm(
+    mat(x, m, 2),
+    mat(wx, 2, 80),
+    mat(gates, m, 80),
+    {},
+    { buffer: bias, offset: 0, shape: [m, 80], strides: [0, 1] },
+  );
+  // the cell: c′ = σ(f)·c + σ(i)·tanh(g), in place over c; h = σ(o)·tanh(c′)
+  const cell = apply(
+    'add',
+    apply('mul', apply('sigmoid', input(1)), input(4)),
+    apply('mul', apply('sigmoid', input(0)), apply('tanh', input(2))),
+  );
+  b.elementwise(
+    [
+      mat(gates, m, 20, 0, 80),
+      mat(gates, m, 20, 20, 80),
+      mat(gates, m, 20, 40, 80),
+      mat(gates, m, 20, 60, 80),
+      mat(c, m, 20),
+    ],
+    [mat(c, m, 20), mat(h, m, 20)],
+    [cell, apply('mul', apply('sigmoid', input(3)), apply('tanh', cell))],
+  );
+  b.gemm(mat(h, m, 20), mat(wy, 20, 1), mat(y, m, 1), {});
+  b.elementwise(
+    [vec(theta, m), vec(y, m)],
+    [vec(theta, m)],
+    [apply('add', input(0), apply('mul', input(1), { const: 0.1 }))],
+  );
+  const outputs = [p, x, gates, c, h, y, theta];
+  if (then === 'readWhole') {
+    const out = b.temp(m * 20);
+    // θ's last 160 values as an 8 × 20 B, read whole by every block: the update of the rows the
+    // last block holds must be finished before any block of this product
+    b.gemm(mat(h, m, 8, 0, 20), mat(theta, 8, 20, m - 160), mat(out, m, 20), {});
+    outputs.push(out);
+  }
+  return { b, outputs };
+}
+
+/** The backward step: dh = dz′·W1ᵀ, += dzᵀ… as a pair; the cell's gradient as four column
+ * windows of dz; the bias gradient (a sum over the rows); dx = dz·W2ᵀ; the layer below. */
+function backward(tail: 'none' | 'sumOneColumn' | 'readSum' | 'otherPitch') {
+  const b = new Builder();
+  const dzNext = b.constant(m * 80);
+  const dzLower = b.constant(m * 80);
+  const w1 = b.constant(20 * 80);
+  const w2 = b.constant(20 * 80);
+  const saved = [0, 1, 2].map(() => b.constant(m * 20));
+  const dh = b.temp(m * 80); // room for 'otherPitch'; dh itself is its first m × 20
+  const dz = b.temp(m * 80);
+  const dc = b.temp(m * 20, true);
+  const biasGrad = b.temp(80);
+  const dx = b.temp(m * 20);
+  const below = b.temp(m * 20);
+  b.gemm(mat(dzNext, m, 80), mat(w1, 20, 80), mat(dh, m, 20), { transB: true });
+  b.gemm(mat(dzLower, m, 80), mat(w2, 20, 80), mat(dh, m, 20), { transB: true }, mat(dh, m, 20));
+  const dcNew = apply(
+    'add',
+    input(1),
+    apply('mul', input(0), apply('sub', { const: 1 }, apply('sqr', input(2)))),
+  );
+  b.elementwise(
+    [mat(dh, m, 20), mat(dc, m, 20), mat(saved[0], m, 20), mat(saved[1], m, 20), mat(saved[2], m, 20)],
+    [
+      mat(dz, m, 20, 0, 80),
+      mat(dc, m, 20),
+      mat(dz, m, 20, 20, 80),
+      mat(dz, m, 20, 40, 80),
+      mat(dz, m, 20, 60, 80),
+    ],
+    [
+      apply('mul', dcNew, input(3)),
+      dcNew,
+      apply('mul', dcNew, input(4)),
+      apply('mul', input(0), input(2)),
+      apply('mul', input(0), apply('sigmoid', input(4))),
+    ],
+  );
+  b.sumRows(mat(dz, m, 80), mat(biasGrad, 1, 80));
+  b.gemm(mat(dz, m, 80), mat(w2, 20, 80), mat(dx, m, 20), { transB: true });
+  b.elementwise(
+    [mat(dx, m, 20), mat(saved[1], m, 20)],
+    [mat(below, m, 20)],
+    [apply('mul', input(0), input(1))],
+  );
+  const outputs = [dh, dz, dc, biasGrad, dx, below];
+  if (tail === 'sumOneColumn') {
+    const colSum = b.temp(1);
+    b.sumRows(mat(below, m, 1, 0, 20), mat(colSum, 1, 1));
+    outputs.push(colSum);
+  } else if (tail === 'readSum') {
+    // reads the bias gradient, which is complete only after the chain's last block
+    const scaled = b.temp(m * 20);
+    b.elementwise(
+      [mat(below, m, 20), { buffer: biasGrad, offset: 0, shape: [m, 20], strides: [0, 1] }],
+      [mat(scaled, m, 20)],
+      [apply('mul', input(0), input(1))],
+    );
+    outputs.push(scaled);
+  } else if (tail === 'otherPitch') {
+    // dh's buffer again, now with rows 80 floats apart: its block 0 covers rows of the old dh a
+    // later block has still to read
+    b.elementwise([mat(below, m, 20)], [mat(dh, m, 20, 0, 80)], [apply('neg', input(0))]);
+  }
+  return { b, outputs };
+}
+
+describe('row-block chains', () => {
+  it('runs the forward step as one chain, with the bits of its steps run apart', () => {
+    const { b, outputs } = forward('none');
+    const together = run(b, outputs);
+    expect(chained(together)).toEqual([false, true, true, true, true, true]);
+    expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
+  });
+
+  it('ends a chain before a step that reads whole what the chain writes', () => {
+    const { b, outputs } = forward('readWhole');
+    const together = run(b, outputs);
+    expect(chained(together)).toEqual([false, true, true, true, true, true, false]);
+    expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
+  });
+
+  it('runs the backward step as one chain, the bias gradient summed block by block in row order', () => {
+    const { b, outputs } = backward('none');
+    const together = run(b, outputs);
+    expect(chained(together)).toEqual([false, true, true, true, true, true]);
+    expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
+    // the sum is the column sums of dz
+    const dz = together.results[1];
+    for (const j of [0, 37, 79]) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += dz[i * 80 + j];
+      expect(together.results[3][j]).toBeCloseTo(s, 3);
+    }
+  });
+
+  it('ends a chain at a sum over one column, a reduce whose output it reads, a buffer with another pitch', () => {
+    for (const tail of ['sumOneColumn', 'readSum', 'otherPitch'] as const) {
+      const { b, outputs } = backward(tail);
+      const together = run(b, outputs);
+      expect(chained(together), tail).toEqual([false, true, true, true, true, true, false]);
+      expect(together.results, tail).toEqual(run(b, outputs, { apart: true }).results);
+    }
+  });
+
+  it('runs nothing chained on two threads', () => {
+    const { b, outputs } = backward('none');
+    const twoThreads = run(b, outputs, { threads: 2 });
+    expect(chained(twoThreads).some((c) => c)).toBe(false);
+    expect(twoThreads.results).toEqual(run(b, outputs, { apart: true }).results);
+  });
+});
