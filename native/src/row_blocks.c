@@ -6,21 +6,37 @@
 #include "../kernels/reduce.h"
 #include "../kernels/shape.h"
 
-/* A block holds about this many bytes of the chain's widest output (the gates, 80 floats a row:
- * 408 rows, the forward chain's operands ~1.2 MiB in all, in a 2 MiB L2; 32 and 512 KiB of gates
- * measured no better for the LSTM's gemm pairs and cell, 64, 256 and 512 KiB none better for the
- * longer chains), a multiple of CHAIN_ROW_UNIT rows, which every gemm micro-kernel's MR divides. */
-#define CHAIN_BLOCK_BYTES (128 << 10)
+/* A block's rows are about this many bytes of what the chain's steps write (MNIST's forward
+ * time step writes ~2.4 KiB a row: 204 rows; its backward ~1.1 KiB: 468, rounded to 768, a
+ * multiple of the weight gradients' k-pieces; 256 KiB to 4 MiB measured within noise of each
+ * other), a multiple of CHAIN_ROW_UNIT rows, which every gemm micro-kernel's MR divides. */
+#define CHAIN_BLOCK_BYTES (512 << 10)
 #define CHAIN_ROW_UNIT 12
 /* Chains whose largest operand is smaller stay apart: it stays in L2 between whole steps (the
  * quadratics' 400 KiB gates gained nothing). */
 #define CHAIN_MIN_BYTES (1 << 20)
 #define CHAIN_MAX_SUMS 2048 /* float64 accumulators of a chain's reduces */
 
-typedef enum step_kind { KIND_OTHER, KIND_GEMM, KIND_ELEMENTWISE, KIND_CONCATENATE, KIND_REDUCE } step_kind;
+/* KIND_GEMM_OVER_K: a gemm whose k runs along the chain's rows (a weight gradient xᵀ·dy), its
+ * Z summed over the blocks like a reduce's accumulators; the other gemms are KIND_GEMM. */
+typedef enum step_kind {
+  KIND_OTHER,
+  KIND_GEMM,
+  KIND_GEMM_OVER_K,
+  KIND_ELEMENTWISE,
+  KIND_CONCATENATE,
+  KIND_REDUCE
+} step_kind;
 
-static step_kind kind_of(const lab_step *s) {
-  if (s->fn == lab_gemm_kernel) return KIND_GEMM;
+static int64_t gcd(int64_t a, int64_t b) { return b == 0 ? a : gcd(b, a % b); }
+
+/* The kind of a step with views t in a chain along m rows. */
+static step_kind kind_of(const lab_step *s, const lab_tensor *t, int64_t m) {
+  if (s->fn == lab_gemm_kernel) {
+    const lab_gemm_attrs *attrs = s->attrs;
+    const int64_t z_rows = t[s->n_inputs].shape[0], k = t[0].shape[attrs->trans_a ? 0 : 1];
+    return z_rows != m && k == m && t[0].ndim == 2 ? KIND_GEMM_OVER_K : KIND_GEMM;
+  }
   if (s->fn == lab_elementwise_kernel) return KIND_ELEMENTWISE;
   if (s->fn == lab_reduce_kernel) return KIND_REDUCE;
   if (s->fn == lab_shape_kernel && ((const lab_shape_attrs *)s->attrs)->kind == LAB_CONCATENATE) {
@@ -37,6 +53,12 @@ static int cut_axis(const lab_step *s, step_kind kind, int32_t k, const lab_tens
     case KIND_GEMM:
       if (k == 0) return ((const lab_gemm_attrs *)s->attrs)->trans_a ? 1 : 0; /* op(A)'s rows */
       return k == 1 ? -1 : 0;                                                  /* B; C or Z */
+    case KIND_GEMM_OVER_K: {
+      const lab_gemm_attrs *attrs = s->attrs;
+      if (k == 0) return attrs->trans_a ? 0 : 1; /* op(A)'s columns */
+      if (k == 1) return attrs->trans_b ? 1 : 0; /* op(B)'s rows */
+      return -1;                                 /* C (read by the first block) and Z */
+    }
     case KIND_REDUCE: return k == 0 ? 0 : -1; /* the output is written after the last block */
     case KIND_ELEMENTWISE: return t->ndim == 0 ? -1 : 0;
     default: return 0;
@@ -100,7 +122,8 @@ static int compatible(const operand *x, const operand *y) {
 static int step_fits(const lab_step *s, step_kind kind, const lab_tensor *t) {
   const int32_t n = s->n_inputs + s->n_outputs;
   switch (kind) {
-    case KIND_GEMM: {
+    case KIND_GEMM:
+    case KIND_GEMM_OVER_K: {
       if (s->n_outputs != 1 || t[0].ndim != 2 || t[1].ndim != 2 || t[s->n_inputs].ndim != 2) return 0;
       const lab_tensor *z = &t[s->n_inputs];
       if (!lab_views_disjoint(&t[0], z) || !lab_views_disjoint(&t[1], z)) return 0;
@@ -146,31 +169,37 @@ static int64_t view_bytes(const lab_tensor *t) {
   return (int64_t)(hi - lo) + (int64_t)pitch * (t->shape[0] - 1);
 }
 
-/* Whether every gemm among the chain's first `steps` steps takes its whole product's path on a
- * block of `rows` rows and on the last block; else the first that does not, in *stop. */
-static int gemm_paths_kept(const lab_program *p, int32_t i, int32_t steps, const lab_tensor *views,
-                           const int32_t *first_view, int64_t m, int64_t rows, int32_t *stop) {
-  const int64_t sizes[2] = {rows, m - ((m - 1) / rows) * rows};
-  for (int32_t j = 0; j < steps; j++) {
-    const lab_step *s = &p->steps[i + j];
-    if (kind_of(s) != KIND_GEMM) continue;
-    const lab_tensor *t = views + first_view[j];
-    const int whole = lab_gemm_route(t, s->n_inputs, &t[s->n_inputs], s->attrs);
-    for (int b = 0; b < 2 && whole >= 0; b++) {
-      lab_tensor part[4];
-      for (int32_t k = 0; k <= s->n_inputs; k++) {
-        part[k] = t[k];
-        const int cut = cut_axis(s, KIND_GEMM, k, &t[k]);
-        if (cut >= 0) part[k].shape[cut] = sizes[b];
-      }
-      if (lab_gemm_route(part, s->n_inputs, &part[s->n_inputs], s->attrs) != whole) {
-        *stop = j;
-        return 0;
-      }
+/* A later block's gemm over k: accumulating into Z in place. */
+static lab_gemm_attrs accumulating(const lab_step *s) {
+  lab_gemm_attrs attrs = *(const lab_gemm_attrs *)s->attrs;
+  attrs.beta = 1;
+  return attrs;
+}
+
+/* Whether a gemm takes its whole product's path on every block: a block of `rows` rows and the
+ * last, of `last`; a gemm over k as a later block (accumulating) too, and in pieces of the driver
+ * that every block holds whole. */
+static int gemm_path_kept(const lab_step *s, step_kind kind, const lab_tensor *t, int64_t rows, int64_t last) {
+  const int whole = lab_gemm_route(t, s->n_inputs, &t[s->n_inputs], s->attrs);
+  if (whole < 0) return 0;
+  if (kind == KIND_GEMM_OVER_K) {
+    const int64_t piece = lab_gemm_k_piece(t, s->n_inputs, &t[s->n_inputs], s->attrs);
+    if (piece == 0 || rows % piece != 0 || last < piece) return 0;
+  }
+  const int64_t sizes[2] = {rows, last};
+  for (int b = 0; b < 2; b++) {
+    lab_tensor part[4];
+    for (int32_t k = 0; k <= s->n_inputs; k++) {
+      part[k] = t[k];
+      const int cut = cut_axis(s, kind, k, &t[k]);
+      if (cut >= 0) part[k].shape[cut] = sizes[b];
     }
-    if (whole < 0) {
-      *stop = j;
-      return 0;
+    if (lab_gemm_route(part, s->n_inputs, &part[s->n_inputs], s->attrs) != whole) return 0;
+    if (kind == KIND_GEMM_OVER_K) {
+      const lab_gemm_attrs attrs = accumulating(s);
+      part[2] = t[s->n_inputs];
+      part[3] = t[s->n_inputs];
+      if (lab_gemm_route(part, 3, &part[3], &attrs) != whole) return 0;
     }
   }
   return 1;
@@ -186,23 +215,27 @@ static int32_t chain_find(const lab_program *p, int32_t i, int64_t *rows) {
   for (int32_t j = i; j < p->n_steps && steps < LAB_ROW_CHAIN_MAX_STEPS; j++) {
     const lab_step *s = &p->steps[j];
     const int32_t n = s->n_inputs + s->n_outputs;
-    const step_kind kind = kind_of(s);
-    if (kind == KIND_OTHER || n_views + n > LAB_ROW_CHAIN_MAX_VIEWS) break;
+    if (!s->fn || n_views + n > LAB_ROW_CHAIN_MAX_VIEWS) break;
     lab_tensor *t = views + n_views;
     lab_program_bind_step(p, s, t);
-    if (steps == 0) m = chain_rows_of(s, kind, t);
-    if (m < 2 * CHAIN_ROW_UNIT || !step_fits(s, kind, t)) break;
+    if (steps == 0) m = chain_rows_of(s, kind_of(s, t, 0), t);
+    const step_kind kind = kind_of(s, t, m);
+    if (kind == KIND_OTHER || m < 2 * CHAIN_ROW_UNIT || !step_fits(s, kind, t)) break;
     if (kind == KIND_REDUCE && sums + t[0].shape[1] > CHAIN_MAX_SUMS) break;
     int fits = 1;
     for (int32_t k = 0; k < n && fits; k++) {
       operand *o = &ops[n_views + k];
       o->t = &t[k];
       o->cut = cut_axis(s, kind, k, &t[k]);
-      o->written = k < s->n_inputs ? 0 : kind == KIND_REDUCE ? 2 : 1;
+      o->written = k < s->n_inputs ? 0 : kind == KIND_REDUCE || kind == KIND_GEMM_OVER_K ? 2 : 1;
       if (o->cut >= 0 && (t[k].ndim <= o->cut || t[k].shape[o->cut] != m)) fits = 0;
       intptr_t lo, hi, pitch;
       if (o->written == 1 && (o->cut < 0 || !row_window(&t[k], o->cut, &lo, &hi, &pitch))) fits = 0;
-      for (int32_t q = 0; q < n_views + k && fits; q++) fits = compatible(o, &ops[q]);
+      for (int32_t q = 0; q < n_views + k && fits; q++) {
+        /* a gemm over k adding to its own Z (C is Z): its blocks add in turn, as the pieces would */
+        const int own_c = kind == KIND_GEMM_OVER_K && q == n_views + 2 && k == s->n_inputs && same_tensor(&t[k], &t[2]);
+        fits = own_c || compatible(o, &ops[q]);
+      }
     }
     if (!fits) break;
     n_views += n;
@@ -210,23 +243,39 @@ static int32_t chain_find(const lab_program *p, int32_t i, int64_t *rows) {
     if (kind == KIND_REDUCE) sums += (int32_t)t[0].shape[1];
   }
   while (steps >= 2) {
-    int64_t widest = 0, largest = 0;
+    int64_t largest = 0, written = 0;
     for (int32_t k = 0; k < first_view[steps]; k++) {
       intptr_t lo, hi, pitch;
-      if (ops[k].written == 1 && row_window(ops[k].t, ops[k].cut, &lo, &hi, &pitch) && hi - lo > widest) widest = hi - lo;
+      if (ops[k].written == 1 && row_window(ops[k].t, ops[k].cut, &lo, &hi, &pitch)) written += hi - lo;
       const int64_t bytes = view_bytes(ops[k].t);
       if (bytes > largest) largest = bytes;
     }
-    if (largest < CHAIN_MIN_BYTES || widest == 0) return 0;
-    int64_t r = CHAIN_BLOCK_BYTES / widest;
-    r = r < CHAIN_ROW_UNIT ? CHAIN_ROW_UNIT : r - r % CHAIN_ROW_UNIT;
+    if (largest < CHAIN_MIN_BYTES || written == 0) return 0;
+    /* blocks of whole rows for the micro-kernels, and of whole k-pieces for a gemm over k */
+    int64_t unit = CHAIN_ROW_UNIT;
+    for (int32_t j = 0; j < steps; j++) {
+      const lab_step *s = &p->steps[i + j];
+      const lab_tensor *t = views + first_view[j];
+      if (kind_of(s, t, m) != KIND_GEMM_OVER_K) continue;
+      const int64_t piece = lab_gemm_k_piece(t, s->n_inputs, &t[s->n_inputs], s->attrs);
+      if (piece > 0 && unit % piece != 0) unit = unit / gcd(unit, piece) * piece;
+    }
+    int64_t r = CHAIN_BLOCK_BYTES / written;
+    r = r < unit ? unit : r - r % unit;
     if (m < 2 * r) return 0;
-    int32_t stop = steps;
-    if (gemm_paths_kept(p, i, steps, views, first_view, m, r, &stop)) {
+    const int64_t last = m - ((m - 1) / r) * r;
+    int32_t j = 0;
+    for (; j < steps; j++) {
+      const lab_step *s = &p->steps[i + j];
+      const lab_tensor *t = views + first_view[j];
+      const step_kind kind = kind_of(s, t, m);
+      if ((kind == KIND_GEMM || kind == KIND_GEMM_OVER_K) && !gemm_path_kept(s, kind, t, r, last)) break;
+    }
+    if (j == steps) {
       *rows = r;
       return steps;
     }
-    steps = stop; /* the chain up to the gemm whose blocks would sum in another order */
+    steps = j; /* the chain up to the gemm whose blocks would sum in another order */
   }
   return 0;
 }
@@ -261,12 +310,14 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
     const lab_step *s = &p->steps[i + j];
     lab_program_bind_step(p, s, views + first_view[j]);
     first_view[j + 1] = first_view[j] + s->n_inputs + s->n_outputs;
-    kinds[j] = kind_of(s);
+  }
+  const int64_t m = chain_rows_of(&p->steps[i], kind_of(&p->steps[i], views, 0), views);
+  for (int32_t j = 0; j < steps; j++) {
+    kinds[j] = kind_of(&p->steps[i + j], views + first_view[j], m);
     first_sum[j] = n_sums;
     if (kinds[j] == KIND_REDUCE) n_sums += (int32_t)views[first_view[j]].shape[1];
   }
   memset(sums, 0, sizeof *sums * (size_t)n_sums);
-  const int64_t m = chain_rows_of(&p->steps[i], kinds[0], views);
   lab_tensor part[LAB_EW_MAX_OPERANDS];
   for (int64_t r0 = 0; r0 < m; r0 += rows) {
     const int64_t n = m - r0 < rows ? m - r0 : rows;
@@ -280,9 +331,19 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
         part[k].data = (char *)t[k].data + r0 * t[k].strides[cut] * (int64_t)lab_dtype_size(t[k].dtype);
         part[k].shape[cut] = n;
       }
+      int32_t n_inputs = s->n_inputs;
+      const void *attrs = s->attrs;
+      lab_gemm_attrs accumulate;
+      if (kinds[j] == KIND_GEMM_OVER_K && r0 > 0) { /* Z holds the blocks before: add to it */
+        accumulate = accumulating(s);
+        attrs = &accumulate;
+        part[2] = t[s->n_inputs];
+        part[3] = t[s->n_inputs];
+        n_inputs = 3;
+      }
       if (kinds[j] == KIND_REDUCE) {
         lab_reduce_rows_add(sums + first_sum[j], &part[0]);
-      } else if (s->fn(part, s->n_inputs, part + s->n_inputs, s->n_outputs, s->attrs, err, err_len)) {
+      } else if (s->fn(part, n_inputs, part + n_inputs, s->n_outputs, attrs, err, err_len)) {
         *failed_step = i + j;
         return 1;
       }

@@ -4,24 +4,27 @@
  * over all rows, so what one step writes is still in L2 when the next reads it. The L2L LSTM in
  * MNIST meta-training works on 15,910 coordinates: forward, the preprocessing, x·Wx + b, += h·Wh,
  * the cell, the next layer and the output layer; backward, the cell's gradient, its bias
- * gradient (a sum over the rows), dz·Wᵀ and the layer below — steps whose 1.3–5 MB operands went
- * out to memory and came back for each step.
+ * gradient (a sum over the rows), the weight gradients that read its dz, dz·Wᵀ and the layer
+ * below — steps whose 1.3–5 MB operands went out to memory and came back for each step.
  *
  * The steps a chain takes, with the rows each of its operands is cut along:
  *   gemm         Z's rows, op(A)'s rows, and C's when C is a matrix (B and a bias row whole);
+ *   gemm over k  a weight gradient xᵀ·dy with k along the rows: op(A)'s columns and op(B)'s
+ *                rows, Z summed over the blocks (each after the first adds to it in place);
  *   elementwise  every operand along its first axis (0-d operands whole);
  *   concatenate  along an axis other than the first: every operand along its first axis;
  *   reduce       a float32 sum over the rows of an m × n matrix: each block's rows added to
  *                float64 accumulators, the result stored after the last block.
  * Every step computes the values it would over all rows, in the same order of additions (a gemm
- * block takes the whole product's path, gemm.h; a reduce adds the rows in order, reduce.h), so
- * the results keep their bits. A chain forms only where that holds for the order of its steps
- * too: on one thread (on more, each step splits over the threads by itself); where every
- * operand a step writes meets the others only within the same rows (its row r overlaps no row
- * of another operand but that operand's row r), overlaps nothing read whole (B, a bias row, a
- * broadcast), and, inside one elementwise step, overlaps no input unless it is one of them (in
- * place); where a reduce's output is apart from every other operand of the chain; and where its
- * largest operand is at least 1 MiB (a smaller one stays in L2 between whole steps anyway).
+ * block takes the whole product's path, a gemm over k adds the driver's k-pieces in order,
+ * gemm.h; a reduce adds the rows in order, reduce.h), so the results keep their bits. A chain
+ * forms only where that holds for the order of its steps too: on one thread (on more, each step
+ * splits over the threads by itself); where every operand a step writes meets the others only
+ * within the same rows (its row r overlaps no row of another operand but that operand's row r),
+ * overlaps nothing read whole (B, a bias row, a broadcast), and, inside one elementwise step,
+ * overlaps no input unless it is one of them (in place); where a reduce's output or a gemm over
+ * k's Z is apart from every other operand of the chain; and where its largest operand is at
+ * least 1 MiB (a smaller one stays in L2 between whole steps anyway).
  */
 #ifndef LAB_ROW_BLOCKS_H
 #define LAB_ROW_BLOCKS_H

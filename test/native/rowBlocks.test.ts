@@ -280,8 +280,9 @@ describe('row blocks: a gemm pair, and the elementwise step after it, block by b
     expect(twoThreads.results).toEqual(run(gates, { apart: true, third: 'cell' }).results);
     const small: Case = { ...gates, m: 1280 }; // the quadratics' gates, 400 KiB
     expect(run(small).seconds[1]).toBeGreaterThan(0);
-    // k = 9 runs on the blocked driver, but a last block of 3 rows would take small.inc's m ≤ 4 path
-    const odd: Case = { m: 408 * 10 + 3, n: 80, first: { k: 9 }, second: { k: 20 } };
+    // k = 9 runs on the blocked driver, but a last block of 3 rows would take small.inc's m ≤ 4
+    // path (the pair writes 640 bytes a row: blocks of 816 rows)
+    const odd: Case = { m: 816 * 5 + 3, n: 80, first: { k: 9 }, second: { k: 20 } };
     const oddPaired = run(odd);
     expect(oddPaired.seconds[1]).toBeGreaterThan(0);
     expect(Array.from(oddPaired.z)).toEqual(Array.from(run(odd, { apart: true }).z));

@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import type { BufferSpec, ScalarExpr, ScalarOpName, StepSpec, View } from '../../native/program.ts';
 import { addon, rng } from './helpers.ts';
 
-const m = 4000; // rows: the gates, 4000 × 80 float32, are 1.25 MiB, over a chain's 1 MiB
+// rows: the gates, 4100 × 80 float32, are 1.25 MiB, over a chain's 1 MiB; in blocks of 768 rows
+// (whole k-pieces of 256 for a weight gradient), the last block has 260, at least a piece
+const m = 4100;
 
 const input = (i: number): ScalarExpr => ({ input: i });
 const apply = (op: ScalarOpName, ...args: ScalarExpr[]): ScalarExpr => ({ op, args });
@@ -166,36 +168,46 @@ function forward(then: 'none' | 'readWhole') {
   return { b, outputs };
 }
 
-/** The backward step: dh = dz′·W1ᵀ, += dzᵀ… as a pair; the cell's gradient as four column
- * windows of dz; the bias gradient (a sum over the rows); dx = dz·W2ᵀ; the layer below. */
-function backward(tail: 'none' | 'sumOneColumn' | 'readSum' | 'otherPitch') {
+/** The backward step over `rows` rows: dh = dz′·W1ᵀ, += dz″·W2ᵀ as a pair; the cell's gradient
+ * as four column windows of dz; the bias gradient (a sum over the rows); dx = dz·W2ᵀ; the layer
+ * below; then the tail. */
+function backward(
+  tail: 'none' | 'sumOneColumn' | 'readSum' | 'otherPitch' | 'weightGradients' | 'smallGradient',
+  rows = m,
+) {
   const b = new Builder();
-  const dzNext = b.constant(m * 80);
-  const dzLower = b.constant(m * 80);
+  const dzNext = b.constant(rows * 80);
+  const dzLower = b.constant(rows * 80);
   const w1 = b.constant(20 * 80);
   const w2 = b.constant(20 * 80);
-  const saved = [0, 1, 2].map(() => b.constant(m * 20));
-  const dh = b.temp(m * 80); // room for 'otherPitch'; dh itself is its first m × 20
-  const dz = b.temp(m * 80);
-  const dc = b.temp(m * 20, true);
+  const saved = [0, 1, 2].map(() => b.constant(rows * 20));
+  const dh = b.temp(rows * 80); // room for 'otherPitch'; dh itself is its first rows × 20
+  const dz = b.temp(rows * 80);
+  const dc = b.temp(rows * 20, true);
   const biasGrad = b.temp(80);
-  const dx = b.temp(m * 20);
-  const below = b.temp(m * 20);
-  b.gemm(mat(dzNext, m, 80), mat(w1, 20, 80), mat(dh, m, 20), { transB: true });
-  b.gemm(mat(dzLower, m, 80), mat(w2, 20, 80), mat(dh, m, 20), { transB: true }, mat(dh, m, 20));
+  const dx = b.temp(rows * 20);
+  const below = b.temp(rows * 20);
+  b.gemm(mat(dzNext, rows, 80), mat(w1, 20, 80), mat(dh, rows, 20), { transB: true });
+  b.gemm(mat(dzLower, rows, 80), mat(w2, 20, 80), mat(dh, rows, 20), { transB: true }, mat(dh, rows, 20));
   const dcNew = apply(
     'add',
     input(1),
     apply('mul', input(0), apply('sub', { const: 1 }, apply('sqr', input(2)))),
   );
   b.elementwise(
-    [mat(dh, m, 20), mat(dc, m, 20), mat(saved[0], m, 20), mat(saved[1], m, 20), mat(saved[2], m, 20)],
     [
-      mat(dz, m, 20, 0, 80),
-      mat(dc, m, 20),
-      mat(dz, m, 20, 20, 80),
-      mat(dz, m, 20, 40, 80),
-      mat(dz, m, 20, 60, 80),
+      mat(dh, rows, 20),
+      mat(dc, rows, 20),
+      mat(saved[0], rows, 20),
+      mat(saved[1], rows, 20),
+      mat(saved[2], rows, 20),
+    ],
+    [
+      mat(dz, rows, 20, 0, 80),
+      mat(dc, rows, 20),
+      mat(dz, rows, 20, 20, 80),
+      mat(dz, rows, 20, 40, 80),
+      mat(dz, rows, 20, 60, 80),
     ],
     [
       apply('mul', dcNew, input(3)),
@@ -205,31 +217,50 @@ function backward(tail: 'none' | 'sumOneColumn' | 'readSum' | 'otherPitch') {
       apply('mul', input(0), apply('sigmoid', input(4))),
     ],
   );
-  b.sumRows(mat(dz, m, 80), mat(biasGrad, 1, 80));
-  b.gemm(mat(dz, m, 80), mat(w2, 20, 80), mat(dx, m, 20), { transB: true });
+  b.sumRows(mat(dz, rows, 80), mat(biasGrad, 1, 80));
+  b.gemm(mat(dz, rows, 80), mat(w2, 20, 80), mat(dx, rows, 20), { transB: true });
   b.elementwise(
-    [mat(dx, m, 20), mat(saved[1], m, 20)],
-    [mat(below, m, 20)],
+    [mat(dx, rows, 20), mat(saved[1], rows, 20)],
+    [mat(below, rows, 20)],
     [apply('mul', input(0), input(1))],
   );
   const outputs = [dh, dz, dc, biasGrad, dx, below];
   if (tail === 'sumOneColumn') {
     const colSum = b.temp(1);
-    b.sumRows(mat(below, m, 1, 0, 20), mat(colSum, 1, 1));
+    b.sumRows(mat(below, rows, 1, 0, 20), mat(colSum, 1, 1));
     outputs.push(colSum);
   } else if (tail === 'readSum') {
     // reads the bias gradient, which is complete only after the chain's last block
-    const scaled = b.temp(m * 20);
+    const scaled = b.temp(rows * 20);
     b.elementwise(
-      [mat(below, m, 20), { buffer: biasGrad, offset: 0, shape: [m, 20], strides: [0, 1] }],
-      [mat(scaled, m, 20)],
+      [mat(below, rows, 20), { buffer: biasGrad, offset: 0, shape: [rows, 20], strides: [0, 1] }],
+      [mat(scaled, rows, 20)],
       [apply('mul', input(0), input(1))],
     );
     outputs.push(scaled);
   } else if (tail === 'otherPitch') {
     // dh's buffer again, now with rows 80 floats apart: its block 0 covers rows of the old dh a
     // later block has still to read
-    b.elementwise([mat(below, m, 20)], [mat(dh, m, 20, 0, 80)], [apply('neg', input(0))]);
+    b.elementwise([mat(below, rows, 20)], [mat(dh, rows, 20, 0, 80)], [apply('neg', input(0))]);
+  } else if (tail === 'weightGradients') {
+    // the weight gradients xᵀ·dz: k along the chain's rows, each Z summed over the blocks
+    const first = b.temp(20 * 80);
+    const second = b.temp(20 * 80, true);
+    const after = b.temp(rows * 20);
+    /** z += xᵀ·dy, in place (C = Z) */
+    const addInto = (x: number, dy: number, z: number) =>
+      b.gemm(mat(x, rows, 20), mat(dy, rows, 80), mat(z, 20, 80), { transA: true }, mat(z, 20, 80));
+    b.gemm(mat(saved[0], rows, 20), mat(dz, rows, 80), mat(first, 20, 80), { transA: true });
+    addInto(saved[1], dzLower, second);
+    b.elementwise([mat(below, rows, 20)], [mat(after, rows, 20)], [apply('neg', input(0))]);
+    // a second sum into `first`: its blocks would interleave with the first's, so it runs apart
+    addInto(saved[2], dz, first);
+    outputs.push(first, second, after);
+  } else if (tail === 'smallGradient') {
+    // a 2-row Z takes small.inc's path, which sums all of k at once: not by blocks
+    const small = b.temp(2 * 80);
+    b.gemm(mat(saved[0], rows, 2, 0, 20), mat(dz, rows, 80), mat(small, 2, 80), { transA: true });
+    outputs.push(small);
   }
   return { b, outputs };
 }
@@ -270,6 +301,22 @@ describe('row-block chains', () => {
       expect(chained(together), tail).toEqual([false, true, true, true, true, true, false]);
       expect(together.results, tail).toEqual(run(b, outputs, { apart: true }).results);
     }
+  });
+
+  it("sums weight gradients over the chain's rows block by block, in whole pieces of the product's k", () => {
+    const { b, outputs } = backward('weightGradients');
+    const together = run(b, outputs);
+    expect(chained(together)).toEqual([false, true, true, true, true, true, true, true, true, false]);
+    expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
+    // a last block shorter than a piece (4000 = 5 × 768 + 160) would sum its k differently
+    const short = backward('weightGradients', 4000);
+    const shortRun = run(short.b, short.outputs);
+    expect(chained(shortRun).slice(6)).toEqual([false, false, false, false]);
+    expect(shortRun.results).toEqual(run(short.b, short.outputs, { apart: true }).results);
+    const small = backward('smallGradient');
+    const smallRun = run(small.b, small.outputs);
+    expect(chained(smallRun)).toEqual([false, true, true, true, true, true, false]);
+    expect(smallRun.results).toEqual(run(small.b, small.outputs, { apart: true }).results);
   });
 
   it('runs nothing chained on two threads', () => {

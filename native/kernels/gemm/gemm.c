@@ -15,6 +15,10 @@
 #define DRV_DIRECT_MAX_TILES 4
 /* The largest MR x NR tile of any micro-kernel (AVX-512 float32). */
 #define DRV_TILE_MAX (12 * 32)
+/* The driver's k-piece (KC) per element type: see the cache blocking below. */
+#define GEMM_KC_F32 256
+#define GEMM_KC_F64 192
+
 /* Cache blocking, in elements: a KC x NR micro-panel of B stays in L1, an MC x KC block of A in
  * L2 and a KC x NC panel of B in L3 (sized for 48 KiB L1 / 2 MiB L2 per core; KC and MC chosen
  * by measurement at 1024^3 among 128..256 x 192..384). */
@@ -30,7 +34,7 @@
 #define DRV_DOT_TAIL dot_tail_f32
 #define DRV_ISA lab_gemm_isa_f32
 #define DRV_SUFFIX f32
-#define DRV_KC 256
+#define DRV_KC GEMM_KC_F32
 #define DRV_MC 384
 #define DRV_NC 4096
 #include "driver.inc"
@@ -38,7 +42,7 @@
 #define DRV_T double
 #define DRV_ISA lab_gemm_isa_f64
 #define DRV_SUFFIX f64
-#define DRV_KC 192
+#define DRV_KC GEMM_KC_F64
 #define DRV_MC 240
 #define DRV_NC 2048
 #include "driver.inc"
@@ -345,4 +349,13 @@ int lab_gemm_route(const lab_tensor *in, int32_t n_in, const lab_tensor *z, cons
   gemm_plan pl;
   char err[8];
   return gemm_plan_make(in, n_in, z, 1, attrs, &pl, err, sizeof err) ? -1 : (int)pl.route;
+}
+
+int64_t lab_gemm_k_piece(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const void *attrs) {
+  const int route = lab_gemm_route(in, n_in, z, attrs);
+  if (route != GEMM_ROUTE_DRIVER && route != GEMM_ROUTE_DRIVER_TRANSPOSED) return 0;
+  /* the dot-product tail (a float32 op(A) with contiguous rows) joins from k = DOT_TAIL_K_MIN;
+   * pieces at least that long each make the whole product's choice */
+  _Static_assert(DOT_TAIL_K_MIN <= GEMM_KC_F32, "a float32 k-piece must be long enough for the dot tail");
+  return z->dtype == LAB_FLOAT32 ? GEMM_KC_F32 : GEMM_KC_F64;
 }

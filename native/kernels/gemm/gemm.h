@@ -36,6 +36,14 @@ int lab_gemm_kernel(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outp
  * blocks' results keep the whole product's bits. */
 int lab_gemm_route(const lab_tensor *inputs, int32_t n_inputs, const lab_tensor *z, const void *attrs);
 
+/* The blocked driver adds each element's sum over k to Z in pieces of a fixed length, in order
+ * (accumulating into Z after the first). For a product it runs, that length (else 0): the same
+ * product split along k into consecutive calls over multiples of it, every call after the first
+ * accumulating into Z in place (C = Z, beta 1), makes the same additions when each call takes the
+ * driver too and is at least one piece long. Row blocks (native/src/row_blocks.h) run weight
+ * gradients xᵀ·dy over the rows of a chain that way. */
+int64_t lab_gemm_k_piece(const lab_tensor *inputs, int32_t n_inputs, const lab_tensor *z, const void *attrs);
+
 /*
  * A micro-kernel computes the MR x NR tile acc = sum_p a[p*MR + i] * b[p*NR + j] over kc
  * packed steps, then writes c[i*rs_c + j] = alpha*acc (accumulate = 0) or += alpha*acc.
