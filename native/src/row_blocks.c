@@ -106,7 +106,7 @@ static int same_tensor(const lab_tensor *x, const lab_tensor *y) {
 typedef struct operand {
   const lab_tensor *t;
   int cut;     /* the axis it is cut along, or -1 (whole) */
-  int written; /* 1: block by block; 2: once, after the last block (a reduce's output) */
+  int written; /* 1: block by block; 2: a sum over the blocks (a reduce's output, a gemm over k's Z) */
 } operand;
 
 /* Whether operands x and y can be in one chain (at least one of them written). */
