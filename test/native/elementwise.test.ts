@@ -257,6 +257,38 @@ describe('elementwise kernel: each op', () => {
         addon.setIsa('auto');
       }
     });
+
+    it(`${isa}: float32 tanh on vectors of small |x| only, of large |x| only, and of both`, () => {
+      // Three 16-lane vectors (the AVX-512 path computes only the branches a vector's lanes take):
+      // |x| < 0.625 (the odd polynomial), |x| ≥ 0.625 with NaN and ±inf (1 − 2/(e^2|x| + 1)), and
+      // the two alternating.
+      const small = [
+        -0, 0, 1e-45, -1e-40, 1e-8, -0.001, 0.1, -0.2, 0.3, -0.4, 0.5, -0.55, 0.6, -0.62, 0.624, -0.6249,
+      ];
+      const large = [NaN, Infinity, -Infinity, 0.625, -0.7, 1, -2, 3, -5, 8, -9.5, 12, -20, 44, 0.63, -100];
+      const mixed = small.map((v, i) => (i % 2 === 0 ? v : large[i]));
+      const data = Float32Array.from([...small, ...large, ...mixed]);
+      addon.setIsa(isa);
+      try {
+        const x: Operand = { dtype: 'float32', shape: [data.length], data };
+        const [got] = runStep('elementwise', [x], [{ dtype: 'float32', shape: x.shape }], {
+          outputs: [apply('tanh', input(0))],
+        });
+        got.data!.forEach((g, i) => {
+          const want = Math.tanh(data[i]);
+          if (Number.isNaN(want)) return expect(g).toBeNaN();
+          const ulp = Math.abs(Math.fround(want) - Math.fround(Math.fround(want) * (1 + 2 ** -23)));
+          if (
+            !(Math.abs(g - want) <= 2 * Math.max(ulp, 2 ** -149)) ||
+            Object.is(g, -0) !== Object.is(want, -0)
+          ) {
+            throw new Error(`tanh(${data[i]}) = ${g}, expected ${want} (lane ${i % 16} of vector ${i >> 4})`);
+          }
+        });
+      } finally {
+        addon.setIsa('auto');
+      }
+    });
   }
 
   it('sigmoid and softplus are stable at large |x| (no NaN, no overflow)', () => {
