@@ -35,11 +35,9 @@ export function printProfile(
   console.log(
     `  profile of ${w.name}: ${executable.steps.length} steps, ${(total * 1e3).toFixed(2)} ms of kernels per call`,
   );
-  // Steps the executor runs as a row-block chain (gemms, elementwise steps, sums over the rows)
-  // are timed together, on the chain's first step (native/PROGRAM.md, "Row blocks").
-  console.log(
-    '    ms/call    share  steps  kernel                      op   (a row-block chain counts on its first step)',
-  );
+  // A step the executor runs in a row-block chain (native/PROGRAM.md, "Row blocks") is timed
+  // over all the chain's blocks, block by block.
+  console.log('    ms/call    share  steps  kernel                      op');
   [...groups.entries()]
     .sort((a, b) => b[1].seconds - a[1].seconds)
     .slice(0, rows)

@@ -30,8 +30,12 @@ export interface NativeAddon {
   readonly elementwiseOps: readonly string[];
   /** Runs every step (one crossing); returns fresh typed arrays for spec.outputs. A kernel
    * error throws an Error naming the step's op. `stepSeconds` (one entry per step), when given,
-   * accumulates each step's wall time: a profile of the program. */
+   * accumulates each step's wall time: a profile of the program (a step in a row-block chain
+   * counts its time over all the chain's blocks). */
   run(program: ProgramHandle, inputs: NativeArray[], stepSeconds?: Float64Array): NativeArray[];
+  /** Per step, how many steps the row-block chain starting there runs together (0: none starts
+   * there), as planned for the program's last run (native/src/row_blocks.h). */
+  rowChains(program: ProgramHandle): Int32Array;
   /** A copy of a shared (or constant/temp) buffer. */
   getShared(program: ProgramHandle, buffer: number): NativeArray;
   /** Overwrites a shared buffer in place (same dtype and size). */

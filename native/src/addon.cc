@@ -48,6 +48,7 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("run", &LabNative::RunMethod),
                              InstanceMethod("getShared", &LabNative::GetSharedMethod),
                              InstanceMethod("setShared", &LabNative::SetSharedMethod),
+                             InstanceMethod("rowChains", &LabNative::RowChainsMethod),
                              InstanceMethod("setThreads", &LabNative::SetThreads),
                              InstanceMethod("getThreads", &LabNative::GetThreads),
                              InstanceMethod("setIsa", &LabNative::SetIsa),
@@ -85,6 +86,7 @@ class LabNative : public Napi::Addon<LabNative> {
   Napi::Value RunMethod(const Napi::CallbackInfo &info) { return lab::RunProgram(info, settings_); }
   Napi::Value GetSharedMethod(const Napi::CallbackInfo &info) { return lab::GetShared(info); }
   Napi::Value SetSharedMethod(const Napi::CallbackInfo &info) { return lab::SetShared(info); }
+  Napi::Value RowChainsMethod(const Napi::CallbackInfo &info) { return lab::RowChains(info); }
   Napi::Value CudaLoadMethod(const Napi::CallbackInfo &info) { return lab::CudaLoad(info, &cuda_); }
   Napi::Value CudaCreateProgramMethod(const Napi::CallbackInfo &info) { return lab::CudaCreateProgram(info, &cuda_); }
   Napi::Value CudaRunMethod(const Napi::CallbackInfo &info) { return lab::CudaRun(info); }

@@ -148,7 +148,7 @@ int lab_program_set_step(lab_program *p, int32_t index, lab_kernel_fn fn, void *
 
 void *lab_program_buffer(lab_program *p, int32_t buffer) { return p->base[buffer]; }
 
-static double seconds_now(void) {
+double lab_seconds_now(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
@@ -177,21 +177,21 @@ int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn fore
   for (int32_t i = 0; i < p->n_steps; i++) {
     const lab_step *s = &p->steps[i];
     err[0] = '\0';
-    const double start = step_seconds ? seconds_now() : 0.0;
+    const double start = step_seconds ? lab_seconds_now() : 0.0;
     int status;
     const int32_t first_step = i;
     int32_t at = i;
     const int32_t chained = lab_row_chain_length(p, i);
     if (chained > 0) {
-      /* the chain's time is counted as its first step's */
-      status = lab_row_chain_run(p, i, &at, err, err_len);
+      /* each step's time in the chain is summed over the blocks; the rest goes to the first step */
+      status = lab_row_chain_run(p, i, &at, err, err_len, step_seconds);
       i += chained - 1;
     } else {
       lab_program_bind_step(p, s, p->tensors);
       status = s->fn ? s->fn(p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, s->attrs, err, err_len)
                      : foreign(ctx, i, p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, err, err_len);
     }
-    if (step_seconds) step_seconds[first_step] += seconds_now() - start;
+    if (step_seconds) step_seconds[first_step] += lab_seconds_now() - start;
     if (status != 0) {
       if (err[0] == '\0') lab_fail(err, err_len, "the kernel failed (status %d) without a message", status);
       *failed_step = at;

@@ -83,6 +83,9 @@ int lab_program_set_step(lab_program *p, int32_t index, lab_kernel_fn fn, void *
 /* Resolves a step's views against this run's buffers (bound by lab_program_run) into tensors. */
 void lab_program_bind_step(const lab_program *p, const lab_step *s, lab_tensor *tensors);
 
+/* The monotonic clock in seconds, for step profiles. */
+double lab_seconds_now(void);
+
 /* Arena memory of a non-bound buffer. */
 void *lab_program_buffer(lab_program *p, int32_t buffer);
 

@@ -16,6 +16,7 @@
 #include "executor.h"
 #include "kernel_registry.h"
 #include "napi_util.h"
+#include "row_blocks.h"
 
 namespace lab {
 namespace {
@@ -412,6 +413,13 @@ Napi::Value GetShared(const Napi::CallbackInfo &info) {
   Napi::TypedArray a = NewTypedArray(info.Env(), buf.dtype, static_cast<size_t>(buf.size), &data);
   std::memcpy(data, lab_program_buffer(h.program, b), static_cast<size_t>(buf.size) * lab_dtype_size(buf.dtype));
   return a;
+}
+
+Napi::Value RowChains(const Napi::CallbackInfo &info) {
+  ProgramHandle &h = *UnwrapHandle(info[0]);
+  Napi::Int32Array out = Napi::Int32Array::New(info.Env(), static_cast<size_t>(h.program->n_steps));
+  for (int32_t i = 0; i < h.program->n_steps; i++) out[i] = lab_row_chain_length(h.program, i);
+  return out;
 }
 
 Napi::Value SetShared(const Napi::CallbackInfo &info) {

@@ -19,6 +19,9 @@ Napi::Value CreateProgram(const Napi::CallbackInfo &info);
 Napi::Value RunProgram(const Napi::CallbackInfo &info, const RuntimeSettings &settings);
 Napi::Value GetShared(const Napi::CallbackInfo &info);
 Napi::Value SetShared(const Napi::CallbackInfo &info);
+// rowChains(program): per step, the length of the row-block chain starting there (0: none), as
+// planned for the program's last run (native/src/row_blocks.h).
+Napi::Value RowChains(const Napi::CallbackInfo &info);
 
 }  // namespace lab
 

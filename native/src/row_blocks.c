@@ -298,7 +298,8 @@ void lab_row_chains_plan(lab_program *p) {
 
 int32_t lab_row_chain_length(const lab_program *p, int32_t i) { return p->chain_steps[i]; }
 
-int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err, size_t err_len) {
+int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err, size_t err_len,
+                      double *step_seconds) {
   const int32_t steps = p->chain_steps[i];
   const int64_t rows = p->chain_rows[i];
   lab_tensor *views = p->chain_views;
@@ -341,11 +342,17 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
         part[3] = t[s->n_inputs];
         n_inputs = 3;
       }
+      const double start = step_seconds ? lab_seconds_now() : 0.0;
       if (kinds[j] == KIND_REDUCE) {
         lab_reduce_rows_add(sums + first_sum[j], &part[0]);
       } else if (s->fn(part, n_inputs, part + n_inputs, s->n_outputs, attrs, err, err_len)) {
         *failed_step = i + j;
         return 1;
+      }
+      if (step_seconds && j > 0) {
+        const double spent = lab_seconds_now() - start;
+        step_seconds[i + j] += spent;
+        step_seconds[i] -= spent;
       }
     }
   }

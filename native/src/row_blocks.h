@@ -47,8 +47,11 @@ void lab_row_chains_plan(lab_program *p);
 /* The number of steps in the chain starting at step i (0 when none starts there). */
 int32_t lab_row_chain_length(const lab_program *p, int32_t i);
 
-/* Runs the chain starting at step i. On an error returns non-zero, and in *failed_step the step. */
-int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err, size_t err_len);
+/* Runs the chain starting at step i. On an error returns non-zero, and in *failed_step the step.
+ * With step_seconds (a profile), adds each step's time over all blocks to step_seconds[step],
+ * less what it adds to the chain's first step (the caller times the whole chain on that one). */
+int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err, size_t err_len,
+                      double *step_seconds);
 
 #ifdef __cplusplus
 }

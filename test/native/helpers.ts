@@ -192,3 +192,13 @@ export function expectClose(
 }
 
 export const tolerance: Record<'float32' | 'float64', number> = { float32: 2e-5, float64: 1e-12 };
+
+/** Per step, whether it ran in a row-block chain started by an earlier step (native/src/row_blocks.h),
+ * from addon.rowChains after a run. */
+export function chainedSteps(lengths: Int32Array): boolean[] {
+  const chained = new Array<boolean>(lengths.length).fill(false);
+  lengths.forEach((n, i) => {
+    for (let j = i + 1; j < i + n; j++) chained[j] = true;
+  });
+  return chained;
+}

@@ -2,8 +2,8 @@
 // output in place (the LSTM's x·Wx + b, then += h·Wh), and after them an elementwise step
 // reading that output (the cell), run block of rows by block (longer chains: rowChains.test.ts).
 // Checked here: the outputs are bit for bit those of the same steps kept apart by a step between
-// them, and Z is within float32 rounding of a float64 reference; the group really ran as one (the
-// executor counts its time on its first step, the others' stay 0), and not on two threads, for a
+// them, and Z is within float32 rounding of a float64 reference; the group really ran as one
+// (addon.rowChains), and not on two threads, for a
 // Z under 1 MiB, when a block would take another gemm path, or (for the elementwise step) when it
 // reads Z across rows or writes over rows of an operand of the pair that a later block reads; a
 // failing step is reported as that step.
@@ -17,7 +17,7 @@ import type {
   StepSpec,
   View,
 } from '../../native/program.ts';
-import { addon, rng } from './helpers.ts';
+import { addon, chainedSteps, rng } from './helpers.ts';
 
 type FloatDType = 'float32' | 'float64';
 
@@ -90,7 +90,7 @@ interface RunOptions {
   breakSecond?: boolean;
 }
 
-/** The steps in one program; returns Z, the elementwise step's outputs and the steps' times. */
+/** The steps in one program; returns Z, the elementwise step's outputs and which steps ran chained. */
 function run(tc: Case, options: RunOptions = {}) {
   const { apart = false, threads = 1, third = 'none', breakSecond = false } = options;
   const dtype = tc.dtype ?? 'float32';
@@ -187,9 +187,10 @@ function run(tc: Case, options: RunOptions = {}) {
   const before = addon.getThreads();
   addon.setThreads(threads);
   try {
-    const seconds = new Float64Array(spec.steps.length);
-    const got = addon.run(addon.createProgram(spec), [], seconds);
-    return { z: got[0], results: got.map((x) => Array.from(x)), seconds, a1, b1, a2, b2, c };
+    const program = addon.createProgram(spec);
+    const got = addon.run(program, []);
+    const chained = chainedSteps(addon.rowChains(program));
+    return { z: got[0], results: got.map((x) => Array.from(x)), chained, a1, b1, a2, b2, c };
   } finally {
     addon.setThreads(before);
   }
@@ -254,9 +255,9 @@ describe('row blocks: a gemm pair, and the elementwise step after it, block by b
     it(`pair: ${name}`, () => {
       const paired = run(tc);
       const apart = run(tc, { apart: true });
-      // ran as one: the second step's time is counted on the first
-      expect(paired.seconds[1]).toBe(0);
-      expect(apart.seconds[2]).toBeGreaterThan(0);
+      // ran as one
+      expect(paired.chained[1]).toBe(true);
+      expect(apart.chained[2]).toBe(false);
       expect(Array.from(paired.z)).toEqual(Array.from(apart.z));
       const eps = (tc.dtype ?? 'float32') === 'float32' ? 6e-8 : 1.2e-16;
       expect(worstError(tc, paired)).toBeLessThan(64 * eps);
@@ -267,7 +268,7 @@ describe('row blocks: a gemm pair, and the elementwise step after it, block by b
     it(`with the elementwise step after it: ${name}`, () => {
       for (const third of ['cell', 'inPlaceZ'] as const) {
         const grouped = run(tc, { third });
-        expect([grouped.seconds[1], grouped.seconds[2]], third).toEqual([0, 0]);
+        expect([grouped.chained[1], grouped.chained[2]], third).toEqual([true, true]);
         expect(grouped.results, third).toEqual(run(tc, { apart: true, third }).results);
       }
     });
@@ -276,23 +277,23 @@ describe('row blocks: a gemm pair, and the elementwise step after it, block by b
   it('runs the steps apart on two threads, for a small Z, and when blocks would take another path', () => {
     const gates = cases[0][1];
     const twoThreads = run(gates, { threads: 2, third: 'cell' });
-    expect(twoThreads.seconds[1]).toBeGreaterThan(0);
+    expect(twoThreads.chained[1]).toBe(false);
     expect(twoThreads.results).toEqual(run(gates, { apart: true, third: 'cell' }).results);
     const small: Case = { ...gates, m: 1280 }; // the quadratics' gates, 400 KiB
-    expect(run(small).seconds[1]).toBeGreaterThan(0);
+    expect(run(small).chained[1]).toBe(false);
     // k = 9 runs on the blocked driver, but a last block of 3 rows would take small.inc's m ≤ 4
     // path (the pair writes 640 bytes a row: blocks of 816 rows)
     const odd: Case = { m: 816 * 5 + 3, n: 80, first: { k: 9 }, second: { k: 20 } };
     const oddPaired = run(odd);
-    expect(oddPaired.seconds[1]).toBeGreaterThan(0);
+    expect(oddPaired.chained[1]).toBe(false);
     expect(Array.from(oddPaired.z)).toEqual(Array.from(run(odd, { apart: true }).z));
   });
 
   it('keeps an elementwise step that reads Z across rows out of the group', () => {
     const gates = cases[0][1];
     const grouped = run(gates, { third: 'nextRow' });
-    expect(grouped.seconds[1]).toBe(0);
-    expect(grouped.seconds[2]).toBeGreaterThan(0);
+    expect(grouped.chained[1]).toBe(true);
+    expect(grouped.chained[2]).toBe(false);
     expect(grouped.results).toEqual(run(gates, { apart: true, third: 'nextRow' }).results);
   });
 
@@ -300,11 +301,11 @@ describe('row blocks: a gemm pair, and the elementwise step after it, block by b
     // A1 as wide as the step's outputs (40 columns), so its first output can be all of A1
     const gates: Case = { m: lstm, n: 80, first: { k: 40, c: 'bias' }, second: { k: 20 } };
     const sameRows = run(gates, { third: 'overA1' });
-    expect([sameRows.seconds[1], sameRows.seconds[2]]).toEqual([0, 0]);
+    expect([sameRows.chained[1], sameRows.chained[2]]).toEqual([true, true]);
     expect(sameRows.results).toEqual(run(gates, { apart: true, third: 'overA1' }).results);
     const nextRow = run(gates, { third: 'overA1NextRow' });
-    expect(nextRow.seconds[1]).toBe(0);
-    expect(nextRow.seconds[2]).toBeGreaterThan(0);
+    expect(nextRow.chained[1]).toBe(true);
+    expect(nextRow.chained[2]).toBe(false);
     expect(nextRow.results).toEqual(run(gates, { apart: true, third: 'overA1NextRow' }).results);
   });
 

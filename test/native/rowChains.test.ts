@@ -5,11 +5,11 @@
 // at a step reading whole what the chain writes, at a buffer reused with another row pitch, at a
 // reduce whose output the chain reads, at a sum over one column (its own order of additions),
 // and on two threads. Each program runs as written and with a copy step between every two of its
-// steps (so nothing chains); the outputs must be the same bits. A chained step's time is counted
-// on its chain's first step, so 0 on a step marks it chained.
+// steps (so nothing chains); the outputs must be the same bits. addon.rowChains says which steps
+// ran chained, and a profile still times each of them.
 import { describe, expect, it } from 'vitest';
 import type { BufferSpec, ScalarExpr, ScalarOpName, StepSpec, View } from '../../native/program.ts';
-import { addon, rng } from './helpers.ts';
+import { addon, chainedSteps, rng } from './helpers.ts';
 
 // rows: the gates, 4100 × 80 float32, are 1.25 MiB, over a chain's 1 MiB; in blocks of 768 rows
 // (whole k-pieces of 256 for a weight gradient), the last block has 260, at least a piece
@@ -69,7 +69,9 @@ class Builder {
 
 interface Ran {
   results: number[][];
+  /** Each of the program's own steps: its time, and whether it ran chained to the step before. */
   seconds: Float64Array;
+  chained: boolean[];
 }
 
 /** Runs the built program (steps as built, or with a copy between every two) and returns the
@@ -88,17 +90,18 @@ function run(b: Builder, outputs: number[], options: { apart?: boolean; threads?
   addon.setThreads(options.threads ?? 1);
   try {
     const seconds = new Float64Array(steps.length);
-    const got = addon.run(addon.createProgram({ buffers, inputs: [], outputs, steps }), [], seconds);
-    const own = options.apart ? seconds.filter((_, i) => i % 2 === 0) : seconds;
-    return { results: got.map((x) => Array.from(x)), seconds: own };
+    const program = addon.createProgram({ buffers, inputs: [], outputs, steps });
+    const got = addon.run(program, [], seconds);
+    const own = <T>(all: ArrayLike<T>): T[] =>
+      Array.from(all).filter((_, i) => !options.apart || i % 2 === 0);
+    return {
+      results: got.map((x) => Array.from(x)),
+      seconds: Float64Array.from(own(seconds)),
+      chained: own(chainedSteps(addon.rowChains(program))),
+    };
   } finally {
     addon.setThreads(before);
   }
-}
-
-/** Which steps ran chained to the step before them (their time counted on the chain's first). */
-function chained(r: Ran): boolean[] {
-  return Array.from(r.seconds, (s) => s === 0);
 }
 
 /** The forward step: g → (p1, p2) → [p1 p2] → gates = [p1 p2]·Wx + b → cell → h·Wy → θ += 0.1·y.
@@ -269,21 +272,23 @@ describe('row-block chains', () => {
   it('runs the forward step as one chain, with the bits of its steps run apart', () => {
     const { b, outputs } = forward('none');
     const together = run(b, outputs);
-    expect(chained(together)).toEqual([false, true, true, true, true, true]);
+    expect(together.chained).toEqual([false, true, true, true, true, true]);
     expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
+    // a profile times every step of the chain, each over all its blocks
+    expect(Array.from(together.seconds).every((t) => t > 0)).toBe(true);
   });
 
   it('ends a chain before a step that reads whole what the chain writes', () => {
     const { b, outputs } = forward('readWhole');
     const together = run(b, outputs);
-    expect(chained(together)).toEqual([false, true, true, true, true, true, false]);
+    expect(together.chained).toEqual([false, true, true, true, true, true, false]);
     expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
   });
 
   it('runs the backward step as one chain, the bias gradient summed block by block in row order', () => {
     const { b, outputs } = backward('none');
     const together = run(b, outputs);
-    expect(chained(together)).toEqual([false, true, true, true, true, true]);
+    expect(together.chained).toEqual([false, true, true, true, true, true]);
     expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
     // the sum is the column sums of dz
     const dz = together.results[1];
@@ -298,7 +303,7 @@ describe('row-block chains', () => {
     for (const tail of ['sumOneColumn', 'readSum', 'otherPitch'] as const) {
       const { b, outputs } = backward(tail);
       const together = run(b, outputs);
-      expect(chained(together), tail).toEqual([false, true, true, true, true, true, false]);
+      expect(together.chained, tail).toEqual([false, true, true, true, true, true, false]);
       expect(together.results, tail).toEqual(run(b, outputs, { apart: true }).results);
     }
   });
@@ -306,23 +311,23 @@ describe('row-block chains', () => {
   it("sums weight gradients over the chain's rows block by block, in whole pieces of the product's k", () => {
     const { b, outputs } = backward('weightGradients');
     const together = run(b, outputs);
-    expect(chained(together)).toEqual([false, true, true, true, true, true, true, true, true, false]);
+    expect(together.chained).toEqual([false, true, true, true, true, true, true, true, true, false]);
     expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
     // a last block shorter than a piece (4000 = 5 × 768 + 160) would sum its k differently
     const short = backward('weightGradients', 4000);
     const shortRun = run(short.b, short.outputs);
-    expect(chained(shortRun).slice(6)).toEqual([false, false, false, false]);
+    expect(shortRun.chained.slice(6)).toEqual([false, false, false, false]);
     expect(shortRun.results).toEqual(run(short.b, short.outputs, { apart: true }).results);
     const small = backward('smallGradient');
     const smallRun = run(small.b, small.outputs);
-    expect(chained(smallRun)).toEqual([false, true, true, true, true, true, false]);
+    expect(smallRun.chained).toEqual([false, true, true, true, true, true, false]);
     expect(smallRun.results).toEqual(run(small.b, small.outputs, { apart: true }).results);
   });
 
   it('runs nothing chained on two threads', () => {
     const { b, outputs } = backward('none');
     const twoThreads = run(b, outputs, { threads: 2 });
-    expect(chained(twoThreads).some((c) => c)).toBe(false);
+    expect(twoThreads.chained.some((c) => c)).toBe(false);
     expect(twoThreads.results).toEqual(run(b, outputs, { apart: true }).results);
   });
 });
