@@ -36,7 +36,11 @@ export interface NativeAddon {
   /** Per step, how many steps the row-block chain starting there runs together (0: none starts
    * there), as planned for the program's last run (native/src/row_blocks.h). */
   rowChains(program: ProgramHandle): Int32Array;
-  /** A copy of a shared (or constant/temp) buffer. */
+  /** The temp buffers those chains keep block-local (only a block's rows, in scratch that stays
+   * in cache; what they hold after a run is undefined), as planned for the last run. */
+  blockLocalBuffers(program: ProgramHandle): Int32Array;
+  /** A copy of a shared (or constant/temp) buffer. A temp holds what the last run left in it,
+   * except one kept block-local by a row-block chain (blockLocalBuffers): undefined. */
   getShared(program: ProgramHandle, buffer: number): NativeArray;
   /** Overwrites a shared buffer in place (same dtype and size). */
   setShared(program: ProgramHandle, buffer: number, value: NativeArray): void;

@@ -49,6 +49,7 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("getShared", &LabNative::GetSharedMethod),
                              InstanceMethod("setShared", &LabNative::SetSharedMethod),
                              InstanceMethod("rowChains", &LabNative::RowChainsMethod),
+                             InstanceMethod("blockLocalBuffers", &LabNative::BlockLocalBuffersMethod),
                              InstanceMethod("setThreads", &LabNative::SetThreads),
                              InstanceMethod("getThreads", &LabNative::GetThreads),
                              InstanceMethod("setIsa", &LabNative::SetIsa),
@@ -87,6 +88,7 @@ class LabNative : public Napi::Addon<LabNative> {
   Napi::Value GetSharedMethod(const Napi::CallbackInfo &info) { return lab::GetShared(info); }
   Napi::Value SetSharedMethod(const Napi::CallbackInfo &info) { return lab::SetShared(info); }
   Napi::Value RowChainsMethod(const Napi::CallbackInfo &info) { return lab::RowChains(info); }
+  Napi::Value BlockLocalBuffersMethod(const Napi::CallbackInfo &info) { return lab::BlockLocalBuffers(info); }
   Napi::Value CudaLoadMethod(const Napi::CallbackInfo &info) { return lab::CudaLoad(info, &cuda_); }
   Napi::Value CudaCreateProgramMethod(const Napi::CallbackInfo &info) { return lab::CudaCreateProgram(info, &cuda_); }
   Napi::Value CudaRunMethod(const Napi::CallbackInfo &info) { return lab::CudaRun(info); }

@@ -65,7 +65,12 @@ lab_program *lab_program_new(const lab_buffer *buffers, int32_t n_buffers, int32
   p->chain_steps = calloc((size_t)n_steps + 1, sizeof *p->chain_steps);
   p->chain_rows = calloc((size_t)n_steps + 1, sizeof *p->chain_rows);
   p->chain_views = malloc(sizeof *p->chain_views * LAB_ROW_CHAIN_MAX_VIEWS);
-  if (!p->buffers || !p->base || !p->steps || !p->chain_steps || !p->chain_rows || !p->chain_views) goto oom;
+  p->chain_local_first = calloc((size_t)n_steps + 1, sizeof *p->chain_local_first);
+  p->chain_local_count = calloc((size_t)n_steps + 1, sizeof *p->chain_local_count);
+  if (!p->buffers || !p->base || !p->steps || !p->chain_steps || !p->chain_rows || !p->chain_views ||
+      !p->chain_local_first || !p->chain_local_count) {
+    goto oom;
+  }
   int64_t arena_bytes = 0;
   for (int32_t b = 0; b < n_buffers; b++) {
     p->buffers[b] = buffers[b];
@@ -211,6 +216,10 @@ void lab_program_free(lab_program *p) {
   free(p->chain_steps);
   free(p->chain_rows);
   free(p->chain_views);
+  free(p->chain_local_first);
+  free(p->chain_local_count);
+  free(p->chain_locals);
+  free(p->chain_scratch);
   free(p->buffers);
   free(p->base);
   free(p->tensors);

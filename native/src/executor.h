@@ -27,6 +27,7 @@ typedef struct lab_buffer {
   int64_t size;         /* elements */
   lab_role role;
   int64_t arena_offset; /* bytes; -1 for bound (input/output) buffers */
+  int returned;         /* the caller reads it after each run (spec.outputs), whatever its role */
 } lab_buffer;
 
 typedef struct lab_view {
@@ -67,6 +68,12 @@ typedef struct lab_program {
   int chain_threads;
   lab_isa chain_isa;
   lab_tensor *chain_views; /* a chain's operands, bound for a run */
+  /* Buffers a chain keeps block-local (row_blocks.h): chain i's are chain_locals[chain_local_first[i]
+   * .. + chain_local_count[i]], each with its slot in chain_scratch. */
+  int32_t *chain_local_first, *chain_local_count;
+  struct lab_chain_local *chain_locals;
+  int32_t n_chain_locals;
+  void *chain_scratch;
 } lab_program;
 
 /* A program with its buffers laid out in a fresh zeroed arena and n_steps empty steps.

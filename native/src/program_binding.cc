@@ -285,6 +285,7 @@ Napi::Value CreateProgram(const Napi::CallbackInfo &info) {
     InitBuffers(buffer_list, handle->program);
     handle->inputs = ParseBufferList(spec, "inputs", handle->program, true);
     handle->outputs = ParseBufferList(spec, "outputs", handle->program, false);
+    for (int32_t b : handle->outputs) handle->program->buffers[b].returned = 1;
     handle->bound.assign(static_cast<size_t>(handle->program->n_buffers), nullptr);
     handle->filled.assign(handle->outputs.size(), 0);
     for (uint32_t c = 0; c < callbacks.Length(); c++) {
@@ -419,6 +420,15 @@ Napi::Value RowChains(const Napi::CallbackInfo &info) {
   ProgramHandle &h = *UnwrapHandle(info[0]);
   Napi::Int32Array out = Napi::Int32Array::New(info.Env(), static_cast<size_t>(h.program->n_steps));
   for (int32_t i = 0; i < h.program->n_steps; i++) out[i] = lab_row_chain_length(h.program, i);
+  return out;
+}
+
+Napi::Value BlockLocalBuffers(const Napi::CallbackInfo &info) {
+  ProgramHandle &h = *UnwrapHandle(info[0]);
+  std::vector<int32_t> buffers(static_cast<size_t>(h.program->n_buffers));
+  const int32_t n = lab_row_chain_locals(h.program, buffers.data(), h.program->n_buffers);
+  Napi::Int32Array out = Napi::Int32Array::New(info.Env(), static_cast<size_t>(n));
+  for (int32_t k = 0; k < n; k++) out[k] = buffers[static_cast<size_t>(k)];
   return out;
 }
 

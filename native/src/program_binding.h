@@ -22,6 +22,7 @@ Napi::Value SetShared(const Napi::CallbackInfo &info);
 // rowChains(program): per step, the length of the row-block chain starting there (0: none), as
 // planned for the program's last run (native/src/row_blocks.h).
 Napi::Value RowChains(const Napi::CallbackInfo &info);
+Napi::Value BlockLocalBuffers(const Napi::CallbackInfo &info);
 
 }  // namespace lab
 

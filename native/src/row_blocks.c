@@ -1,5 +1,7 @@
 #include "row_blocks.h"
 
+#include <stdlib.h>
+
 #include "../kernels/common.h"
 #include "../kernels/elementwise.h"
 #include "../kernels/gemm/gemm.h"
@@ -280,19 +282,209 @@ static int32_t chain_find(const lab_program *p, int32_t i, int64_t *rows) {
   return 0;
 }
 
+/* ---- Block-local buffers ----
+ * A temp buffer that a chain writes, reads back only within the same block's rows, and leaves
+ * dead (the next step to touch it overwrites all of it) needs no memory of its own beyond one
+ * block: its rows live in a block-sized slot of the program's chain scratch, the same slot for
+ * every block, so they stay in L1/L2 and never go out to memory. MNIST's gates z = x·W + b
+ * (5 MB a layer and time step) and the backward's dh = dz·Wᵀ are such buffers. */
+
+/* A row's most elements for a block-local buffer (its written elements are tracked per row). */
+#define LOCAL_ROW_ELEMENTS 4096
+
+/* Whether a view reaches each element at most once: its axes, sorted by stride, each step past
+ * everything the inner ones reach. */
+static int view_injective(const lab_view *v) {
+  int64_t stride[LAB_MAX_NDIM], extent[LAB_MAX_NDIM];
+  int n = 0;
+  for (int32_t d = 0; d < v->ndim; d++) {
+    if (v->shape[d] == 0) return 1;
+    if (v->shape[d] == 1) continue;
+    if (v->strides[d] <= 0) return 0;
+    int at = n++;
+    for (; at > 0 && stride[at - 1] > v->strides[d]; at--) {
+      stride[at] = stride[at - 1];
+      extent[at] = extent[at - 1];
+    }
+    stride[at] = v->strides[d];
+    extent[at] = v->shape[d];
+  }
+  int64_t reach = 0; /* the largest offset the inner axes reach */
+  for (int k = 0; k < n; k++) {
+    if (stride[k] <= reach) return 0;
+    reach += (extent[k] - 1) * stride[k];
+  }
+  return 1;
+}
+
+static int64_t view_elements(const lab_view *v) {
+  int64_t n = 1;
+  for (int32_t d = 0; d < v->ndim; d++) n *= v->shape[d];
+  return n;
+}
+
+/* Whether what the chain at steps [i, i + steps) leaves in buffer b is never read: the first
+ * step after it to touch b — on to the program's end and, in the next run, up to the chain —
+ * only writes b, through views that together cover each of its elements once. */
+static int dead_after(const lab_program *p, int32_t i, int32_t steps, int32_t b) {
+  for (int32_t q = 0; q < p->n_steps - steps; q++) {
+    const lab_step *s = &p->steps[(i + steps + q) % p->n_steps];
+    int64_t covered = 0;
+    int touched = 0;
+    for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
+      if (s->views[k].buffer != b) continue;
+      if (k < s->n_inputs || !view_injective(&s->views[k])) return 0;
+      touched = 1;
+      covered += view_elements(&s->views[k]);
+    }
+    if (!touched) continue;
+    lab_program_bind_step(p, s, p->tensors);
+    for (int32_t k = s->n_inputs; k < s->n_inputs + s->n_outputs; k++) {
+      for (int32_t l = k + 1; l < s->n_inputs + s->n_outputs; l++) {
+        if (s->views[k].buffer == b && s->views[l].buffer == b && !lab_views_disjoint(&p->tensors[k], &p->tensors[l])) {
+          return 0;
+        }
+      }
+    }
+    return covered == p->buffers[b].size;
+  }
+  return 1;
+}
+
+/* Marks (write) or checks (read) in `written` the elements of row 0 that view t of buffer b
+ * reaches, cut along axis `cut`; returns 0 when a read meets an element not written before. */
+static int row_elements(const lab_tensor *t, int cut, const char *base, uint8_t *written, int write) {
+  const int64_t size = (int64_t)lab_dtype_size(t->dtype);
+  int64_t index[LAB_MAX_NDIM] = {0};
+  const int64_t first = ((const char *)t->data - base) / size;
+  for (;;) {
+    int64_t e = first;
+    for (int32_t d = 0; d < t->ndim; d++) e += index[d] * t->strides[d];
+    if (write) written[e] = 1;
+    else if (!written[e]) return 0;
+    int32_t d = t->ndim - 1;
+    for (; d >= 0; d--) {
+      if (d == cut) continue;
+      if (++index[d] < t->shape[d]) break;
+      index[d] = 0;
+    }
+    if (d < 0) return 1;
+  }
+}
+
+/* The row pitch in bytes at which the chain at step i (its views bound in `views`, step j's from
+ * first_view[j]) can keep buffer b block-local, or 0: b is a temp the caller does not read
+ * after the run; every view of it in the chain
+ * is cut along the rows at that pitch, inside the first pitch of bytes; every element a step
+ * reads was written by an earlier step of the chain (row by row, the same for every row); and
+ * what the chain leaves in it is dead. */
+static int64_t local_pitch(const lab_program *p, int32_t i, int32_t steps, int64_t m, int32_t b,
+                           const lab_tensor *views, const int32_t *first_view) {
+  if (p->buffers[b].role != LAB_ROLE_TEMP || p->buffers[b].returned) return 0;
+  const int64_t size = (int64_t)lab_dtype_size(p->buffers[b].dtype);
+  const char *base = p->base[b];
+  uint8_t written[LOCAL_ROW_ELEMENTS] = {0};
+  intptr_t pitch = 0;
+  for (int32_t j = 0; j < steps; j++) {
+    const lab_step *s = &p->steps[i + j];
+    const lab_tensor *t = views + first_view[j];
+    const step_kind kind = kind_of(s, t, m);
+    for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) { /* inputs first: in place reads before it writes */
+      if (s->views[k].buffer != b) continue;
+      const int cut = cut_axis(s, kind, k, &t[k]);
+      intptr_t lo, hi, row_pitch;
+      if (cut < 0 || !row_window(&t[k], cut, &lo, &hi, &row_pitch)) return 0;
+      if (pitch == 0) pitch = row_pitch;
+      if (row_pitch != pitch || pitch % size != 0 || pitch / size > LOCAL_ROW_ELEMENTS || lo < (intptr_t)base ||
+          hi > (intptr_t)base + pitch) {
+        return 0;
+      }
+      int64_t per_row = 1;
+      for (int32_t d = 0; d < t[k].ndim; d++) per_row *= d == cut ? 1 : t[k].shape[d];
+      if (per_row > LOCAL_ROW_ELEMENTS) return 0;
+      if (!row_elements(&t[k], cut, base, written, k >= s->n_inputs)) return 0;
+    }
+  }
+  return pitch > 0 && dead_after(p, i, steps, b) ? (int64_t)pitch : 0;
+}
+
+/* Binds the views of the chain at step i into p->chain_views, step j's from first_view[j]; returns
+ * the rows it works along. */
+static int64_t chain_bind(lab_program *p, int32_t i, int32_t steps, int32_t *first_view) {
+  first_view[0] = 0;
+  for (int32_t j = 0; j < steps; j++) {
+    const lab_step *s = &p->steps[i + j];
+    lab_program_bind_step(p, s, p->chain_views + first_view[j]);
+    first_view[j + 1] = first_view[j] + s->n_inputs + s->n_outputs;
+  }
+  return chain_rows_of(&p->steps[i], kind_of(&p->steps[i], p->chain_views, 0), p->chain_views);
+}
+
+/* Finds the buffers the chain at step i (blocks of `rows`) keeps block-local and their slots;
+ * returns the scratch bytes it needs. Out of memory, it keeps what it has. */
+static int64_t plan_locals(lab_program *p, int32_t i, int32_t steps, int64_t rows) {
+  int32_t first_view[LAB_ROW_CHAIN_MAX_STEPS + 1];
+  const int64_t m = chain_bind(p, i, steps, first_view);
+  const int32_t first = p->n_chain_locals;
+  int32_t seen[LAB_ROW_CHAIN_MAX_VIEWS], n_seen = 0;
+  int64_t bytes = 0;
+  for (int32_t j = 0; j < steps; j++) {
+    const lab_step *s = &p->steps[i + j];
+    for (int32_t k = s->n_inputs; k < s->n_inputs + s->n_outputs; k++) {
+      const int32_t b = s->views[k].buffer;
+      int known = 0;
+      for (int32_t q = 0; q < n_seen && !known; q++) known = seen[q] == b;
+      if (known) continue;
+      seen[n_seen++] = b;
+      const int64_t pitch = local_pitch(p, i, steps, m, b, p->chain_views, first_view);
+      if (pitch == 0) continue;
+      lab_chain_local *grown = realloc(p->chain_locals, sizeof *grown * (size_t)(p->n_chain_locals + 1));
+      if (!grown) break;
+      p->chain_locals = grown;
+      p->chain_locals[p->n_chain_locals++] = (lab_chain_local){b, bytes};
+      bytes += (rows * pitch + 63) & ~(int64_t)63;
+    }
+  }
+  p->chain_local_first[i] = first;
+  p->chain_local_count[i] = p->n_chain_locals - first;
+  return bytes;
+}
+
+int32_t lab_row_chain_locals(const lab_program *p, int32_t *out, int32_t cap) {
+  int32_t n = 0;
+  for (int32_t k = 0; k < p->n_chain_locals; k++) {
+    int known = 0;
+    for (int32_t q = 0; q < n && !known; q++) known = out[q] == p->chain_locals[k].buffer;
+    if (!known && n < cap) out[n++] = p->chain_locals[k].buffer;
+  }
+  return n;
+}
+
 void lab_row_chains_plan(lab_program *p) {
   if (p->chain_threads == p->rt.threads && p->chain_isa == p->rt.isa) return;
   p->chain_threads = p->rt.threads;
   p->chain_isa = p->rt.isa;
   memset(p->chain_steps, 0, sizeof *p->chain_steps * (size_t)p->n_steps);
+  memset(p->chain_local_count, 0, sizeof *p->chain_local_count * (size_t)p->n_steps);
+  p->n_chain_locals = 0;
+  free(p->chain_scratch);
+  p->chain_scratch = NULL;
   if (p->rt.threads != 1) return;
+  int64_t scratch = 0;
   for (int32_t i = 0; i < p->n_steps; i++) {
     int64_t rows = 0;
     const int32_t steps = chain_find(p, i, &rows);
     if (steps < 2) continue;
     p->chain_steps[i] = steps;
     p->chain_rows[i] = rows;
+    const int64_t bytes = plan_locals(p, i, steps, rows);
+    if (bytes > scratch) scratch = bytes;
     i += steps - 1;
+  }
+  if (scratch > 0) p->chain_scratch = aligned_alloc(64, (size_t)scratch);
+  if (!p->chain_scratch) { /* no scratch: every buffer keeps its own rows */
+    memset(p->chain_local_count, 0, sizeof *p->chain_local_count * (size_t)p->n_steps);
+    p->n_chain_locals = 0;
   }
 }
 
@@ -307,16 +499,22 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
   step_kind kinds[LAB_ROW_CHAIN_MAX_STEPS] = {KIND_OTHER};
   double sums[CHAIN_MAX_SUMS];
   int32_t n_sums = 0;
+  const int64_t m = chain_bind(p, i, steps, first_view);
+  /* per view: where a block-local buffer's view starts in its slot (every block the same), or NULL */
+  char *local[LAB_ROW_CHAIN_MAX_VIEWS] = {NULL};
+  const lab_chain_local *locals = p->chain_locals + p->chain_local_first[i];
   for (int32_t j = 0; j < steps; j++) {
     const lab_step *s = &p->steps[i + j];
-    lab_program_bind_step(p, s, views + first_view[j]);
-    first_view[j + 1] = first_view[j] + s->n_inputs + s->n_outputs;
-  }
-  const int64_t m = chain_rows_of(&p->steps[i], kind_of(&p->steps[i], views, 0), views);
-  for (int32_t j = 0; j < steps; j++) {
-    kinds[j] = kind_of(&p->steps[i + j], views + first_view[j], m);
+    kinds[j] = kind_of(s, views + first_view[j], m);
     first_sum[j] = n_sums;
     if (kinds[j] == KIND_REDUCE) n_sums += (int32_t)views[first_view[j]].shape[1];
+    for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
+      const int32_t b = s->views[k].buffer;
+      for (int32_t q = 0; q < p->chain_local_count[i]; q++) {
+        if (locals[q].buffer != b) continue;
+        local[first_view[j] + k] = (char *)p->chain_scratch + locals[q].offset + ((char *)views[first_view[j] + k].data - (char *)p->base[b]);
+      }
+    }
   }
   memset(sums, 0, sizeof *sums * (size_t)n_sums);
   lab_tensor part[LAB_EW_MAX_OPERANDS];
@@ -329,7 +527,8 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
         part[k] = t[k];
         const int cut = cut_axis(s, kinds[j], k, &t[k]);
         if (cut < 0) continue;
-        part[k].data = (char *)t[k].data + r0 * t[k].strides[cut] * (int64_t)lab_dtype_size(t[k].dtype);
+        part[k].data = local[first_view[j] + k] ? local[first_view[j] + k]
+                                                 : (char *)t[k].data + r0 * t[k].strides[cut] * (int64_t)lab_dtype_size(t[k].dtype);
         part[k].shape[cut] = n;
       }
       int32_t n_inputs = s->n_inputs;

@@ -79,7 +79,8 @@ describe('program executor', () => {
         { dtype: 'float32', size: n, role: 'output' },
       ],
       inputs: [0],
-      outputs: [3],
+      // the temp returned too: else the two steps' row-block chain keeps it block-local
+      outputs: [3, 2],
       steps: [
         { kernel: 'elementwise', inputs: [vec(0, n), vec(1, n)], outputs: [vec(2, n)], attrs: expr('mul') },
         { kernel: 'elementwise', inputs: [vec(2, n), vec(1, n)], outputs: [vec(3, n)], attrs: expr('add') },
@@ -87,9 +88,10 @@ describe('program executor', () => {
     });
     const x = Float32Array.from({ length: n }, (_, i) => i % 1000);
     for (let call = 0; call < 2; call++) {
-      const [y] = addon.run(program, [x]);
+      const [y, product] = addon.run(program, [x]);
       expect(y.length).toBe(n);
       for (const i of [0, 1, 999, n - 1]) expect(y[i]).toBe(x[i] * 2 + 2);
+      expect(product[n - 1]).toBe(x[n - 1] * 2);
     }
     expect(addon.getShared(program, 2)[n - 1]).toBe(x[n - 1] * 2);
   });

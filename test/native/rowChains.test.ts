@@ -69,6 +69,8 @@ class Builder {
 
 interface Ran {
   results: number[][];
+  /** The temps the chains kept block-local (addon.blockLocalBuffers). */
+  locals: number[];
   /** Each of the program's own steps: its time, and whether it ran chained to the step before. */
   seconds: Float64Array;
   chained: boolean[];
@@ -76,7 +78,11 @@ interface Ran {
 
 /** Runs the built program (steps as built, or with a copy between every two) and returns the
  * given buffers' contents and the steps' times (the program's own steps only). */
-function run(b: Builder, outputs: number[], options: { apart?: boolean; threads?: number } = {}): Ran {
+function run(
+  b: Builder,
+  outputs: number[],
+  options: { apart?: boolean; threads?: number; calls?: number } = {},
+): Ran {
   const buffers = [...b.buffers, { dtype: 'float32' as const, size: 8, role: 'temp' as const }];
   const scratch = buffers.length - 1;
   const copy: StepSpec = {
@@ -91,11 +97,13 @@ function run(b: Builder, outputs: number[], options: { apart?: boolean; threads?
   try {
     const seconds = new Float64Array(steps.length);
     const program = addon.createProgram({ buffers, inputs: [], outputs, steps });
-    const got = addon.run(program, [], seconds);
+    let got = addon.run(program, [], seconds);
+    for (let call = 1; call < (options.calls ?? 1); call++) got = addon.run(program, []);
     const own = <T>(all: ArrayLike<T>): T[] =>
       Array.from(all).filter((_, i) => !options.apart || i % 2 === 0);
     return {
       results: got.map((x) => Array.from(x)),
+      locals: Array.from(addon.blockLocalBuffers(program)),
       seconds: Float64Array.from(own(seconds)),
       chained: own(chainedSteps(addon.rowChains(program))),
     };
@@ -161,6 +169,7 @@ function forward(then: 'none' | 'readWhole') {
     [apply('add', input(0), apply('mul', input(1), { const: 0.1 }))],
   );
   const outputs = [p, x, gates, c, h, y, theta];
+  const buffers = { p, x, gates, c, h, y, theta };
   if (then === 'readWhole') {
     const out = b.temp(m * 20);
     // θ's last 160 values as an 8 × 20 B, read whole by every block: the update of the rows the
@@ -168,7 +177,13 @@ function forward(then: 'none' | 'readWhole') {
     b.gemm(mat(h, m, 8, 0, 20), mat(theta, 8, 20, m - 160), mat(out, m, 20), {});
     outputs.push(out);
   }
-  return { b, outputs };
+  return { b, outputs, buffers };
+}
+
+/** A step no chain takes (a copy of a few floats): the steps after it run after the chain. */
+function chainBreak(b: Builder): void {
+  const scratch = b.temp(8);
+  b.steps.push({ kernel: 'copy', inputs: [vec(scratch, 4)], outputs: [vec(scratch, 4, 4)], attrs: {} });
 }
 
 /** The backward step over `rows` rows: dh = dz′·W1ᵀ, += dz″·W2ᵀ as a pair; the cell's gradient
@@ -322,6 +337,64 @@ describe('row-block chains', () => {
     const smallRun = run(small.b, small.outputs);
     expect(smallRun.chained).toEqual([false, true, true, true, true, true, false]);
     expect(smallRun.results).toEqual(run(small.b, small.outputs, { apart: true }).results);
+  });
+
+  it('keeps a temp block-local where the chain writes it before it reads it and nothing reads it after', () => {
+    // The concatenation x, the gates and the output layer's y: written and read back within each
+    // block, and not returned. p is read as two halves, rows m apart (not one row pitch); c is read before the
+    // chain writes it (the cell's state, in place).
+    const { b, buffers } = forward('none');
+    const returned = [buffers.c, buffers.h, buffers.theta];
+    const together = run(b, returned);
+    expect(together.locals).toEqual([buffers.x, buffers.gates, buffers.y]);
+    expect(together.results).toEqual(run(b, returned, { apart: true }).results);
+    // returned to the caller: kept whole
+    expect(run(b, [...returned, buffers.gates]).locals).toEqual([buffers.x, buffers.y]);
+    // c not returned, but read (as the state before the step) before the chain writes it
+    const stateless = run(b, [buffers.h, buffers.theta]);
+    expect(stateless.locals).toEqual([buffers.x, buffers.gates, buffers.y]);
+    expect(stateless.results).toEqual(run(b, [buffers.h, buffers.theta], { apart: true }).results);
+    expect(run(b, returned, { threads: 2 }).locals).toEqual([]);
+  });
+
+  it('keeps a temp whole where a later step reads what the chain left in it', () => {
+    const { b: base, buffers } = forward('none');
+    const { gates, h, theta } = buffers;
+    const returned = [h, theta];
+    const cases = {
+      // after the chain, a step reads the gates
+      readAfter: (b: Builder, seen: number) => {
+        chainBreak(b);
+        b.elementwise([mat(gates, m, 20, 60, 80)], [mat(seen, m, 20)], [apply('neg', input(0))]);
+      },
+      // after the chain, a step overwrites a quarter of each row of the gates, and the next reads
+      // a quarter the chain wrote
+      partlyOverwritten: (b: Builder, seen: number) => {
+        chainBreak(b);
+        b.elementwise([mat(h, m, 20)], [mat(gates, m, 20, 0, 80)], [apply('neg', input(0))]);
+        chainBreak(b);
+        b.elementwise([mat(gates, m, 20, 60, 80)], [mat(seen, m, 20)], [apply('neg', input(0))]);
+      },
+      // the next run reads the gates before the chain writes them again
+      readByTheNextRun: (b: Builder, seen: number) => {
+        b.steps.unshift({
+          kernel: 'copy',
+          inputs: [mat(gates, m, 20, 60, 80)],
+          outputs: [mat(seen, m, 20)],
+          attrs: {},
+        });
+      },
+    };
+    for (const [name, add] of Object.entries(cases)) {
+      const b = new Builder();
+      b.buffers.push(...base.buffers);
+      b.steps.push(...base.steps);
+      const seen = b.temp(m * 20);
+      add(b, seen);
+      const together = run(b, [...returned, seen], { calls: 2 });
+      expect(together.locals, name).not.toContain(gates);
+      expect(together.results, name).toEqual(run(b, [...returned, seen], { apart: true, calls: 2 }).results);
+    }
   });
 
   it('runs nothing chained on two threads', () => {
