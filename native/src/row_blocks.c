@@ -502,7 +502,7 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
   const int64_t m = chain_bind(p, i, steps, first_view);
   /* per view: where a block-local buffer's view starts in its slot (every block the same), or NULL */
   char *local[LAB_ROW_CHAIN_MAX_VIEWS] = {NULL};
-  const lab_chain_local *locals = p->chain_locals + p->chain_local_first[i];
+  const lab_chain_local *locals = p->chain_local_count[i] > 0 ? p->chain_locals + p->chain_local_first[i] : NULL;
   for (int32_t j = 0; j < steps; j++) {
     const lab_step *s = &p->steps[i + j];
     kinds[j] = kind_of(s, views + first_view[j], m);
