@@ -325,7 +325,9 @@ static int64_t view_elements(const lab_view *v) {
 
 /* Whether what the chain at steps [i, i + steps) leaves in buffer b is never read: the first
  * step after it to touch b — on to the program's end and, in the next run, up to the chain —
- * only writes b, through views that together cover each of its elements once. */
+ * only writes b, through views that together cover each of its elements once: each view
+ * injective, their bounds apart (so column windows interleaved in one buffer, like dz's four, do
+ * not count as covering it), their elements as many as b's. */
 static int dead_after(const lab_program *p, int32_t i, int32_t steps, int32_t b) {
   for (int32_t q = 0; q < p->n_steps - steps; q++) {
     const lab_step *s = &p->steps[(i + steps + q) % p->n_steps];
