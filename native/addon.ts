@@ -53,6 +53,24 @@ export interface NativeAddon {
    * and PyTorch by default. JavaScript steps inside a program keep IEEE either way. */
   setDenormals(mode: 'flush' | 'keep'): void;
   getDenormals(): 'flush' | 'keep';
+  /** The run-time compiler of hot float32 composites (native/kernels/elementwise_jit.h): their
+   * libraries' folder, native/kernels for the headers, the C compiler, and the elements a
+   * composite step runs interpreted before it is queued; `cacheDir: ''` turns it off. */
+  configureCompiledComposites(
+    settings:
+      { cacheDir: string; includeDir: string; compiler: string; hotElements: number } | { cacheDir: '' },
+  ): void;
+  /** Composites queued for compiling, built, loaded from the cache and failed in this process,
+   * and the last failure's message ('' when none). */
+  compiledCompositesStats(): {
+    queued: number;
+    compiled: number;
+    loaded: number;
+    failed: number;
+    lastError: string;
+  };
+  /** Returns once no composite is queued or being compiled. */
+  waitForCompiledComposites(): void;
   /** Forces GEMM's micro-kernel instruction set ('auto' = best supported); for tests and benchmarks. */
   setIsa(isa: Isa | 'auto'): void;
   isaInfo(): { selected: Isa; supported: Isa[] };

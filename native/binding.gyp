@@ -16,6 +16,8 @@
         "kernels/runtime.c",
         "kernels/fp_mode.c",
         "kernels/elementwise.c",
+        "kernels/elementwise_codegen.c",
+        "kernels/elementwise_jit.c",
         "kernels/gemm/gemm.c",
         "kernels/gemm/microkernels.c",
         "kernels/gemm/gemv_avx512.c",

@@ -9,6 +9,7 @@
 #include "../kernels/axpb.h"
 #include "../kernels/conv.h"
 #include "../kernels/elementwise.h"
+#include "../kernels/elementwise_jit.h"
 #include "../kernels/fp_mode.h"
 #include "../kernels/runtime.h"
 #include "file_lock.h"
@@ -66,6 +67,9 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("cudaProfile", &LabNative::CudaProfileMethod),
                              InstanceMethod("cudaAxpb", &LabNative::CudaAxpbMethod),
                              InstanceMethod("loadKernelLibrary", &LabNative::LoadKernelLibraryMethod),
+                             InstanceMethod("configureCompiledComposites", &LabNative::ConfigureCompiledComposites),
+                             InstanceMethod("compiledCompositesStats", &LabNative::CompiledCompositesStats),
+                             InstanceMethod("waitForCompiledComposites", &LabNative::WaitForCompiledComposites),
                              InstanceMethod("lockFile", &LabNative::LockFileMethod),
                              InstanceMethod("unlockFile", &LabNative::UnlockFileMethod),
                          });
@@ -152,6 +156,45 @@ class LabNative : public Napi::Addon<LabNative> {
       args[i] = static_cast<int64_t>(v);
     }
     return Napi::Number::New(info.Env(), static_cast<double>(lab_conv_images_per_gemm(args[0], args[1], args[2], args[3])));
+  }
+
+  // {cacheDir, includeDir, compiler, hotElements}, or {cacheDir: ''} to turn compiling off.
+  Napi::Value ConfigureCompiledComposites(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) {
+      throw Napi::TypeError::New(env, "configureCompiledComposites({cacheDir, includeDir, compiler, hotElements}): pass an object");
+    }
+    const Napi::Object o = info[0].As<Napi::Object>();
+    const auto text = [&](const char *key) {
+      const Napi::Value v = o.Get(key);
+      return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+    };
+    const Napi::Value hot = o.Get("hotElements");
+    const double hot_elements = hot.IsNumber() ? hot.As<Napi::Number>().DoubleValue() : 0;
+    char err[512] = "";
+    if (lab_ew_jit_configure(text("cacheDir").c_str(), text("includeDir").c_str(), text("compiler").c_str(),
+                             static_cast<int64_t>(hot_elements), err, sizeof err)) {
+      throw Napi::Error::New(env, err);
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value CompiledCompositesStats(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    lab_ew_jit_stats stats;
+    lab_ew_jit_get_stats(&stats);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("queued", static_cast<double>(stats.queued));
+    out.Set("compiled", static_cast<double>(stats.compiled));
+    out.Set("loaded", static_cast<double>(stats.loaded));
+    out.Set("failed", static_cast<double>(stats.failed));
+    out.Set("lastError", stats.last_error);
+    return out;
+  }
+
+  Napi::Value WaitForCompiledComposites(const Napi::CallbackInfo &info) {
+    lab_ew_jit_wait();
+    return info.Env().Undefined();
   }
 
   // {selected: the ISA GEMM uses now, supported: every ISA this CPU can run}

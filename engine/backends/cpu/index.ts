@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { addonPath, loadNativeAddon, type NativeAddon } from '../../../native/addon.ts';
 import { registerBackend, type Backend } from '../backend.ts';
+import { configureCompiledComposites } from './compiledComposites.ts';
 import { NativeExecutable } from './executable.ts';
 import { nodeFreeStep } from './steps.ts';
 
@@ -15,6 +16,7 @@ function tryAddon(): NativeAddon | null {
   if (addon === undefined) {
     try {
       addon = loadNativeAddon();
+      configureCompiledComposites(addon);
     } catch (error) {
       addon = null;
       unavailableReason = (error as Error).message;

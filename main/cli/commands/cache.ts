@@ -1,13 +1,20 @@
 // `lab cache list|clear`: what the engine caches on disk — compiled C ops (engine/custom/c/cache.ts;
 // $LAB_CACHE_DIR, else $XDG_CACHE_HOME/curriculum-lab/ops or ~/.cache/…) and lowered programs
-// (engine/compile/programCache.ts; $LAB_PROGRAM_CACHE_DIR, else …/curriculum-lab/programs).
-// Clearing either is always safe: an op recompiles, a function compiles again on its next use.
+// (engine/compile/programCache.ts; $LAB_PROGRAM_CACHE_DIR, else …/curriculum-lab/programs) and
+// elementwise composites compiled to C (engine/backends/cpu/compiledComposites.ts;
+// $LAB_COMPOSITE_CACHE_DIR, else …/curriculum-lab/composites). Clearing any is always safe: an op
+// recompiles, a function compiles again on its next use, a hot composite is built again.
 import { cacheRoot, clearCompiledOps, listCompiledOps } from '../../../engine/custom/index.ts';
 import {
   clearCachedPrograms,
   listCachedPrograms,
   programCacheRoot,
 } from '../../../engine/compile/programCache.ts';
+import {
+  clearCompiledComposites,
+  compiledCompositesInCache,
+  compiledCompositesRoot,
+} from '../../../engine/backends/cpu/compiledComposites.ts';
 import { UsageError } from '../labContext.ts';
 import { renderTable } from '../terminalTable.ts';
 
@@ -53,17 +60,26 @@ function listPrograms(): string {
   return `Cached programs in ${programCacheRoot()}:\n${renderTable({ head, rows })}\n`;
 }
 
+function listComposites(): string {
+  const { libraries, bytes } = compiledCompositesInCache();
+  return libraries === 0
+    ? `No compiled composites in ${compiledCompositesRoot()}.\n`
+    : `Compiled composites in ${compiledCompositesRoot()}: ${libraries} ${libraries === 1 ? 'library' : 'libraries'}, ${formatBytes(bytes)}.\n`;
+}
+
 export function cacheCommand(action: string | undefined): number {
   if (action === 'list') {
-    process.stdout.write(listOps() + listPrograms());
+    process.stdout.write(listOps() + listPrograms() + listComposites());
     return 0;
   }
   if (action === 'clear') {
     const ops = clearCompiledOps();
     const programs = clearCachedPrograms();
+    const composites = clearCompiledComposites();
     process.stdout.write(
       `Removed ${ops} compiled op(s) from ${cacheRoot()}.\n` +
-        `Removed ${programs} cached program(s) from ${programCacheRoot()}.\n`,
+        `Removed ${programs} cached program(s) from ${programCacheRoot()}.\n` +
+        `Removed ${composites} compiled composite(s) from ${compiledCompositesRoot()}.\n`,
     );
     return 0;
   }

@@ -1,0 +1,189 @@
+/*
+ * C source for a float32 composite's register program: one function that computes every
+ * instruction over a tile, 16 lanes at a time, with each value in a vector register from the
+ * moment it is computed to its last use. The interpreter instead runs one loop over the whole
+ * tile per instruction, storing every temporary to its tile and loading it back for the next one;
+ * for the LSTM cell composites that is most of their time. elementwise_jit.c compiles this source
+ * with the system C compiler once a program has run enough to be worth it.
+ */
+#include "elementwise_codegen.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Compiled here only to check it with the addon's warnings: the generated code includes it. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include "elementwise_lanes.h"
+#endif
+
+/* The lane expression for an op over its argument names, or NULL where the op has no lane code
+ * (pow, log, log1p, expm1, softplus and casts to int32 call libm or round like the engine's
+ * integer casts; a program using one stays interpreted). */
+static const char *lane_pattern(int op, int cast_dtype) {
+  switch (op) {
+    case LAB_EW_add: return "_mm512_add_ps(%1$s, %2$s)";
+    case LAB_EW_sub: return "_mm512_sub_ps(%1$s, %2$s)";
+    case LAB_EW_mul: return "_mm512_mul_ps(%1$s, %2$s)";
+    case LAB_EW_div: return "_mm512_div_ps(%1$s, %2$s)";
+    case LAB_EW_neg: return "lab_neg16(%1$s)";
+    case LAB_EW_sqr: return "_mm512_mul_ps(%1$s, %1$s)";
+    case LAB_EW_sqrt: return "_mm512_sqrt_ps(%1$s)";
+    case LAB_EW_rsqrt: return "_mm512_div_ps(splat(1.0f), _mm512_sqrt_ps(%1$s))";
+    case LAB_EW_exp: return "exp16(%1$s)";
+    case LAB_EW_abs: return "_mm512_abs_ps(%1$s)";
+    case LAB_EW_sign: return "lab_sign16(%1$s)";
+    case LAB_EW_tanh: return "tanh16(%1$s)";
+    case LAB_EW_sigmoid: return "sigmoid16(%1$s)";
+    case LAB_EW_relu: return "lab_max16(%1$s, _mm512_setzero_ps())";
+    case LAB_EW_maximum: return "lab_max16(%1$s, %2$s)";
+    case LAB_EW_minimum: return "lab_min16(%1$s, %2$s)";
+    case LAB_EW_clip: return "lab_min16(lab_max16(%1$s, %2$s), %3$s)";
+    case LAB_EW_where: return "lab_where16(%1$s, %2$s, %3$s)";
+    case LAB_EW_lt: return "lab_lt16(%1$s, %2$s)";
+    case LAB_EW_le: return "lab_le16(%1$s, %2$s)";
+    case LAB_EW_gt: return "lab_gt16(%1$s, %2$s)";
+    case LAB_EW_ge: return "lab_ge16(%1$s, %2$s)";
+    case LAB_EW_eq: return "lab_eq16(%1$s, %2$s)";
+    case LAB_EW_ne: return "lab_ne16(%1$s, %2$s)";
+    case LAB_EW_and: return "lab_and16(%1$s, %2$s)";
+    case LAB_EW_or: return "lab_or16(%1$s, %2$s)";
+    case LAB_EW_not: return "lab_not16(%1$s)";
+    case LAB_EW_xor: return "lab_xor16(%1$s, %2$s)";
+    case LAB_EW_identity: return "%1$s";
+    case LAB_EW_cast: /* float32 → float32/float64 keeps the value; bool is x != 0 */
+      return cast_dtype == LAB_INT32 ? NULL : cast_dtype == LAB_BOOL ? "lab_bool16(lab_truthy16(%1$s))" : "%1$s";
+    case EW_FUSED_X_ONE_MINUS_X: return "_mm512_mul_ps(%1$s, _mm512_sub_ps(splat(1.0f), %1$s))";
+    case EW_FUSED_ONE_MINUS_SQR: return "_mm512_sub_ps(splat(1.0f), _mm512_mul_ps(%1$s, %1$s))";
+    default: break;
+  }
+  if (op >= EW_FUSED_CHAIN && op < EW_FUSED_CHAIN + EW_CHAIN_CODE(2, 2, 1) + 1) {
+    /* op2(op1(a, b), c), or op2(c, op1(a, b)) when `right`: the chain's code (elementwise.c). */
+    static const char *const chains[2][9] = {
+        {"_mm512_add_ps(_mm512_add_ps(%1$s, %2$s), %3$s)", "_mm512_sub_ps(_mm512_add_ps(%1$s, %2$s), %3$s)",
+         "_mm512_mul_ps(_mm512_add_ps(%1$s, %2$s), %3$s)", "_mm512_add_ps(_mm512_sub_ps(%1$s, %2$s), %3$s)",
+         "_mm512_sub_ps(_mm512_sub_ps(%1$s, %2$s), %3$s)", "_mm512_mul_ps(_mm512_sub_ps(%1$s, %2$s), %3$s)",
+         "_mm512_add_ps(_mm512_mul_ps(%1$s, %2$s), %3$s)", "_mm512_sub_ps(_mm512_mul_ps(%1$s, %2$s), %3$s)",
+         "_mm512_mul_ps(_mm512_mul_ps(%1$s, %2$s), %3$s)"},
+        {"_mm512_add_ps(%3$s, _mm512_add_ps(%1$s, %2$s))", "_mm512_sub_ps(%3$s, _mm512_add_ps(%1$s, %2$s))",
+         "_mm512_mul_ps(%3$s, _mm512_add_ps(%1$s, %2$s))", "_mm512_add_ps(%3$s, _mm512_sub_ps(%1$s, %2$s))",
+         "_mm512_sub_ps(%3$s, _mm512_sub_ps(%1$s, %2$s))", "_mm512_mul_ps(%3$s, _mm512_sub_ps(%1$s, %2$s))",
+         "_mm512_add_ps(%3$s, _mm512_mul_ps(%1$s, %2$s))", "_mm512_sub_ps(%3$s, _mm512_mul_ps(%1$s, %2$s))",
+         "_mm512_mul_ps(%3$s, _mm512_mul_ps(%1$s, %2$s))"},
+    };
+    const int code = op - EW_FUSED_CHAIN;
+    return chains[code & 1][code >> 1];
+  }
+  return NULL;
+}
+
+int lab_ew_codegen_supported(const lab_ew_attrs *p) {
+  if (p->compute != LAB_FLOAT32 || p->n_instr == 0) return 0;
+  for (int i = 0; i < p->n_instr; i++) {
+    if (!lane_pattern(p->instr[i].op, p->instr[i].cast_dtype)) return 0;
+  }
+  return 1;
+}
+
+/* A growing string; `failed` once an allocation failed (the text is then dropped). */
+typedef struct text {
+  char *s;
+  size_t len, cap;
+  int failed;
+} text;
+
+__attribute__((format(printf, 2, 3))) static void append(text *t, const char *format, ...) {
+  if (t->failed) return;
+  for (;;) {
+    va_list args;
+    va_start(args, format);
+    const int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, format, args);
+    va_end(args);
+    if (n < 0) {
+      t->failed = 1;
+      return;
+    }
+    if (t->s && t->len + (size_t)n < t->cap) {
+      t->len += (size_t)n;
+      return;
+    }
+    const size_t cap = (t->cap + (size_t)n + 1) * 2;
+    char *grown = realloc(t->s, cap);
+    if (!grown) {
+      t->failed = 1;
+      return;
+    }
+    t->s = grown, t->cap = cap;
+  }
+}
+
+/* Whether output o stores its register: a temporary (inputs and constants already hold their
+ * values; the interpreter's copy-out moves them), and the first output with that register. */
+static int stores_output(const lab_ew_attrs *p, int o) {
+  const int reg = p->out_reg[o];
+  if (reg < p->n_inputs || p->reg_const[reg]) return 0;
+  for (int e = 0; e < o; e++) {
+    if (p->out_reg[e] == reg) return 0;
+  }
+  return 1;
+}
+
+/* The loop body for 16 lanes at element i: loads of the used inputs, one statement per
+ * instruction, stores of the outputs; `masked` for the tail, under mask m. */
+static void emit_body(text *t, const lab_ew_attrs *p, int masked) {
+  char names[LAB_EW_MAX_REGS][24]; /* the C name holding each register's current value */
+  for (int r = 0; r < p->n_regs; r++) {
+    snprintf(names[r], sizeof names[r], r < p->n_inputs ? "x%d" : "c%d", r);
+  }
+  for (int k = 0; k < p->n_inputs; k++) {
+    if (!p->input_used[k]) continue;
+    if (masked) append(t, "    const __m512 x%d = _mm512_maskz_loadu_ps(m, r%d + i);\n", k, k);
+    else append(t, "    const __m512 x%d = _mm512_loadu_ps(r%d + i);\n", k, k);
+  }
+  for (int i = 0; i < p->n_instr; i++) {
+    const lab_ew_instr *in = &p->instr[i];
+    append(t, "    const __m512 v%d = ", i);
+    append(t, lane_pattern(in->op, in->cast_dtype), names[in->a], in->b >= 0 ? names[in->b] : "",
+           in->c >= 0 ? names[in->c] : "");
+    append(t, ";\n");
+    snprintf(names[in->dst], sizeof names[in->dst], "v%d", i);
+  }
+  for (int o = 0; o < p->n_outputs; o++) {
+    if (!stores_output(p, o)) continue;
+    const int reg = p->out_reg[o];
+    if (masked) append(t, "    _mm512_mask_storeu_ps(r%d + i, m, %s);\n", reg, names[reg]);
+    else append(t, "    _mm512_storeu_ps(r%d + i, %s);\n", reg, names[reg]);
+  }
+}
+
+char *lab_ew_codegen_source(const lab_ew_attrs *p) {
+  text t = {0};
+  append(&t, "/* An elementwise composite of Curriculum Lab's engine, generated by "
+             "native/kernels/elementwise_codegen.c. */\n");
+  append(&t, "#include <stdint.h>\n#include \"elementwise_lanes.h\"\n\n");
+  append(&t, "LAB_AVX512 void lab_ew_tile(int64_t n, float *const *regs) {\n");
+  for (int k = 0; k < p->n_inputs; k++) {
+    if (p->input_used[k]) append(&t, "  const float *const r%d = regs[%d];\n", k, k);
+  }
+  for (int o = 0; o < p->n_outputs; o++) {
+    if (stores_output(p, o)) append(&t, "  float *const r%d = regs[%d];\n", p->out_reg[o], p->out_reg[o]);
+  }
+  for (int r = p->n_inputs; r < p->n_regs; r++) {
+    if (!p->reg_const[r]) continue;
+    uint32_t bits; /* the constant's bits, as the interpreter's constant tile holds them (NaN too) */
+    memcpy(&bits, (const float *)p->const_tiles + (int64_t)p->reg_tile[r] * LAB_EW_TILE, sizeof bits);
+    append(&t, "  const __m512 c%d = _mm512_castsi512_ps(_mm512_set1_epi32((int32_t)0x%08xu));\n", r, (unsigned)bits);
+  }
+  append(&t, "  int64_t i = 0;\n  for (; i + 16 <= n; i += 16) {\n");
+  emit_body(&t, p, 0);
+  append(&t, "  }\n  if (i < n) {\n    const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);\n");
+  emit_body(&t, p, 1);
+  append(&t, "  }\n}\n");
+  if (t.failed) {
+    free(t.s);
+    return NULL;
+  }
+  return t.s;
+}

@@ -1,0 +1,16 @@
+/* C source for a float32 elementwise composite (elementwise_codegen.c). */
+#ifndef LAB_ELEMENTWISE_CODEGEN_H
+#define LAB_ELEMENTWISE_CODEGEN_H
+
+#include "elementwise_program.h"
+
+/* 1 when every instruction of the program has lane code (float32 compute, at least one
+ * instruction). */
+int lab_ew_codegen_supported(const lab_ew_attrs *p);
+
+/* The program as a C function `void lab_ew_tile(int64_t n, float *const *regs)` (a
+ * lab_ew_tile_fn), built against elementwise_lanes.h; malloc'd, NULL when out of memory. Only for
+ * a supported program. */
+char *lab_ew_codegen_source(const lab_ew_attrs *p);
+
+#endif /* LAB_ELEMENTWISE_CODEGEN_H */

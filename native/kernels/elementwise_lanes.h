@@ -1,0 +1,61 @@
+/*
+ * The elementwise ops on one AVX-512 vector of float32 lanes, for the composites compiled to C at
+ * run time (elementwise_jit.c generates code that calls these). Each lane computes what the tile
+ * interpreter's loop (elementwise_tile.inc) computes for its element, NaN and signed zeros
+ * included: max/min keep NaN from their first operand as its `(isnan(a) || a >= b) ? a : b`
+ * does, comparisons give 1 or 0, `where` and the logical ops treat NaN as true. The arithmetic
+ * is the same IEEE operations, each rounded on its own (the generated code is built with
+ * -ffp-contract=off), and exp, sigmoid and tanh are vmath_avx512_lanes.h's, so the bits match.
+ */
+#ifndef LAB_ELEMENTWISE_LANES_H
+#define LAB_ELEMENTWISE_LANES_H
+
+#include "vmath_avx512_lanes.h"
+
+static LAB_AVX512 inline __m512 lab_neg16(__m512 x) {
+  return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int32_t)0x80000000u)));
+}
+
+/* 1 where the mask is set, else 0. */
+static LAB_AVX512 inline __m512 lab_bool16(__mmask16 m) { return _mm512_maskz_mov_ps(m, splat(1.0f)); }
+
+static LAB_AVX512 inline __mmask16 lab_truthy16(__m512 x) { return _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NEQ_UQ); }
+
+static LAB_AVX512 inline __m512 lab_sign16(__m512 x) {
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 r = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ), splat(1.0f));
+  return _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ), splat(-1.0f));
+}
+
+static LAB_AVX512 inline __m512 lab_max16(__m512 a, __m512 b) {
+  const __mmask16 keep_a = _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ) | _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
+  return _mm512_mask_blend_ps(keep_a, b, a);
+}
+
+static LAB_AVX512 inline __m512 lab_min16(__m512 a, __m512 b) {
+  const __mmask16 keep_a = _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ) | _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
+  return _mm512_mask_blend_ps(keep_a, b, a);
+}
+
+static LAB_AVX512 inline __m512 lab_where16(__m512 a, __m512 b, __m512 c) {
+  return _mm512_mask_blend_ps(lab_truthy16(a), c, b);
+}
+
+#define LAB_CMP16(name, predicate)                                            \
+  static LAB_AVX512 inline __m512 name(__m512 a, __m512 b) {                  \
+    return lab_bool16(_mm512_cmp_ps_mask(a, b, predicate));                   \
+  }
+LAB_CMP16(lab_lt16, _CMP_LT_OQ)
+LAB_CMP16(lab_le16, _CMP_LE_OQ)
+LAB_CMP16(lab_gt16, _CMP_GT_OQ)
+LAB_CMP16(lab_ge16, _CMP_GE_OQ)
+LAB_CMP16(lab_eq16, _CMP_EQ_OQ)
+LAB_CMP16(lab_ne16, _CMP_NEQ_UQ)
+#undef LAB_CMP16
+
+static LAB_AVX512 inline __m512 lab_and16(__m512 a, __m512 b) { return lab_bool16(lab_truthy16(a) & lab_truthy16(b)); }
+static LAB_AVX512 inline __m512 lab_or16(__m512 a, __m512 b) { return lab_bool16(lab_truthy16(a) | lab_truthy16(b)); }
+static LAB_AVX512 inline __m512 lab_xor16(__m512 a, __m512 b) { return lab_bool16(lab_truthy16(a) ^ lab_truthy16(b)); }
+static LAB_AVX512 inline __m512 lab_not16(__m512 a) { return lab_bool16((__mmask16)~lab_truthy16(a)); }
+
+#endif /* LAB_ELEMENTWISE_LANES_H */

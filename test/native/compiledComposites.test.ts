@@ -1,0 +1,322 @@
+// Composites compiled to C at run time (native/kernels/elementwise_jit.h) against the tile
+// interpreter running the same program: every op with lane code, over NaN, infinities, signed
+// zeros, denormals and ordinary values, in one-row walks with masked tails, in block mode over
+// the 20-column windows of an LSTM's gate rows with several outputs (some written in place, one
+// the same register as an input), in place over an input, and split over two threads — each the
+// interpreter's bits. Then what stays interpreted: ops without lane code, and a compiler that
+// fails. Each program runs interpreted first (compiling off), then hot; the compiler's counters
+// say it was built or loaded.
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NativeArray, ScalarExpr, ScalarOpName, StepSpec } from '../../native/program.ts';
+import { projectRoot } from '../../native/paths.ts';
+import { addon, allocate, contiguousStrides, rng } from './helpers.ts';
+
+const apply = (op: ScalarOpName, ...args: ScalarExpr[]): ScalarExpr => ({ op, args });
+const input = (i: number): ScalarExpr => ({ input: i });
+const k = (value: number): ScalarExpr => ({ const: value });
+const [x, y, z] = [input(0), input(1), input(2)];
+
+const avx512 = addon.isaInfo().supported.includes('avx512');
+const includeDir = join(projectRoot, 'native', 'kernels');
+let cacheDir = '';
+
+function compiling(on: boolean, compiler = 'cc'): void {
+  addon.configureCompiledComposites(
+    on ? { cacheDir, includeDir, compiler, hotElements: 1 } : { cacheDir: '' },
+  );
+}
+
+interface View {
+  buffer: number;
+  offset: number;
+  shape: number[];
+  strides: number[];
+}
+const whole = (buffer: number, shape: number[]): View => ({
+  buffer,
+  offset: 0,
+  shape,
+  strides: contiguousStrides(shape),
+});
+
+/** One elementwise step over float32 buffers (inputs by value, outputs read back), kept to run
+ * again: the same composite, interpreted and then compiled. */
+function composite(
+  buffers: NativeArray[],
+  inputs: View[],
+  outputs: View[],
+  exprs: ScalarExpr[],
+  returned: number[],
+): () => NativeArray[] {
+  const fed = buffers.map((_, b) => b).filter((b) => !returned.includes(b));
+  const program = addon.createProgram({
+    buffers: buffers.map((data, b) =>
+      returned.includes(b)
+        ? { dtype: 'float32', size: data.length, role: 'temp' as const, init: data }
+        : { dtype: 'float32', size: data.length, role: 'input' as const },
+    ),
+    steps: [{ kernel: 'elementwise', inputs, outputs, attrs: { outputs: exprs } } as StepSpec],
+    inputs: fed,
+    outputs: returned,
+  });
+  return () =>
+    addon.run(
+      program,
+      fed.map((b) => buffers[b]),
+    );
+}
+
+/** Float32 bits, every NaN as one pattern (a NaN's payload is not part of the contract). */
+function bits(a: NativeArray): number[] {
+  return Array.from(new Uint32Array(new Float32Array(a).buffer), (b) =>
+    (b & 0x7fffffff) > 0x7f800000 ? -1 : b,
+  );
+}
+
+/** Values that exercise the ops' edge cases, then uniform ones in [-6, 6). */
+function edgyValues(n: number, seed: number): Float32Array {
+  const special = [
+    NaN,
+    Infinity,
+    -Infinity,
+    0,
+    -0,
+    1e-40,
+    -1e-40,
+    1,
+    -1,
+    0.5,
+    88.5,
+    -88.5,
+    100,
+    -100,
+    1e-4,
+    3,
+  ];
+  const random = rng(seed);
+  return Float32Array.from({ length: n }, (_, i) =>
+    random() < 0.25 ? special[Math.floor(random() * special.length)] : (i % 7) - 3 + random() * 6 - 3,
+  );
+}
+
+/** Runs `run` interpreted, then compiled; expects the same bits and a compile or a cache load. */
+function expectCompiledSameBits(run: () => NativeArray[]): void {
+  compiling(false);
+  const interpreted = run();
+  compiling(true);
+  const before = addon.compiledCompositesStats();
+  run(); // hot from its first element: queued
+  addon.waitForCompiledComposites();
+  const after = addon.compiledCompositesStats();
+  expect(after.failed, after.lastError).toBe(before.failed);
+  expect(after.compiled + after.loaded).toBe(before.compiled + before.loaded + 1);
+  const compiled = run();
+  compiled.forEach((out, o) => expect(bits(out), `output ${o}`).toEqual(bits(interpreted[o])));
+}
+
+describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () => {
+  beforeAll(() => {
+    cacheDir = mkdtempSync(join(tmpdir(), 'lab-composites-'));
+  });
+  afterAll(() => {
+    compiling(false);
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  const n = 1000 + 7; // three whole tiles and one of 239 elements: 14 vectors and a masked tail of 15
+  const opsWithLaneCode: ScalarExpr[][] = [
+    [
+      apply('add', x, y),
+      apply('sub', x, y),
+      apply('mul', x, y),
+      apply('div', x, y),
+      apply('neg', x),
+      apply('sqr', x),
+      apply('sqrt', x),
+      apply('rsqrt', y),
+      apply('exp', x),
+      apply('abs', y),
+      apply('sign', x),
+      apply('tanh', x),
+      apply('sigmoid', y),
+      apply('relu', x),
+      apply('maximum', x, y),
+      apply('minimum', y, x),
+      apply('clip', x, y, z),
+      apply('where', z, x, y),
+    ],
+    [
+      apply('lt', x, y),
+      apply('le', x, y),
+      apply('gt', x, y),
+      apply('ge', x, y),
+      apply('eq', x, z),
+      apply('ne', x, z),
+      apply('and', x, z),
+      apply('or', z, y),
+      apply('not', x),
+      apply('xor', x, y),
+      { op: 'cast', args: [x], dtype: 'bool' },
+      { op: 'cast', args: [apply('mul', x, k(3))], dtype: 'float32' },
+      apply('identity', y), // an input's register: the interpreter's copy writes it
+      k(Number.NaN), // a constant's register
+      apply('mul', x, apply('sub', k(1), x)), // fused x·(1 − x)
+      apply('sub', k(1), apply('sqr', y)), // fused 1 − y²
+      apply('add', apply('mul', x, y), z), // a chain, a·b + c
+      apply('sub', z, apply('mul', x, y)), // c − a·b
+      apply('mul', apply('sub', x, y), apply('add', y, z)),
+      apply('tanh', apply('add', apply('mul', apply('sigmoid', x), z), apply('sigmoid', y))),
+    ],
+  ];
+
+  opsWithLaneCode.forEach((exprs, group) =>
+    it(`ops group ${group + 1}: the interpreter's bits in a one-row walk with a masked tail`, () => {
+      const buffers: NativeArray[] = [edgyValues(n, 1), edgyValues(n, 2), edgyValues(n, 3)];
+      exprs.forEach(() => buffers.push(allocate('float32', n)));
+      const returned = exprs.map((_, o) => 3 + o);
+      const run = composite(
+        buffers,
+        [0, 1, 2].map((b) => whole(b, [n])),
+        returned.map((b) => whole(b, [n])),
+        exprs,
+        returned,
+      );
+      expectCompiledSameBits(run);
+    }),
+  );
+
+  // The LSTM cell's forward composite in block mode: the gates' four 20-column windows of an
+  // 80-wide row (strided inputs moved into tiles), c, and seven outputs.
+  function lstmCell(rows: number): () => NativeArray[] {
+    const gates = edgyValues(rows * 80, 4);
+    const c = edgyValues(rows * 20, 5);
+    const window = (j: number): View => ({ buffer: 0, offset: 20 * j, shape: [rows, 20], strides: [80, 1] });
+    const sig = (j: number) => apply('sigmoid', input(j));
+    const cNext = apply('add', apply('mul', sig(1), input(4)), apply('mul', sig(0), apply('tanh', input(2))));
+    const exprs = [
+      apply('mul', sig(3), apply('tanh', cNext)),
+      cNext,
+      sig(0),
+      sig(1),
+      sig(3),
+      apply('tanh', input(2)),
+      apply('tanh', cNext),
+    ];
+    const buffers: NativeArray[] = [gates, c, ...exprs.map(() => allocate('float32', rows * 20))];
+    const returned = exprs.map((_, o) => 2 + o);
+    return composite(
+      buffers,
+      [window(0), window(1), window(2), window(3), whole(1, [rows, 20])],
+      returned.map((b) => whole(b, [rows, 20])),
+      exprs,
+      returned,
+    );
+  }
+
+  it("an LSTM cell's seven outputs in block mode over strided gate windows", () => {
+    expectCompiledSameBits(lstmCell(203));
+  });
+
+  it('the same cell split over two threads (2^16 elements and more)', () => {
+    addon.setThreads(2);
+    try {
+      expectCompiledSameBits(lstmCell(3500));
+    } finally {
+      addon.setThreads(1);
+    }
+  });
+
+  it('writes in place over its input, as an optimizer step does (x ← x·0.9 + exp(y)·0.1)', () => {
+    const start = edgyValues(n, 6);
+    const step = edgyValues(n, 7);
+    const update = apply('add', apply('mul', x, k(0.9)), apply('mul', apply('exp', y), k(0.1)));
+    const view = whole(0, [n]);
+    // Buffer 0 is the step's input and its output, kept from run to run: two steps each.
+    const make = () =>
+      composite([Float32Array.from(start), step], [view, whole(1, [n])], [view], [update], [0]);
+    compiling(false);
+    const interpreted = make();
+    interpreted();
+    const twice = interpreted()[0];
+    compiling(true);
+    const compiled = make();
+    const before = addon.compiledCompositesStats();
+    compiled(); // interpreted, and queued
+    addon.waitForCompiledComposites();
+    const after = addon.compiledCompositesStats();
+    expect(after.compiled + after.loaded).toBe(before.compiled + before.loaded + 1);
+    expect(bits(compiled()[0])).toEqual(bits(twice));
+  });
+
+  it('loads a composite built before from the cache instead of building it again', () => {
+    const exprs = [apply('mul', apply('sigmoid', x), apply('add', y, k(0.25)))];
+    const make = () =>
+      composite(
+        [edgyValues(n, 8), edgyValues(n, 9), allocate('float32', n)],
+        [whole(0, [n]), whole(1, [n])],
+        [whole(2, [n])],
+        exprs,
+        [2],
+      );
+    compiling(true);
+    const first = addon.compiledCompositesStats();
+    make()();
+    addon.waitForCompiledComposites();
+    const built = addon.compiledCompositesStats();
+    expect(built.compiled).toBe(first.compiled + 1);
+    make()();
+    addon.waitForCompiledComposites();
+    const reused = addon.compiledCompositesStats();
+    expect([reused.compiled, reused.loaded]).toEqual([built.compiled, built.loaded + 1]);
+  });
+
+  it('keeps a composite with an op that has no lane code (log, pow, an int32 cast) interpreted', () => {
+    compiling(true);
+    for (const expr of [
+      apply('log', x),
+      apply('pow', x, y),
+      { op: 'cast', args: [x], dtype: 'int32' } as ScalarExpr,
+    ]) {
+      const before = addon.compiledCompositesStats();
+      composite(
+        [edgyValues(n, 10), edgyValues(n, 11), allocate('float32', n)],
+        [whole(0, [n]), whole(1, [n])],
+        [whole(2, [n])],
+        [expr],
+        [2],
+      )();
+      addon.waitForCompiledComposites();
+      expect(addon.compiledCompositesStats().queued).toBe(before.queued);
+    }
+  });
+
+  it('runs interpreted, with the same results, when the compiler fails, and says where its messages are', () => {
+    const failing = join(cacheDir, 'failing-cc');
+    writeFileSync(
+      failing,
+      '#!/bin/sh\nif [ "$1" = --version ]; then echo "failing-cc 1.0"; exit 0; fi\necho "no: broken on purpose" >&2\nexit 1\n',
+    );
+    chmodSync(failing, 0o755);
+    const exprs = [apply('sub', apply('tanh', x), apply('mul', y, k(0.75)))];
+    const run = composite(
+      [edgyValues(n, 12), edgyValues(n, 13), allocate('float32', n)],
+      [whole(0, [n]), whole(1, [n])],
+      [whole(2, [n])],
+      exprs,
+      [2],
+    );
+    compiling(false);
+    const interpreted = run()[0];
+    compiling(true, failing);
+    const before = addon.compiledCompositesStats();
+    run();
+    addon.waitForCompiledComposites();
+    const after = addon.compiledCompositesStats();
+    expect(after.failed).toBe(before.failed + 1);
+    expect(after.lastError).toMatch(/could not build .*ew-[0-9a-f]{32}\.\d+\.c; its messages are in .*\.log/);
+    expect(bits(run()[0])).toEqual(bits(interpreted));
+  });
+});
