@@ -191,11 +191,12 @@ static void compile_program(lab_ew_attrs *p) {
   if (!cache_dir[0]) return; /* turned off while queued */
   char setting[sizeof jit.fingerprint_of];
   snprintf(setting, sizeof setting, "%s\n%s", compiler, include_dir);
-  if (!jit.fingerprint || strcmp(jit.fingerprint_of, setting) != 0) {
+  if (strcmp(jit.fingerprint_of, setting) != 0) { /* a compiler that does not run fails once, not per job */
     free(jit.fingerprint);
-    if (!(jit.fingerprint = make_fingerprint(compiler, include_dir))) return;
+    jit.fingerprint = make_fingerprint(compiler, include_dir);
     strcpy(jit.fingerprint_of, setting);
   }
+  if (!jit.fingerprint) return;
   char *source = lab_ew_codegen_source(p);
   if (!source) {
     set_error("compiled composites: out of memory generating a composite's C");

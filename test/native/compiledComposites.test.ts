@@ -293,6 +293,33 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
     }
   });
 
+  it('says once that there is no C compiler, and runs every composite interpreted', () => {
+    const missing = join(cacheDir, 'no-such-cc');
+    const before = addon.compiledCompositesStats();
+    for (const scale of [0.5, 0.25]) {
+      const exprs = [apply('mul', apply('sigmoid', x), k(scale))];
+      const run = composite(
+        [edgyValues(n, 14), allocate('float32', n)],
+        [whole(0, [n])],
+        [whole(1, [n])],
+        exprs,
+        [1],
+      );
+      compiling(false);
+      const interpreted = run()[0];
+      compiling(true, missing);
+      run();
+      addon.waitForCompiledComposites();
+      expect(bits(run()[0])).toEqual(bits(interpreted));
+    }
+    const after = addon.compiledCompositesStats();
+    expect(after.queued).toBe(before.queued + 2);
+    expect(after.failed).toBe(before.failed + 1);
+    expect(after.lastError).toContain(
+      `no C compiler for compiled composites: \`${missing} --version\` failed`,
+    );
+  });
+
   it('runs interpreted, with the same results, when the compiler fails, and says where its messages are', () => {
     const failing = join(cacheDir, 'failing-cc');
     writeFileSync(
