@@ -130,17 +130,27 @@ static int stores_output(const lab_ew_attrs *p, int o) {
   return 1;
 }
 
-/* The loop body for 16 lanes at element i: loads of the used inputs, one statement per
- * instruction, stores of the outputs; `masked` for the tail, under mask m. */
-static void emit_body(text *t, const lab_ew_attrs *p, int masked) {
+/* How a loop body reaches memory: a tile's whole vectors, its masked tail, or rows (the loads and
+ * stores of lab_ew_rows, each vector from up to two rows under masks m1 and m2). */
+typedef enum body_kind { TILE_VECTOR, TILE_TAIL, ROWS } body_kind;
+
+/* Loads of the used inputs, one statement per instruction, stores of the outputs. A tile stores
+ * each temporary output register once (the interpreter's copy-out moves the rest); rows store
+ * every output, by its index. */
+static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind) {
   char names[LAB_EW_MAX_REGS][24]; /* the C name holding each register's current value */
   for (int r = 0; r < p->n_regs; r++) {
     snprintf(names[r], sizeof names[r], r < p->n_inputs ? "x%d" : "c%d", r);
   }
   for (int k = 0; k < p->n_inputs; k++) {
     if (!p->input_used[k]) continue;
-    if (masked) append(t, "    const __m512 x%d = _mm512_maskz_loadu_ps(m, r%d + i);\n", k, k);
-    else append(t, "    const __m512 x%d = _mm512_loadu_ps(r%d + i);\n", k, k);
+    if (kind == TILE_VECTOR) append(t, "    const __m512 x%d = _mm512_loadu_ps(r%d + i);\n", k, k);
+    else if (kind == TILE_TAIL) append(t, "    const __m512 x%d = _mm512_maskz_loadu_ps(m, r%d + i);\n", k, k);
+    else {
+      append(t, "    __m512 x%d;\n    if (s%d == width) x%d = _mm512_maskz_loadu_ps(m, r%d + e);\n", k, k, k, k);
+      append(t, "    else {\n      x%d = _mm512_maskz_loadu_ps(m1, r%d + row * s%d + col);\n", k, k, k);
+      append(t, "      if (m2) x%d = _mm512_mask_loadu_ps(x%d, m2, r%d + (row + 1) * s%d - len1);\n    }\n", k, k, k, k);
+    }
   }
   for (int i = 0; i < p->n_instr; i++) {
     const lab_ew_instr *in = &p->instr[i];
@@ -151,11 +161,67 @@ static void emit_body(text *t, const lab_ew_attrs *p, int masked) {
     snprintf(names[in->dst], sizeof names[in->dst], "v%d", i);
   }
   for (int o = 0; o < p->n_outputs; o++) {
-    if (!stores_output(p, o)) continue;
-    const int reg = p->out_reg[o];
-    if (masked) append(t, "    _mm512_mask_storeu_ps(r%d + i, m, %s);\n", reg, names[reg]);
-    else append(t, "    _mm512_storeu_ps(r%d + i, %s);\n", reg, names[reg]);
+    const char *value = names[p->out_reg[o]];
+    if (kind == ROWS) {
+      append(t, "    if (so%d == width) _mm512_mask_storeu_ps(o%d + e, m, %s);\n", o, o, value);
+      append(t, "    else {\n      _mm512_mask_storeu_ps(o%d + row * so%d + col, m1, %s);\n", o, o, value);
+      append(t, "      if (m2) _mm512_mask_storeu_ps(o%d + (row + 1) * so%d - len1, m2, %s);\n    }\n", o, o, value);
+    } else if (stores_output(p, o)) {
+      const int reg = p->out_reg[o];
+      if (kind == TILE_TAIL) append(t, "    _mm512_mask_storeu_ps(r%d + i, m, %s);\n", reg, value);
+      else append(t, "    _mm512_storeu_ps(r%d + i, %s);\n", reg, value);
+    }
   }
+}
+
+static void emit_constants(text *t, const lab_ew_attrs *p) {
+  for (int r = p->n_inputs; r < p->n_regs; r++) {
+    if (!p->reg_const[r]) continue;
+    uint32_t bits; /* the constant's bits, as the interpreter's constant tile holds them (NaN too) */
+    memcpy(&bits, (const float *)p->const_tiles + (int64_t)p->reg_tile[r] * LAB_EW_TILE, sizeof bits);
+    append(t, "  const __m512 c%d = _mm512_castsi512_ps(_mm512_set1_epi32((int32_t)0x%08xu));\n", r, (unsigned)bits);
+  }
+}
+
+/* lab_ew_tile (a lab_ew_tile_fn): n elements of the tiles the registers point at. */
+static void emit_tile_function(text *t, const lab_ew_attrs *p) {
+  append(t, "LAB_AVX512 void lab_ew_tile(int64_t n, float *const *regs) {\n");
+  for (int k = 0; k < p->n_inputs; k++) {
+    if (p->input_used[k]) append(t, "  const float *const r%d = regs[%d];\n", k, k);
+  }
+  for (int o = 0; o < p->n_outputs; o++) {
+    if (stores_output(p, o)) append(t, "  float *const r%d = regs[%d];\n", p->out_reg[o], p->out_reg[o]);
+  }
+  emit_constants(t, p);
+  append(t, "  int64_t i = 0;\n  for (; i + 16 <= n; i += 16) {\n");
+  emit_body(t, p, TILE_VECTOR);
+  append(t, "  }\n  if (i < n) {\n    const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);\n");
+  emit_body(t, p, TILE_TAIL);
+  append(t, "  }\n}\n\n");
+}
+
+/* lab_ew_rows (a lab_ew_rows_fn): rows × width elements straight from and to the operands' rows,
+ * 16 at a time across row ends: a vector's first lanes from the rest of row `row` (mask m1), the
+ * others from the start of the next row (mask m2, read at an address len1 elements before it so
+ * that lane j finds element j − len1). width ≥ 16, so a vector spans at most two rows. */
+static void emit_rows_function(text *t, const lab_ew_attrs *p) {
+  append(t, "LAB_AVX512 void lab_ew_rows(int64_t rows, int64_t width, float *const *base, const int64_t *stride) {\n");
+  for (int o = 0; o < p->n_outputs; o++) append(t, "  float *const o%d = base[%d];\n  const int64_t so%d = stride[%d];\n", o, o, o, o);
+  for (int k = 0; k < p->n_inputs; k++) {
+    if (!p->input_used[k]) continue;
+    append(t, "  const float *const r%d = base[%d];\n  const int64_t s%d = stride[%d];\n", k, p->n_outputs + k, k,
+           p->n_outputs + k);
+  }
+  emit_constants(t, p);
+  append(t, "  const int64_t total = rows * width;\n  int64_t row = 0, col = 0;\n");
+  append(t, "  for (int64_t e = 0; e < total; e += 16) {\n");
+  append(t, "    const int64_t take = total - e < 16 ? total - e : 16;\n");
+  append(t, "    const int64_t len1 = width - col < take ? width - col : take;\n");
+  append(t, "    const __mmask16 m1 = (__mmask16)((1u << len1) - 1);\n");
+  append(t, "    const __mmask16 m2 = (__mmask16)(((1u << take) - 1) & ~((1u << len1) - 1));\n");
+  append(t, "    const __mmask16 m = (__mmask16)((1u << take) - 1);\n");
+  emit_body(t, p, ROWS);
+  append(t, "    col += 16;\n    if (col >= width) col -= width, row++;\n  }\n}\n");
 }
 
 char *lab_ew_codegen_source(const lab_ew_attrs *p) {
@@ -163,24 +229,8 @@ char *lab_ew_codegen_source(const lab_ew_attrs *p) {
   append(&t, "/* An elementwise composite of Curriculum Lab's engine, generated by "
              "native/kernels/elementwise_codegen.c. */\n");
   append(&t, "#include <stdint.h>\n#include \"elementwise_lanes.h\"\n\n");
-  append(&t, "LAB_AVX512 void lab_ew_tile(int64_t n, float *const *regs) {\n");
-  for (int k = 0; k < p->n_inputs; k++) {
-    if (p->input_used[k]) append(&t, "  const float *const r%d = regs[%d];\n", k, k);
-  }
-  for (int o = 0; o < p->n_outputs; o++) {
-    if (stores_output(p, o)) append(&t, "  float *const r%d = regs[%d];\n", p->out_reg[o], p->out_reg[o]);
-  }
-  for (int r = p->n_inputs; r < p->n_regs; r++) {
-    if (!p->reg_const[r]) continue;
-    uint32_t bits; /* the constant's bits, as the interpreter's constant tile holds them (NaN too) */
-    memcpy(&bits, (const float *)p->const_tiles + (int64_t)p->reg_tile[r] * LAB_EW_TILE, sizeof bits);
-    append(&t, "  const __m512 c%d = _mm512_castsi512_ps(_mm512_set1_epi32((int32_t)0x%08xu));\n", r, (unsigned)bits);
-  }
-  append(&t, "  int64_t i = 0;\n  for (; i + 16 <= n; i += 16) {\n");
-  emit_body(&t, p, 0);
-  append(&t, "  }\n  if (i < n) {\n    const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);\n");
-  emit_body(&t, p, 1);
-  append(&t, "  }\n}\n");
+  emit_tile_function(&t, p);
+  emit_rows_function(&t, p);
   if (t.failed) {
     free(t.s);
     return NULL;

@@ -8,9 +8,9 @@
  * instruction). */
 int lab_ew_codegen_supported(const lab_ew_attrs *p);
 
-/* The program as a C function `void lab_ew_tile(int64_t n, float *const *regs)` (a
- * lab_ew_tile_fn), built against elementwise_lanes.h; malloc'd, NULL when out of memory. Only for
- * a supported program. */
+/* The program as C built against elementwise_lanes.h: `lab_ew_tile` (a lab_ew_tile_fn) and
+ * `lab_ew_rows` (a lab_ew_rows_fn); malloc'd, NULL when out of memory. Only for a supported
+ * program. */
 char *lab_ew_codegen_source(const lab_ew_attrs *p);
 
 #endif /* LAB_ELEMENTWISE_CODEGEN_H */

@@ -242,11 +242,13 @@ static void compile_program(lab_ew_attrs *p) {
   free(source);
   void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
   lab_ew_tile_fn fn = handle ? (lab_ew_tile_fn)dlsym(handle, "lab_ew_tile") : NULL;
-  if (!fn) {
+  lab_ew_rows_fn rows_fn = handle ? (lab_ew_rows_fn)dlsym(handle, "lab_ew_rows") : NULL;
+  if (!fn || !rows_fn) {
     set_error("compiled composites: cannot load %s (%s); delete it to have it rebuilt. This composite runs "
               "interpreted.", library, dlerror());
     return;
   }
+  atomic_store_explicit(&p->compiled_rows, rows_fn, memory_order_relaxed);
   atomic_store_explicit(&p->compiled, fn, memory_order_release);
   count(built ? &jit.stats.compiled : &jit.stats.loaded);
 }
@@ -338,10 +340,15 @@ int lab_ew_jit_configure(const char *cache_dir, const char *include_dir, const c
   return 0;
 }
 
+static _Atomic int64_t row_walks;
+
+void lab_ew_jit_count_row_walk(void) { atomic_fetch_add_explicit(&row_walks, 1, memory_order_relaxed); }
+
 void lab_ew_jit_get_stats(lab_ew_jit_stats *out) {
   pthread_mutex_lock(&jit.lock);
   *out = jit.stats;
   pthread_mutex_unlock(&jit.lock);
+  out->row_walks = atomic_load_explicit(&row_walks, memory_order_relaxed);
 }
 
 void lab_ew_jit_wait(void) {

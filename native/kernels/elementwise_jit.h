@@ -32,6 +32,7 @@ typedef struct lab_ew_jit_stats {
   int64_t compiled; /* built by the compiler in this process */
   int64_t loaded;   /* found already built in the cache */
   int64_t failed;   /* could not be built or loaded: they stay interpreted */
+  int64_t row_walks; /* kernel calls run by a compiled program on the operands' rows in place */
   char last_error[768];
 } lab_ew_jit_stats;
 

@@ -30,6 +30,12 @@ enum { EW_FUSED_X_ONE_MINUS_X = LAB_EW_OP_COUNT + 1, EW_FUSED_ONE_MINUS_SQR, EW_
  * once); reads inputs' registers. The same bits as the interpreter's instruction loops. */
 typedef void (*lab_ew_tile_fn)(int64_t n, float *const *regs);
 
+/* The same program over `rows` rows of `width` ≥ 16 elements read and written in place: operand k
+ * (outputs first, then inputs, as the kernel's iterator numbers them) starts at base[k] with rows
+ * stride[k] elements apart (0 for a row broadcast) and unit stride within a row. Every output is
+ * stored; no output may overlap an input except as the very same view. */
+typedef void (*lab_ew_rows_fn)(int64_t rows, int64_t width, float *const *base, const int64_t *stride);
+
 /* Where a program stands with the run-time compiler (elementwise_jit.c). */
 typedef enum lab_ew_jit_phase { LAB_EW_JIT_COLD, LAB_EW_JIT_QUEUED, LAB_EW_JIT_DONE } lab_ew_jit_phase;
 
@@ -55,6 +61,7 @@ struct lab_ew_attrs {
   /* The run-time compiler's state: the compiled tile function once there is one, the elements
    * interpreted until then, and references (the step's, and a queued compile's). */
   _Atomic(lab_ew_tile_fn) compiled;
+  _Atomic(lab_ew_rows_fn) compiled_rows; /* published before `compiled` */
   _Atomic int64_t interpreted;
   _Atomic int jit_phase;
   _Atomic int refs;
@@ -64,5 +71,8 @@ struct lab_ew_attrs {
  * toward the hot threshold and queues the program for compiling once it is hot
  * (elementwise_jit.c; the queue holds a reference, which lab_ew_free drops). */
 lab_ew_tile_fn lab_ew_jit_function(lab_ew_attrs *p, int64_t elements);
+
+/* Counts a kernel call run by lab_ew_rows_fn (the stats' row_walks). */
+void lab_ew_jit_count_row_walk(void);
 
 #endif /* LAB_ELEMENTWISE_PROGRAM_H */

@@ -188,6 +188,7 @@ class LabNative : public Napi::Addon<LabNative> {
     out.Set("compiled", static_cast<double>(stats.compiled));
     out.Set("loaded", static_cast<double>(stats.loaded));
     out.Set("failed", static_cast<double>(stats.failed));
+    out.Set("rowWalks", static_cast<double>(stats.row_walks));
     out.Set("lastError", stats.last_error);
     return out;
   }

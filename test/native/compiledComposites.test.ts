@@ -102,8 +102,9 @@ function edgyValues(n: number, seed: number): Float32Array {
   );
 }
 
-/** Runs `run` interpreted, then compiled; expects the same bits and a compile or a cache load. */
-function expectCompiledSameBits(run: () => NativeArray[]): void {
+/** Runs `run` interpreted, then compiled; expects the same bits and a compile or a cache load.
+ * Returns how many of the compiled run's kernel calls ran on the operands' rows in place. */
+function expectCompiledSameBits(run: () => NativeArray[]): number {
   compiling(false);
   const interpreted = run();
   compiling(true);
@@ -115,6 +116,7 @@ function expectCompiledSameBits(run: () => NativeArray[]): void {
   expect(after.compiled + after.loaded).toBe(before.compiled + before.loaded + 1);
   const compiled = run();
   compiled.forEach((out, o) => expect(bits(out), `output ${o}`).toEqual(bits(interpreted[o])));
+  return addon.compiledCompositesStats().rowWalks - after.rowWalks;
 }
 
 describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () => {
@@ -216,17 +218,93 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
     );
   }
 
-  it("an LSTM cell's seven outputs in block mode over strided gate windows", () => {
-    expectCompiledSameBits(lstmCell(203));
+  it("an LSTM cell's seven outputs in block mode, its gate windows read in place", () => {
+    expect(expectCompiledSameBits(lstmCell(203))).toBe(1);
   });
 
   it('the same cell split over two threads (2^16 elements and more)', () => {
     addon.setThreads(2);
     try {
-      expectCompiledSameBits(lstmCell(3500));
+      expect(expectCompiledSameBits(lstmCell(3500))).toBe(1);
     } finally {
       addon.setThreads(1);
     }
+  });
+
+  // The backward cell's shape: contiguous inputs, and outputs in the column windows of one wide
+  // buffer, a row-broadcast input (stride 0), an output that is an input and one a constant.
+  function windowsOut(rows: number, width: number, pitch: number): () => NativeArray[] {
+    const exprs = [
+      apply('mul', apply('mul', x, y), apply('sub', k(1), apply('sqr', z))),
+      apply('add', apply('mul', x, z), y),
+      y,
+      k(-0.5),
+    ];
+    const wide = allocate('float32', rows * pitch);
+    const window = (j: number): View => ({
+      buffer: 3,
+      offset: width * j,
+      shape: [rows, width],
+      strides: [pitch, 1],
+    });
+    const row: View = { buffer: 2, offset: 0, shape: [rows, width], strides: [0, 1] };
+    return composite(
+      [edgyValues(rows * width, 15), edgyValues(rows * width, 16), edgyValues(width, 17), wide],
+      [whole(0, [rows, width]), whole(1, [rows, width]), row],
+      exprs.map((_, j) => window(j)),
+      exprs,
+      [3],
+    );
+  }
+
+  for (const [rows, width, pitch] of [
+    [97, 20, 80],
+    [7, 16, 64],
+    [5, 33, 132],
+    [2, 20, 80],
+  ]) {
+    it(`writes ${rows} rows of ${width} into ${pitch}-wide rows in place, a vector spanning two rows`, () => {
+      expect(expectCompiledSameBits(windowsOut(rows, width, pitch))).toBe(1);
+    });
+  }
+
+  it('moves rows under 16 elements, or operands all contiguous, through tiles as before', () => {
+    expect(expectCompiledSameBits(windowsOut(50, 12, 48))).toBe(0);
+    expect(expectCompiledSameBits(windowsOut(1, 20, 80))).toBe(0); // one row: a one-row walk
+    const exprs = [apply('mul', apply('sigmoid', x), y)];
+    const contiguous = composite(
+      [edgyValues(40 * 20, 18), edgyValues(40 * 20, 19), allocate('float32', 40 * 20)],
+      [whole(0, [40, 20]), whole(1, [40, 20])],
+      [whole(2, [40, 20])],
+      exprs,
+      [2],
+    );
+    expect(expectCompiledSameBits(contiguous)).toBe(0);
+  });
+
+  it('updates a window of a wide buffer in place, the same view read and written', () => {
+    const start = edgyValues(60 * 80, 20);
+    const window: View = { buffer: 0, offset: 20, shape: [60, 20], strides: [80, 1] };
+    const update = [apply('add', apply('mul', x, k(0.5)), apply('tanh', y))];
+    const make = () =>
+      composite(
+        [Float32Array.from(start), edgyValues(60 * 20, 21)],
+        [window, whole(1, [60, 20])],
+        [window],
+        update,
+        [0],
+      );
+    compiling(false);
+    const interpreted = make();
+    interpreted();
+    const twice = interpreted()[0];
+    compiling(true);
+    const compiled = make();
+    compiled(); // interpreted, and queued
+    addon.waitForCompiledComposites();
+    const walks = addon.compiledCompositesStats().rowWalks;
+    expect(bits(compiled()[0])).toEqual(bits(twice));
+    expect(addon.compiledCompositesStats().rowWalks).toBe(walks + 1);
   });
 
   it('writes in place over its input, as an optimizer step does (x ← x·0.9 + exp(y)·0.1)', () => {
