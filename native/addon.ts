@@ -61,13 +61,15 @@ export interface NativeAddon {
       { cacheDir: string; includeDir: string; compiler: string; hotElements: number } | { cacheDir: '' },
   ): void;
   /** Composites queued for compiling, built, loaded from the cache and failed in this process,
-   * and the last failure's message ('' when none). */
+   * the last failure's message ('' when none), and the kernel calls a compiled composite ran on
+   * its operands' rows in place (native/PROGRAM.md, "elementwise"). */
   compiledCompositesStats(): {
     queued: number;
     compiled: number;
     loaded: number;
     failed: number;
     lastError: string;
+    rowWalks: number;
   };
   /** Returns once no composite is queued or being compiled. */
   waitForCompiledComposites(): void;
