@@ -8,10 +8,12 @@
  */
 #include "elementwise_jit.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -180,6 +182,28 @@ static int write_text(const char *path, const char *s) {
   return fclose(f) == 0 && ok ? 0 : -1;
 }
 
+/* Removes what builds in processes that no longer run left behind (a process may exit while its
+ * compiler runs): ew-<hash>.<pid>.c, .log and .so.partial, by the pid in the name. Once per
+ * cache folder and process, before its first build there. */
+static void remove_abandoned_builds(const char *cache_dir) {
+  static char swept[4096];
+  if (strcmp(swept, cache_dir) == 0) return;
+  snprintf(swept, sizeof swept, "%s", cache_dir);
+  DIR *dir = opendir(cache_dir);
+  if (!dir) return;
+  for (struct dirent *entry; (entry = readdir(dir));) {
+    long pid;
+    char suffix[16];
+    if (sscanf(entry->d_name, "ew-%*32[0-9a-f].%ld.%15s", &pid, suffix) != 2 || pid <= 0 || pid == (long)getpid()) continue;
+    if (strcmp(suffix, "c") != 0 && strcmp(suffix, "log") != 0 && strcmp(suffix, "so.partial") != 0) continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* still running (or not ours to ask) */
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", cache_dir, entry->d_name);
+    unlink(path);
+  }
+  closedir(dir);
+}
+
 /* Builds (or finds) and loads the program's library and publishes its function. */
 static void compile_program(lab_ew_attrs *p) {
   char cache_dir[4096], include_dir[4096], compiler[1024];
@@ -212,6 +236,7 @@ static void compile_program(lab_ew_attrs *p) {
   snprintf(library, sizeof library, "%s/ew-%s.so", cache_dir, name);
   int built = 0;
   if (access(library, R_OK) != 0) {
+    remove_abandoned_builds(cache_dir);
     /* This process's own file names until the rename: other processes may build the same one. */
     char source_path[4300], partial[4300], log_path[4300];
     snprintf(source_path, sizeof source_path, "%s/ew-%s.%ld.c", cache_dir, name, (long)getpid());

@@ -6,7 +6,8 @@
 // interpreter's bits. Then what stays interpreted: ops without lane code, and a compiler that
 // fails. Each program runs interpreted first (compiling off), then hot; the compiler's counters
 // say it was built or loaded.
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -349,6 +350,28 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
     addon.waitForCompiledComposites();
     const reused = addon.compiledCompositesStats();
     expect([reused.compiled, reused.loaded]).toEqual([built.compiled, built.loaded + 1]);
+  });
+
+  it('removes the files of builds that processes which exited left behind, and keeps those of running ones', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'lab-composites-abandoned-'));
+    const exited = spawnSync('true').pid!; // a process that has ended: its pid names no process now
+    const hash = 'ab'.repeat(16);
+    const abandoned = ['c', 'log', 'so.partial'].map((suffix) => `ew-${hash}.${exited}.${suffix}`);
+    const running = `ew-${hash}.${process.ppid}.c`; // the test runner's parent, alive
+    for (const name of [...abandoned, running]) writeFileSync(join(folder, name), '');
+    try {
+      addon.configureCompiledComposites({ cacheDir: folder, includeDir, compiler: 'cc', hotElements: 1 });
+      const exprs = [apply('mul', apply('tanh', x), k(0.125))];
+      composite([edgyValues(n, 22), allocate('float32', n)], [whole(0, [n])], [whole(1, [n])], exprs, [1])();
+      addon.waitForCompiledComposites();
+      const left = readdirSync(folder);
+      expect(left.filter((f) => abandoned.includes(f))).toEqual([]);
+      expect(left).toContain(running);
+      expect(left.filter((f) => f.endsWith('.so'))).toHaveLength(1);
+    } finally {
+      compiling(false);
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('keeps a composite with an op that has no lane code (log, pow, an int32 cast) interpreted', () => {
