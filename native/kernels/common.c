@@ -136,6 +136,18 @@ int64_t lab_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides)
   return n;
 }
 
+int lab_views_interleaved_disjoint(const lab_tensor *x, const lab_tensor *y) {
+  if (x->ndim != 2 || y->ndim != 2 || x->dtype != y->dtype || !lab_same_shape(x, y) || x->strides[1] != 1 ||
+      y->strides[1] != 1 || x->strides[0] != y->strides[0]) {
+    return 0;
+  }
+  const int64_t pitch = x->strides[0], width = x->shape[1], size = (int64_t)lab_dtype_size(x->dtype);
+  const intptr_t bytes = (intptr_t)x->data - (intptr_t)y->data;
+  if (pitch < 2 * width || bytes % size != 0) return 0;
+  const int64_t shift = (((int64_t)(bytes / size)) % pitch + pitch) % pitch; /* x's first column, from y's */
+  return shift >= width && shift <= pitch - width;
+}
+
 /* Whether the memory of two views (first to last element, in bytes) does not overlap. */
 int lab_views_disjoint(const lab_tensor *x, const lab_tensor *y) {
   const lab_tensor *views[2] = {x, y};

@@ -33,6 +33,10 @@ int lab_same_shape(const lab_tensor *a, const lab_tensor *b);
 
 /* Whether the memory of two views (first to last element, in bytes) does not overlap. */
 int lab_views_disjoint(const lab_tensor *x, const lab_tensor *y);
+/* Whether two 2-d views of one dtype, the same shape and strides and unit inner stride never share
+ * an element though their bounding boxes overlap: column windows of the same wide rows that do not
+ * meet (an LSTM's four 20-column gate windows of 80-column rows). */
+int lab_views_interleaved_disjoint(const lab_tensor *x, const lab_tensor *y);
 
 /* NumPy float -> int32 conversion as on x86: NaN and out-of-range values become INT32_MIN. */
 static inline int32_t lab_double_to_int32(double v) {

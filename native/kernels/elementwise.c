@@ -458,17 +458,6 @@ static int same_view(const lab_tensor *x, const lab_tensor *y) {
   return x->data == y->data && lab_same_shape(x, y) && memcmp(x->strides, y->strides, sizeof x->strides[0] * (size_t)x->ndim) == 0;
 }
 
-/* Whether operands a and b of a block-mode walk, with the same row stride, never share an element:
- * their columns within each stride-long stretch of memory do not meet — the gate windows of one
- * wide row (dz's four 20-column windows of 80), which a bounding box calls overlapping. */
-static int interleaved_disjoint(const lab_tensor *ta, const lab_tensor *tb, const lab_iter *it, int a, int b) {
-  const int64_t pitch = it->strides[a][0], width = it->inner;
-  if (pitch != it->strides[b][0] || pitch < 2 * width) return 0;
-  const int64_t d = ((const float *)ta->data + it->offs[a]) - ((const float *)tb->data + it->offs[b]);
-  const int64_t shift = ((d % pitch) + pitch) % pitch; /* a's first column, counted from b's */
-  return shift >= width && shift <= pitch - width;
-}
-
 /*
  * Whether a compiled program may run a block-mode walk on the operands' rows in place
  * (lab_ew_rows_fn) instead of moving them through tiles: every operand float32 with unit stride
@@ -495,12 +484,12 @@ static int rows_in_place(const lab_ew_attrs *p, const lab_tensor *in, const lab_
   for (int o = 0; o < p->n_outputs; o++) {
     if (out[o].dtype != LAB_FLOAT32 || it->inner_stride[o] != 1) return 0;
     for (int e = 0; e < o; e++) {
-      if (!lab_views_disjoint(&out[o], &out[e]) && !interleaved_disjoint(&out[o], &out[e], it, o, e)) return 0;
+      if (!lab_views_disjoint(&out[o], &out[e]) && !lab_views_interleaved_disjoint(&out[o], &out[e])) return 0;
     }
     for (int k = 0; k < p->n_inputs; k++) {
       const lab_tensor *x = &in[k];
       if (p->input_used[k] && !lab_views_disjoint(&out[o], x) && !same_view(&out[o], x) &&
-          !interleaved_disjoint(&out[o], x, it, o, p->n_outputs + k)) {
+          !lab_views_interleaved_disjoint(&out[o], x)) {
         return 0;
       }
     }

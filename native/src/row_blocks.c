@@ -326,8 +326,9 @@ static int64_t view_elements(const lab_view *v) {
 /* Whether what the chain at steps [i, i + steps) leaves in buffer b is never read: the first
  * step after it to touch b — on to the program's end and, in the next run, up to the chain —
  * only writes b, through views that together cover each of its elements once: each view
- * injective, their bounds apart (so column windows interleaved in one buffer, like dz's four, do
- * not count as covering it), their elements as many as b's. */
+ * injective, no two sharing an element (their bounds apart, or column windows of the same rows
+ * that do not meet, like the four gate windows a backward cell composite writes dz through),
+ * their elements as many as b's. */
 static int dead_after(const lab_program *p, int32_t i, int32_t steps, int32_t b) {
   for (int32_t q = 0; q < p->n_steps - steps; q++) {
     const lab_step *s = &p->steps[(i + steps + q) % p->n_steps];
@@ -343,7 +344,9 @@ static int dead_after(const lab_program *p, int32_t i, int32_t steps, int32_t b)
     lab_program_bind_step(p, s, p->tensors);
     for (int32_t k = s->n_inputs; k < s->n_inputs + s->n_outputs; k++) {
       for (int32_t l = k + 1; l < s->n_inputs + s->n_outputs; l++) {
-        if (s->views[k].buffer == b && s->views[l].buffer == b && !lab_views_disjoint(&p->tensors[k], &p->tensors[l])) {
+        const lab_tensor *x = &p->tensors[k], *y = &p->tensors[l];
+        if (s->views[k].buffer == b && s->views[l].buffer == b && !lab_views_disjoint(x, y) &&
+            !lab_views_interleaved_disjoint(x, y)) {
           return 0;
         }
       }

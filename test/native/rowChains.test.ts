@@ -357,6 +357,24 @@ describe('row-block chains', () => {
     expect(run(b, returned, { threads: 2 }).locals).toEqual([]);
   });
 
+  it("keeps the backward dz block-local where the next time step's cell writes it whole through four column windows", () => {
+    // two time steps of the backward pass, each its own chain: after the first, the next step to
+    // touch dz is the second's cell composite, writing all of it through its interleaved windows
+    const { b: step, outputs } = backward('none');
+    const dz = outputs[1];
+    const b = new Builder();
+    b.buffers.push(...step.buffers);
+    b.steps.push(...step.steps);
+    chainBreak(b);
+    b.steps.push(...step.steps);
+    const returned = outputs.filter((buffer) => buffer !== dz);
+    const together = run(b, returned, { calls: 2 });
+    const [t, f] = [true, false];
+    expect(together.chained).toEqual([f, t, t, t, t, t, f, f, t, t, t, t, t]);
+    expect(together.locals).toContain(dz);
+    expect(together.results).toEqual(run(b, returned, { apart: true, calls: 2 }).results);
+  });
+
   it('keeps a temp whole where a later step reads what the chain left in it', () => {
     const { b: base, buffers } = forward('none');
     const { gates, h, theta } = buffers;

@@ -44,6 +44,32 @@ describe('specialize: gemm', () => {
     expectSameResults([a, b, bias], [out], [A, B, randn([5], { seed: 5, dtype: 'float64' })], 1e-9);
   });
 
+  it('of two products, the one with the smaller inner dimension takes the other, computed alone, as C', () => {
+    // dh = dz·Whᵀ + dy·Wyᵀ in an LSTM's backward pass: K = 4 against K = 1 here.
+    const wide = matrix('wide', 'float64', [3, 4]);
+    const bw = matrix('bw', 'float64', [4, 5]);
+    const thin = matrix('thin', 'float64', [3, 1]);
+    const bt = matrix('bt', 'float64', [1, 5]);
+    const inputs = [wide, bw, thin, bt];
+    const values = [
+      A,
+      B,
+      randn([3, 1], { seed: 5, dtype: 'float64' }),
+      randn([1, 5], { seed: 6, dtype: 'float64' }),
+    ];
+    for (const out of [add(dot(wide, bw), dot(thin, bt)), add(dot(thin, bt), dot(wide, bw))]) {
+      const fg = rewritten(inputs, [out], specializeRewrites);
+      const last = fg.outputs[0].owner!;
+      expect(last.op).toBeInstanceOf(Gemm);
+      expect(last.inputs.slice(0, 2)).toEqual([thin, bt]);
+      const c = last.inputs[2].owner!;
+      expect(c.op).toBeInstanceOf(Gemm);
+      expect(c.inputs).toEqual([wide, bw]);
+      expect((c.op as Gemm).params.beta).toBe(0);
+      expectSameResults(inputs, [out], values, 1e-9);
+    }
+  });
+
   it('leaves a product that is read elsewhere alone (it would be computed twice)', () => {
     const p = dot(a, b);
     const fg = rewritten([a, b, c], [add(p, c), exp(p)], specializeRewrites);
