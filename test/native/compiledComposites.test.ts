@@ -120,6 +120,35 @@ function expectCompiledSameBits(run: () => NativeArray[]): number {
   return addon.compiledCompositesStats().rowWalks - after.rowWalks;
 }
 
+/**
+ * A program that updates a buffer in place, run twice interpreted and twice in a fresh copy with
+ * compiling on (its first run interpreted, queuing it; expects a compile or a cache load): the
+ * second runs' outputs, and the row walks of the compiled second run.
+ */
+function secondRuns(make: () => () => NativeArray[]): {
+  interpreted: NativeArray;
+  compiled: NativeArray;
+  rowWalks: number;
+} {
+  compiling(false);
+  const interpreted = make();
+  interpreted();
+  const twice = interpreted()[0];
+  compiling(true);
+  const compiled = make();
+  const before = addon.compiledCompositesStats();
+  compiled();
+  addon.waitForCompiledComposites();
+  const after = addon.compiledCompositesStats();
+  expect(after.compiled + after.loaded).toBe(before.compiled + before.loaded + 1);
+  const second = compiled()[0];
+  return {
+    interpreted: twice,
+    compiled: second,
+    rowWalks: addon.compiledCompositesStats().rowWalks - after.rowWalks,
+  };
+}
+
 describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () => {
   beforeAll(() => {
     cacheDir = mkdtempSync(join(tmpdir(), 'lab-composites-'));
@@ -130,6 +159,15 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
   });
 
   const n = 1000 + 7; // three whole tiles and one of 239 elements: 14 vectors and a masked tail of 15
+  /** A composite of inputs x and y (n values each, from seeds `seed` and `seed` + 1) into one output. */
+  const overTwo = (exprs: ScalarExpr[], seed: number) =>
+    composite(
+      [edgyValues(n, seed), edgyValues(n, seed + 1), allocate('float32', n)],
+      [whole(0, [n]), whole(1, [n])],
+      [whole(2, [n])],
+      exprs,
+      [2],
+    );
   const opsWithLaneCode: ScalarExpr[][] = [
     [
       apply('add', x, y),
@@ -295,17 +333,9 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
         update,
         [0],
       );
-    compiling(false);
-    const interpreted = make();
-    interpreted();
-    const twice = interpreted()[0];
-    compiling(true);
-    const compiled = make();
-    compiled(); // interpreted, and queued
-    addon.waitForCompiledComposites();
-    const walks = addon.compiledCompositesStats().rowWalks;
-    expect(bits(compiled()[0])).toEqual(bits(twice));
-    expect(addon.compiledCompositesStats().rowWalks).toBe(walks + 1);
+    const runs = secondRuns(make);
+    expect(bits(runs.compiled)).toEqual(bits(runs.interpreted));
+    expect(runs.rowWalks).toBe(1);
   });
 
   it('writes in place over its input, as an optimizer step does (x ← x·0.9 + exp(y)·0.1)', () => {
@@ -316,30 +346,13 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
     // Buffer 0 is the step's input and its output, kept from run to run: two steps each.
     const make = () =>
       composite([Float32Array.from(start), step], [view, whole(1, [n])], [view], [update], [0]);
-    compiling(false);
-    const interpreted = make();
-    interpreted();
-    const twice = interpreted()[0];
-    compiling(true);
-    const compiled = make();
-    const before = addon.compiledCompositesStats();
-    compiled(); // interpreted, and queued
-    addon.waitForCompiledComposites();
-    const after = addon.compiledCompositesStats();
-    expect(after.compiled + after.loaded).toBe(before.compiled + before.loaded + 1);
-    expect(bits(compiled()[0])).toEqual(bits(twice));
+    const runs = secondRuns(make);
+    expect(bits(runs.compiled)).toEqual(bits(runs.interpreted));
   });
 
   it('loads a composite built before from the cache instead of building it again', () => {
     const exprs = [apply('mul', apply('sigmoid', x), apply('add', y, k(0.25)))];
-    const make = () =>
-      composite(
-        [edgyValues(n, 8), edgyValues(n, 9), allocate('float32', n)],
-        [whole(0, [n]), whole(1, [n])],
-        [whole(2, [n])],
-        exprs,
-        [2],
-      );
+    const make = () => overTwo(exprs, 8);
     compiling(true);
     const first = addon.compiledCompositesStats();
     make()();
@@ -382,13 +395,7 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       { op: 'cast', args: [x], dtype: 'int32' } as ScalarExpr,
     ]) {
       const before = addon.compiledCompositesStats();
-      composite(
-        [edgyValues(n, 10), edgyValues(n, 11), allocate('float32', n)],
-        [whole(0, [n]), whole(1, [n])],
-        [whole(2, [n])],
-        [expr],
-        [2],
-      )();
+      overTwo([expr], 10)();
       addon.waitForCompiledComposites();
       expect(addon.compiledCompositesStats().queued).toBe(before.queued);
     }
@@ -429,13 +436,7 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
     );
     chmodSync(failing, 0o755);
     const exprs = [apply('sub', apply('tanh', x), apply('mul', y, k(0.75)))];
-    const run = composite(
-      [edgyValues(n, 12), edgyValues(n, 13), allocate('float32', n)],
-      [whole(0, [n]), whole(1, [n])],
-      [whole(2, [n])],
-      exprs,
-      [2],
-    );
+    const run = overTwo(exprs, 12);
     compiling(false);
     const interpreted = run()[0];
     compiling(true, failing);
