@@ -27,13 +27,13 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allocate, type DType, type HostArray } from '../core/dtype.ts';
 import { NDArray } from '../core/ndarray.ts';
 import type { Program, ProgramBuffer, Step } from './program.ts';
 import type { CacheableProgram, PreparedForm } from '../backends/backend.ts';
+import { engineCacheDirectory } from './cacheDirectory.ts';
 
 /** Bump when the file layout below changes. */
 const FORMAT = 2;
@@ -45,9 +45,7 @@ function maxBytes(): number {
 }
 
 export function programCacheRoot(): string {
-  if (process.env.LAB_PROGRAM_CACHE_DIR) return process.env.LAB_PROGRAM_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'curriculum-lab', 'programs');
+  return engineCacheDirectory('programs', process.env.LAB_PROGRAM_CACHE_DIR);
 }
 
 export function programCacheEnabled(): boolean {

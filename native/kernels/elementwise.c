@@ -463,10 +463,9 @@ static int same_view(const lab_tensor *x, const lab_tensor *y) {
  * (lab_ew_rows_fn) instead of moving them through tiles: every operand float32 with unit stride
  * within rows of at least 16 elements, and each output disjoint from the other operands (by
  * bounding box, or as interleaved column windows) or, an update in place, the very same view as
- * an input. The LSTM cells' 20-column windows of their
- * 80-column gate rows were moved row by row into tiles and out again (1,280 × 20 forward cell
- * 46 µs on hot operands, 35 µs with contiguous inputs), and the backward cells' gate gradients
- * into the windows of theirs. In place, paired in one process: quad_meta's composites 5.2-5.6 →
+ * an input. The LSTM cells' 20-column windows of their 80-column gate rows were moved row by row
+ * into tiles and out again (1,280 × 20 forward cell 46 µs on hot operands, 35 µs with contiguous
+ * inputs), and the backward cells' gate gradients into the windows of theirs. In place, paired in one process: quad_meta's composites 5.2-5.6 →
  * 4.7-4.9 ms (the meta-iteration -5 %), mnist_meta's 79-81 → 65-69 ms (-7 %). Walks whose
  * operands are all contiguous keep the tiles, which read and write them in place with plain loads
  * and stores (the rows' masks cost ~7 % there).
@@ -521,24 +520,24 @@ typedef struct ew_share {
 static void *run_share(void *arg) {
   ew_share *s = arg;
   const lab_ew_attrs *p = s->p;
+  if (s->compiled_rows) { /* compiled, in place: rows [begin, end) in one call, no tiles, no scratch */
+    float *base[LAB_EW_MAX_OPERANDS];
+    int64_t stride[LAB_EW_MAX_OPERANDS];
+    for (int k = 0; k < p->n_outputs + p->n_inputs; k++) {
+      const lab_tensor *t = k < p->n_outputs ? &s->out[k] : &s->in[k - p->n_outputs];
+      const int used = k < p->n_outputs || p->input_used[k - p->n_outputs];
+      stride[k] = s->it->strides[k][0];
+      base[k] = used ? (float *)t->data + s->it->offs[k] + s->begin * stride[k] : NULL;
+    }
+    s->compiled_rows(s->end - s->begin, s->it->inner, base, stride);
+    return NULL;
+  }
   void *scratch = lab_scratch(p->rt, s->slot, (size_t)p->n_temp_tiles * LAB_EW_TILE * lab_dtype_size(p->compute) + 1);
   if (!scratch) {
     s->status = 1;
     return NULL;
   }
   lab_iter it = *s->it;
-  if (s->compiled_rows) { /* compiled, in place: rows [begin, end) in one call, no tiles */
-    float *base[LAB_EW_MAX_OPERANDS];
-    int64_t stride[LAB_EW_MAX_OPERANDS];
-    for (int k = 0; k < p->n_outputs + p->n_inputs; k++) {
-      const lab_tensor *t = k < p->n_outputs ? &s->out[k] : &s->in[k - p->n_outputs];
-      const int used = k < p->n_outputs || p->input_used[k - p->n_outputs];
-      stride[k] = it.strides[k][0];
-      base[k] = used ? (float *)t->data + it.offs[k] + s->begin * stride[k] : NULL;
-    }
-    s->compiled_rows(s->end - s->begin, it.inner, base, stride);
-    return NULL;
-  }
   if (block_mode(&it)) { /* short rows: whole rows per tile */
     const int64_t per_tile = LAB_EW_TILE / it.inner;
     for (int64_t row0 = s->begin; row0 < s->end; row0 += per_tile) {

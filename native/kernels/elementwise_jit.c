@@ -174,6 +174,18 @@ static int run_compiler(const char *compiler, const char *include_dir, const cha
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+/* mkdir -p: the folder and any missing parents (~/.cache/curriculum-lab on a fresh machine). */
+static int make_folders(const char *folder) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s", folder);
+  for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+    if (slash) *slash = 0;
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) return -1;
+    if (!slash) return 0;
+    *slash = '/';
+  }
+}
+
 static int write_text(const char *path, const char *s) {
   FILE *f = fopen(path, "wb");
   if (!f) return -1;
@@ -242,9 +254,9 @@ static void compile_program(lab_ew_attrs *p) {
     snprintf(source_path, sizeof source_path, "%s/ew-%s.%ld.c", cache_dir, name, (long)getpid());
     snprintf(partial, sizeof partial, "%s/ew-%s.%ld.so.partial", cache_dir, name, (long)getpid());
     snprintf(log_path, sizeof log_path, "%s/ew-%s.%ld.log", cache_dir, name, (long)getpid());
-    if (mkdir(cache_dir, 0755) != 0 && errno != EEXIST) {
-      set_error("compiled composites: cannot create the cache folder %s (%s); set LAB_CACHE_DIR to a writable "
-                "folder. Composites run interpreted.", cache_dir, strerror(errno));
+    if (make_folders(cache_dir) != 0) {
+      set_error("compiled composites: cannot create the cache folder %s (%s); set LAB_COMPOSITE_CACHE_DIR to a "
+                "writable folder. Composites run interpreted.", cache_dir, strerror(errno));
       free(source);
       return;
     }

@@ -365,6 +365,24 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
     expect([reused.compiled, reused.loaded]).toEqual([built.compiled, built.loaded + 1]);
   });
 
+  it('creates its cache folder and the missing folders above it, as ~/.cache/curriculum-lab on a new machine', () => {
+    const root = mkdtempSync(join(tmpdir(), 'lab-composites-fresh-'));
+    const folder = join(root, '.cache', 'curriculum-lab', 'composites');
+    try {
+      addon.configureCompiledComposites({ cacheDir: folder, includeDir, compiler: 'cc', hotElements: 1 });
+      const before = addon.compiledCompositesStats();
+      overTwo([apply('add', apply('sigmoid', x), apply('mul', y, k(0.375)))], 24)();
+      addon.waitForCompiledComposites();
+      const after = addon.compiledCompositesStats();
+      expect(after.failed, after.lastError).toBe(before.failed);
+      expect(after.compiled).toBe(before.compiled + 1);
+      expect(readdirSync(folder).filter((f) => f.endsWith('.so'))).toHaveLength(1);
+    } finally {
+      compiling(false);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('removes the files of builds that processes which exited left behind, and keeps those of running ones', () => {
     const folder = mkdtempSync(join(tmpdir(), 'lab-composites-abandoned-'));
     const exited = spawnSync('true').pid!; // a process that has ended: its pid names no process now

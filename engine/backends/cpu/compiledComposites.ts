@@ -6,11 +6,11 @@
 // so a later process loads them instead of building them again. LAB_COMPILED_COMPOSITES=off
 // keeps every composite interpreted; LAB_CC names the compiler (as for C ops).
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { NativeAddon } from '../../../native/addon.ts';
 import { projectRoot } from '../../../native/paths.ts';
 import { compilerCommand } from '../../custom/c/compiler.ts';
+import { engineCacheDirectory } from '../../compile/cacheDirectory.ts';
 
 /**
  * Elements a composite step runs interpreted before it is compiled: a composite of the
@@ -21,9 +21,7 @@ import { compilerCommand } from '../../custom/c/compiler.ts';
 export const HOT_ELEMENTS = 2 ** 16;
 
 export function compiledCompositesRoot(): string {
-  if (process.env.LAB_COMPOSITE_CACHE_DIR) return process.env.LAB_COMPOSITE_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'curriculum-lab', 'composites');
+  return engineCacheDirectory('composites', process.env.LAB_COMPOSITE_CACHE_DIR);
 }
 
 export function compiledCompositesEnabled(): boolean {

@@ -4,8 +4,8 @@
 // build has finished, op.so — which appears by an atomic rename, so its presence means a
 // complete library.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { engineCacheDirectory } from '../../compile/cacheDirectory.ts';
 
 export const LIBRARY_FILE = 'op.so';
 export const META_FILE = 'meta.json';
@@ -33,9 +33,7 @@ export interface CompiledOpEntry {
 }
 
 export function cacheRoot(): string {
-  if (process.env.LAB_CACHE_DIR) return process.env.LAB_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'curriculum-lab', 'ops');
+  return engineCacheDirectory('ops', process.env.LAB_CACHE_DIR);
 }
 
 export function entryDir(key: string): string {
