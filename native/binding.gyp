@@ -11,6 +11,7 @@
         "src/file_lock.cc",
         "src/executor.c",
         "src/row_blocks.c",
+        "src/row_block_steps.c",
         "kernels/axpb.c",
         "kernels/common.c",
         "kernels/runtime.c",

@@ -4,35 +4,42 @@
 // meta-iteration: 40 gate gradients of 1280 × 80 kept alive, 16 MB, each read again from memory
 // at the end). Here a node that shrinks its data — every output together at most a quarter of its
 // largest input — runs as soon as everything it depends on has run, so it reads what it sums
-// while that is still in cache, and the buffer planner can reuse the memory right after.
+// while that is still in cache, and the buffer planner can reuse the memory right after. A node
+// that only rearranges — a view, or a concatenation (its pieces are usually written straight
+// into it, concatInPlace.ts) — runs as soon as its inputs exist too, so a shrinking node reading
+// it is not held back to where the depth-first order happened to put it (the LSTM's gate
+// gradients are joined into dz by a concatenation that the weight gradients and dz·Whᵀ read).
 // Moving a node earlier keeps every ordering the graph requires (its inputs and, for an in-place
 // node, the other readers of what it overwrites, are among its dependencies; a node after it
 // stays after it), and the same kernels see the same values: results do not change.
 import type { Apply, Variable } from '../core/graph.ts';
 import { shapeSize } from '../core/ndarray.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
+import { Concatenate } from '../ops/join.ts';
 import type { Layouts, NodeLayout } from './layout.ts';
 
 /** Output elements at most this fraction of the largest input's make a node shrinking. */
 const SHRINK_RATIO = 0.25;
 
-function shrinks(layouts: Layouts, entry: NodeLayout): boolean {
-  if (entry.viewOnly || entry.folded) return false;
+function hoisted(layouts: Layouts, entry: NodeLayout): boolean {
+  if (entry.folded) return false;
+  if (entry.viewOnly || entry.node.op instanceof Concatenate) return true;
   const size = (v: Variable) => shapeSize(layouts.of.get(v)!.shape);
   const largestInput = Math.max(0, ...entry.node.inputs.map(size));
   const outputs = entry.node.outputs.reduce((sum, o) => sum + size(o), 0);
   return outputs <= SHRINK_RATIO * largestInput;
 }
 
-/** `layouts` with its nodes reordered: each shrinking node right after its last dependency. */
+/** `layouts` with its nodes reordered: each shrinking or rearranging node right after its last
+ * dependency. */
 export function hoistShrinkingNodes(layouts: Layouts, fgraph: FunctionGraph): Layouts {
   const entries = new Map<Apply, NodeLayout>(layouts.nodes.map((e) => [e.node, e]));
-  // For each shrinking node, how many of its dependencies have not been placed yet, and for each
-  // dependency the shrinking nodes waiting on it.
+  // For each hoisted node, how many of its dependencies have not been placed yet, and for each
+  // dependency the hoisted nodes waiting on it.
   const unplaced = new Map<Apply, number>();
   const waiting = new Map<Apply, Apply[]>();
   for (const entry of layouts.nodes) {
-    if (!shrinks(layouts, entry)) continue;
+    if (!hoisted(layouts, entry)) continue;
     const deps = new Set(fgraph.dependencies(entry.node).filter((d) => entries.has(d)));
     unplaced.set(entry.node, deps.size);
     for (const d of deps) {
@@ -57,7 +64,7 @@ export function hoistShrinkingNodes(layouts: Layouts, fgraph: FunctionGraph): La
       }
     }
   };
-  // The original order is topological, so when the loop reaches a shrinking node every
+  // The original order is topological, so when the loop reaches a hoisted node every
   // dependency of it has been placed, and with the last one the node itself.
   for (const entry of layouts.nodes) {
     if (!placed.has(entry.node) && (unplaced.get(entry.node) ?? 0) === 0) place(entry.node);

@@ -2,11 +2,12 @@
 
 #include <stdlib.h>
 
+#include "row_block_steps.h"
+
 #include "../kernels/common.h"
 #include "../kernels/elementwise.h"
 #include "../kernels/gemm/gemm.h"
 #include "../kernels/reduce.h"
-#include "../kernels/shape.h"
 
 /* A block's rows are about this many bytes of what the chain's steps write (MNIST's forward
  * time step writes ~2.4 KiB a row: 204 rows; its backward ~1.1 KiB: 468, rounded to 768, a
@@ -18,90 +19,20 @@
  * quadratics' 400 KiB gates gained nothing). */
 #define CHAIN_MIN_BYTES (1 << 20)
 #define CHAIN_MAX_SUMS 2048 /* float64 accumulators of a chain's reduces */
-
-/* KIND_GEMM_OVER_K: a gemm whose k runs along the chain's rows (a weight gradient xᵀ·dy), its
- * Z summed over the blocks like a reduce's accumulators; the other gemms are KIND_GEMM. */
-typedef enum step_kind {
-  KIND_OTHER,
-  KIND_GEMM,
-  KIND_GEMM_OVER_K,
-  KIND_ELEMENTWISE,
-  KIND_CONCATENATE,
-  KIND_REDUCE
-} step_kind;
+#define CHAIN_MAX_GEMM_SUM_BYTES 16384 /* accumulators of its small-m gemms over k */
 
 static int64_t gcd(int64_t a, int64_t b) { return b == 0 ? a : gcd(b, a % b); }
-
-/* The kind of a step with views t in a chain along m rows. */
-static step_kind kind_of(const lab_step *s, const lab_tensor *t, int64_t m) {
-  if (s->fn == lab_gemm_kernel) {
-    const lab_gemm_attrs *attrs = s->attrs;
-    const int64_t z_rows = t[s->n_inputs].shape[0], k = t[0].shape[attrs->trans_a ? 0 : 1];
-    return z_rows != m && k == m && t[0].ndim == 2 ? KIND_GEMM_OVER_K : KIND_GEMM;
-  }
-  if (s->fn == lab_elementwise_kernel) return KIND_ELEMENTWISE;
-  if (s->fn == lab_reduce_kernel) return KIND_REDUCE;
-  if (s->fn == lab_shape_kernel && ((const lab_shape_attrs *)s->attrs)->kind == LAB_CONCATENATE) {
-    return KIND_CONCATENATE;
-  }
-  return KIND_OTHER;
-}
-
-/* The axis operand k of a step is cut along into blocks of rows, or -1 when it is used whole. An
- * operand with stride 0 along that axis (a bias row broadcast down Z) is cut too, but reads the
- * same row in every block: the chain's rules treat it as read whole (row_window). */
-static int cut_axis(const lab_step *s, step_kind kind, int32_t k, const lab_tensor *t) {
-  switch (kind) {
-    case KIND_GEMM:
-      if (k == 0) return ((const lab_gemm_attrs *)s->attrs)->trans_a ? 1 : 0; /* op(A)'s rows */
-      return k == 1 ? -1 : 0;                                                  /* B; C or Z */
-    case KIND_GEMM_OVER_K: {
-      const lab_gemm_attrs *attrs = s->attrs;
-      if (k == 0) return attrs->trans_a ? 0 : 1; /* op(A)'s columns */
-      if (k == 1) return attrs->trans_b ? 1 : 0; /* op(B)'s rows */
-      return -1;                                 /* C (read by the first block) and Z */
-    }
-    case KIND_REDUCE: return k == 0 ? 0 : -1; /* the output is written after the last block */
-    case KIND_ELEMENTWISE: return t->ndim == 0 ? -1 : 0;
-    default: return 0;
-  }
-}
-
-/* Bytes [*lo, *hi) of a view's first row along axis `cut` (its other axes' extent) and *pitch,
- * the bytes from one row to the next; 0 when rows do not advance (pitch ≤ 0) or it is empty. */
-static int row_window(const lab_tensor *t, int cut, intptr_t *lo, intptr_t *hi, intptr_t *pitch) {
-  const intptr_t size = (intptr_t)lab_dtype_size(t->dtype);
-  *pitch = (intptr_t)t->strides[cut] * size;
-  *lo = (intptr_t)t->data;
-  *hi = *lo + size;
-  for (int d = 0; d < t->ndim; d++) {
-    if (t->shape[d] == 0) return 0;
-    if (d == cut) continue;
-    const intptr_t span = (intptr_t)(t->shape[d] - 1) * (intptr_t)t->strides[d] * size;
-    if (span < 0) *lo += span;
-    else *hi += span;
-  }
-  return *pitch > 0;
-}
 
 /* Whether two overlapping views meet only within the same rows: row r of one overlaps no row of
  * the other but its row r (the same pitch, both rows inside one pitch of bytes). */
 static int same_rows(const lab_tensor *x, int cut_x, const lab_tensor *y, int cut_y) {
   intptr_t lo[2], hi[2], pitch[2];
-  if (cut_x < 0 || cut_y < 0 || !row_window(x, cut_x, &lo[0], &hi[0], &pitch[0]) ||
-      !row_window(y, cut_y, &lo[1], &hi[1], &pitch[1]) || pitch[0] != pitch[1]) {
+  if (cut_x < 0 || cut_y < 0 || !lab_chain_row_window(x, cut_x, &lo[0], &hi[0], &pitch[0]) ||
+      !lab_chain_row_window(y, cut_y, &lo[1], &hi[1], &pitch[1]) || pitch[0] != pitch[1]) {
     return 0;
   }
   const intptr_t from = lo[0] < lo[1] ? lo[0] : lo[1], to = hi[0] > hi[1] ? hi[0] : hi[1];
   return to - from <= pitch[0];
-}
-
-static int same_tensor(const lab_tensor *x, const lab_tensor *y) {
-  if (x->data != y->data || x->ndim != y->ndim) return 0;
-  for (int32_t d = 0; d < x->ndim; d++) {
-    if (x->shape[d] != y->shape[d] || x->strides[d] != y->strides[d]) return 0;
-  }
-  return 1;
 }
 
 /* One operand of a chain: its view and how the chain uses it. */
@@ -119,56 +50,11 @@ static int compatible(const operand *x, const operand *y) {
   return same_rows(x->t, x->cut, y->t, y->cut);
 }
 
-/* A step's own rules beyond the chain's: each kind's operands apart where the whole step needs
- * them apart, and whether it can run by blocks at all. */
-static int step_fits(const lab_step *s, step_kind kind, const lab_tensor *t) {
-  const int32_t n = s->n_inputs + s->n_outputs;
-  switch (kind) {
-    case KIND_GEMM:
-    case KIND_GEMM_OVER_K: {
-      if (s->n_outputs != 1 || t[0].ndim != 2 || t[1].ndim != 2 || t[s->n_inputs].ndim != 2) return 0;
-      const lab_tensor *z = &t[s->n_inputs];
-      if (!lab_views_disjoint(&t[0], z) || !lab_views_disjoint(&t[1], z)) return 0;
-      return s->n_inputs == 2 || (t[2].ndim == 2 && (same_tensor(&t[2], z) || lab_views_disjoint(&t[2], z)));
-    }
-    case KIND_REDUCE: return s->n_inputs == 1 && s->n_outputs == 1 && lab_reduce_by_rows(&t[0], &t[1], s->attrs);
-    case KIND_CONCATENATE: {
-      const int axis = ((const lab_shape_attrs *)s->attrs)->axis;
-      const int32_t ndim = t[s->n_inputs].ndim;
-      if (s->n_outputs != 1 || n > LAB_EW_MAX_OPERANDS || ndim < 2 || axis == 0 || axis == -ndim) return 0;
-      for (int32_t k = 0; k < s->n_inputs; k++) {
-        if (!lab_views_disjoint(&t[k], &t[s->n_inputs])) return 0;
-      }
-      return 1;
-    }
-    case KIND_ELEMENTWISE:
-      if (n > LAB_EW_MAX_OPERANDS) return 0;
-      for (int32_t o = s->n_inputs; o < n; o++) {
-        int in_place = 0, overlaps = 0;
-        for (int32_t k = 0; k < s->n_inputs; k++) {
-          in_place |= same_tensor(&t[o], &t[k]);
-          overlaps |= !lab_views_disjoint(&t[o], &t[k]);
-        }
-        if (overlaps && !in_place) return 0;
-      }
-      return 1;
-    default: return 0;
-  }
-}
-
-/* The rows the chain starting at step i works along (its first step's), or 0. */
-static int64_t chain_rows_of(const lab_step *s, step_kind kind, const lab_tensor *t) {
-  const lab_tensor *lead = kind == KIND_REDUCE ? &t[0] : &t[s->n_inputs];
-  if (kind == KIND_OTHER || kind == KIND_REDUCE || s->n_outputs < 1 || lead->ndim < 1) return 0;
-  return lead->shape[0];
-}
-
-/* Bytes from a view's lowest to its highest element. */
-static int64_t view_bytes(const lab_tensor *t) {
-  intptr_t lo, hi, pitch;
-  if (t->ndim == 0) return (int64_t)lab_dtype_size(t->dtype);
-  if (!row_window(t, 0, &lo, &hi, &pitch)) return 0;
-  return (int64_t)(hi - lo) + (int64_t)pitch * (t->shape[0] - 1);
+/* The bytes of a gemm over k's accumulators on the small-m path, 64-byte aligned (0 on the
+ * driver's path, which sums in Z). */
+static int64_t small_m_sum_bytes(const lab_step *s, const lab_tensor *t) {
+  const int64_t n = lab_gemm_small_m_sums(t, s->n_inputs, &t[s->n_inputs], s->attrs);
+  return (n * (int64_t)lab_dtype_size(t[s->n_inputs].dtype) + 63) & ~(int64_t)63;
 }
 
 /* A later block's gemm over k: accumulating into Z in place. */
@@ -184,6 +70,8 @@ static lab_gemm_attrs accumulating(const lab_step *s) {
 static int gemm_path_kept(const lab_step *s, step_kind kind, const lab_tensor *t, int64_t rows, int64_t last) {
   const int whole = lab_gemm_route(t, s->n_inputs, &t[s->n_inputs], s->attrs);
   if (whole < 0) return 0;
+  /* the small-m path's sums run through the blocks' rows in order whatever their size */
+  if (kind == KIND_GEMM_OVER_K && lab_gemm_small_m_sums(t, s->n_inputs, &t[s->n_inputs], s->attrs) > 0) return 1;
   if (kind == KIND_GEMM_OVER_K) {
     const int64_t piece = lab_gemm_k_piece(t, s->n_inputs, &t[s->n_inputs], s->attrs);
     if (piece == 0 || rows % piece != 0 || last < piece) return 0;
@@ -193,7 +81,7 @@ static int gemm_path_kept(const lab_step *s, step_kind kind, const lab_tensor *t
     lab_tensor part[4];
     for (int32_t k = 0; k <= s->n_inputs; k++) {
       part[k] = t[k];
-      const int cut = cut_axis(s, kind, k, &t[k]);
+      const int cut = lab_chain_cut_axis(s, kind, k, &t[k]);
       if (cut >= 0) part[k].shape[cut] = sizes[b];
     }
     if (lab_gemm_route(part, s->n_inputs, &part[s->n_inputs], s->attrs) != whole) return 0;
@@ -207,49 +95,93 @@ static int gemm_path_kept(const lab_step *s, step_kind kind, const lab_tensor *t
   return 1;
 }
 
+/* Where a chain of `steps` steps ends that the next step of the same rows cannot join, because
+ * it conflicts with the chain's steps up to `after` (it writes what they sum, or they sum what
+ * it writes: an unrolled backward pass's next time step adding to the same weight gradients).
+ * Ending anywhere from `after` on lets that step start the next chain; of those ends, the one
+ * that leaves the least for memory — the bytes that steps after the end (up to that next step,
+ * its operands from ops[first_view[steps]] to ops[n_ops]) read of what steps before it wrote,
+ * each read counted. Ending where the greedy chain stops would send a gradient the chain has
+ * just made (MNIST's second-layer dz, 5 MB) out to memory for that step; ending a few steps
+ * earlier, at the time step's boundary, sends only the 1.3 MB state gradients. Ties go to the
+ * longer chain. */
+static int32_t quietest_end(const operand *ops, const int32_t *first_view, int32_t after, int32_t steps,
+                            int32_t n_ops) {
+  int32_t best = steps;
+  int64_t best_bytes = INT64_MAX;
+  for (int32_t end = steps; end >= 2 && end >= after; end--) {
+    int64_t bytes = 0;
+    for (int32_t q = first_view[end]; q < n_ops; q++) {
+      if (ops[q].written) continue;
+      for (int32_t w = 0; w < first_view[end]; w++) {
+        if (ops[w].written == 1 && !lab_views_disjoint(ops[w].t, ops[q].t)) {
+          bytes += lab_chain_view_bytes(ops[q].t);
+          break;
+        }
+      }
+    }
+    if (bytes < best_bytes) {
+      best = end;
+      best_bytes = bytes;
+    }
+  }
+  return best;
+}
+
 /* The chain starting at step i: its step count (0 for none) and in *rows a block's rows. */
 static int32_t chain_find(const lab_program *p, int32_t i, int64_t *rows) {
   lab_tensor *views = p->chain_views;
   operand ops[LAB_ROW_CHAIN_MAX_VIEWS];
   int32_t first_view[LAB_ROW_CHAIN_MAX_STEPS + 1] = {0};
   int32_t steps = 0, n_views = 0, sums = 0;
-  int64_t m = 0;
+  int64_t m = 0, gemm_sum_bytes = 0;
   for (int32_t j = i; j < p->n_steps && steps < LAB_ROW_CHAIN_MAX_STEPS; j++) {
     const lab_step *s = &p->steps[j];
     const int32_t n = s->n_inputs + s->n_outputs;
     if (!s->fn || n_views + n > LAB_ROW_CHAIN_MAX_VIEWS) break;
     lab_tensor *t = views + n_views;
     lab_program_bind_step(p, s, t);
-    if (steps == 0) m = chain_rows_of(s, kind_of(s, t, 0), t);
-    const step_kind kind = kind_of(s, t, m);
-    if (kind == KIND_OTHER || m < 2 * CHAIN_ROW_UNIT || !step_fits(s, kind, t)) break;
+    if (steps == 0) m = lab_chain_rows_of(s, lab_chain_kind_of(s, t, 0), t);
+    const step_kind kind = lab_chain_kind_of(s, t, m);
+    if (kind == KIND_OTHER || m < 2 * CHAIN_ROW_UNIT || !lab_chain_step_fits(s, kind, t)) break;
     if (kind == KIND_REDUCE && sums + t[0].shape[1] > CHAIN_MAX_SUMS) break;
+    const int64_t gemm_sum = kind == KIND_GEMM_OVER_K ? small_m_sum_bytes(s, t) : 0;
+    if (gemm_sum_bytes + gemm_sum > CHAIN_MAX_GEMM_SUM_BYTES) break;
     int fits = 1;
-    for (int32_t k = 0; k < n && fits; k++) {
+    for (int32_t k = 0; k < n; k++) {
       operand *o = &ops[n_views + k];
       o->t = &t[k];
-      o->cut = cut_axis(s, kind, k, &t[k]);
+      o->cut = lab_chain_cut_axis(s, kind, k, &t[k]);
       o->written = k < s->n_inputs ? 0 : kind == KIND_REDUCE || kind == KIND_GEMM_OVER_K ? 2 : 1;
       if (o->cut >= 0 && (t[k].ndim <= o->cut || t[k].shape[o->cut] != m)) fits = 0;
       intptr_t lo, hi, pitch;
-      if (o->written == 1 && (o->cut < 0 || !row_window(&t[k], o->cut, &lo, &hi, &pitch))) fits = 0;
-      for (int32_t q = 0; q < n_views + k && fits; q++) {
-        /* a gemm over k adding to its own Z (C is Z): its blocks add in turn, as the pieces would */
-        const int own_c = kind == KIND_GEMM_OVER_K && q == n_views + 2 && k == s->n_inputs && same_tensor(&t[k], &t[2]);
-        fits = own_c || compatible(o, &ops[q]);
-      }
+      if (o->written == 1 && (o->cut < 0 || !lab_chain_row_window(&t[k], o->cut, &lo, &hi, &pitch))) fits = 0;
     }
     if (!fits) break;
+    int32_t last_conflict = -1; /* the chain's last step this one cannot be chained with */
+    for (int32_t k = 0; k < n; k++) {
+      for (int32_t q = 0, step = 0; q < n_views + k; q++) {
+        /* a gemm over k adding to its own Z (C is Z): its blocks add in turn, as the pieces would */
+        const int own_c = kind == KIND_GEMM_OVER_K && q == n_views + 2 && k == s->n_inputs && lab_chain_same_view(&t[k], &t[2]);
+        while (step < steps && first_view[step + 1] <= q) step++;
+        if (!own_c && !compatible(&ops[n_views + k], &ops[q]) && step > last_conflict) last_conflict = step;
+      }
+    }
+    if (last_conflict >= 0) { /* a step of the same rows that cannot join: where to end is the chain's choice */
+      steps = quietest_end(ops, first_view, last_conflict + 1, steps, n_views + n);
+      break;
+    }
     n_views += n;
     first_view[++steps] = n_views;
     if (kind == KIND_REDUCE) sums += (int32_t)t[0].shape[1];
+    gemm_sum_bytes += gemm_sum;
   }
   while (steps >= 2) {
     int64_t largest = 0, written = 0;
     for (int32_t k = 0; k < first_view[steps]; k++) {
       intptr_t lo, hi, pitch;
-      if (ops[k].written == 1 && row_window(ops[k].t, ops[k].cut, &lo, &hi, &pitch)) written += hi - lo;
-      const int64_t bytes = view_bytes(ops[k].t);
+      if (ops[k].written == 1 && lab_chain_row_window(ops[k].t, ops[k].cut, &lo, &hi, &pitch)) written += hi - lo;
+      const int64_t bytes = lab_chain_view_bytes(ops[k].t);
       if (bytes > largest) largest = bytes;
     }
     if (largest < CHAIN_MIN_BYTES || written == 0) return 0;
@@ -258,7 +190,7 @@ static int32_t chain_find(const lab_program *p, int32_t i, int64_t *rows) {
     for (int32_t j = 0; j < steps; j++) {
       const lab_step *s = &p->steps[i + j];
       const lab_tensor *t = views + first_view[j];
-      if (kind_of(s, t, m) != KIND_GEMM_OVER_K) continue;
+      if (lab_chain_kind_of(s, t, m) != KIND_GEMM_OVER_K) continue;
       const int64_t piece = lab_gemm_k_piece(t, s->n_inputs, &t[s->n_inputs], s->attrs);
       if (piece > 0 && unit % piece != 0) unit = unit / gcd(unit, piece) * piece;
     }
@@ -270,7 +202,7 @@ static int32_t chain_find(const lab_program *p, int32_t i, int64_t *rows) {
     for (; j < steps; j++) {
       const lab_step *s = &p->steps[i + j];
       const lab_tensor *t = views + first_view[j];
-      const step_kind kind = kind_of(s, t, m);
+      const step_kind kind = lab_chain_kind_of(s, t, m);
       if ((kind == KIND_GEMM || kind == KIND_GEMM_OVER_K) && !gemm_path_kept(s, kind, t, r, last)) break;
     }
     if (j == steps) {
@@ -393,12 +325,12 @@ static int64_t local_pitch(const lab_program *p, int32_t i, int32_t steps, int64
   for (int32_t j = 0; j < steps; j++) {
     const lab_step *s = &p->steps[i + j];
     const lab_tensor *t = views + first_view[j];
-    const step_kind kind = kind_of(s, t, m);
+    const step_kind kind = lab_chain_kind_of(s, t, m);
     for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) { /* inputs first: in place reads before it writes */
       if (s->views[k].buffer != b) continue;
-      const int cut = cut_axis(s, kind, k, &t[k]);
+      const int cut = lab_chain_cut_axis(s, kind, k, &t[k]);
       intptr_t lo, hi, row_pitch;
-      if (cut < 0 || !row_window(&t[k], cut, &lo, &hi, &row_pitch)) return 0;
+      if (cut < 0 || !lab_chain_row_window(&t[k], cut, &lo, &hi, &row_pitch)) return 0;
       if (pitch == 0) pitch = row_pitch;
       if (row_pitch != pitch || pitch % size != 0 || pitch / size > LOCAL_ROW_ELEMENTS || lo < (intptr_t)base ||
           hi > (intptr_t)base + pitch) {
@@ -422,7 +354,7 @@ static int64_t chain_bind(lab_program *p, int32_t i, int32_t steps, int32_t *fir
     lab_program_bind_step(p, s, p->chain_views + first_view[j]);
     first_view[j + 1] = first_view[j] + s->n_inputs + s->n_outputs;
   }
-  return chain_rows_of(&p->steps[i], kind_of(&p->steps[i], p->chain_views, 0), p->chain_views);
+  return lab_chain_rows_of(&p->steps[i], lab_chain_kind_of(&p->steps[i], p->chain_views, 0), p->chain_views);
 }
 
 /* Finds the buffers the chain at step i (blocks of `rows`) keeps block-local and their slots;
@@ -504,15 +436,25 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
   step_kind kinds[LAB_ROW_CHAIN_MAX_STEPS] = {KIND_OTHER};
   double sums[CHAIN_MAX_SUMS];
   int32_t n_sums = 0;
+  /* per step: its small-m accumulators in gemm_sums, or NULL */
+  _Alignas(64) unsigned char gemm_sums[CHAIN_MAX_GEMM_SUM_BYTES];
+  unsigned char *small_m[LAB_ROW_CHAIN_MAX_STEPS] = {NULL};
+  int64_t gemm_sum_bytes = 0;
   const int64_t m = chain_bind(p, i, steps, first_view);
   /* per view: where a block-local buffer's view starts in its slot (every block the same), or NULL */
   char *local[LAB_ROW_CHAIN_MAX_VIEWS] = {NULL};
   const lab_chain_local *locals = p->chain_local_count[i] > 0 ? p->chain_locals + p->chain_local_first[i] : NULL;
   for (int32_t j = 0; j < steps; j++) {
     const lab_step *s = &p->steps[i + j];
-    kinds[j] = kind_of(s, views + first_view[j], m);
+    kinds[j] = lab_chain_kind_of(s, views + first_view[j], m);
     first_sum[j] = n_sums;
     if (kinds[j] == KIND_REDUCE) n_sums += (int32_t)views[first_view[j]].shape[1];
+    const int64_t bytes = kinds[j] == KIND_GEMM_OVER_K ? small_m_sum_bytes(s, views + first_view[j]) : 0;
+    if (bytes > 0) {
+      small_m[j] = gemm_sums + gemm_sum_bytes;
+      memset(small_m[j], 0, (size_t)bytes);
+      gemm_sum_bytes += bytes;
+    }
     for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
       const int32_t b = s->views[k].buffer;
       for (int32_t q = 0; q < p->chain_local_count[i]; q++) {
@@ -530,7 +472,7 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
       const lab_tensor *t = views + first_view[j];
       for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
         part[k] = t[k];
-        const int cut = cut_axis(s, kinds[j], k, &t[k]);
+        const int cut = lab_chain_cut_axis(s, kinds[j], k, &t[k]);
         if (cut < 0) continue;
         part[k].data = local[first_view[j] + k] ? local[first_view[j] + k]
                                                  : (char *)t[k].data + r0 * t[k].strides[cut] * (int64_t)lab_dtype_size(t[k].dtype);
@@ -539,7 +481,7 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
       int32_t n_inputs = s->n_inputs;
       const void *attrs = s->attrs;
       lab_gemm_attrs accumulate;
-      if (kinds[j] == KIND_GEMM_OVER_K && r0 > 0) { /* Z holds the blocks before: add to it */
+      if (kinds[j] == KIND_GEMM_OVER_K && r0 > 0 && !small_m[j]) { /* Z holds the blocks before: add to it */
         accumulate = accumulating(s);
         attrs = &accumulate;
         part[2] = t[s->n_inputs];
@@ -549,6 +491,8 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
       const double start = step_seconds ? lab_seconds_now() : 0.0;
       if (kinds[j] == KIND_REDUCE) {
         lab_reduce_rows_add(sums + first_sum[j], &part[0]);
+      } else if (small_m[j]) {
+        lab_gemm_small_m_add(small_m[j], part, &t[s->n_inputs], attrs);
       } else if (s->fn(part, n_inputs, part + n_inputs, s->n_outputs, attrs, err, err_len)) {
         *failed_step = i + j;
         return 1;
@@ -561,7 +505,9 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
     }
   }
   for (int32_t j = 0; j < steps; j++) {
+    const lab_step *s = &p->steps[i + j];
     if (kinds[j] == KIND_REDUCE) lab_reduce_rows_store(sums + first_sum[j], views + first_view[j] + 1);
+    if (small_m[j]) lab_gemm_small_m_store(small_m[j], views + first_view[j], s->n_inputs, views + first_view[j] + s->n_inputs, s->attrs);
   }
   return 0;
 }

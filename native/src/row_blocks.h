@@ -10,7 +10,8 @@
  * The steps a chain takes, with the rows each of its operands is cut along:
  *   gemm         Z's rows, op(A)'s rows, and C's when C is a matrix (B and a bias row whole);
  *   gemm over k  a weight gradient xᵀ·dy with k along the rows: op(A)'s columns and op(B)'s
- *                rows, Z summed over the blocks (each after the first adds to it in place);
+ *                rows, Z summed over the blocks (each after the first adds to it in place; on
+ *                the small-m path, in accumulators of the chain's, stored after the last block);
  *   elementwise  every operand along its first axis (0-d operands whole);
  *   concatenate  along an axis other than the first: every operand along its first axis;
  *   reduce       a float32 sum over the rows of an m × n matrix: each block's rows added to

@@ -275,10 +275,22 @@ function backward(
     addInto(saved[2], dz, first);
     outputs.push(first, second, after);
   } else if (tail === 'smallGradient') {
-    // a 2-row Z takes small.inc's path, which sums all of k at once: not by blocks
-    const small = b.temp(2 * 80);
-    b.gemm(mat(saved[0], rows, 2, 0, 20), mat(dz, rows, 80), mat(small, 2, 80), { transA: true });
-    outputs.push(small);
+    // 2-row Zs take small.inc's path: summed over the blocks in accumulators of the chain's, then
+    // stored (a fresh Z, one added to in place, one with a C of its own scaled by beta)
+    const fresh = b.temp(2 * 80);
+    const added = b.temp(2 * 80, true);
+    const scaled = b.temp(3 * 80);
+    const c = b.constant(3 * 80);
+    const x = mat(saved[0], rows, 2, 0, 20);
+    b.gemm(x, mat(dz, rows, 80), mat(fresh, 2, 80), { transA: true });
+    b.gemm(x, mat(dz, rows, 80), mat(added, 2, 80), { transA: true }, mat(added, 2, 80));
+    b.steps.push({
+      kernel: 'gemm',
+      inputs: [mat(saved[1], rows, 3, 0, 20), mat(dzLower, rows, 80), mat(c, 3, 80)],
+      outputs: [mat(scaled, 3, 80)],
+      attrs: { transA: true, transB: false, alpha: -0.5, beta: 2 },
+    });
+    outputs.push(fresh, added, scaled);
   }
   return { b, outputs };
 }
@@ -333,10 +345,53 @@ describe('row-block chains', () => {
     const shortRun = run(short.b, short.outputs);
     expect(shortRun.chained.slice(6)).toEqual([false, false, false, false]);
     expect(shortRun.results).toEqual(run(short.b, short.outputs, { apart: true }).results);
-    const small = backward('smallGradient');
-    const smallRun = run(small.b, small.outputs);
-    expect(smallRun.chained).toEqual([false, true, true, true, true, true, false]);
-    expect(smallRun.results).toEqual(run(small.b, small.outputs, { apart: true }).results);
+  });
+
+  it('sums small-m weight gradients (op(A) of a few rows) over the blocks apart, and stores them after the last', () => {
+    // a last block shorter than any piece (4000 rows) makes no difference on this path
+    for (const rows of [m, 4000]) {
+      const small = backward('smallGradient', rows);
+      const smallRun = run(small.b, small.outputs, { calls: 2 });
+      expect(smallRun.chained, `${rows}`).toEqual([false, true, true, true, true, true, true, true, true]);
+      expect(smallRun.results, `${rows}`).toEqual(
+        run(small.b, small.outputs, { apart: true, calls: 2 }).results,
+      );
+    }
+  });
+
+  it("ends a chain that the next time step's weight gradient cannot join where it leaves the least for memory", () => {
+    // Two time steps of a backward pass, each adding its weight gradient into the same Z: the
+    // second's cannot join a chain holding the first's. Ending right before it would send the
+    // second dz (1.3 MB) out to memory for it; ending before the second cell sends its dh and dc
+    // (0.66 MB), and the cell, dz and the weight gradient chain together.
+    const b = new Builder();
+    const dzNext = b.constant(m * 80);
+    const w = b.constant(20 * 80);
+    const saved = [0, 1].map(() => b.constant(m * 20));
+    const dh = [0, 1].map(() => b.temp(m * 20));
+    const dz = [0, 1].map(() => b.temp(m * 80));
+    const dc = b.temp(m * 20, true);
+    const grad = b.temp(20 * 80, true);
+    for (const t of [0, 1]) {
+      const from = t === 0 ? dzNext : dz[0];
+      b.gemm(mat(from, m, 80), mat(w, 20, 80), mat(dh[t], m, 20), { transB: true });
+      b.elementwise(
+        [mat(dh[t], m, 20), mat(dc, m, 20), mat(saved[t], m, 20)],
+        [...[0, 20, 40, 60].map((at) => mat(dz[t], m, 20, at, 80)), mat(dc, m, 20)],
+        [
+          apply('mul', input(0), input(2)),
+          apply('add', input(0), input(1)),
+          apply('mul', input(1), input(2)),
+          apply('tanh', input(0)),
+          apply('add', input(1), input(0)),
+        ],
+      );
+      b.gemm(mat(saved[t], m, 20), mat(dz[t], m, 80), mat(grad, 20, 80), { transA: true }, mat(grad, 20, 80));
+    }
+    const outputs = [...dh, ...dz, dc, grad];
+    const together = run(b, outputs);
+    expect(together.chained).toEqual([false, true, true, true, false, true]);
+    expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
   });
 
   it('keeps a temp block-local where the chain writes it before it reads it and nothing reads it after', () => {

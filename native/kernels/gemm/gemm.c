@@ -351,6 +351,39 @@ int lab_gemm_route(const lab_tensor *in, int32_t n_in, const lab_tensor *z, cons
   return gemm_plan_make(in, n_in, z, 1, attrs, &pl, err, sizeof err) ? -1 : (int)pl.route;
 }
 
+int64_t lab_gemm_small_m_sums(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const void *attrs) {
+  gemm_plan pl;
+  char err[8];
+  if (gemm_plan_make(in, n_in, z, 1, attrs, &pl, err, sizeof err) || pl.route != GEMM_ROUTE_SMALL_M || pl.zv.batch != 1) return 0;
+  return pl.zv.rows * pl.zv.cols;
+}
+
+/* A piece of a small-m product's sums added to acc (store 0: in holds op(A)'s and op(B)'s pieces),
+ * or Z stored from them (store 1: in is the whole product's operands, C included). */
+static void small_m_sums(void *acc, const lab_tensor *in, int32_t n_in, const lab_tensor *z, const lab_gemm_attrs *attrs,
+                         int store) {
+  gemm_plan pl;
+  char err[8];
+  if (gemm_plan_make(in, n_in, z, 1, attrs, &pl, err, sizeof err)) return; /* planned whole by lab_gemm_small_m_sums */
+  if (z->dtype == LAB_FLOAT32) {
+    const small_problem_f32 pr = SMALL_PROBLEM(float, &pl, in, z, attrs->alpha, attrs->beta, 0);
+    if (store) small_m_finish_f32(&pr, acc);
+    else small_m_add_f32(&pr, acc);
+  } else {
+    const small_problem_f64 pr = SMALL_PROBLEM(double, &pl, in, z, attrs->alpha, attrs->beta, 0);
+    if (store) small_m_finish_f64(&pr, acc);
+    else small_m_add_f64(&pr, acc);
+  }
+}
+
+void lab_gemm_small_m_add(void *acc, const lab_tensor *pieces, const lab_tensor *z, const void *attrs) {
+  small_m_sums(acc, pieces, 2, z, attrs, 0);
+}
+
+void lab_gemm_small_m_store(const void *acc, const lab_tensor *in, int32_t n_in, lab_tensor *z, const void *attrs) {
+  small_m_sums((void *)acc, in, n_in, z, attrs, 1);
+}
+
 int64_t lab_gemm_k_piece(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const void *attrs) {
   const int route = lab_gemm_route(in, n_in, z, attrs);
   if (route != GEMM_ROUTE_DRIVER && route != GEMM_ROUTE_DRIVER_TRANSPOSED) return 0;

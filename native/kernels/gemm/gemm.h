@@ -44,6 +44,18 @@ int lab_gemm_route(const lab_tensor *inputs, int32_t n_inputs, const lab_tensor 
  * gradients xᵀ·dy over the rows of a chain that way. */
 int64_t lab_gemm_k_piece(const lab_tensor *inputs, int32_t n_inputs, const lab_tensor *z, const void *attrs);
 
+/* A product on the unpacked small-m path (op(A) of at most 4 rows: the weight gradient xᵀ·dy of
+ * a layer with few inputs), summed over consecutive pieces of k the way row blocks run it: its
+ * accumulators' element count (m × n, of Z's type; 0 when the product takes another path), then
+ * lab_gemm_small_m_add for each piece — pieces[0], pieces[1] the piece's op(A) columns and op(B)
+ * rows — into the accumulators (zeroed before the first), and lab_gemm_small_m_store, Z = beta·C
+ * + alpha·acc from the whole product's views. The same multiply-adds in the same order as the
+ * whole product: the same bits. */
+int64_t lab_gemm_small_m_sums(const lab_tensor *inputs, int32_t n_inputs, const lab_tensor *z, const void *attrs);
+void lab_gemm_small_m_add(void *acc, const lab_tensor *pieces, const lab_tensor *z, const void *attrs);
+void lab_gemm_small_m_store(const void *acc, const lab_tensor *inputs, int32_t n_inputs, lab_tensor *z,
+                            const void *attrs);
+
 /*
  * A micro-kernel computes the MR x NR tile acc = sum_p a[p*MR + i] * b[p*NR + j] over kc
  * packed steps, then writes c[i*rs_c + j] = alpha*acc (accumulate = 0) or += alpha*acc.

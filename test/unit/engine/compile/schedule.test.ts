@@ -3,6 +3,7 @@ import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
 import { Gemm } from '../../../../engine/ops/gemm.ts';
 import { add, exp, mul, tanh } from '../../../../engine/ops/math.ts';
+import { concatenate } from '../../../../engine/ops/join.ts';
 import { reduce } from '../../../../engine/ops/reduce.ts';
 import type { Variable } from '../../../../engine/core/graph.ts';
 import { matrix } from '../../../../engine/tensor.ts';
@@ -53,6 +54,23 @@ describe('step order (schedule.ts)', () => {
     });
     const big = f.lastProgram!.buffers.filter((b) => b.role === 'temp' && b.size === 64 * 16);
     expect(big.length).toBe(2);
+  });
+
+  it('runs a concatenation as soon as its pieces exist, and a reduction of it right after', () => {
+    // The LSTM's gate gradients joined into dz, which the weight gradients read. Depth-first from
+    // the outputs, the join would run where the second output's subtree is reached: after the
+    // whole recurrence of the first, and the sum of it with it, reading both pieces back.
+    const p1 = exp(x);
+    const p2 = tanh(x);
+    let h: Variable = add(p1, p2);
+    for (let t = 0; t < 4; t++) h = tanh(mul(h, 0.9));
+    const total = reduce('sum', concatenate([p1, p2], 1));
+    const f = fn([x], [h, total], none);
+    const [, s] = f(X) as NDArray[];
+    const want = Array.from(X.data).reduce((sum, v) => sum + Math.exp(v) + Math.tanh(v), 0);
+    expect(s.toFlat()[0]).toBeCloseTo(want, 9);
+    const names = f.lastProgram!.steps.map((step) => step.opName.replace(/[{ ].*$/, ''));
+    expect(names.slice(0, 4)).toEqual(['Elemwise', 'Elemwise', 'Concatenate', 'Reduce']);
   });
 
   it('keeps a hoisted in-place node after every other reader of what it overwrites', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { transpose } from '../../../../engine/ops/dimshuffle.ts';
 import { dot } from '../../../../engine/ops/linalg.ts';
-import { add, exp, mul, neg, sub } from '../../../../engine/ops/math.ts';
+import { add, exp, mul, neg, sub, tanh } from '../../../../engine/ops/math.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
 import { Gemm } from '../../../../engine/ops/gemm.ts';
 import { specializeRewrites } from '../../../../engine/rewrite/gemm.ts';
@@ -66,6 +66,30 @@ describe('specialize: gemm', () => {
       expect(c.op).toBeInstanceOf(Gemm);
       expect(c.inputs).toEqual([wide, bw]);
       expect((c.op as Gemm).params.beta).toBe(0);
+      expectSameResults(inputs, [out], values, 1e-9);
+    }
+  });
+
+  it('of two products with the same inner dimension, the one whose A is made first runs alone', () => {
+    // The first LSTM layer's dh = dz₁·Wh₁ᵀ + dz₂·Wx₂ᵀ: dz₁ comes a time step before dz₂, so its
+    // product runs alone right after it and the later one adds it as C. Here `late` is made
+    // from `early`, so it comes after it in every order.
+    const x = matrix('x', 'float64', [3, 4]);
+    const early = exp(x);
+    const late = tanh(mul(early, 0.5));
+    const w1 = matrix('w1', 'float64', [4, 5]);
+    const w2 = matrix('w2', 'float64', [4, 5]);
+    const inputs = [x, w1, w2];
+    const values = [A, B, randn([4, 5], { seed: 7, dtype: 'float64' })];
+    for (const out of [add(dot(early, w1), dot(late, w2)), add(dot(late, w2), dot(early, w1))]) {
+      const fg = rewritten(inputs, [out], specializeRewrites);
+      const last = fg.outputs[0].owner!;
+      expect(last.op).toBeInstanceOf(Gemm);
+      // (the graph is a copy: the products are told apart by their weights, which are inputs)
+      expect(last.inputs[1]).toBe(w2);
+      const alone = last.inputs[2].owner!;
+      expect(alone.op).toBeInstanceOf(Gemm);
+      expect(alone.inputs[1]).toBe(w1);
       expectSameResults(inputs, [out], values, 1e-9);
     }
   });
