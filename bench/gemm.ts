@@ -12,19 +12,32 @@ interface Shape {
   m: number;
   k: number;
   n: number;
+  /** op(A) = Aᵀ (A stored k × m), op(B) = Bᵀ (B stored n × k), as the engine's Gemm reads them. */
+  transA?: boolean;
+  transB?: boolean;
 }
 
 const shapes: Shape[] = [
   { name: '1024³', m: 1024, k: 1024, n: 1024 },
   { name: 'MLP layer (batch 128, 784 → 20)', m: 128, k: 784, n: 20 },
   { name: 'LSTM gates (2560 × 20 → 80)', m: 2560, k: 20, n: 80 },
+  // mnist_meta's LSTM products over all 15,910 coordinates (operands from memory) and over one
+  // 768-row block of a row-block chain (operands in L2)
+  { name: 'L2L h·W, all coordinates', m: 15910, k: 20, n: 80 },
+  { name: 'L2L h·W, one chain block', m: 768, k: 20, n: 80 },
+  { name: 'L2L hᵀ·dz, all coordinates', m: 20, k: 15910, n: 80, transA: true },
+  { name: 'L2L hᵀ·dz, one chain block', m: 20, k: 768, n: 80, transA: true },
+  { name: 'L2L dz·Wᵀ, all coordinates', m: 15910, k: 80, n: 20, transB: true },
+  { name: 'L2L dz·Wᵀ, one chain block', m: 768, k: 80, n: 20, transB: true },
   { name: 'tiny 10 × 10 × 10', m: 10, k: 10, n: 10 },
 ];
 
 const addon = loadNativeAddon();
 
 /** A one-step program Z = A·B with Z in the arena, so a run measures the kernel plus one crossing. */
-function gemmProgram({ m, k, n }: Shape): { program: ProgramHandle; inputs: Float32Array[] } {
+function gemmProgram({ m, k, n, transA, transB }: Shape): { program: ProgramHandle; inputs: Float32Array[] } {
+  const [aRows, aCols] = transA ? [k, m] : [m, k];
+  const [bRows, bCols] = transB ? [n, k] : [k, n];
   const program = addon.createProgram({
     buffers: [
       { dtype: 'float32', size: m * k, role: 'input' },
@@ -37,11 +50,11 @@ function gemmProgram({ m, k, n }: Shape): { program: ProgramHandle; inputs: Floa
       {
         kernel: 'gemm',
         inputs: [
-          { buffer: 0, offset: 0, shape: [m, k], strides: [k, 1] },
-          { buffer: 1, offset: 0, shape: [k, n], strides: [n, 1] },
+          { buffer: 0, offset: 0, shape: [aRows, aCols], strides: [aCols, 1] },
+          { buffer: 1, offset: 0, shape: [bRows, bCols], strides: [bCols, 1] },
         ],
         outputs: [{ buffer: 2, offset: 0, shape: [m, n], strides: [n, 1] }],
-        attrs: {},
+        attrs: { transA: !!transA, transB: !!transB },
       },
     ],
   });
@@ -71,8 +84,9 @@ const torchScript = `
 import json, sys, time, torch
 torch.set_num_threads(1)
 out = {}
-for name, m, k, n in json.loads(sys.argv[1]):
-    a, b = torch.rand(m, k) * 2 - 1, torch.rand(k, n) * 2 - 1
+for name, m, k, n, ta, tb in json.loads(sys.argv[1]):
+    a = (torch.rand(k, m) * 2 - 1).t() if ta else torch.rand(m, k) * 2 - 1
+    b = (torch.rand(n, k) * 2 - 1).t() if tb else torch.rand(k, n) * 2 - 1
     z = torch.empty(m, n)
     call = lambda: torch.mm(a, b, out=z)
     call(); t = time.perf_counter(); call(); single = time.perf_counter() - t
@@ -87,7 +101,7 @@ print(json.dumps(out))
 `;
 
 function torchTimes(): Record<string, number> | null {
-  const args = JSON.stringify(shapes.map((s) => [s.name, s.m, s.k, s.n]));
+  const args = JSON.stringify(shapes.map((s) => [s.name, s.m, s.k, s.n, !!s.transA, !!s.transB]));
   for (const python of [process.env.LAB_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
     const r = spawnSync(python, ['-c', torchScript, args], { encoding: 'utf8', env: torchEnvironment() });
     if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
