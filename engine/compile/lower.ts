@@ -8,7 +8,7 @@ import { Concatenate } from '../ops/join.ts';
 import { concatenateInPlace, strayPieceCopies } from './concatInPlace.ts';
 import { computeLayouts } from './layout.ts';
 import { planBuffers } from './planBuffers.ts';
-import { hoistShrinkingNodes } from './schedule.ts';
+import { hoistShrinkingAndRearrangingNodes } from './schedule.ts';
 import { COPY_KERNEL, JS_KERNEL, type Program, type ProgramUpdate, type Step, type View } from './program.ts';
 
 /** What a compiled function computes: its outputs, then one update value per target. */
@@ -70,7 +70,10 @@ export function compileProgram(
   fgraph.inputs.forEach((v, i) => leafShapes.set(v, inputShapes[i]));
   shared.forEach((v, i) => leafShapes.set(v, sharedShapes[i]));
 
-  const ordered = hoistShrinkingNodes(computeLayouts(fgraph.toposort(), leafShapes, fgraph.outputs), fgraph);
+  const ordered = hoistShrinkingAndRearrangingNodes(
+    computeLayouts(fgraph.toposort(), leafShapes, fgraph.outputs),
+    fgraph,
+  );
   const layouts = concatenateInPlace(ordered, fgraph);
   const plan = planBuffers({ layouts, inputs: fgraph.inputs, shared, outputs, liveAtEnd: updateValues });
 

@@ -32,7 +32,7 @@ function hoisted(layouts: Layouts, entry: NodeLayout): boolean {
 
 /** `layouts` with its nodes reordered: each shrinking or rearranging node right after its last
  * dependency. */
-export function hoistShrinkingNodes(layouts: Layouts, fgraph: FunctionGraph): Layouts {
+export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: FunctionGraph): Layouts {
   const entries = new Map<Apply, NodeLayout>(layouts.nodes.map((e) => [e.node, e]));
   // For each hoisted node, how many of its dependencies have not been placed yet, and for each
   // dependency the hoisted nodes waiting on it.

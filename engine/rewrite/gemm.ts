@@ -57,8 +57,12 @@ function absorbingOrder(node: Apply, fgraph: FunctionGraph): readonly [number, n
   if (k0 !== k1) return k1 < k0 ? [1, 0] : [0, 1];
   if (k0 === Infinity) return [0, 1];
   const order = fgraph.toposort();
-  const [a0, a1] = node.inputs.map((v) => order.indexOf(v.owner!.inputs[0].owner!));
-  return a1 > a0 ? [1, 0] : [0, 1];
+  // where the node making the product's A runs (an A that is a graph input: before all of them)
+  const madeAt = (v: Variable) => {
+    const maker = v.owner!.inputs[0].owner;
+    return maker ? order.indexOf(maker) : -1;
+  };
+  return madeAt(node.inputs[1]) > madeAt(node.inputs[0]) ? [1, 0] : [0, 1];
 }
 
 export const dotToGemm: NodeRewrite = {
