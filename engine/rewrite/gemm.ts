@@ -3,7 +3,7 @@
 //                    (DimShuffle{1,0}) becoming transA/transB instead of a strided read;
 //   gemmScale:       k·Gemm, Gemm·k, -Gemm (k a scalar constant) → alpha, beta scaled;
 //   gemmAddC:        Gemm + C, C + Gemm, C - Gemm, Gemm - C (Gemm without C) → one Gemm with C;
-//                    of two products, the one with the smaller inner dimension takes the other as C.
+//                    of two products, one takes the other as C (absorbingOrder says which).
 // The plain SGD step W - lr·(xᵀ·g) becomes Gemm{alpha=-lr, beta=1, transA}(x, g, W) this way,
 // which the in-place phase then lets overwrite W. Only a Gemm no one else reads is absorbed:
 // otherwise the product would be computed twice.

@@ -465,10 +465,11 @@ static int same_view(const lab_tensor *x, const lab_tensor *y) {
  * bounding box, or as interleaved column windows) or, an update in place, the very same view as
  * an input. The LSTM cells' 20-column windows of their 80-column gate rows were moved row by row
  * into tiles and out again (1,280 × 20 forward cell 46 µs on hot operands, 35 µs with contiguous
- * inputs), and the backward cells' gate gradients into the windows of theirs. In place, paired in one process: quad_meta's composites 5.2-5.6 →
- * 4.7-4.9 ms (the meta-iteration -5 %), mnist_meta's 79-81 → 65-69 ms (-7 %). Walks whose
- * operands are all contiguous keep the tiles, which read and write them in place with plain loads
- * and stores (the rows' masks cost ~7 % there).
+ * inputs), and the backward cells' gate gradients into the windows of theirs. In place, paired
+ * in one process: quad_meta's composites 5.2-5.6 → 4.7-4.9 ms (the meta-iteration -5 %),
+ * mnist_meta's 79-81 → 65-69 ms (-7 %). Walks whose operands are all contiguous keep the tiles,
+ * which read and write them in place with plain loads and stores (the rows' masks cost ~7 %
+ * there).
  */
 static int rows_in_place(const lab_ew_attrs *p, const lab_tensor *in, const lab_tensor *out, const lab_iter *it) {
   if (!block_mode(it) || it->inner < 16) return 0;
