@@ -1,6 +1,6 @@
 // The rewrite phases fn() runs, in order (Theano's optimisation database, reduced to a list):
 // merge → constant folding → canonicalize → stabilize → specialize → fusion (chains, then
-// siblings) → in-place.
+// siblings, then activations recomputed instead of stored) → in-place.
 // `mode.exclude` turns rewrites (or whole phases) off by name, for tests and for debugging a
 // suspected rewrite bug.
 import type { FunctionGraph } from '../graph/functionGraph.ts';
@@ -11,6 +11,7 @@ import { specializeRewrites } from './gemm.ts';
 import { inplace } from './inplace.ts';
 import { maxPoolGradMask } from './maxPoolMask.ts';
 import { merge } from './merge.ts';
+import { recompute } from './recompute.ts';
 import { siblingFusion } from './siblingFusion.ts';
 import { stabilizeRewrites } from './stabilize.ts';
 import { applyNodeRewrites, isGraphRewrite, type NodeRewrite, type Rewrite } from './rewrite.ts';
@@ -33,7 +34,7 @@ export const phases: readonly Phase[] = [
   { name: 'canonicalize', rewrites: [...canonicalizeRewrites, constantFold, merge] },
   { name: 'stabilize', rewrites: stabilizeRewrites },
   { name: 'specialize', rewrites: [...specializeRewrites, maxPoolGradMask, merge] },
-  { name: 'fusion', rewrites: [fusion, siblingFusion] },
+  { name: 'fusion', rewrites: [fusion, siblingFusion, recompute] },
   { name: 'inplace', rewrites: [inplace] },
 ];
 

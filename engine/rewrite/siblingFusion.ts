@@ -13,7 +13,7 @@ import { isBroadcastAgainst, MAX_OPERANDS, MAX_REGISTERS } from './fusion.ts';
 import type { GraphRewrite } from './rewrite.ts';
 import { sameSymbolicShape } from './symbolicShape.ts';
 
-function isComposite(node: Apply): boolean {
+export function isComposite(node: Apply): boolean {
   return node.op instanceof Composite && node.op.inplace === undefined;
 }
 
@@ -79,7 +79,7 @@ function feedsInto(
   return false;
 }
 
-function mapInputs(expr: CompositeExpr, input: (i: number) => CompositeExpr): CompositeExpr {
+export function mapInputs(expr: CompositeExpr, input: (i: number) => CompositeExpr): CompositeExpr {
   if ('input' in expr) return input(expr.input);
   if ('const' in expr) return expr;
   return { ...expr, args: expr.args.map((a) => mapInputs(a, input)) };
@@ -90,7 +90,7 @@ function mapInputs(expr: CompositeExpr, input: (i: number) => CompositeExpr): Co
  * a repeated subtree once (it hash-conses the trees), so the registers are bounded by the
  * distinct subexpressions, not by the expanded trees that `fusion` counts.
  */
-function fitsOneKernel(exprs: readonly CompositeExpr[], inputs: number): boolean {
+export function fitsOneKernel(exprs: readonly CompositeExpr[], inputs: number): boolean {
   if (inputs + exprs.length > MAX_OPERANDS) return false;
   // Each distinct subexpression gets a number; a node's key is its op and its arguments'
   // numbers (short strings, whatever the depth). A subtree shared by reference is numbered once.
