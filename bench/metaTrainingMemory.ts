@@ -34,15 +34,16 @@ function statusBytes(field: 'VmHWM' | 'VmRSS'): number {
 /**
  * The values an unroll of T steps must keep from its forward pass for the backward pass, in
  * float32. Per optimizee step and coordinate: the first LSTM layer's input (the preprocessed
- * gradient; a later layer's input is the h below it), each layer's h, c, four gate activations
- * and tanh(c) (7H: the next step's previous h and c are these), and the coordinate's θ_t; for
+ * gradient; a later layer's input is the h below it), each layer's h, c and four gate activations
+ * (6H: the next step's previous h and c are these; tanh(c) is computed again from c, as the
+ * engine's recompute rewrite does since 2026-12-06 — until then 7H), and the coordinate's θ_t; for
  * the optimizee's loss at θ_t, its hidden activations and softmax ([batch, hidden + 2·classes]).
  * Once per unroll, the layers' initial h and c. Everything else (gradients, preprocessing, the
  * meta-gradient's own temporaries) can be formed and dropped on the way back. (Until 2026-12-05
  * this counted each layer's input, previous h and c again, 8H + input per layer: 20 % more.)
  */
 function neededBytes(n: number): number {
-  const perStep = n * (PREPROCESSED + LAYERS * 7 * HIDDEN + 1) + BATCH * (MLP_HIDDEN + 2 * CLASSES);
+  const perStep = n * (PREPROCESSED + LAYERS * 6 * HIDDEN + 1) + BATCH * (MLP_HIDDEN + 2 * CLASSES);
   return 4 * (UNROLL * perStep + n * LAYERS * 2 * HIDDEN);
 }
 
