@@ -47,12 +47,49 @@ static double sum_run_f32(const float *x, int64_t n) {
   return total;
 }
 
+/* add_rows_f32 for exactly G columns: their sums stay in registers over all the rows. */
+#define ADD_ROWS_COLUMNS(G)                                                                        \
+  static inline __attribute__((always_inline)) void add_rows_##G(double *restrict a, const float *restrict x, \
+                                                                 int64_t rows, int64_t ld) {       \
+    double s[G];                                                                                   \
+    for (int i = 0; i < G; i++) s[i] = a[i];                                                       \
+    for (int64_t r = 0; r < rows; r++) {                                                           \
+      const float *restrict row = x + r * ld;                                                      \
+      for (int i = 0; i < G; i++) s[i] += row[i];                                                  \
+    }                                                                                              \
+    for (int i = 0; i < G; i++) a[i] = s[i];                                                       \
+  }
+ADD_ROWS_COLUMNS(8)
+ADD_ROWS_COLUMNS(16)
+ADD_ROWS_COLUMNS(24)
+ADD_ROWS_COLUMNS(32)
+ADD_ROWS_COLUMNS(40)
+ADD_ROWS_COLUMNS(48)
+ADD_ROWS_COLUMNS(56)
+ADD_ROWS_COLUMNS(64)
+ADD_ROWS_COLUMNS(72)
+ADD_ROWS_COLUMNS(80)
+ADD_ROWS_COLUMNS(96)
+ADD_ROWS_COLUMNS(128)
+#undef ADD_ROWS_COLUMNS
+
 /* a[i] += row r of x (rows `ld` apart, contiguous) for every row in order: the bias-gradient
  * sum over axis 0, vectorised per ISA, the same additions in the same order as the strided loop.
  * A whole matrix in one call (the L2L bias gradients sum 1,280 or 15,910 rows of 80) saves a
- * call and an iterator step per row. */
+ * call and an iterator step per row. For the widths listed the sums stay in registers across the
+ * rows: loaded, added to and stored back for every row, each sum waited on its own store (the
+ * 80-wide bias gradient of one 768-row chain block: 5.4-6.9 µs, 4.1 µs in registers, where the
+ * float-to-double conversions are the bound). */
 LAB_ISA_CLONES static void add_rows_f32(
     double *restrict a, const float *restrict x, int64_t rows, int64_t ld, int64_t n) {
+  switch (n) {
+#define ADD_ROWS_CASE(G) \
+  case G: add_rows_##G(a, x, rows, ld); return;
+    ADD_ROWS_CASE(8) ADD_ROWS_CASE(16) ADD_ROWS_CASE(24) ADD_ROWS_CASE(32) ADD_ROWS_CASE(40) ADD_ROWS_CASE(48)
+    ADD_ROWS_CASE(56) ADD_ROWS_CASE(64) ADD_ROWS_CASE(72) ADD_ROWS_CASE(80) ADD_ROWS_CASE(96) ADD_ROWS_CASE(128)
+#undef ADD_ROWS_CASE
+    default: break;
+  }
   for (int64_t r = 0; r < rows; r++) {
     const float *restrict row = x + r * ld;
     for (int64_t i = 0; i < n; i++) a[i] += row[i];

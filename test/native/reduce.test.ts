@@ -97,6 +97,23 @@ describe('reduce kernel', () => {
     expectClose(Array.from(y.data!), [n * Math.fround(0.1), n * Math.fround(0.1)], 1e-12);
   });
 
+  it('sums float32 rows over axis 0 in row order, in float64, whatever the width (sums held in registers or not)', () => {
+    // The widths 8 … 128 in steps of 8 keep their sums in registers across the rows; others add
+    // into memory row by row. Both must add each column's elements in row order: the exact
+    // float64 running sum, not merely a close one.
+    const random = rng(5);
+    for (const width of [8, 20, 80, 81, 128]) {
+      const x = randomOperand('float32', [300, width], random, -2, 2);
+      const [y] = runStep('reduce', [x], [{ dtype: 'float64', shape: [1, width] }], { op: 'sum', axes: [0] });
+      const want = Array.from({ length: width }, (_, j) => {
+        let total = 0;
+        for (let r = 0; r < 300; r++) total += x.data![r * width + j];
+        return total;
+      });
+      expect(Array.from(y.data!), `width ${width}`).toEqual(want);
+    }
+  });
+
   it('reduces int32 exactly and writes argmax as int32 into a strided output', () => {
     const random = rng(4);
     const x = randomOperand('int32', [3, 7], random, -100, 100);
