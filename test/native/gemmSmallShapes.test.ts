@@ -201,15 +201,17 @@ const vCases: Case[] = [
   { m: 9, n: 1, k: 17, batch: 3, transA: true, c: 'full' },
   { m: 9, n: 1, k: 16, batch: 2, broadcastA: true },
   // float32 on an AVX-512 CPU: gemv_avx512.c, a dot product a row (rows of k ≤ 32: one vector, or
-  // two with the second masked) or sixteen rows a vector (column-major op(A) of m ≤ 16), at and past
-  // its limits
+  // two with the second masked) or sixteen rows a vector (column-major op(A) of m ≤ 32: one vector,
+  // or two with the second masked), at and past its limits
   { m: 1283, n: 1, k: 20, c: 'inplace' }, // the L2L output layer's h·w
   { m: 45, n: 1, k: 27, c: 'full', alpha: -2, beta: 0.5 },
   { m: 10, n: 1, k: 10, batch: 128 }, // the quadratics' W_b·θ_b
   { m: 10, n: 1, k: 10, batch: 7, transA: true, c: 'full', alpha: 2, beta: -1 }, // and W_bᵀ·r_b
   { m: 16, n: 1, k: 32, transB: true, c: 'bias', alpha: 0.5, beta: 2 },
   { m: 17, n: 1, k: 33, c: 'full' }, // k past the row limit
-  { m: 17, n: 1, k: 5, transA: true, c: 'inplace' }, // m past the column limit
+  { m: 17, n: 1, k: 5, transA: true, c: 'inplace' }, // two column vectors, the second masked
+  { m: 32, n: 1, k: 40, transA: true, c: 'full', alpha: -1.5, beta: 0.25 }, // at the column limit
+  { m: 33, n: 1, k: 7, transA: true, c: 'inplace' }, // m past the column limit
 ];
 
 // float32 products with k ≥ 256 whose last 1–4 columns past the tiles run as dot products

@@ -11,7 +11,7 @@
 /* The two shapes it takes: contiguous rows (cs_a = 1) of at most this many elements, or a
  * column-major matrix (rs_a = 1) of at most this many rows. */
 #define LAB_GEMV_AVX512_ROW_K_MAX 32
-#define LAB_GEMV_AVX512_COLUMN_M_MAX 16
+#define LAB_GEMV_AVX512_COLUMN_M_MAX 32
 /* z[i * rs_z] = alpha * (a row i · x) (+ beta * c[i * rs_c] when c is not NULL), i < m, for
  * element (i, p) of a at a[i * rs_a + p * cs_a] and x[p * incx], p < k, a in one of the two shapes
  * above. */
