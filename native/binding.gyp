@@ -23,6 +23,7 @@
         "kernels/gemm/microkernels.c",
         "kernels/gemm/gemv_avx512.c",
         "kernels/gemm/narrow_avx512.c",
+        "kernels/gemm/outer_avx512.c",
         "kernels/reduce.c",
         "kernels/softmax.c",
         "kernels/losses.c",

@@ -273,3 +273,69 @@ describe.each(['float32', 'float64'] as const)('gemm small-shape paths, %s', (dt
     for (let f = 0; f < 30; f++) expect(got[f]).toBeCloseTo(Z[f], 5);
   });
 });
+
+describe('float32 rank-1 products over contiguous rows (gemm/outer_avx512.c on an AVX-512 CPU)', () => {
+  /** Z = beta·C + alpha·a·bᵀ for m × n, Z's rows (and C's, when given apart) `rowStride` apart;
+   * every value a function of its row and column, whatever the layout. The Z view's values. */
+  function rankOne(
+    m: number,
+    n: number,
+    rowStride: number,
+    c: 'none' | 'apart' | 'inplace',
+    alpha: number,
+    beta: number,
+  ) {
+    const value = (seed: number, i: number, j: number) =>
+      Math.fround(Math.sin(seed + i * 1.37 + j * 0.731) * 3);
+    const matrix = (seed: number) => {
+      const data = new Float32Array(m * rowStride);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) data[i * rowStride + j] = value(seed, i, j);
+      return data;
+    };
+    const a = Float32Array.from({ length: m }, (_, i) => value(1, i, 0));
+    const b = Float32Array.from({ length: n }, (_, j) => value(2, 0, j));
+    const zView: View = { buffer: c === 'apart' ? 3 : 2, offset: 0, shape: [m, n], strides: [rowStride, 1] };
+    const buffers: BufferSpec[] = [
+      { dtype: 'float32', size: m, role: 'constant', init: a },
+      { dtype: 'float32', size: n, role: 'constant', init: b },
+      ...(c === 'apart'
+        ? [{ dtype: 'float32' as const, size: m * rowStride, role: 'constant' as const, init: matrix(3) }]
+        : []),
+      { dtype: 'float32', size: m * rowStride, role: 'shared', init: matrix(4) },
+    ];
+    const inputs: View[] = [
+      { buffer: 0, offset: 0, shape: [m, 1], strides: [1, 0] },
+      { buffer: 1, offset: 0, shape: [1, n], strides: [n, 1] },
+      ...(c === 'none' ? [] : [c === 'apart' ? { ...zView, buffer: 2 } : zView]),
+    ];
+    const spec: ProgramSpec = {
+      buffers,
+      inputs: [],
+      outputs: [zView.buffer],
+      steps: [
+        {
+          kernel: 'gemm',
+          inputs,
+          outputs: [zView],
+          attrs: { transA: false, transB: false, alpha, ...(c === 'none' ? {} : { beta }) },
+        },
+      ],
+    };
+    const z = addon.run(addon.createProgram(spec), [])[0];
+    return Array.from({ length: m * n }, (_, e) => z[Math.floor(e / n) * rowStride + (e % n)]);
+  }
+
+  // Padded rows take small.inc's k = 1 rows; contiguous ones the vector walk across row ends. Both
+  // must round every element alike (alpha·a_i, its product with b_j, beta·c_ij added in one fused
+  // multiply-add), for a whole product and so for any block of its rows in a row-block chain.
+  it.each([
+    [768, 20, 'inplace', 1, 1], // the L2L output layer's dy·wᵀ added to dh, one chain block
+    [37, 20, 'apart', -0.7, 1.3],
+    [5, 16, 'none', 2.5, 1],
+    [9, 37, 'inplace', 0.3, -2],
+    [3, 256, 'apart', 1, 0.5],
+    [1, 17, 'none', -1, 1],
+  ] as const)('%i × %i, C %s, alpha %d, beta %d: the bits of the row-by-row path', (m, n, c, alpha, beta) => {
+    expect(rankOne(m, n, n, c, alpha, beta)).toEqual(rankOne(m, n, n + 3, c, alpha, beta));
+  });
+});

@@ -8,6 +8,7 @@
 #include "../common.h"
 #include "gemv_avx512.h"
 #include "narrow_avx512.h"
+#include "outer_avx512.h"
 
 /* Products under this many multiply-adds stay on one thread: starting threads costs more. */
 #define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
@@ -129,6 +130,7 @@ typedef enum gemm_route {
   GEMM_ROUTE_SMALL_K,
   GEMM_ROUTE_SMALL_M,
   GEMM_ROUTE_NARROW_AVX512, /* narrow_avx512.c */
+  GEMM_ROUTE_OUTER_AVX512, /* outer_avx512.c */
   GEMM_ROUTE_DRIVER,      /* driver.inc */
   GEMM_ROUTE_DRIVER_TRANSPOSED /* driver.inc on Zᵀ = op(B)ᵀ op(A)ᵀ */
 } gemm_route;
@@ -200,6 +202,16 @@ static int gemm_plan_make(const lab_tensor *in, int32_t n_in, const lab_tensor *
   const int few_columns = a.rs == 1 && a.rows <= LAB_GEMV_AVX512_COLUMN_M_MAX;
   if (dt == LAB_FLOAT32 && pl->isa == LAB_ISA_AVX512 && zv.cols == 1 && (short_rows || few_columns)) {
     pl->route = GEMM_ROUTE_GEMV_AVX512;
+    return 0;
+  }
+#endif
+#ifdef LAB_HAVE_OUTER_AVX512
+  /* float32 rank-1 products over short contiguous rows of Z (and of C) on an AVX-512 CPU */
+  const int c_rows = !pl->c || (c->ndim == 2 && c->strides[1] == 1 && c->strides[0] == zv.cols);
+  if (dt == LAB_FLOAT32 && pl->isa == LAB_ISA_AVX512 && a.cols == 1 && z->ndim == 2 && zv.cs == 1 &&
+      zv.rs == zv.cols && b.cs == 1 && c_rows && zv.cols >= LAB_OUTER_AVX512_N_MIN &&
+      zv.cols <= LAB_OUTER_AVX512_N_MAX) {
+    pl->route = GEMM_ROUTE_OUTER_AVX512;
     return 0;
   }
 #endif
@@ -290,6 +302,13 @@ static int gemm_plan_run(const gemm_plan *pl, const lab_tensor *in, lab_tensor *
       }
       return 0;
     }
+#endif
+#ifdef LAB_HAVE_OUTER_AVX512
+    case GEMM_ROUTE_OUTER_AVX512:
+      lab_outer_avx512_f32(zv.rows, zv.cols, (const float *)in[0].data, pl->a.rs, (const float *)in[1].data,
+                           pl->c ? (const float *)pl->c->data : NULL, (float *)z->data, (float)attrs->alpha,
+                           (float)attrs->beta);
+      return 0;
 #endif
     case GEMM_ROUTE_SMALL_GEMV:
     case GEMM_ROUTE_SMALL_K:
