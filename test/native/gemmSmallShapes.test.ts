@@ -339,3 +339,45 @@ describe('float32 rank-1 products over contiguous rows (gemm/outer_avx512.c on a
     expect(rankOne(m, n, n, c, alpha, beta)).toEqual(rankOne(m, n, n + 3, c, alpha, beta));
   });
 });
+
+describe('small-m products whose accumulators stay in registers (m ≤ 4, n a multiple of 16 up to 80)', () => {
+  /** Z = op(A)·B for op(A) = Aᵀ (m × k, A stored k × m) and the first n of B's `width` columns. */
+  function smallM(m: number, k: number, n: number, width: number): number[] {
+    const a = Float32Array.from({ length: k * m }, (_, i) => Math.fround(Math.sin(i * 0.77) * 2));
+    const b = Float32Array.from({ length: k * width }, (_, i) => Math.fround(Math.cos(i * 0.31)));
+    const spec: ProgramSpec = {
+      buffers: [
+        { dtype: 'float32', size: a.length, role: 'constant', init: a },
+        { dtype: 'float32', size: b.length, role: 'constant', init: b },
+        { dtype: 'float32', size: m * n, role: 'output' },
+      ],
+      inputs: [],
+      outputs: [2],
+      steps: [
+        {
+          kernel: 'gemm',
+          inputs: [
+            { buffer: 0, offset: 0, shape: [k, m], strides: [m, 1] },
+            { buffer: 1, offset: 0, shape: [k, n], strides: [width, 1] },
+          ],
+          outputs: [{ buffer: 2, offset: 0, shape: [m, n], strides: [n, 1] }],
+          attrs: { transA: true, transB: false, alpha: 1 },
+        },
+      ],
+    };
+    return Array.from(addon.run(addon.createProgram(spec), [])[0]);
+  }
+
+  // 81 columns take the loop that loads and stores the sums at every step of k; its first 80 are
+  // the same multiply-add chains, so they must match the register form bit for bit.
+  it.each([
+    [2, 768, 80], // the L2L input layer's xᵀ·dz over one row-block chain block
+    [1, 300, 16],
+    [4, 129, 48],
+    [3, 57, 64],
+  ] as const)('m %i, k %i, n %i: the bits of the loop over memory', (m, k, n) => {
+    const wide = smallM(m, k, n + 1, n + 1);
+    const columns = Array.from({ length: m * n }, (_, e) => wide[Math.floor(e / n) * (n + 1) + (e % n)]);
+    expect(smallM(m, k, n, n + 1)).toEqual(columns);
+  });
+});

@@ -53,6 +53,9 @@
 #define SMALL_K_MAX 8
 #define SMALL_M_MAX 4
 #define SMALL_NB 256
+/* The widest block of columns whose accumulators small-m products keep in registers (5 vectors of
+ * 16 floats a row of op(A), 20 for four rows). */
+#define SMALL_M_FIXED_NB 80
 #define SMALL_CLONES LAB_ISA_CLONES
 enum { SMALL_PATH_NONE, SMALL_PATH_GEMV, SMALL_PATH_K, SMALL_PATH_M };
 #pragma GCC push_options
