@@ -3,7 +3,9 @@
 // each op's perform is the reference).
 import { expect } from 'vitest';
 import type { Variable } from '../../../../engine/core/graph.ts';
-import type { NDArray } from '../../../../engine/core/ndarray.ts';
+import { Composite, type CompositeExpr } from '../../../../engine/ops/composite.ts';
+import type { ScalarOpName } from '../../../../engine/ops/scalar.ts';
+import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
 import { FunctionGraph } from '../../../../engine/graph/functionGraph.ts';
 import {
@@ -47,4 +49,26 @@ export function expectSameResults(
     const want = reference[i].toFlat();
     out.toFlat().forEach((v, k) => expect(v).toBeCloseTo(want[k], -Math.log10(tolerance)));
   });
+}
+
+/** A float32 array of `shape` whose k-th element (row-major) is f(k): test data by formula. */
+export function float32Of(shape: readonly number[], f: (k: number) => number): NDArray {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return NDArray.from(
+    Array.from({ length: size }, (_, k) => f(k)),
+    [...shape],
+    'float32',
+  );
+}
+
+/** Composite expressions written by hand: input k, and an op over arguments. */
+export const i = (input: number): CompositeExpr => ({ input });
+export const op = (name: ScalarOpName, ...args: CompositeExpr[]): CompositeExpr => ({ op: name, args });
+
+/** A composite node built by hand, so each test controls exactly which composites exist. */
+export function composite(exprs: CompositeExpr[], ...inputs: Variable[]): readonly Variable[] {
+  return new Composite(
+    exprs,
+    inputs.map((v) => v.dtype),
+  ).makeNode(...inputs).outputs;
 }

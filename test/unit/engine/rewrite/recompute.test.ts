@@ -3,7 +3,7 @@ import type { Variable } from '../../../../engine/core/graph.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
 import { grad } from '../../../../engine/grad/grad.ts';
-import { Composite, type CompositeExpr } from '../../../../engine/ops/composite.ts';
+import { Composite } from '../../../../engine/ops/composite.ts';
 import { split } from '../../../../engine/ops/join.ts';
 import { add, mul, sigmoid, tanh } from '../../../../engine/ops/math.ts';
 import { dot } from '../../../../engine/ops/linalg.ts';
@@ -11,24 +11,12 @@ import { reduce } from '../../../../engine/ops/reduce.ts';
 import { recompute } from '../../../../engine/rewrite/recompute.ts';
 import '../../../../engine/backends/cpu.ts';
 import { tensor } from '../../../../engine/tensor.ts';
-import { expectSameResults, opsOf, rewritten } from './harness.ts';
+import { composite, expectSameResults, float32Of, i, op, opsOf, rewritten } from './harness.ts';
 
 const x = tensor('float32', [2, 3], 'x');
 const y = tensor('float32', [2, 3], 'y');
 const X = NDArray.from([0.5, -1, 3, 2, 0.25, -4], [2, 3], 'float32');
 const Y = NDArray.from([1, -2, 0.5, 0.75, -0.125, 6], [2, 3], 'float32');
-
-const i = (input: number): CompositeExpr => ({ input });
-const op = (name: 'add' | 'mul' | 'exp' | 'tanh' | 'sigmoid', ...args: CompositeExpr[]): CompositeExpr => ({
-  op: name,
-  args,
-});
-function composite(exprs: CompositeExpr[], ...inputs: Variable[]): readonly Variable[] {
-  return new Composite(
-    exprs,
-    inputs.map((v) => v.dtype),
-  ).makeNode(...inputs).outputs;
-}
 
 /** A cell-like host: c = x·y stored for a reader of its own, and tanh(c) beside it. */
 function host(): readonly Variable[] {
@@ -106,16 +94,8 @@ describe('recompute', () => {
         .filter((e) => 'op' in e && e.op === 'tanh' && 'op' in e.args[0] && e.args[0].op === 'add');
     expect(tanhOfOutput(stored)).toHaveLength(1);
     expect(tanhOfOutput(recomputed)).toHaveLength(0);
-    const Z = NDArray.from(
-      Array.from({ length: 8 * 4 * H }, (_, k) => Math.sin(k * 0.7) * 2),
-      [8, 4 * H],
-      'float32',
-    );
-    const C = NDArray.from(
-      Array.from({ length: 8 * H }, (_, k) => Math.cos(k)),
-      [8, H],
-      'float32',
-    );
+    const Z = float32Of([8, 4 * H], (k) => Math.sin(k * 0.7) * 2);
+    const C = float32Of([8, H], (k) => Math.cos(k));
     const W = NDArray.from([0.5, -1, 2, 1.5, 0.25, -0.75, 1, 2, -3], [H, H], 'float32');
     const got = recomputed(Z, C, W) as NDArray[];
     const want = stored(Z, C, W) as NDArray[];

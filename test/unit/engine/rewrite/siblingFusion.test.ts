@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Variable } from '../../../../engine/core/graph.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { fn } from '../../../../engine/compile/fn.ts';
 import { grad } from '../../../../engine/grad/grad.ts';
@@ -11,26 +10,13 @@ import { reduce } from '../../../../engine/ops/reduce.ts';
 import { siblingFusion } from '../../../../engine/rewrite/siblingFusion.ts';
 import '../../../../engine/backends/cpu.ts';
 import { scalar, tensor, vector } from '../../../../engine/tensor.ts';
-import { expectSameResults, opsOf, rewritten } from './harness.ts';
+import { composite, expectSameResults, float32Of, i, op, opsOf, rewritten } from './harness.ts';
 
 // Static shapes: composites merge only where their index spaces are provably one.
 const x = tensor('float32', [2, 3], 'x');
 const y = tensor('float32', [2, 3], 'y');
 const X = NDArray.from([0.5, -1, 3, 2, 0.25, -4], [2, 3], 'float32');
 const Y = NDArray.from([1, -2, 0.5, 0.75, -0.125, 6], [2, 3], 'float32');
-
-const i = (input: number): CompositeExpr => ({ input });
-const op = (name: 'add' | 'mul' | 'exp' | 'sigmoid', ...args: CompositeExpr[]): CompositeExpr => ({
-  op: name,
-  args,
-});
-/** A composite node built by hand, so each test controls exactly which composites exist. */
-function composite(exprs: CompositeExpr[], ...inputs: Variable[]): readonly Variable[] {
-  return new Composite(
-    exprs,
-    inputs.map((v) => v.dtype),
-  ).makeNode(...inputs).outputs;
-}
 
 describe('siblingFusion', () => {
   it('merges composites that read the same array into one with the outputs of both', () => {
@@ -147,21 +133,9 @@ describe('siblingFusion', () => {
     expect(gateKernels(apart).size).toBe(4);
     expect(gateKernels(merged).size).toBe(1);
     expect([...gateKernels(merged)][0]!.op).toBeInstanceOf(Composite);
-    const Z = NDArray.from(
-      Array.from({ length: 8 * 4 * H }, (_, k) => Math.sin(k * 0.7) * 2),
-      [8, 4 * H],
-      'float32',
-    );
-    const C = NDArray.from(
-      Array.from({ length: 8 * H }, (_, k) => Math.cos(k)),
-      [8, H],
-      'float32',
-    );
-    const W = NDArray.from(
-      Array.from({ length: 8 * H }, (_, k) => Math.sin(k * 1.3)),
-      [8, H],
-      'float32',
-    );
+    const Z = float32Of([8, 4 * H], (k) => Math.sin(k * 0.7) * 2);
+    const C = float32Of([8, H], (k) => Math.cos(k));
+    const W = float32Of([8, H], (k) => Math.sin(k * 1.3));
     const M = NDArray.from([0.5, -1, 2, 1.5, 0.25, -0.75, 1, 2, -3], [H, H], 'float32');
     const got = merged(Z, C, W, M) as NDArray[];
     const want = apart(Z, C, W, M) as NDArray[];
