@@ -69,24 +69,29 @@ ADD_ROWS_COLUMNS(56)
 ADD_ROWS_COLUMNS(64)
 ADD_ROWS_COLUMNS(72)
 ADD_ROWS_COLUMNS(80)
+ADD_ROWS_COLUMNS(88)
 ADD_ROWS_COLUMNS(96)
+ADD_ROWS_COLUMNS(104)
+ADD_ROWS_COLUMNS(112)
+ADD_ROWS_COLUMNS(120)
 ADD_ROWS_COLUMNS(128)
 #undef ADD_ROWS_COLUMNS
 
 /* a[i] += row r of x (rows `ld` apart, contiguous) for every row in order: the bias-gradient
  * sum over axis 0, vectorised per ISA, the same additions in the same order as the strided loop.
  * A whole matrix in one call (the L2L bias gradients sum 1,280 or 15,910 rows of 80) saves a
- * call and an iterator step per row. For the widths listed the sums stay in registers across the
- * rows: loaded, added to and stored back for every row, each sum waited on its own store (the
- * 80-wide bias gradient of one 768-row chain block: 5.4-6.9 µs, 4.1 µs in registers, where the
- * float-to-double conversions are the bound). */
+ * call and an iterator step per row. For 8 to 128 columns in steps of 8 the sums stay in registers
+ * across the rows; loaded, added to and stored back for every row, each sum waited on its own
+ * store (the 80-wide bias gradient of one 768-row chain block: 5.4-6.9 µs, 4.1 µs in registers,
+ * where the float-to-double conversions are the bound). */
 LAB_ISA_CLONES static void add_rows_f32(
     double *restrict a, const float *restrict x, int64_t rows, int64_t ld, int64_t n) {
   switch (n) {
 #define ADD_ROWS_CASE(G) \
   case G: add_rows_##G(a, x, rows, ld); return;
     ADD_ROWS_CASE(8) ADD_ROWS_CASE(16) ADD_ROWS_CASE(24) ADD_ROWS_CASE(32) ADD_ROWS_CASE(40) ADD_ROWS_CASE(48)
-    ADD_ROWS_CASE(56) ADD_ROWS_CASE(64) ADD_ROWS_CASE(72) ADD_ROWS_CASE(80) ADD_ROWS_CASE(96) ADD_ROWS_CASE(128)
+    ADD_ROWS_CASE(56) ADD_ROWS_CASE(64) ADD_ROWS_CASE(72) ADD_ROWS_CASE(80) ADD_ROWS_CASE(88) ADD_ROWS_CASE(96)
+    ADD_ROWS_CASE(104) ADD_ROWS_CASE(112) ADD_ROWS_CASE(120) ADD_ROWS_CASE(128)
 #undef ADD_ROWS_CASE
     default: break;
   }

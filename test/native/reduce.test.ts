@@ -102,7 +102,7 @@ describe('reduce kernel', () => {
     // into memory row by row. Both must add each column's elements in row order: the exact
     // float64 running sum, not merely a close one.
     const random = rng(5);
-    for (const width of [8, 20, 80, 81, 128]) {
+    for (const width of [8, 20, 80, 81, 120, 128]) {
       const x = randomOperand('float32', [300, width], random, -2, 2);
       const [y] = runStep('reduce', [x], [{ dtype: 'float64', shape: [1, width] }], { op: 'sum', axes: [0] });
       const want = Array.from({ length: width }, (_, j) => {
