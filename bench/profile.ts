@@ -36,7 +36,8 @@ export function printProfile(
     `  profile of ${w.name}: ${executable.steps.length} steps, ${(total * 1e3).toFixed(2)} ms of kernels per call`,
   );
   // A step the executor runs in a row-block chain (native/PROGRAM.md, "Row blocks") is timed
-  // over all the chain's blocks, block by block.
+  // over all the chain's blocks, block by block; two products of the same A computed together
+  // (addon.pairedProducts) count both on the first.
   console.log('    ms/call    share  steps  kernel                      op');
   [...groups.entries()]
     .sort((a, b) => b[1].seconds - a[1].seconds)

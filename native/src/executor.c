@@ -8,6 +8,7 @@
 #endif
 
 #include "../kernels/common.h"
+#include "../kernels/gemm/gemm.h"
 #include "row_blocks.h"
 
 static int64_t align64(int64_t bytes) { return (bytes + 63) & ~(int64_t)63; }
@@ -67,8 +68,9 @@ lab_program *lab_program_new(const lab_buffer *buffers, int32_t n_buffers, int32
   p->chain_views = malloc(sizeof *p->chain_views * LAB_ROW_CHAIN_MAX_VIEWS);
   p->chain_local_first = calloc((size_t)n_steps + 1, sizeof *p->chain_local_first);
   p->chain_local_count = calloc((size_t)n_steps + 1, sizeof *p->chain_local_count);
+  p->paired = calloc((size_t)n_steps + 1, sizeof *p->paired);
   if (!p->buffers || !p->base || !p->steps || !p->chain_steps || !p->chain_rows || !p->chain_views ||
-      !p->chain_local_first || !p->chain_local_count) {
+      !p->chain_local_first || !p->chain_local_count || !p->paired) {
     goto oom;
   }
   int64_t arena_bytes = 0;
@@ -142,8 +144,8 @@ int lab_program_set_step(lab_program *p, int32_t index, lab_kernel_fn fn, void *
     }
     s->views[i] = *v;
   }
-  if (n > p->max_views) {
-    lab_tensor *t = realloc(p->tensors, sizeof *t * (size_t)n);
+  if (n > p->max_views) { /* room for two steps' views: a pair of products runs as one (run_gemm_pair) */
+    lab_tensor *t = realloc(p->tensors, sizeof *t * (size_t)(2 * n));
     if (!t) return lab_fail(err, err_len, "out of memory for the views of step %d", index);
     p->tensors = t;
     p->max_views = n;
@@ -173,12 +175,39 @@ void lab_program_bind_step(const lab_program *p, const lab_step *s, lab_tensor *
   }
 }
 
+static int same_view(const lab_view *x, const lab_view *y) {
+  if (x->buffer != y->buffer || x->offset != y->offset || x->ndim != y->ndim) return 0;
+  for (int32_t d = 0; d < x->ndim; d++) {
+    if (x->shape[d] != y->shape[d] || x->strides[d] != y->strides[d]) return 0;
+  }
+  return 1;
+}
+
+/* Steps i and i + 1, both products of the same A and neither in a row-block chain, computed
+ * together by the gemm kernel where it pairs them (lab_gemm_pair_kernel): 0 when it did, else -1
+ * (nothing run). */
+static int run_gemm_pair(lab_program *p, int32_t i, char *err, size_t err_len) {
+  if (i + 1 >= p->n_steps || lab_row_chain_length(p, i + 1) > 0) return -1;
+  const lab_step *s1 = &p->steps[i], *s2 = &p->steps[i + 1];
+  if (s1->fn != lab_gemm_kernel || s2->fn != lab_gemm_kernel || !same_view(&s1->views[0], &s2->views[0])) return -1;
+  lab_tensor *t1 = p->tensors, *t2 = p->tensors + s1->n_inputs + s1->n_outputs;
+  lab_program_bind_step(p, s1, t1);
+  lab_program_bind_step(p, s2, t2);
+  if (lab_gemm_pair_kernel(t1, s1->n_inputs, t1 + s1->n_inputs, s1->attrs, t2, s2->n_inputs, t2 + s2->n_inputs,
+                           s2->attrs, err, err_len) != 0) {
+    return -1;
+  }
+  p->paired[i] = 1;
+  return 0;
+}
+
 int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn foreign, void *ctx,
                     char *err, size_t err_len, int32_t *failed_step, double *step_seconds) {
   for (int32_t b = 0; b < p->n_buffers; b++) {
     if (p->buffers[b].arena_offset < 0) p->base[b] = bound[b];
   }
   lab_row_chains_plan(p);
+  memset(p->paired, 0, (size_t)p->n_steps);
   for (int32_t i = 0; i < p->n_steps; i++) {
     const lab_step *s = &p->steps[i];
     err[0] = '\0';
@@ -191,6 +220,9 @@ int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn fore
       /* each step's time in the chain is summed over the blocks; the rest goes to the first step */
       status = lab_row_chain_run(p, i, &at, err, err_len, step_seconds);
       i += chained - 1;
+    } else if (run_gemm_pair(p, i, err, err_len) == 0) {
+      status = 0; /* both products' time counts on the first */
+      i++;
     } else {
       lab_program_bind_step(p, s, p->tensors);
       status = s->fn ? s->fn(p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, s->attrs, err, err_len)
@@ -218,6 +250,7 @@ void lab_program_free(lab_program *p) {
   free(p->chain_views);
   free(p->chain_local_first);
   free(p->chain_local_count);
+  free(p->paired);
   free(p->chain_locals);
   free(p->chain_scratch);
   free(p->buffers);

@@ -427,6 +427,45 @@ void lab_row_chains_plan(lab_program *p) {
 
 int32_t lab_row_chain_length(const lab_program *p, int32_t i) { return p->chain_steps[i]; }
 
+/* A step's views for the block of n rows from r0: each operand cut along its axis (a block-local
+ * buffer at its slot, local[k] when not NULL), the others whole. */
+static void block_views(const lab_step *s, step_kind kind, const lab_tensor *t, char *const *local, int64_t r0,
+                        int64_t n, lab_tensor *part) {
+  for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
+    part[k] = t[k];
+    const int cut = lab_chain_cut_axis(s, kind, k, &t[k]);
+    if (cut < 0) continue;
+    part[k].data = local[k] ? local[k] : (char *)t[k].data + r0 * t[k].strides[cut] * (int64_t)lab_dtype_size(t[k].dtype);
+    part[k].shape[cut] = n;
+  }
+}
+
+/* Step s (views t) on one block of rows from r0 (its views `part`): a reduce adds the block's rows
+ * to the chain's sums, a small-m product to its accumulators, a gemm over k after the first block
+ * adds to Z; 0, or 1 with a message in err. */
+static int run_block_step(const lab_step *s, step_kind kind, const lab_tensor *t, lab_tensor *part, int64_t r0,
+                          void *small_m, double *sums, char *err, size_t err_len) {
+  int32_t n_inputs = s->n_inputs;
+  const void *attrs = s->attrs;
+  lab_gemm_attrs accumulate;
+  if (kind == KIND_GEMM_OVER_K && r0 > 0 && !small_m) { /* Z holds the blocks before: add to it */
+    accumulate = accumulating(s);
+    attrs = &accumulate;
+    part[2] = t[s->n_inputs];
+    part[3] = t[s->n_inputs];
+    n_inputs = 3;
+  }
+  if (kind == KIND_REDUCE) {
+    lab_reduce_rows_add(sums, &part[0]);
+    return 0;
+  }
+  if (small_m) {
+    lab_gemm_small_m_add(small_m, part, &t[s->n_inputs], attrs);
+    return 0;
+  }
+  return s->fn(part, n_inputs, part + n_inputs, s->n_outputs, attrs, err, err_len) != 0;
+}
+
 int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err, size_t err_len,
                       double *step_seconds) {
   const int32_t steps = p->chain_steps[i];
@@ -464,36 +503,30 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
     }
   }
   memset(sums, 0, sizeof *sums * (size_t)n_sums);
-  lab_tensor part[LAB_EW_MAX_OPERANDS];
+  /* per step: whether it and the next are products of the same A, which the gemm kernel may
+   * compute together (lab_gemm_pair_kernel) */
+  int paired[LAB_ROW_CHAIN_MAX_STEPS] = {0};
+  for (int32_t j = 0; j + 1 < steps; j++) {
+    paired[j] = kinds[j] == KIND_GEMM && kinds[j + 1] == KIND_GEMM &&
+                lab_chain_same_view(&views[first_view[j]], &views[first_view[j + 1]]);
+  }
+  lab_tensor part[LAB_EW_MAX_OPERANDS], next_part[LAB_EW_MAX_OPERANDS];
   for (int64_t r0 = 0; r0 < m; r0 += rows) {
     const int64_t n = m - r0 < rows ? m - r0 : rows;
     for (int32_t j = 0; j < steps; j++) {
       const lab_step *s = &p->steps[i + j];
       const lab_tensor *t = views + first_view[j];
-      for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
-        part[k] = t[k];
-        const int cut = lab_chain_cut_axis(s, kinds[j], k, &t[k]);
-        if (cut < 0) continue;
-        part[k].data = local[first_view[j] + k] ? local[first_view[j] + k]
-                                                 : (char *)t[k].data + r0 * t[k].strides[cut] * (int64_t)lab_dtype_size(t[k].dtype);
-        part[k].shape[cut] = n;
-      }
-      int32_t n_inputs = s->n_inputs;
-      const void *attrs = s->attrs;
-      lab_gemm_attrs accumulate;
-      if (kinds[j] == KIND_GEMM_OVER_K && r0 > 0 && !small_m[j]) { /* Z holds the blocks before: add to it */
-        accumulate = accumulating(s);
-        attrs = &accumulate;
-        part[2] = t[s->n_inputs];
-        part[3] = t[s->n_inputs];
-        n_inputs = 3;
-      }
+      block_views(s, kinds[j], t, local + first_view[j], r0, n, part);
       const double start = step_seconds ? lab_seconds_now() : 0.0;
-      if (kinds[j] == KIND_REDUCE) {
-        lab_reduce_rows_add(sums + first_sum[j], &part[0]);
-      } else if (small_m[j]) {
-        lab_gemm_small_m_add(small_m[j], part, &t[s->n_inputs], attrs);
-      } else if (s->fn(part, n_inputs, part + n_inputs, s->n_outputs, attrs, err, err_len)) {
+      int together = 0; /* this step and the next computed as one: both products' time counts here */
+      if (paired[j]) {
+        const lab_step *s2 = &p->steps[i + j + 1];
+        block_views(s2, kinds[j + 1], views + first_view[j + 1], local + first_view[j + 1], r0, n, next_part);
+        together = lab_gemm_pair_kernel(part, s->n_inputs, part + s->n_inputs, s->attrs, next_part, s2->n_inputs,
+                                        next_part + s2->n_inputs, s2->attrs, err, err_len) == 0;
+        if (together) p->paired[i + j] = 1;
+      }
+      if (!together && run_block_step(s, kinds[j], t, part, r0, small_m[j], sums + first_sum[j], err, err_len)) {
         *failed_step = i + j;
         return 1;
       }
@@ -502,6 +535,7 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
         step_seconds[i + j] += spent;
         step_seconds[i] -= spent;
       }
+      j += together;
     }
   }
   for (int32_t j = 0; j < steps; j++) {

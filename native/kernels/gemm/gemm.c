@@ -367,6 +367,50 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   return gemm_plan_run(&plan, in, &out[0], attrs, err, err_len);
 }
 
+int lab_gemm_pair_kernel(const lab_tensor *in1, int32_t n_in1, lab_tensor *z1, const void *attrs1, const lab_tensor *in2,
+                         int32_t n_in2, lab_tensor *z2, const void *attrs2, char *err, size_t err_len) {
+#ifdef LAB_HAVE_NARROW_AVX512
+  gemm_plan p1, p2;
+  if (gemm_plan_make(in1, n_in1, z1, 1, attrs1, &p1, err, err_len) ||
+      gemm_plan_make(in2, n_in2, z2, 1, attrs2, &p2, err, err_len)) {
+    err[0] = '\0'; /* each product, run alone, says what is wrong with it */
+    return -1;
+  }
+  const int narrow = p1.route == GEMM_ROUTE_NARROW_AVX512 && p2.route == GEMM_ROUTE_NARROW_AVX512 &&
+                     p1.zv.batch == 1 && p2.zv.batch == 1;
+  const int same_a = in1[0].data == in2[0].data && p1.a.rs == p2.a.rs && p1.a.cs == p2.a.cs &&
+                     p1.a.rows == p2.a.rows && p1.a.cols == p2.a.cols;
+  if (!narrow || !same_a || !lab_views_disjoint(z1, z2)) return -1;
+  for (int32_t k = 0; k < n_in2; k++) {
+    if (!lab_views_disjoint(z1, &in2[k])) return -1;
+  }
+  for (int32_t k = 0; k < n_in1; k++) {
+    if (!lab_views_disjoint(z2, &in1[k])) return -1;
+  }
+  const gemm_plan *plans[2] = {&p1, &p2};
+  const lab_tensor *ins[2] = {in1, in2};
+  lab_tensor *zs[2] = {z1, z2};
+  const lab_gemm_attrs *attrs[2] = {attrs1, attrs2};
+  lab_narrow_product products[2];
+  double flops = 0;
+  for (int q = 0; q < 2; q++) {
+    const gemm_plan *pl = plans[q];
+    /* Z = beta*C first when C is apart from Z, as each product alone does */
+    if (pl->c && !pl->c_is_z) apply_c(pl->c, attrs[q]->beta, zs[q]);
+    products[q] = (lab_narrow_product){(const float *)ins[q][1].data, pl->b.rs, pl->b.cs, pl->zv.cols,
+                                       (float *)zs[q]->data, pl->zv.rs, (float)attrs[q]->alpha, pl->c != NULL};
+    flops += (double)pl->zv.rows * (double)pl->zv.cols * (double)pl->a.cols;
+  }
+  const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs[0]->rt->threads;
+  lab_gemm_narrow_shared_a_avx512_f32(p1.zv.rows, p1.a.cols, (const float *)in1[0].data, p1.a.rs, p1.a.cs, products, 2,
+                                      threads);
+  return 0;
+#else
+  (void)in1, (void)n_in1, (void)z1, (void)attrs1, (void)in2, (void)n_in2, (void)z2, (void)attrs2, (void)err, (void)err_len;
+  return -1;
+#endif
+}
+
 int lab_gemm_route(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const void *attrs) {
   gemm_plan pl;
   char err[8];

@@ -130,13 +130,22 @@ static AVX512 void gather_columns(const float *a, int64_t rs_a, int64_t cs_a, in
   else transpose_rows(a, rs_a, rows, k, at);
 }
 
-/* Rows [0, m) of the product, 32 at a time; op(A) has contiguous rows (cs_a = 1) or columns
- * (rs_a = 1); bp is op(B) packed row by row (n apart). */
-static AVX512 void narrow_rows(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
-                               const float *bp, float *z, int64_t rs_z, float alpha, int accumulate) {
+/* One product's op(B), packed row by row (n apart), and its Z. */
+typedef struct narrow_out {
+  const float *bp;
+  int64_t n;
+  float *z;
+  int64_t rs_z;
+  float alpha;
+  int accumulate;
+} narrow_out;
+
+/* Rows [0, m) of each product in outs, 32 at a time; op(A) has contiguous rows (cs_a = 1) or
+ * columns (rs_a = 1). Products that share op(A) take each block's column vectors from one
+ * transpose: the LSTM's dz₂·Wh₂ᵀ and dz₂·Wx₂ᵀ. */
+static AVX512 void narrow_rows(int64_t m, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
+                               const narrow_out *outs, int count) {
   _Alignas(64) float at[2][LAB_NARROW_AVX512_K_MAX * 16];
-  /* one pass when the accumulators fit, else two of (nearly) equal width */
-  const int first = n <= NARROW_J_MAX ? (int)n : (int)(n + 1) / 2;
   for (int64_t i0 = 0; i0 < m; i0 += 32) {
     const int64_t rows = m - i0 < 32 ? m - i0 : 32;
     const int64_t rows0 = rows < 16 ? rows : 16, rows1 = rows - rows0;
@@ -153,54 +162,72 @@ static AVX512 void narrow_rows(int64_t m, int64_t n, int64_t k, const float *a, 
       if (rows1 > 0) gather_columns(a + (i0 + 16) * rs_a, rs_a, cs_a, rows1, k, at[1]);
       else at1 = at[0];
     }
-    for (int64_t j0 = 0; j0 < n; j0 += first) {
-      const int cols = (int)(n - j0 < first ? n - j0 : first);
-      __m512 acc0[NARROW_J_MAX], acc1[NARROW_J_MAX];
-      columns_pass_n(cols, k, at0, at1, lda, bp + j0, n, acc0, acc1);
-      store_columns(acc0, cols, rows0, z + i0 * rs_z + j0, rs_z, alpha, accumulate);
-      if (rows1 > 0) store_columns(acc1, cols, rows1, z + (i0 + 16) * rs_z + j0, rs_z, alpha, accumulate);
+    for (int q = 0; q < count; q++) {
+      const narrow_out *o = &outs[q];
+      /* one pass when the accumulators fit, else two of (nearly) equal width */
+      const int first = o->n <= NARROW_J_MAX ? (int)o->n : (int)(o->n + 1) / 2;
+      float *z = o->z + i0 * o->rs_z;
+      for (int64_t j0 = 0; j0 < o->n; j0 += first) {
+        const int cols = (int)(o->n - j0 < first ? o->n - j0 : first);
+        __m512 acc0[NARROW_J_MAX], acc1[NARROW_J_MAX];
+        columns_pass_n(cols, k, at0, at1, lda, o->bp + j0, o->n, acc0, acc1);
+        store_columns(acc0, cols, rows0, z + j0, o->rs_z, o->alpha, o->accumulate);
+        if (rows1 > 0) store_columns(acc1, cols, rows1, z + 16 * o->rs_z + j0, o->rs_z, o->alpha, o->accumulate);
+      }
     }
   }
 }
 
 typedef struct narrow_task {
-  int64_t m, n, k;
+  int64_t m, k;
   const float *a;
   int64_t rs_a, cs_a;
-  const float *bp;
-  float *z;
-  int64_t rs_z;
-  float alpha;
-  int accumulate;
+  narrow_out outs[LAB_NARROW_AVX512_PRODUCTS_MAX];
+  int count;
 } narrow_task;
 
 static void *narrow_task_run(void *arg) {
   const narrow_task *t = arg;
-  narrow_rows(t->m, t->n, t->k, t->a, t->rs_a, t->cs_a, t->bp, t->z, t->rs_z, t->alpha, t->accumulate);
+  narrow_rows(t->m, t->k, t->a, t->rs_a, t->cs_a, t->outs, t->count);
   return NULL;
 }
 
-void lab_gemm_narrow_avx512_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
-                                const float *b, int64_t rs_b, int64_t cs_b, float *z, int64_t rs_z, float alpha,
-                                int accumulate, int threads) {
-  /* op(B) packed row by row, so each step's broadcasts read consecutive elements */
-  float bp[LAB_NARROW_AVX512_K_MAX * LAB_NARROW_AVX512_N_MAX];
-  for (int64_t p = 0; p < k; p++) {
-    for (int64_t j = 0; j < n; j++) bp[p * n + j] = b[p * rs_b + j * cs_b];
+void lab_gemm_narrow_shared_a_avx512_f32(int64_t m, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
+                                         const lab_narrow_product *products, int count, int threads) {
+  /* each op(B) packed row by row, so each step's broadcasts read consecutive elements */
+  float bp[LAB_NARROW_AVX512_PRODUCTS_MAX][LAB_NARROW_AVX512_K_MAX * LAB_NARROW_AVX512_N_MAX];
+  narrow_out outs[LAB_NARROW_AVX512_PRODUCTS_MAX];
+  for (int q = 0; q < count; q++) {
+    const lab_narrow_product *pr = &products[q];
+    for (int64_t p = 0; p < k; p++) {
+      for (int64_t j = 0; j < pr->n; j++) bp[q][p * pr->n + j] = pr->b[p * pr->rs_b + j * pr->cs_b];
+    }
+    outs[q] = (narrow_out){bp[q], pr->n, pr->z, pr->rs_z, pr->alpha, pr->accumulate};
   }
   const int64_t blocks = (m + 31) / 32;
   if (threads > LAB_MAX_THREADS) threads = LAB_MAX_THREADS;
   if (threads > blocks) threads = (int)blocks;
   if (threads <= 1) {
-    narrow_rows(m, n, k, a, rs_a, cs_a, bp, z, rs_z, alpha, accumulate);
+    narrow_rows(m, k, a, rs_a, cs_a, outs, count);
     return;
   }
   narrow_task tasks[LAB_MAX_THREADS];
   for (int t = 0; t < threads; t++) {
     int64_t begin, end;
     lab_thread_range(m, 32, threads, t, &begin, &end);
-    tasks[t] = (narrow_task){end - begin, n, k, a + begin * rs_a, rs_a, cs_a, bp, z + begin * rs_z, rs_z, alpha, accumulate};
+    tasks[t] = (narrow_task){end - begin, k, a + begin * rs_a, rs_a, cs_a, {{0}}, count};
+    for (int q = 0; q < count; q++) {
+      tasks[t].outs[q] = outs[q];
+      tasks[t].outs[q].z = outs[q].z + begin * outs[q].rs_z;
+    }
   }
   lab_run_tasks(narrow_task_run, tasks, sizeof tasks[0], threads);
+}
+
+void lab_gemm_narrow_avx512_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
+                                const float *b, int64_t rs_b, int64_t cs_b, float *z, int64_t rs_z, float alpha,
+                                int accumulate, int threads) {
+  const lab_narrow_product product = {b, rs_b, cs_b, n, z, rs_z, alpha, accumulate};
+  lab_gemm_narrow_shared_a_avx512_f32(m, k, a, rs_a, cs_a, &product, 1, threads);
 }
 #endif

@@ -33,6 +33,24 @@ static inline int lab_narrow_avx512_takes(int64_t m, int64_t n, int64_t k, int c
 void lab_gemm_narrow_avx512_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
                                 const float *b, int64_t rs_b, int64_t cs_b, float *z, int64_t rs_z, float alpha,
                                 int accumulate, int threads);
+
+/* One of several products with the same A: op(B)'s (p, j) at b[p * rs_b + j * cs_b], n columns of
+ * Z (rows rs_z apart), Z = alpha·A·op(B) or Z += that. */
+typedef struct lab_narrow_product {
+  const float *b;
+  int64_t rs_b, cs_b, n;
+  float *z;
+  int64_t rs_z;
+  float alpha;
+  int accumulate;
+} lab_narrow_product;
+#define LAB_NARROW_AVX512_PRODUCTS_MAX 2
+
+/* `count` (≤ LAB_NARROW_AVX512_PRODUCTS_MAX) products of one A, each as lab_gemm_narrow_avx512_f32
+ * computes it (the same bits), A's rows transposed once for all of them. No Z may overlap A, an
+ * op(B) or another Z. */
+void lab_gemm_narrow_shared_a_avx512_f32(int64_t m, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
+                                         const lab_narrow_product *products, int count, int threads);
 #endif
 
 #endif /* LAB_NARROW_AVX512_H */

@@ -1,0 +1,173 @@
+// Two products of the same A run as one (gemm.h's lab_gemm_pair_kernel): where both take the
+// narrow AVX-512 path, A's rows are transposed once for both — the LSTM's dz₂·Wh₂ᵀ and dz₂·Wx₂ᵀ.
+// Each program runs as written, where the executor (or a row-block chain) pairs its adjacent
+// products, and with a copy step between every two steps, where nothing pairs; the outputs must
+// be the same bits, and addon.pairedProducts says which steps ran paired. Products that must not
+// pair (the second reads the first's Z, different A, a wide Z) run one by one.
+import { describe, expect, it } from 'vitest';
+import type { BufferSpec, StepSpec, View } from '../../native/program.ts';
+import { addon, chainedSteps, rng } from './helpers.ts';
+
+// pairs form only where the narrow AVX-512 path exists; elsewhere each product runs alone
+const avx512 = addon.isaInfo().supported.includes('avx512');
+
+const mat = (buffer: number, rows: number, cols: number, transposed = false): View => ({
+  buffer,
+  offset: 0,
+  shape: transposed ? [cols, rows] : [rows, cols],
+  strides: transposed ? [1, cols] : [cols, 1],
+});
+
+interface Program {
+  buffers: BufferSpec[];
+  steps: StepSpec[];
+  outputs: number[];
+}
+
+/** Buffers: random constants of the given sizes, then zeroed temps. */
+function buffersOf(constants: number[], temps: number[], seed: number): BufferSpec[] {
+  const random = rng(seed);
+  return [
+    ...constants.map((size): BufferSpec => {
+      const init = new Float32Array(size);
+      for (let i = 0; i < size; i++) init[i] = 2 * random() - 1;
+      return { dtype: 'float32', size, role: 'constant', init };
+    }),
+    ...temps.map((size): BufferSpec => ({ dtype: 'float32', size, role: 'temp' })),
+  ];
+}
+
+const gemm = (
+  inputs: View[],
+  z: View,
+  attrs: { transA?: boolean; transB?: boolean; alpha?: number; beta?: number } = {},
+): StepSpec => ({
+  kernel: 'gemm',
+  inputs,
+  outputs: [z],
+  attrs: { transA: !!attrs.transA, transB: !!attrs.transB, alpha: attrs.alpha ?? 1, beta: attrs.beta ?? 1 },
+});
+
+interface Ran {
+  results: number[][];
+  paired: number[];
+  chained: boolean[];
+}
+
+/** Runs the program as written, or with a copy between every two steps (`apart`); the program's
+ * own steps' pairing and chaining. */
+function run(p: Program, options: { apart?: boolean; threads?: number } = {}): Ran {
+  const buffers: BufferSpec[] = [...p.buffers, { dtype: 'float32', size: 8, role: 'temp' }];
+  const scratch = buffers.length - 1;
+  const copy: StepSpec = {
+    kernel: 'copy',
+    inputs: [{ buffer: scratch, offset: 0, shape: [4], strides: [1] }],
+    outputs: [{ buffer: scratch, offset: 4, shape: [4], strides: [1] }],
+    attrs: {},
+  };
+  const steps = options.apart ? p.steps.flatMap((s, i) => (i === 0 ? [s] : [copy, s])) : p.steps;
+  const own = <T>(all: ArrayLike<T>): T[] => Array.from(all).filter((_, i) => !options.apart || i % 2 === 0);
+  const before = addon.getThreads();
+  addon.setThreads(options.threads ?? 1);
+  try {
+    const program = addon.createProgram({ buffers, inputs: [], outputs: p.outputs, steps });
+    const results = addon.run(program, []).map((x) => Array.from(x));
+    return {
+      results,
+      paired: own(addon.pairedProducts(program)),
+      chained: own(chainedSteps(addon.rowChains(program))),
+    };
+  } finally {
+    addon.setThreads(before);
+  }
+}
+
+/** dz·W₁ᵀ into Z₁, and dz·W₂ᵀ added to Z₂ (C = Z₂) or, with `c`, beta·C + alpha·dz·W₂ᵀ: the
+ * LSTM's input gradients of one time step, m rows, k = 80 gates, 20 columns each. */
+function sharedA(m: number, options: { transA?: boolean; c?: boolean } = {}): Program {
+  const k = 80;
+  const [a, w1, w2, c, z1, z2] = [0, 1, 2, 3, 4, 5];
+  const buffers = buffersOf([m * k, 20 * k, 20 * k, m * 20], [m * 20, m * 20], 11);
+  buffers[z2].init = Float32Array.from({ length: m * 20 }, (_, i) => Math.sin(i)); // what Z₂ adds to
+  const av = mat(a, m, k, options.transA);
+  return {
+    buffers,
+    steps: [
+      gemm([av, mat(w1, 20, k)], mat(z1, m, 20), { transA: options.transA, transB: true }),
+      options.c
+        ? gemm([av, mat(w2, 20, k), mat(c, m, 20)], mat(z2, m, 20), {
+            transA: options.transA,
+            transB: true,
+            alpha: 0.5,
+            beta: -2,
+          })
+        : gemm([av, mat(w2, 20, k), mat(z2, m, 20)], mat(z2, m, 20), {
+            transA: options.transA,
+            transB: true,
+          }),
+    ],
+    outputs: [z1, z2],
+  };
+}
+
+describe.skipIf(!avx512)('products of the same A run as one', () => {
+  it('computes each Z with the bits it has alone: Z₂ adding to itself or to its own C, on one and two threads', () => {
+    for (const c of [false, true]) {
+      for (const threads of [1, 2]) {
+        const program = sharedA(1500, { c });
+        const together = run(program, { threads });
+        const apart = run(program, { apart: true, threads });
+        expect(together.paired, `C apart: ${c}, ${threads} thread(s)`).toEqual([1, 0]);
+        expect(apart.paired).toEqual([0, 0]);
+        expect(together.results).toEqual(apart.results);
+      }
+    }
+  });
+
+  it('pairs a column-major op(A), read in place, and a last block of fewer than 32 rows', () => {
+    for (const m of [784, 45]) {
+      const program = sharedA(m, { transA: true });
+      const together = run(program);
+      expect(together.paired, `${m} rows`).toEqual([1, 0]);
+      expect(together.results).toEqual(run(program, { apart: true }).results);
+    }
+  });
+
+  it('pairs inside a row-block chain, block by block', () => {
+    // dz of 8,000 × 80 floats (2.4 MiB) is over a chain's 1 MiB, and its two Zs (160 bytes a row)
+    // make blocks of 3,276 rows: two whole blocks and a last of 1,448
+    const program = sharedA(8000);
+    const together = run(program);
+    expect(together.chained).toEqual([false, true]);
+    expect(together.paired).toEqual([1, 0]);
+    expect(together.results).toEqual(run(program, { apart: true }).results);
+  });
+
+  it('runs one by one where the second product reads the first Z, the As differ, or a Z is too wide to be narrow', () => {
+    const m = 300;
+    const k = 80;
+    const [a, a2, w, wide, z1, z2] = [0, 1, 2, 3, 4, 5];
+    const buffers = buffersOf([m * k, m * k, 20 * k, 40 * k], [m * 40, m * 20], 5);
+    const cases: Record<string, StepSpec[]> = {
+      // Z₂ = A·Wᵀ + Z₁: computing both at once would read Z₁ before it is written
+      'reads the first Z': [
+        gemm([mat(a, m, k), mat(w, 20, k)], mat(z1, m, 20), { transB: true }),
+        gemm([mat(a, m, k), mat(w, 20, k), mat(z1, m, 20)], mat(z2, m, 20), { transB: true }),
+      ],
+      'different As': [
+        gemm([mat(a, m, k), mat(w, 20, k)], mat(z1, m, 20), { transB: true }),
+        gemm([mat(a2, m, k), mat(w, 20, k)], mat(z2, m, 20), { transB: true }),
+      ],
+      'a 40-column Z': [
+        gemm([mat(a, m, k), mat(wide, 40, k)], mat(z1, m, 40), { transB: true }),
+        gemm([mat(a, m, k), mat(w, 20, k)], mat(z2, m, 20), { transB: true }),
+      ],
+    };
+    for (const [name, steps] of Object.entries(cases)) {
+      const program = { buffers, steps, outputs: [z1, z2] };
+      const together = run(program);
+      expect(together.paired, name).toEqual([0, 0]);
+      expect(together.results, name).toEqual(run(program, { apart: true }).results);
+    }
+  });
+});
