@@ -24,6 +24,7 @@
         "kernels/gemm/gemv_avx512.c",
         "kernels/gemm/narrow_avx512.c",
         "kernels/gemm/outer_avx512.c",
+        "kernels/gemm/sum2_avx512.c",
         "kernels/reduce.c",
         "kernels/softmax.c",
         "kernels/losses.c",

@@ -183,13 +183,16 @@ static int same_view(const lab_view *x, const lab_view *y) {
   return 1;
 }
 
-/* Steps i and i + 1, both products of the same A and neither in a row-block chain, computed
- * together by the gemm kernel where it pairs them (lab_gemm_pair_kernel): 0 when it did, else -1
- * (nothing run). */
+/* Steps i and i + 1, products of the same A or into the same Z and neither in a row-block chain,
+ * computed together by the gemm kernel where it pairs them (lab_gemm_pair_kernel): 0 when it did,
+ * else -1 (nothing run). */
 static int run_gemm_pair(lab_program *p, int32_t i, char *err, size_t err_len) {
   if (i + 1 >= p->n_steps || lab_row_chain_length(p, i + 1) > 0) return -1;
   const lab_step *s1 = &p->steps[i], *s2 = &p->steps[i + 1];
-  if (s1->fn != lab_gemm_kernel || s2->fn != lab_gemm_kernel || !same_view(&s1->views[0], &s2->views[0])) return -1;
+  if (s1->fn != lab_gemm_kernel || s2->fn != lab_gemm_kernel) return -1;
+  if (!same_view(&s1->views[0], &s2->views[0]) && !same_view(&s1->views[s1->n_inputs], &s2->views[s2->n_inputs])) {
+    return -1;
+  }
   lab_tensor *t1 = p->tensors, *t2 = p->tensors + s1->n_inputs + s1->n_outputs;
   lab_program_bind_step(p, s1, t1);
   lab_program_bind_step(p, s2, t2);

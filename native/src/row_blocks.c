@@ -503,12 +503,14 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
     }
   }
   memset(sums, 0, sizeof *sums * (size_t)n_sums);
-  /* per step: whether it and the next are products of the same A, which the gemm kernel may
-   * compute together (lab_gemm_pair_kernel) */
+  /* per step: whether it and the next are products of the same A or into the same Z, which the
+   * gemm kernel may compute together (lab_gemm_pair_kernel) */
   int paired[LAB_ROW_CHAIN_MAX_STEPS] = {0};
   for (int32_t j = 0; j + 1 < steps; j++) {
+    const lab_tensor *t1 = views + first_view[j], *t2 = views + first_view[j + 1];
     paired[j] = kinds[j] == KIND_GEMM && kinds[j + 1] == KIND_GEMM &&
-                lab_chain_same_view(&views[first_view[j]], &views[first_view[j + 1]]);
+                (lab_chain_same_view(&t1[0], &t2[0]) ||
+                 lab_chain_same_view(&t1[p->steps[i + j].n_inputs], &t2[p->steps[i + j + 1].n_inputs]));
   }
   lab_tensor part[LAB_EW_MAX_OPERANDS], next_part[LAB_EW_MAX_OPERANDS];
   for (int64_t r0 = 0; r0 < m; r0 += rows) {

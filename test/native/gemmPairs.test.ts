@@ -1,9 +1,12 @@
-// Two products of the same A run as one (gemm.h's lab_gemm_pair_kernel): where both take the
-// narrow AVX-512 path, A's rows are transposed once for both — the LSTM's dz₂·Wh₂ᵀ and dz₂·Wx₂ᵀ.
-// Each program runs as written, where the executor (or a row-block chain) pairs its adjacent
-// products, and with a copy step between every two steps, where nothing pairs; the outputs must
-// be the same bits, and addon.pairedProducts says which steps ran paired. Products that must not
-// pair (the second reads the first's Z, different A, a wide Z) run one by one.
+// Two adjacent products run as one (gemm.h's lab_gemm_pair_kernel). Products of the same A on the
+// narrow AVX-512 path have A's rows transposed once for both — the LSTM's dz₂·Wh₂ᵀ and dz₂·Wx₂ᵀ;
+// x·W (+ a bias row) into Z followed by Z += h·U are summed in registers and Z written once
+// (gemm/sum2_avx512.c) — the LSTM's gates, the first product on the driver's path or small.inc's
+// small-k rows. Each program runs as written, where the executor (or a row-block chain) pairs its
+// adjacent products, and with a copy step between every two steps, where nothing pairs; the
+// outputs must be the same bits, and addon.pairedProducts says which steps ran paired. Products
+// that must not pair (the second reads the first's Z, different As, a wide Z, a Z the second
+// product reads as A, alpha ≠ 1) run one by one.
 import { describe, expect, it } from 'vitest';
 import type { BufferSpec, StepSpec, View } from '../../native/program.ts';
 import { addon, chainedSteps, rng } from './helpers.ts';
@@ -110,7 +113,7 @@ function sharedA(m: number, options: { transA?: boolean; c?: boolean } = {}): Pr
   };
 }
 
-describe.skipIf(!avx512)('products of the same A run as one', () => {
+describe.skipIf(!avx512)('two products run as one', () => {
   it('computes each Z with the bits it has alone: Z₂ adding to itself or to its own C, on one and two threads', () => {
     for (const c of [false, true]) {
       for (const threads of [1, 2]) {
@@ -165,6 +168,87 @@ describe.skipIf(!avx512)('products of the same A run as one', () => {
     };
     for (const [name, steps] of Object.entries(cases)) {
       const program = { buffers, steps, outputs: [z1, z2] };
+      const together = run(program);
+      expect(together.paired, name).toEqual([0, 0]);
+      expect(together.results, name).toEqual(run(program, { apart: true }).results);
+    }
+  });
+
+  /** Z = x·W (+ b) then Z += h·U, m rows, n columns: x of kx columns, h of kh. */
+  function gates(
+    m: number,
+    n: number,
+    kx: number,
+    kh: number,
+    options: { bias?: boolean; alpha?: number } = {},
+  ) {
+    const [x, w, b, h, u, z] = [0, 1, 2, 3, 4, 5];
+    const buffers = buffersOf([m * kx, kx * n, n, m * kh, kh * n], [m * n], 3 + kx + kh);
+    const bias: View = { buffer: b, offset: 0, shape: [m, n], strides: [0, 1] };
+    return {
+      buffers,
+      steps: [
+        gemm(
+          options.bias === false ? [mat(x, m, kx), mat(w, kx, n)] : [mat(x, m, kx), mat(w, kx, n), bias],
+          mat(z, m, n),
+          {
+            alpha: options.alpha,
+          },
+        ),
+        gemm([mat(h, m, kh), mat(u, kh, n), mat(z, m, n)], mat(z, m, n)),
+      ],
+      outputs: [z],
+    };
+  }
+
+  it('sums x·W + b and h·U into Z once, with the bits of the two steps: x·W on the driver (k = 20) or on small-k rows (k = 1 to 8)', () => {
+    const shapes = [
+      { m: 1280, n: 80, kx: 20, kh: 20 }, // the second layer's gates
+      { m: 1280, n: 80, kx: 2, kh: 20 }, // the first layer's: x·W on small.inc's k = 2 rows
+      { m: 301, n: 48, kx: 4, kh: 9 }, // rows past the last whole tile of 6, a 16-column panel
+      { m: 37, n: 16, kx: 3, kh: 33 },
+      { m: 100, n: 32, kx: 8, kh: 255 }, // the longest k short of the driver's dot-product tail
+    ];
+    const cases = [
+      ...shapes.flatMap((shape) => [true, false].map((bias) => ({ ...shape, bias }))),
+      // k = 1 with a bias row (without one, x·W is a rank-1 product on outer_avx512.c)
+      { m: 50, n: 64, kx: 1, kh: 20, bias: true },
+    ];
+    for (const { m, n, kx, kh, bias } of cases) {
+      for (const threads of [1, 2]) {
+        const program = gates(m, n, kx, kh, { bias });
+        const together = run(program, { threads });
+        const name = `${m} × ${n}, k ${kx} and ${kh}, bias ${bias}, ${threads} thread(s)`;
+        expect(together.paired, name).toEqual([1, 0]);
+        expect(together.results, name).toEqual(run(program, { apart: true, threads }).results);
+      }
+    }
+  });
+
+  it('sums the gates block by block inside a row-block chain', () => {
+    // Z of 4,100 × 80 floats (1.25 MiB) written by both products: blocks of 1,632 rows
+    const program = gates(4100, 80, 20, 20);
+    const together = run(program);
+    expect(together.chained).toEqual([false, true]);
+    expect(together.paired).toEqual([1, 0]);
+    expect(together.results).toEqual(run(program, { apart: true }).results);
+  });
+
+  it('runs the two steps one by one where alpha is not 1, the second reads Z as A, or k reaches the dot-product tail', () => {
+    const scaled = gates(200, 80, 20, 20, { alpha: 0.5 });
+    const m = 200;
+    const [x, w, u, z] = [0, 1, 2, 3];
+    const readsZ = {
+      buffers: buffersOf([m * 20, 20 * 80, 80 * 80], [m * 80], 9),
+      steps: [
+        gemm([mat(x, m, 20), mat(w, 20, 80)], mat(z, m, 80)),
+        // Z += Z·U: computing both at once would read Z before the first product wrote it
+        gemm([mat(z, m, 80), mat(u, 80, 80), mat(z, m, 80)], mat(z, m, 80)),
+      ],
+      outputs: [z],
+    };
+    const longK = gates(100, 32, 8, 256);
+    for (const [name, program] of Object.entries({ scaled, readsZ, longK })) {
       const together = run(program);
       expect(together.paired, name).toEqual([0, 0]);
       expect(together.results, name).toEqual(run(program, { apart: true }).results);

@@ -9,6 +9,7 @@
 #include "gemv_avx512.h"
 #include "narrow_avx512.h"
 #include "outer_avx512.h"
+#include "sum2_avx512.h"
 
 /* Products under this many multiply-adds stay on one thread: starting threads costs more. */
 #define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
@@ -367,27 +368,27 @@ int lab_gemm_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t
   return gemm_plan_run(&plan, in, &out[0], attrs, err, err_len);
 }
 
-int lab_gemm_pair_kernel(const lab_tensor *in1, int32_t n_in1, lab_tensor *z1, const void *attrs1, const lab_tensor *in2,
-                         int32_t n_in2, lab_tensor *z2, const void *attrs2, char *err, size_t err_len) {
+/* Whether z overlaps none of a product's n operands. */
+static int apart_from(const lab_tensor *z, const lab_tensor *in, int32_t n) {
+  for (int32_t k = 0; k < n; k++) {
+    if (!lab_views_disjoint(z, &in[k])) return 0;
+  }
+  return 1;
+}
+
 #ifdef LAB_HAVE_NARROW_AVX512
-  gemm_plan p1, p2;
-  if (gemm_plan_make(in1, n_in1, z1, 1, attrs1, &p1, err, err_len) ||
-      gemm_plan_make(in2, n_in2, z2, 1, attrs2, &p2, err, err_len)) {
-    err[0] = '\0'; /* each product, run alone, says what is wrong with it */
+/* Two narrow products of the same A (lab_gemm_pair_kernel): 0, or -1 where they are not that. */
+static int narrow_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1, lab_tensor *z1,
+                       const lab_gemm_attrs *attrs1, const gemm_plan *p2, const lab_tensor *in2, int32_t n_in2,
+                       lab_tensor *z2, const lab_gemm_attrs *attrs2) {
+  const int narrow = p1->route == GEMM_ROUTE_NARROW_AVX512 && p2->route == GEMM_ROUTE_NARROW_AVX512 &&
+                     p1->zv.batch == 1 && p2->zv.batch == 1;
+  const int same_a = in1[0].data == in2[0].data && p1->a.rs == p2->a.rs && p1->a.cs == p2->a.cs &&
+                     p1->a.rows == p2->a.rows && p1->a.cols == p2->a.cols;
+  if (!narrow || !same_a || !lab_views_disjoint(z1, z2) || !apart_from(z1, in2, n_in2) || !apart_from(z2, in1, n_in1)) {
     return -1;
   }
-  const int narrow = p1.route == GEMM_ROUTE_NARROW_AVX512 && p2.route == GEMM_ROUTE_NARROW_AVX512 &&
-                     p1.zv.batch == 1 && p2.zv.batch == 1;
-  const int same_a = in1[0].data == in2[0].data && p1.a.rs == p2.a.rs && p1.a.cs == p2.a.cs &&
-                     p1.a.rows == p2.a.rows && p1.a.cols == p2.a.cols;
-  if (!narrow || !same_a || !lab_views_disjoint(z1, z2)) return -1;
-  for (int32_t k = 0; k < n_in2; k++) {
-    if (!lab_views_disjoint(z1, &in2[k])) return -1;
-  }
-  for (int32_t k = 0; k < n_in1; k++) {
-    if (!lab_views_disjoint(z2, &in1[k])) return -1;
-  }
-  const gemm_plan *plans[2] = {&p1, &p2};
+  const gemm_plan *plans[2] = {p1, p2};
   const lab_tensor *ins[2] = {in1, in2};
   lab_tensor *zs[2] = {z1, z2};
   const lab_gemm_attrs *attrs[2] = {attrs1, attrs2};
@@ -401,14 +402,107 @@ int lab_gemm_pair_kernel(const lab_tensor *in1, int32_t n_in1, lab_tensor *z1, c
                                        (float *)zs[q]->data, pl->zv.rs, (float)attrs[q]->alpha, pl->c != NULL};
     flops += (double)pl->zv.rows * (double)pl->zv.cols * (double)pl->a.cols;
   }
-  const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs[0]->rt->threads;
-  lab_gemm_narrow_shared_a_avx512_f32(p1.zv.rows, p1.a.cols, (const float *)in1[0].data, p1.a.rs, p1.a.cs, products, 2,
-                                      threads);
+  const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs1->rt->threads;
+  lab_gemm_narrow_shared_a_avx512_f32(p1->zv.rows, p1->a.cols, (const float *)in1[0].data, p1->a.rs, p1->a.cs, products,
+                                      2, threads);
   return 0;
-#else
-  (void)in1, (void)n_in1, (void)z1, (void)attrs1, (void)in2, (void)n_in2, (void)z2, (void)attrs2, (void)err, (void)err_len;
-  return -1;
+}
 #endif
+
+#ifdef LAB_HAVE_SUM2_AVX512
+/* A product on the driver's path whose elements are each one multiply-add chain from 0: a float32
+ * op(A) and op(B) with contiguous rows, k short of the dot-product tail (hence within one KC panel). */
+static int chain_from_zero(const gemm_plan *pl) {
+  return pl->route == GEMM_ROUTE_DRIVER && pl->a.cs == 1 && pl->b.cs == 1 && pl->a.cols < DOT_TAIL_K_MIN;
+}
+
+/* Rows a small-k first product runs ahead of the second in a sum pair: Z's rows stay in L1. */
+#define SUM2_SMALL_K_ROWS 48
+
+/* A thread's rows of a sum pair whose first product takes small.inc's small-k rows. */
+typedef struct small_k_sum_task {
+  small_problem_f32 first; /* the rows' x·W + b, C's and Z's rows included */
+  lab_sum2_product second;
+} small_k_sum_task;
+
+static void *small_k_sum_run(void *arg) {
+  small_k_sum_task *t = arg;
+  small_problem_f32 pr = t->first;
+  lab_sum2_product second = t->second;
+  for (int64_t i0 = 0; i0 < t->first.m; i0 += SUM2_SMALL_K_ROWS) {
+    pr.m = t->first.m - i0 < SUM2_SMALL_K_ROWS ? t->first.m - i0 : SUM2_SMALL_K_ROWS;
+    gemm_small_f32(&pr);
+    lab_gemm_sum2_avx512_f32(pr.m, pr.n, NULL, NULL, &second, pr.z, pr.rs_z, 1);
+    pr.a += pr.m * pr.rs_a;
+    if (pr.c) pr.c += pr.m * pr.rs_c;
+    pr.z += pr.m * pr.rs_z;
+    second.a += pr.m * second.rs_a;
+  }
+  return NULL;
+}
+
+/* x·W + b into Z, then Z += h·U (lab_gemm_pair_kernel): 0, or -1 where they are not that. */
+static int sum_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1, lab_tensor *z1,
+                    const lab_gemm_attrs *attrs1, const gemm_plan *p2, const lab_tensor *in2, lab_tensor *z2,
+                    const lab_gemm_attrs *attrs2) {
+  const matrix_view zv = p1->zv;
+  const int same_z = z1->data == z2->data && zv.rows == p2->zv.rows && zv.cols == p2->zv.cols &&
+                     zv.rs == p2->zv.rs && zv.cs == 1 && p2->zv.cs == 1 && zv.batch == 1 && p2->zv.batch == 1;
+  /* the first's C: none, or a bias row added with beta 1 */
+  const int bias = p1->c == NULL ||
+                   (attrs1->beta == 1 && p1->c->ndim == 2 && p1->c->strides[0] == 0 && p1->c->strides[1] == 1);
+  const int small_k = p1->route == GEMM_ROUTE_SMALL_K;
+  const double flops = (double)zv.rows * (double)zv.cols * (double)(p1->a.cols + p2->a.cols);
+  const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs1->rt->threads;
+  if (p1->isa != LAB_ISA_AVX512 || z1->dtype != LAB_FLOAT32 || !same_z || zv.cols % 16 != 0 || !bias ||
+      attrs1->alpha != 1 || attrs2->alpha != 1 || !p2->c_is_z || !(chain_from_zero(p1) || small_k) ||
+      !chain_from_zero(p2) || !apart_from(z1, in1, n_in1) || !apart_from(z1, in2, 2)) {
+    return -1;
+  }
+  const lab_sum2_product first = {(const float *)in1[0].data, p1->a.rs, (const float *)in1[1].data, p1->b.rs,
+                                  p1->a.cols};
+  lab_sum2_product second = {(const float *)in2[0].data, p2->a.rs, (const float *)in2[1].data, p2->b.rs, p2->a.cols};
+  if (!small_k) {
+    lab_gemm_sum2_avx512_f32(zv.rows, zv.cols, &first, p1->c ? (const float *)p1->c->data : NULL, &second,
+                             (float *)z1->data, zv.rs, threads);
+    return 0;
+  }
+  /* small.inc's rows round x·W + b their own way (as the compiler contracts them): they run
+   * themselves, a few panels ahead, and the kernel adds h·U to what they left */
+  small_k_sum_task tasks[LAB_MAX_THREADS];
+  const int n_tasks = threads < LAB_MAX_THREADS ? threads : LAB_MAX_THREADS;
+  for (int t = 0; t < n_tasks; t++) {
+    int64_t begin, end;
+    lab_thread_range(zv.rows, SUM2_SMALL_K_ROWS, n_tasks, t, &begin, &end);
+    small_problem_f32 pr = SMALL_PROBLEM(float, p1, in1, z1, attrs1->alpha, attrs1->beta, 0);
+    pr.m = end - begin;
+    pr.a += begin * pr.rs_a;
+    if (pr.c) pr.c += begin * pr.rs_c;
+    pr.z += begin * pr.rs_z;
+    tasks[t] = (small_k_sum_task){pr, second};
+    tasks[t].second.a += begin * second.rs_a;
+  }
+  lab_run_tasks(small_k_sum_run, tasks, sizeof tasks[0], n_tasks);
+  return 0;
+}
+#endif
+
+int lab_gemm_pair_kernel(const lab_tensor *in1, int32_t n_in1, lab_tensor *z1, const void *attrs1, const lab_tensor *in2,
+                         int32_t n_in2, lab_tensor *z2, const void *attrs2, char *err, size_t err_len) {
+  gemm_plan p1, p2;
+  if (gemm_plan_make(in1, n_in1, z1, 1, attrs1, &p1, err, err_len) ||
+      gemm_plan_make(in2, n_in2, z2, 1, attrs2, &p2, err, err_len)) {
+    err[0] = '\0'; /* each product, run alone, says what is wrong with it */
+    return -1;
+  }
+#ifdef LAB_HAVE_NARROW_AVX512
+  if (narrow_pair(&p1, in1, n_in1, z1, attrs1, &p2, in2, n_in2, z2, attrs2) == 0) return 0;
+#endif
+#ifdef LAB_HAVE_SUM2_AVX512
+  if (sum_pair(&p1, in1, n_in1, z1, attrs1, &p2, in2, z2, attrs2) == 0) return 0;
+#endif
+  (void)n_in2;
+  return -1;
 }
 
 int lab_gemm_route(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const void *attrs) {

@@ -30,11 +30,16 @@ typedef struct lab_gemm_attrs {
 int lab_gemm_kernel(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outputs,
                     int32_t n_outputs, const void *attrs, char *err, size_t err_len);
 
-/* Two products with the same A (the same view of the same memory) computed together, where both
- * take the narrow AVX-512 path (gemm/narrow_avx512.h) and neither Z overlaps an operand of the
- * other or the other Z: A's rows are transposed once for both (the LSTM's dz₂·Wh₂ᵀ and dz₂·Wx₂ᵀ),
- * and each Z gets the bits lab_gemm_kernel gives it. Returns 0 when it computed both, -1 when they
- * do not pair (nothing computed: run each with lab_gemm_kernel). */
+/* Two adjacent products computed together, each Z with the bits lab_gemm_kernel gives it:
+ * - of the same A (the same view), both on the narrow AVX-512 path (gemm/narrow_avx512.h), neither
+ *   Z overlapping an operand of the other or the other Z: A's rows are transposed once for both
+ *   (the LSTM's dz₂·Wh₂ᵀ and dz₂·Wx₂ᵀ);
+ * - into the same Z, the first x·W (+ a bias row), the second adding h·U to it in place, alpha and
+ *   beta 1, float32 rows on AVX-512, each product on a path whose elements are single multiply-add
+ *   chains (the driver within one KC panel, or small.inc's small-k rows for the first), Z apart
+ *   from every other operand: Z written once (gemm/sum2_avx512.h; the LSTM's gates).
+ * Returns 0 when it computed both, -1 when they do not pair (nothing computed: run each with
+ * lab_gemm_kernel). */
 int lab_gemm_pair_kernel(const lab_tensor *inputs1, int32_t n_inputs1, lab_tensor *z1, const void *attrs1,
                          const lab_tensor *inputs2, int32_t n_inputs2, lab_tensor *z2, const void *attrs2, char *err,
                          size_t err_len);

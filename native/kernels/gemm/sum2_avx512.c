@@ -1,0 +1,134 @@
+/*
+ * Two float32 products summed into one Z on AVX-512: the L2L LSTM's gates z = x·W + b + h·U,
+ * which the graph computes as two gemm steps — x·W + b into z, then z += h·U in place. Run apart,
+ * the second reads back every z the first wrote: 15,910 × 80 floats a layer and time step in
+ * MNIST meta-training, through the first's tile copy too when it adds a bias row. Here each
+ * tile of 6 rows × 32 columns sums the first product (and the bias) in 12 accumulators, leaves it
+ * in Z's rows while they are in L1, sums the second in 12 more and adds it: Z goes out to memory
+ * (or the next cache level) once.
+ *
+ * The bits are those of the two steps: every element of each product is one fused multiply-add
+ * chain over p in order from 0, as the blocked driver's micro-kernels sum it (k within one KC
+ * panel and short of the dot-product tail); C is added to the first's sum as the driver adds a
+ * bias row when it stores a tile, and the second's sum to that as the driver adds to Z in place.
+ * gemm.c pairs two steps only where those are the paths they take (lab_gemm_pair_kernel), or,
+ * for a first product on small.inc's small-k rows, runs those rows itself a few panels ahead and
+ * has this kernel add only the second (first NULL).
+ */
+#include "sum2_avx512.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <stddef.h>
+
+#include "../runtime.h"
+
+#define AVX512 __attribute__((target("avx512f")))
+/* rows of a tile: MR × 2 accumulators, two B vectors and a broadcast in registers */
+#define SUM2_MR 6
+
+/* acc[r][v] = the product's rows i0 + r, columns j0 + 16v … + 15: one multiply-add chain over p
+ * from 0 per element. */
+static inline AVX512 __attribute__((always_inline)) void sum2_chain(const int R, const int NV,
+                                                                    const lab_sum2_product *pr, int64_t i0,
+                                                                    int64_t j0, __m512 acc[SUM2_MR][2]) {
+  for (int r = 0; r < R; r++) {
+    for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+  }
+  const float *a = pr->a + i0 * pr->rs_a, *b = pr->b + j0;
+  for (int64_t p = 0; p < pr->k; p++) {
+    __m512 bv[2];
+    for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(b + p * pr->rs_b + 16 * v);
+    for (int r = 0; r < R; r++) {
+      const __m512 ar = _mm512_set1_ps(a[r * pr->rs_a + p]);
+      for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+    }
+  }
+}
+
+/* One tile: R rows from i0, NV vectors of columns from j0. The first product's values (and C)
+ * wait in Z's rows, in L1, while the second's accumulate: both sets in registers spilled a B
+ * vector every step. */
+static inline AVX512 __attribute__((always_inline)) void sum2_tile(const int R, const int NV,
+                                                                   const lab_sum2_product *f, const float *c,
+                                                                   const lab_sum2_product *s, int64_t i0, int64_t j0,
+                                                                   float *z, int64_t rs_z) {
+  __m512 acc[SUM2_MR][2];
+  if (f) {
+    sum2_chain(R, NV, f, i0, j0, acc);
+    for (int r = 0; r < R; r++) {
+      for (int v = 0; v < NV; v++) {
+        const __m512 first = c ? _mm512_add_ps(_mm512_loadu_ps(c + j0 + 16 * v), acc[r][v]) : acc[r][v];
+        _mm512_storeu_ps(z + (i0 + r) * rs_z + j0 + 16 * v, first);
+      }
+    }
+  }
+  sum2_chain(R, NV, s, i0, j0, acc);
+  for (int r = 0; r < R; r++) {
+    for (int v = 0; v < NV; v++) {
+      float *row = z + (i0 + r) * rs_z + j0 + 16 * v;
+      _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc[r][v]));
+    }
+  }
+}
+
+/* A row panel of R rows from i0, all of Z's columns: 32 at a time, then 16. */
+static inline AVX512 __attribute__((always_inline)) void sum2_panel(const int R, int64_t n, const lab_sum2_product *f,
+                                                                    const float *c, const lab_sum2_product *s,
+                                                                    int64_t i0, float *z,
+                                                                    int64_t rs_z) {
+  int64_t j0 = 0;
+  for (; j0 + 32 <= n; j0 += 32) sum2_tile(R, 2, f, c, s, i0, j0, z, rs_z);
+  if (j0 < n) sum2_tile(R, 1, f, c, s, i0, j0, z, rs_z);
+}
+
+static AVX512 void sum2_rows(int64_t m, int64_t n, const lab_sum2_product *f, const float *c,
+                             const lab_sum2_product *s, float *z, int64_t rs_z) {
+  int64_t i0 = 0;
+  for (; i0 + SUM2_MR <= m; i0 += SUM2_MR) sum2_panel(SUM2_MR, n, f, c, s, i0, z, rs_z);
+  /* the last rows, one instance per count so the tile's loops unroll */
+  switch (m - i0) {
+#define SUM2_EDGE(R) \
+  case R: sum2_panel(R, n, f, c, s, i0, z, rs_z); break;
+    SUM2_EDGE(1) SUM2_EDGE(2) SUM2_EDGE(3) SUM2_EDGE(4) SUM2_EDGE(5)
+#undef SUM2_EDGE
+    default: break;
+  }
+}
+
+typedef struct sum2_task {
+  int64_t m, n;
+  lab_sum2_product f, s;
+  int has_first;
+  const float *c;
+  float *z;
+  int64_t rs_z;
+} sum2_task;
+
+static void *sum2_task_run(void *arg) {
+  const sum2_task *t = arg;
+  sum2_rows(t->m, t->n, t->has_first ? &t->f : NULL, t->c, &t->s, t->z, t->rs_z);
+  return NULL;
+}
+
+void lab_gemm_sum2_avx512_f32(int64_t m, int64_t n, const lab_sum2_product *first, const float *c,
+                              const lab_sum2_product *second, float *z, int64_t rs_z, int threads) {
+  const int64_t panels = (m + SUM2_MR - 1) / SUM2_MR;
+  if (threads > LAB_MAX_THREADS) threads = LAB_MAX_THREADS;
+  if (threads > panels) threads = (int)panels;
+  if (threads <= 1) {
+    sum2_rows(m, n, first, c, second, z, rs_z);
+    return;
+  }
+  sum2_task tasks[LAB_MAX_THREADS];
+  for (int t = 0; t < threads; t++) {
+    int64_t begin, end;
+    lab_thread_range(m, SUM2_MR, threads, t, &begin, &end);
+    lab_sum2_product f = first ? *first : *second, s = *second;
+    f.a += begin * f.rs_a;
+    s.a += begin * s.rs_a;
+    tasks[t] = (sum2_task){end - begin, n, f, s, first != NULL, c, z + begin * rs_z, rs_z};
+  }
+  lab_run_tasks(sum2_task_run, tasks, sizeof tasks[0], threads);
+}
+#endif

@@ -1,0 +1,31 @@
+/* Two float32 products summed into one Z on AVX-512 (sum2_avx512.c): x86-64 only, for callers
+ * that checked the CPU (lab_isa_resolve(rt->isa) == LAB_ISA_AVX512). */
+#ifndef LAB_SUM2_AVX512_H
+#define LAB_SUM2_AVX512_H
+
+#include <stdint.h>
+
+#if defined(__x86_64__)
+#define LAB_HAVE_SUM2_AVX512 1
+
+/* One product's operands: A's element (i, p) at a[i * rs_a + p] and B's (p, j) at b[p * rs_b + j],
+ * over k. */
+typedef struct lab_sum2_product {
+  const float *a;
+  int64_t rs_a;
+  const float *b;
+  int64_t rs_b;
+  int64_t k;
+} lab_sum2_product;
+
+/* Z (m × n, n a multiple of 16, rows rs_z apart) = (C + A₁·B₁) + A₂·B₂ — x·W + b then += h·U, the
+ * LSTM's gates — with C a row broadcast down Z (c, or NULL for none), each element rounded as the
+ * blocked driver gives it running the two products one after the other with alpha = beta = 1:
+ * each sum one multiply-add chain from 0, C added to the first, the second added to that. Z is
+ * written once, not written, read back and written again. With `first` NULL, Z already holds the
+ * first product (and C): Z += A₂·B₂ as the driver adds it in place. */
+void lab_gemm_sum2_avx512_f32(int64_t m, int64_t n, const lab_sum2_product *first, const float *c,
+                              const lab_sum2_product *second, float *z, int64_t rs_z, int threads);
+#endif
+
+#endif /* LAB_SUM2_AVX512_H */
