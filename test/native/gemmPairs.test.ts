@@ -203,8 +203,10 @@ describe.skipIf(!avx512)('two products run as one', () => {
 
   it('sums x·W + b and h·U into Z once, with the bits of the two steps: x·W on the driver (k = 20) or on small-k rows (k = 1 to 8)', () => {
     const shapes = [
-      { m: 1280, n: 80, kx: 20, kh: 20 }, // the second layer's gates
-      { m: 1280, n: 80, kx: 2, kh: 20 }, // the first layer's: x·W on small.inc's k = 2 rows
+      // the second layer's gates, and the first layer's (x·W on small.inc's k = 2 rows): 3.2 M
+      // multiply-adds in the larger product, over two threads
+      { m: 2000, n: 80, kx: 20, kh: 20 },
+      { m: 2000, n: 80, kx: 2, kh: 20 },
       { m: 301, n: 48, kx: 4, kh: 9 }, // rows past the last whole tile of 6, a 16-column panel
       { m: 37, n: 16, kx: 3, kh: 33 },
       { m: 100, n: 32, kx: 8, kh: 255 }, // the longest k short of the driver's dot-product tail

@@ -393,14 +393,15 @@ static int narrow_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1
   lab_tensor *zs[2] = {z1, z2};
   const lab_gemm_attrs *attrs[2] = {attrs1, attrs2};
   lab_narrow_product products[2];
-  double flops = 0;
+  double flops = 0; /* the larger product's: each alone would split its rows only from the threshold */
   for (int q = 0; q < 2; q++) {
     const gemm_plan *pl = plans[q];
     /* Z = beta*C first when C is apart from Z, as each product alone does */
     if (pl->c && !pl->c_is_z) apply_c(pl->c, attrs[q]->beta, zs[q]);
     products[q] = (lab_narrow_product){(const float *)ins[q][1].data, pl->b.rs, pl->b.cs, pl->zv.cols,
                                        (float *)zs[q]->data, pl->zv.rs, (float)attrs[q]->alpha, pl->c != NULL};
-    flops += (double)pl->zv.rows * (double)pl->zv.cols * (double)pl->a.cols;
+    const double own = (double)pl->zv.rows * (double)pl->zv.cols * (double)pl->a.cols;
+    if (own > flops) flops = own;
   }
   const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs1->rt->threads;
   lab_gemm_narrow_shared_a_avx512_f32(p1->zv.rows, p1->a.cols, (const float *)in1[0].data, p1->a.rs, p1->a.cs, products,
@@ -452,7 +453,11 @@ static int sum_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1, l
   const int bias = p1->c == NULL ||
                    (attrs1->beta == 1 && p1->c->ndim == 2 && p1->c->strides[0] == 0 && p1->c->strides[1] == 1);
   const int small_k = p1->route == GEMM_ROUTE_SMALL_K;
-  const double flops = (double)zv.rows * (double)zv.cols * (double)(p1->a.cols + p2->a.cols);
+  /* threads where either product alone would take them: waking the workers costs more than two
+   * products under the threshold gain (with the sums, the quadratics meta-iteration on two threads
+   * took 1.5 times as long) */
+  const int64_t k = p1->a.cols > p2->a.cols ? p1->a.cols : p2->a.cols;
+  const double flops = (double)zv.rows * (double)zv.cols * (double)k;
   const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs1->rt->threads;
   if (p1->isa != LAB_ISA_AVX512 || z1->dtype != LAB_FLOAT32 || !same_z || zv.cols % 16 != 0 || !bias ||
       attrs1->alpha != 1 || attrs2->alpha != 1 || !p2->c_is_z || !(chain_from_zero(p1) || small_k) ||
