@@ -190,9 +190,10 @@ static int run_gemm_pair(lab_program *p, int32_t i, char *err, size_t err_len) {
   if (i + 1 >= p->n_steps || lab_row_chain_length(p, i + 1) > 0) return -1;
   const lab_step *s1 = &p->steps[i], *s2 = &p->steps[i + 1];
   if (s1->fn != lab_gemm_kernel || s2->fn != lab_gemm_kernel) return -1;
-  if (!same_view(&s1->views[0], &s2->views[0]) && !same_view(&s1->views[s1->n_inputs], &s2->views[s2->n_inputs])) {
-    return -1;
-  }
+  const lab_view *z1 = &s1->views[s1->n_inputs];
+  /* into the same Z, the first not adding to it: a run of in-place weight-gradient sums never pairs */
+  const int same_z = same_view(z1, &s2->views[s2->n_inputs]) && !(s1->n_inputs == 3 && same_view(&s1->views[2], z1));
+  if (!same_view(&s1->views[0], &s2->views[0]) && !same_z) return -1;
   lab_tensor *t1 = p->tensors, *t2 = p->tensors + s1->n_inputs + s1->n_outputs;
   lab_program_bind_step(p, s1, t1);
   lab_program_bind_step(p, s2, t2);

@@ -507,10 +507,12 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
    * gemm kernel may compute together (lab_gemm_pair_kernel) */
   int paired[LAB_ROW_CHAIN_MAX_STEPS] = {0};
   for (int32_t j = 0; j + 1 < steps; j++) {
-    const lab_tensor *t1 = views + first_view[j], *t2 = views + first_view[j + 1];
-    paired[j] = kinds[j] == KIND_GEMM && kinds[j + 1] == KIND_GEMM &&
-                (lab_chain_same_view(&t1[0], &t2[0]) ||
-                 lab_chain_same_view(&t1[p->steps[i + j].n_inputs], &t2[p->steps[i + j + 1].n_inputs]));
+    const lab_step *s1 = &p->steps[i + j];
+    const lab_tensor *t1 = views + first_view[j], *t2 = views + first_view[j + 1], *z1 = &t1[s1->n_inputs];
+    /* into the same Z, the first not adding to it (x·W + b, then Z += h·U) */
+    const int same_z = lab_chain_same_view(z1, &t2[p->steps[i + j + 1].n_inputs]) &&
+                       !(s1->n_inputs == 3 && lab_chain_same_view(&t1[2], z1));
+    paired[j] = kinds[j] == KIND_GEMM && kinds[j + 1] == KIND_GEMM && (lab_chain_same_view(&t1[0], &t2[0]) || same_z);
   }
   lab_tensor part[LAB_EW_MAX_OPERANDS], next_part[LAB_EW_MAX_OPERANDS];
   for (int64_t r0 = 0; r0 < m; r0 += rows) {
