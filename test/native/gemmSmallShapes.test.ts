@@ -284,6 +284,7 @@ describe('float32 rank-1 products over contiguous rows (gemm/outer_avx512.c on a
     c: 'none' | 'apart' | 'inplace',
     alpha: number,
     beta: number,
+    aStride = 1,
   ) {
     const value = (seed: number, i: number, j: number) =>
       Math.fround(Math.sin(seed + i * 1.37 + j * 0.731) * 3);
@@ -292,11 +293,11 @@ describe('float32 rank-1 products over contiguous rows (gemm/outer_avx512.c on a
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) data[i * rowStride + j] = value(seed, i, j);
       return data;
     };
-    const a = Float32Array.from({ length: m }, (_, i) => value(1, i, 0));
+    const a = Float32Array.from({ length: m * aStride }, (_, i) => value(1, i / aStride, i % aStride));
     const b = Float32Array.from({ length: n }, (_, j) => value(2, 0, j));
     const zView: View = { buffer: c === 'apart' ? 3 : 2, offset: 0, shape: [m, n], strides: [rowStride, 1] };
     const buffers: BufferSpec[] = [
-      { dtype: 'float32', size: m, role: 'constant', init: a },
+      { dtype: 'float32', size: m * aStride, role: 'constant', init: a },
       { dtype: 'float32', size: n, role: 'constant', init: b },
       ...(c === 'apart'
         ? [{ dtype: 'float32' as const, size: m * rowStride, role: 'constant' as const, init: matrix(3) }]
@@ -304,7 +305,7 @@ describe('float32 rank-1 products over contiguous rows (gemm/outer_avx512.c on a
       { dtype: 'float32', size: m * rowStride, role: 'shared', init: matrix(4) },
     ];
     const inputs: View[] = [
-      { buffer: 0, offset: 0, shape: [m, 1], strides: [1, 0] },
+      { buffer: 0, offset: 0, shape: [m, 1], strides: [aStride, 0] },
       { buffer: 1, offset: 0, shape: [1, n], strides: [n, 1] },
       ...(c === 'none' ? [] : [c === 'apart' ? { ...zView, buffer: 2 } : zView]),
     ];
@@ -329,15 +330,25 @@ describe('float32 rank-1 products over contiguous rows (gemm/outer_avx512.c on a
   // must round every element alike (alpha·a_i, its product with b_j, beta·c_ij added in one fused
   // multiply-add), for a whole product and so for any block of its rows in a row-block chain.
   it.each([
-    [768, 20, 'inplace', 1, 1], // the L2L output layer's dy·wᵀ added to dh, one chain block
-    [37, 20, 'apart', -0.7, 1.3],
-    [5, 16, 'none', 2.5, 1],
-    [9, 37, 'inplace', 0.3, -2],
-    [3, 256, 'apart', 1, 0.5],
-    [1, 17, 'none', -1, 1],
-  ] as const)('%i × %i, C %s, alpha %d, beta %d: the bits of the row-by-row path', (m, n, c, alpha, beta) => {
-    expect(rankOne(m, n, n, c, alpha, beta)).toEqual(rankOne(m, n, n + 3, c, alpha, beta));
-  });
+    [768, 20, 'inplace', 1, 1, 1], // the L2L output layer's dy·wᵀ added to dh, one chain block
+    [37, 20, 'apart', -0.7, 1.3, 1], // groups of 4 rows (5 vectors), then 1 row across vector ends
+    [7, 20, 'none', 1.5, 1, 1],
+    [11, 24, 'inplace', 1, -0.5, 1], // groups of 2 rows (3 vectors)
+    [6, 36, 'apart', 0.9, 1, 1], // one group of 4 rows (9 vectors), then 2 rows
+    [5, 48, 'none', 1, 1, 1], // a row is 3 whole vectors
+    [5, 16, 'none', 2.5, 1, 1],
+    [9, 37, 'inplace', 0.3, -2, 1], // a group would be 37 vectors: all rows across vector ends
+    [3, 256, 'apart', 1, 0.5, 1],
+    [1, 17, 'none', -1, 1, 1],
+    [13, 20, 'inplace', 1.1, 1, 3], // a's rows apart: across vector ends, no groups
+  ] as const)(
+    '%i × %i, C %s, alpha %d, beta %d, a every %i: the bits of the row-by-row path',
+    (m, n, c, alpha, beta, aStride) => {
+      expect(rankOne(m, n, n, c, alpha, beta, aStride)).toEqual(
+        rankOne(m, n, n + 3, c, alpha, beta, aStride),
+      );
+    },
+  );
 });
 
 describe('small-m products whose accumulators stay in registers (m ≤ 4, n a multiple of 16 up to 80)', () => {
