@@ -53,3 +53,55 @@ export function* batches<D extends Dataset>(data: D, options: BatchOptions): Gen
     yield takeDatasetRows(data, order.subarray(b * options.batchSize, (b + 1) * options.batchSize));
   }
 }
+
+/** Where a run is in its endless stream of mini-batches: the epoch, and how many of its batches
+ * were taken. All a checkpoint needs to find the next batch again. */
+export interface BatchPosition {
+  epoch: number;
+  batch: number;
+}
+
+/** Mini-batches epoch after epoch (each reshuffled as `batches` shuffles it), resumable from a
+ * position: a trainer that restores a checkpoint seeks to the position it saved and draws the
+ * batches the uninterrupted run would have drawn. */
+export class BatchCursor<D extends Dataset> {
+  /** The dataset it draws from. */
+  readonly data: D;
+  private readonly options: Omit<BatchOptions, 'epoch'>;
+  private epochBatches: Iterator<D> | null = null;
+  private at: BatchPosition = { epoch: 0, batch: 0 };
+
+  constructor(data: D, options: Omit<BatchOptions, 'epoch'>) {
+    checkOptions(options);
+    this.data = data;
+    this.options = options;
+  }
+
+  /** The position after the last batch taken. */
+  get position(): BatchPosition {
+    return { ...this.at };
+  }
+
+  /** Continues from `position`: the next batch is the one after it. */
+  seek(position: BatchPosition): void {
+    this.at = { epoch: position.epoch, batch: position.batch };
+    this.epochBatches = null;
+  }
+
+  /** The next batch, starting the next epoch when this one has no more. */
+  next(): D {
+    for (;;) {
+      if (!this.epochBatches) {
+        this.epochBatches = batches(this.data, { ...this.options, epoch: this.at.epoch });
+        for (let skipped = 0; skipped < this.at.batch; skipped++) this.epochBatches.next();
+      }
+      const next = this.epochBatches.next();
+      if (!next.done) {
+        this.at = { epoch: this.at.epoch, batch: this.at.batch + 1 };
+        return next.value;
+      }
+      this.at = { epoch: this.at.epoch + 1, batch: 0 };
+      this.epochBatches = null;
+    }
+  }
+}

@@ -9,7 +9,7 @@
 import { fn, type CompiledFunction } from '../../../../engine/compile/fn.ts';
 import type { Variable } from '../../../../engine/core/graph.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
-import { batches } from '../../../../engine/data/batches.ts';
+import { BatchCursor } from '../../../../engine/data/batches.ts';
 import type { ImageDataset } from '../../../../engine/data/mnist.ts';
 import { grad } from '../../../../engine/grad/grad.ts';
 import { distillationLoss } from '../../../../engine/nn/distillation.ts';
@@ -90,14 +90,11 @@ export class ImageDistillationTrainer extends EngineTrainer<DistillationRunConfi
   private spec!: MlpModel;
   private model!: DropoutMLP;
   private logitsOf!: CompiledFunction;
-  private train!: TransferSet;
   private validation!: ImageDataset;
   private test!: ImageDataset;
-  private batchSize = 0;
-  private seed = 0;
   private steps = 0;
   private distilled = false;
-  private epochBatches: Iterator<TransferSet> | null = null;
+  private batches!: BatchCursor<TransferSet>;
   /** Whether the mentor's logits came from the cache (for tests and the bench). */
   mentorLogitsCacheHit: boolean | null = null;
 
@@ -108,7 +105,6 @@ export class ImageDistillationTrainer extends EngineTrainer<DistillationRunConfi
       );
     }
     this.config = config;
-    this.seed = seed;
     this.steps = context?.loop.steps ?? Infinity;
     this.spec = parseModel(config.task, config.model, `the ${config.role}'s model`) as MlpModel;
     const splits = loadImageSplits(config.task as ImageTask);
@@ -119,8 +115,7 @@ export class ImageDistillationTrainer extends EngineTrainer<DistillationRunConfi
         ? transferSet(splits.train, config.transfer)
         : splits.train;
     // A transfer set smaller than a batch (3 % of a small split) trains on all of it every step.
-    this.batchSize = Math.min(config.batchSize, train.y.shape[0]);
-    const B = this.batchSize;
+    const B = Math.min(config.batchSize, train.y.shape[0]);
 
     const { hidden, activation, inputDropout, dropout } = this.spec;
     this.model = new DropoutMLP([imageInputs, ...hidden, imageClasses], {
@@ -162,7 +157,7 @@ export class ImageDistillationTrainer extends EngineTrainer<DistillationRunConfi
     } else {
       outputs = [crossEntropy(logits, y)];
     }
-    this.train = train;
+    this.batches = new BatchCursor(train, { batchSize: B, seed, dropLast: true });
     const optimizer = createRunOptimizer(config.optimizer);
     const params = this.model.parameters();
     const updates = [...optimizer.updates(params, grad(outputs[0], params)), ...this.model.stateUpdates()];
@@ -184,25 +179,9 @@ export class ImageDistillationTrainer extends EngineTrainer<DistillationRunConfi
 
   /** The next mini-batch; the (epoch, batch) cursor is all a checkpoint needs to find it again. */
   private nextBatch(): TransferSet {
-    for (;;) {
-      if (!this.epochBatches) {
-        const { epoch, batch } = this.position;
-        this.epochBatches = batches(this.train, {
-          batchSize: this.batchSize,
-          seed: this.seed,
-          epoch,
-          dropLast: true,
-        });
-        for (let skipped = 0; skipped < batch; skipped++) this.epochBatches.next();
-      }
-      const next = this.epochBatches.next();
-      if (!next.done) {
-        this.position = { ...this.position, batch: this.position.batch + 1 };
-        return next.value;
-      }
-      this.position = { ...this.position, epoch: this.position.epoch + 1, batch: 0 };
-      this.epochBatches = null;
-    }
+    const batch = this.batches.next();
+    this.position = { ...this.position, ...this.batches.position };
+    return batch;
   }
 
   step(): StepMetrics {
@@ -251,7 +230,7 @@ export class ImageDistillationTrainer extends EngineTrainer<DistillationRunConfi
 
   override restore(bytes: Uint8Array): void {
     super.restore(bytes);
-    this.epochBatches = null;
+    this.batches.seek({ epoch: this.position.epoch, batch: this.position.batch });
   }
 
   artifacts(): TrainerArtifact[] {

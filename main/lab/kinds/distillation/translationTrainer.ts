@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fn, type CompiledFunction } from '../../../../engine/compile/fn.ts';
 import type { Variable } from '../../../../engine/core/graph.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
-import { batches } from '../../../../engine/data/batches.ts';
+import { BatchCursor } from '../../../../engine/data/batches.ts';
 import type { Dataset } from '../../../../engine/data/dataset.ts';
 import {
   BOS,
@@ -122,17 +122,14 @@ export class TranslationDistillationTrainer extends EngineTrainer<DistillationRu
   private spec!: Seq2SeqModel;
   private model!: Seq2Seq;
   private vocabulary!: { source: number; target: number };
-  private train!: TrainingPairs;
   private validation!: TranslationDataset;
   private test!: TranslationDataset;
   private evaluateLoss!: CompiledFunction;
   private decoder!: TranslationDecoder;
   private width = 0;
-  private batchSize = 0;
-  private seed = 0;
   private steps = 0;
   private wordLevel = false;
-  private epochBatches: Iterator<TrainingPairs> | null = null;
+  private batches!: BatchCursor<TrainingPairs>;
   /** Whether the teacher's outputs came from the cache (for tests). */
   mentorOutputsCacheHit: boolean | null = null;
 
@@ -144,7 +141,6 @@ export class TranslationDistillationTrainer extends EngineTrainer<DistillationRu
     }
     const task = config.task;
     this.config = config;
-    this.seed = seed;
     this.steps = context?.loop.steps ?? Infinity;
     this.spec = parseModel(task, config.model, `the ${config.role}'s model`) as Seq2SeqModel;
     this.vocabulary = toyVocabularySizes(task);
@@ -169,8 +165,7 @@ export class TranslationDistillationTrainer extends EngineTrainer<DistillationRu
     if (arm?.sequenceTargets && mentor && teacher) {
       train = { ...train, target: this.teacherTargets(mentor, teacher, train, arm.sequenceTargets) };
     }
-    this.batchSize = Math.min(config.batchSize, train.source.shape[0]);
-    const B = this.batchSize;
+    const B = Math.min(config.batchSize, train.source.shape[0]);
 
     const source = matrix('source', 'int32', [B, W]);
     const target = matrix('target', 'int32', [B, W]);
@@ -208,7 +203,7 @@ export class TranslationDistillationTrainer extends EngineTrainer<DistillationRu
         distillation.alpha * (distillation.squaredTemperature ? distillation.temperature ** 2 : 1);
       outputs = [add(mul(soft, weight), mul(hard, 1 - distillation.alpha)), soft, hard];
     }
-    this.train = train;
+    this.batches = new BatchCursor(train, { batchSize: B, seed, dropLast: true });
     const optimizer = createRunOptimizer(config.optimizer);
     const params = this.model.parameters();
     this.trainStep = fn(inputs, outputs, {
@@ -287,25 +282,9 @@ export class TranslationDistillationTrainer extends EngineTrainer<DistillationRu
   }
 
   private nextBatch(): TrainingPairs {
-    for (;;) {
-      if (!this.epochBatches) {
-        const { epoch, batch } = this.position;
-        this.epochBatches = batches(this.train, {
-          batchSize: this.batchSize,
-          seed: this.seed,
-          epoch,
-          dropLast: true,
-        });
-        for (let skipped = 0; skipped < batch; skipped++) this.epochBatches.next();
-      }
-      const next = this.epochBatches.next();
-      if (!next.done) {
-        this.position = { ...this.position, batch: this.position.batch + 1 };
-        return next.value;
-      }
-      this.position = { ...this.position, epoch: this.position.epoch + 1, batch: 0 };
-      this.epochBatches = null;
-    }
+    const batch = this.batches.next();
+    this.position = { ...this.position, ...this.batches.position };
+    return batch;
   }
 
   step(): StepMetrics {
@@ -384,7 +363,7 @@ export class TranslationDistillationTrainer extends EngineTrainer<DistillationRu
 
   override restore(bytes: Uint8Array): void {
     super.restore(bytes);
-    this.epochBatches = null;
+    this.batches.seek({ epoch: this.position.epoch, batch: this.position.batch });
   }
 
   artifacts(): TrainerArtifact[] {

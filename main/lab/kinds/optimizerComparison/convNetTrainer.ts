@@ -6,7 +6,7 @@
 import { fn, type CompiledFunction } from '../../../../engine/compile/fn.ts';
 import { encodeSafetensors } from '../../../../engine/io/safetensors.ts';
 import type { NDArray } from '../../../../engine/core/ndarray.ts';
-import { batches } from '../../../../engine/data/batches.ts';
+import { BatchCursor } from '../../../../engine/data/batches.ts';
 import { takeRows } from '../../../../engine/data/dataset.ts';
 import { loadIdxFolder, loadMnist, type ImageDataset } from '../../../../engine/data/mnist.ts';
 import { ConvNet, type ConvNetLayerSpec } from '../../../../engine/nn/convNet.ts';
@@ -98,17 +98,14 @@ export class ConvNetTrainer extends EngineTrainer<OptimizerRunConfig> {
   private net!: ConvNet;
   private problem!: ConvNetProblem;
   private evaluateOn!: CompiledFunction;
-  private train!: ImageDataset;
   private validation!: ImageDataset;
-  private batchSize = 0;
-  private seed = 0;
-  private epochBatches: Iterator<ImageDataset> | null = null;
+  private batches!: BatchCursor<ImageDataset>;
 
   init(config: OptimizerRunConfig, seed: number, context?: TrainerContext): void {
     const problem = convNetProblem(config);
-    ({ train: this.train, validation: this.validation } = loadImages(problem));
-    this.batchSize = problem.batchSize;
-    this.seed = seed;
+    const images = loadImages(problem);
+    this.validation = images.validation;
+    this.batches = new BatchCursor(images.train, { batchSize: problem.batchSize, seed, dropLast: true });
     const net = buildConvNet(problem, new Rng(seed));
     this.net = net;
     this.problem = problem;
@@ -123,25 +120,9 @@ export class ConvNetTrainer extends EngineTrainer<OptimizerRunConfig> {
 
   /** The next mini-batch; the (epoch, batch) cursor is all a checkpoint needs to find it again. */
   private nextBatch(): ImageDataset {
-    for (;;) {
-      if (!this.epochBatches) {
-        const { epoch, batch } = this.position;
-        this.epochBatches = batches(this.train, {
-          batchSize: this.batchSize,
-          seed: this.seed,
-          epoch,
-          dropLast: true,
-        });
-        for (let skipped = 0; skipped < batch; skipped++) this.epochBatches.next();
-      }
-      const next = this.epochBatches.next();
-      if (!next.done) {
-        this.position = { epoch: this.position.epoch, batch: this.position.batch + 1 };
-        return next.value;
-      }
-      this.position = { epoch: this.position.epoch + 1, batch: 0 };
-      this.epochBatches = null;
-    }
+    const batch = this.batches.next();
+    this.position = { ...this.position, ...this.batches.position };
+    return batch;
   }
 
   step(): StepMetrics {
@@ -169,7 +150,7 @@ export class ConvNetTrainer extends EngineTrainer<OptimizerRunConfig> {
 
   override restore(bytes: Uint8Array): void {
     super.restore(bytes);
-    this.epochBatches = null;
+    this.batches.seek({ epoch: this.position.epoch, batch: this.position.batch });
   }
 
   protected override compiledFunctions(): [string, CompiledFunction][] {

@@ -4,7 +4,7 @@
 // stored config that no longer fits fails with the key that is wrong.
 import { fn, type CompiledFunction } from '../../../../engine/compile/fn.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
-import { batches } from '../../../../engine/data/batches.ts';
+import { BatchCursor } from '../../../../engine/data/batches.ts';
 import type { ImageDataset } from '../../../../engine/data/mnist.ts';
 import { loadMnist } from '../../../../engine/data/mnist.ts';
 import { randomQuadratics } from '../../../../engine/data/quadratics.ts';
@@ -81,11 +81,8 @@ interface MnistMlpOptions {
 
 export class MnistMlpTrainer extends EngineTrainer<OptimizerRunConfig> {
   private evaluateOn!: CompiledFunction;
-  private train!: ImageDataset;
   private validation!: ImageDataset;
-  private batchSize = 0;
-  private seed = 0;
-  private epochBatches: Iterator<ImageDataset> | null = null;
+  private batches!: BatchCursor<ImageDataset>;
 
   init(config: OptimizerRunConfig, seed: number, context?: TrainerContext): void {
     const { hidden, activation, batchSize, trainSize, validationSize } =
@@ -93,10 +90,8 @@ export class MnistMlpTrainer extends EngineTrainer<OptimizerRunConfig> {
     // The split is the same for every run (split seed 0): seeds vary initialisation and batch
     // order, never which digits are held out, so runs compare on one validation set.
     const splits = loadMnist({ seed: 0, sizes: { train: trainSize, validation: validationSize, test: 0 } });
-    this.train = splits.train;
     this.validation = splits.validation;
-    this.batchSize = batchSize;
-    this.seed = seed;
+    this.batches = new BatchCursor(splits.train, { batchSize, seed, dropLast: true });
     const mlp = new MLP([784, ...hidden, 10], { rng: new Rng(seed), activation });
     const x = matrix('x', 'float32', [null, 784]);
     const labels = vector('y', 'int32');
@@ -109,25 +104,9 @@ export class MnistMlpTrainer extends EngineTrainer<OptimizerRunConfig> {
 
   /** The next mini-batch; the (epoch, batch) cursor is all a checkpoint needs to find it again. */
   private nextBatch(): ImageDataset {
-    for (;;) {
-      if (!this.epochBatches) {
-        const { epoch, batch } = this.position;
-        this.epochBatches = batches(this.train, {
-          batchSize: this.batchSize,
-          seed: this.seed,
-          epoch,
-          dropLast: true,
-        });
-        for (let skipped = 0; skipped < batch; skipped++) this.epochBatches.next();
-      }
-      const next = this.epochBatches.next();
-      if (!next.done) {
-        this.position = { epoch: this.position.epoch, batch: this.position.batch + 1 };
-        return next.value;
-      }
-      this.position = { epoch: this.position.epoch + 1, batch: 0 };
-      this.epochBatches = null;
-    }
+    const batch = this.batches.next();
+    this.position = { ...this.position, ...this.batches.position };
+    return batch;
   }
 
   step(): StepMetrics {
@@ -144,7 +123,7 @@ export class MnistMlpTrainer extends EngineTrainer<OptimizerRunConfig> {
 
   override restore(bytes: Uint8Array): void {
     super.restore(bytes);
-    this.epochBatches = null;
+    this.batches.seek({ epoch: this.position.epoch, batch: this.position.batch });
   }
 
   protected override compiledFunctions(): [string, CompiledFunction][] {

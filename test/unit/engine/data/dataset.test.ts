@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
-import { batchCount, batches, epochOrder } from '../../../../engine/data/batches.ts';
+import { BatchCursor, batchCount, batches, epochOrder } from '../../../../engine/data/batches.ts';
 import { datasetLength, splitDataset, takeRows } from '../../../../engine/data/dataset.ts';
 
 /** Row r of x is [r, r + 0.5]; y[r] = r, so every row says where it came from. */
@@ -111,5 +111,34 @@ describe('batches', () => {
     expect(() => [...batches(data, { batchSize: 0, seed: 1 })]).toThrow(
       /batchSize must be a positive integer/,
     );
+  });
+});
+
+describe('BatchCursor', () => {
+  const data = numbered(10);
+  const options = { batchSize: 4, seed: 3, dropLast: true };
+  const take = (cursor: BatchCursor<typeof data>, n: number): number[][] =>
+    Array.from({ length: n }, () => rowsOf(cursor.next()));
+
+  it('runs epoch after epoch, each in the order batches gives it, and says where it is', () => {
+    const cursor = new BatchCursor(data, options);
+    const epochs = [0, 1, 2].flatMap((epoch) => [...batches(data, { ...options, epoch })].map(rowsOf));
+    expect(take(cursor, 6)).toEqual(epochs);
+    expect(cursor.position).toEqual({ epoch: 2, batch: 2 });
+    cursor.next();
+    expect(cursor.position).toEqual({ epoch: 3, batch: 1 });
+  });
+
+  it('resumed at a saved position, draws the batches the uninterrupted cursor draws', () => {
+    const through = new BatchCursor(data, options);
+    take(through, 3);
+    const saved = through.position;
+    const resumed = new BatchCursor(data, options);
+    resumed.seek(saved);
+    expect(take(resumed, 5)).toEqual(take(through, 5));
+  });
+
+  it('rejects bad options when it is made, not at the first batch', () => {
+    expect(() => new BatchCursor(data, { batchSize: 4 })).toThrow(/needs a seed/);
   });
 });

@@ -155,7 +155,9 @@ describe('distillation image trainer', () => {
       biasShift: { min: 0, max: 4, step: 0.5 },
     });
     t.init(config, 1, { loop: { ...loop, steps: 4 }, inputs: {} });
-    const seen = (t as unknown as { train: { y: { toFlat(): number[] } } }).train.y.toFlat();
+    const seen = (
+      t as unknown as { batches: { data: { y: { toFlat(): number[] } } } }
+    ).batches.data.y.toFlat();
     expect(seen.length).toBeGreaterThan(200);
     expect(seen).not.toContain(3);
     for (let i = 0; i < 4; i++) t.step();

@@ -81,7 +81,7 @@ function trainedTeacher(): { path: string; trainer: TranslationDistillationTrain
 
 const teacher = trainedTeacher();
 const trainingTargets = (t: TranslationDistillationTrainer) =>
-  (t as unknown as { train: { target: NDArray; source: NDArray } }).train;
+  (t as unknown as { batches: { data: { target: NDArray; source: NDArray } } }).batches.data;
 
 describe('distillation translation trainer', () => {
   it.each([
