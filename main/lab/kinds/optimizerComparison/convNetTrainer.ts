@@ -3,29 +3,17 @@
 // such as Debian's Fashion-MNIST — with softmax cross-entropy, trained by one handcrafted or
 // learned optimizer. The split is fixed for every run (split seed 0) so runs compare on one
 // validation set; the run's seed draws the initial weights and the batch order.
-import { fn, type CompiledFunction } from '../../../../engine/compile/fn.ts';
 import { encodeSafetensors } from '../../../../engine/io/safetensors.ts';
-import type { NDArray } from '../../../../engine/core/ndarray.ts';
-import { BatchCursor } from '../../../../engine/data/batches.ts';
 import { takeRows } from '../../../../engine/data/dataset.ts';
 import { loadIdxFolder, loadMnist, type ImageDataset } from '../../../../engine/data/mnist.ts';
 import { ConvNet, type ConvNetLayerSpec } from '../../../../engine/nn/convNet.ts';
-import { crossEntropy } from '../../../../engine/nn/losses.ts';
-import { accuracy } from '../../../../engine/nn/metrics.ts';
 import { reshape } from '../../../../engine/ops/reshape.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
-import { matrix, vector } from '../../../../engine/tensor.ts';
 import type { Variable } from '../../../../engine/core/graph.ts';
 import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
-import { EngineTrainer, scalarOf } from '../../trainers/engineTrainer.ts';
-import type {
-  EvaluationMetrics,
-  StepMetrics,
-  TrainerArtifact,
-  TrainerContext,
-} from '../../trainers/trainer.ts';
+import type { TrainerArtifact, TrainerContext } from '../../trainers/trainer.ts';
+import { ImageClassifierTrainer } from './imageClassifierTrainer.ts';
 import type { OptimizerRunConfig } from './runConfig.ts';
-import { optimizerForRun } from './runOptimizer.ts';
 
 export interface ConvNetProblem {
   name: 'convnet';
@@ -94,47 +82,17 @@ function loadImages(problem: ConvNetProblem): { train: ImageDataset; validation:
 /** The tag of a convnet run's model artifact (its trained parameters, by name). */
 export const convNetModelFormat = 'curriculum-lab/convnet';
 
-export class ConvNetTrainer extends EngineTrainer<OptimizerRunConfig> {
+export class ConvNetTrainer extends ImageClassifierTrainer {
   private net!: ConvNet;
   private problem!: ConvNetProblem;
-  private evaluateOn!: CompiledFunction;
-  private validation!: ImageDataset;
-  private batches!: BatchCursor<ImageDataset>;
 
   init(config: OptimizerRunConfig, seed: number, context?: TrainerContext): void {
     const problem = convNetProblem(config);
-    const images = loadImages(problem);
-    this.validation = images.validation;
-    this.batches = new BatchCursor(images.train, { batchSize: problem.batchSize, seed, dropLast: true });
     const net = buildConvNet(problem, new Rng(seed));
     this.net = net;
     this.problem = problem;
-    const x = matrix('x', 'float32', [null, 784]);
-    const labels = vector('y', 'int32');
-    const logits = convNetLogits(net, x);
-    const loss = crossEntropy(logits, labels);
-    this.compile([x, labels], loss, net.parameters(), optimizerForRun(config, context));
-    this.evaluateOn = fn([x, labels], [loss, accuracy(logits, labels)], { backend: this.backend });
-    this.position = { epoch: 0, batch: 0 };
-  }
-
-  /** The next mini-batch; the (epoch, batch) cursor is all a checkpoint needs to find it again. */
-  private nextBatch(): ImageDataset {
-    const batch = this.batches.next();
-    this.position = { ...this.position, ...this.batches.position };
-    return batch;
-  }
-
-  step(): StepMetrics {
-    const batch = this.nextBatch();
-    return { loss: scalarOf(this.trainStep(batch.x, batch.y)) };
-  }
-
-  evaluate(): EvaluationMetrics {
-    const [loss, acc] = (this.evaluateOn(this.validation.x, this.validation.y) as NDArray[]).map(
-      (v) => v.toFlat()[0],
-    );
-    return { val_loss: loss, val_accuracy: acc };
+    const classifier = { logits: (x: Variable) => convNetLogits(net, x), parameters: () => net.parameters() };
+    this.compileClassifier(classifier, loadImages(problem), problem.batchSize, config, seed, context);
   }
 
   /**
@@ -146,14 +104,5 @@ export class ConvNetTrainer extends EngineTrainer<OptimizerRunConfig> {
     return [
       { name: 'model', format: 'safetensors', bytes, meta: { kind: 'convnet', problem: this.problem } },
     ];
-  }
-
-  override restore(bytes: Uint8Array): void {
-    super.restore(bytes);
-    this.batches.seek({ epoch: this.position.epoch, batch: this.position.batch });
-  }
-
-  protected override compiledFunctions(): [string, CompiledFunction][] {
-    return [...super.compiledFunctions(), ['evaluate', this.evaluateOn]];
   }
 }

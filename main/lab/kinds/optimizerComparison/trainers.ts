@@ -3,20 +3,17 @@
 // checks its problem's options against curricula/schema/problems/<name>.schema.json, so a
 // stored config that no longer fits fails with the key that is wrong.
 import { fn, type CompiledFunction } from '../../../../engine/compile/fn.ts';
+import type { Variable } from '../../../../engine/core/graph.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
-import { BatchCursor } from '../../../../engine/data/batches.ts';
-import type { ImageDataset } from '../../../../engine/data/mnist.ts';
 import { loadMnist } from '../../../../engine/data/mnist.ts';
 import { randomQuadratics } from '../../../../engine/data/quadratics.ts';
 import type { Activation } from '../../../../engine/nn/activation.ts';
-import { crossEntropy } from '../../../../engine/nn/losses.ts';
-import { accuracy } from '../../../../engine/nn/metrics.ts';
 import { MLP } from '../../../../engine/nn/sequential.ts';
 import { dot } from '../../../../engine/ops/linalg.ts';
 import { sqr, sub } from '../../../../engine/ops/math.ts';
 import { sum } from '../../../../engine/ops/reduce.ts';
 import { Rng } from '../../../../engine/random/rng.ts';
-import { constant, matrix, shared, vector } from '../../../../engine/tensor.ts';
+import { constant, shared } from '../../../../engine/tensor.ts';
 import { parseWithSchema } from '../../definitions/schemaRegistry.ts';
 import { EngineTrainer, scalarOf } from '../../trainers/engineTrainer.ts';
 import type {
@@ -28,6 +25,7 @@ import type {
 import { optimizerRunConfig, type OptimizerRunConfig } from './runConfig.ts';
 import { optimizerForRun } from './runOptimizer.ts';
 import { ConvNetTrainer } from './convNetTrainer.ts';
+import { ImageClassifierTrainer } from './imageClassifierTrainer.ts';
 
 /** The problem's options, checked against its schema (defaults filled in). */
 function problemOptions<Options>(config: OptimizerRunConfig): Options {
@@ -79,55 +77,16 @@ interface MnistMlpOptions {
   validationSize: number;
 }
 
-export class MnistMlpTrainer extends EngineTrainer<OptimizerRunConfig> {
-  private evaluateOn!: CompiledFunction;
-  private validation!: ImageDataset;
-  private batches!: BatchCursor<ImageDataset>;
-
+export class MnistMlpTrainer extends ImageClassifierTrainer {
   init(config: OptimizerRunConfig, seed: number, context?: TrainerContext): void {
     const { hidden, activation, batchSize, trainSize, validationSize } =
       problemOptions<MnistMlpOptions>(config);
     // The split is the same for every run (split seed 0): seeds vary initialisation and batch
     // order, never which digits are held out, so runs compare on one validation set.
     const splits = loadMnist({ seed: 0, sizes: { train: trainSize, validation: validationSize, test: 0 } });
-    this.validation = splits.validation;
-    this.batches = new BatchCursor(splits.train, { batchSize, seed, dropLast: true });
     const mlp = new MLP([784, ...hidden, 10], { rng: new Rng(seed), activation });
-    const x = matrix('x', 'float32', [null, 784]);
-    const labels = vector('y', 'int32');
-    const logits = mlp.forward(x);
-    const loss = crossEntropy(logits, labels);
-    this.compile([x, labels], loss, mlp.parameters(), optimizerForRun(config, context));
-    this.evaluateOn = fn([x, labels], [loss, accuracy(logits, labels)], { backend: this.backend });
-    this.position = { epoch: 0, batch: 0 };
-  }
-
-  /** The next mini-batch; the (epoch, batch) cursor is all a checkpoint needs to find it again. */
-  private nextBatch(): ImageDataset {
-    const batch = this.batches.next();
-    this.position = { ...this.position, ...this.batches.position };
-    return batch;
-  }
-
-  step(): StepMetrics {
-    const batch = this.nextBatch();
-    return { loss: scalarOf(this.trainStep(batch.x, batch.y)) };
-  }
-
-  evaluate(): EvaluationMetrics {
-    const [loss, acc] = (this.evaluateOn(this.validation.x, this.validation.y) as NDArray[]).map(
-      (v) => v.toFlat()[0],
-    );
-    return { val_loss: loss, val_accuracy: acc };
-  }
-
-  override restore(bytes: Uint8Array): void {
-    super.restore(bytes);
-    this.batches.seek({ epoch: this.position.epoch, batch: this.position.batch });
-  }
-
-  protected override compiledFunctions(): [string, CompiledFunction][] {
-    return [...super.compiledFunctions(), ['evaluate', this.evaluateOn]];
+    const classifier = { logits: (x: Variable) => mlp.forward(x), parameters: () => mlp.parameters() };
+    this.compileClassifier(classifier, splits, batchSize, config, seed, context);
   }
 }
 
