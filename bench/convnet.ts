@@ -12,7 +12,6 @@
 // The LAST line is one JSON object {workload: {lab_s, torch_s, speedup, round_speedups}, im2col: {…}}.
 // `--profile` adds each workload's per-step kernel times (bench/profile.ts).
 // A program that prints numbers, not a test.
-import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import * as T from '../engine/index.ts';
 import type { Backend } from '../engine/backends/backend.ts';
@@ -25,7 +24,7 @@ import { SGD } from '../engine/optim/sgd.ts';
 import { loadNativeAddon } from '../native/addon.ts';
 import { printProfile } from './profile.ts';
 import { fmt, median, medianSeconds } from './timing.ts';
-import { findTorchPython, torchEnvironment } from './torch.ts';
+import { runTorchScript } from './torch.ts';
 
 interface Case {
   name: string;
@@ -120,28 +119,8 @@ for c in cases:
 print(json.dumps({"version": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available(), "seconds": out}))
 `;
 
-function torchSeconds(): { version: string; mkldnn: boolean; seconds: Record<string, number> } | null {
-  const { python, tried } = findTorchPython();
-  if (!python) {
-    console.log(`PyTorch not found (tried ${tried.join(', ')}): lab numbers only`);
-    return null;
-  }
-  const r = spawnSync(python, ['-c', torchScript], {
-    input: JSON.stringify(cases),
-    encoding: 'utf8',
-    timeout: 600_000,
-    env: torchEnvironment(),
-  });
-  if (r.status !== 0) {
-    console.log(`the PyTorch reference failed: ${r.stderr}`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-    version: string;
-    mkldnn: boolean;
-    seconds: Record<string, number>;
-  };
-}
+const torchSeconds = () =>
+  runTorchScript<{ version: string; mkldnn: boolean; seconds: Record<string, number> }>(torchScript, cases);
 
 /** The conv kernels' column buffer per layer (bytes, float32) against unfolding the whole batch. */
 function im2colMemory(c: Case): { layer: number; images: number; buffer: number; wholeBatch: number }[] {

@@ -9,7 +9,6 @@
 // set against running its forward pass in each of a 3,000-step run's steps.
 // The LAST line is one JSON object {workload: {lab_s, torch_s, speedup}, cache: {…}}.
 // A program that prints numbers, not a test.
-import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import * as T from '../engine/index.ts';
 import { cpuBackend } from '../engine/backends/cpu/index.ts';
@@ -18,7 +17,7 @@ import { distillationLoss } from '../engine/nn/distillation.ts';
 import { DropoutMLP } from '../engine/nn/dropoutMlp.ts';
 import { Adam } from '../engine/optim/adam.ts';
 import { medianSeconds } from './timing.ts';
-import { findTorchPython, torchEnvironment } from './torch.ts';
+import { runTorchScript } from './torch.ts';
 
 const batch = 100;
 const kd = { temperature: 4, alpha: 0.9 };
@@ -115,27 +114,8 @@ for c in cases:
 print(json.dumps({"version": torch.__version__, "seconds": out}))
 `;
 
-function torchSeconds(): { version: string; seconds: Record<string, number> } | null {
-  const { python, tried } = findTorchPython();
-  if (!python) {
-    console.log(`PyTorch not found (tried ${tried.join(', ')}): lab numbers only`);
-    return null;
-  }
-  const r = spawnSync(python, ['-c', torchScript], {
-    input: JSON.stringify(cases),
-    encoding: 'utf8',
-    timeout: 600_000,
-    env: torchEnvironment(),
-  });
-  if (r.status !== 0) {
-    console.log(`the PyTorch reference failed: ${r.stderr}`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
-    version: string;
-    seconds: Record<string, number>;
-  };
-}
+const torchSeconds = () =>
+  runTorchScript<{ version: string; seconds: Record<string, number> }>(torchScript, cases);
 
 const fmt = (s: number) => (s < 1e-3 ? `${(s * 1e6).toFixed(0)} µs` : `${(s * 1e3).toFixed(2)} ms`);
 

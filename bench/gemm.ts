@@ -1,11 +1,10 @@
 // sgemm throughput of the native GEMM (one thread) at 1024³ and at the lab's small shapes,
 // next to PyTorch's (torch.set_num_threads(1)) when a Python with torch is found. A program that
 // prints numbers, not a test:  node bench/gemm.ts   (LAB_PYTHON picks the Python)
-import { spawnSync } from 'node:child_process';
 import { loadNativeAddon } from '../native/addon.ts';
 import type { Isa, ProgramHandle } from '../native/program.ts';
 import { median } from './timing.ts';
-import { torchEnvironment } from './torch.ts';
+import { runTorchScript } from './torch.ts';
 
 interface Shape {
   name: string;
@@ -84,7 +83,7 @@ const torchScript = `
 import json, sys, time, torch
 torch.set_num_threads(1)
 out = {}
-for name, m, k, n, ta, tb in json.loads(sys.argv[1]):
+for name, m, k, n, ta, tb in json.load(sys.stdin):
     a = (torch.rand(k, m) * 2 - 1).t() if ta else torch.rand(m, k) * 2 - 1
     b = (torch.rand(n, k) * 2 - 1).t() if tb else torch.rand(k, n) * 2 - 1
     z = torch.empty(m, n)
@@ -100,14 +99,11 @@ for name, m, k, n, ta, tb in json.loads(sys.argv[1]):
 print(json.dumps(out))
 `;
 
-function torchTimes(): Record<string, number> | null {
-  const args = JSON.stringify(shapes.map((s) => [s.name, s.m, s.k, s.n, !!s.transA, !!s.transB]));
-  for (const python of [process.env.LAB_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
-    const r = spawnSync(python, ['-c', torchScript, args], { encoding: 'utf8', env: torchEnvironment() });
-    if (r.status === 0) return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
-  }
-  return null;
-}
+const torchTimes = () =>
+  runTorchScript<Record<string, number>>(
+    torchScript,
+    shapes.map((s) => [s.name, s.m, s.k, s.n, !!s.transA, !!s.transB]),
+  );
 
 const gflops = ({ m, k, n }: Shape, seconds: number) => (2 * m * k * n) / seconds / 1e9;
 const fmt = (v: number, digits = 1) => v.toFixed(digits).padStart(8);
@@ -116,7 +112,7 @@ addon.setThreads(1);
 const { selected, supported } = addon.isaInfo();
 console.log(`native sgemm, one thread, ISA ${selected} (supported: ${supported.join(', ')})`);
 const torch = torchTimes();
-console.log(torch ? 'PyTorch: torch.mm, torch.set_num_threads(1)' : 'PyTorch not found: native numbers only');
+if (torch) console.log('PyTorch: torch.mm, torch.set_num_threads(1)');
 console.log(
   `${'shape (M×K×N)'.padEnd(44)} ${'µs/call'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'best GF'.padStart(8)} ${'torch µs'.padStart(8)} ${'torch GF'.padStart(8)} ${'speedup'.padStart(8)}`,
 );

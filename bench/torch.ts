@@ -162,6 +162,30 @@ function runPython(
   return lastJson(r.stdout, what);
 }
 
+/**
+ * A benchmark's own PyTorch measurement: runs `script` (Python, one thread) with `input` as JSON
+ * on its stdin and returns the JSON of its last output line, or null, having said why, when no
+ * Python with torch is found or the script fails.
+ */
+export function runTorchScript<T>(script: string, input: unknown): T | null {
+  const { python, tried } = findTorchPython();
+  if (!python) {
+    console.log(`PyTorch not found (tried ${tried.join(', ')}): lab numbers only`);
+    return null;
+  }
+  const r = spawnSync(python, ['-c', script], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: torchEnvironment(),
+  });
+  if (r.status !== 0) {
+    console.log(`the PyTorch measurement failed (status ${r.status}): ${r.stderr || r.error}`);
+    return null;
+  }
+  return lastJson(r.stdout, 'the PyTorch measurement') as T;
+}
+
 /** A Python with torch and the reference script, or why the reference cannot run. */
 export function torchReferenceReady(): { python: string; script: string } | { missing: string } {
   const { python, tried } = findTorchPython();
