@@ -19,12 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { createLabService } from '../main/api/labService.ts';
-import {
-  optimizerRunConfig,
-  type OptimizerRunConfig,
-} from '../main/lab/kinds/optimizerComparison/runConfig.ts';
 import { registerTrainerModule } from '../main/lab/trainers/registry.ts';
-import type { Trainer, TrainerDefinition } from '../main/lab/trainers/trainer.ts';
+import { CountingTrainer, countingTrainer } from './countingTrainer.ts';
 import { projectRoot, rendererDistDirectory } from '../main/paths.ts';
 import { createLabServer } from '../main/server/labServer.ts';
 import { launchChromium } from '../test/e2e/chromium.ts';
@@ -33,8 +29,7 @@ const pointsPerSecond = 1000;
 const streams = 8;
 
 /** One cheap point per step, paced to `pointsPerSecond`: the cost measured is the app's. */
-class StreamTrainer implements Trainer<OptimizerRunConfig> {
-  private step_ = 0;
+class StreamTrainer extends CountingTrainer {
   private started = 0;
 
   init(): void {
@@ -42,44 +37,21 @@ class StreamTrainer implements Trainer<OptimizerRunConfig> {
   }
 
   step() {
-    this.step_++;
+    this.steps++;
     // Sleep until this step is due: a steady 1,000 points/s per run, not as fast as possible.
-    const due = this.started + (this.step_ * 1000) / pointsPerSecond;
+    const due = this.started + (this.steps * 1000) / pointsPerSecond;
     const wait = due - performance.now();
     if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
-    return { loss: 1 / Math.sqrt(this.step_) + 0.01 * Math.sin(this.step_ / 50) };
+    return { loss: 1 / Math.sqrt(this.steps) + 0.01 * Math.sin(this.steps / 50) };
   }
 
   evaluate() {
-    return { val_loss: 1 / Math.sqrt(this.step_ + 1) };
-  }
-
-  checkpoint(): Uint8Array {
-    return new Uint8Array(new Float64Array([this.step_]).buffer);
-  }
-
-  restore(state: Uint8Array): void {
-    this.step_ = new Float64Array(state.buffer, state.byteOffset, 1)[0];
-  }
-
-  environment() {
-    return { engineVersion: 'bench', backend: 'js', device: 'cpu' };
+    return { val_loss: 1 / Math.sqrt(this.steps + 1) };
   }
 }
 
-export const trainers: TrainerDefinition<OptimizerRunConfig>[] = [
-  {
-    name: 'bench-stream',
-    description: 'Benchmark only: 1,000 points per second',
-    runConfig: optimizerRunConfig,
-    problemSchema: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['name'],
-      properties: { name: { const: 'bench-stream' } },
-    },
-    create: () => new StreamTrainer(),
-  },
+export const trainers = [
+  countingTrainer('bench-stream', 'Benchmark only: 1,000 points per second', () => new StreamTrainer()),
 ];
 
 function percentile(values: number[], p: number): number {

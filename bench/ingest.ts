@@ -14,18 +14,14 @@ import { createExperimentFromDefinition } from '../main/lab/createExperiment.ts'
 import { parseDefinition } from '../main/lab/loadDefinition.ts';
 import { runExperiment } from '../main/lab/experimentRunner.ts';
 import { registerTrainerModule } from '../main/lab/trainers/registry.ts';
-import {
-  optimizerRunConfig,
-  type OptimizerRunConfig,
-} from '../main/lab/kinds/optimizerComparison/runConfig.ts';
-import type { Trainer, TrainerDefinition } from '../main/lab/trainers/trainer.ts';
+import { CountingTrainer, countingTrainer } from './countingTrainer.ts';
+import type { OptimizerRunConfig } from '../main/lab/kinds/optimizerComparison/runConfig.ts';
 import { openLabDatabase } from '../main/store/labDatabase.ts';
 import { MetricWriter } from '../main/store/metricWriter.ts';
 import { WorkerPool } from '../main/workers/workerPool.ts';
 
 /** Emits `metricsPerStep` cheap synthetic metrics per step: the cost measured is the lab's, not training's. */
-class SyntheticMetricsTrainer implements Trainer<OptimizerRunConfig> {
-  private step_ = 0;
+class SyntheticMetricsTrainer extends CountingTrainer {
   private names: string[] = [];
 
   init(config: OptimizerRunConfig): void {
@@ -34,45 +30,24 @@ class SyntheticMetricsTrainer implements Trainer<OptimizerRunConfig> {
   }
 
   step() {
-    this.step_++;
-    const metrics: Record<string, number> = { loss: 1 / Math.sqrt(this.step_) };
-    for (let i = 0; i < this.names.length; i++) metrics[this.names[i]] = Math.sin(this.step_ * (i + 1));
+    this.steps++;
+    const metrics: Record<string, number> = { loss: 1 / Math.sqrt(this.steps) };
+    for (let i = 0; i < this.names.length; i++) metrics[this.names[i]] = Math.sin(this.steps * (i + 1));
     return metrics as { loss: number } & Record<string, number>;
   }
 
   evaluate() {
-    return { val_loss: 1 / Math.sqrt(this.step_ + 1) };
-  }
-
-  checkpoint(): Uint8Array {
-    return new Uint8Array(new Float64Array([this.step_]).buffer);
-  }
-
-  restore(state: Uint8Array): void {
-    this.step_ = new Float64Array(state.buffer, state.byteOffset, 1)[0];
-  }
-
-  environment() {
-    return { engineVersion: 'bench', backend: 'js', device: 'cpu' };
+    return { val_loss: 1 / Math.sqrt(this.steps + 1) };
   }
 }
 
-export const trainers: TrainerDefinition<OptimizerRunConfig>[] = [
-  {
-    name: 'bench-synthetic-metrics',
-    description: 'Benchmark only: many cheap metrics per step',
-    runConfig: optimizerRunConfig,
-    problemSchema: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['name'],
-      properties: {
-        name: { const: 'bench-synthetic-metrics' },
-        metricsPerStep: { type: 'integer', minimum: 1, default: 20 },
-      },
-    },
-    create: () => new SyntheticMetricsTrainer(),
-  },
+export const trainers = [
+  countingTrainer(
+    'bench-synthetic-metrics',
+    'Benchmark only: many cheap metrics per step',
+    () => new SyntheticMetricsTrainer(),
+    { metricsPerStep: { type: 'integer', minimum: 1, default: 20 } },
+  ),
 ];
 
 function rate(points: number, seconds: number): string {

@@ -18,14 +18,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExperimentFromDefinition } from '../main/lab/createExperiment.ts';
 import { runExperiment } from '../main/lab/experimentRunner.ts';
-import {
-  optimizerRunConfig,
-  type OptimizerRunConfig,
-} from '../main/lab/kinds/optimizerComparison/runConfig.ts';
 import { parseDefinition } from '../main/lab/loadDefinition.ts';
 import type { RunExecutor } from '../main/lab/runExecutor.ts';
-import type { Trainer, TrainerDefinition } from '../main/lab/trainers/trainer.ts';
 import { registerTrainerModule } from '../main/lab/trainers/registry.ts';
+import { CountingTrainer, countingTrainer } from './countingTrainer.ts';
 import { projectRoot } from '../main/paths.ts';
 import { parseQueueAddress } from '../main/queue/queueAddress.ts';
 import { QueueExecutor } from '../main/queue/queueExecutor.ts';
@@ -33,40 +29,19 @@ import { openLabDatabase, type LabDatabase } from '../main/store/labDatabase.ts'
 import { WorkerPool } from '../main/workers/workerPool.ts';
 import { redisServerBinary, startRedisServer } from '../test/integration/queue/redisServer.ts';
 
-class TinyTrainer implements Trainer<OptimizerRunConfig> {
-  private step_ = 0;
+class TinyTrainer extends CountingTrainer {
   init(): void {}
   step() {
-    this.step_++;
-    return { loss: 1 / this.step_ };
+    this.steps++;
+    return { loss: 1 / this.steps };
   }
   evaluate() {
-    return { val_loss: 1 / (this.step_ + 1) };
-  }
-  checkpoint(): Uint8Array {
-    return new Uint8Array(new Float64Array([this.step_]).buffer);
-  }
-  restore(state: Uint8Array): void {
-    this.step_ = new Float64Array(state.buffer, state.byteOffset, 1)[0];
-  }
-  environment() {
-    return { engineVersion: 'bench', backend: 'js', device: 'cpu' };
+    return { val_loss: 1 / (this.steps + 1) };
   }
 }
 
-export const trainers: TrainerDefinition<OptimizerRunConfig>[] = [
-  {
-    name: 'bench-tiny-run',
-    description: 'Benchmark only: 10 steps of nothing',
-    runConfig: optimizerRunConfig,
-    problemSchema: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['name'],
-      properties: { name: { const: 'bench-tiny-run' } },
-    },
-    create: () => new TinyTrainer(),
-  },
+export const trainers = [
+  countingTrainer('bench-tiny-run', 'Benchmark only: 10 steps of nothing', () => new TinyTrainer()),
 ];
 
 const trainerModule = fileURLToPath(import.meta.url);
