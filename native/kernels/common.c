@@ -148,18 +148,18 @@ int lab_views_interleaved_disjoint(const lab_tensor *x, const lab_tensor *y) {
   return shift >= width && shift <= pitch - width;
 }
 
+lab_byte_range lab_view_range(const lab_tensor *t) {
+  const intptr_t size = (intptr_t)lab_dtype_size(t->dtype);
+  lab_byte_range r = {(intptr_t)t->data, (intptr_t)t->data + size};
+  for (int d = 0; d < t->ndim; d++) {
+    const intptr_t span = (intptr_t)(t->shape[d] - 1) * (intptr_t)t->strides[d] * size;
+    if (span < 0) r.lo += span;
+    else r.hi += span;
+  }
+  return r;
+}
+
 /* Whether the memory of two views (first to last element, in bytes) does not overlap. */
 int lab_views_disjoint(const lab_tensor *x, const lab_tensor *y) {
-  const lab_tensor *views[2] = {x, y};
-  intptr_t lo[2], hi[2];
-  for (int v = 0; v < 2; v++) {
-    const intptr_t size = (intptr_t)lab_dtype_size(views[v]->dtype), base = (intptr_t)views[v]->data;
-    lo[v] = base, hi[v] = base + size;
-    for (int d = 0; d < views[v]->ndim; d++) {
-      const intptr_t span = (intptr_t)(views[v]->shape[d] - 1) * (intptr_t)views[v]->strides[d] * size;
-      if (span < 0) lo[v] += span;
-      else hi[v] += span;
-    }
-  }
-  return hi[0] <= lo[1] || hi[1] <= lo[0];
+  return lab_ranges_apart(lab_view_range(x), lab_view_range(y));
 }

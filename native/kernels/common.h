@@ -31,6 +31,13 @@ const char *lab_shape_str(const lab_tensor *t, char *buf, size_t len);
 /* 1 when both views have the same rank and shape. */
 int lab_same_shape(const lab_tensor *a, const lab_tensor *b);
 
+/* The bytes [lo, hi) from a view's lowest to its highest element. */
+typedef struct lab_byte_range {
+  intptr_t lo, hi;
+} lab_byte_range;
+lab_byte_range lab_view_range(const lab_tensor *t);
+static inline int lab_ranges_apart(lab_byte_range x, lab_byte_range y) { return x.hi <= y.lo || y.hi <= x.lo; }
+
 /* Whether the memory of two views (first to last element, in bytes) does not overlap. */
 int lab_views_disjoint(const lab_tensor *x, const lab_tensor *y);
 /* Whether two 2-d views of one dtype, the same shape and strides and unit inner stride never share

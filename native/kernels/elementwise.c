@@ -438,14 +438,14 @@ static int contiguous_in_walk(const lab_iter *it, int k) {
  * output's). Paired in one process: quad_meta 6.7-8.5 % and mnist_meta 7 % faster; on MNIST it
  * also beat streaming the cell's 8.9 MB of outputs past the caches (4-11 %).
  */
-static uint32_t own_output_registers(const lab_ew_attrs *p, const lab_tensor *in, const lab_tensor *out) {
+static uint32_t own_output_registers(const lab_ew_attrs *p, const lab_tensor *out, const lab_byte_range *range) {
   if (p->n_outputs < 2) return 0; /* one output: the last instruction writes it (run_tile_) */
   uint32_t mask = 0;
   for (int o = 0; o < p->n_outputs; o++) {
     const int reg = p->out_reg[o];
     int ok = out[o].dtype == p->compute && reg >= p->n_inputs && !p->reg_const[reg];
     for (int e = 0; ok && e < o; e++) ok = p->out_reg[e] != reg;
-    for (int k = 0; ok && k < p->n_inputs; k++) ok = !p->input_used[k] || lab_views_disjoint(&out[o], &in[k]);
+    for (int k = 0; ok && k < p->n_inputs; k++) ok = !p->input_used[k] || lab_ranges_apart(range[o], range[p->n_outputs + k]);
     if (ok) mask |= 1u << o;
   }
   return mask;
@@ -471,7 +471,8 @@ static int same_view(const lab_tensor *x, const lab_tensor *y) {
  * which read and write them in place with plain loads and stores (the rows' masks cost ~7 %
  * there).
  */
-static int rows_in_place(const lab_ew_attrs *p, const lab_tensor *in, const lab_tensor *out, const lab_iter *it) {
+static int rows_in_place(const lab_ew_attrs *p, const lab_tensor *in, const lab_tensor *out, const lab_byte_range *range,
+                         const lab_iter *it) {
   if (!block_mode(it) || it->inner < 16) return 0;
   int moved = 0; /* an operand the tiles would move row by row */
   for (int k = 0; k < p->n_outputs + p->n_inputs; k++) {
@@ -484,11 +485,11 @@ static int rows_in_place(const lab_ew_attrs *p, const lab_tensor *in, const lab_
   for (int o = 0; o < p->n_outputs; o++) {
     if (out[o].dtype != LAB_FLOAT32 || it->inner_stride[o] != 1) return 0;
     for (int e = 0; e < o; e++) {
-      if (!lab_views_disjoint(&out[o], &out[e]) && !lab_views_interleaved_disjoint(&out[o], &out[e])) return 0;
+      if (!lab_ranges_apart(range[o], range[e]) && !lab_views_interleaved_disjoint(&out[o], &out[e])) return 0;
     }
     for (int k = 0; k < p->n_inputs; k++) {
       const lab_tensor *x = &in[k];
-      if (p->input_used[k] && !lab_views_disjoint(&out[o], x) && !same_view(&out[o], x) &&
+      if (p->input_used[k] && !lab_ranges_apart(range[o], range[p->n_outputs + k]) && !same_view(&out[o], x) &&
           !lab_views_interleaved_disjoint(&out[o], x)) {
         return 0;
       }
@@ -613,14 +614,17 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   }
   lab_iter it;
   lab_iter_init(&it, out[0].ndim, out[0].shape, n_out + n_in, strides);
+  /* each operand's bytes once: which outputs may be written in place is asked of every pair */
+  lab_byte_range range[LAB_EW_MAX_OPERANDS];
+  for (int k = 0; k < n_out + n_in; k++) range[k] = lab_view_range(k < n_out ? &out[k] : &in[k - n_out]);
   ew_share shares[LAB_MAX_THREADS];
   const int avx512 = lab_isa_resolve(p->rt->isa) == LAB_ISA_AVX512;
   /* Compiled programs use AVX-512 and its exp, sigmoid and tanh, as the interpreter does here. */
   const lab_ew_tile_fn compiled = avx512 ? lab_ew_jit_function((lab_ew_attrs *)p, it.outer * it.inner) : NULL;
   const lab_ew_rows_fn compiled_rows =
-      compiled && rows_in_place(p, in, out, &it) ? atomic_load_explicit(&p->compiled_rows, memory_order_relaxed) : NULL;
+      compiled && rows_in_place(p, in, out, range, &it) ? atomic_load_explicit(&p->compiled_rows, memory_order_relaxed) : NULL;
   if (compiled_rows) lab_ew_jit_count_row_walk();
-  const ew_share whole = {p, in, out, &it, avx512, compiled, compiled_rows, own_output_registers(p, in, out), 0, 0, 0, 0};
+  const ew_share whole = {p, in, out, &it, avx512, compiled, compiled_rows, own_output_registers(p, out, range), 0, 0, 0, 0};
   const int threads = split_walk(&whole, shares);
   lab_run_tasks(run_share, shares, sizeof shares[0], threads);
   int status = 0;
