@@ -406,6 +406,7 @@ lab_ew_attrs *lab_ew_compile(const lab_ew_node *nodes, const int *tree_sizes, in
   }
   atomic_init(&p->refs, 1);
   atomic_init(&p->jit_phase, lab_ew_codegen_supported(p) ? LAB_EW_JIT_COLD : LAB_EW_JIT_DONE);
+  atomic_init(&p->rows_layout, -1);
   free(cc->dag);
   free(cc);
   return p;
@@ -496,6 +497,17 @@ static int rows_in_place(const lab_ew_attrs *p, const lab_tensor *in, const lab_
     }
   }
   return 1;
+}
+
+/* Which operands of a rows-in-place walk have contiguous rows (their row stride the row width):
+ * bit k for operand k, outputs first; unused inputs count as contiguous. */
+static int64_t rows_layout(const lab_ew_attrs *p, const lab_iter *it) {
+  int64_t layout = 0;
+  for (int k = 0; k < p->n_outputs + p->n_inputs; k++) {
+    const int used = k < p->n_outputs || p->input_used[k - p->n_outputs];
+    if (!used || it->strides[k][0] == it->inner) layout |= (int64_t)1 << k;
+  }
+  return layout;
 }
 
 /* Composites over at least this many elements split their walk across the runtime's threads
@@ -619,10 +631,17 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
   for (int k = 0; k < n_out + n_in; k++) range[k] = lab_view_range(k < n_out ? &out[k] : &in[k - n_out]);
   ew_share shares[LAB_MAX_THREADS];
   const int avx512 = lab_isa_resolve(p->rt->isa) == LAB_ISA_AVX512;
+  const int64_t layout = avx512 && rows_in_place(p, in, out, range, &it) ? rows_layout(p, &it) : -1;
+  if (layout >= 0) { /* the first such call's layout is the one the compiled rows function takes */
+    int64_t unknown = -1;
+    atomic_compare_exchange_strong(&((lab_ew_attrs *)p)->rows_layout, &unknown, layout);
+  }
   /* Compiled programs use AVX-512 and its exp, sigmoid and tanh, as the interpreter does here. */
   const lab_ew_tile_fn compiled = avx512 ? lab_ew_jit_function((lab_ew_attrs *)p, it.outer * it.inner) : NULL;
-  const lab_ew_rows_fn compiled_rows =
-      compiled && rows_in_place(p, in, out, range, &it) ? atomic_load_explicit(&p->compiled_rows, memory_order_relaxed) : NULL;
+  /* (compiled_layout is published with `compiled`, which the acquire above read) */
+  const lab_ew_rows_fn compiled_rows = compiled && layout >= 0 && layout == p->compiled_layout
+                                           ? atomic_load_explicit(&p->compiled_rows, memory_order_relaxed)
+                                           : NULL;
   if (compiled_rows) lab_ew_jit_count_row_walk();
   const ew_share whole = {p, in, out, &it, avx512, compiled, compiled_rows, own_output_registers(p, out, range), 0, 0, 0, 0};
   const int threads = split_walk(&whole, shares);

@@ -130,6 +130,9 @@ static int stores_output(const lab_ew_attrs *p, int o) {
   return 1;
 }
 
+/* Whether operand k (outputs first) has contiguous rows in a rows function's layout. */
+static int contiguous(int64_t layout, int k) { return (int)((layout >> k) & 1); }
+
 /* How a loop body reaches memory: a tile's whole vectors, its masked tail, or rows (the loads and
  * stores of lab_ew_rows, each vector from up to two rows under masks m1 and m2). */
 typedef enum body_kind { TILE_VECTOR, TILE_TAIL, ROWS } body_kind;
@@ -137,7 +140,7 @@ typedef enum body_kind { TILE_VECTOR, TILE_TAIL, ROWS } body_kind;
 /* Loads of the used inputs, one statement per instruction, stores of the outputs. A tile stores
  * each temporary output register once (the interpreter's copy-out moves the rest); rows store
  * every output, by its index. */
-static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind) {
+static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind, int64_t layout) {
   char names[LAB_EW_MAX_REGS][24]; /* the C name holding each register's current value */
   for (int r = 0; r < p->n_regs; r++) {
     snprintf(names[r], sizeof names[r], r < p->n_inputs ? "x%d" : "c%d", r);
@@ -146,11 +149,17 @@ static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind) {
     if (!p->input_used[k]) continue;
     if (kind == TILE_VECTOR) append(t, "    const __m512 x%d = _mm512_loadu_ps(r%d + i);\n", k, k);
     else if (kind == TILE_TAIL) append(t, "    const __m512 x%d = _mm512_maskz_loadu_ps(m, r%d + i);\n", k, k);
-    else {
-      append(t, "    __m512 x%d;\n    if (s%d == width) x%d = _mm512_maskz_loadu_ps(m, r%d + e);\n", k, k, k, k);
-      append(t, "    else {\n      x%d = _mm512_maskz_loadu_ps(m1, r%d + row * s%d + col);\n", k, k, k);
-      append(t, "      if (m2) x%d = _mm512_mask_loadu_ps(x%d, m2, r%d + (row + 1) * s%d - len1);\n    }\n", k, k, k, k);
+    else if (contiguous(layout, p->n_outputs + k)) append(t, "    const __m512 x%d = _mm512_maskz_loadu_ps(m, r%d + e);\n", k, k);
+    else append(t, "    __m512 x%d = _mm512_maskz_loadu_ps(m1, r%d + col);\n", k, k);
+  }
+  if (kind == ROWS) { /* the next row's part of the vector, for the operands whose rows are apart */
+    append(t, "    if (m2) {\n");
+    for (int k = 0; k < p->n_inputs; k++) {
+      if (p->input_used[k] && !contiguous(layout, p->n_outputs + k)) {
+        append(t, "      x%d = _mm512_mask_loadu_ps(x%d, m2, r%d + s%d - len1);\n", k, k, k, k);
+      }
     }
+    append(t, "    }\n");
   }
   for (int i = 0; i < p->n_instr; i++) {
     const lab_ew_instr *in = &p->instr[i];
@@ -163,14 +172,22 @@ static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind) {
   for (int o = 0; o < p->n_outputs; o++) {
     const char *value = names[p->out_reg[o]];
     if (kind == ROWS) {
-      append(t, "    if (so%d == width) _mm512_mask_storeu_ps(o%d + e, m, %s);\n", o, o, value);
-      append(t, "    else {\n      _mm512_mask_storeu_ps(o%d + row * so%d + col, m1, %s);\n", o, o, value);
-      append(t, "      if (m2) _mm512_mask_storeu_ps(o%d + (row + 1) * so%d - len1, m2, %s);\n    }\n", o, o, value);
+      if (contiguous(layout, o)) append(t, "    _mm512_mask_storeu_ps(o%d + e, m, %s);\n", o, value);
+      else append(t, "    _mm512_mask_storeu_ps(o%d + col, m1, %s);\n", o, value);
     } else if (stores_output(p, o)) {
       const int reg = p->out_reg[o];
       if (kind == TILE_TAIL) append(t, "    _mm512_mask_storeu_ps(r%d + i, m, %s);\n", reg, value);
       else append(t, "    _mm512_storeu_ps(r%d + i, %s);\n", reg, value);
     }
+  }
+  if (kind == ROWS) {
+    append(t, "    if (m2) {\n");
+    for (int o = 0; o < p->n_outputs; o++) {
+      if (!contiguous(layout, o)) {
+        append(t, "      _mm512_mask_storeu_ps(o%d + so%d - len1, m2, %s);\n", o, o, names[p->out_reg[o]]);
+      }
+    }
+    append(t, "    }\n");
   }
 }
 
@@ -194,43 +211,57 @@ static void emit_tile_function(text *t, const lab_ew_attrs *p) {
   }
   emit_constants(t, p);
   append(t, "  int64_t i = 0;\n  for (; i + 16 <= n; i += 16) {\n");
-  emit_body(t, p, TILE_VECTOR);
+  emit_body(t, p, TILE_VECTOR, 0);
   append(t, "  }\n  if (i < n) {\n    const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);\n");
-  emit_body(t, p, TILE_TAIL);
+  emit_body(t, p, TILE_TAIL, 0);
   append(t, "  }\n}\n\n");
 }
 
-/* lab_ew_rows (a lab_ew_rows_fn): rows × width elements straight from and to the operands' rows,
- * 16 at a time across row ends: a vector's first lanes from the rest of row `row` (mask m1), the
- * others from the start of the next row (mask m2, read at an address len1 elements before it so
- * that lane j finds element j − len1). width ≥ 16, so a vector spans at most two rows. */
-static void emit_rows_function(text *t, const lab_ew_attrs *p) {
+/* lab_ew_rows (a lab_ew_rows_fn) for one layout of the operands' rows: rows × width elements
+ * straight from and to them, 16 at a time across row ends. An operand whose rows are contiguous
+ * (its bit in `layout`) is one run of elements; the others take a vector's first lanes from the
+ * rest of the current row (mask m1) and the others from the start of the next (mask m2, read at
+ * an address len1 elements before it so that lane j finds element j − len1), each through a
+ * pointer to its current row. width ≥ 16, so a vector spans at most two rows. */
+static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
   append(t, "LAB_AVX512 void lab_ew_rows(int64_t rows, int64_t width, float *const *base, const int64_t *stride) {\n");
-  for (int o = 0; o < p->n_outputs; o++) append(t, "  float *const o%d = base[%d];\n  const int64_t so%d = stride[%d];\n", o, o, o, o);
+  for (int o = 0; o < p->n_outputs; o++) {
+    append(t, "  float *o%d = base[%d];\n", o, o);
+    if (!contiguous(layout, o)) append(t, "  const int64_t so%d = stride[%d];\n", o, o);
+  }
   for (int k = 0; k < p->n_inputs; k++) {
     if (!p->input_used[k]) continue;
-    append(t, "  const float *const r%d = base[%d];\n  const int64_t s%d = stride[%d];\n", k, p->n_outputs + k, k,
-           p->n_outputs + k);
+    append(t, "  const float *r%d = base[%d];\n", k, p->n_outputs + k);
+    if (!contiguous(layout, p->n_outputs + k)) append(t, "  const int64_t s%d = stride[%d];\n", k, p->n_outputs + k);
   }
+  append(t, "  (void)stride;\n");
   emit_constants(t, p);
-  append(t, "  const int64_t total = rows * width;\n  int64_t row = 0, col = 0;\n");
+  append(t, "  const int64_t total = rows * width;\n  int64_t col = 0;\n");
   append(t, "  for (int64_t e = 0; e < total; e += 16) {\n");
   append(t, "    const int64_t take = total - e < 16 ? total - e : 16;\n");
   append(t, "    const int64_t len1 = width - col < take ? width - col : take;\n");
   append(t, "    const __mmask16 m1 = (__mmask16)((1u << len1) - 1);\n");
   append(t, "    const __mmask16 m2 = (__mmask16)(((1u << take) - 1) & ~((1u << len1) - 1));\n");
   append(t, "    const __mmask16 m = (__mmask16)((1u << take) - 1);\n");
-  emit_body(t, p, ROWS);
-  append(t, "    col += 16;\n    if (col >= width) col -= width, row++;\n  }\n}\n");
+  append(t, "    (void)m, (void)m1, (void)m2;\n");
+  emit_body(t, p, ROWS, layout);
+  append(t, "    col += 16;\n    if (col >= width) {\n      col -= width;\n");
+  for (int o = 0; o < p->n_outputs; o++) {
+    if (!contiguous(layout, o)) append(t, "      o%d += so%d;\n", o, o);
+  }
+  for (int k = 0; k < p->n_inputs; k++) {
+    if (p->input_used[k] && !contiguous(layout, p->n_outputs + k)) append(t, "      r%d += s%d;\n", k, k);
+  }
+  append(t, "    }\n  }\n}\n");
 }
 
-char *lab_ew_codegen_source(const lab_ew_attrs *p) {
+char *lab_ew_codegen_source(const lab_ew_attrs *p, int64_t rows_layout) {
   text t = {0};
   append(&t, "/* An elementwise composite of Curriculum Lab's engine, generated by "
              "native/kernels/elementwise_codegen.c. */\n");
   append(&t, "#include <stdint.h>\n#include \"elementwise_lanes.h\"\n\n");
   emit_tile_function(&t, p);
-  emit_rows_function(&t, p);
+  if (rows_layout >= 0) emit_rows_function(&t, p, rows_layout);
   if (t.failed) {
     free(t.s);
     return NULL;

@@ -233,7 +233,8 @@ static void compile_program(lab_ew_attrs *p) {
     strcpy(jit.fingerprint_of, setting);
   }
   if (!jit.fingerprint) return;
-  char *source = lab_ew_codegen_source(p);
+  const int64_t layout = atomic_load_explicit(&p->rows_layout, memory_order_relaxed);
+  char *source = lab_ew_codegen_source(p, layout);
   if (!source) {
     set_error("compiled composites: out of memory generating a composite's C");
     return;
@@ -279,12 +280,13 @@ static void compile_program(lab_ew_attrs *p) {
   free(source);
   void *handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
   lab_ew_tile_fn fn = handle ? (lab_ew_tile_fn)dlsym(handle, "lab_ew_tile") : NULL;
-  lab_ew_rows_fn rows_fn = handle ? (lab_ew_rows_fn)dlsym(handle, "lab_ew_rows") : NULL;
-  if (!fn || !rows_fn) {
+  lab_ew_rows_fn rows_fn = handle && layout >= 0 ? (lab_ew_rows_fn)dlsym(handle, "lab_ew_rows") : NULL;
+  if (!fn || (layout >= 0 && !rows_fn)) {
     set_error("compiled composites: cannot load %s (%s); delete it to have it rebuilt. This composite runs "
               "interpreted.", library, dlerror());
     return;
   }
+  p->compiled_layout = layout;
   atomic_store_explicit(&p->compiled_rows, rows_fn, memory_order_relaxed);
   atomic_store_explicit(&p->compiled, fn, memory_order_release);
   count(built ? &jit.stats.compiled : &jit.stats.loaded);

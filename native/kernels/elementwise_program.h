@@ -62,6 +62,11 @@ struct lab_ew_attrs {
    * interpreted until then, and references (the step's, and a queued compile's). */
   _Atomic(lab_ew_tile_fn) compiled;
   _Atomic(lab_ew_rows_fn) compiled_rows; /* published before `compiled` */
+  /* Which operands' rows are contiguous (bit k: operand k, outputs first), as the first call that
+   * could walk rows in place saw them (-1: none yet): a step's views are fixed, so its compiled
+   * rows function is generated for that layout, with no test of a stride left in its loop. */
+  _Atomic int64_t rows_layout;
+  int64_t compiled_layout; /* the layout compiled_rows was generated for (published with it) */
   _Atomic int64_t interpreted;
   _Atomic int jit_phase;
   _Atomic int refs;
