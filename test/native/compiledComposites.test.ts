@@ -259,6 +259,7 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
 
   it("an LSTM cell's seven outputs in block mode, its gate windows read in place", () => {
     expect(expectCompiledSameBits(lstmCell(203))).toBe(1);
+    expect(expectCompiledSameBits(lstmCell(4))).toBe(1); // one group of rows, nothing after it
   });
 
   it('the same cell split over two threads (2^16 elements and more)', () => {
@@ -296,11 +297,16 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
     );
   }
 
+  // Row widths whose rows end inside vectors (20, 24, 33, 36, 40) or only at their ends (16, 48).
   for (const [rows, width, pitch] of [
     [97, 20, 80],
     [7, 16, 64],
     [5, 33, 132],
     [2, 20, 80],
+    [9, 24, 96],
+    [11, 40, 160],
+    [6, 48, 192],
+    [13, 36, 144],
   ]) {
     it(`writes ${rows} rows of ${width} into ${pitch}-wide rows in place, a vector spanning two rows`, () => {
       expect(expectCompiledSameBits(windowsOut(rows, width, pitch))).toBe(1);
