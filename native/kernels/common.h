@@ -16,6 +16,8 @@
 extern "C" {
 #endif
 
+static inline int64_t lab_gcd(int64_t a, int64_t b) { return b == 0 ? a : lab_gcd(b, a % b); }
+
 static inline size_t lab_dtype_size(lab_dtype d) {
   return d == LAB_FLOAT64 ? 8 : d == LAB_BOOL ? 1 : 4;
 }

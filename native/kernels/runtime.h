@@ -17,6 +17,13 @@ extern "C" {
 typedef enum lab_isa { LAB_ISA_AUTO = 0, LAB_ISA_AVX512, LAB_ISA_AVX2, LAB_ISA_PORTABLE } lab_isa;
 
 #define LAB_MAX_THREADS 64
+/* The threads a walk of `units` whole units can use out of `threads`: at most LAB_MAX_THREADS and
+ * one a unit, at least one. */
+static inline int lab_threads_for(int threads, int64_t units) {
+  if (threads > LAB_MAX_THREADS) threads = LAB_MAX_THREADS;
+  if (threads > units) threads = (int)units;
+  return threads < 1 ? 1 : threads;
+}
 /* GEMM takes slots 0 .. 2·threads − 1 (two per thread); the convolution kernel calls GEMM, so
  * its own buffers (columns, packed weights, packed gradients, accumulators, a padded image)
  * live above those. */

@@ -21,8 +21,6 @@
 #define CHAIN_MAX_SUMS 2048 /* float64 accumulators of a chain's reduces */
 #define CHAIN_MAX_GEMM_SUM_BYTES 16384 /* accumulators of its small-m gemms over k */
 
-static int64_t gcd(int64_t a, int64_t b) { return b == 0 ? a : gcd(b, a % b); }
-
 /* Whether two overlapping views meet only within the same rows: row r of one overlaps no row of
  * the other but its row r (the same pitch, both rows inside one pitch of bytes). */
 static int same_rows(const lab_tensor *x, int cut_x, const lab_tensor *y, int cut_y) {
@@ -192,7 +190,7 @@ static int32_t chain_find(const lab_program *p, int32_t i, int64_t *rows) {
       const lab_tensor *t = views + first_view[j];
       if (lab_chain_kind_of(s, t, m) != KIND_GEMM_OVER_K) continue;
       const int64_t piece = lab_gemm_k_piece(t, s->n_inputs, &t[s->n_inputs], s->attrs);
-      if (piece > 0 && unit % piece != 0) unit = unit / gcd(unit, piece) * piece;
+      if (piece > 0 && unit % piece != 0) unit = unit / lab_gcd(unit, piece) * piece;
     }
     int64_t r = CHAIN_BLOCK_BYTES / written;
     r = r < unit ? unit : r - r % unit;

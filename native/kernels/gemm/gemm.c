@@ -475,7 +475,7 @@ static int sum_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1, l
   /* small.inc's rows round x·W + b their own way (as the compiler contracts them): they run
    * themselves, a few panels ahead, and the kernel adds h·U to what they left */
   small_k_sum_task tasks[LAB_MAX_THREADS];
-  const int n_tasks = threads < LAB_MAX_THREADS ? threads : LAB_MAX_THREADS;
+  const int n_tasks = lab_threads_for(threads, (zv.rows + SUM2_SMALL_K_ROWS - 1) / SUM2_SMALL_K_ROWS);
   for (int t = 0; t < n_tasks; t++) {
     int64_t begin, end;
     lab_thread_range(zv.rows, SUM2_SMALL_K_ROWS, n_tasks, t, &begin, &end);

@@ -204,10 +204,8 @@ void lab_gemm_narrow_shared_a_avx512_f32(int64_t m, int64_t k, const float *a, i
     }
     outs[q] = (narrow_out){bp[q], pr->n, pr->z, pr->rs_z, pr->alpha, pr->accumulate};
   }
-  const int64_t blocks = (m + 31) / 32;
-  if (threads > LAB_MAX_THREADS) threads = LAB_MAX_THREADS;
-  if (threads > blocks) threads = (int)blocks;
-  if (threads <= 1) {
+  threads = lab_threads_for(threads, (m + 31) / 32);
+  if (threads == 1) {
     narrow_rows(m, k, a, rs_a, cs_a, outs, count);
     return;
   }

@@ -18,11 +18,11 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define AVX512 __attribute__((target("avx512f")))
-/* The most vectors a group of rows may span for the table path: 16 KiB of lane tables at most. */
-#define OUTER_GROUP_VECTORS_MAX 16
+#include "../common.h"
 
-static int64_t gcd(int64_t a, int64_t b) { return b == 0 ? a : gcd(b, a % b); }
+#define AVX512 __attribute__((target("avx512f")))
+/* The most vectors a group of rows may span for the table path (its lane tables: 2 KiB of stack). */
+#define OUTER_GROUP_VECTORS_MAX 16
 
 /* One vector of Z from element e on (`take` lanes, across at most two rows): ai is alpha·a_i of
  * each lane's row and bv b_j of its column. small.inc's s = beta·c; s += a_i·b, contracted by GCC
@@ -63,7 +63,7 @@ AVX512 void lab_outer_avx512_f32(int64_t m, int64_t n, const float *a, int64_t r
    * within the group and column are the same in every group, so a vector's alpha·a_i come from the
    * group's g values by one permute, its b_j from a table. The walk across row ends finishes the
    * last rows (and takes all of them where a's rows are apart or a group spans too many vectors). */
-  const int64_t g = 16 / gcd(n, 16), vectors = g * n / 16, groups = rs_a == 1 && vectors <= OUTER_GROUP_VECTORS_MAX ? m / g : 0;
+  const int64_t g = 16 / lab_gcd(n, 16), vectors = g * n / 16, groups = rs_a == 1 && vectors <= OUTER_GROUP_VECTORS_MAX ? m / g : 0;
   if (groups > 0) {
     __m512i lane_row[OUTER_GROUP_VECTORS_MAX];
     __m512 lane_b[OUTER_GROUP_VECTORS_MAX];

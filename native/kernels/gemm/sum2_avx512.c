@@ -113,10 +113,8 @@ static void *sum2_task_run(void *arg) {
 
 void lab_gemm_sum2_avx512_f32(int64_t m, int64_t n, const lab_sum2_product *first, const float *c,
                               const lab_sum2_product *second, float *z, int64_t rs_z, int threads) {
-  const int64_t panels = (m + SUM2_MR - 1) / SUM2_MR;
-  if (threads > LAB_MAX_THREADS) threads = LAB_MAX_THREADS;
-  if (threads > panels) threads = (int)panels;
-  if (threads <= 1) {
+  threads = lab_threads_for(threads, (m + SUM2_MR - 1) / SUM2_MR);
+  if (threads == 1) {
     sum2_rows(m, n, first, c, second, z, rs_z);
     return;
   }
