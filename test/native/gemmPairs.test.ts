@@ -207,9 +207,17 @@ describe.skipIf(!avx512)('two products run as one', () => {
       // multiply-adds in the larger product, over two threads
       { m: 2000, n: 80, kx: 20, kh: 20 },
       { m: 2000, n: 80, kx: 2, kh: 20 },
-      { m: 301, n: 48, kx: 4, kh: 9 }, // rows past the last whole tile of 6, a 16-column panel
+      // rows past the last whole panel of 4: one to three, under Z's 80-column tiles (5 vectors)
+      // and the narrower ones left after them (48, 32 and 16 columns)
+      { m: 301, n: 48, kx: 4, kh: 9 },
+      { m: 1283, n: 80, kx: 20, kh: 20 },
+      { m: 98, n: 112, kx: 2, kh: 20 },
+      { m: 43, n: 160, kx: 20, kh: 9 },
+      { m: 9, n: 96, kx: 3, kh: 20 },
+      // Z of 16 or 32 columns, in panels of 6 rows: one to five rows past the last
       { m: 37, n: 16, kx: 3, kh: 33 },
       { m: 100, n: 32, kx: 8, kh: 255 }, // the longest k short of the driver's dot-product tail
+      { m: 59, n: 32, kx: 20, kh: 20 },
     ];
     const cases = [
       ...shapes.flatMap((shape) => [true, false].map((bias) => ({ ...shape, bias }))),
