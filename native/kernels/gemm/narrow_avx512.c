@@ -9,7 +9,7 @@
  * Here the vectors run down Z's columns instead: each multiply-add takes 16 rows of one column
  * of op(A) and one element of op(B) broadcast from memory. A column-major op(A) already holds
  * those vectors (read in place); a row-major one has 32 of its rows transposed in registers (16 ×
- * 16 blocks) into k vectors, twice. For J columns at a time (J ≤ 14, n split in at most two
+ * 16 blocks, whole ones half by the loads) into k vectors, twice. For J columns at a time (J ≤ 14, n split in at most two
  * passes): 2 × J accumulators, 2 + J loads for 2 × J multiply-adds, no lane wasted. The
  * accumulators, 16 rows × J columns each, go back to Z's rows through the same transpose and
  * masked stores. Measured against the driver: narrow_avx512.h.
@@ -59,10 +59,48 @@ static inline AVX512 __attribute__((always_inline)) void transpose16(__m512 r[16
   for (int i = 0; i < 16; i++) r[i] = t[i];
 }
 
+/* 16 whole rows of A's 16 columns from a (rows rs_a apart) as the column vectors at[0 … 15]: the
+ * first step of transpose16 done by the loads, which put the same four columns of rows r, r + 4,
+ * r + 8 and r + 12 in one vector (three of them by inserts, which the second ALU port may take),
+ * then each 128-bit lane transposed as a 4 × 4 block. Half transpose16's shuffles, all of which
+ * only the port of the second multiply-adder runs: 16.3 against 28-30 ns a block (the LSTM's
+ * 1,280 × 80 dz). */
+static inline AVX512 __attribute__((always_inline)) void transpose_block_by_loads(const float *a, int64_t rs_a,
+                                                                                  float *at) {
+  /* v[q][r], lane L: row 4L + r, columns 4q … 4q + 3; rows r … r + 12 by four pointers, the
+   * columns by constant offsets from them (16 row addresses spilled general registers) */
+  __m512 v[4][4];
+  for (int r = 0; r < 4; r++) {
+    const float *row0 = a + r * rs_a, *row4 = row0 + 4 * rs_a, *row8 = row0 + 8 * rs_a, *row12 = row0 + 12 * rs_a;
+    for (int q = 0; q < 4; q++) {
+      __m512 x = _mm512_castps128_ps512(_mm_loadu_ps(row0 + 4 * q));
+      x = _mm512_insertf32x4(x, _mm_loadu_ps(row4 + 4 * q), 1);
+      x = _mm512_insertf32x4(x, _mm_loadu_ps(row8 + 4 * q), 2);
+      v[q][r] = _mm512_insertf32x4(x, _mm_loadu_ps(row12 + 4 * q), 3);
+    }
+  }
+  /* each lane's 4 × 4 block transposed: column 4q + s, rows 4L … 4L + 3 in lane L */
+  for (int q = 0; q < 4; q++) {
+    const __m512d t0 = _mm512_castps_pd(_mm512_unpacklo_ps(v[q][0], v[q][1])),
+                  t1 = _mm512_castps_pd(_mm512_unpackhi_ps(v[q][0], v[q][1]));
+    const __m512d t2 = _mm512_castps_pd(_mm512_unpacklo_ps(v[q][2], v[q][3])),
+                  t3 = _mm512_castps_pd(_mm512_unpackhi_ps(v[q][2], v[q][3]));
+    float *col = at + 4 * q * 16;
+    _mm512_store_ps(col, _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2)));
+    _mm512_store_ps(col + 16, _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2)));
+    _mm512_store_ps(col + 32, _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3)));
+    _mm512_store_ps(col + 48, _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3)));
+  }
+}
+
 /* `rows` (≤ 16) rows of A, contiguous each, as k column vectors at[p] (lanes past `rows` zero). */
 static AVX512 void transpose_rows(const float *a, int64_t rs_a, int64_t rows, int64_t k, float *at) {
   for (int64_t p0 = 0; p0 < k; p0 += 16) {
     const int64_t kk = k - p0 < 16 ? k - p0 : 16;
+    if (rows == 16 && kk == 16) {
+      transpose_block_by_loads(a + p0, rs_a, at + p0 * 16);
+      continue;
+    }
     const __mmask16 live = (__mmask16)((1u << kk) - 1);
     __m512 r[16];
     for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(live, a + i * rs_a + p0) : _mm512_setzero_ps();
