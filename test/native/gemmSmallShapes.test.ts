@@ -392,3 +392,64 @@ describe('small-m products whose accumulators stay in registers (m ≤ 4, n a mu
     expect(smallM(m, k, n, n + 1)).toEqual(columns);
   });
 });
+
+describe.skipIf(!addon.isaInfo().supported.includes('avx512'))(
+  'float32 dot products over rows of k ≤ 16 (gemm/gemv_avx512.c on an AVX-512 CPU)',
+  () => {
+    /** One row's sum as _mm512_reduce_add_ps adds its 16 lanes (products past k are zero): upper
+     * 256 bits plus lower, of those upper 128 plus lower, lanes 0 + 2 and 1 + 3, then those two. */
+    function reduceAdd(p: number[]): number {
+      const f = Math.fround;
+      const t3 = Array.from({ length: 8 }, (_, j) => f(p[8 + j] + p[j]));
+      const t6 = Array.from({ length: 4 }, (_, j) => f(t3[4 + j] + t3[j]));
+      return f(f(t6[0] + t6[2]) + f(t6[1] + t6[3]));
+    }
+
+    // Rows summed four to a vector (and a last group of one to three beside zeros) must keep each
+    // row's additions and their order: the bits of the row-at-a-time reduction, whatever the group.
+    it.each([
+      [1, 10, false],
+      [3, 7, true],
+      [4, 16, false],
+      [5, 1, true],
+      [10, 10, false], // one of the quadratics' W_b·θ_b
+      [22, 13, true],
+    ] as const)('%i rows of %i, C %s: each row added as one reduction tree', (m, k, withC) => {
+      const random = rng(31 + m * k);
+      const value = () => Math.fround(4 * random() - 2);
+      const a = Float32Array.from({ length: m * k }, value);
+      const x = Float32Array.from({ length: k }, value);
+      const c = Float32Array.from({ length: m }, value);
+      const [alpha, beta] = [Math.fround(-1.3), Math.fround(0.7)];
+      const spec: ProgramSpec = {
+        buffers: [
+          { dtype: 'float32', size: m * k, role: 'constant', init: a },
+          { dtype: 'float32', size: k, role: 'constant', init: x },
+          { dtype: 'float32', size: m, role: 'constant', init: c },
+          { dtype: 'float32', size: m, role: 'output' },
+        ],
+        inputs: [],
+        outputs: [3],
+        steps: [
+          {
+            kernel: 'gemm',
+            inputs: [
+              { buffer: 0, offset: 0, shape: [m, k], strides: [k, 1] },
+              { buffer: 1, offset: 0, shape: [k, 1], strides: [1, 1] },
+              ...(withC ? [{ buffer: 2, offset: 0, shape: [m, 1], strides: [1, 1] }] : []),
+            ],
+            outputs: [{ buffer: 3, offset: 0, shape: [m, 1], strides: [1, 1] }],
+            attrs: { transA: false, transB: false, alpha, ...(withC ? { beta } : {}) },
+          },
+        ],
+      };
+      const z = Array.from(addon.run(addon.createProgram(spec), [])[0]);
+      const want = Array.from({ length: m }, (_, i) => {
+        const products = Array.from({ length: 16 }, (_, p) => (p < k ? Math.fround(a[i * k + p] * x[p]) : 0));
+        const out = Math.fround(alpha * reduceAdd(products));
+        return withC ? Math.fround(Math.fround(beta * c[i]) + out) : out;
+      });
+      expect(z).toEqual(want);
+    });
+  },
+);
