@@ -36,8 +36,9 @@ export function printProfile(
     `  profile of ${w.name}: ${executable.steps.length} steps, ${(total * 1e3).toFixed(2)} ms of kernels per call`,
   );
   // A step the executor runs in a row-block chain (native/PROGRAM.md, "Row blocks") is timed
-  // over all the chain's blocks, block by block; two products of the same A computed together
-  // (addon.pairedProducts) count both on the first.
+  // over all the chain's blocks, block by block; two steps computed together (addon.pairedSteps:
+  // two products of the same A or into the same Z, a composite and the sum of its rows) count both
+  // on the first.
   console.log('    ms/call    share  steps  kernel                      op');
   [...groups.entries()]
     .sort((a, b) => b[1].seconds - a[1].seconds)

@@ -39,10 +39,11 @@ export interface NativeAddon {
   /** The temp buffers those chains keep block-local (only a block's rows, in scratch that stays
    * in cache; what they hold after a run is undefined), as planned for the last run. */
   blockLocalBuffers(program: ProgramHandle): Int32Array;
-  /** Per step, 1 where the last run computed it together with the next step: two products of the
-   * same A that the gemm kernel transposes A's rows once for (a profile counts both products' time
-   * on the first), 0 elsewhere. */
-  pairedProducts(program: ProgramHandle): Int32Array;
+  /** Per step, where the last run computed it together with the next step (a profile counts both
+   * steps' time on the first): 1 for two products the gemm kernel computes as one (of the same A,
+   * its rows transposed once for both, or into the same Z), 2 for a composite that summed the rows
+   * of what it wrote for the sum over the rows after it; 0 elsewhere. */
+  pairedSteps(program: ProgramHandle): Int32Array;
   /** A copy of a shared (or constant/temp) buffer. A temp holds what the last run left in it,
    * except one kept block-local by a row-block chain (blockLocalBuffers): undefined. */
   getShared(program: ProgramHandle, buffer: number): NativeArray;

@@ -12,6 +12,7 @@
         "src/executor.c",
         "src/row_blocks.c",
         "src/row_block_steps.c",
+        "src/composite_sums.c",
         "kernels/axpb.c",
         "kernels/common.c",
         "kernels/runtime.c",

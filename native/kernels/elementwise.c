@@ -500,9 +500,10 @@ static int rows_in_place(const lab_ew_attrs *p, const lab_tensor *in, const lab_
 }
 
 /* Which operands of a rows-in-place walk have contiguous rows (their row stride the row width):
- * bit k for operand k, outputs first; unused inputs count as contiguous. */
+ * bit k for operand k, outputs first (LAB_EW_MAX_OPERANDS ≤ 32); unused inputs count as
+ * contiguous. The row width from bit 32 up: the compiled rows function takes it as a constant. */
 static int64_t rows_layout(const lab_ew_attrs *p, const lab_iter *it) {
-  int64_t layout = 0;
+  int64_t layout = it->inner << 32;
   for (int k = 0; k < p->n_outputs + p->n_inputs; k++) {
     const int used = k < p->n_outputs || p->input_used[k - p->n_outputs];
     if (!used || it->strides[k][0] == it->inner) layout |= (int64_t)1 << k;
@@ -525,6 +526,7 @@ typedef struct ew_share {
   int avx512_math;
   lab_ew_tile_fn compiled;
   lab_ew_rows_fn compiled_rows; /* block mode over the operands' rows in place, where it may */
+  double *const *sums;          /* the rows function's column sums, or NULL */
   uint32_t own_registers;
   int64_t begin, end;
   int slot; /* scratch slot: 2 · the thread's index, as GEMM numbers them */
@@ -543,7 +545,7 @@ static void *run_share(void *arg) {
       stride[k] = s->it->strides[k][0];
       base[k] = used ? (float *)t->data + s->it->offs[k] + s->begin * stride[k] : NULL;
     }
-    s->compiled_rows(s->end - s->begin, s->it->inner, base, stride);
+    s->compiled_rows(s->end - s->begin, s->it->inner, base, stride, s->sums);
     return NULL;
   }
   void *scratch = lab_scratch(p->rt, s->slot, (size_t)p->n_temp_tiles * LAB_EW_TILE * lab_dtype_size(p->compute) + 1);
@@ -604,9 +606,20 @@ static int split_walk(const ew_share *whole, ew_share *shares) {
   return threads;
 }
 
-int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
-                           const void *attrs, char *err, size_t err_len) {
+/* Whether a walk's rows are output o's rows, as its column sums need: the walk not coalesced,
+ * reordered or broadcast along them. */
+static int walks_rows_of(const lab_iter *it, const lab_tensor *o, int index) {
+  return it->ndim == 2 && o->ndim == 2 && it->outer == o->shape[0] && it->inner == o->shape[1] &&
+         it->strides[index][0] == o->strides[0] && it->inner_stride[index] == 1;
+}
+
+/* lab_elementwise_kernel, and with `sums` (else NULL) the column sums of lab_ew_rows_fn where the
+ * walk runs the compiled rows function on one thread over the summed outputs' own rows: *summed
+ * says whether it added them. */
+static int run_composite(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out, const void *attrs,
+                         double *const *sums, int *summed, char *err, size_t err_len) {
   const lab_ew_attrs *p = attrs;
+  *summed = 0;
   char s0[96], s1[96];
   if (n_in != p->n_inputs || n_out != p->n_outputs) {
     return lab_fail(err, err_len, "elementwise composite was compiled for %d inputs and %d outputs, got %d and %d", p->n_inputs, p->n_outputs, n_in, n_out);
@@ -643,11 +656,27 @@ int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, 
                                            ? atomic_load_explicit(&p->compiled_rows, memory_order_relaxed)
                                            : NULL;
   if (compiled_rows) lab_ew_jit_count_row_walk();
-  const ew_share whole = {p, in, out, &it, avx512, compiled, compiled_rows, own_output_registers(p, out, range), 0, 0, 0, 0};
+  const ew_share whole = {p, in, out, &it, avx512, compiled, compiled_rows, NULL, own_output_registers(p, out, range), 0, 0, 0, 0};
   const int threads = split_walk(&whole, shares);
+  if (sums && compiled_rows && threads == 1) {
+    int rows_of_all = 1;
+    for (int o = 0; o < n_out; o++) rows_of_all &= !sums[o] || walks_rows_of(&it, &out[o], o);
+    if (rows_of_all) shares[0].sums = sums, *summed = 1;
+  }
   lab_run_tasks(run_share, shares, sizeof shares[0], threads);
   int status = 0;
   for (int t = 0; t < threads; t++) status |= shares[t].status;
   if (status) return lab_fail(err, err_len, "elementwise composite: out of memory for %d tiles", p->n_temp_tiles);
   return 0;
+}
+
+int lab_elementwise_kernel(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
+                           const void *attrs, char *err, size_t err_len) {
+  int summed;
+  return run_composite(in, n_in, out, n_out, attrs, NULL, &summed, err, err_len);
+}
+
+int lab_elementwise_column_sums(const lab_tensor *in, int32_t n_in, lab_tensor *out, int32_t n_out,
+                                const void *attrs, double *const *sums, int *summed, char *err, size_t err_len) {
+  return run_composite(in, n_in, out, n_out, attrs, sums, summed, err, err_len);
 }

@@ -62,6 +62,15 @@ void lab_ew_free(void *attrs);
 int lab_elementwise_kernel(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outputs,
                            int32_t n_outputs, const void *attrs, char *err, size_t err_len);
 
+/* lab_elementwise_kernel, adding the rows of each output o with sums[o] non-NULL, in order, to the
+ * float64 column sums sums[o][0 .. its columns) as reduce.c adds an m × n matrix's rows (a
+ * composite that writes what a sum over axis 0 reads next sums it while its rows are in L1: the
+ * LSTM's gate gradients and their bias gradient). It adds them only where the composite runs
+ * compiled, in place over the operands' rows, on one thread; *summed says whether it did (where
+ * not, the caller sums the outputs itself). */
+int lab_elementwise_column_sums(const lab_tensor *inputs, int32_t n_inputs, lab_tensor *outputs, int32_t n_outputs,
+                                const void *attrs, double *const *sums, int *summed, char *err, size_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -217,6 +217,15 @@ static void emit_tile_function(text *t, const lab_ew_attrs *p) {
   append(t, "  }\n}\n\n");
 }
 
+/* Adds the next unsummed row of each output with column sums to them (lab_ew_rows's `sums`). */
+static void emit_sum_row(text *t, const lab_ew_attrs *p, int64_t layout, const char *indent) {
+  for (int o = 0; o < p->n_outputs; o++) {
+    append(t, "%sif (sum%d) lab_ew_add_row(sum%d, sum_row%d, width);\n", indent, o, o, o);
+    if (contiguous(layout, o)) append(t, "%ssum_row%d += width;\n", indent, o);
+    else append(t, "%ssum_row%d += so%d;\n", indent, o, o);
+  }
+}
+
 /* lab_ew_rows (a lab_ew_rows_fn) for one layout of the operands' rows: rows × width elements
  * straight from and to them, 16 at a time across row ends. An operand whose rows are contiguous
  * (its bit in `layout`) is one run of elements; the others take a vector's first lanes from the
@@ -224,10 +233,14 @@ static void emit_tile_function(text *t, const lab_ew_attrs *p) {
  * an address len1 elements before it so that lane j finds element j − len1), each through a
  * pointer to its current row. width ≥ 16, so a vector spans at most two rows. */
 static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
-  append(t, "LAB_AVX512 void lab_ew_rows(int64_t rows, int64_t width, float *const *base, const int64_t *stride) {\n");
+  append(t, "LAB_AVX512 void lab_ew_rows(int64_t rows, int64_t row_width, float *const *base, const int64_t *stride,\n"
+            "                            double *const *sums) {\n");
+  /* the step's width, which its calls all pass: a constant unrolls the sums' rows and the masks */
+  append(t, "  const int64_t width = %lld;\n  (void)row_width;\n", (long long)(layout >> 32));
   for (int o = 0; o < p->n_outputs; o++) {
     append(t, "  float *o%d = base[%d];\n", o, o);
     if (!contiguous(layout, o)) append(t, "  const int64_t so%d = stride[%d];\n", o, o);
+    append(t, "  double *const sum%d = sums ? sums[%d] : NULL;\n  const float *sum_row%d = base[%d];\n", o, o, o, o);
   }
   for (int k = 0; k < p->n_inputs; k++) {
     if (!p->input_used[k]) continue;
@@ -236,7 +249,7 @@ static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
   }
   append(t, "  (void)stride;\n");
   emit_constants(t, p);
-  append(t, "  const int64_t total = rows * width;\n  int64_t col = 0;\n");
+  append(t, "  const int64_t total = rows * width;\n  int64_t col = 0, stored = 0, summed = 0;\n");
   append(t, "  for (int64_t e = 0; e < total; e += 16) {\n");
   append(t, "    const int64_t take = total - e < 16 ? total - e : 16;\n");
   append(t, "    const int64_t len1 = width - col < take ? width - col : take;\n");
@@ -252,7 +265,14 @@ static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
   for (int k = 0; k < p->n_inputs; k++) {
     if (p->input_used[k] && !contiguous(layout, p->n_outputs + k)) append(t, "      r%d += s%d;\n", k, k);
   }
-  append(t, "    }\n  }\n}\n");
+  /* A row is summed two rows after it was stored: by then its masked stores have left the store
+   * buffer, so the row's loads do not wait on failed store forwarding. */
+  append(t, "      if (sums && ++stored > 2) {\n");
+  emit_sum_row(t, p, layout, "        ");
+  append(t, "        summed++;\n      }\n    }\n  }\n");
+  append(t, "  for (; sums && summed < rows; summed++) {\n");
+  emit_sum_row(t, p, layout, "    ");
+  append(t, "  }\n}\n");
 }
 
 char *lab_ew_codegen_source(const lab_ew_attrs *p, int64_t rows_layout) {

@@ -33,8 +33,11 @@ typedef void (*lab_ew_tile_fn)(int64_t n, float *const *regs);
 /* The same program over `rows` rows of `width` ≥ 16 elements read and written in place: operand k
  * (outputs first, then inputs, as the kernel's iterator numbers them) starts at base[k] with rows
  * stride[k] elements apart (0 for a row broadcast) and unit stride within a row. Every output is
- * stored; no output may overlap an input except as the very same view. */
-typedef void (*lab_ew_rows_fn)(int64_t rows, int64_t width, float *const *base, const int64_t *stride);
+ * stored; no output may overlap an input except as the very same view. With `sums` (else NULL),
+ * each output o with sums[o] non-NULL also adds every one of its rows, in order, to the float64
+ * column sums sums[o][0 .. width) (lab_ew_add_row), each row once it and the next two are stored. */
+typedef void (*lab_ew_rows_fn)(int64_t rows, int64_t width, float *const *base, const int64_t *stride,
+                               double *const *sums);
 
 /* Where a program stands with the run-time compiler (elementwise_jit.c). */
 typedef enum lab_ew_jit_phase { LAB_EW_JIT_COLD, LAB_EW_JIT_QUEUED, LAB_EW_JIT_DONE } lab_ew_jit_phase;
@@ -62,9 +65,10 @@ struct lab_ew_attrs {
    * interpreted until then, and references (the step's, and a queued compile's). */
   _Atomic(lab_ew_tile_fn) compiled;
   _Atomic(lab_ew_rows_fn) compiled_rows; /* published before `compiled` */
-  /* Which operands' rows are contiguous (bit k: operand k, outputs first), as the first call that
-   * could walk rows in place saw them (-1: none yet): a step's views are fixed, so its compiled
-   * rows function is generated for that layout, with no test of a stride left in its loop. */
+  /* Which operands' rows are contiguous (bit k: operand k, outputs first) and the rows' width
+   * (bits 32 up), as the first call that could walk rows in place saw them (-1: none yet): a
+   * step's views are fixed, so its compiled rows function is generated for that layout, with no
+   * test of a stride left in its loop and the width a constant. */
   _Atomic int64_t rows_layout;
   int64_t compiled_layout; /* the layout compiled_rows was generated for (published with it) */
   _Atomic int64_t interpreted;

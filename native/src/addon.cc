@@ -51,7 +51,7 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("setShared", &LabNative::SetSharedMethod),
                              InstanceMethod("rowChains", &LabNative::RowChainsMethod),
                              InstanceMethod("blockLocalBuffers", &LabNative::BlockLocalBuffersMethod),
-                             InstanceMethod("pairedProducts", &LabNative::PairedProductsMethod),
+                             InstanceMethod("pairedSteps", &LabNative::PairedStepsMethod),
                              InstanceMethod("setThreads", &LabNative::SetThreads),
                              InstanceMethod("getThreads", &LabNative::GetThreads),
                              InstanceMethod("setIsa", &LabNative::SetIsa),
@@ -94,7 +94,7 @@ class LabNative : public Napi::Addon<LabNative> {
   Napi::Value SetSharedMethod(const Napi::CallbackInfo &info) { return lab::SetShared(info); }
   Napi::Value RowChainsMethod(const Napi::CallbackInfo &info) { return lab::RowChains(info); }
   Napi::Value BlockLocalBuffersMethod(const Napi::CallbackInfo &info) { return lab::BlockLocalBuffers(info); }
-  Napi::Value PairedProductsMethod(const Napi::CallbackInfo &info) { return lab::PairedProducts(info); }
+  Napi::Value PairedStepsMethod(const Napi::CallbackInfo &info) { return lab::PairedSteps(info); }
   Napi::Value CudaLoadMethod(const Napi::CallbackInfo &info) { return lab::CudaLoad(info, &cuda_); }
   Napi::Value CudaCreateProgramMethod(const Napi::CallbackInfo &info) { return lab::CudaCreateProgram(info, &cuda_); }
   Napi::Value CudaRunMethod(const Napi::CallbackInfo &info) { return lab::CudaRun(info); }

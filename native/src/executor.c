@@ -8,7 +8,10 @@
 #endif
 
 #include "../kernels/common.h"
+#include "../kernels/elementwise.h"
 #include "../kernels/gemm/gemm.h"
+#include "../kernels/reduce.h"
+#include "composite_sums.h"
 #include "row_blocks.h"
 
 static int64_t align64(int64_t bytes) { return (bytes + 63) & ~(int64_t)63; }
@@ -205,6 +208,33 @@ static int run_gemm_pair(lab_program *p, int32_t i, char *err, size_t err_len) {
   return 0;
 }
 
+/* Steps i and i + 1, a composite and the sum over the rows of what it wrote, neither in a row-block
+ * chain, run as one (composite_sums.h): 0 when they were (both run, *status the first failure's and
+ * *at its step), else -1 (nothing run). */
+static int run_composite_sums(lab_program *p, int32_t i, int *status, int32_t *at, char *err, size_t err_len) {
+  if (i + 1 >= p->n_steps || lab_row_chain_length(p, i + 1) > 0) return -1;
+  const lab_step *s1 = &p->steps[i], *s2 = &p->steps[i + 1];
+  if (s1->fn != lab_elementwise_kernel || s2->fn != lab_reduce_kernel) return -1;
+  lab_tensor *t1 = p->tensors, *t2 = p->tensors + s1->n_inputs + s1->n_outputs;
+  lab_program_bind_step(p, s1, t1);
+  lab_program_bind_step(p, s2, t2);
+  int64_t column[LAB_EW_MAX_OPERANDS];
+  if (!lab_composite_sums_pair(s1, t1, s2, t2, column)) return -1;
+  double acc[LAB_COMPOSITE_SUMS_MAX];
+  memset(acc, 0, sizeof acc[0] * (size_t)t2[0].shape[1]);
+  int summed = 0;
+  *status = lab_composite_sums_run(s1, t1, column, acc, &summed, err, err_len);
+  *at = i;
+  if (*status == 0 && summed) {
+    lab_reduce_rows_store(acc, &t2[1]);
+    p->paired[i] = 2;
+  } else if (*status == 0) {
+    *status = s2->fn(t2, s2->n_inputs, t2 + s2->n_inputs, s2->n_outputs, s2->attrs, err, err_len);
+    *at = i + 1;
+  }
+  return 0;
+}
+
 int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn foreign, void *ctx,
                     char *err, size_t err_len, int32_t *failed_step, double *step_seconds) {
   for (int32_t b = 0; b < p->n_buffers; b++) {
@@ -227,6 +257,8 @@ int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn fore
     } else if (run_gemm_pair(p, i, err, err_len) == 0) {
       status = 0; /* both products' time counts on the first */
       i++;
+    } else if (run_composite_sums(p, i, &status, &at, err, err_len) == 0) {
+      i++; /* the composite's and the sum's time counts on the composite */
     } else {
       lab_program_bind_step(p, s, p->tensors);
       status = s->fn ? s->fn(p->tensors, s->n_inputs, p->tensors + s->n_inputs, s->n_outputs, s->attrs, err, err_len)

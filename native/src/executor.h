@@ -61,9 +61,10 @@ typedef struct lab_program {
   lab_step *steps;
   lab_tensor *tensors; /* room for the two largest steps' views, resolved per run */
   int32_t max_views;
-  /* per step: 1 where the last run computed it together with the next step, two products of the
-   * same A or into the same Z (gemm.h's lab_gemm_pair_kernel), anywhere or in some block of a
-   * row-block chain */
+  /* per step: where the last run computed it together with the next step, anywhere or in some
+   * block of a row-block chain: 1 for two products of the same A or into the same Z (gemm.h's
+   * lab_gemm_pair_kernel), 2 for a composite that summed the rows of what it wrote for the sum
+   * after it (composite_sums.h) */
   unsigned char *paired;
   lab_runtime rt;
   /* row-block chains (row_blocks.h), planned for chain_threads (0: not yet) and chain_isa */

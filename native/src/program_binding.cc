@@ -432,7 +432,7 @@ Napi::Value BlockLocalBuffers(const Napi::CallbackInfo &info) {
   return out;
 }
 
-Napi::Value PairedProducts(const Napi::CallbackInfo &info) {
+Napi::Value PairedSteps(const Napi::CallbackInfo &info) {
   ProgramHandle &h = *UnwrapHandle(info[0]);
   Napi::Int32Array out = Napi::Int32Array::New(info.Env(), static_cast<size_t>(h.program->n_steps));
   for (int32_t i = 0; i < h.program->n_steps; i++) out[i] = h.program->paired[i];

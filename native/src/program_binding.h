@@ -23,7 +23,7 @@ Napi::Value SetShared(const Napi::CallbackInfo &info);
 // planned for the program's last run (native/src/row_blocks.h).
 Napi::Value RowChains(const Napi::CallbackInfo &info);
 Napi::Value BlockLocalBuffers(const Napi::CallbackInfo &info);
-Napi::Value PairedProducts(const Napi::CallbackInfo &info);
+Napi::Value PairedSteps(const Napi::CallbackInfo &info);
 
 }  // namespace lab
 

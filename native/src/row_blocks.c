@@ -8,6 +8,7 @@
 #include "../kernels/elementwise.h"
 #include "../kernels/gemm/gemm.h"
 #include "../kernels/reduce.h"
+#include "composite_sums.h"
 
 /* A block's rows are about this many bytes of what the chain's steps write (MNIST's forward
  * time step writes ~2.4 KiB a row: 204 rows; its backward ~1.1 KiB: 468, rounded to 768, a
@@ -512,6 +513,16 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
                        !(s1->n_inputs == 3 && lab_chain_same_view(&t1[2], z1));
     paired[j] = kinds[j] == KIND_GEMM && kinds[j + 1] == KIND_GEMM && (lab_chain_same_view(&t1[0], &t2[0]) || same_z);
   }
+  /* per step: whether it is a composite that sums its rows for the reduce after it
+   * (composite_sums.h), each of its outputs' first column in the sum at column[its view] */
+  int sums_pair[LAB_ROW_CHAIN_MAX_STEPS] = {0};
+  int64_t column[LAB_ROW_CHAIN_MAX_VIEWS];
+  for (int32_t j = 0; j + 1 < steps; j++) {
+    const lab_step *s1 = &p->steps[i + j];
+    sums_pair[j] = kinds[j] == KIND_ELEMENTWISE && kinds[j + 1] == KIND_REDUCE &&
+                   lab_composite_sums_pair(s1, views + first_view[j], &p->steps[i + j + 1], views + first_view[j + 1],
+                                           column + first_view[j] + s1->n_inputs);
+  }
   lab_tensor part[LAB_EW_MAX_OPERANDS], next_part[LAB_EW_MAX_OPERANDS];
   for (int64_t r0 = 0; r0 < m; r0 += rows) {
     const int64_t n = m - r0 < rows ? m - r0 : rows;
@@ -520,7 +531,7 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
       const lab_tensor *t = views + first_view[j];
       block_views(s, kinds[j], t, local + first_view[j], r0, n, part);
       const double start = step_seconds ? lab_seconds_now() : 0.0;
-      int together = 0; /* this step and the next computed as one: both products' time counts here */
+      int together = 0; /* this step and the next computed as one (both steps' time counts here) */
       if (paired[j]) {
         const lab_step *s2 = &p->steps[i + j + 1];
         block_views(s2, kinds[j + 1], views + first_view[j + 1], local + first_view[j + 1], r0, n, next_part);
@@ -528,7 +539,14 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
                                         next_part + s2->n_inputs, s2->attrs, err, err_len) == 0;
         if (together) p->paired[i + j] = 1;
       }
-      if (!together && run_block_step(s, kinds[j], t, part, r0, small_m[j], sums + first_sum[j], err, err_len)) {
+      if (sums_pair[j]) { /* the reduce after it skips this block's rows where the composite summed them */
+        if (lab_composite_sums_run(s, part, column + first_view[j] + s->n_inputs, sums + first_sum[j + 1], &together,
+                                   err, err_len) != 0) {
+          *failed_step = i + j;
+          return 1;
+        }
+        if (together) p->paired[i + j] = 2;
+      } else if (!together && run_block_step(s, kinds[j], t, part, r0, small_m[j], sums + first_sum[j], err, err_len)) {
         *failed_step = i + j;
         return 1;
       }

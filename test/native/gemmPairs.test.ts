@@ -4,7 +4,7 @@
 // (gemm/sum2_avx512.c) — the LSTM's gates, the first product on the driver's path or small.inc's
 // small-k rows. Each program runs as written, where the executor (or a row-block chain) pairs its
 // adjacent products, and with a copy step between every two steps, where nothing pairs; the
-// outputs must be the same bits, and addon.pairedProducts says which steps ran paired. Products
+// outputs must be the same bits, and addon.pairedSteps says which steps ran paired (1). Products
 // that must not pair (the second reads the first's Z, different As, a wide Z, a Z the second
 // product reads as A, alpha ≠ 1) run one by one.
 import { describe, expect, it } from 'vitest';
@@ -77,7 +77,7 @@ function run(p: Program, options: { apart?: boolean; threads?: number } = {}): R
     const results = addon.run(program, []).map((x) => Array.from(x));
     return {
       results,
-      paired: own(addon.pairedProducts(program)),
+      paired: own(addon.pairedSteps(program)),
       chained: own(chainedSteps(addon.rowChains(program))),
     };
   } finally {
