@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BufferSpec, ScalarExpr, ScalarOpName, StepSpec, View } from '../../native/program.ts';
+import type { BufferSpec, StepSpec } from '../../native/program.ts';
 import { projectRoot } from '../../native/paths.ts';
-import { addon, chainedSteps, rng } from './helpers.ts';
+import { addon, apply, asWrittenOrApart, chainedSteps, input, rng, rowsOf as mat } from './helpers.ts';
 
 const avx512 = addon.isaInfo().supported.includes('avx512');
 let cacheDir = '';
@@ -26,15 +26,6 @@ function compiling(on: boolean): void {
       : { cacheDir: '' },
   );
 }
-
-const input = (i: number): ScalarExpr => ({ input: i });
-const apply = (op: ScalarOpName, ...args: ScalarExpr[]): ScalarExpr => ({ op, args });
-const mat = (buffer: number, rows: number, cols: number, offset = 0, pitch = cols): View => ({
-  buffer,
-  offset,
-  shape: [rows, cols],
-  strides: [pitch, 1],
-});
 
 /** Random values in [-3, 3), with a few NaNs, infinities and signed zeros among them where
  * `special` (over thousands of rows they would make every column's sum NaN). */
@@ -128,36 +119,22 @@ interface Ran {
 /** Runs the program (as written, or with a copy between its two steps) hot: once to queue its
  * composite, then, compiled, again. */
 function run(p: Program, options: { apart?: boolean; threads?: number } = {}): Ran {
-  const buffers: BufferSpec[] = [...p.buffers, { dtype: 'float32', size: 8, role: 'temp' }];
-  const scratch = buffers.length - 1;
-  const copy: StepSpec = {
-    kernel: 'copy',
-    inputs: [{ buffer: scratch, offset: 0, shape: [4], strides: [1] }],
-    outputs: [{ buffer: scratch, offset: 4, shape: [4], strides: [1] }],
-    attrs: {},
-  };
-  const steps = options.apart ? [p.steps[0], copy, p.steps[1]] : p.steps;
-  const own = <T>(all: ArrayLike<T>): T[] => Array.from(all).filter((_, i) => !options.apart || i !== 1);
-  const before = addon.getThreads();
-  addon.setThreads(options.threads ?? 1);
-  try {
-    const program = addon.createProgram({ buffers, inputs: [], outputs: p.outputs, steps });
+  return asWrittenOrApart(p, options, (program, own) => {
     addon.run(program, []);
     addon.waitForCompiledComposites();
-    const results = addon.run(program, []);
     return {
       // every NaN as one pattern: which NaN a sum of two keeps is the compiler's choice of operand order
-      bits: results.map((r) =>
-        Array.from(new Uint32Array(new Float32Array(r).buffer), (v) =>
-          (v & 0x7fffffff) > 0x7f800000 ? -1 : v,
+      bits: addon
+        .run(program, [])
+        .map((r) =>
+          Array.from(new Uint32Array(new Float32Array(r).buffer), (v) =>
+            (v & 0x7fffffff) > 0x7f800000 ? -1 : v,
+          ),
         ),
-      ),
       paired: own(addon.pairedSteps(program)),
       chained: own(chainedSteps(addon.rowChains(program))),
     };
-  } finally {
-    addon.setThreads(before);
-  }
+  });
 }
 
 /** The program as written and apart: the same bits; how the written one ran. */

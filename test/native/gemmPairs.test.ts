@@ -9,7 +9,7 @@
 // product reads as A, alpha ≠ 1) run one by one.
 import { describe, expect, it } from 'vitest';
 import type { BufferSpec, StepSpec, View } from '../../native/program.ts';
-import { addon, chainedSteps, rng } from './helpers.ts';
+import { addon, asWrittenOrApart, chainedSteps, rng } from './helpers.ts';
 
 // pairs form only where the narrow AVX-512 path exists; elsewhere each product runs alone
 const avx512 = addon.isaInfo().supported.includes('avx512');
@@ -60,29 +60,11 @@ interface Ran {
 /** Runs the program as written, or with a copy between every two steps (`apart`); the program's
  * own steps' pairing and chaining. */
 function run(p: Program, options: { apart?: boolean; threads?: number } = {}): Ran {
-  const buffers: BufferSpec[] = [...p.buffers, { dtype: 'float32', size: 8, role: 'temp' }];
-  const scratch = buffers.length - 1;
-  const copy: StepSpec = {
-    kernel: 'copy',
-    inputs: [{ buffer: scratch, offset: 0, shape: [4], strides: [1] }],
-    outputs: [{ buffer: scratch, offset: 4, shape: [4], strides: [1] }],
-    attrs: {},
-  };
-  const steps = options.apart ? p.steps.flatMap((s, i) => (i === 0 ? [s] : [copy, s])) : p.steps;
-  const own = <T>(all: ArrayLike<T>): T[] => Array.from(all).filter((_, i) => !options.apart || i % 2 === 0);
-  const before = addon.getThreads();
-  addon.setThreads(options.threads ?? 1);
-  try {
-    const program = addon.createProgram({ buffers, inputs: [], outputs: p.outputs, steps });
-    const results = addon.run(program, []).map((x) => Array.from(x));
-    return {
-      results,
-      paired: own(addon.pairedSteps(program)),
-      chained: own(chainedSteps(addon.rowChains(program))),
-    };
-  } finally {
-    addon.setThreads(before);
-  }
+  return asWrittenOrApart(p, options, (program, own) => ({
+    results: addon.run(program, []).map((x) => Array.from(x)),
+    paired: own(addon.pairedSteps(program)),
+    chained: own(chainedSteps(addon.rowChains(program))),
+  }));
 }
 
 /** dz·W₁ᵀ into Z₁, and dz·W₂ᵀ added to Z₂ (C = Z₂) or, with `c`, beta·C + alpha·dz·W₂ᵀ: the

@@ -1,7 +1,16 @@
 // Test helpers for the native kernels: single-step programs over (possibly strided) views,
 // n-d index walking for the float64 reference implementations, and seeded test data.
 import { loadNativeAddon, type NativeAddon } from '../../native/addon.ts';
-import type { NativeArray, NativeDType, StepSpec, View } from '../../native/program.ts';
+import type {
+  BufferSpec,
+  NativeArray,
+  NativeDType,
+  ProgramHandle,
+  ScalarExpr,
+  ScalarOpName,
+  StepSpec,
+  View,
+} from '../../native/program.ts';
 
 export const addon: NativeAddon = loadNativeAddon();
 
@@ -201,4 +210,45 @@ export function chainedSteps(lengths: Int32Array): boolean[] {
     for (let j = i + 1; j < i + n; j++) chained[j] = true;
   });
   return chained;
+}
+
+export const input = (i: number): ScalarExpr => ({ input: i });
+export const apply = (op: ScalarOpName, ...args: ScalarExpr[]): ScalarExpr => ({ op, args });
+
+/** `rows` rows of `cols` elements of a buffer from `offset` on, rows `pitch` elements apart. */
+export const rowsOf = (buffer: number, rows: number, cols: number, offset = 0, pitch = cols): View => ({
+  buffer,
+  offset,
+  shape: [rows, cols],
+  strides: [pitch, 1],
+});
+
+/**
+ * Creates a program of `steps` as written, or `apart` (a copy between every two of them, so that
+ * the executor pairs and chains none of them), on `threads` threads (1 unless given), and hands it
+ * to `use` with `own`, which keeps a per-step array's entries for the given steps (the copies'
+ * dropped). The thread count is put back afterwards.
+ */
+export function asWrittenOrApart<T>(
+  p: { buffers: BufferSpec[]; steps: StepSpec[]; outputs: number[] },
+  options: { apart?: boolean; threads?: number },
+  use: (program: ProgramHandle, own: <E>(all: ArrayLike<E>) => E[]) => T,
+): T {
+  const buffers: BufferSpec[] = [...p.buffers, { dtype: 'float32', size: 8, role: 'temp' }];
+  const scratch = buffers.length - 1;
+  const copy: StepSpec = {
+    kernel: 'copy',
+    inputs: [{ buffer: scratch, offset: 0, shape: [4], strides: [1] }],
+    outputs: [{ buffer: scratch, offset: 4, shape: [4], strides: [1] }],
+    attrs: {},
+  };
+  const steps = options.apart ? p.steps.flatMap((s, i) => (i === 0 ? [s] : [copy, s])) : p.steps;
+  const own = <E>(all: ArrayLike<E>): E[] => Array.from(all).filter((_, i) => !options.apart || i % 2 === 0);
+  const before = addon.getThreads();
+  addon.setThreads(options.threads ?? 1);
+  try {
+    return use(addon.createProgram({ buffers, inputs: [], outputs: p.outputs, steps }), own);
+  } finally {
+    addon.setThreads(before);
+  }
 }

@@ -8,21 +8,13 @@
 // steps (so nothing chains); the outputs must be the same bits. addon.rowChains says which steps
 // ran chained, and a profile still times each of them.
 import { describe, expect, it } from 'vitest';
-import type { BufferSpec, ScalarExpr, ScalarOpName, StepSpec, View } from '../../native/program.ts';
-import { addon, chainedSteps, rng } from './helpers.ts';
+import type { BufferSpec, ScalarExpr, StepSpec, View } from '../../native/program.ts';
+import { addon, apply, asWrittenOrApart, chainedSteps, input, rng, rowsOf as mat } from './helpers.ts';
 
 // rows: the gates, 4100 × 80 float32, are 1.25 MiB, over a chain's 1 MiB; in blocks of 768 rows
 // (whole k-pieces of 256 for a weight gradient), the last block has 260, at least a piece
 const m = 4100;
 
-const input = (i: number): ScalarExpr => ({ input: i });
-const apply = (op: ScalarOpName, ...args: ScalarExpr[]): ScalarExpr => ({ op, args });
-const mat = (buffer: number, rows: number, cols: number, offset = 0, pitch = cols): View => ({
-  buffer,
-  offset,
-  shape: [rows, cols],
-  strides: [pitch, 1],
-});
 const vec = (buffer: number, n: number, offset = 0): View => ({ buffer, offset, shape: [n], strides: [1] });
 
 /** A program's buffers (random constants, temps) and steps, built up by the cases below. */
@@ -83,33 +75,17 @@ function run(
   outputs: number[],
   options: { apart?: boolean; threads?: number; calls?: number } = {},
 ): Ran {
-  const buffers = [...b.buffers, { dtype: 'float32' as const, size: 8, role: 'temp' as const }];
-  const scratch = buffers.length - 1;
-  const copy: StepSpec = {
-    kernel: 'copy',
-    inputs: [vec(scratch, 4)],
-    outputs: [vec(scratch, 4, 4)],
-    attrs: {},
-  };
-  const steps = options.apart ? b.steps.flatMap((s, i) => (i === 0 ? [s] : [copy, s])) : b.steps;
-  const before = addon.getThreads();
-  addon.setThreads(options.threads ?? 1);
-  try {
-    const seconds = new Float64Array(steps.length);
-    const program = addon.createProgram({ buffers, inputs: [], outputs, steps });
+  return asWrittenOrApart({ buffers: b.buffers, steps: b.steps, outputs }, options, (program, own) => {
+    const seconds = new Float64Array(options.apart ? 2 * b.steps.length - 1 : b.steps.length);
     let got = addon.run(program, [], seconds);
     for (let call = 1; call < (options.calls ?? 1); call++) got = addon.run(program, []);
-    const own = <T>(all: ArrayLike<T>): T[] =>
-      Array.from(all).filter((_, i) => !options.apart || i % 2 === 0);
     return {
       results: got.map((x) => Array.from(x)),
       locals: Array.from(addon.blockLocalBuffers(program)),
       seconds: Float64Array.from(own(seconds)),
       chained: own(chainedSteps(addon.rowChains(program))),
     };
-  } finally {
-    addon.setThreads(before);
-  }
+  });
 }
 
 /** The forward step: g → (p1, p2) → [p1 p2] → gates = [p1 p2]·Wx + b → cell → h·Wy → θ += 0.1·y.
