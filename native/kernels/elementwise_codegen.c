@@ -20,8 +20,8 @@
 #endif
 
 /* The lane expression for an op over its argument names, or NULL where the op has no lane code
- * (pow, log, log1p, expm1, softplus and casts to int32 call libm or round like the engine's
- * integer casts; a program using one stays interpreted). */
+ * (pow, log1p, expm1, softplus and casts to int32 call libm or round like the engine's integer
+ * casts; a program using one stays interpreted). */
 static const char *lane_pattern(int op, int cast_dtype) {
   switch (op) {
     case LAB_EW_add: return "_mm512_add_ps(%1$s, %2$s)";
@@ -33,6 +33,7 @@ static const char *lane_pattern(int op, int cast_dtype) {
     case LAB_EW_sqrt: return "_mm512_sqrt_ps(%1$s)";
     case LAB_EW_rsqrt: return "_mm512_div_ps(splat(1.0f), _mm512_sqrt_ps(%1$s))";
     case LAB_EW_exp: return "exp16(%1$s)";
+    case LAB_EW_log: return "log16(%1$s)";
     case LAB_EW_abs: return "_mm512_abs_ps(%1$s)";
     case LAB_EW_sign: return "lab_sign16(%1$s)";
     case LAB_EW_tanh: return "tanh16(%1$s)";

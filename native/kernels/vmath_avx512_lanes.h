@@ -1,5 +1,5 @@
 /*
- * vmath.h's float32 exp, sigmoid and tanh on one AVX-512 vector of 16 lanes, as static inline
+ * vmath.h's float32 exp, log, sigmoid and tanh on one AVX-512 vector of 16 lanes, as static inline
  * functions: vmath_avx512.c maps them over arrays, and the elementwise composites compiled at
  * run time (elementwise_jit.c) include this header so that their lanes compute the same bits as
  * the tile interpreter's array loops. Needs an AVX-512 CPU; the caller checks.
@@ -32,6 +32,38 @@ static LAB_AVX512 inline __m512 exp16(__m512 x) {
   p = _mm512_fmadd_ps(p, r, splat(LAB_EXP_P5));
   const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), splat(1.0f));
   return _mm512_scalef_ps(y, n);
+}
+
+/* lab_logf on 16 lanes: the same operations in the same order, each rounded on its own (the
+ * interpreter's loops are built without contraction), selects for its branches. */
+static LAB_AVX512 inline __m512 log16(__m512 x) {
+  const __mmask16 tiny = _mm512_cmp_ps_mask(x, splat(1.17549435e-38f), _CMP_LT_OQ);
+  const __m512 xs = _mm512_mask_mul_ps(x, tiny, x, splat(8388608.0f));
+  const __m512i bits = _mm512_castps_si512(xs);
+  const __m512i e0 = _mm512_sub_epi32(_mm512_and_si512(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(0xff)),
+                                      _mm512_set1_epi32(126));
+  const __m512 m0 = _mm512_castsi512_ps(
+      _mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(0x007fffff)), _mm512_set1_epi32(0x3f000000)));
+  const __mmask16 small = _mm512_cmp_ps_mask(m0, splat(0.707106781186547524f), _CMP_LT_OQ);
+  const __m512i e = _mm512_mask_sub_epi32(e0, small, e0, _mm512_set1_epi32(1));
+  const __m512 m = _mm512_sub_ps(_mm512_mask_add_ps(m0, small, m0, m0), splat(1.0f));
+  const __m512 z = _mm512_mul_ps(m, m);
+  __m512 p = splat(7.0376836292e-2f);
+  p = _mm512_sub_ps(_mm512_mul_ps(p, m), splat(1.1514610310e-1f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(1.1676998740e-1f));
+  p = _mm512_sub_ps(_mm512_mul_ps(p, m), splat(1.2420140846e-1f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(1.4249322787e-1f));
+  p = _mm512_sub_ps(_mm512_mul_ps(p, m), splat(1.6668057665e-1f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(2.0000714765e-1f));
+  p = _mm512_sub_ps(_mm512_mul_ps(p, m), splat(2.4999993993e-1f));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(3.3333331174e-1f));
+  const __m512 fe = _mm512_sub_ps(_mm512_cvtepi32_ps(e), _mm512_maskz_mov_ps(tiny, splat(23.0f)));
+  __m512 y = _mm512_add_ps(_mm512_sub_ps(_mm512_mul_ps(_mm512_mul_ps(p, m), z), _mm512_mul_ps(splat(0.5f), z)), m);
+  y = _mm512_add_ps(_mm512_add_ps(y, _mm512_mul_ps(fe, splat(LAB_EXP_LN2_LO))), _mm512_mul_ps(fe, splat(LAB_EXP_LN2_HI)));
+  /* 0 → -inf; negative or NaN → NaN; +inf → +inf */
+  y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_EQ_OQ), splat(-INFINITY));
+  y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NGE_UQ), splat(NAN));
+  return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, splat(INFINITY), _CMP_EQ_OQ), x);
 }
 
 /* 1 / (1 + e^-|x|), times e^-|x| for x < 0 (and NaN, which stays NaN), as lab_sigmoidf. -|x| is x
