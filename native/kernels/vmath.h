@@ -71,27 +71,42 @@ static inline float lab_expf(float x) {
   return x != x ? x : result;
 }
 
+/* Cephes logf: x = m·2^e with m in [sqrt(0.5), sqrt(2)), log(1 + (m − 1)) by a degree-8
+ * polynomial, e·ln2 in two parts. Shared with vmath_avx512_lanes.h's log16. */
+#define LAB_LOG_MIN_NORMAL 1.17549435e-38f /* below: a denormal, scaled by LAB_LOG_DENORMAL_SCALE */
+#define LAB_LOG_DENORMAL_SCALE 8388608.0f  /* 2^23 */
+#define LAB_LOG_SQRT_HALF 0.707106781186547524f
+#define LAB_LOG_P0 7.0376836292e-2f
+#define LAB_LOG_P1 -1.1514610310e-1f
+#define LAB_LOG_P2 1.1676998740e-1f
+#define LAB_LOG_P3 -1.2420140846e-1f
+#define LAB_LOG_P4 1.4249322787e-1f
+#define LAB_LOG_P5 -1.6668057665e-1f
+#define LAB_LOG_P6 2.0000714765e-1f
+#define LAB_LOG_P7 -2.4999993993e-1f
+#define LAB_LOG_P8 3.3333331174e-1f
+
 static inline float lab_logf(float x) {
   /* Denormals: scale into the normal range first. */
-  const int tiny = x < 1.17549435e-38f;
-  const float xs = tiny ? x * 8388608.0f : x;
+  const int tiny = x < LAB_LOG_MIN_NORMAL;
+  const float xs = tiny ? x * LAB_LOG_DENORMAL_SCALE : x;
   const int32_t bits = lab_float_to_bits(xs);
   /* x = m * 2^e with m in [sqrt(0.5), sqrt(2)). */
   int32_t e = ((bits >> 23) & 0xff) - 126;
   float m = lab_bits_to_float((bits & 0x007fffff) | 0x3f000000); /* in [0.5, 1) */
-  const int small = m < 0.707106781186547524f;
+  const int small = m < LAB_LOG_SQRT_HALF;
   e -= small;
   m = small ? m + m - 1.0f : m - 1.0f;
   const float z = m * m;
-  float p = 7.0376836292e-2f;
-  p = p * m - 1.1514610310e-1f;
-  p = p * m + 1.1676998740e-1f;
-  p = p * m - 1.2420140846e-1f;
-  p = p * m + 1.4249322787e-1f;
-  p = p * m - 1.6668057665e-1f;
-  p = p * m + 2.0000714765e-1f;
-  p = p * m - 2.4999993993e-1f;
-  p = p * m + 3.3333331174e-1f;
+  float p = LAB_LOG_P0;
+  p = p * m + LAB_LOG_P1;
+  p = p * m + LAB_LOG_P2;
+  p = p * m + LAB_LOG_P3;
+  p = p * m + LAB_LOG_P4;
+  p = p * m + LAB_LOG_P5;
+  p = p * m + LAB_LOG_P6;
+  p = p * m + LAB_LOG_P7;
+  p = p * m + LAB_LOG_P8;
   const float fe = (float)e - (tiny ? 23.0f : 0.0f);
   float y = p * m * z - 0.5f * z + m;
   y = y + fe * LAB_EXP_LN2_LO + fe * LAB_EXP_LN2_HI;

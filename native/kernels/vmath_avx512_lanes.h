@@ -37,26 +37,26 @@ static LAB_AVX512 inline __m512 exp16(__m512 x) {
 /* lab_logf on 16 lanes: the same operations in the same order, each rounded on its own (the
  * interpreter's loops are built without contraction), selects for its branches. */
 static LAB_AVX512 inline __m512 log16(__m512 x) {
-  const __mmask16 tiny = _mm512_cmp_ps_mask(x, splat(1.17549435e-38f), _CMP_LT_OQ);
-  const __m512 xs = _mm512_mask_mul_ps(x, tiny, x, splat(8388608.0f));
+  const __mmask16 tiny = _mm512_cmp_ps_mask(x, splat(LAB_LOG_MIN_NORMAL), _CMP_LT_OQ);
+  const __m512 xs = _mm512_mask_mul_ps(x, tiny, x, splat(LAB_LOG_DENORMAL_SCALE));
   const __m512i bits = _mm512_castps_si512(xs);
   const __m512i e0 = _mm512_sub_epi32(_mm512_and_si512(_mm512_srli_epi32(bits, 23), _mm512_set1_epi32(0xff)),
                                       _mm512_set1_epi32(126));
   const __m512 m0 = _mm512_castsi512_ps(
       _mm512_or_si512(_mm512_and_si512(bits, _mm512_set1_epi32(0x007fffff)), _mm512_set1_epi32(0x3f000000)));
-  const __mmask16 small = _mm512_cmp_ps_mask(m0, splat(0.707106781186547524f), _CMP_LT_OQ);
+  const __mmask16 small = _mm512_cmp_ps_mask(m0, splat(LAB_LOG_SQRT_HALF), _CMP_LT_OQ);
   const __m512i e = _mm512_mask_sub_epi32(e0, small, e0, _mm512_set1_epi32(1));
   const __m512 m = _mm512_sub_ps(_mm512_mask_add_ps(m0, small, m0, m0), splat(1.0f));
   const __m512 z = _mm512_mul_ps(m, m);
-  __m512 p = splat(7.0376836292e-2f);
-  p = _mm512_sub_ps(_mm512_mul_ps(p, m), splat(1.1514610310e-1f));
-  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(1.1676998740e-1f));
-  p = _mm512_sub_ps(_mm512_mul_ps(p, m), splat(1.2420140846e-1f));
-  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(1.4249322787e-1f));
-  p = _mm512_sub_ps(_mm512_mul_ps(p, m), splat(1.6668057665e-1f));
-  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(2.0000714765e-1f));
-  p = _mm512_sub_ps(_mm512_mul_ps(p, m), splat(2.4999993993e-1f));
-  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(3.3333331174e-1f));
+  __m512 p = splat(LAB_LOG_P0);
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(LAB_LOG_P1));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(LAB_LOG_P2));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(LAB_LOG_P3));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(LAB_LOG_P4));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(LAB_LOG_P5));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(LAB_LOG_P6));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(LAB_LOG_P7));
+  p = _mm512_add_ps(_mm512_mul_ps(p, m), splat(LAB_LOG_P8));
   const __m512 fe = _mm512_sub_ps(_mm512_cvtepi32_ps(e), _mm512_maskz_mov_ps(tiny, splat(23.0f)));
   __m512 y = _mm512_add_ps(_mm512_sub_ps(_mm512_mul_ps(_mm512_mul_ps(p, m), z), _mm512_mul_ps(splat(0.5f), z)), m);
   y = _mm512_add_ps(_mm512_add_ps(y, _mm512_mul_ps(fe, splat(LAB_EXP_LN2_LO))), _mm512_mul_ps(fe, splat(LAB_EXP_LN2_HI)));
