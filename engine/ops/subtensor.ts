@@ -154,10 +154,19 @@ function sliceView(x: NDArray, indices: readonly AxisIndex[], node: Apply, shape
   return new NDArray(x.data, shape, strides, offset);
 }
 
-/** A copy of x with y added to (or written into) the slice `indices`; y broadcasts to the slice. */
+/**
+ * A copy of x with y added to (or written into) the slice `indices`; y broadcasts to the slice.
+ * In place (`inplace`, chosen by the in-place phase when nothing reads x afterwards) the result is
+ * x's buffer itself, so only the slice is touched: a gradient assembled slice by slice into one
+ * zero vector (rewrite/incSubtensorChains.ts) then costs one fill and the slices.
+ */
 export class IncSubtensor extends Op {
-  constructor(indices: readonly AxisIndex[], set: boolean) {
-    super({ indices: indices.map((e) => (typeof e === 'number' ? e : [...e])) as PropValue[], set });
+  constructor(indices: readonly AxisIndex[], set: boolean, inplace = false) {
+    super({
+      indices: indices.map((e) => (typeof e === 'number' ? e : [...e])) as PropValue[],
+      set,
+      ...(inplace ? { inplace } : {}),
+    });
   }
 
   get indices(): readonly AxisIndex[] {
@@ -168,8 +177,21 @@ export class IncSubtensor extends Op {
     return this.props.set as boolean;
   }
 
+  get inplace(): boolean {
+    return this.props.inplace === true;
+  }
+
+  withInplace(): IncSubtensor {
+    return new IncSubtensor(this.indices, this.set, true);
+  }
+
   override toString(): string {
-    return `${this.set ? 'Set' : 'Inc'}${new Subtensor(this.indices).toString()}`;
+    const sliced = `${this.set ? 'Set' : 'Inc'}${new Subtensor(this.indices).toString()}`;
+    return this.inplace ? `${sliced.slice(0, -1)}, inplace}` : sliced;
+  }
+
+  override aliasMap(): AliasMap {
+    return this.inplace ? { destroys: { 0: 0 } } : {};
   }
 
   makeNode(x: Variable, y: Variable): Apply {
@@ -186,7 +208,7 @@ export class IncSubtensor extends Op {
   }
 
   perform([x, y]: readonly NDArray[], node: Apply): NDArray[] {
-    const out = x.astype(x.dtype, true);
+    const out = this.inplace ? x : x.astype(x.dtype, true);
     const view = sliceView(out, this.indices, node);
     const lead = view.ndim - y.ndim;
     if (lead < 0 || y.shape.some((d, i) => d !== 1 && d !== view.shape[lead + i])) {

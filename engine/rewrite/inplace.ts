@@ -15,6 +15,7 @@ import type { FunctionGraph } from '../graph/functionGraph.ts';
 import { Composite } from '../ops/composite.ts';
 import { Elemwise } from '../ops/elemwise.ts';
 import { Gemm } from '../ops/gemm.ts';
+import { IncSubtensor } from '../ops/subtensor.ts';
 import type { GraphRewrite } from './rewrite.ts';
 
 /**
@@ -30,6 +31,7 @@ function inplaceVariant(op: Op, k: number, i: number): (() => Op) | null {
     return () => op.withInplace(k, i);
   }
   if (k === 0 && op instanceof Gemm && op.hasC && !op.inplace && i === 2) return () => op.withInplace();
+  if (k === 0 && op instanceof IncSubtensor && !op.inplace && i === 0) return () => op.withInplace();
   return null;
 }
 

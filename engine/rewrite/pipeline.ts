@@ -8,6 +8,7 @@ import { canonicalizeRewrites } from './canonicalize.ts';
 import { constantFold } from './constantFold.ts';
 import { fusion } from './fusion.ts';
 import { specializeRewrites } from './gemm.ts';
+import { incSubtensorChains } from './incSubtensorChains.ts';
 import { inplace } from './inplace.ts';
 import { maxPoolGradMask } from './maxPoolMask.ts';
 import { merge } from './merge.ts';
@@ -33,7 +34,7 @@ export const phases: readonly Phase[] = [
   { name: 'constantFolding', rewrites: [constantFold] },
   { name: 'canonicalize', rewrites: [...canonicalizeRewrites, constantFold, merge] },
   { name: 'stabilize', rewrites: stabilizeRewrites },
-  { name: 'specialize', rewrites: [...specializeRewrites, maxPoolGradMask, merge] },
+  { name: 'specialize', rewrites: [...specializeRewrites, incSubtensorChains, maxPoolGradMask, merge] },
   { name: 'fusion', rewrites: [fusion, siblingFusion, recompute] },
   { name: 'inplace', rewrites: [inplace] },
 ];

@@ -13,7 +13,8 @@ import { Dot } from '../ops/linalg.ts';
 import { Reduce } from '../ops/reduce.ts';
 import { Softmax, SoftmaxGrad } from '../ops/nnet.ts';
 import { SoftmaxCrossEntropyGrad } from '../ops/softmaxCrossEntropy.ts';
-import { Subtensor } from '../ops/subtensor.ts';
+import { Fill } from '../ops/shapeOps.ts';
+import { IncSubtensor, Subtensor } from '../ops/subtensor.ts';
 import { SumToShape } from '../ops/sumToShape.ts';
 import { Take } from '../ops/take.ts';
 
@@ -31,6 +32,7 @@ function shapeSource(op: Op): number | null {
   if (op instanceof Softmax) return 0;
   if (op instanceof SoftmaxGrad) return 1;
   if (op instanceof SoftmaxCrossEntropyGrad) return 1;
+  if (op instanceof Fill || op instanceof IncSubtensor) return 0;
   return null;
 }
 
