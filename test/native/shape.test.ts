@@ -151,6 +151,35 @@ describe('subtensor updates', () => {
     ).toThrow(/slice 5::2 with 3 elements leaves axis 0 of size 6/);
   });
 
+  it('inc_subtensor on contiguous float32 rows adds as float32 with the bits of a float64 sum rounded once', () => {
+    // rows 1-3, columns 3-36 of a 4 × 40 matrix (34-element runs: vectors and a remainder), with
+    // magnitudes 2^±60 apart, ±0, infinities, NaN and denormals among the values
+    const special = [0, -0, Infinity, -Infinity, NaN, 1e-40, -3e-39, 2 ** 60, -(2 ** -60)];
+    const valueAt = (k: number, seed: number): number =>
+      k % 7 === 0
+        ? special[(k + seed) % special.length]
+        : Math.fround(Math.sin(k * seed) * 2 ** (((k * seed) % 50) - 25));
+    const x: Operand = {
+      dtype: 'float32',
+      shape: [4, 40],
+      data: Float32Array.from({ length: 160 }, (_, k) => valueAt(k, 3)),
+    };
+    const y: Operand = {
+      dtype: 'float32',
+      shape: [3, 34],
+      data: Float32Array.from({ length: 102 }, (_, k) => valueAt(k, 5)),
+    };
+    const [z] = runStep('inc_subtensor', [x, y], [{ dtype: 'float32', shape: [4, 40] }], {
+      begin: [1, 3],
+      step: [1, 1],
+    });
+    const want = Array.from(x.data!);
+    forEachIndex([3, 34], ([r, c]) => {
+      want[(r + 1) * 40 + c + 3] = Math.fround(want[(r + 1) * 40 + c + 3] + at(y, [r, c]));
+    });
+    expect(Array.from(z.data!)).toEqual(want);
+  });
+
   it('advanced_inc_subtensor adds repeated indices up; advanced_set_subtensor lets the last write win', () => {
     const idx: Operand = { dtype: 'int32', shape: [4], data: new Int32Array([1, 3, 1, -1]) };
     const y = randomOperand('float32', [6, 4], random);
