@@ -55,12 +55,9 @@ export const incSubtensorChains: NodeRewrite = {
     if (!sameSymbolicShape(a, out) || !sameSymbolicShape(b, out)) return null;
     if (!isZeroRootedChain(a) || !isZeroRootedChain(b)) return null;
     // (addition commutes to the bit, so either operand may be the one grafted on)
-    const [chain, link] = singleLink(b)
-      ? [a, singleLink(b)!]
-      : singleLink(a)
-        ? [b, singleLink(a)!]
-        : [null, null];
-    if (!chain || !link) return null;
+    const link = singleLink(b) ?? singleLink(a);
+    if (!link) return null;
+    const chain = link === b.owner ? a : b;
     return [link.op.makeNode(chain, link.inputs[1]).outputs[0]];
   },
 };
