@@ -83,4 +83,29 @@ describe('lowering and buffer planning', () => {
     const [step] = f.lastProgram!.steps;
     expect(step.outputs[0].buffer).not.toBe(step.inputs[0].buffer);
   });
+
+  it('gives a new temporary the free buffer freed last, whose memory is likeliest still in cache', () => {
+    // exp(x) dies where exp(x) + sigmoid(x) is formed, that sum where it is summed; the next
+    // temporary, sigmoid(x)·3, has both their buffers to choose from and takes the sum's.
+    const big = matrix('big', 'float64');
+    const s = sigmoid(big);
+    const total = add(reduce('sum', add(exp(big), s)), reduce('sum', mul(s, 3)));
+    const f = fn([big], exp(mul(big, total)), none);
+    const B = new NDArray(new Float64Array(100).map((_, i) => (i - 50) / 25), [10, 10]);
+    const sig = B.toFlat().map((v) => 1 / (1 + Math.exp(-v)));
+    const t = B.toFlat().reduce((acc, v, i) => acc + Math.exp(v) + sig[i] + 3 * sig[i], 0);
+    const got = (f(B) as NDArray).toFlat();
+    B.toFlat().forEach((v, i) => expect(got[i]).toBeCloseTo(Math.exp(v * t), 9));
+    const steps = f.lastProgram!.steps;
+    expect(steps.map((st) => st.opName).slice(0, 5)).toEqual([
+      'Elemwise{exp}',
+      'Elemwise{sigmoid}',
+      'Elemwise{add}',
+      'Reduce{sum, axes=[0,1]}',
+      'Elemwise{mul}',
+    ]);
+    const [expStep, , , firstSum, scaled] = steps;
+    expect(scaled.outputs[0].buffer).toBe(firstSum.inputs[0].buffer);
+    expect(scaled.outputs[0].buffer).not.toBe(expStep.outputs[0].buffer);
+  });
 });
