@@ -67,7 +67,8 @@ export interface NativeAddon {
   ): void;
   /** Composites queued for compiling, built, loaded from the cache and failed in this process,
    * the last failure's message ('' when none), and the kernel calls a compiled composite ran on
-   * its operands' rows in place (native/PROGRAM.md, "elementwise"). */
+   * its operands' rows in place (native/PROGRAM.md, "elementwise"), of them those prefetching
+   * their inputs ahead (a program of 128 MiB or more of working memory). */
   compiledCompositesStats(): {
     queued: number;
     compiled: number;
@@ -75,6 +76,7 @@ export interface NativeAddon {
     failed: number;
     lastError: string;
     rowWalks: number;
+    prefetchedRowWalks: number;
   };
   /** Returns once no composite is queued or being compiled. */
   waitForCompiledComposites(): void;

@@ -146,6 +146,13 @@ static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind, int64_t la
   for (int r = 0; r < p->n_regs; r++) {
     snprintf(names[r], sizeof names[r], r < p->n_inputs ? "x%d" : "c%d", r);
   }
+  if (kind == ROWS) { /* inputs whose rows follow each other: a program's saved arrays, read late */
+    append(t, "    if (prefetch) {\n");
+    for (int k = 0; k < p->n_inputs; k++) {
+      if (p->input_used[k] && contiguous(layout, p->n_outputs + k)) append(t, "      lab_ew_prefetch(r%d, e);\n", k);
+    }
+    append(t, "    }\n");
+  }
   for (int k = 0; k < p->n_inputs; k++) {
     if (!p->input_used[k]) continue;
     if (kind == TILE_VECTOR) append(t, "    const __m512 x%d = _mm512_loadu_ps(r%d + i);\n", k, k);
@@ -232,12 +239,14 @@ static void emit_sum_row(text *t, const lab_ew_attrs *p, int64_t layout, const c
  * (its bit in `layout`) is one run of elements; the others take a vector's first lanes from the
  * rest of the current row (mask m1) and the others from the start of the next (mask m2, read at
  * an address len1 elements before it so that lane j finds element j − len1), each through a
- * pointer to its current row. width ≥ 16, so a vector spans at most two rows. */
+ * pointer to its current row. width ≥ 16, so a vector spans at most two rows. With `prefetch`,
+ * each contiguous input is prefetched LAB_EW_PREFETCH_AHEAD elements ahead of its loads. */
 static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
-  append(t, "LAB_AVX512 void lab_ew_rows(int64_t rows, int64_t row_width, float *const *base, const int64_t *stride,\n"
-            "                            double *const *sums) {\n");
+  /* the walk, inlined twice: with its prefetches and without (no test of `prefetch` in the loop) */
+  append(t, "static LAB_AVX512 inline __attribute__((always_inline)) void lab_ew_rows_walk(\n"
+            "    int64_t rows, float *const *base, const int64_t *stride, double *const *sums, const int prefetch) {\n");
   /* the step's width, which its calls all pass: a constant unrolls the sums' rows and the masks */
-  append(t, "  const int64_t width = %lld;\n  (void)row_width;\n", (long long)(layout >> 32));
+  append(t, "  const int64_t width = %lld;\n", (long long)(layout >> 32));
   for (int o = 0; o < p->n_outputs; o++) {
     append(t, "  float *o%d = base[%d];\n", o, o);
     if (!contiguous(layout, o)) append(t, "  const int64_t so%d = stride[%d];\n", o, o);
@@ -273,7 +282,13 @@ static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
   append(t, "        summed++;\n      }\n    }\n  }\n");
   append(t, "  for (; sums && summed < rows; summed++) {\n");
   emit_sum_row(t, p, layout, "    ");
-  append(t, "  }\n}\n");
+  append(t, "  }\n}\n\n");
+  append(t, "LAB_AVX512 void lab_ew_rows(int64_t rows, int64_t row_width, float *const *base, const int64_t *stride,\n"
+            "                            double *const *sums, int prefetch) {\n"
+            "  (void)row_width;\n"
+            "  if (prefetch) lab_ew_rows_walk(rows, base, stride, sums, 1);\n"
+            "  else lab_ew_rows_walk(rows, base, stride, sums, 0);\n"
+            "}\n");
 }
 
 char *lab_ew_codegen_source(const lab_ew_attrs *p, int64_t rows_layout) {

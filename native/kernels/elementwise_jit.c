@@ -379,15 +379,19 @@ int lab_ew_jit_configure(const char *cache_dir, const char *include_dir, const c
   return 0;
 }
 
-static _Atomic int64_t row_walks;
+static _Atomic int64_t row_walks, prefetched_row_walks;
 
-void lab_ew_jit_count_row_walk(void) { atomic_fetch_add_explicit(&row_walks, 1, memory_order_relaxed); }
+void lab_ew_jit_count_row_walk(int prefetch) {
+  atomic_fetch_add_explicit(&row_walks, 1, memory_order_relaxed);
+  if (prefetch) atomic_fetch_add_explicit(&prefetched_row_walks, 1, memory_order_relaxed);
+}
 
 void lab_ew_jit_get_stats(lab_ew_jit_stats *out) {
   pthread_mutex_lock(&jit.lock);
   *out = jit.stats;
   pthread_mutex_unlock(&jit.lock);
   out->row_walks = atomic_load_explicit(&row_walks, memory_order_relaxed);
+  out->prefetched_row_walks = atomic_load_explicit(&prefetched_row_walks, memory_order_relaxed);
 }
 
 void lab_ew_jit_wait(void) {

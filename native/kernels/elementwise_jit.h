@@ -33,6 +33,7 @@ typedef struct lab_ew_jit_stats {
   int64_t loaded;   /* found already built in the cache */
   int64_t failed;   /* could not be built or loaded: they stay interpreted */
   int64_t row_walks; /* kernel calls run by a compiled program on the operands' rows in place */
+  int64_t prefetched_row_walks; /* of those, the ones prefetching their inputs ahead */
   char last_error[768];
 } lab_ew_jit_stats;
 

@@ -35,9 +35,11 @@ typedef void (*lab_ew_tile_fn)(int64_t n, float *const *regs);
  * stride[k] elements apart (0 for a row broadcast) and unit stride within a row. Every output is
  * stored; no output may overlap an input except as the very same view. With `sums` (else NULL),
  * each output o with sums[o] non-NULL also adds every one of its rows, in order, to the float64
- * column sums sums[o][0 .. width) (lab_ew_add_row), each row once it and the next two are stored. */
+ * column sums sums[o][0 .. width) (lab_ew_add_row), each row once it and the next two are stored.
+ * With `prefetch` non-zero it also prefetches each contiguous input LAB_EW_PREFETCH_AHEAD elements
+ * ahead of the loads (lab_runtime's prefetch_rows). */
 typedef void (*lab_ew_rows_fn)(int64_t rows, int64_t width, float *const *base, const int64_t *stride,
-                               double *const *sums);
+                               double *const *sums, int prefetch);
 
 /* Where a program stands with the run-time compiler (elementwise_jit.c). */
 typedef enum lab_ew_jit_phase { LAB_EW_JIT_COLD, LAB_EW_JIT_QUEUED, LAB_EW_JIT_DONE } lab_ew_jit_phase;
@@ -81,7 +83,8 @@ struct lab_ew_attrs {
  * (elementwise_jit.c; the queue holds a reference, which lab_ew_free drops). */
 lab_ew_tile_fn lab_ew_jit_function(lab_ew_attrs *p, int64_t elements);
 
-/* Counts a kernel call run by lab_ew_rows_fn (the stats' row_walks). */
-void lab_ew_jit_count_row_walk(void);
+/* Counts a kernel call run by lab_ew_rows_fn (the stats' row_walks; prefetched_row_walks too where
+ * it prefetches). */
+void lab_ew_jit_count_row_walk(int prefetch);
 
 #endif /* LAB_ELEMENTWISE_PROGRAM_H */

@@ -33,6 +33,9 @@ static inline int lab_threads_for(int threads, int64_t units) {
 typedef struct lab_runtime {
   int threads; /* intra-op threads for GEMM; 1 = run on the caller's thread only */
   lab_isa isa; /* LAB_ISA_AUTO picks the best the CPU supports */
+  /* Compiled composites' row walks prefetch their inputs ahead: set for programs whose working
+   * memory is larger than the caches keep (executor.c, LAB_PREFETCH_ARENA). */
+  int prefetch_rows;
   void *scratch[LAB_SCRATCH_SLOTS];
   size_t scratch_bytes[LAB_SCRATCH_SLOTS];
 } lab_runtime;

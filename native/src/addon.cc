@@ -191,6 +191,7 @@ class LabNative : public Napi::Addon<LabNative> {
     out.Set("loaded", static_cast<double>(stats.loaded));
     out.Set("failed", static_cast<double>(stats.failed));
     out.Set("rowWalks", static_cast<double>(stats.row_walks));
+    out.Set("prefetchedRowWalks", static_cast<double>(stats.prefetched_row_walks));
     out.Set("lastError", stats.last_error);
     return out;
   }

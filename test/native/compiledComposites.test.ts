@@ -7,7 +7,7 @@
 // fails. Each program runs interpreted first (compiling off), then hot; the compiler's counters
 // say it was built or loaded.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,21 +44,26 @@ const whole = (buffer: number, shape: number[]): View => ({
 });
 
 /** One elementwise step over float32 buffers (inputs by value, outputs read back), kept to run
- * again: the same composite, interpreted and then compiled. */
+ * again: the same composite, interpreted and then compiled. `reserve` floats of working memory
+ * that no step touches make the program as large as a long unroll's. */
 function composite(
   buffers: NativeArray[],
   inputs: View[],
   outputs: View[],
   exprs: ScalarExpr[],
   returned: number[],
+  reserve = 0,
 ): () => NativeArray[] {
   const fed = buffers.map((_, b) => b).filter((b) => !returned.includes(b));
   const program = addon.createProgram({
-    buffers: buffers.map((data, b) =>
-      returned.includes(b)
-        ? { dtype: 'float32', size: data.length, role: 'temp' as const, init: data }
-        : { dtype: 'float32', size: data.length, role: 'input' as const },
-    ),
+    buffers: [
+      ...buffers.map((data, b) =>
+        returned.includes(b)
+          ? { dtype: 'float32', size: data.length, role: 'temp' as const, init: data }
+          : { dtype: 'float32', size: data.length, role: 'input' as const },
+      ),
+      ...(reserve > 0 ? [{ dtype: 'float32', size: reserve, role: 'temp' as const }] : []),
+    ],
     steps: [{ kernel: 'elementwise', inputs, outputs, attrs: { outputs: exprs } } as StepSpec],
     inputs: fed,
     outputs: returned,
@@ -289,7 +294,7 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
 
   // The backward cell's shape: contiguous inputs, and outputs in the column windows of one wide
   // buffer, a row-broadcast input (stride 0), an output that is an input and one a constant.
-  function windowsOut(rows: number, width: number, pitch: number): () => NativeArray[] {
+  function windowsOut(rows: number, width: number, pitch: number, reserve = 0): () => NativeArray[] {
     const exprs = [
       apply('mul', apply('mul', x, y), apply('sub', k(1), apply('sqr', z))),
       apply('add', apply('mul', x, z), y),
@@ -310,6 +315,7 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       exprs.map((_, j) => window(j)),
       exprs,
       [3],
+      reserve,
     );
   }
 
@@ -328,6 +334,47 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       expect(expectCompiledSameBits(windowsOut(rows, width, pitch))).toBe(1);
     });
   }
+
+  it('prefetches its contiguous inputs ahead in a program of 128 MiB or more, with the same bits', () => {
+    // A compiler that keeps each source it builds, to read the prefetches in it.
+    const sources = mkdtempSync(join(tmpdir(), 'lab-composite-sources-'));
+    const keeping = join(cacheDir, 'keeping-cc');
+    writeFileSync(
+      keeping,
+      `#!/bin/sh\nfor a in "$@"; do case "$a" in *.c) cp "$a" '${sources}/';; esac; done\nexec cc "$@"\n`,
+    );
+    chmodSync(keeping, 0o755);
+    try {
+      compiling(false);
+      // a width no test above compiles, so this process builds it (and the compiler sees it)
+      const interpreted = windowsOut(61, 28, 112)();
+      const walks = (): number[] => {
+        const s = addon.compiledCompositesStats();
+        return [s.rowWalks, s.prefetchedRowWalks];
+      };
+      compiling(true, keeping);
+      const large = windowsOut(61, 28, 112, 32 << 20); // 128 MiB never touched: no page faulted in
+      large(); // queues it
+      addon.waitForCompiledComposites();
+      const [walked, prefetched] = walks();
+      expect(bits(large()[0])).toEqual(bits(interpreted[0]));
+      expect(walks()).toEqual([walked + 1, prefetched + 1]);
+      const small = windowsOut(61, 28, 112); // the same composite, loaded from the cache
+      small();
+      addon.waitForCompiledComposites();
+      const [walkedSmall, prefetchedSmall] = walks();
+      expect(bits(small()[0])).toEqual(bits(interpreted[0]));
+      expect(walks()).toEqual([walkedSmall + 1, prefetchedSmall]);
+      // x and y have contiguous rows; z, one row broadcast to all, has none to prefetch.
+      const [source] = readdirSync(sources).map((f) => readFileSync(join(sources, f), 'utf8'));
+      expect(source).toContain('lab_ew_prefetch(r0, e);');
+      expect(source).toContain('lab_ew_prefetch(r1, e);');
+      expect(source).not.toContain('lab_ew_prefetch(r2');
+    } finally {
+      compiling(false);
+      rmSync(sources, { recursive: true, force: true });
+    }
+  });
 
   it('moves rows under 16 elements, or operands all contiguous, through tiles as before', () => {
     expect(expectCompiledSameBits(windowsOut(50, 12, 48))).toBe(0);
