@@ -545,7 +545,7 @@ static void *run_share(void *arg) {
       stride[k] = s->it->strides[k][0];
       base[k] = used ? (float *)t->data + s->it->offs[k] + s->begin * stride[k] : NULL;
     }
-    s->compiled_rows(s->end - s->begin, s->it->inner, base, stride, s->sums, p->rt->prefetch_rows);
+    s->compiled_rows(s->end - s->begin, s->it->inner, base, stride, s->sums, p->rt->prefetch_ahead);
     return NULL;
   }
   void *scratch = lab_scratch(p->rt, s->slot, (size_t)p->n_temp_tiles * LAB_EW_TILE * lab_dtype_size(p->compute) + 1);
@@ -655,7 +655,7 @@ static int run_composite(const lab_tensor *in, int32_t n_in, lab_tensor *out, in
   const lab_ew_rows_fn compiled_rows = compiled && layout >= 0 && layout == p->compiled_layout
                                            ? atomic_load_explicit(&p->compiled_rows, memory_order_relaxed)
                                            : NULL;
-  if (compiled_rows) lab_ew_jit_count_row_walk(p->rt->prefetch_rows);
+  if (compiled_rows) lab_ew_jit_count_row_walk(p->rt->prefetch_ahead);
   const ew_share whole = {p, in, out, &it, avx512, compiled, compiled_rows, NULL, own_output_registers(p, out, range), 0, 0, 0, 0};
   const int threads = split_walk(&whole, shares);
   if (sums && compiled_rows && threads == 1) {

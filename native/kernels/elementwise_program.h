@@ -37,7 +37,7 @@ typedef void (*lab_ew_tile_fn)(int64_t n, float *const *regs);
  * each output o with sums[o] non-NULL also adds every one of its rows, in order, to the float64
  * column sums sums[o][0 .. width) (lab_ew_add_row), each row once it and the next two are stored.
  * With `prefetch` non-zero it also prefetches each contiguous input LAB_EW_PREFETCH_AHEAD elements
- * ahead of the loads (lab_runtime's prefetch_rows). */
+ * ahead of the loads (lab_runtime's prefetch_ahead). */
 typedef void (*lab_ew_rows_fn)(int64_t rows, int64_t width, float *const *base, const int64_t *stride,
                                double *const *sums, int prefetch);
 

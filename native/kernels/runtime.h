@@ -33,9 +33,11 @@ static inline int lab_threads_for(int threads, int64_t units) {
 typedef struct lab_runtime {
   int threads; /* intra-op threads for GEMM; 1 = run on the caller's thread only */
   lab_isa isa; /* LAB_ISA_AUTO picks the best the CPU supports */
-  /* Compiled composites' row walks prefetch their inputs ahead: set for programs whose working
-   * memory is larger than the caches keep (executor.c, LAB_PREFETCH_ARENA). */
-  int prefetch_rows;
+  /* Kernels prefetch ahead what they stream from memory — compiled composites' row walks their
+   * contiguous inputs, GEMM an A it reads in place — in programs whose working memory is larger
+   * than the caches keep (executor.c, LAB_PREFETCH_ARENA): the arrays a forward pass saved come
+   * back from memory there. */
+  int prefetch_ahead;
   void *scratch[LAB_SCRATCH_SLOTS];
   size_t scratch_bytes[LAB_SCRATCH_SLOTS];
 } lab_runtime;

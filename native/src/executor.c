@@ -31,11 +31,11 @@ static void *zeroed_aligned(size_t bytes) {
  * made MNIST meta-training's steady runs 6 % slower here, so the arena keeps 4 KiB pages.) */
 #define LAB_MAPPED_ARENA ((size_t)1 << 20)
 
-/* Programs with at least this much working memory have their compiled composites' row walks
- * prefetch their inputs ahead (lab_runtime's prefetch_rows): beyond what this VM's caches keep
- * (its L3 holds ~64 MiB, measured by writing and reading arrays of growing size), the arrays a
- * forward pass saved come back from memory. MNIST meta-training's 309 MiB: its backward cell 12 %
- * less time; the quadratics' 26 MiB, whose arrays stay in the L3: none, so none there. */
+/* Programs with at least this much working memory have their kernels prefetch ahead what they
+ * stream (lab_runtime's prefetch_ahead): beyond what this VM's caches keep (its L3 holds ~64 MiB,
+ * measured by writing and reading arrays of growing size), the arrays a forward pass saved come
+ * back from memory. MNIST meta-training's 309 MiB: its backward cell 12 % less time, its weight
+ * gradients ~12 %; the quadratics' 26 MiB, whose arrays stay in the L3: no gain, so none there. */
 #define LAB_PREFETCH_ARENA ((int64_t)128 << 20)
 
 /* A zeroed arena of `bytes`; *mapped is the length to munmap, or 0 when it came from aligned_alloc. */
@@ -96,7 +96,7 @@ lab_program *lab_program_new(const lab_buffer *buffers, int32_t n_buffers, int32
     if (!bound) arena_bytes += align64(buffers[b].size * (int64_t)lab_dtype_size(buffers[b].dtype));
   }
   p->arena = arena_alloc((size_t)arena_bytes, &p->arena_mapped);
-  p->rt.prefetch_rows = arena_bytes >= LAB_PREFETCH_ARENA;
+  p->rt.prefetch_ahead = arena_bytes >= LAB_PREFETCH_ARENA;
   if (!p->arena) goto oom;
   for (int32_t b = 0; b < n_buffers; b++) {
     if (p->buffers[b].arena_offset >= 0) p->base[b] = (char *)p->arena + p->buffers[b].arena_offset;

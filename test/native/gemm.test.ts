@@ -287,6 +287,27 @@ describe('gemm kernel', () => {
     }
   });
 
+  it('prefetches a weight gradient\'s xᵀ read in place in a program past the caches, with the same bits', () => {
+    // 128 MiB that no step touches turn runtime.h's prefetch_ahead on: the strided kernels then
+    // prefetch A ahead along k on the first column panel (full and half width, edge rows after).
+    const cases: Case[] = [
+      { m: 20, n: 80, k: 700, transA: true },
+      { m: 20, n: 16, k: 300, transA: true },
+      { m: 30, n: 88, k: 70, transA: true },
+    ];
+    for (const dtype of ['float32', 'float64'] as const) {
+      cases.forEach((tc, s) => {
+        const { a, b, zShape } = operandsFor(tc, dtype, 700 + s);
+        const attrs = { transA: true };
+        const [small] = runStep('gemm', [a, b], [{ dtype, shape: zShape }], attrs);
+        const [large] = runStep('gemm', [a, b], [{ dtype, shape: zShape }], attrs, 32 << 20);
+        expect(Array.from(large.data!), `${dtype} ${tc.m}×${tc.n}×${tc.k}`).toEqual(Array.from(small.data!));
+        const { want, scale } = reference(a, b, undefined, large, tc, 1, 0);
+        check(large, want, scale, dtype);
+      });
+    }
+  });
+
   it('reads transposed operands through strides: a permuted view equals transA', () => {
     const random = rng(5);
     const a = randomOperand('float32', [21, 34], random);

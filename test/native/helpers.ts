@@ -90,11 +90,15 @@ function viewOf(buffer: number, op: Operand): View {
  * buffers of the same size as `data` that start with its values (when given, for strided output
  * views) or contiguous fresh ones. Returns the output operands with `data` filled by the kernel.
  */
+/** Runs one step in a program of its own; `reserve` float32 elements of working memory that no
+ * step touches make the program as large as a long unroll's (the kernels' choices that depend on
+ * a program's size: runtime.h's prefetch_ahead). */
 export function runStep(
   kernel: StepSpec['kernel'],
   inputs: Operand[],
   outputs: Operand[],
   attrs: Record<string, unknown> = {},
+  reserve = 0,
 ): Operand[] {
   const outs = outputs.map((o) => ({ ...o, data: o.data ?? allocate(o.dtype, sizeOf(o.shape)) }));
   const buffers = [
@@ -106,6 +110,7 @@ export function runStep(
         ? { dtype: o.dtype, size: o.data.length, role: 'temp' as const, init: o.data }
         : { dtype: o.dtype, size: sizeOf(o.shape), role: 'output' as const },
     ),
+    ...(reserve > 0 ? [{ dtype: 'float32' as const, size: reserve, role: 'temp' as const }] : []),
   ];
   const step = {
     kernel,
