@@ -59,10 +59,10 @@ function composite(
     buffers: [
       ...buffers.map((data, b) =>
         returned.includes(b)
-          ? { dtype: 'float32', size: data.length, role: 'temp' as const, init: data }
-          : { dtype: 'float32', size: data.length, role: 'input' as const },
+          ? { dtype: 'float32' as const, size: data.length, role: 'temp' as const, init: data }
+          : { dtype: 'float32' as const, size: data.length, role: 'input' as const },
       ),
-      ...(reserve > 0 ? [{ dtype: 'float32', size: reserve, role: 'temp' as const }] : []),
+      ...(reserve > 0 ? [{ dtype: 'float32' as const, size: reserve, role: 'temp' as const }] : []),
     ],
     steps: [{ kernel: 'elementwise', inputs, outputs, attrs: { outputs: exprs } } as StepSpec],
     inputs: fed,

@@ -287,7 +287,7 @@ describe('gemm kernel', () => {
     }
   });
 
-  it('prefetches a weight gradient\'s xᵀ read in place in a program past the caches, with the same bits', () => {
+  it("prefetches a weight gradient's xᵀ read in place in a program past the caches, with the same bits", () => {
     // 128 MiB that no step touches turn runtime.h's prefetch_ahead on: the strided kernels then
     // prefetch A ahead along k on the first column panel (full and half width, edge rows after).
     const cases: Case[] = [

@@ -91,7 +91,10 @@ describe('lowering and buffer planning', () => {
     const s = sigmoid(big);
     const total = add(reduce('sum', add(exp(big), s)), reduce('sum', mul(s, 3)));
     const f = fn([big], exp(mul(big, total)), none);
-    const B = new NDArray(new Float64Array(100).map((_, i) => (i - 50) / 25), [10, 10]);
+    const B = new NDArray(
+      new Float64Array(100).map((_, i) => (i - 50) / 25),
+      [10, 10],
+    );
     const sig = B.toFlat().map((v) => 1 / (1 + Math.exp(-v)));
     const t = B.toFlat().reduce((acc, v, i) => acc + Math.exp(v) + sig[i] + 3 * sig[i], 0);
     const got = (f(B) as NDArray).toFlat();
