@@ -147,11 +147,9 @@ static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind, int64_t la
     snprintf(names[r], sizeof names[r], r < p->n_inputs ? "x%d" : "c%d", r);
   }
   if (kind == ROWS) { /* inputs whose rows follow each other: a program's saved arrays, read late */
-    append(t, "    if (prefetch) {\n");
     for (int k = 0; k < p->n_inputs; k++) {
-      if (p->input_used[k] && contiguous(layout, p->n_outputs + k)) append(t, "      lab_ew_prefetch(r%d, e);\n", k);
+      if (p->input_used[k] && contiguous(layout, p->n_outputs + k)) append(t, "    if (prefetch) lab_ew_prefetch(r%d, e);\n", k);
     }
-    append(t, "    }\n");
   }
   for (int k = 0; k < p->n_inputs; k++) {
     if (!p->input_used[k]) continue;

@@ -62,7 +62,8 @@ static LAB_AVX512 inline __m512 lab_not16(__m512 a) { return lab_bool16((__mmask
  * `prefetch`): 512 floats, 2 KiB. MNIST meta-training's backward cell reads five arrays its
  * forward pass saved, from memory, in blocks of a row-block chain between matrix products, where
  * the hardware's prefetcher starts each stream again; 2 KiB ahead took that composite 12 % less
- * time (1 KiB ahead about half of that, 4-8 KiB ahead nothing). */
+ * time in the meta-iteration. In a harness reading them from memory, 1 KiB ahead did about as
+ * well, 4 and 8 KiB ahead no better than none. */
 #define LAB_EW_PREFETCH_AHEAD 512
 
 /* Brings the line `LAB_EW_PREFETCH_AHEAD` floats past row[e] toward L1 (the address is formed as

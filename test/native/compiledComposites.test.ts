@@ -367,8 +367,8 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       expect(walks()).toEqual([walkedSmall + 1, prefetchedSmall]);
       // x and y have contiguous rows; z, one row broadcast to all, has none to prefetch.
       const [source] = readdirSync(sources).map((f) => readFileSync(join(sources, f), 'utf8'));
-      expect(source).toContain('lab_ew_prefetch(r0, e);');
-      expect(source).toContain('lab_ew_prefetch(r1, e);');
+      expect(source).toContain('if (prefetch) lab_ew_prefetch(r0, e);');
+      expect(source).toContain('if (prefetch) lab_ew_prefetch(r1, e);');
       expect(source).not.toContain('lab_ew_prefetch(r2');
     } finally {
       compiling(false);
