@@ -15,11 +15,9 @@
 
 static LAB_AVX512 inline __m512 splat(float v) { return _mm512_set1_ps(v); }
 
-static LAB_AVX512 inline __m512 exp16(__m512 x) {
-  /* max/min return their second operand when either is NaN: with x second, a NaN passes the clamp
-   * and the polynomial and VSCALEFPS keep it (no compare and blend to put it back: exp 4 % and
-   * sigmoid 3 % less time, the same bits). */
-  const __m512 xc = _mm512_min_ps(splat(LAB_EXP_MAX), _mm512_max_ps(splat(LAB_EXP_MIN), x));
+/* e^xc for xc already clamped to [LAB_EXP_MIN, LAB_EXP_MAX] (or NaN, which the polynomial and
+ * VSCALEFPS keep). */
+static LAB_AVX512 inline __m512 exp16_clamped(__m512 xc) {
   const __m512 magic = splat(LAB_ROUND_MAGIC); /* rounds to the nearest integer, as lab_round_f32 */
   const __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(xc, splat(LAB_EXP_LOG2E), magic), magic);
   __m512 r = _mm512_fnmadd_ps(n, splat(LAB_EXP_LN2_HI), xc);
@@ -32,6 +30,14 @@ static LAB_AVX512 inline __m512 exp16(__m512 x) {
   p = _mm512_fmadd_ps(p, r, splat(LAB_EXP_P5));
   const __m512 y = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), splat(1.0f));
   return _mm512_scalef_ps(y, n);
+}
+
+/* max/min return their second operand when either is NaN: with x second, a NaN passes the clamp
+ * (no compare and blend to put it back: exp 4 % and sigmoid 3 % less time, the same bits). A
+ * caller whose argument has a known sign clamps only the side it can reach (sigmoid16,
+ * tanh_large16): the other bound leaves such an x, and a NaN, as they are. */
+static LAB_AVX512 inline __m512 exp16(__m512 x) {
+  return exp16_clamped(_mm512_min_ps(splat(LAB_EXP_MAX), _mm512_max_ps(splat(LAB_EXP_MIN), x)));
 }
 
 /* lab_logf on 16 lanes: the same operations in the same order, each rounded on its own (the
@@ -69,15 +75,17 @@ static LAB_AVX512 inline __m512 log16(__m512 x) {
 /* 1 / (1 + e^-|x|), times e^-|x| for x < 0 (and NaN, which stays NaN), as lab_sigmoidf. -|x| is x
  * with its sign bit set (one instruction, not a mask and a subtraction; exp(-0) = exp(+0)), and the
  * product is a masked multiply rather than a multiply and a blend: 9 % less time, the same bits
- * (a NaN's sign aside). */
+ * (a NaN's sign aside). -|x| ≤ 0 needs only exp's lower clamp: one operation of about 21 fewer on
+ * the ports that bound the LSTM cell, the same bits. */
 static LAB_AVX512 inline __m512 sigmoid16(__m512 x) {
   const __m512i sign = _mm512_set1_epi32((int32_t)0x80000000u);
-  const __m512 e = exp16(_mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), sign)));
+  const __m512 e = exp16_clamped(_mm512_max_ps(splat(LAB_EXP_MIN), _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x), sign))));
   const __m512 s = _mm512_div_ps(splat(1.0f), _mm512_add_ps(splat(1.0f), e));
   return _mm512_mask_mul_ps(s, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_NGE_UQ), e, s);
 }
 
-/* lab_tanhf's two branches: |x| < LAB_TANH_SMALL (a = |x|), and the rest. */
+/* lab_tanhf's two branches: |x| < LAB_TANH_SMALL (a = |x|), and the rest (2a ≥ 1.25 there: only
+ * exp's upper clamp). */
 static LAB_AVX512 inline __m512 tanh_small16(__m512 a, __m512 x) {
   const __m512 z = _mm512_mul_ps(x, x);
   __m512 p = splat(LAB_TANH_P0);
@@ -89,7 +97,7 @@ static LAB_AVX512 inline __m512 tanh_small16(__m512 a, __m512 x) {
 }
 
 static LAB_AVX512 inline __m512 tanh_large16(__m512 a) {
-  const __m512 e = exp16(_mm512_add_ps(a, a));
+  const __m512 e = exp16_clamped(_mm512_min_ps(splat(LAB_EXP_MAX), _mm512_add_ps(a, a)));
   return _mm512_sub_ps(splat(1.0f), _mm512_div_ps(splat(2.0f), _mm512_add_ps(e, splat(1.0f))));
 }
 
