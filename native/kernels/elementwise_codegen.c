@@ -138,46 +138,103 @@ static int contiguous(int64_t layout, int k) { return (int)((layout >> k) & 1); 
  * stores of lab_ew_rows, each vector from up to two rows under masks m1 and m2). */
 typedef enum body_kind { TILE_VECTOR, TILE_TAIL, ROWS } body_kind;
 
+/* Which pass of a rows walk a body is: the only one, or the first or second of two passes
+ * (rows_passes). */
+typedef enum walk_pass { WHOLE, FIRST_PASS, SECOND_PASS } walk_pass;
+
+/* A rows walk split in two passes over blocks of LAB_EW_PASS_BLOCK elements: the first computes
+ * the transcendental functions of the inputs alone that an output keeps, and stores them; the
+ * second reads them back and computes the rest. The LSTM's forward cell is one long chain per
+ * element — three sigmoids and a tanh of its gates, c, tanh(c), h — that the out-of-order core
+ * cannot overlap across enough vectors to keep its vector ports busy; apart, the first pass's
+ * functions of different vectors run side by side (quadratics' 1,280 × 20 cell in a harness, on
+ * its own data: 41.8 → 34.8 µs; of small values only, 32.6 → 29.4), the same operations on each
+ * element, the same bits. */
+typedef struct rows_passes {
+  int split;      /* 1: two passes; 0: one */
+  int *first_out; /* per instruction: the contiguous output the first pass stores it to, else -1 */
+} rows_passes;
+
+/* Whether instruction `in` reads register r. */
+static int reads(const lab_ew_instr *in, int r) { return in->a == r || in->b == r || in->c == r; }
+
+/* Whether input k is read in `pass`: by an instruction computed there, or, in the second pass and
+ * the only one, as an output's own value. */
+static int input_read(const lab_ew_attrs *p, const rows_passes *rp, walk_pass pass, int k) {
+  if (!p->input_used[k]) return 0;
+  if (pass == WHOLE) return 1;
+  for (int i = 0; i < p->n_instr; i++) {
+    if ((rp->first_out[i] >= 0) == (pass == FIRST_PASS) && reads(&p->instr[i], k)) return 1;
+  }
+  for (int o = 0; pass == SECOND_PASS && o < p->n_outputs; o++) {
+    if (p->out_reg[o] == k) return 1;
+  }
+  return 0;
+}
+
+/* Whether the first pass stores output o. */
+static int stored_first(const lab_ew_attrs *p, const rows_passes *rp, int o) {
+  for (int i = 0; i < p->n_instr; i++) {
+    if (rp->first_out[i] == o) return 1;
+  }
+  return 0;
+}
+
 /* Loads of the used inputs, one statement per instruction, stores of the outputs. A tile stores
  * each temporary output register once (the interpreter's copy-out moves the rest); rows store
- * every output, by its index. */
-static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind, int64_t layout) {
+ * every output, by its index — in a walk of two passes (`pass`, `rp`), the first pass its
+ * instructions' outputs, reading its strided inputs through its own row pointers q, and the second
+ * the rest, loading the first pass's values back from their outputs. */
+static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind, int64_t layout, walk_pass pass,
+                      const rows_passes *rp) {
   char names[LAB_EW_MAX_REGS][24]; /* the C name holding each register's current value */
   for (int r = 0; r < p->n_regs; r++) {
     snprintf(names[r], sizeof names[r], r < p->n_inputs ? "x%d" : "c%d", r);
   }
+  /* the strided inputs' row pointers and the column they stand at */
+  const char row = pass == FIRST_PASS ? 'q' : 'r';
+  const char *col = pass == FIRST_PASS ? "col1" : "col";
   if (kind == ROWS) { /* inputs whose rows follow each other: a program's saved arrays, read late */
     for (int k = 0; k < p->n_inputs; k++) {
-      if (p->input_used[k] && contiguous(layout, p->n_outputs + k)) append(t, "    if (prefetch) lab_ew_prefetch(r%d, e);\n", k);
+      if (input_read(p, rp, pass, k) && contiguous(layout, p->n_outputs + k)) append(t, "    if (prefetch) lab_ew_prefetch(r%d, e);\n", k);
     }
   }
   for (int k = 0; k < p->n_inputs; k++) {
-    if (!p->input_used[k]) continue;
+    if (!input_read(p, rp, pass, k)) continue;
     if (kind == TILE_VECTOR) append(t, "    const __m512 x%d = _mm512_loadu_ps(r%d + i);\n", k, k);
     else if (kind == TILE_TAIL) append(t, "    const __m512 x%d = _mm512_maskz_loadu_ps(m, r%d + i);\n", k, k);
     else if (contiguous(layout, p->n_outputs + k)) append(t, "    const __m512 x%d = _mm512_maskz_loadu_ps(m, r%d + e);\n", k, k);
-    else append(t, "    __m512 x%d = _mm512_maskz_loadu_ps(m1, r%d + col);\n", k, k);
+    else append(t, "    __m512 x%d = _mm512_maskz_loadu_ps(m1, %c%d + %s);\n", k, row, k, col);
   }
   if (kind == ROWS) { /* the next row's part of the vector, for the operands whose rows are apart */
     append(t, "    if (m2) {\n");
     for (int k = 0; k < p->n_inputs; k++) {
-      if (p->input_used[k] && !contiguous(layout, p->n_outputs + k)) {
-        append(t, "      x%d = _mm512_mask_loadu_ps(x%d, m2, r%d + s%d - len1);\n", k, k, k, k);
+      if (input_read(p, rp, pass, k) && !contiguous(layout, p->n_outputs + k)) {
+        append(t, "      x%d = _mm512_mask_loadu_ps(x%d, m2, %c%d + s%d - len1);\n", k, k, row, k, k);
       }
     }
     append(t, "    }\n");
   }
   for (int i = 0; i < p->n_instr; i++) {
     const lab_ew_instr *in = &p->instr[i];
-    append(t, "    const __m512 v%d = ", i);
-    append(t, lane_pattern(in->op, in->cast_dtype), names[in->a], in->b >= 0 ? names[in->b] : "",
-           in->c >= 0 ? names[in->c] : "");
-    append(t, ";\n");
+    const int first = pass != WHOLE && rp->first_out[i] >= 0;
+    if (pass == FIRST_PASS && !first) continue;
+    if (pass == SECOND_PASS && first) {
+      append(t, "    const __m512 v%d = _mm512_maskz_loadu_ps(m, o%d + e);\n", i, rp->first_out[i]);
+    } else {
+      append(t, "    const __m512 v%d = ", i);
+      append(t, lane_pattern(in->op, in->cast_dtype), names[in->a], in->b >= 0 ? names[in->b] : "",
+             in->c >= 0 ? names[in->c] : "");
+      append(t, ";\n");
+    }
     snprintf(names[in->dst], sizeof names[in->dst], "v%d", i);
+    if (pass == FIRST_PASS) append(t, "    _mm512_mask_storeu_ps(o%d + e, m, v%d);\n", rp->first_out[i], i);
   }
+  if (pass == FIRST_PASS) return;
   for (int o = 0; o < p->n_outputs; o++) {
     const char *value = names[p->out_reg[o]];
     if (kind == ROWS) {
+      if (pass == SECOND_PASS && stored_first(p, rp, o)) continue;
       if (contiguous(layout, o)) append(t, "    _mm512_mask_storeu_ps(o%d + e, m, %s);\n", o, value);
       else append(t, "    _mm512_mask_storeu_ps(o%d + col, m1, %s);\n", o, value);
     } else if (stores_output(p, o)) {
@@ -217,9 +274,9 @@ static void emit_tile_function(text *t, const lab_ew_attrs *p) {
   }
   emit_constants(t, p);
   append(t, "  int64_t i = 0;\n  for (; i + 16 <= n; i += 16) {\n");
-  emit_body(t, p, TILE_VECTOR, 0);
+  emit_body(t, p, TILE_VECTOR, 0, WHOLE, NULL);
   append(t, "  }\n  if (i < n) {\n    const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);\n");
-  emit_body(t, p, TILE_TAIL, 0);
+  emit_body(t, p, TILE_TAIL, 0, WHOLE, NULL);
   append(t, "  }\n}\n\n");
 }
 
@@ -232,17 +289,52 @@ static void emit_sum_row(text *t, const lab_ew_attrs *p, int64_t layout, const c
   }
 }
 
-/* lab_ew_rows (a lab_ew_rows_fn) for one layout of the operands' rows: rows × width elements
- * straight from and to them, 16 at a time across row ends. An operand whose rows are contiguous
- * (its bit in `layout`) is one run of elements; the others take a vector's first lanes from the
- * rest of the current row (mask m1) and the others from the start of the next (mask m2, read at
- * an address len1 elements before it so that lane j finds element j − len1), each through a
- * pointer to its current row. width ≥ 16, so a vector spans at most two rows. With `prefetch`,
- * each contiguous input is prefetched LAB_EW_PREFETCH_AHEAD elements ahead of its loads. */
-static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
-  /* the walk, inlined twice: with its prefetches and without (no test of `prefetch` in the loop) */
-  append(t, "static LAB_AVX512 inline __attribute__((always_inline)) void lab_ew_rows_walk(\n"
-            "    int64_t rows, float *const *base, const int64_t *stride, double *const *sums, const int prefetch) {\n");
+/* Whether an op is one of the transcendental functions (long chains of vector operations). */
+static int transcendental(int op) { return op == LAB_EW_sigmoid || op == LAB_EW_tanh || op == LAB_EW_exp || op == LAB_EW_log; }
+
+/* Plans a rows walk's passes (rows_passes): the first pass takes each transcendental function of
+ * inputs and constants alone whose value a contiguous output keeps (its register's last write);
+ * two passes only where one remains for the second. 0, or -1 when out of memory. */
+static int plan_passes(const lab_ew_attrs *p, int64_t layout, rows_passes *rp) {
+  rp->split = 0;
+  rp->first_out = malloc(sizeof rp->first_out[0] * (size_t)(p->n_instr > 0 ? p->n_instr : 1));
+  if (!rp->first_out) return -1;
+  int firsts = 0, later = 0;
+  for (int i = 0; i < p->n_instr; i++) {
+    const lab_ew_instr *in = &p->instr[i];
+    rp->first_out[i] = -1;
+    int leaf = transcendental(in->op), last = 1;
+    for (int a = 0; a < 3; a++) {
+      const int r = a == 0 ? in->a : a == 1 ? in->b : in->c;
+      if (r >= p->n_inputs && !p->reg_const[r]) leaf = 0;
+    }
+    for (int j = i + 1; j < p->n_instr; j++) last &= p->instr[j].dst != in->dst;
+    for (int o = 0; leaf && last && o < p->n_outputs && rp->first_out[i] < 0; o++) {
+      if (p->out_reg[o] == in->dst && contiguous(layout, o)) rp->first_out[i] = o;
+    }
+    if (rp->first_out[i] >= 0) firsts++;
+    else later += transcendental(in->op);
+  }
+  rp->split = firsts > 0 && later > 0;
+  return 0;
+}
+
+/* The masks of the vector at e, whose first element is column `col` of its row. */
+static void emit_masks(text *t, const char *col) {
+  append(t, "    const int64_t take = total - e < 16 ? total - e : 16;\n");
+  append(t, "    const int64_t len1 = width - %s < take ? width - %s : take;\n", col, col);
+  append(t, "    const __mmask16 m1 = (__mmask16)((1u << len1) - 1);\n");
+  append(t, "    const __mmask16 m2 = (__mmask16)(((1u << take) - 1) & ~((1u << len1) - 1));\n");
+  append(t, "    const __mmask16 m = (__mmask16)((1u << take) - 1);\n");
+  append(t, "    (void)m, (void)m1, (void)m2;\n");
+}
+
+/* A walk function's head: its signature, the operands' pointers and strides, the sums', the
+ * constants; for the walk of two passes also the first pass's row pointers q of the strided
+ * inputs it reads, and its column col1. */
+static void emit_walk_head(text *t, const lab_ew_attrs *p, int64_t layout, const char *name, const rows_passes *rp) {
+  append(t, "static LAB_AVX512 inline __attribute__((always_inline)) void %s(\n"
+            "    int64_t rows, float *const *base, const int64_t *stride, double *const *sums, const int prefetch) {\n", name);
   /* the step's width, which its calls all pass: a constant unrolls the sums' rows and the masks */
   append(t, "  const int64_t width = %lld;\n", (long long)(layout >> 32));
   for (int o = 0; o < p->n_outputs; o++) {
@@ -253,19 +345,19 @@ static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
   for (int k = 0; k < p->n_inputs; k++) {
     if (!p->input_used[k]) continue;
     append(t, "  const float *r%d = base[%d];\n", k, p->n_outputs + k);
-    if (!contiguous(layout, p->n_outputs + k)) append(t, "  const int64_t s%d = stride[%d];\n", k, p->n_outputs + k);
+    if (contiguous(layout, p->n_outputs + k)) continue;
+    append(t, "  const int64_t s%d = stride[%d];\n", k, p->n_outputs + k);
+    if (rp && input_read(p, rp, FIRST_PASS, k)) append(t, "  const float *q%d = base[%d];\n", k, p->n_outputs + k);
   }
   append(t, "  (void)stride;\n");
   emit_constants(t, p);
   append(t, "  const int64_t total = rows * width;\n  int64_t col = 0, stored = 0, summed = 0;\n");
-  append(t, "  for (int64_t e = 0; e < total; e += 16) {\n");
-  append(t, "    const int64_t take = total - e < 16 ? total - e : 16;\n");
-  append(t, "    const int64_t len1 = width - col < take ? width - col : take;\n");
-  append(t, "    const __mmask16 m1 = (__mmask16)((1u << len1) - 1);\n");
-  append(t, "    const __mmask16 m2 = (__mmask16)(((1u << take) - 1) & ~((1u << len1) - 1));\n");
-  append(t, "    const __mmask16 m = (__mmask16)((1u << take) - 1);\n");
-  append(t, "    (void)m, (void)m1, (void)m2;\n");
-  emit_body(t, p, ROWS, layout);
+  if (rp) append(t, "  int64_t col1 = 0;\n");
+}
+
+/* The end of a vector of the walk (its only or second pass): the next column; at a row's end, the
+ * strided operands' next rows, and the sums of the row stored two rows before. */
+static void emit_vector_end(text *t, const lab_ew_attrs *p, int64_t layout) {
   append(t, "    col += 16;\n    if (col >= width) {\n      col -= width;\n");
   for (int o = 0; o < p->n_outputs; o++) {
     if (!contiguous(layout, o)) append(t, "      o%d += so%d;\n", o, o);
@@ -277,16 +369,80 @@ static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
    * buffer, so the row's loads do not wait on failed store forwarding. */
   append(t, "      if (sums && ++stored > 2) {\n");
   emit_sum_row(t, p, layout, "        ");
-  append(t, "        summed++;\n      }\n    }\n  }\n");
+  append(t, "        summed++;\n      }\n    }\n");
+}
+
+/* A walk's end: the rows not yet summed. */
+static void emit_walk_tail(text *t, const lab_ew_attrs *p, int64_t layout) {
   append(t, "  for (; sums && summed < rows; summed++) {\n");
   emit_sum_row(t, p, layout, "    ");
   append(t, "  }\n}\n\n");
+}
+
+/* lab_ew_rows (a lab_ew_rows_fn) for one layout of the operands' rows: rows × width elements
+ * straight from and to them, 16 at a time across row ends. An operand whose rows are contiguous
+ * (its bit in `layout`) is one run of elements; the others take a vector's first lanes from the
+ * rest of the current row (mask m1) and the others from the start of the next (mask m2, read at
+ * an address len1 elements before it so that lane j finds element j − len1), each through a
+ * pointer to its current row. width ≥ 16, so a vector spans at most two rows. With `prefetch`,
+ * each contiguous input is prefetched LAB_EW_PREFETCH_AHEAD elements ahead of its loads. Where
+ * the walk splits in two passes (rows_passes), it takes them unless an output of the first pass is
+ * the very view of an input the second reads (an update in place: the second would read the new
+ * values), and one pass then. */
+static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
+  rows_passes rp;
+  if (plan_passes(p, layout, &rp) != 0) {
+    t->failed = 1;
+    return;
+  }
+  /* each walk inlined twice: with its prefetches and without (no test of `prefetch` in the loop) */
+  emit_walk_head(t, p, layout, "lab_ew_rows_walk", NULL);
+  append(t, "  for (int64_t e = 0; e < total; e += 16) {\n");
+  emit_masks(t, "col");
+  emit_body(t, p, ROWS, layout, WHOLE, &rp);
+  emit_vector_end(t, p, layout);
+  append(t, "  }\n");
+  emit_walk_tail(t, p, layout);
+  if (rp.split) {
+    emit_walk_head(t, p, layout, "lab_ew_rows_walk_two_passes", &rp);
+    append(t, "  for (int64_t block = 0; block < total; block += LAB_EW_PASS_BLOCK) {\n"
+              "  const int64_t block_end = total - block < LAB_EW_PASS_BLOCK ? total : block + LAB_EW_PASS_BLOCK;\n");
+    append(t, "  for (int64_t e = block; e < block_end; e += 16) {\n");
+    emit_masks(t, "col1");
+    emit_body(t, p, ROWS, layout, FIRST_PASS, &rp);
+    append(t, "    col1 += 16;\n    if (col1 >= width) {\n      col1 -= width;\n");
+    for (int k = 0; k < p->n_inputs; k++) {
+      if (input_read(p, &rp, FIRST_PASS, k) && !contiguous(layout, p->n_outputs + k)) append(t, "      q%d += s%d;\n", k, k);
+    }
+    append(t, "    }\n  }\n");
+    append(t, "  for (int64_t e = block; e < block_end; e += 16) {\n");
+    emit_masks(t, "col");
+    emit_body(t, p, ROWS, layout, SECOND_PASS, &rp);
+    emit_vector_end(t, p, layout);
+    append(t, "  }\n  }\n");
+    emit_walk_tail(t, p, layout);
+  }
   append(t, "LAB_AVX512 void lab_ew_rows(int64_t rows, int64_t row_width, float *const *base, const int64_t *stride,\n"
             "                            double *const *sums, int prefetch) {\n"
-            "  (void)row_width;\n"
-            "  if (prefetch) lab_ew_rows_walk(rows, base, stride, sums, 1);\n"
+            "  (void)row_width;\n");
+  if (rp.split) {
+    append(t, "  const int two_passes = 1");
+    for (int o = 0; o < p->n_outputs; o++) {
+      for (int k = 0; stored_first(p, &rp, o) && k < p->n_inputs; k++) {
+        if (input_read(p, &rp, SECOND_PASS, k)) append(t, " && base[%d] != base[%d]", o, p->n_outputs + k);
+      }
+    }
+    append(t, ";\n"
+              "  if (two_passes && prefetch) lab_ew_rows_walk_two_passes(rows, base, stride, sums, 1);\n"
+              "  else if (two_passes) lab_ew_rows_walk_two_passes(rows, base, stride, sums, 0);\n"
+              "  else ");
+  } else {
+    append(t, "  ");
+  }
+  append(t, "if (prefetch) lab_ew_rows_walk(rows, base, stride, sums, 1);\n"
             "  else lab_ew_rows_walk(rows, base, stride, sums, 0);\n"
             "}\n");
+  free(rp.first_out);
 }
 
 char *lab_ew_codegen_source(const lab_ew_attrs *p, int64_t rows_layout) {

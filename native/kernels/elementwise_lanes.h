@@ -66,6 +66,10 @@ static LAB_AVX512 inline __m512 lab_not16(__m512 a) { return lab_bool16((__mmask
  * well, 4 and 8 KiB ahead no better than none. */
 #define LAB_EW_PREFETCH_AHEAD 512
 
+/* The elements each pass of a rows walk in two passes takes at a time (elementwise_codegen.c's
+ * rows_passes): the first pass's outputs for 512 of them, 2 KiB each, wait in L1 for the second. */
+#define LAB_EW_PASS_BLOCK 512
+
 /* Brings the line `LAB_EW_PREFETCH_AHEAD` floats past row[e] toward L1 (the address is formed as
  * an integer: it may lie past the array's end, which a prefetch ignores). */
 static LAB_AVX512 inline void lab_ew_prefetch(const float *row, int64_t e) {

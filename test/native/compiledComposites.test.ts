@@ -252,10 +252,15 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
 
   // The LSTM cell's forward composite in block mode: the gates' four 20-column windows of an
   // 80-wide row (strided inputs moved into tiles), c, and seven outputs.
-  function lstmCell(rows: number): () => NativeArray[] {
-    const gates = edgyValues(rows * 80, 4);
-    const c = edgyValues(rows * 20, 5);
-    const window = (j: number): View => ({ buffer: 0, offset: 20 * j, shape: [rows, 20], strides: [80, 1] });
+  function lstmCell(rows: number, width = 20): () => NativeArray[] {
+    const gates = edgyValues(rows * 4 * width, 4);
+    const c = edgyValues(rows * width, 5);
+    const window = (j: number): View => ({
+      buffer: 0,
+      offset: width * j,
+      shape: [rows, width],
+      strides: [4 * width, 1],
+    });
     const sig = (j: number) => apply('sigmoid', input(j));
     const cNext = apply('add', apply('mul', sig(1), input(4)), apply('mul', sig(0), apply('tanh', input(2))));
     const exprs = [
@@ -267,12 +272,12 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       apply('tanh', input(2)),
       apply('tanh', cNext),
     ];
-    const buffers: NativeArray[] = [gates, c, ...exprs.map(() => allocate('float32', rows * 20))];
+    const buffers: NativeArray[] = [gates, c, ...exprs.map(() => allocate('float32', rows * width))];
     const returned = exprs.map((_, o) => 2 + o);
     return composite(
       buffers,
-      [window(0), window(1), window(2), window(3), whole(1, [rows, 20])],
-      returned.map((b) => whole(b, [rows, 20])),
+      [window(0), window(1), window(2), window(3), whole(1, [rows, width])],
+      returned.map((b) => whole(b, [rows, width])),
       exprs,
       returned,
     );
@@ -374,6 +379,64 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       compiling(false);
       rmSync(sources, { recursive: true, force: true });
     }
+  });
+
+  it("walks an LSTM cell in two passes, its gates' sigmoids and tanh first, with the interpreter's bits", () => {
+    // A compiler that keeps each source it builds, to read the passes in it.
+    const sources = mkdtempSync(join(tmpdir(), 'lab-composite-sources-'));
+    const keeping = join(cacheDir, 'keeping-cc');
+    writeFileSync(
+      keeping,
+      `#!/bin/sh\nfor a in "$@"; do case "$a" in *.c) cp "$a" '${sources}/';; esac; done\nexec cc "$@"\n`,
+    );
+    chmodSync(keeping, 0o755);
+    try {
+      // 24-column windows, which no test above compiles: 1,776 elements, three blocks and a part
+      compiling(false);
+      const cell = lstmCell(74, 24);
+      const interpreted = cell();
+      compiling(true, keeping);
+      cell();
+      addon.waitForCompiledComposites();
+      cell().forEach((out, o) => expect(bits(out), `output ${o}`).toEqual(bits(interpreted[o])));
+      const [source] = readdirSync(sources).map((f) => readFileSync(join(sources, f), 'utf8'));
+      expect(source).toContain('lab_ew_rows_walk_two_passes(rows, base, stride, sums, 1)');
+      const walk = source.slice(
+        source.indexOf('void lab_ew_rows_walk_two_passes('),
+        source.indexOf('LAB_AVX512 void lab_ew_rows('),
+      );
+      // the first pass computes σ(i), σ(f), σ(o) and tanh(g); the second loads them back from their
+      // outputs, and computes c, tanh(c) and h
+      expect(walk.match(/sigmoid16\(/g)).toHaveLength(3);
+      expect(walk.match(/tanh16\(/g)).toHaveLength(2);
+      expect(walk.match(/= _mm512_maskz_loadu_ps\(m, o\d+ \+ e\);/g)).toHaveLength(4);
+    } finally {
+      compiling(false);
+      rmSync(sources, { recursive: true, force: true });
+    }
+  });
+
+  it('walks in one pass where an output of the first pass is the very view of an input the second reads', () => {
+    // y ← σ(y) in place, and tanh(x·y + 1/4) of the y read: a first pass would store σ(y) into y
+    // before the second read y there.
+    const rows = 45;
+    const start = edgyValues(rows * 20, 26);
+    const gates: View = { buffer: 0, offset: 20, shape: [rows, 20], strides: [80, 1] }; // read in place
+    const exprs = [
+      apply('sigmoid', input(1)),
+      apply('tanh', apply('add', apply('mul', input(0), input(1)), k(0.25))),
+    ];
+    const make = () =>
+      composite(
+        [edgyValues(rows * 80, 25), Float32Array.from(start), allocate('float32', rows * 20)],
+        [gates, whole(1, [rows, 20])],
+        [whole(1, [rows, 20]), whole(2, [rows, 20])],
+        exprs,
+        [2, 1],
+      );
+    const runs = secondRuns(make);
+    expect(bits(runs.compiled)).toEqual(bits(runs.interpreted));
+    expect(runs.rowWalks).toBe(1);
   });
 
   it('moves rows under 16 elements, or operands all contiguous, through tiles as before', () => {

@@ -52,7 +52,7 @@ interface Program {
 function cellAndSum(
   rows: number,
   width: number,
-  options: { windows?: number; summed?: 'dz' | 'contiguous' | 'overlapping' } = {},
+  options: { windows?: number; summed?: 'dz' | 'contiguous' | 'overlapping'; twoPasses?: boolean } = {},
 ): Program {
   const windows = options.windows ?? 4;
   const pitch = 4 * width;
@@ -86,6 +86,13 @@ function cellAndSum(
   ];
   const out = [0, 1, 2, 3].map((j) => mat(j < windows ? dz : other, rows, width, width * j, pitch));
   out.push(mat(contiguous, rows, width));
+  if (options.twoPasses) {
+    // σ(x) kept by an output of its own: its walk computes and stores it in a first pass, the
+    // rest (tanh(z) among them) in a second (native elementwise_codegen.c's rows_passes)
+    buffers.push(temp(rows * width));
+    exprs.push(apply('sigmoid', input(0)));
+    out.push(mat(buffers.length - 1, rows, width));
+  }
   const summed = options.summed ?? 'dz';
   const x_ =
     summed === 'contiguous'
@@ -105,7 +112,7 @@ function cellAndSum(
       },
       { kernel: 'reduce', inputs: [x_], outputs: [mat(sums, 1, n)], attrs: { op: 'sum', axes: [0] } },
     ],
-    outputs: [dz, contiguous, sums],
+    outputs: options.twoPasses ? [dz, contiguous, sums, buffers.length - 1] : [dz, contiguous, sums],
   };
 }
 
@@ -170,6 +177,11 @@ describe.skipIf(!avx512)('a composite that sums its rows for the reduce after it
       expect(expectSameBitsApart(cellAndSum(rows, width)).paired).toEqual([2, 0]);
     });
   }
+
+  it('sums the rows of a walk in two passes as well, in a row-block chain too', () => {
+    expect(expectSameBitsApart(cellAndSum(97, 20, { twoPasses: true })).paired).toEqual([2, 0]);
+    expect(expectSameBitsApart(cellAndSum(4100, 20, { twoPasses: true })).chained).toEqual([false, true]);
+  });
 
   it('sums a contiguous output (its rows one run) as well', () => {
     expect(expectSameBitsApart(cellAndSum(50, 20, { summed: 'contiguous' })).paired).toEqual([2, 0]);
