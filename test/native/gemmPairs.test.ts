@@ -200,6 +200,10 @@ describe.skipIf(!avx512)('two products run as one', () => {
       { m: 37, n: 16, kx: 3, kh: 33 },
       { m: 100, n: 32, kx: 8, kh: 255 }, // the longest k short of the driver's dot-product tail
       { m: 59, n: 32, kx: 20, kh: 20 },
+      // x·W on small.inc's rows for the other k up to 8 (each k its own unrolled instance)
+      { m: 71, n: 48, kx: 5, kh: 20 },
+      { m: 66, n: 64, kx: 6, kh: 9 },
+      { m: 45, n: 80, kx: 7, kh: 20 },
     ];
     const cases = [
       ...shapes.flatMap((shape) => [true, false].map((bias) => ({ ...shape, bias }))),
