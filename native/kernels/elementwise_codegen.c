@@ -372,6 +372,17 @@ static void emit_vector_end(text *t, const lab_ew_attrs *p, int64_t layout) {
   append(t, "        summed++;\n      }\n    }\n");
 }
 
+/* The loop over the vectors from `from` to `to` that stores the outputs, moves the rows on and
+ * sums them: the whole walk (pass WHOLE), or its second pass over a block. */
+static void emit_vector_loop(text *t, const lab_ew_attrs *p, int64_t layout, const char *from, const char *to,
+                             walk_pass pass, const rows_passes *rp) {
+  append(t, "  for (int64_t e = %s; e < %s; e += 16) {\n", from, to);
+  emit_masks(t, "col");
+  emit_body(t, p, ROWS, layout, pass, rp);
+  emit_vector_end(t, p, layout);
+  append(t, "  }\n");
+}
+
 /* A walk's end: the rows not yet summed. */
 static void emit_walk_tail(text *t, const lab_ew_attrs *p, int64_t layout) {
   append(t, "  for (; sums && summed < rows; summed++) {\n");
@@ -397,11 +408,7 @@ static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
   }
   /* each walk inlined twice: with its prefetches and without (no test of `prefetch` in the loop) */
   emit_walk_head(t, p, layout, "lab_ew_rows_walk", NULL);
-  append(t, "  for (int64_t e = 0; e < total; e += 16) {\n");
-  emit_masks(t, "col");
-  emit_body(t, p, ROWS, layout, WHOLE, &rp);
-  emit_vector_end(t, p, layout);
-  append(t, "  }\n");
+  emit_vector_loop(t, p, layout, "0", "total", WHOLE, &rp);
   emit_walk_tail(t, p, layout);
   if (rp.split) {
     emit_walk_head(t, p, layout, "lab_ew_rows_walk_two_passes", &rp);
@@ -415,11 +422,8 @@ static void emit_rows_function(text *t, const lab_ew_attrs *p, int64_t layout) {
       if (input_read(p, &rp, FIRST_PASS, k) && !contiguous(layout, p->n_outputs + k)) append(t, "      q%d += s%d;\n", k, k);
     }
     append(t, "    }\n  }\n");
-    append(t, "  for (int64_t e = block; e < block_end; e += 16) {\n");
-    emit_masks(t, "col");
-    emit_body(t, p, ROWS, layout, SECOND_PASS, &rp);
-    emit_vector_end(t, p, layout);
-    append(t, "  }\n  }\n");
+    emit_vector_loop(t, p, layout, "block", "block_end", SECOND_PASS, &rp);
+    append(t, "  }\n");
     emit_walk_tail(t, p, layout);
   }
   append(t, "LAB_AVX512 void lab_ew_rows(int64_t rows, int64_t row_width, float *const *base, const int64_t *stride,\n"

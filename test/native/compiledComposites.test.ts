@@ -75,6 +75,23 @@ function composite(
     );
 }
 
+/** A compiler (in the cache folder) that keeps a copy of each source it builds, to read them:
+ * `sources()` their texts, `remove()` the copies' folder. */
+function keepingCompiler(): { compiler: string; sources: () => string[]; remove: () => void } {
+  const folder = mkdtempSync(join(tmpdir(), 'lab-composite-sources-'));
+  const compiler = join(cacheDir, 'keeping-cc');
+  writeFileSync(
+    compiler,
+    `#!/bin/sh\nfor a in "$@"; do case "$a" in *.c) cp "$a" '${folder}/';; esac; done\nexec cc "$@"\n`,
+  );
+  chmodSync(compiler, 0o755);
+  return {
+    compiler,
+    sources: () => readdirSync(folder).map((f) => readFileSync(join(folder, f), 'utf8')),
+    remove: () => rmSync(folder, { recursive: true, force: true }),
+  };
+}
+
 /** Float32 bits, every NaN as one pattern (a NaN's payload is not part of the contract). */
 function bits(a: NativeArray): number[] {
   return Array.from(new Uint32Array(new Float32Array(a).buffer), (b) =>
@@ -341,14 +358,7 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
   }
 
   it('prefetches its contiguous inputs ahead in a program of 128 MiB or more, with the same bits', () => {
-    // A compiler that keeps each source it builds, to read the prefetches in it.
-    const sources = mkdtempSync(join(tmpdir(), 'lab-composite-sources-'));
-    const keeping = join(cacheDir, 'keeping-cc');
-    writeFileSync(
-      keeping,
-      `#!/bin/sh\nfor a in "$@"; do case "$a" in *.c) cp "$a" '${sources}/';; esac; done\nexec cc "$@"\n`,
-    );
-    chmodSync(keeping, 0o755);
+    const keeping = keepingCompiler(); // to read the prefetches in the source
     try {
       compiling(false);
       // a width no test above compiles, so this process builds it (and the compiler sees it)
@@ -357,7 +367,7 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
         const s = addon.compiledCompositesStats();
         return [s.rowWalks, s.prefetchedRowWalks];
       };
-      compiling(true, keeping);
+      compiling(true, keeping.compiler);
       const large = windowsOut(61, 28, 112, 32 << 20); // 128 MiB never touched: no page faulted in
       large(); // queues it
       addon.waitForCompiledComposites();
@@ -371,35 +381,28 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       expect(bits(small()[0])).toEqual(bits(interpreted[0]));
       expect(walks()).toEqual([walkedSmall + 1, prefetchedSmall]);
       // x and y have contiguous rows; z, one row broadcast to all, has none to prefetch.
-      const [source] = readdirSync(sources).map((f) => readFileSync(join(sources, f), 'utf8'));
+      const [source] = keeping.sources();
       expect(source).toContain('if (prefetch) lab_ew_prefetch(r0, e);');
       expect(source).toContain('if (prefetch) lab_ew_prefetch(r1, e);');
       expect(source).not.toContain('lab_ew_prefetch(r2');
     } finally {
       compiling(false);
-      rmSync(sources, { recursive: true, force: true });
+      keeping.remove();
     }
   });
 
   it("walks an LSTM cell in two passes, its gates' sigmoids and tanh first, with the interpreter's bits", () => {
-    // A compiler that keeps each source it builds, to read the passes in it.
-    const sources = mkdtempSync(join(tmpdir(), 'lab-composite-sources-'));
-    const keeping = join(cacheDir, 'keeping-cc');
-    writeFileSync(
-      keeping,
-      `#!/bin/sh\nfor a in "$@"; do case "$a" in *.c) cp "$a" '${sources}/';; esac; done\nexec cc "$@"\n`,
-    );
-    chmodSync(keeping, 0o755);
+    const keeping = keepingCompiler(); // to read the passes in the source
     try {
       // 24-column windows, which no test above compiles: 1,776 elements, three blocks and a part
       compiling(false);
       const cell = lstmCell(74, 24);
       const interpreted = cell();
-      compiling(true, keeping);
+      compiling(true, keeping.compiler);
       cell();
       addon.waitForCompiledComposites();
       cell().forEach((out, o) => expect(bits(out), `output ${o}`).toEqual(bits(interpreted[o])));
-      const [source] = readdirSync(sources).map((f) => readFileSync(join(sources, f), 'utf8'));
+      const [source] = keeping.sources();
       expect(source).toContain('lab_ew_rows_walk_two_passes(rows, base, stride, sums, 1)');
       const walk = source.slice(
         source.indexOf('void lab_ew_rows_walk_two_passes('),
@@ -412,7 +415,7 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       expect(walk.match(/= _mm512_maskz_loadu_ps\(m, o\d+ \+ e\);/g)).toHaveLength(4);
     } finally {
       compiling(false);
-      rmSync(sources, { recursive: true, force: true });
+      keeping.remove();
     }
   });
 
