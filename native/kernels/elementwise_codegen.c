@@ -344,8 +344,10 @@ static void emit_walk_head(text *t, const lab_ew_attrs *p, int64_t layout, const
   }
   for (int k = 0; k < p->n_inputs; k++) {
     if (!p->input_used[k]) continue;
-    append(t, "  const float *r%d = base[%d];\n", k, p->n_outputs + k);
-    if (contiguous(layout, p->n_outputs + k)) continue;
+    const int strided = !contiguous(layout, p->n_outputs + k);
+    /* r: a contiguous input's start, or a strided one's row in the only or second pass */
+    if (!rp || !strided || input_read(p, rp, SECOND_PASS, k)) append(t, "  const float *r%d = base[%d];\n", k, p->n_outputs + k);
+    if (!strided) continue;
     append(t, "  const int64_t s%d = stride[%d];\n", k, p->n_outputs + k);
     if (rp && input_read(p, rp, FIRST_PASS, k)) append(t, "  const float *q%d = base[%d];\n", k, p->n_outputs + k);
   }
@@ -356,14 +358,15 @@ static void emit_walk_head(text *t, const lab_ew_attrs *p, int64_t layout, const
 }
 
 /* The end of a vector of the walk (its only or second pass): the next column; at a row's end, the
- * strided operands' next rows, and the sums of the row stored two rows before. */
-static void emit_vector_end(text *t, const lab_ew_attrs *p, int64_t layout) {
+ * strided operands' next rows (the inputs that pass reads), and the sums of the row stored two
+ * rows before. */
+static void emit_vector_end(text *t, const lab_ew_attrs *p, int64_t layout, walk_pass pass, const rows_passes *rp) {
   append(t, "    col += 16;\n    if (col >= width) {\n      col -= width;\n");
   for (int o = 0; o < p->n_outputs; o++) {
     if (!contiguous(layout, o)) append(t, "      o%d += so%d;\n", o, o);
   }
   for (int k = 0; k < p->n_inputs; k++) {
-    if (p->input_used[k] && !contiguous(layout, p->n_outputs + k)) append(t, "      r%d += s%d;\n", k, k);
+    if (input_read(p, rp, pass, k) && !contiguous(layout, p->n_outputs + k)) append(t, "      r%d += s%d;\n", k, k);
   }
   /* A row is summed two rows after it was stored: by then its masked stores have left the store
    * buffer, so the row's loads do not wait on failed store forwarding. */
@@ -379,7 +382,7 @@ static void emit_vector_loop(text *t, const lab_ew_attrs *p, int64_t layout, con
   append(t, "  for (int64_t e = %s; e < %s; e += 16) {\n", from, to);
   emit_masks(t, "col");
   emit_body(t, p, ROWS, layout, pass, rp);
-  emit_vector_end(t, p, layout);
+  emit_vector_end(t, p, layout, pass, rp);
   append(t, "  }\n");
 }
 
