@@ -62,9 +62,11 @@ enum { SMALL_PATH_NONE, SMALL_PATH_GEMV, SMALL_PATH_K, SMALL_PATH_M };
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=fast")
 #define SM_T float
+#define SM_FMA __builtin_fmaf
 #define SM_SUFFIX f32
 #include "small.inc"
 #define SM_T double
+#define SM_FMA __builtin_fma
 #define SM_SUFFIX f64
 #include "small.inc"
 #pragma GCC pop_options
@@ -417,31 +419,6 @@ static int chain_from_zero(const gemm_plan *pl) {
   return pl->route == GEMM_ROUTE_DRIVER && pl->a.cs == 1 && pl->b.cs == 1 && pl->a.cols < DOT_TAIL_K_MIN;
 }
 
-/* Rows a small-k first product runs ahead of the second in a sum pair: Z's rows stay in L1. */
-#define SUM2_SMALL_K_ROWS 48
-
-/* A thread's rows of a sum pair whose first product takes small.inc's small-k rows. */
-typedef struct small_k_sum_task {
-  small_problem_f32 first; /* the rows' x·W + b, C's and Z's rows included */
-  lab_sum2_product second;
-} small_k_sum_task;
-
-static void *small_k_sum_run(void *arg) {
-  small_k_sum_task *t = arg;
-  small_problem_f32 pr = t->first;
-  lab_sum2_product second = t->second;
-  for (int64_t i0 = 0; i0 < t->first.m; i0 += SUM2_SMALL_K_ROWS) {
-    pr.m = t->first.m - i0 < SUM2_SMALL_K_ROWS ? t->first.m - i0 : SUM2_SMALL_K_ROWS;
-    gemm_small_f32(&pr);
-    lab_gemm_sum2_avx512_f32(pr.m, pr.n, NULL, NULL, &second, pr.z, pr.rs_z, 1);
-    pr.a += pr.m * pr.rs_a;
-    if (pr.c) pr.c += pr.m * pr.rs_c;
-    pr.z += pr.m * pr.rs_z;
-    second.a += pr.m * second.rs_a;
-  }
-  return NULL;
-}
-
 /* x·W + b into Z, then Z += h·U (lab_gemm_pair_kernel): 0, or -1 where they are not that. */
 static int sum_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1, lab_tensor *z1,
                     const lab_gemm_attrs *attrs1, const gemm_plan *p2, const lab_tensor *in2, lab_tensor *z2,
@@ -452,7 +429,8 @@ static int sum_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1, l
   /* the first's C: none, or a bias row added with beta 1 */
   const int bias = p1->c == NULL ||
                    (attrs1->beta == 1 && p1->c->ndim == 2 && p1->c->strides[0] == 0 && p1->c->strides[1] == 1);
-  const int small_k = p1->route == GEMM_ROUTE_SMALL_K;
+  /* small.inc's small-k rows (the first layer's x of 2 columns), with x's rows contiguous */
+  const int small_k = p1->route == GEMM_ROUTE_SMALL_K && p1->a.cs == 1;
   /* threads where either product alone would take them: waking the workers costs more than two
    * products under the threshold gain (with the sums, the quadratics meta-iteration on two threads
    * took 1.5 times as long) */
@@ -464,30 +442,12 @@ static int sum_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1, l
       !chain_from_zero(p2) || !apart_from(z1, in1, n_in1) || !apart_from(z1, in2, 2)) {
     return -1;
   }
-  const lab_sum2_product first = {(const float *)in1[0].data, p1->a.rs, (const float *)in1[1].data, p1->b.rs,
-                                  p1->a.cols};
-  lab_sum2_product second = {(const float *)in2[0].data, p2->a.rs, (const float *)in2[1].data, p2->b.rs, p2->a.cols};
-  if (!small_k) {
-    lab_gemm_sum2_avx512_f32(zv.rows, zv.cols, &first, p1->c ? (const float *)p1->c->data : NULL, &second,
-                             (float *)z1->data, zv.rs, threads);
-    return 0;
-  }
-  /* small.inc's rows round x·W + b their own way (as the compiler contracts them): they run
-   * themselves, a few panels ahead, and the kernel adds h·U to what they left */
-  small_k_sum_task tasks[LAB_MAX_THREADS];
-  const int n_tasks = lab_threads_for(threads, (zv.rows + SUM2_SMALL_K_ROWS - 1) / SUM2_SMALL_K_ROWS);
-  for (int t = 0; t < n_tasks; t++) {
-    int64_t begin, end;
-    lab_thread_range(zv.rows, SUM2_SMALL_K_ROWS, n_tasks, t, &begin, &end);
-    small_problem_f32 pr = SMALL_PROBLEM(float, p1, in1, z1, attrs1->alpha, attrs1->beta, 0);
-    pr.m = end - begin;
-    pr.a += begin * pr.rs_a;
-    if (pr.c) pr.c += begin * pr.rs_c;
-    pr.z += begin * pr.rs_z;
-    tasks[t] = (small_k_sum_task){pr, second};
-    tasks[t].second.a += begin * second.rs_a;
-  }
-  lab_run_tasks(small_k_sum_run, tasks, sizeof tasks[0], n_tasks);
+  const lab_sum2_first first = {{(const float *)in1[0].data, p1->a.rs, (const float *)in1[1].data, p1->b.rs, p1->a.cols},
+                                 p1->c ? (const float *)p1->c->data : NULL,
+                                 small_k};
+  const lab_sum2_product second = {(const float *)in2[0].data, p2->a.rs, (const float *)in2[1].data, p2->b.rs,
+                                   p2->a.cols};
+  lab_gemm_sum2_avx512_f32(zv.rows, zv.cols, &first, &second, (float *)z1->data, zv.rs, threads);
   return 0;
 }
 #endif

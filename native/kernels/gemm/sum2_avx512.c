@@ -11,9 +11,9 @@
  * chain over p in order from 0, as the blocked driver's micro-kernels sum it (k within one KC
  * panel and short of the dot-product tail); C is added to the first's sum as the driver adds a
  * bias row when it stores a tile, and the second's sum to that as the driver adds to Z in place.
- * gemm.c pairs two steps only where those are the paths they take (lab_gemm_pair_kernel), or,
- * for a first product on small.inc's small-k rows, runs those rows itself a few panels ahead and
- * has this kernel add only the second (first NULL).
+ * gemm.c pairs two steps only where those are the paths they take (lab_gemm_pair_kernel). A first
+ * product on small.inc's small-k rows (the LSTM's first layer, x of 2 columns) is summed with
+ * their rounding instead: its first term, C added, the rest of the chain (lab_sum2_first).
  */
 #include "sum2_avx512.h"
 
@@ -34,15 +34,26 @@
 #define SUM2_MR_NARROW 6
 
 /* acc[r][v] = the product's rows i0 + r, columns j0 + 16v … + 15: one multiply-add chain over p
- * from 0 per element. */
+ * from 0 per element — or, with c_row (C's columns from j0), small.inc's small-k rows: the first
+ * term rounded, C added to it, the chain on from there. */
 static inline AVX512 __attribute__((always_inline)) void sum2_chain(const int R, const int NV,
                                                                     const lab_sum2_product *pr, int64_t i0,
-                                                                    int64_t j0, __m512 acc[][SUM2_NV_MAX]) {
-  for (int r = 0; r < R; r++) {
-    for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
-  }
+                                                                    int64_t j0, const float *c_row,
+                                                                    __m512 acc[][SUM2_NV_MAX]) {
   const float *a = pr->a + i0 * pr->rs_a, *b = pr->b + j0;
-  for (int64_t p = 0; p < pr->k; p++) {
+  int64_t p = 0;
+  if (c_row) {
+    for (int v = 0; v < NV; v++) {
+      const __m512 b0 = _mm512_loadu_ps(b + 16 * v), c = _mm512_loadu_ps(c_row + 16 * v);
+      for (int r = 0; r < R; r++) acc[r][v] = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(a[r * pr->rs_a]), b0), c);
+    }
+    p = 1;
+  } else {
+    for (int r = 0; r < R; r++) {
+      for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+    }
+  }
+  for (; p < pr->k; p++) {
     __m512 bv[SUM2_NV_MAX];
     for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(b + p * pr->rs_b + 16 * v);
     for (int r = 0; r < R; r++) {
@@ -55,21 +66,19 @@ static inline AVX512 __attribute__((always_inline)) void sum2_chain(const int R,
 /* One tile: R rows from i0, NV vectors of columns from j0. The first product's values (and C)
  * wait in Z's rows, in L1, while the second's accumulate: both sets in registers spilled a B
  * vector every step. */
-static inline AVX512 __attribute__((always_inline)) void sum2_tile(const int R, const int NV,
-                                                                   const lab_sum2_product *f, const float *c,
+static inline AVX512 __attribute__((always_inline)) void sum2_tile(const int R, const int NV, const lab_sum2_first *f,
                                                                    const lab_sum2_product *s, int64_t i0, int64_t j0,
                                                                    float *z, int64_t rs_z) {
   __m512 acc[SUM2_MR_NARROW][SUM2_NV_MAX];
-  if (f) {
-    sum2_chain(R, NV, f, i0, j0, acc);
-    for (int r = 0; r < R; r++) {
-      for (int v = 0; v < NV; v++) {
-        const __m512 first = c ? _mm512_add_ps(_mm512_loadu_ps(c + j0 + 16 * v), acc[r][v]) : acc[r][v];
-        _mm512_storeu_ps(z + (i0 + r) * rs_z + j0 + 16 * v, first);
-      }
+  const float *c = f->c ? f->c + j0 : NULL;
+  sum2_chain(R, NV, &f->product, i0, j0, f->c_in_chain ? c : NULL, acc);
+  for (int r = 0; r < R; r++) {
+    for (int v = 0; v < NV; v++) {
+      const __m512 first = c && !f->c_in_chain ? _mm512_add_ps(_mm512_loadu_ps(c + 16 * v), acc[r][v]) : acc[r][v];
+      _mm512_storeu_ps(z + (i0 + r) * rs_z + j0 + 16 * v, first);
     }
   }
-  sum2_chain(R, NV, s, i0, j0, acc);
+  sum2_chain(R, NV, s, i0, j0, NULL, acc);
   for (int r = 0; r < R; r++) {
     for (int v = 0; v < NV; v++) {
       float *row = z + (i0 + r) * rs_z + j0 + 16 * v;
@@ -80,36 +89,35 @@ static inline AVX512 __attribute__((always_inline)) void sum2_tile(const int R, 
 
 /* A row panel of R rows from i0, all of Z's columns: 80 at a time, then the 16-48 left; a panel
  * of more than SUM2_MR_WIDE rows is one tile (Z 16 or 32 columns wide). */
-static inline AVX512 __attribute__((always_inline)) void sum2_panel(const int R, int64_t n, const lab_sum2_product *f,
-                                                                    const float *c, const lab_sum2_product *s,
-                                                                    int64_t i0, float *z, int64_t rs_z) {
+static inline AVX512 __attribute__((always_inline)) void sum2_panel(const int R, int64_t n, const lab_sum2_first *f,
+                                                                    const lab_sum2_product *s, int64_t i0, float *z,
+                                                                    int64_t rs_z) {
   if (R > SUM2_MR_WIDE) {
-    if (n == 32) sum2_tile(R, 2, f, c, s, i0, 0, z, rs_z);
-    else sum2_tile(R, 1, f, c, s, i0, 0, z, rs_z);
+    if (n == 32) sum2_tile(R, 2, f, s, i0, 0, z, rs_z);
+    else sum2_tile(R, 1, f, s, i0, 0, z, rs_z);
     return;
   }
   int64_t j0 = 0;
-  for (; j0 + 16 * SUM2_NV_MAX <= n; j0 += 16 * SUM2_NV_MAX) sum2_tile(R, SUM2_NV_MAX, f, c, s, i0, j0, z, rs_z);
+  for (; j0 + 16 * SUM2_NV_MAX <= n; j0 += 16 * SUM2_NV_MAX) sum2_tile(R, SUM2_NV_MAX, f, s, i0, j0, z, rs_z);
   switch ((n - j0) / 16) {
-    case 1: sum2_tile(R, 1, f, c, s, i0, j0, z, rs_z); break;
-    case 2: sum2_tile(R, 2, f, c, s, i0, j0, z, rs_z); break;
-    case 3: sum2_tile(R, 3, f, c, s, i0, j0, z, rs_z); break;
-    case 4: sum2_tile(R, 4, f, c, s, i0, j0, z, rs_z); break;
+    case 1: sum2_tile(R, 1, f, s, i0, j0, z, rs_z); break;
+    case 2: sum2_tile(R, 2, f, s, i0, j0, z, rs_z); break;
+    case 3: sum2_tile(R, 3, f, s, i0, j0, z, rs_z); break;
+    case 4: sum2_tile(R, 4, f, s, i0, j0, z, rs_z); break;
     default: break;
   }
 }
 
 /* Rows in panels of MR, the last ones (fewer than MR) one instance per count so the loops unroll. */
 static inline AVX512 __attribute__((always_inline)) void sum2_panels(const int MR, int64_t m, int64_t n,
-                                                                     const lab_sum2_product *f, const float *c,
-                                                                     const lab_sum2_product *s, float *z,
-                                                                     int64_t rs_z) {
+                                                                     const lab_sum2_first *f, const lab_sum2_product *s,
+                                                                     float *z, int64_t rs_z) {
   int64_t i0 = 0;
-  for (; i0 + MR <= m; i0 += MR) sum2_panel(MR, n, f, c, s, i0, z, rs_z);
+  for (; i0 + MR <= m; i0 += MR) sum2_panel(MR, n, f, s, i0, z, rs_z);
   switch (m - i0) {
 #define SUM2_EDGE(R) \
   case R:            \
-    if (R < MR) sum2_panel(R < MR ? R : 1, n, f, c, s, i0, z, rs_z); \
+    if (R < MR) sum2_panel(R < MR ? R : 1, n, f, s, i0, z, rs_z); \
     break;
     SUM2_EDGE(1) SUM2_EDGE(2) SUM2_EDGE(3) SUM2_EDGE(4) SUM2_EDGE(5)
 #undef SUM2_EDGE
@@ -120,43 +128,43 @@ static inline AVX512 __attribute__((always_inline)) void sum2_panels(const int M
 /* The panel height for a Z n columns wide. */
 static int sum2_mr(int64_t n) { return n > 32 ? SUM2_MR_WIDE : SUM2_MR_NARROW; }
 
-static AVX512 void sum2_rows(int64_t m, int64_t n, const lab_sum2_product *f, const float *c,
-                             const lab_sum2_product *s, float *z, int64_t rs_z) {
-  if (sum2_mr(n) == SUM2_MR_WIDE) sum2_panels(SUM2_MR_WIDE, m, n, f, c, s, z, rs_z);
-  else sum2_panels(SUM2_MR_NARROW, m, n, f, c, s, z, rs_z);
+static AVX512 void sum2_rows(int64_t m, int64_t n, const lab_sum2_first *f, const lab_sum2_product *s, float *z,
+                             int64_t rs_z) {
+  if (sum2_mr(n) == SUM2_MR_WIDE) sum2_panels(SUM2_MR_WIDE, m, n, f, s, z, rs_z);
+  else sum2_panels(SUM2_MR_NARROW, m, n, f, s, z, rs_z);
 }
 
 typedef struct sum2_task {
   int64_t m, n;
-  lab_sum2_product f, s;
-  int has_first;
-  const float *c;
+  lab_sum2_first f;
+  lab_sum2_product s;
   float *z;
   int64_t rs_z;
 } sum2_task;
 
 static void *sum2_task_run(void *arg) {
   const sum2_task *t = arg;
-  sum2_rows(t->m, t->n, t->has_first ? &t->f : NULL, t->c, &t->s, t->z, t->rs_z);
+  sum2_rows(t->m, t->n, &t->f, &t->s, t->z, t->rs_z);
   return NULL;
 }
 
-void lab_gemm_sum2_avx512_f32(int64_t m, int64_t n, const lab_sum2_product *first, const float *c,
-                              const lab_sum2_product *second, float *z, int64_t rs_z, int threads) {
+void lab_gemm_sum2_avx512_f32(int64_t m, int64_t n, const lab_sum2_first *first, const lab_sum2_product *second,
+                              float *z, int64_t rs_z, int threads) {
   const int mr = sum2_mr(n);
   threads = lab_threads_for(threads, (m + mr - 1) / mr);
   if (threads == 1) {
-    sum2_rows(m, n, first, c, second, z, rs_z);
+    sum2_rows(m, n, first, second, z, rs_z);
     return;
   }
   sum2_task tasks[LAB_MAX_THREADS];
   for (int t = 0; t < threads; t++) {
     int64_t begin, end;
     lab_thread_range(m, mr, threads, t, &begin, &end);
-    lab_sum2_product f = first ? *first : *second, s = *second;
-    f.a += begin * f.rs_a;
+    lab_sum2_first f = *first;
+    lab_sum2_product s = *second;
+    f.product.a += begin * f.product.rs_a;
     s.a += begin * s.rs_a;
-    tasks[t] = (sum2_task){end - begin, n, f, s, first != NULL, c, z + begin * rs_z, rs_z};
+    tasks[t] = (sum2_task){end - begin, n, f, s, z + begin * rs_z, rs_z};
   }
   lab_run_tasks(sum2_task_run, tasks, sizeof tasks[0], threads);
 }

@@ -18,14 +18,23 @@ typedef struct lab_sum2_product {
   int64_t k;
 } lab_sum2_product;
 
+/* The first product and the bias row C broadcast down Z (c, or NULL for none), summed as the
+ * path it would take alone sums them: the blocked driver's chain of multiply-adds from 0 with C
+ * added to its sum, or (c_in_chain) small.inc's small-k rows, where the first term is rounded, C
+ * added to it and the chain goes on from there. */
+typedef struct lab_sum2_first {
+  lab_sum2_product product;
+  const float *c;
+  int c_in_chain;
+} lab_sum2_first;
+
 /* Z (m × n, n a multiple of 16, rows rs_z apart) = (C + A₁·B₁) + A₂·B₂ — x·W + b then += h·U, the
- * LSTM's gates — with C a row broadcast down Z (c, or NULL for none), each element rounded as the
- * blocked driver gives it running the two products one after the other with alpha = beta = 1:
- * each sum one multiply-add chain from 0, C added to the first, the second added to that. Z is
- * written once, not written, read back and written again. With `first` NULL, Z already holds the
- * first product (and C): Z += A₂·B₂ as the driver adds it in place. */
-void lab_gemm_sum2_avx512_f32(int64_t m, int64_t n, const lab_sum2_product *first, const float *c,
-                              const lab_sum2_product *second, float *z, int64_t rs_z, int threads);
+ * LSTM's gates — each element rounded as the two products give it run one after the other with
+ * alpha = beta = 1: the first as `first` says, the second one multiply-add chain from 0 added to
+ * it as the driver adds to Z in place. Z is written once, not written, read back and written
+ * again. */
+void lab_gemm_sum2_avx512_f32(int64_t m, int64_t n, const lab_sum2_first *first, const lab_sum2_product *second,
+                              float *z, int64_t rs_z, int threads);
 #endif
 
 #endif /* LAB_SUM2_AVX512_H */
