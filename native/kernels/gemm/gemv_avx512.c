@@ -46,11 +46,20 @@ static inline AVX512 __attribute__((always_inline)) __m512 four_row_sums(__m512 
 
 static AVX512 void gemv_rows_f32(int64_t m, int64_t k, const float *a, int64_t rs_a, const float *x, int64_t incx,
                                  const float *c, int64_t rs_c, float *z, int64_t rs_z, float alpha, float beta) {
-  float w[32] = {0};
-  for (int64_t p = 0; p < k; p++) w[p] = x[p * incx];
   const __mmask16 first = (__mmask16)(k >= 16 ? 0xffffu : (1u << k) - 1);
   const __mmask16 second = (__mmask16)(k > 16 ? (1u << (k - 16)) - 1 : 0);
-  const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16);
+  __m512 w0, w1;
+  if (incx == 1) {
+    /* loaded in place: gathered element by element into an array, its vector load waited for the
+     * stores to reach the cache (the quadratics' 128 batched 10 × 10 products, one call each) */
+    w0 = _mm512_maskz_loadu_ps(first, x);
+    w1 = _mm512_maskz_loadu_ps(second, x + 16);
+  } else {
+    float w[32] = {0};
+    for (int64_t p = 0; p < k; p++) w[p] = x[p * incx];
+    w0 = _mm512_loadu_ps(w);
+    w1 = _mm512_loadu_ps(w + 16);
+  }
   /* four rows at a time; a last group of one to three sums zeros in place of the rows it lacks */
   for (int64_t i = 0; i < m; i += 4) {
     const int rows = m - i < 4 ? (int)(m - i) : 4;
