@@ -9,6 +9,12 @@
 // into it, concatInPlace.ts) — runs as soon as its inputs exist too, so a shrinking node reading
 // it is not held back to where the depth-first order happened to put it (the LSTM's gate
 // gradients are joined into dz by a concatenation that the weight gradients and dz·Whᵀ read).
+// A node over vectors only (every input and output at most one axis) runs as soon as its inputs
+// exist as well: in an unrolled meta-iteration's backward pass, the optimizee's parameter
+// gradient summed over the time steps and scaled for the update (15,910 floats a time step,
+// made from the forward pass alone) sat between one time step's row-parallel steps and the
+// next's; hoisted, they run before the backward pass and the native executor runs all of it
+// as one row-block chain (native/PROGRAM.md, Row blocks).
 // Moving a node earlier keeps every ordering the graph requires (its inputs and, for an in-place
 // node, the other readers of what it overwrites, are among its dependencies; a node after it
 // stays after it), and the same kernels see the same values: results do not change.
@@ -24,14 +30,16 @@ const SHRINK_RATIO = 0.25;
 function hoisted(layouts: Layouts, entry: NodeLayout): boolean {
   if (entry.folded) return false;
   if (entry.viewOnly || entry.node.op instanceof Concatenate) return true;
+  const rank = (v: Variable) => layouts.of.get(v)!.shape.length;
+  if ([...entry.node.inputs, ...entry.node.outputs].every((v) => rank(v) <= 1)) return true;
   const size = (v: Variable) => shapeSize(layouts.of.get(v)!.shape);
   const largestInput = Math.max(0, ...entry.node.inputs.map(size));
   const outputs = entry.node.outputs.reduce((sum, o) => sum + size(o), 0);
   return outputs <= SHRINK_RATIO * largestInput;
 }
 
-/** `layouts` with its nodes reordered: each shrinking or rearranging node right after its last
- * dependency. */
+/** `layouts` with its nodes reordered: each shrinking, rearranging or vector-only node right after
+ * its last dependency. */
 export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: FunctionGraph): Layouts {
   const entries = new Map<Apply, NodeLayout>(layouts.nodes.map((e) => [e.node, e]));
   // For each hoisted node, how many of its dependencies have not been placed yet, and for each

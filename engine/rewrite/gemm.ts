@@ -3,12 +3,13 @@
 //                    (DimShuffle{1,0}) becoming transA/transB instead of a strided read;
 //   gemmScale:       k·Gemm, Gemm·k, -Gemm (k a scalar constant) → alpha, beta scaled;
 //   gemmAddC:        Gemm + C, C + Gemm, C - Gemm, Gemm - C (Gemm without C) → one Gemm with C;
-//                    of two products, one takes the other as C (absorbingOrder says which).
+//                    of two products, one takes the other as C (absorbingOrder says which);
+//                    products over many rows keep apart (weightGradientsApart).
 // The plain SGD step W - lr·(xᵀ·g) becomes Gemm{alpha=-lr, beta=1, transA}(x, g, W) this way,
 // which the in-place phase then lets overwrite W. Only a Gemm no one else reads is absorbed:
 // otherwise the product would be computed twice.
 import type { Apply, Variable } from '../core/graph.ts';
-import { isFloat } from '../core/dtype.ts';
+import { bytesPerElement, isFloat } from '../core/dtype.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
 import { DimShuffle } from '../ops/dimshuffle.ts';
 import { Gemm } from '../ops/gemm.ts';
@@ -65,6 +66,46 @@ function absorbingOrder(node: Apply, fgraph: FunctionGraph): readonly [number, n
   return madeAt(node.inputs[1]) > madeAt(node.inputs[0]) ? [1, 0] : [0, 1];
 }
 
+/** An A of at least this many bytes makes a product over its rows one that keeps apart: the
+ * native executor runs steps over operands this large block of rows by block (CHAIN_MIN_BYTES in
+ * native/src/row_blocks.c). */
+const ROWS_APART_BYTES = 1 << 20;
+
+/** Whether the Gemm g sums over the rows of a large operand: a weight gradient xᵀ·dy (transA)
+ * whose x or dy is at least ROWS_APART_BYTES (MNIST's first layer: x of 2 columns, dz of 80). */
+function overManyRows(g: { node: Apply; op: Gemm }): boolean {
+  if (!g.op.params.transA) return false;
+  const bytes = (v: Variable) =>
+    v.staticShape.reduce<number>((n, d) => n * (d ?? 0), 1) * bytesPerElement(v.dtype);
+  return Math.max(bytes(g.node.inputs[0]), bytes(g.node.inputs[1])) >= ROWS_APART_BYTES;
+}
+
+/** Whether v is such a product, or a sum (add, sub, a Gemm with C) with one among its terms. */
+function sumsOverManyRows(v: Variable, seen = new Set<Variable>()): boolean {
+  const node = v.owner;
+  if (!node || seen.has(v)) return false;
+  seen.add(v);
+  if (node.op instanceof Gemm) {
+    return overManyRows({ node, op: node.op }) || (node.op.hasC && sumsOverManyRows(node.inputs[2], seen));
+  }
+  const op = scalarOpOf(node);
+  return (op === 'add' || op === 'sub') && node.inputs.some((input) => sumsOverManyRows(input, seen));
+}
+
+/**
+ * A product over many rows takes no C that sums other such products: an unrolled backward pass's
+ * weight gradient Σₜ hₜ₋₁ᵀ·dzₜ stays one product a time step, each into its own small Z, summed
+ * by one elementwise pass at the end, instead of each time step's product adding to the one
+ * before. Then nothing ties a time step's steps to the next one's but the rows they share, and
+ * the executor runs the whole backward pass block of rows by block, each time step's state
+ * gradients and saved arrays still in cache for the next (native/PROGRAM.md, Row blocks). The
+ * weight gradients are summed in another order (each time step's product rounded, then the
+ * twenty added) — the one rewrite here that changes a result's bits.
+ */
+function weightGradientsApart(g: { node: Apply; op: Gemm }, c: Variable): boolean {
+  return overManyRows(g) && sumsOverManyRows(c);
+}
+
 export const dotToGemm: NodeRewrite = {
   name: 'dotToGemm',
   apply(node: Apply): readonly Variable[] | null {
@@ -107,7 +148,7 @@ export const gemmAddC: NodeRewrite = {
     for (const i of order) {
       const g = soleGemm(node.inputs[i], fgraph);
       const c = node.inputs[1 - i];
-      if (!g || g.op.hasC || c.dtype !== out.dtype || c.ndim > 2) continue;
+      if (!g || g.op.hasC || c.dtype !== out.dtype || c.ndim > 2 || weightGradientsApart(g, c)) continue;
       // C must not broadcast the product to a larger shape.
       const gShape = node.inputs[i].staticShape;
       if (!out.staticShape.every((d, j) => d === gShape[j] || gShape[j] === null)) continue;

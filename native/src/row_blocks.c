@@ -11,16 +11,19 @@
 #include "composite_sums.h"
 
 /* A block's rows are about this many bytes of what the chain's steps write (MNIST's forward
- * time step writes ~2.4 KiB a row: 204 rows; its backward ~1.1 KiB: 468, rounded to 768, a
- * multiple of the weight gradients' k-pieces; 256 KiB to 4 MiB measured within noise of each
- * other), a multiple of CHAIN_ROW_UNIT rows, which every gemm micro-kernel's MR divides. */
+ * time step writes ~2.4 KiB a row: 204 rows; 256 KiB to 4 MiB measured within noise of each
+ * other), a multiple of CHAIN_ROW_UNIT rows, which every gemm micro-kernel's MR divides, and of
+ * the weight gradients' k-pieces where the chain has them: MNIST's backward pass, ~20 KiB a row
+ * over its twenty time steps, takes the least such multiple, 768 rows (1,536 and 3,072 measured
+ * 0-5 % slower). */
 #define CHAIN_BLOCK_BYTES (512 << 10)
 #define CHAIN_ROW_UNIT 12
 /* Chains whose largest operand is smaller stay apart: it stays in L2 between whole steps (the
  * quadratics' 400 KiB gates gained nothing). */
 #define CHAIN_MIN_BYTES (1 << 20)
-#define CHAIN_MAX_SUMS 2048 /* float64 accumulators of a chain's reduces */
-#define CHAIN_MAX_GEMM_SUM_BYTES 16384 /* accumulators of its small-m gemms over k */
+#define CHAIN_MAX_SUMS 8192 /* float64 accumulators of a chain's reduces */
+#define CHAIN_MAX_GEMM_SUM_BYTES 32768 /* accumulators of its small-m gemms over k */
+#define CHAIN_END_LOOKBACK 16 /* the ends chain_end weighs: an unrolled time step is ~12 steps */
 
 /* Whether two overlapping views meet only within the same rows: row r of one overlaps no row of
  * the other but its row r (the same pitch, both rows inside one pitch of bytes). */
@@ -259,8 +262,10 @@ static int64_t view_elements(const lab_view *v) {
  * only writes b, through views that together cover each of its elements once: each view
  * injective, no two sharing an element (their bounds apart, or column windows of the same rows
  * that do not meet, like the four gate windows a backward cell composite writes dz through),
- * their elements as many as b's. */
-static int dead_after(const lab_program *p, int32_t i, int32_t steps, int32_t b) {
+ * their elements as many as b's. Where the chain itself reads b before it writes it (`rewritten`),
+ * such a step must exist: no step touching b at all would leave the next run's chain reading what
+ * this one left. */
+static int dead_after(const lab_program *p, int32_t i, int32_t steps, int32_t b, int rewritten) {
   for (int32_t q = 0; q < p->n_steps - steps; q++) {
     const lab_step *s = &p->steps[(i + steps + q) % p->n_steps];
     int64_t covered = 0;
@@ -284,7 +289,7 @@ static int dead_after(const lab_program *p, int32_t i, int32_t steps, int32_t b)
     }
     return covered == p->buffers[b].size;
   }
-  return 1;
+  return !rewritten;
 }
 
 /* Marks (write) or checks (read) in `written` the elements of row 0 that view t of buffer b
@@ -308,12 +313,50 @@ static int row_elements(const lab_tensor *t, int cut, const char *base, uint8_t 
   }
 }
 
+/* The chain-relative index of the first of the chain's `steps` steps from step i that writes
+ * buffer b (steps when none does). */
+static int32_t first_write_of(const lab_program *p, int32_t i, int32_t steps, int32_t b) {
+  for (int32_t j = 0; j < steps; j++) {
+    const lab_step *s = &p->steps[i + j];
+    for (int32_t k = s->n_inputs; k < s->n_inputs + s->n_outputs; k++) {
+      if (s->views[k].buffer == b) return j;
+    }
+  }
+  return steps;
+}
+
+/* Whether the chain's steps from step i up to its step `first_write`, that step's inputs included,
+ * read buffer b. */
+static int read_first(const lab_program *p, int32_t i, int32_t first_write, int32_t b) {
+  for (int32_t j = 0; j <= first_write; j++) {
+    const lab_step *s = &p->steps[i + j];
+    for (int32_t k = 0; k < s->n_inputs; k++) {
+      if (s->views[k].buffer == b) return 1;
+    }
+  }
+  return 0;
+}
+
+/* The chain-relative index of the last of the chain's `steps` steps from step i that reads or
+ * writes buffer b. */
+static int32_t last_step_of(const lab_program *p, int32_t i, int32_t steps, int32_t b) {
+  for (int32_t j = steps - 1; j > 0; j--) {
+    const lab_step *s = &p->steps[i + j];
+    for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
+      if (s->views[k].buffer == b) return j;
+    }
+  }
+  return 0;
+}
+
 /* The row pitch in bytes at which the chain at step i (its views bound in `views`, step j's from
- * first_view[j]) can keep buffer b block-local, or 0: b is a temp the caller does not read
- * after the run; every view of it in the chain
- * is cut along the rows at that pitch, inside the first pitch of bytes; every element a step
- * reads was written by an earlier step of the chain (row by row, the same for every row); and
- * what the chain leaves in it is dead. */
+ * first_view[j]) can keep buffer b block-local from its first write in the chain on, or 0: b is
+ * a temp the caller does not read after the run; every view of it from that write on is cut
+ * along the rows at that pitch, inside the first pitch of bytes; every element such a view reads
+ * was written by an earlier step of the chain (row by row, the same for every row); and what the
+ * chain leaves in it is dead. Before that write the chain may read b as it is: the memory planner
+ * gave b to an earlier value first (in an unrolled backward pass, a saved forward array whose
+ * last reader comes before the state gradient that then lives in b). */
 static int64_t local_pitch(const lab_program *p, int32_t i, int32_t steps, int64_t m, int32_t b,
                            const lab_tensor *views, const int32_t *first_view) {
   if (p->buffers[b].role != LAB_ROLE_TEMP || p->buffers[b].returned) return 0;
@@ -321,12 +364,13 @@ static int64_t local_pitch(const lab_program *p, int32_t i, int32_t steps, int64
   const char *base = p->base[b];
   uint8_t written[LOCAL_ROW_ELEMENTS] = {0};
   intptr_t pitch = 0;
-  for (int32_t j = 0; j < steps; j++) {
+  const int32_t first_write = first_write_of(p, i, steps, b);
+  for (int32_t j = first_write; j < steps; j++) {
     const lab_step *s = &p->steps[i + j];
     const lab_tensor *t = views + first_view[j];
     const step_kind kind = lab_chain_kind_of(s, t, m);
     for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) { /* inputs first: in place reads before it writes */
-      if (s->views[k].buffer != b) continue;
+      if (s->views[k].buffer != b || (j == first_write && k < s->n_inputs)) continue;
       const int cut = lab_chain_cut_axis(s, kind, k, &t[k]);
       intptr_t lo, hi, row_pitch;
       if (cut < 0 || !lab_chain_row_window(&t[k], cut, &lo, &hi, &row_pitch)) return 0;
@@ -341,7 +385,7 @@ static int64_t local_pitch(const lab_program *p, int32_t i, int32_t steps, int64
       if (!row_elements(&t[k], cut, base, written, k >= s->n_inputs)) return 0;
     }
   }
-  return pitch > 0 && dead_after(p, i, steps, b) ? (int64_t)pitch : 0;
+  return pitch > 0 && dead_after(p, i, steps, b, read_first(p, i, first_write, b)) ? (int64_t)pitch : 0;
 }
 
 /* Binds the views of the chain at step i into p->chain_views, step j's from first_view[j]; returns
@@ -356,14 +400,38 @@ static int64_t chain_bind(lab_program *p, int32_t i, int32_t steps, int32_t *fir
   return lab_chain_rows_of(&p->steps[i], lab_chain_kind_of(&p->steps[i], p->chain_views, 0), p->chain_views);
 }
 
-/* Finds the buffers the chain at step i (blocks of `rows`) keeps block-local and their slots;
- * returns the scratch bytes it needs. Out of memory, it keeps what it has. */
-static int64_t plan_locals(lab_program *p, int32_t i, int32_t steps, int64_t rows) {
+/* The bytes a row of the chain's steps from step i writes into buffer b from its step
+ * `first_write` on: what keeping b block-local keeps out of memory. */
+static int64_t row_bytes_written(const lab_program *p, int32_t i, int32_t steps, int32_t first_write, int32_t b,
+                                 const lab_tensor *views, const int32_t *first_view, int64_t m) {
+  int64_t bytes = 0;
+  for (int32_t j = first_write; j < steps; j++) {
+    const lab_step *s = &p->steps[i + j];
+    const lab_tensor *t = views + first_view[j];
+    for (int32_t k = s->n_inputs; k < s->n_inputs + s->n_outputs; k++) {
+      intptr_t lo, hi, pitch;
+      const int cut = lab_chain_cut_axis(s, lab_chain_kind_of(s, t, m), k, &t[k]);
+      if (s->views[k].buffer == b && cut >= 0 && lab_chain_row_window(&t[k], cut, &lo, &hi, &pitch)) bytes += hi - lo;
+    }
+  }
+  return bytes;
+}
+
+/* Finds the buffers the chain of `steps` steps at step i (blocks of `rows`) keeps block-local.
+ * With `record`, notes them and their slots in p and returns the scratch bytes they need (out of
+ * memory, it keeps what it has); without, returns the bytes a row of the chain writes into them. */
+static int64_t plan_locals(lab_program *p, int32_t i, int32_t steps, int64_t rows, int record) {
   int32_t first_view[LAB_ROW_CHAIN_MAX_STEPS + 1];
   const int64_t m = chain_bind(p, i, steps, first_view);
   const int32_t first = p->n_chain_locals;
   int32_t seen[LAB_ROW_CHAIN_MAX_VIEWS], n_seen = 0;
-  int64_t bytes = 0;
+  /* The scratch's slots: where each starts, its bytes and the last step of the buffer in it. A
+   * buffer takes the smallest slot large enough whose last buffer is done before its first write
+   * (found in the order of first writes), else a new one: an unrolled backward pass's state
+   * gradients, one buffer a time step, share a few slots instead of one each. */
+  int64_t slot_at[LAB_ROW_CHAIN_MAX_VIEWS], slot_bytes[LAB_ROW_CHAIN_MAX_VIEWS];
+  int32_t slot_done[LAB_ROW_CHAIN_MAX_VIEWS], n_slots = 0;
+  int64_t bytes = 0, kept = 0;
   for (int32_t j = 0; j < steps; j++) {
     const lab_step *s = &p->steps[i + j];
     for (int32_t k = s->n_inputs; k < s->n_inputs + s->n_outputs; k++) {
@@ -374,16 +442,51 @@ static int64_t plan_locals(lab_program *p, int32_t i, int32_t steps, int64_t row
       seen[n_seen++] = b;
       const int64_t pitch = local_pitch(p, i, steps, m, b, p->chain_views, first_view);
       if (pitch == 0) continue;
+      if (!record) {
+        kept += row_bytes_written(p, i, steps, j, b, p->chain_views, first_view, m);
+        continue;
+      }
       lab_chain_local *grown = realloc(p->chain_locals, sizeof *grown * (size_t)(p->n_chain_locals + 1));
       if (!grown) break;
       p->chain_locals = grown;
-      p->chain_locals[p->n_chain_locals++] = (lab_chain_local){b, bytes};
-      bytes += (rows * pitch + 63) & ~(int64_t)63;
+      const int64_t need = (rows * pitch + 63) & ~(int64_t)63;
+      int32_t slot = -1;
+      for (int32_t q = 0; q < n_slots; q++) {
+        if (slot_done[q] < j && slot_bytes[q] >= need && (slot < 0 || slot_bytes[q] < slot_bytes[slot])) slot = q;
+      }
+      if (slot < 0) {
+        slot = n_slots++;
+        slot_at[slot] = bytes;
+        slot_bytes[slot] = need;
+        bytes += need;
+      }
+      slot_done[slot] = last_step_of(p, i, steps, b);
+      p->chain_locals[p->n_chain_locals++] = (lab_chain_local){b, j, slot_at[slot]};
     }
   }
+  if (!record) return kept;
   p->chain_local_first[i] = first;
   p->chain_local_count[i] = p->n_chain_locals - first;
   return bytes;
+}
+
+/* Where the chain that chain_find gave `steps` steps ends: of its last CHAIN_END_LOOKBACK ends,
+ * the one whose block-local buffers keep the most bytes out of memory (ties to the longer). The
+ * step after a chain's end can decide what stays block-local: MNIST's backward pass would end
+ * inside the first time step's, whose last steps read the gate gradients dz that the chain
+ * writes (5 MB a time step and layer) — that end keeps dz out of memory for no time step; ending
+ * at that time step's start keeps it for the nineteen before. */
+static int32_t chain_end(lab_program *p, int32_t i, int32_t steps, int64_t rows) {
+  int32_t best = steps;
+  int64_t best_kept = plan_locals(p, i, steps, rows, 0);
+  for (int32_t end = steps - 1; end >= 2 && end >= steps - CHAIN_END_LOOKBACK; end--) {
+    const int64_t kept = plan_locals(p, i, end, rows, 0);
+    if (kept > best_kept) {
+      best = end;
+      best_kept = kept;
+    }
+  }
+  return best;
 }
 
 int32_t lab_row_chain_locals(const lab_program *p, int32_t *out, int32_t cap) {
@@ -409,11 +512,12 @@ void lab_row_chains_plan(lab_program *p) {
   int64_t scratch = 0;
   for (int32_t i = 0; i < p->n_steps; i++) {
     int64_t rows = 0;
-    const int32_t steps = chain_find(p, i, &rows);
+    int32_t steps = chain_find(p, i, &rows);
     if (steps < 2) continue;
+    steps = chain_end(p, i, steps, rows);
     p->chain_steps[i] = steps;
     p->chain_rows[i] = rows;
-    const int64_t bytes = plan_locals(p, i, steps, rows);
+    const int64_t bytes = plan_locals(p, i, steps, rows, 1);
     if (bytes > scratch) scratch = bytes;
     i += steps - 1;
   }
@@ -496,7 +600,7 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
     for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
       const int32_t b = s->views[k].buffer;
       for (int32_t q = 0; q < p->chain_local_count[i]; q++) {
-        if (locals[q].buffer != b) continue;
+        if (locals[q].buffer != b || j < locals[q].first_write || (j == locals[q].first_write && k < s->n_inputs)) continue;
         local[first_view[j] + k] = (char *)p->chain_scratch + locals[q].offset + ((char *)views[first_view[j] + k].data - (char *)p->base[b]);
       }
     }

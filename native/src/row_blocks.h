@@ -41,16 +41,21 @@
 extern "C" {
 #endif
 
-/* A buffer a chain keeps block-local: only the current block's rows, in the program's chain
- * scratch at `offset` bytes, stand for the buffer's rows while the chain runs. */
+/* A buffer a chain keeps block-local: from the chain's step `first_write` (its chain-relative
+ * index: the first to write the buffer) on, only the current block's rows, in the program's chain
+ * scratch at `offset` bytes, stand for the buffer's rows; the steps before it, and that step's
+ * inputs, read what the buffer held before the chain (the memory planner's earlier tenant of it). */
 typedef struct lab_chain_local {
   int32_t buffer;
+  int32_t first_write;
   int64_t offset;
 } lab_chain_local;
 
-/* A chain's most steps, and most operands over all its steps. */
-#define LAB_ROW_CHAIN_MAX_STEPS 32
-#define LAB_ROW_CHAIN_MAX_VIEWS 256
+/* A chain's most steps, and most operands over all its steps: MNIST meta-training's backward pass
+ * is one chain of 223 steps and ~1,150 operands. Planning and running a chain keep arrays of these
+ * sizes on the stack (~130 KiB at most). */
+#define LAB_ROW_CHAIN_MAX_STEPS 512
+#define LAB_ROW_CHAIN_MAX_VIEWS 4096
 
 /* Finds the program's chains for its thread count and ISA from the views bound for this run
  * (the buffers a run binds anew never overlap another buffer, so what it finds holds for every

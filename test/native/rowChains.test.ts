@@ -157,6 +157,16 @@ function forward(then: 'none' | 'readWhole') {
 }
 
 /** A step no chain takes (a copy of a few floats): the steps after it run after the chain. */
+/** Where two runs' results first differ ("result 2 [17]: 0.5 vs 0.25"), or null: a short
+ * message where toEqual would print the whole of a long array. */
+function firstDifference(x: number[][], y: number[][]): string | null {
+  for (let r = 0; r < x.length; r++) {
+    const at = x[r].findIndex((v, i) => !Object.is(v, y[r][i]));
+    if (at >= 0 || x[r].length !== y[r].length) return `result ${r} [${at}]: ${x[r][at]} vs ${y[r][at]}`;
+  }
+  return null;
+}
+
 function chainBreak(b: Builder): void {
   const scratch = b.temp(8);
   b.steps.push({ kernel: 'copy', inputs: [vec(scratch, 4)], outputs: [vec(scratch, 4, 4)], attrs: {} });
@@ -444,6 +454,74 @@ describe('row-block chains', () => {
       expect(together.locals, name).not.toContain(gates);
       expect(together.results, name).toEqual(run(b, [...returned, seen], { apart: true, calls: 2 }).results);
     }
+  });
+
+  it('keeps a buffer block-local from its first write on where the chain read an earlier value of it first', () => {
+    // An unrolled backward pass reuses a saved forward array's buffer for a state gradient once
+    // its last reader has run: the chain reads the array from memory, then keeps the gradient
+    // that follows it in the buffer block-local. Only where a step after the chain writes the
+    // buffer anew: else the next run's chain would read what this one left only in its scratch.
+    const build = (rewriteAfter: boolean) => {
+      const b = new Builder();
+      const saved = b.temp(m * 80, true);
+      const refill = b.constant(m * 80);
+      const [a, out] = [b.temp(m * 80), b.temp(m * 80)];
+      b.elementwise([mat(saved, m, 80)], [mat(a, m, 80)], [apply('mul', input(0), { const: 2 })]);
+      b.elementwise([mat(a, m, 80)], [mat(saved, m, 80)], [apply('add', input(0), { const: 1 })]);
+      b.elementwise(
+        [mat(saved, m, 80), mat(a, m, 80)],
+        [mat(out, m, 80)],
+        [apply('mul', input(0), input(1))],
+      );
+      if (rewriteAfter)
+        b.steps.push({
+          kernel: 'copy',
+          inputs: [mat(refill, m, 80)],
+          outputs: [mat(saved, m, 80)],
+          attrs: {},
+        });
+      return { b, saved, a, out };
+    };
+    for (const rewriteAfter of [true, false]) {
+      const { b, saved, a, out } = build(rewriteAfter);
+      const together = run(b, [out], { calls: 3 });
+      expect(together.chained.slice(0, 3)).toEqual([false, true, true]);
+      expect(together.locals).toEqual(rewriteAfter ? [a, saved] : [a]);
+      expect(firstDifference(together.results, run(b, [out], { apart: true, calls: 3 }).results)).toBeNull();
+    }
+  });
+
+  it('lets block-local buffers whose steps do not overlap share scratch, and never those that do', () => {
+    // a is done when d is first written (d may take a's slot); b is read after d is written
+    const b = new Builder();
+    const source = b.constant(m * 80);
+    const [a, bb, d, out] = [0, 1, 2, 3].map(() => b.temp(m * 80));
+    b.elementwise([mat(source, m, 80)], [mat(a, m, 80)], [apply('tanh', input(0))]);
+    b.elementwise([mat(a, m, 80)], [mat(bb, m, 80)], [apply('mul', input(0), { const: 3 })]);
+    b.elementwise([mat(bb, m, 80)], [mat(d, m, 80)], [apply('add', input(0), { const: 0.5 })]);
+    b.elementwise([mat(bb, m, 80), mat(d, m, 80)], [mat(out, m, 80)], [apply('sub', input(0), input(1))]);
+    const together = run(b, [out], { calls: 2 });
+    expect(together.chained).toEqual([false, true, true, true]);
+    expect(together.locals).toEqual([a, bb, d]);
+    expect(firstDifference(together.results, run(b, [out], { apart: true, calls: 2 }).results)).toBeNull();
+  });
+
+  it('ends a chain early where that keeps a buffer block-local that the greedy end would send to memory', () => {
+    // d is written, read, written anew and read; a step that cannot join reads it after. Ending
+    // after the second write would leave d for that step; ending before it, the second write
+    // makes what the chain left dead.
+    const b = new Builder();
+    const [first, second] = [b.constant(m * 80), b.constant(m * 80)];
+    const [d, e, f, g] = [0, 1, 2, 3].map(() => b.temp(m * 80));
+    b.elementwise([mat(first, m, 80)], [mat(d, m, 80)], [apply('neg', input(0))]);
+    b.elementwise([mat(d, m, 80)], [mat(e, m, 80)], [apply('tanh', input(0))]);
+    b.elementwise([mat(second, m, 80)], [mat(d, m, 80)], [apply('neg', input(0))]);
+    b.elementwise([mat(d, m, 80)], [mat(f, m, 80)], [apply('sigmoid', input(0))]);
+    b.steps.push({ kernel: 'copy', inputs: [mat(d, m, 80)], outputs: [mat(g, m, 80)], attrs: {} });
+    const together = run(b, [e, f, g]);
+    expect(together.chained).toEqual([false, true, false, true, false]);
+    expect(together.locals).toEqual([d]);
+    expect(firstDifference(together.results, run(b, [e, f, g], { apart: true }).results)).toBeNull();
   });
 
   it('runs nothing chained on two threads', () => {

@@ -155,6 +155,13 @@ export class NativeExecutable implements Executable {
     return seconds;
   }
 
+  /** The row-block chains the last run ran (native/PROGRAM.md, Row blocks): at each step, the
+   * number of steps of the chain starting there, 0 where none does. Planned on the first run for
+   * the thread count; none on more than one thread. */
+  rowChains(): Int32Array {
+    return this.addon.rowChains(this.handle);
+  }
+
   /** The packed spec for the program cache: steps without their views and expression trees
    * (the executor reads those from the packed arrays). */
   preparedForm(): PreparedForm & KeptWire {

@@ -73,6 +73,40 @@ describe('step order (schedule.ts)', () => {
     expect(names.slice(0, 4)).toEqual(['Elemwise', 'Elemwise', 'Concatenate', 'Reduce']);
   });
 
+  it('runs a node over vectors only as soon as its inputs exist', () => {
+    // An unrolled optimizer's gradient accumulation over its coordinate vector: depth-first from
+    // the outputs, each vector step ran right before the matrix step reading it, between one
+    // time step's row-parallel steps and the next's, where they ended the executor's row chains.
+    const hs: Variable[] = [x];
+    for (let t = 0; t < 4; t++) hs.push(tanh(mul(hs[t], 0.9)));
+    const us: Variable[] = [reduce('sum', hs[1], 0)];
+    for (let t = 1; t < 4; t++) us.push(tanh(mul(us[t - 1], 0.5)));
+    const total = hs.slice(1).reduce<Variable | null>((sum, h, t) => {
+      const term = mul(h, us[t]);
+      return sum ? add(sum, term) : term;
+    }, null)!;
+    const f = fn([x], [hs[4], total], none);
+    const [, got] = f(X) as NDArray[];
+    const rows = (a: number[]) => Array.from({ length: 64 }, (_, i) => a.slice(16 * i, 16 * i + 16));
+    let h = rows(Array.from(X.data));
+    let want = h.map((r) => r.map(() => 0));
+    let u: number[] = [];
+    for (let t = 0; t < 4; t++) {
+      h = h.map((r) => r.map((v) => Math.tanh(v * 0.9)));
+      u =
+        t === 0 ? h[0].map((_, j) => h.reduce((sum, r) => sum + r[j], 0)) : u.map((v) => Math.tanh(v * 0.5));
+      want = want.map((r, i) => r.map((v, j) => v + h[i][j] * u[j]));
+    }
+    expect(got.toFlat()).toEqual(want.flat().map((v) => expect.closeTo(v, 12)));
+    const steps = f.lastProgram!.steps;
+    const vectorSteps = steps.flatMap((step, i) =>
+      step.outputs.every((o) => o.shape.length === 1) && !step.opName.startsWith('Reduce') ? [i] : [],
+    );
+    // (no fusion here: each vector update is a mul and a tanh)
+    const reduceAt = steps.findIndex((step) => step.opName.startsWith('Reduce'));
+    expect(vectorSteps).toEqual([1, 2, 3, 4, 5, 6].map((k) => reduceAt + k));
+  });
+
   it('keeps a hoisted in-place node after every other reader of what it overwrites', () => {
     // The weight-gradient pattern: C += Aᵀ·B in place (shrinking: C is 4 × 3, A and B 64 × 4 and
     // 64 × 3), while another node reads the C from before. Hoisted by its inputs alone, the

@@ -94,6 +94,32 @@ describe('specialize: gemm', () => {
     }
   });
 
+  it('keeps weight gradients over many rows apart: each its own product, summed elementwise', () => {
+    // An unrolled backward pass's Σₜ xₜᵀ·dyₜ: over 16,384 rows (dy 1.3 MB) each time step's
+    // product stays alone, so nothing ties one time step's steps to the next's; over 64 rows they
+    // add up through C as before.
+    for (const rows of [16384, 64]) {
+      const xs = [0, 1, 2].map((t) => matrix(`x${t}`, 'float32', [rows, 2]));
+      const dys = [0, 1, 2].map((t) => matrix(`dy${t}`, 'float32', [rows, 20]));
+      const out = add(
+        add(dot(transpose(xs[0]), dys[0]), dot(transpose(xs[1]), dys[1])),
+        dot(transpose(xs[2]), dys[2]),
+      );
+      const inputs = [...xs, ...dys];
+      const ops = opsOf(rewritten(inputs, [out], specializeRewrites));
+      if (rows === 64) {
+        expect(ops.filter((op) => op.startsWith('Gemm{alpha=1, beta=1'))).toHaveLength(2);
+        continue;
+      }
+      expect(ops.filter((op) => op === 'Gemm{alpha=1, beta=0, transA=true, transB=false}')).toHaveLength(3);
+      expect(ops.filter((op) => op === 'Elemwise{add}')).toHaveLength(2);
+      const values = inputs.map((v, i) =>
+        randn(v.staticShape as number[], { seed: 20 + i, dtype: 'float32' }),
+      );
+      expectSameResults(inputs, [out], values, 1e-3);
+    }
+  });
+
   it('leaves a product that is read elsewhere alone (it would be computed twice)', () => {
     const p = dot(a, b);
     const fg = rewritten([a, b, c], [add(p, c), exp(p)], specializeRewrites);
