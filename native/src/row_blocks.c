@@ -21,7 +21,7 @@
 /* Chains whose largest operand is smaller stay apart: it stays in L2 between whole steps (the
  * quadratics' 400 KiB gates gained nothing). */
 #define CHAIN_MIN_BYTES (1 << 20)
-#define CHAIN_MAX_SUMS 8192 /* float64 accumulators of a chain's reduces */
+#define CHAIN_MAX_SUMS 4096 /* float64 accumulators of a chain's reduces (MNIST's backward chain: 3,040) */
 #define CHAIN_MAX_GEMM_SUM_BYTES 32768 /* accumulators of its small-m gemms over k */
 #define CHAIN_END_LOOKBACK 16 /* the ends chain_end weighs: an unrolled time step is ~12 steps */
 

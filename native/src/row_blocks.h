@@ -53,7 +53,7 @@ typedef struct lab_chain_local {
 
 /* A chain's most steps, and most operands over all its steps: MNIST meta-training's backward pass
  * is one chain of 223 steps and ~1,150 operands. Planning and running a chain keep arrays of these
- * sizes on the stack (~130 KiB at most). */
+ * sizes on the stack (up to ~160 KiB; programs run on a process's main thread). */
 #define LAB_ROW_CHAIN_MAX_STEPS 512
 #define LAB_ROW_CHAIN_MAX_VIEWS 4096
 
