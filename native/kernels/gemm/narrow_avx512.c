@@ -124,17 +124,19 @@ static AVX512 void store_columns(const __m512 *acc, int cols, int64_t rows, floa
   }
 }
 
-/* J columns of op(B) (packed: row p at bp + p * ldb) against the two column sets at0, at1 (vector
+/* J columns of op(B) (element (p, j) at bp[p * ldb + j * cs_b], read in place: a transposed W's
+ * columns are 80 floats apart, all of W in L1, and each broadcast is its own load anyway; packing
+ * op(B) at every call cost ~5 % of a 768-row call) against the two column sets at0, at1 (vector
  * p at at0 + p * lda). */
 static inline AVX512 __attribute__((always_inline)) void columns_pass(const int J, int64_t k, const float *at0,
                                                                       const float *at1, int64_t lda, const float *bp,
-                                                                      int64_t ldb, __m512 *acc0, __m512 *acc1) {
+                                                                      int64_t ldb, int64_t cs_b, __m512 *acc0, __m512 *acc1) {
   for (int j = 0; j < J; j++) acc0[j] = acc1[j] = _mm512_setzero_ps();
   for (int64_t p = 0; p < k; p++) {
     const __m512 a0 = _mm512_loadu_ps(at0 + p * lda), a1 = _mm512_loadu_ps(at1 + p * lda);
     const float *bk = bp + p * ldb;
     for (int j = 0; j < J; j++) {
-      const __m512 bj = _mm512_set1_ps(bk[j]);
+      const __m512 bj = _mm512_set1_ps(bk[j * cs_b]);
       acc0[j] = _mm512_fmadd_ps(a0, bj, acc0[j]);
       acc1[j] = _mm512_fmadd_ps(a1, bj, acc1[j]);
     }
@@ -144,10 +146,10 @@ static inline AVX512 __attribute__((always_inline)) void columns_pass(const int 
 /* One pass for a run-time column count: each count its own instance, so the loops unroll and
  * the accumulators stay in registers. */
 static AVX512 void columns_pass_n(int cols, int64_t k, const float *at0, const float *at1, int64_t lda,
-                                  const float *bp, int64_t ldb, __m512 *acc0, __m512 *acc1) {
+                                  const float *bp, int64_t ldb, int64_t cs_b, __m512 *acc0, __m512 *acc1) {
   switch (cols) {
 #define NARROW_CASE(J) \
-  case J: columns_pass(J, k, at0, at1, lda, bp, ldb, acc0, acc1); break;
+  case J: columns_pass(J, k, at0, at1, lda, bp, ldb, cs_b, acc0, acc1); break;
     NARROW_CASE(1) NARROW_CASE(2) NARROW_CASE(3) NARROW_CASE(4) NARROW_CASE(5) NARROW_CASE(6) NARROW_CASE(7)
     NARROW_CASE(8) NARROW_CASE(9) NARROW_CASE(10) NARROW_CASE(11) NARROW_CASE(12) NARROW_CASE(13) NARROW_CASE(14)
 #undef NARROW_CASE
@@ -168,9 +170,10 @@ static AVX512 void gather_columns(const float *a, int64_t rs_a, int64_t cs_a, in
   else transpose_rows(a, rs_a, rows, k, at);
 }
 
-/* One product's op(B), packed row by row (n apart), and its Z. */
+/* One product's op(B) (element (p, j) at bp[p * rs_b + j * cs_b]) and its Z. */
 typedef struct narrow_out {
   const float *bp;
+  int64_t rs_b, cs_b;
   int64_t n;
   float *z;
   int64_t rs_z;
@@ -208,7 +211,7 @@ static AVX512 void narrow_rows(int64_t m, int64_t k, const float *a, int64_t rs_
       for (int64_t j0 = 0; j0 < o->n; j0 += first) {
         const int cols = (int)(o->n - j0 < first ? o->n - j0 : first);
         __m512 acc0[NARROW_J_MAX], acc1[NARROW_J_MAX];
-        columns_pass_n(cols, k, at0, at1, lda, o->bp + j0, o->n, acc0, acc1);
+        columns_pass_n(cols, k, at0, at1, lda, o->bp + j0 * o->cs_b, o->rs_b, o->cs_b, acc0, acc1);
         store_columns(acc0, cols, rows0, z + j0, o->rs_z, o->alpha, o->accumulate);
         if (rows1 > 0) store_columns(acc1, cols, rows1, z + 16 * o->rs_z + j0, o->rs_z, o->alpha, o->accumulate);
       }
@@ -232,15 +235,10 @@ static void *narrow_task_run(void *arg) {
 
 void lab_gemm_narrow_shared_a_avx512_f32(int64_t m, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
                                          const lab_narrow_product *products, int count, int threads) {
-  /* each op(B) packed row by row, so each step's broadcasts read consecutive elements */
-  float bp[LAB_NARROW_AVX512_PRODUCTS_MAX][LAB_NARROW_AVX512_K_MAX * LAB_NARROW_AVX512_N_MAX];
   narrow_out outs[LAB_NARROW_AVX512_PRODUCTS_MAX];
   for (int q = 0; q < count; q++) {
     const lab_narrow_product *pr = &products[q];
-    for (int64_t p = 0; p < k; p++) {
-      for (int64_t j = 0; j < pr->n; j++) bp[q][p * pr->n + j] = pr->b[p * pr->rs_b + j * pr->cs_b];
-    }
-    outs[q] = (narrow_out){bp[q], pr->n, pr->z, pr->rs_z, pr->alpha, pr->accumulate};
+    outs[q] = (narrow_out){pr->b, pr->rs_b, pr->cs_b, pr->n, pr->z, pr->rs_z, pr->alpha, pr->accumulate};
   }
   threads = lab_threads_for(threads, (m + 31) / 32);
   if (threads == 1) {

@@ -7,8 +7,9 @@
 
 #if defined(__x86_64__)
 #define LAB_HAVE_NARROW_AVX512 1
-/* The storage its buffers have: Z at most 28 columns wide, k at most the blocked driver's KC (one
- * panel of k there too, so both sum every element in the same order). */
+/* Its limits: Z at most 28 columns wide (two passes of 14 columns' accumulators), k at most the
+ * blocked driver's KC (one panel of k there too, so both sum every element in the same order;
+ * the transposed rows' storage). */
 #define LAB_NARROW_AVX512_N_MAX 28
 #define LAB_NARROW_AVX512_K_MAX 256
 /* Whether an m x n product over k takes it, where it measured faster than the driver (on this
