@@ -5,14 +5,15 @@
 // four gate gradients, 1280 × 20 each, joined into 1280 × 80 at every time step of the L2L
 // unroll, were a copy of 400 KB per step in rows of 20.
 //
-// Only elementwise producers are redirected: every backend's elementwise kernel writes through
-// an output's strides (the CUDA tape itself lowers a concatenation to elementwise copies into
+// Only elementwise producers and fills are redirected: every backend's elementwise kernel writes
+// through an output's strides (the CUDA tape itself lowers a concatenation to elementwise copies into
 // such slabs); the other kernels are not all known to. The buffer planner places the output's
 // memory when the first piece is written (planBuffers.ts), and lowering copies the pieces that
 // stayed apart (lower.ts). The same operations on the same values: results do not change.
 import type { Apply, Variable } from '../core/graph.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
 import { Concatenate } from '../ops/join.ts';
+import { Fill } from '../ops/shapeOps.ts';
 import type { Layout, Layouts, NodeLayout } from './layout.ts';
 import type { Step, View } from './program.ts';
 
@@ -21,6 +22,12 @@ const STRIDED_OUTPUT_KERNEL = 'elementwise';
 
 function writesStridedOutputs(entry: NodeLayout): boolean {
   if (entry.viewOnly || entry.folded) return false;
+  // A Fill writes one value through its output's strides everywhere: the native fill kernel
+  // copies it as a broadcast view, the CUDA tape runs it as an elementwise step, the js backend
+  // copies perform's result into the planned view. The gradient of a split whose piece is
+  // unused is such a Fill of zeros: MNIST's first time step's f-gate gradient (c₀ = 0), a
+  // 15,910 × 20 fill copied into its window of dz, twice a meta-iteration.
+  if (entry.node.op instanceof Fill) return true;
   return entry.node.op.native?.(entry.node)?.kernel === STRIDED_OUTPUT_KERNEL;
 }
 

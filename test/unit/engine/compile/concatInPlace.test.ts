@@ -5,6 +5,7 @@ import type { Program } from '../../../../engine/compile/program.ts';
 import { NDArray } from '../../../../engine/core/ndarray.ts';
 import { concatenate } from '../../../../engine/ops/join.ts';
 import { add, exp, mul, tanh } from '../../../../engine/ops/math.ts';
+import { fill } from '../../../../engine/ops/shapeOps.ts';
 import { matrix } from '../../../../engine/tensor.ts';
 
 const a = matrix('a', 'float32');
@@ -51,6 +52,26 @@ describe('concatenation pieces written in place (concatInPlace.ts)', () => {
       expect(new Set(slabs.map((v) => v.buffer)).size).toBe(1);
       expect(slabs.map((v) => v.offset)).toEqual([0, 20, 40]);
       for (const v of slabs) expect(v.strides).toEqual([60, 1]);
+    });
+  }
+
+  for (const backend of ['cpu', 'js'] as const) {
+    it(`${backend}: a fill read only by the concatenation writes its value into its slab`, () => {
+      // the gradient of a split with an unused piece: zeros joined with the other pieces' gradients
+      const joined = concatenate([tanh(a), fill(b, 2.5), exp(b)], 1);
+      const f = fn([a, b], joined, { mode: { exclude: ['fusion'] }, backend });
+      const got = f(A, B) as NDArray;
+      const want = joinedRows([
+        elementwise((x) => Math.tanh(x)),
+        Array.from({ length: 37 * 20 }, () => 2.5),
+        elementwise((_, y) => Math.exp(y)),
+      ]);
+      expect(got.toFlat()).toEqual(want.map((v) => expect.closeTo(v, 6)));
+      const program = f.lastProgram!;
+      expect(kernels(program)).not.toContain('copy');
+      expect(kernels(program)).not.toContain('concatenate');
+      const fillStep = program.steps.find((s) => s.opName.startsWith('Fill'))!;
+      expect(fillStep.outputs[0]).toMatchObject({ buffer: program.outputs[0].buffer, offset: 20, strides: [60, 1] });
     });
   }
 
