@@ -15,10 +15,15 @@
 // made from the forward pass alone) sat between one time step's row-parallel steps and the
 // next's; hoisted, they run before the backward pass and the native executor runs all of it
 // as one row-block chain (native/PROGRAM.md, Row blocks).
-// Moving a node earlier keeps every ordering the graph requires (its inputs and, for an in-place
-// node, the other readers of what it overwrites, are among its dependencies; a node after it
-// stays after it), and the same kernels see the same values: results do not change.
+// One exception runs a shrinking node later: where it becomes ready by a small input while its
+// large one (1 MiB or more) was made long before — the L2L output layer's weight gradient h₂ᵀ·dy
+// of a time step, ready with dy after the forward pass, its h₂ long out of cache — it waits for
+// the node that reads the large input next, and runs right after it, while the input is back in
+// cache (there, the backward pass's h₂ᵀ·dz₂ of the next time step, in the same row-block chain).
+// Every node runs after its dependencies (its inputs and, for an in-place node, the other
+// readers of what it overwrites), and the same kernels see the same values: results do not change.
 import type { Apply, Variable } from '../core/graph.ts';
+import { bytesPerElement } from '../core/dtype.ts';
 import { shapeSize } from '../core/ndarray.ts';
 import type { FunctionGraph } from '../graph/functionGraph.ts';
 import { Concatenate } from '../ops/join.ts';
@@ -26,38 +31,109 @@ import type { Layouts, NodeLayout } from './layout.ts';
 
 /** Output elements at most this fraction of the largest input's make a node shrinking. */
 const SHRINK_RATIO = 0.25;
+/** A shrinking node's large input of at least this many bytes, made before its last dependency,
+ * is taken to be out of cache by then (what row-block chains take as past L2: 1 MiB). */
+const COLD_INPUT_BYTES = 1 << 20;
 
-function hoisted(layouts: Layouts, entry: NodeLayout): boolean {
-  if (entry.folded) return false;
-  if (entry.viewOnly || entry.node.op instanceof Concatenate) return true;
-  const rank = (v: Variable) => layouts.of.get(v)!.shape.length;
-  if ([...entry.node.inputs, ...entry.node.outputs].every((v) => rank(v) <= 1)) return true;
+function shrinking(layouts: Layouts, entry: NodeLayout): boolean {
   const size = (v: Variable) => shapeSize(layouts.of.get(v)!.shape);
   const largestInput = Math.max(0, ...entry.node.inputs.map(size));
   const outputs = entry.node.outputs.reduce((sum, o) => sum + size(o), 0);
   return outputs <= SHRINK_RATIO * largestInput;
 }
 
+function hoisted(layouts: Layouts, entry: NodeLayout): boolean {
+  if (entry.folded) return false;
+  if (entry.viewOnly || entry.node.op instanceof Concatenate) return true;
+  const rank = (v: Variable) => layouts.of.get(v)!.shape.length;
+  if ([...entry.node.inputs, ...entry.node.outputs].every((v) => rank(v) <= 1)) return true;
+  return shrinking(layouts, entry);
+}
+
 /** `layouts` with its nodes reordered: each shrinking, rearranging or vector-only node right after
- * its last dependency. */
+ * its last dependency, or a shrinking one whose large input is cold right after that input's next
+ * reader; every other node in its original order, once its dependencies have run. */
 export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: FunctionGraph): Layouts {
   const entries = new Map<Apply, NodeLayout>(layouts.nodes.map((e) => [e.node, e]));
-  // For each hoisted node, how many of its dependencies have not been placed yet, and for each
-  // dependency the hoisted nodes waiting on it.
+  const position = new Map<Apply, number>(layouts.nodes.map((e, i) => [e.node, i]));
+  const dependencies = new Map<Apply, Apply[]>(
+    layouts.nodes.map(({ node }) => [
+      node,
+      [...new Set(fgraph.dependencies(node).filter((d) => entries.has(d)))],
+    ]),
+  );
+  // How many of a waiting node's dependencies have not been placed yet, and for each node the
+  // nodes waiting on it. A hoisted node waits from the start; another from where the original
+  // order reaches it, if a dependency runs later than there (one that waits for a reader).
   const unplaced = new Map<Apply, number>();
   const waiting = new Map<Apply, Apply[]>();
-  for (const entry of layouts.nodes) {
-    if (!hoisted(layouts, entry)) continue;
-    const deps = new Set(fgraph.dependencies(entry.node).filter((d) => entries.has(d)));
-    unplaced.set(entry.node, deps.size);
-    for (const d of deps) {
+  const wait = (node: Apply, on: readonly Apply[]): void => {
+    unplaced.set(node, on.length);
+    for (const d of on) {
       const list = waiting.get(d);
-      if (list) list.push(entry.node);
-      else waiting.set(d, [entry.node]);
+      if (list) list.push(node);
+      else waiting.set(d, [node]);
     }
-  }
+  };
+  for (const entry of layouts.nodes)
+    if (hoisted(layouts, entry)) wait(entry.node, dependencies.get(entry.node)!);
   const order: NodeLayout[] = [];
   const placed = new Set<Apply>();
+  const awaits = new Map<Apply, Apply>(); // a shrinking node waiting for a reader: that reader
+  const awaited = new Set<Apply>();
+
+  /** Whether `of` depends on `node`, through unplaced nodes and the readers they wait for. */
+  const dependsOn = (of: Apply, node: Apply): boolean => {
+    const seen = new Set<Apply>([of]);
+    const stack = [of];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      const reader = awaits.get(n);
+      for (const d of reader ? [...dependencies.get(n)!, reader] : dependencies.get(n)!) {
+        if (d === node) return true;
+        if (placed.has(d) || seen.has(d)) continue;
+        seen.add(d);
+        stack.push(d);
+      }
+    }
+    return false;
+  };
+  /** The unplaced node first in the original order that reads v (through views), other than
+   * `skip` and than nodes that wait for a reader themselves. */
+  const firstUnplacedReader = (v: Variable, skip: Apply): Apply | null => {
+    let first: Apply | null = null;
+    const values = [v];
+    while (values.length > 0) {
+      for (const { node } of fgraph.clients(values.pop()!)) {
+        if (node === 'output' || node === skip || !entries.has(node)) continue;
+        if (entries.get(node)!.viewOnly) values.push(...node.outputs);
+        else if (
+          !placed.has(node) &&
+          !awaits.has(node) &&
+          (!first || position.get(node)! < position.get(first)!)
+        ) {
+          first = node;
+        }
+      }
+    }
+    return first;
+  };
+  /** The reader a shrinking node, ready now that `last` ran, waits for (see above), or null. */
+  const readerToWaitFor = (node: Apply, last: Apply): Apply | null => {
+    const entry = entries.get(node)!;
+    if (entry.viewOnly || node.op instanceof Concatenate || awaited.has(node) || !shrinking(layouts, entry))
+      return null;
+    const elements = (v: Variable) => shapeSize(layouts.of.get(v)!.shape);
+    const inputs = [...node.inputs].sort((a, b) => elements(b) - elements(a));
+    const large = inputs[0];
+    if (!large || large.owner === last || elements(large) * bytesPerElement(large.dtype) < COLD_INPUT_BYTES)
+      return null;
+    // the others small beside it: waiting keeps them alive longer
+    if (inputs.slice(1).reduce((sum, v) => sum + elements(v), 0) > SHRINK_RATIO * elements(large))
+      return null;
+    const reader = firstUnplacedReader(large, node);
+    return reader && !dependsOn(reader, node) ? reader : null;
+  };
   const place = (node: Apply): void => {
     const stack = [node];
     while (stack.length > 0) {
@@ -68,14 +144,25 @@ export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: Func
       for (const w of waiting.get(n) ?? []) {
         const left = unplaced.get(w)! - 1;
         unplaced.set(w, left);
-        if (left === 0) stack.push(w);
+        if (left > 0) continue;
+        const reader = awaits.has(w) || !hoisted(layouts, entries.get(w)!) ? null : readerToWaitFor(w, n);
+        if (reader) {
+          awaits.set(w, reader);
+          awaited.add(reader);
+          wait(w, [reader]);
+        } else stack.push(w);
       }
     }
   };
-  // The original order is topological, so when the loop reaches a hoisted node every
-  // dependency of it has been placed, and with the last one the node itself.
-  for (const entry of layouts.nodes) {
-    if (!placed.has(entry.node) && (unplaced.get(entry.node) ?? 0) === 0) place(entry.node);
+  for (const { node } of layouts.nodes) {
+    if (placed.has(node)) continue;
+    if (unplaced.has(node)) {
+      if (unplaced.get(node) === 0) place(node); // hoisted, with no dependencies
+      continue;
+    }
+    const missing = dependencies.get(node)!.filter((d) => !placed.has(d));
+    if (missing.length === 0) place(node);
+    else wait(node, missing);
   }
   if (order.length !== layouts.nodes.length) {
     throw new Error(

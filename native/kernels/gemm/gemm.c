@@ -476,10 +476,23 @@ int lab_gemm_route(const lab_tensor *in, int32_t n_in, const lab_tensor *z, cons
   return gemm_plan_make(in, n_in, z, 1, attrs, &pl, err, sizeof err) ? -1 : (int)pl.route;
 }
 
+#ifdef LAB_HAVE_GEMV_AVX512
+/* A gemv that sums a column-major op(A) by its columns, one multiply-add chain a row in order of
+ * p: the L2L output layer's weight gradient hᵀ·dy (20 × 15,910 · 15,910 × 1). */
+static int gemv_by_columns(const gemm_plan *pl) {
+  return pl->route == GEMM_ROUTE_GEMV_AVX512 && pl->zv.batch == 1 &&
+         lab_gemv_avx512_by_columns(pl->a.cols, pl->a.rs, pl->a.cs);
+}
+#endif
+
 int64_t lab_gemm_small_m_sums(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const void *attrs) {
   gemm_plan pl;
   char err[8];
-  if (gemm_plan_make(in, n_in, z, 1, attrs, &pl, err, sizeof err) || pl.route != GEMM_ROUTE_SMALL_M || pl.zv.batch != 1) return 0;
+  if (gemm_plan_make(in, n_in, z, 1, attrs, &pl, err, sizeof err)) return 0;
+#ifdef LAB_HAVE_GEMV_AVX512
+  if (gemv_by_columns(&pl)) return LAB_GEMV_AVX512_COLUMN_M_MAX;
+#endif
+  if (pl.route != GEMM_ROUTE_SMALL_M || pl.zv.batch != 1) return 0;
   return pl.zv.rows * pl.zv.cols;
 }
 
@@ -490,6 +503,19 @@ static void small_m_sums(void *acc, const lab_tensor *in, int32_t n_in, const la
   gemm_plan pl;
   char err[8];
   if (gemm_plan_make(in, n_in, z, 1, attrs, &pl, err, sizeof err)) return; /* planned whole by lab_gemm_small_m_sums */
+#ifdef LAB_HAVE_GEMV_AVX512
+  if (gemv_by_columns(&pl)) {
+    const lab_tensor *c = pl.c;
+    if (store) {
+      lab_gemv_columns_store_avx512_f32(pl.zv.rows, acc, c ? (const float *)c->data : NULL, c ? c->strides[c->ndim == 3] : 0,
+                                        (float *)z->data, pl.zv.rs, (float)attrs->alpha, (float)attrs->beta);
+    } else {
+      lab_gemv_columns_add_avx512_f32(pl.zv.rows, pl.a.cols, (const float *)in[0].data, pl.a.cs,
+                                      (const float *)in[1].data, pl.b.rs, acc);
+    }
+    return;
+  }
+#endif
   if (z->dtype == LAB_FLOAT32) {
     const small_problem_f32 pr = SMALL_PROBLEM(float, &pl, in, z, attrs->alpha, attrs->beta, 0);
     if (store) small_m_finish_f32(&pr, acc);

@@ -59,8 +59,10 @@ int lab_gemm_route(const lab_tensor *inputs, int32_t n_inputs, const lab_tensor 
 int64_t lab_gemm_k_piece(const lab_tensor *inputs, int32_t n_inputs, const lab_tensor *z, const void *attrs);
 
 /* A product on the unpacked small-m path (op(A) of at most 4 rows: the weight gradient xᵀ·dy of
- * a layer with few inputs), summed over consecutive pieces of k the way row blocks run it: its
- * accumulators' element count (m × n, of Z's type; 0 when the product takes another path), then
+ * a layer with few inputs) or a gemv summing a column-major op(A) by its columns (the weight
+ * gradient hᵀ·dy of a layer with one output), summed over consecutive pieces of k the way row
+ * blocks run it: its accumulators' element count (m × n of Z's type, or the gemv's 32 floats; 0
+ * when the product takes another path), then
  * lab_gemm_small_m_add for each piece — pieces[0], pieces[1] the piece's op(A) columns and op(B)
  * rows — into the accumulators (zeroed before the first), and lab_gemm_small_m_store, Z = beta·C
  * + alpha·acc from the whole product's views. The same multiply-adds in the same order as the

@@ -75,12 +75,12 @@ static AVX512 void gemv_rows_f32(int64_t m, int64_t k, const float *a, int64_t r
   }
 }
 
-static AVX512 void gemv_columns_f32(int64_t m, int64_t k, const float *a, int64_t cs_a, const float *x, int64_t incx,
-                                    const float *c, int64_t rs_c, float *z, int64_t rs_z, float alpha, float beta) {
+AVX512 void lab_gemv_columns_add_avx512_f32(int64_t m, int64_t k, const float *a, int64_t cs_a, const float *x,
+                                           int64_t incx, float *acc) {
   /* rows 0-15 in acc0, 16-31 in acc1 */
   const __mmask16 live0 = (__mmask16)(m >= 16 ? 0xffffu : (1u << m) - 1);
   const __mmask16 live1 = (__mmask16)(m > 16 ? (1u << (m - 16)) - 1 : 0);
-  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+  __m512 acc0 = _mm512_loadu_ps(acc), acc1 = _mm512_loadu_ps(acc + 16);
   if (live1) {
     for (int64_t p = 0; p < k; p++) {
       const __m512 xp = _mm512_set1_ps(x[p * incx]);
@@ -92,15 +92,25 @@ static AVX512 void gemv_columns_f32(int64_t m, int64_t k, const float *a, int64_
       acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(live0, a + p * cs_a), _mm512_set1_ps(x[p * incx]), acc0);
     }
   }
-  float out[32];
-  _mm512_storeu_ps(out, _mm512_mul_ps(_mm512_set1_ps(alpha), acc0));
-  _mm512_storeu_ps(out + 16, _mm512_mul_ps(_mm512_set1_ps(alpha), acc1));
+  _mm512_storeu_ps(acc, acc0);
+  _mm512_storeu_ps(acc + 16, acc1);
+}
+
+AVX512 void lab_gemv_columns_store_avx512_f32(int64_t m, const float *acc, const float *c, int64_t rs_c, float *z,
+                                             int64_t rs_z, float alpha, float beta) {
+  float out[LAB_GEMV_AVX512_COLUMN_M_MAX];
+  _mm512_storeu_ps(out, _mm512_mul_ps(_mm512_set1_ps(alpha), _mm512_loadu_ps(acc)));
+  _mm512_storeu_ps(out + 16, _mm512_mul_ps(_mm512_set1_ps(alpha), _mm512_loadu_ps(acc + 16)));
   for (int64_t i = 0; i < m; i++) z[i * rs_z] = c ? beta * c[i * rs_c] + out[i] : out[i];
 }
 
 AVX512 void lab_gemv_avx512_f32(int64_t m, int64_t k, const float *a, int64_t rs_a, int64_t cs_a, const float *x,
                                 int64_t incx, const float *c, int64_t rs_c, float *z, int64_t rs_z, float alpha, float beta) {
   if (cs_a == 1 && k <= LAB_GEMV_AVX512_ROW_K_MAX) gemv_rows_f32(m, k, a, rs_a, x, incx, c, rs_c, z, rs_z, alpha, beta);
-  else gemv_columns_f32(m, k, a, cs_a, x, incx, c, rs_c, z, rs_z, alpha, beta);
+  else {
+    _Alignas(64) float acc[LAB_GEMV_AVX512_COLUMN_M_MAX] = {0};
+    lab_gemv_columns_add_avx512_f32(m, k, a, cs_a, x, incx, acc);
+    lab_gemv_columns_store_avx512_f32(m, acc, c, rs_c, z, rs_z, alpha, beta);
+  }
 }
 #endif

@@ -71,7 +71,11 @@ describe('concatenation pieces written in place (concatInPlace.ts)', () => {
       expect(kernels(program)).not.toContain('copy');
       expect(kernels(program)).not.toContain('concatenate');
       const fillStep = program.steps.find((s) => s.opName.startsWith('Fill'))!;
-      expect(fillStep.outputs[0]).toMatchObject({ buffer: program.outputs[0].buffer, offset: 20, strides: [60, 1] });
+      expect(fillStep.outputs[0]).toMatchObject({
+        buffer: program.outputs[0].buffer,
+        offset: 20,
+        strides: [60, 1],
+      });
     });
   }
 

@@ -107,6 +107,58 @@ describe('step order (schedule.ts)', () => {
     expect(vectorSteps).toEqual([1, 2, 3, 4, 5, 6].map((k) => reduceAt + k));
   });
 
+  it('runs a shrinking node made ready by a small input right after the next reader of its large, earlier input', () => {
+    // The L2L output layer's weight gradient h₂ᵀ·dy: dy exists only after the forward pass, h₂
+    // long before. Run when dy is ready, it reads h₂ back from memory; after the backward step
+    // that reads h₂ next, from cache. Here H = tanh(x) early (8192 × 16 float64: 1 MiB, the size
+    // from which an input counts as out of cache), d (8192 × 1) late, Hᵀ·d, and H·y another
+    // reader of H.
+    const rows = 8192;
+    const big = new NDArray(
+      Float64Array.from({ length: rows * 16 }, (_, i) => Math.sin(i * 0.37)),
+      [rows, 16],
+    );
+    const w = matrix('w', 'float64');
+    const hBig = tanh(x);
+    let y: Variable = exp(x);
+    for (let t = 0; t < 3; t++) y = tanh(mul(y, 0.9));
+    const product = (transA: boolean) => new Gemm({ alpha: 1, beta: 0, transA, transB: false });
+    const d = product(false).apply(y, w);
+    const gradient = product(true).apply(hBig, d);
+    const W = new NDArray(
+      Float64Array.from({ length: 16 }, (_, i) => Math.cos(i)),
+      [16, 1],
+    );
+    const xs = Array.from({ length: rows }, (_, i) => Array.from(big.data.slice(16 * i, 16 * i + 16)));
+    let ys = xs.map((r) => r.map(Math.exp));
+    for (let t = 0; t < 3; t++) ys = ys.map((r) => r.map((v) => Math.tanh(v * 0.9)));
+    const ds = ys.map((r) => r.reduce((sum, v, j) => sum + v * W.data[j], 0));
+    const want = Array.from({ length: 16 }, (_, j) =>
+      xs.reduce((sum, r, i) => sum + Math.tanh(r[j]) * ds[i], 0),
+    );
+    for (const [outputs, deferred] of [
+      [[gradient, mul(hBig, y)], true],
+      // H's only other reader depends on the gradient: waiting for it would never end
+      [[gradient, product(false).apply(hBig, gradient)], false],
+    ] as const) {
+      const f = fn([x, w], [...outputs], none);
+      const [got] = f(big, W) as NDArray[];
+      expect(got.toFlat()).toEqual(want.map((v) => expect.closeTo(v, 8)));
+      const names = f.lastProgram!.steps.map((step) => step.opName);
+      const at = names.findIndex((n) => n.startsWith('Gemm') && n.includes('transA=true'));
+      const readerAt = names.lastIndexOf('Elemwise{mul}'); // after the recurrence's three
+      const dAt = names.findIndex((n) => n.startsWith('Gemm') && n.includes('transA=false'));
+      expect(at).toBe((deferred ? readerAt : dAt) + 1);
+    }
+    // under 1 MiB the input is taken to be in cache still: the gradient runs as soon as d exists
+    const small = fn([x, w], [gradient, mul(hBig, y)], none);
+    small(X, W);
+    const names = small.lastProgram!.steps.map((step) => step.opName);
+    expect(names.findIndex((n) => n.includes('transA=true'))).toBe(
+      names.findIndex((n) => n.startsWith('Gemm') && n.includes('transA=false')) + 1,
+    );
+  });
+
   it('keeps a hoisted in-place node after every other reader of what it overwrites', () => {
     // The weight-gradient pattern: C += Aᵀ·B in place (shrinking: C is 4 × 3, A and B 64 × 4 and
     // 64 × 3), while another node reads the C from before. Hoisted by its inputs alone, the
