@@ -14,7 +14,8 @@
 // gradient summed over the time steps and scaled for the update (15,910 floats a time step,
 // made from the forward pass alone) sat between one time step's row-parallel steps and the
 // next's; hoisted, they run before the backward pass and the native executor runs all of it
-// as one row-block chain (native/PROGRAM.md, Row blocks).
+// as one row-block chain (native/PROGRAM.md, Row blocks). Nodes over vectors only that nothing
+// but such nodes depends on (an optimizer's update: its outputs leave the program) run last.
 // One exception runs a shrinking node later: where it becomes ready by a small input while its
 // large one (1 MiB or more) was made long before — the L2L output layer's weight gradient h₂ᵀ·dy
 // of a time step, ready with dy after the forward pass, its h₂ long out of cache — it waits for
@@ -42,12 +43,15 @@ function shrinking(layouts: Layouts, entry: NodeLayout): boolean {
   return outputs <= SHRINK_RATIO * largestInput;
 }
 
+function vectorOnly(layouts: Layouts, entry: NodeLayout): boolean {
+  const rank = (v: Variable) => layouts.of.get(v)!.shape.length;
+  return [...entry.node.inputs, ...entry.node.outputs].every((v) => rank(v) <= 1);
+}
+
 function hoisted(layouts: Layouts, entry: NodeLayout): boolean {
   if (entry.folded) return false;
   if (entry.viewOnly || entry.node.op instanceof Concatenate) return true;
-  const rank = (v: Variable) => layouts.of.get(v)!.shape.length;
-  if ([...entry.node.inputs, ...entry.node.outputs].every((v) => rank(v) <= 1)) return true;
-  return shrinking(layouts, entry);
+  return vectorOnly(layouts, entry) || shrinking(layouts, entry);
 }
 
 /** `layouts` with its nodes reordered: each shrinking, rearranging or vector-only node right after
@@ -75,8 +79,30 @@ export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: Func
       else waiting.set(d, [node]);
     }
   };
-  for (const entry of layouts.nodes)
-    if (hoisted(layouts, entry)) wait(entry.node, dependencies.get(entry.node)!);
+  // the nodes whose dependencies include each node
+  const dependents = new Map<Apply, Apply[]>();
+  for (const [node, deps] of dependencies) {
+    for (const d of deps) {
+      const list = dependents.get(d);
+      if (list) list.push(node);
+      else dependents.set(d, [node]);
+    }
+  }
+  // Nodes over vectors only that nothing but such nodes depends on (an optimizer's update of its
+  // parameters and moments: their outputs are the program's) run last, in the original order:
+  // hoisted, the meta-optimizer's updates ran as soon as the last time step's weight gradients
+  // were summed, between that time step's row-parallel steps, and ended the executor's row-block
+  // chains there. (The original order is topological: walked backwards, a node's dependents come
+  // first.)
+  const atEnd = new Set<Apply>();
+  for (const entry of [...layouts.nodes].reverse()) {
+    const tail = (dependents.get(entry.node) ?? []).every((d) => atEnd.has(d));
+    if (tail && !entry.folded && !entry.viewOnly && vectorOnly(layouts, entry)) atEnd.add(entry.node);
+  }
+  const last = layouts.nodes.filter((e) => atEnd.has(e.node));
+  for (const entry of layouts.nodes) {
+    if (hoisted(layouts, entry) && !atEnd.has(entry.node)) wait(entry.node, dependencies.get(entry.node)!);
+  }
   const order: NodeLayout[] = [];
   const placed = new Set<Apply>();
   const awaits = new Map<Apply, Apply>(); // a shrinking node waiting for a reader: that reader
@@ -155,7 +181,7 @@ export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: Func
     }
   };
   for (const { node } of layouts.nodes) {
-    if (placed.has(node)) continue;
+    if (placed.has(node) || atEnd.has(node)) continue;
     if (unplaced.has(node)) {
       if (unplaced.get(node) === 0) place(node); // hoisted, with no dependencies
       continue;
@@ -164,6 +190,7 @@ export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: Func
     if (missing.length === 0) place(node);
     else wait(node, missing);
   }
+  for (const { node } of last) place(node);
   if (order.length !== layouts.nodes.length) {
     throw new Error(
       `lowering: scheduling placed ${order.length} of ${layouts.nodes.length} nodes; the node order was not topological`,

@@ -20,6 +20,7 @@ step_kind lab_chain_kind_of(const lab_step *s, const lab_tensor *t, int64_t m) {
   if (s->fn == lab_shape_kernel && ((const lab_shape_attrs *)s->attrs)->kind == LAB_CONCATENATE) {
     return KIND_CONCATENATE;
   }
+  if (s->fn == lab_shape_kernel && ((const lab_shape_attrs *)s->attrs)->kind == LAB_FILL) return KIND_FILL;
   return KIND_OTHER;
 }
 
@@ -103,6 +104,7 @@ int lab_chain_step_fits(const lab_step *s, step_kind kind, const lab_tensor *t) 
         if (overlaps && !in_place) return 0;
       }
       return 1;
+    case KIND_FILL: return s->n_inputs == 0 && s->n_outputs == 1 && t[0].ndim >= 1;
     default: return 0;
   }
 }

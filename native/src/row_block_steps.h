@@ -11,15 +11,17 @@
 /* KIND_GEMM_OVER_K: a gemm whose k runs along the chain's rows (a weight gradient xᵀ·dy), its
  * Z summed over the blocks like a reduce's accumulators — on the driver's path, in Z itself, k-piece
  * by k-piece; on the small-m path (op(A) of at most 4 rows: the first layer's 2-input weight
- * gradient), in accumulators kept apart and stored into Z after the last block. The other gemms
- * are KIND_GEMM. */
+ * gradient, or a gemv summing op(A) by its columns: a 1-output layer's), in accumulators kept
+ * apart and stored into Z after the last block. The other gemms are KIND_GEMM. KIND_FILL: one value
+ * written over the rows of a view (the zero gradient of an unused gate, into its window of dz). */
 typedef enum step_kind {
   KIND_OTHER,
   KIND_GEMM,
   KIND_GEMM_OVER_K,
   KIND_ELEMENTWISE,
   KIND_CONCATENATE,
-  KIND_REDUCE
+  KIND_REDUCE,
+  KIND_FILL
 } step_kind;
 
 /* The kind of a step with views t in a chain along m rows. */

@@ -176,7 +176,7 @@ function chainBreak(b: Builder): void {
  * as four column windows of dz; the bias gradient (a sum over the rows); dx = dz·W2ᵀ; the layer
  * below; then the tail. */
 function backward(
-  tail: 'none' | 'sumOneColumn' | 'readSum' | 'otherPitch' | 'weightGradients' | 'smallGradient',
+  tail: 'none' | 'sumOneColumn' | 'readSum' | 'otherPitch' | 'weightGradients' | 'smallGradient' | 'fill',
   rows = m,
 ) {
   const b = new Builder();
@@ -260,6 +260,20 @@ function backward(
     // a second sum into `first`: its blocks would interleave with the first's, so it runs apart
     addInto(saved[2], dz, first);
     outputs.push(first, second, after);
+  } else if (tail === 'fill') {
+    // a value written over a window of a joined matrix (the zero gradient of an unused gate, into
+    // its window of dz), and the rows' sums over all of it
+    const joined = b.temp(rows * 40);
+    const sums = b.temp(40);
+    b.elementwise([mat(below, rows, 20)], [mat(joined, rows, 20, 0, 40)], [apply('neg', input(0))]);
+    b.steps.push({
+      kernel: 'fill',
+      inputs: [],
+      outputs: [mat(joined, rows, 20, 20, 40)],
+      attrs: { value: 0.5 },
+    });
+    b.sumRows(mat(joined, rows, 40), mat(sums, 1, 40));
+    outputs.push(joined, sums);
   } else if (tail === 'smallGradient') {
     // 2-row Zs take small.inc's path: summed over the blocks in accumulators of the chain's, then
     // stored (a fresh Z, one added to in place, one with a C of its own scaled by beta)
@@ -344,6 +358,16 @@ describe('row-block chains', () => {
     const shortRun = run(short.b, short.outputs);
     expect(shortRun.chained.slice(6)).toEqual([false, false, false, false]);
     expect(shortRun.results).toEqual(run(short.b, short.outputs, { apart: true }).results);
+  });
+
+  it('writes a fill over its rows block by block', () => {
+    const { b, outputs } = backward('fill');
+    const together = run(b, outputs);
+    expect(together.chained).toEqual([false, ...Array<boolean>(8).fill(true)]);
+    expect(together.results).toEqual(run(b, outputs, { apart: true }).results);
+    const joined = together.results[6];
+    for (const i of [0, 1000, m - 1])
+      expect(joined.slice(i * 40 + 20, i * 40 + 40)).toEqual(Array(20).fill(0.5));
   });
 
   it('sums small-m weight gradients (op(A) of a few rows, or a 1-column dy) over the blocks apart, and stores them after the last', () => {

@@ -107,6 +107,36 @@ describe('step order (schedule.ts)', () => {
     expect(vectorSteps).toEqual([1, 2, 3, 4, 5, 6].map((k) => reduceAt + k));
   });
 
+  it('runs nodes over vectors only that nothing else depends on last (an optimizer update), and their producers with them', () => {
+    // A vector summed from a matrix (hoisted, right after it), then an update of it in two steps
+    // whose result only leaves the program: hoisted as vector steps, the two would run between the
+    // row-parallel steps that follow. A vector the matrix steps read (scale) stays early.
+    const th = tanh(x);
+    const v = reduce('sum', th, 0);
+    const moment = mul(v, 0.9);
+    const update = add(mul(moment, 0.5), 1);
+    const scale = mul(v, 2);
+    let rows: Variable = th;
+    for (let t = 0; t < 3; t++) rows = tanh(mul(rows, scale));
+    const f = fn([x], [update, rows], none);
+    const [got] = f(X) as NDArray[];
+    const sums = Array.from({ length: 16 }, (_, j) => {
+      let sum = 0;
+      for (let i = 0; i < 64; i++) sum += Math.tanh(X.data[i * 16 + j]);
+      return sum;
+    });
+    expect(got.toFlat()).toEqual(sums.map((s) => expect.closeTo(s * 0.9 * 0.5 + 1, 12)));
+    const steps = f.lastProgram!.steps;
+    const rank = (i: number) => steps[i].outputs[0].shape.length;
+    const lastMatrixStep = steps.findLastIndex((_, i) => rank(i) === 2);
+    // the moment, its scaling and the + 1 after every matrix step; the scale for them before
+    const vectorAfter = steps.flatMap((step, i) =>
+      rank(i) === 1 && i > lastMatrixStep ? [step.opName] : [],
+    );
+    expect(vectorAfter).toHaveLength(3);
+    expect(steps.findIndex((step) => step.opName.startsWith('Reduce'))).toBeLessThan(lastMatrixStep);
+  });
+
   it('runs a shrinking node made ready by a small input right after the next reader of its large, earlier input', () => {
     // The L2L output layer's weight gradient h₂ᵀ·dy: dy exists only after the forward pass, h₂
     // long before. Run when dy is ready, it reads h₂ back from memory; after the backward step
