@@ -14,7 +14,8 @@
 // gradient summed over the time steps and scaled for the update (15,910 floats a time step,
 // made from the forward pass alone) sat between one time step's row-parallel steps and the
 // next's; hoisted, they run before the backward pass and the native executor runs all of it
-// as one row-block chain (native/PROGRAM.md, Row blocks). Nodes over vectors only that nothing
+// as one row-block chain (native/PROGRAM.md, Row blocks). A hoisted node that depends on nothing
+// in the program (two bias vectors summed) runs first, and nodes over vectors only that nothing
 // but such nodes depends on (an optimizer's update: its outputs leave the program) run last.
 // One exception runs a shrinking node later: where it becomes ready by a small input while its
 // large one (1 MiB or more) was made long before — the L2L output layer's weight gradient h₂ᵀ·dy
@@ -180,12 +181,11 @@ export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: Func
       }
     }
   };
+  // Hoisted nodes that depend on nothing in the program (the sum of two bias vectors) run first:
+  // at the original order's place they sat between the first time step's row-parallel steps.
+  for (const { node } of layouts.nodes) if (unplaced.get(node) === 0) place(node);
   for (const { node } of layouts.nodes) {
-    if (placed.has(node) || atEnd.has(node)) continue;
-    if (unplaced.has(node)) {
-      if (unplaced.get(node) === 0) place(node); // hoisted, with no dependencies
-      continue;
-    }
+    if (placed.has(node) || atEnd.has(node) || unplaced.has(node)) continue;
     const missing = dependencies.get(node)!.filter((d) => !placed.has(d));
     if (missing.length === 0) place(node);
     else wait(node, missing);

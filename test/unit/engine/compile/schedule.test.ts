@@ -6,7 +6,7 @@ import { add, exp, mul, tanh } from '../../../../engine/ops/math.ts';
 import { concatenate } from '../../../../engine/ops/join.ts';
 import { reduce } from '../../../../engine/ops/reduce.ts';
 import type { Variable } from '../../../../engine/core/graph.ts';
-import { matrix } from '../../../../engine/tensor.ts';
+import { matrix, vector } from '../../../../engine/tensor.ts';
 
 const x = matrix('x', 'float64');
 const X = new NDArray(
@@ -105,6 +105,28 @@ describe('step order (schedule.ts)', () => {
     // (no fusion here: each vector update is a mul and a tanh)
     const reduceAt = steps.findIndex((step) => step.opName.startsWith('Reduce'));
     expect(vectorSteps).toEqual([1, 2, 3, 4, 5, 6].map((k) => reduceAt + k));
+  });
+
+  it('runs a hoisted node that depends on nothing in the program first', () => {
+    // The LSTM's two bias vectors summed for the first time step's gates: at the depth-first
+    // order's place it sat between that time step's row-parallel steps.
+    const b1 = vector('b1', 'float64');
+    const b2 = vector('b2', 'float64');
+    let rows: Variable = tanh(x);
+    for (let t = 0; t < 3; t++) rows = tanh(mul(rows, 0.9));
+    const out = tanh(add(rows, add(b1, b2)));
+    const f = fn([x, b1, b2], out, none);
+    const B = new NDArray(
+      Float64Array.from({ length: 16 }, (_, i) => i / 16),
+      [16],
+    );
+    const got = f(X, B, B) as NDArray;
+    let want = Array.from(X.data, Math.tanh);
+    for (let t = 0; t < 3; t++) want = want.map((v) => Math.tanh(v * 0.9));
+    want = want.map((v, i) => Math.tanh(v + 2 * B.data[i % 16]));
+    expect(got.toFlat()).toEqual(want.map((v) => expect.closeTo(v, 12)));
+    const steps = f.lastProgram!.steps;
+    expect(steps[0].outputs[0].shape).toEqual([16]);
   });
 
   it('runs nodes over vectors only that nothing else depends on last (an optimizer update), and their producers with them', () => {
