@@ -55,6 +55,13 @@ function hoisted(layouts: Layouts, entry: NodeLayout): boolean {
   return vectorOnly(layouts, entry) || shrinking(layouts, entry);
 }
 
+/** Adds `node` to the list `map` keeps for `key`. */
+function listAdd(map: Map<Apply, Apply[]>, key: Apply, node: Apply): void {
+  const list = map.get(key);
+  if (list) list.push(node);
+  else map.set(key, [node]);
+}
+
 /** `layouts` with its nodes reordered: each shrinking, rearranging or vector-only node right after
  * its last dependency, or a shrinking one whose large input is cold right after that input's next
  * reader; every other node in its original order, once its dependencies have run. */
@@ -74,21 +81,11 @@ export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: Func
   const waiting = new Map<Apply, Apply[]>();
   const wait = (node: Apply, on: readonly Apply[]): void => {
     unplaced.set(node, on.length);
-    for (const d of on) {
-      const list = waiting.get(d);
-      if (list) list.push(node);
-      else waiting.set(d, [node]);
-    }
+    for (const d of on) listAdd(waiting, d, node);
   };
   // the nodes whose dependencies include each node
   const dependents = new Map<Apply, Apply[]>();
-  for (const [node, deps] of dependencies) {
-    for (const d of deps) {
-      const list = dependents.get(d);
-      if (list) list.push(node);
-      else dependents.set(d, [node]);
-    }
-  }
+  for (const [node, deps] of dependencies) for (const d of deps) listAdd(dependents, d, node);
   // Nodes over vectors only that nothing but such nodes depends on (an optimizer's update of its
   // parameters and moments: their outputs are the program's) run last, in the original order:
   // hoisted, the meta-optimizer's updates ran as soon as the last time step's weight gradients
@@ -101,9 +98,10 @@ export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: Func
     if (tail && !entry.folded && !entry.viewOnly && vectorOnly(layouts, entry)) atEnd.add(entry.node);
   }
   const last = layouts.nodes.filter((e) => atEnd.has(e.node));
-  for (const entry of layouts.nodes) {
-    if (hoisted(layouts, entry) && !atEnd.has(entry.node)) wait(entry.node, dependencies.get(entry.node)!);
-  }
+  const hoistedNodes = new Set(
+    layouts.nodes.filter((e) => !atEnd.has(e.node) && hoisted(layouts, e)).map((e) => e.node),
+  );
+  for (const node of hoistedNodes) wait(node, dependencies.get(node)!);
   const order: NodeLayout[] = [];
   const placed = new Set<Apply>();
   const awaits = new Map<Apply, Apply>(); // a shrinking node waiting for a reader: that reader
@@ -172,7 +170,7 @@ export function hoistShrinkingAndRearrangingNodes(layouts: Layouts, fgraph: Func
         const left = unplaced.get(w)! - 1;
         unplaced.set(w, left);
         if (left > 0) continue;
-        const reader = awaits.has(w) || !hoisted(layouts, entries.get(w)!) ? null : readerToWaitFor(w, n);
+        const reader = awaits.has(w) || !hoistedNodes.has(w) ? null : readerToWaitFor(w, n);
         if (reader) {
           awaits.set(w, reader);
           awaited.add(reader);
