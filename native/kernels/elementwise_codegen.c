@@ -198,6 +198,11 @@ static void emit_body(text *t, const lab_ew_attrs *p, body_kind kind, int64_t la
     for (int k = 0; k < p->n_inputs; k++) {
       if (input_read(p, rp, pass, k) && contiguous(layout, p->n_outputs + k)) append(t, "    if (prefetch) lab_ew_prefetch(r%d, e);\n", k);
     }
+    /* and the outputs this pass stores whose rows follow each other: arrays saved for later */
+    for (int o = 0; o < p->n_outputs; o++) {
+      const int stored_here = pass == WHOLE || (pass == FIRST_PASS) == stored_first(p, rp, o);
+      if (stored_here && contiguous(layout, o)) append(t, "    if (prefetch) lab_ew_prefetch_write(o%d, e);\n", o);
+    }
   }
   for (int k = 0; k < p->n_inputs; k++) {
     if (!input_read(p, rp, pass, k)) continue;
@@ -399,7 +404,8 @@ static void emit_walk_tail(text *t, const lab_ew_attrs *p, int64_t layout) {
  * rest of the current row (mask m1) and the others from the start of the next (mask m2, read at
  * an address len1 elements before it so that lane j finds element j − len1), each through a
  * pointer to its current row. width ≥ 16, so a vector spans at most two rows. With `prefetch`,
- * each contiguous input is prefetched LAB_EW_PREFETCH_AHEAD elements ahead of its loads. Where
+ * each contiguous input is prefetched LAB_EW_PREFETCH_AHEAD elements ahead of its loads, and each
+ * contiguous output, for writing, LAB_EW_PREFETCH_WRITE_AHEAD ahead of its stores. Where
  * the walk splits in two passes (rows_passes), it takes them unless an output of the first pass is
  * the very view of an input the second reads (an update in place: the second would read the new
  * values), and one pass then. */

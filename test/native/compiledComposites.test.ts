@@ -385,6 +385,8 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       expect(source).toContain('if (prefetch) lab_ew_prefetch(r0, e);');
       expect(source).toContain('if (prefetch) lab_ew_prefetch(r1, e);');
       expect(source).not.toContain('lab_ew_prefetch(r2');
+      // its outputs are windows of wider rows: none prefetched for writing
+      expect(source).not.toContain('lab_ew_prefetch_write(');
     } finally {
       compiling(false);
       keeping.remove();
@@ -413,6 +415,12 @@ describe.skipIf(!avx512)('elementwise composites compiled to C at run time', () 
       expect(walk.match(/sigmoid16\(/g)).toHaveLength(3);
       expect(walk.match(/tanh16\(/g)).toHaveLength(2);
       expect(walk.match(/= _mm512_maskz_loadu_ps\(m, o\d+ \+ e\);/g)).toHaveLength(4);
+      // each (contiguous) output's lines asked for writing once, in the pass that stores it
+      const written = (pass: string): string[] =>
+        [...pass.matchAll(/if \(prefetch\) lab_ew_prefetch_write\(o(\d+), e\);/g)].map((w) => w[1]).sort();
+      const second = walk.indexOf('for (int64_t e = block;', walk.indexOf('for (int64_t e = block;') + 1);
+      expect(written(walk.slice(0, second))).toEqual(['2', '3', '4', '5']);
+      expect(written(walk.slice(second))).toEqual(['0', '1', '6']);
     } finally {
       compiling(false);
       keeping.remove();
