@@ -11,13 +11,18 @@
 #include "composite_sums.h"
 
 /* A block's rows are about this many bytes of what the chain's steps write (MNIST's forward
- * time step writes ~2.4 KiB a row: 204 rows; 256 KiB to 4 MiB measured within noise of each
- * other), a multiple of CHAIN_ROW_UNIT rows, which every gemm micro-kernel's MR divides, and of
- * the weight gradients' k-pieces where the chain has them: MNIST's backward pass, ~20 KiB a row
+ * time step writes ~2.4 KiB a row: 204 rows, which CHAIN_MIN_ROWS below raises to 768), a
+ * multiple of CHAIN_ROW_UNIT rows, which every gemm micro-kernel's MR divides, and of the
+ * weight gradients' k-pieces where the chain has them: MNIST's backward pass, ~20 KiB a row
  * over its twenty time steps, takes the least such multiple, 768 rows (1,536 and 3,072 measured
  * 0-5 % slower). */
 #define CHAIN_BLOCK_BYTES (512 << 10)
 #define CHAIN_ROW_UNIT 12
+/* and at least this many rows: each block's step pays its bookkeeping (the views cut, the kernel's
+ * checks and plan: ~0.3 µs), which MNIST's forward time steps, 204-row blocks of ten steps, paid
+ * 78 times a step. From 768 rows (384 and 1,536 measured alike) the meta-iteration took 1.2-2 %
+ * less time (programs of either rule alternated in one process, three pairs each). */
+#define CHAIN_MIN_ROWS 768
 /* Chains whose largest operand is smaller stay apart: it stays in L2 between whole steps (the
  * quadratics' 400 KiB gates gained nothing). */
 #define CHAIN_MIN_BYTES (1 << 20)
@@ -197,6 +202,7 @@ static int32_t chain_find(const lab_program *p, int32_t i, int64_t *rows) {
       if (piece > 0 && unit % piece != 0) unit = unit / lab_gcd(unit, piece) * piece;
     }
     int64_t r = CHAIN_BLOCK_BYTES / written;
+    if (r < CHAIN_MIN_ROWS) r = CHAIN_MIN_ROWS;
     r = r < unit ? unit : r - r % unit;
     if (m < 2 * r) return 0;
     const int64_t last = m - ((m - 1) / r) * r;

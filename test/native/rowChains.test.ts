@@ -561,6 +561,27 @@ describe('row-block chains', () => {
     expect(firstDifference(together.results, run(b, [e, f, g], { apart: true }).results)).toBeNull();
   });
 
+  it('cuts blocks of at least 768 rows, however many bytes a row writes', () => {
+    // two steps over 400-wide rows write 3.2 KiB a row: 512 KiB would be 156-row blocks. Over
+    // 1,000 rows (1.5 MiB an operand, over a chain's 1 MiB) that is less than two blocks of 768:
+    // the steps stay apart; over 1,600, two blocks and a part, they chain.
+    const widths = (rows: number): Ran[] => {
+      const b = new Builder();
+      const x = b.constant(rows * 400);
+      const y = b.temp(rows * 400);
+      const z = b.temp(rows * 400);
+      b.elementwise([mat(x, rows, 400)], [mat(y, rows, 400)], [apply('mul', input(0), { const: 2 })]);
+      b.elementwise([mat(y, rows, 400)], [mat(z, rows, 400)], [apply('add', input(0), { const: 1 })]);
+      return [run(b, [z]), run(b, [z], { apart: true })];
+    };
+    const [short, shortApart] = widths(1000);
+    expect(short.chained).toEqual([false, false]);
+    expect(short.results).toEqual(shortApart.results);
+    const [long, longApart] = widths(1600);
+    expect(long.chained).toEqual([false, true]);
+    expect(long.results).toEqual(longApart.results);
+  });
+
   it('runs nothing chained on two threads', () => {
     const { b, outputs } = backward('none');
     const twoThreads = run(b, outputs, { threads: 2 });
