@@ -26,6 +26,7 @@
         "kernels/gemm/narrow_avx512.c",
         "kernels/gemm/outer_avx512.c",
         "kernels/gemm/sum2_avx512.c",
+        "kernels/gemm/wgrad_avx512.c",
         "kernels/reduce.c",
         "kernels/softmax.c",
         "kernels/losses.c",

@@ -253,11 +253,13 @@ describe('gemm kernel', () => {
     { m: 45, n: 29, k: 20, transA: true }, // past 28 columns: the driver
     { m: 33, n: 5, k: 100, transA: true, transB: true },
   ];
-  it('float32 narrow products (narrow_avx512.c) match a float64 triple loop and, bit for bit, the driver on every FMA ISA and on two threads', () => {
+  /** Each case against a float64 triple loop, plain and with C, alpha and beta, and bit for bit the
+   * same on every FMA ISA and on one and two threads (AVX2 runs the driver). */
+  function expectSameBitsAcrossIsas(cases: Case[], seed: number): void {
     const fma = isas.filter((isa) => isa === 'avx512' || isa === 'avx2');
     try {
-      narrow.forEach((tc, s) => {
-        const { a, b, zShape, random } = operandsFor(tc, 'float32', 700 + s);
+      cases.forEach((tc, s) => {
+        const { a, b, zShape, random } = operandsFor(tc, 'float32', seed + s);
         const c = randomOperand('float32', zShape, random);
         let first: number[] | undefined;
         for (const isa of fma.length > 0 ? fma : ['auto']) {
@@ -285,6 +287,28 @@ describe('gemm kernel', () => {
       addon.setIsa('auto');
       addon.setThreads(1);
     }
+  }
+
+  it('float32 narrow products (narrow_avx512.c) match a float64 triple loop and, bit for bit, the driver on every FMA ISA and on two threads', () => {
+    expectSameBitsAcrossIsas(narrow, 700);
+  });
+
+  // wgrad_avx512.c: float32 on an AVX-512 CPU, xᵀ·dy with op(A) column-major, Z 4 to 32 rows (a
+  // multiple of 4) and a multiple of 80 columns: k within one k-piece of 256, exactly one, over
+  // several (the last short); Z of one tile's rows and of the most; two column blocks; and the
+  // shapes next to it that the driver takes (18 and 36 rows, 64 columns).
+  const weightGradients: Case[] = [
+    { m: 20, n: 80, k: 700, transA: true },
+    { m: 4, n: 80, k: 40, transA: true },
+    { m: 32, n: 80, k: 256, transA: true },
+    { m: 8, n: 160, k: 300, transA: true },
+    { m: 12, n: 80, k: 2600, transA: true }, // 5 M multiply-adds: split over two threads
+    { m: 18, n: 80, k: 100, transA: true },
+    { m: 36, n: 80, k: 100, transA: true },
+    { m: 20, n: 64, k: 100, transA: true },
+  ];
+  it('float32 weight gradients over 80-column dy (wgrad_avx512.c) match a float64 triple loop and, bit for bit, the driver on every FMA ISA and on two threads', () => {
+    expectSameBitsAcrossIsas(weightGradients, 900);
   });
 
   it("prefetches a weight gradient's xᵀ read in place in a program past the caches, with the same bits", () => {

@@ -10,6 +10,7 @@
 #include "narrow_avx512.h"
 #include "outer_avx512.h"
 #include "sum2_avx512.h"
+#include "wgrad_avx512.h"
 
 /* Products under this many multiply-adds stay on one thread: starting threads costs more. */
 #define LAB_GEMM_PARALLEL_MIN_FLOPS (1 << 21)
@@ -137,6 +138,7 @@ typedef enum gemm_route {
   GEMM_ROUTE_SMALL_M,
   GEMM_ROUTE_NARROW_AVX512, /* narrow_avx512.c */
   GEMM_ROUTE_OUTER_AVX512, /* outer_avx512.c */
+  GEMM_ROUTE_WGRAD_AVX512, /* wgrad_avx512.c */
   GEMM_ROUTE_DRIVER,      /* driver.inc */
   GEMM_ROUTE_DRIVER_TRANSPOSED /* driver.inc on Zᵀ = op(B)ᵀ op(A)ᵀ */
 } gemm_route;
@@ -234,6 +236,15 @@ static int gemm_plan_make(const lab_tensor *in, int32_t n_in, const lab_tensor *
     pl->route = small == SMALL_PATH_GEMV ? GEMM_ROUTE_SMALL_GEMV : small == SMALL_PATH_K ? GEMM_ROUTE_SMALL_K : GEMM_ROUTE_SMALL_M;
     return 0;
   }
+#ifdef LAB_HAVE_WGRAD_AVX512
+  /* float32 on an AVX-512 CPU, a weight gradient xᵀ·dy with dy 80 columns wide (the LSTM's hᵀ·dz),
+   * both read in place as the driver reads them, Z in tiles of 4 × 80 */
+  if (dt == LAB_FLOAT32 && pl->isa == LAB_ISA_AVX512 && zv.cs == 1 && zv.batch == 1 &&
+      lab_wgrad_avx512_takes(zv.rows, zv.cols, a.rs == 1, b.cs == 1)) {
+    pl->route = GEMM_ROUTE_WGRAD_AVX512;
+    return 0;
+  }
+#endif
 #ifdef LAB_HAVE_NARROW_AVX512
   /* float32 on an AVX-512 CPU, a narrow Z with contiguous rows (a 20-wide layer's input gradient
    * dz·Wᵀ, its weight gradient xᵀ·dz) over a short k, rows or columns of op(A) contiguous */
@@ -306,6 +317,17 @@ static int gemm_plan_run(const gemm_plan *pl, const lab_tensor *in, lab_tensor *
                                    (float *)z->data + i * zv.batch_stride, zv.rs, (float)attrs->alpha, pl->c != NULL,
                                    threads);
       }
+      return 0;
+    }
+#endif
+#ifdef LAB_HAVE_WGRAD_AVX512
+    case GEMM_ROUTE_WGRAD_AVX512: {
+      if (pl->c && !pl->c_is_z) apply_c(pl->c, attrs->beta, z); /* Z = beta*C first, as the driver does */
+      const double flops = (double)zv.rows * (double)zv.cols * (double)pl->a.cols;
+      const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs->rt->threads;
+      lab_gemm_wgrad_avx512_f32(zv.rows, zv.cols, pl->a.cols, GEMM_KC_F32, (const float *)in[0].data, pl->a.cs,
+                                (const float *)in[1].data, pl->b.rs, (float *)z->data, zv.rs, (float)attrs->alpha,
+                                pl->c != NULL, attrs->rt->prefetch_ahead, threads);
       return 0;
     }
 #endif
@@ -537,7 +559,7 @@ void lab_gemm_small_m_store(const void *acc, const lab_tensor *in, int32_t n_in,
 
 int64_t lab_gemm_k_piece(const lab_tensor *in, int32_t n_in, const lab_tensor *z, const void *attrs) {
   const int route = lab_gemm_route(in, n_in, z, attrs);
-  if (route != GEMM_ROUTE_DRIVER && route != GEMM_ROUTE_DRIVER_TRANSPOSED) return 0;
+  if (route != GEMM_ROUTE_DRIVER && route != GEMM_ROUTE_DRIVER_TRANSPOSED && route != GEMM_ROUTE_WGRAD_AVX512) return 0;
   /* the dot-product tail (a float32 op(A) with contiguous rows) joins from k = DOT_TAIL_K_MIN;
    * pieces at least that long each make the whole product's choice */
   _Static_assert(DOT_TAIL_K_MIN <= GEMM_KC_F32, "a float32 k-piece must be long enough for the dot tail");
