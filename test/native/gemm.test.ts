@@ -294,9 +294,10 @@ describe('gemm kernel', () => {
   });
 
   // wgrad_avx512.c: float32 on an AVX-512 CPU, xᵀ·dy with op(A) column-major, Z 4 to 32 rows (a
-  // multiple of 4) and a multiple of 80 columns: k within one k-piece of 256, exactly one, over
-  // several (the last short); Z of one tile's rows and of the most; two column blocks; and the
-  // shapes next to it that the driver takes (18 and 36 rows, 64 columns).
+  // multiple of 4) and a multiple of 80 columns: k within one sub-piece of 64, within one k-piece
+  // of 256, exactly one, over several (the last short, its last sub-piece too); Z of one tile's rows
+  // and of the most; two column blocks; and the shapes next to it that the driver takes (18 and 36
+  // rows, 64 columns).
   const weightGradients: Case[] = [
     { m: 20, n: 80, k: 700, transA: true },
     { m: 4, n: 80, k: 40, transA: true },
