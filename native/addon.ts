@@ -44,6 +44,11 @@ export interface NativeAddon {
    * its rows transposed once for both, or into the same Z), 2 for a composite that summed the rows
    * of what it wrote for the sum over the rows after it; 0 elsewhere. */
   pairedSteps(program: ProgramHandle): Int32Array;
+  /** Per step, the lines of memory (64 bytes) its row-block chain listed for the products before
+   * it to prefetch — the composite's operands that are neither block-local nor written earlier in
+   * the chain — and how many of them those products prefetched, summed over blocks and runs
+   * (native/kernels/lookahead.h); 0 for a step that is not such a composite. */
+  lookahead(program: ProgramHandle): { listed: Float64Array; taken: Float64Array };
   /** A copy of a shared (or constant/temp) buffer. A temp holds what the last run left in it,
    * except one kept block-local by a row-block chain (blockLocalBuffers): undefined. */
   getShared(program: ProgramHandle, buffer: number): NativeArray;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lookahead.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,6 +40,9 @@ typedef struct lab_runtime {
    * than the caches keep (executor.c, LAB_PREFETCH_ARENA): the arrays a forward pass saved come
    * back from memory there. */
   int prefetch_ahead;
+  /* What a row-block chain's next composite will read or write from memory, for the products
+   * before it to prefetch (lookahead.h); empty outside chains. */
+  lab_lookahead lookahead;
   void *scratch[LAB_SCRATCH_SLOTS];
   size_t scratch_bytes[LAB_SCRATCH_SLOTS];
 } lab_runtime;

@@ -52,6 +52,7 @@ class LabNative : public Napi::Addon<LabNative> {
                              InstanceMethod("rowChains", &LabNative::RowChainsMethod),
                              InstanceMethod("blockLocalBuffers", &LabNative::BlockLocalBuffersMethod),
                              InstanceMethod("pairedSteps", &LabNative::PairedStepsMethod),
+                             InstanceMethod("lookahead", &LabNative::LookaheadMethod),
                              InstanceMethod("setThreads", &LabNative::SetThreads),
                              InstanceMethod("getThreads", &LabNative::GetThreads),
                              InstanceMethod("setIsa", &LabNative::SetIsa),
@@ -95,6 +96,7 @@ class LabNative : public Napi::Addon<LabNative> {
   Napi::Value RowChainsMethod(const Napi::CallbackInfo &info) { return lab::RowChains(info); }
   Napi::Value BlockLocalBuffersMethod(const Napi::CallbackInfo &info) { return lab::BlockLocalBuffers(info); }
   Napi::Value PairedStepsMethod(const Napi::CallbackInfo &info) { return lab::PairedSteps(info); }
+  Napi::Value LookaheadMethod(const Napi::CallbackInfo &info) { return lab::Lookahead(info); }
   Napi::Value CudaLoadMethod(const Napi::CallbackInfo &info) { return lab::CudaLoad(info, &cuda_); }
   Napi::Value CudaCreateProgramMethod(const Napi::CallbackInfo &info) { return lab::CudaCreateProgram(info, &cuda_); }
   Napi::Value CudaRunMethod(const Napi::CallbackInfo &info) { return lab::CudaRun(info); }

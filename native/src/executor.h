@@ -66,6 +66,9 @@ typedef struct lab_program {
    * lab_gemm_pair_kernel), 2 for a composite that summed the rows of what it wrote for the sum
    * after it (composite_sums.h) */
   unsigned char *paired;
+  /* per step: the lines of memory its row-block chain listed for the products before it to
+   * prefetch (lookahead.h), and those they did, summed over blocks and runs */
+  int64_t *lookahead_listed, *lookahead_taken;
   lab_runtime rt;
   /* row-block chains (row_blocks.h), planned for chain_threads (0: not yet) and chain_isa */
   int32_t *chain_steps; /* per step: the steps of the chain starting there, or 0 */

@@ -439,6 +439,20 @@ Napi::Value PairedSteps(const Napi::CallbackInfo &info) {
   return out;
 }
 
+Napi::Value Lookahead(const Napi::CallbackInfo &info) {
+  ProgramHandle &h = *UnwrapHandle(info[0]);
+  const size_t n = static_cast<size_t>(h.program->n_steps);
+  Napi::Float64Array listed = Napi::Float64Array::New(info.Env(), n), taken = Napi::Float64Array::New(info.Env(), n);
+  for (size_t i = 0; i < n; i++) {
+    listed[i] = static_cast<double>(h.program->lookahead_listed[i]);
+    taken[i] = static_cast<double>(h.program->lookahead_taken[i]);
+  }
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("listed", listed);
+  out.Set("taken", taken);
+  return out;
+}
+
 Napi::Value SetShared(const Napi::CallbackInfo &info) {
   ProgramHandle &h = *UnwrapHandle(info[0]);
   const int32_t b = ArenaBuffer(info, h, "setShared");

@@ -24,6 +24,9 @@ Napi::Value SetShared(const Napi::CallbackInfo &info);
 Napi::Value RowChains(const Napi::CallbackInfo &info);
 Napi::Value BlockLocalBuffers(const Napi::CallbackInfo &info);
 Napi::Value PairedSteps(const Napi::CallbackInfo &info);
+// lookahead(program): per step, the lines its row-block chain listed for the products before it to
+// prefetch and those they did, summed over blocks and runs (lookahead.h).
+Napi::Value Lookahead(const Napi::CallbackInfo &info);
 
 }  // namespace lab
 

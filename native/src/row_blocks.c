@@ -575,6 +575,73 @@ static int run_block_step(const lab_step *s, step_kind kind, const lab_tensor *t
   return s->fn(part, n_inputs, part + n_inputs, s->n_outputs, attrs, err, err_len) != 0;
 }
 
+/* Counts what the products took of `la`'s lines for the composite they were listed for; clears it. */
+static void end_lookahead(lab_lookahead *la, lab_program *p) {
+  if (la->step >= 0) p->lookahead_taken[la->chain + la->step] += la->taken;
+  lab_lookahead_clear(la);
+}
+
+/* Which operands of the chain's composites the products before them prefetch, per view of the
+ * chain (LOOKAHEAD_READ or _WRITE, else 0): a composite's operands along the rows that are not
+ * block-local, not written earlier in the chain (in the caches), and, for an output, not over one
+ * of its inputs (its lines come with them). The same for every block: marked once a run (none
+ * where the buffers' marks cannot be allocated). */
+enum { LOOKAHEAD_READ = 1, LOOKAHEAD_WRITE = 2 };
+static void mark_lookahead(const lab_program *p, int32_t i, int32_t steps, const step_kind *kinds,
+                           const lab_tensor *views, const int32_t *first_view, char *const *local,
+                           unsigned char *ahead) {
+  memset(ahead, 0, (size_t)first_view[steps]);
+  unsigned char *written = calloc((size_t)p->n_buffers + 1, 1); /* by the chain's steps so far */
+  if (!written) return;
+  for (int32_t t = 0; t < steps; t++) {
+    const lab_step *s = &p->steps[i + t];
+    for (int32_t k = 0; t > 0 && kinds[t] == KIND_ELEMENTWISE && k < s->n_inputs + s->n_outputs; k++) {
+      const int32_t v = first_view[t] + k, b = s->views[k].buffer;
+      if (local[v] || written[b] || lab_chain_cut_axis(s, kinds[t], k, &views[v]) < 0) continue;
+      int read = 0;
+      for (int32_t q = 0; q < s->n_inputs && k >= s->n_inputs; q++) read |= s->views[q].buffer == b;
+      if (!read) ahead[v] = k < s->n_inputs ? LOOKAHEAD_READ : LOOKAHEAD_WRITE;
+    }
+    for (int32_t o = s->n_inputs; o < s->n_inputs + s->n_outputs; o++) written[s->views[o].buffer] = 1;
+  }
+  free(written);
+}
+
+/* Lists in `la`, for the products from the chain's step j on (block r0, n rows), the lines of the
+ * operands mark_lookahead chose of the chain's next composite, a buffer's column windows as one
+ * range. Listed once a composite and block; the products between take them in turn
+ * (lookahead.h). */
+static void list_lookahead(lab_lookahead *la, lab_program *p, int32_t i, int32_t j, int32_t steps,
+                           const step_kind *kinds, const lab_tensor *views, const int32_t *first_view,
+                           const unsigned char *ahead, int64_t r0, int64_t n) {
+  int32_t t = j + 1;
+  while (t < steps && kinds[t] != KIND_ELEMENTWISE) t++;
+  if (t >= steps || (la->chain == i && la->step == t && la->row == r0)) return;
+  end_lookahead(la, p);
+  la->chain = i, la->step = t, la->row = r0;
+  const lab_step *s = &p->steps[i + t];
+  int32_t buffer[LAB_LOOKAHEAD_RANGES];
+  for (int32_t k = 0; k < s->n_inputs + s->n_outputs; k++) {
+    const int32_t v = first_view[t] + k, b = s->views[k].buffer;
+    intptr_t lo, hi, pitch;
+    if (!ahead[v] || !lab_chain_row_window(&views[v], lab_chain_cut_axis(s, kinds[t], k, &views[v]), &lo, &hi, &pitch)) {
+      continue;
+    }
+    const char *from = (const char *)((lo + (intptr_t)r0 * pitch) & ~(intptr_t)63);
+    const char *to = (const char *)(lo + (intptr_t)(r0 + n - 1) * pitch + (hi - lo));
+    int32_t r = 0;
+    while (r < la->n && buffer[r] != b) r++;
+    if (r == la->n) {
+      if (la->n == LAB_LOOKAHEAD_RANGES) continue;
+      la->n++, buffer[r] = b, la->from[r] = from, la->to[r] = to, la->writes[r] = ahead[v] == LOOKAHEAD_WRITE;
+    }
+    if (from < la->from[r]) la->from[r] = from;
+    if (to > la->to[r]) la->to[r] = to;
+  }
+  for (int32_t r = 0; r < la->n; r++) p->lookahead_listed[i + t] += (la->to[r] - la->from[r] + 63) / 64;
+  if (la->n > 0) la->next = la->from[0], la->end = la->to[0], la->write = la->writes[0];
+}
+
 int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err, size_t err_len,
                       double *step_seconds) {
   const int32_t steps = p->chain_steps[i];
@@ -633,6 +700,8 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
                    lab_composite_sums_pair(s1, views + first_view[j], &p->steps[i + j + 1], views + first_view[j + 1],
                                            column + first_view[j] + s1->n_inputs);
   }
+  unsigned char ahead[LAB_ROW_CHAIN_MAX_VIEWS];
+  mark_lookahead(p, i, steps, kinds, views, first_view, local, ahead);
   lab_tensor part[LAB_EW_MAX_OPERANDS], next_part[LAB_EW_MAX_OPERANDS];
   for (int64_t r0 = 0; r0 < m; r0 += rows) {
     const int64_t n = m - r0 < rows ? m - r0 : rows;
@@ -640,6 +709,12 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
       const lab_step *s = &p->steps[i + j];
       const lab_tensor *t = views + first_view[j];
       block_views(s, kinds[j], t, local + first_view[j], r0, n, part);
+      /* the products prefetch what the next composite will wait for; the composite prefetches its own */
+      if (kinds[j] == KIND_GEMM || kinds[j] == KIND_GEMM_OVER_K) {
+        list_lookahead(&p->rt.lookahead, p, i, j, steps, kinds, views, first_view, ahead, r0, n);
+      } else if (kinds[j] == KIND_ELEMENTWISE) {
+        end_lookahead(&p->rt.lookahead, p);
+      }
       const double start = step_seconds ? lab_seconds_now() : 0.0;
       int together = 0; /* this step and the next computed as one (both steps' time counts here) */
       if (paired[j]) {
@@ -668,6 +743,7 @@ int lab_row_chain_run(lab_program *p, int32_t i, int32_t *failed_step, char *err
       j += together;
     }
   }
+  end_lookahead(&p->rt.lookahead, p); /* no step after the chain prefetches for it */
   for (int32_t j = 0; j < steps; j++) {
     const lab_step *s = &p->steps[i + j];
     if (kinds[j] == KIND_REDUCE) lab_reduce_rows_store(sums + first_sum[j], views + first_view[j] + 1);

@@ -66,6 +66,9 @@ interface Ran {
   /** Each of the program's own steps: its time, and whether it ran chained to the step before. */
   seconds: Float64Array;
   chained: boolean[];
+  /** Per own step, the lines listed for the products before it to prefetch, and those taken. */
+  listed: number[];
+  taken: number[];
 }
 
 /** Runs the built program (steps as built, or with a copy between every two) and returns the
@@ -84,6 +87,8 @@ function run(
       locals: Array.from(addon.blockLocalBuffers(program)),
       seconds: Float64Array.from(own(seconds)),
       chained: own(chainedSteps(addon.rowChains(program))),
+      listed: own(addon.lookahead(program).listed),
+      taken: own(addon.lookahead(program).taken),
     };
   });
 }
@@ -582,10 +587,39 @@ describe('row-block chains', () => {
     expect(long.results).toEqual(longApart.results);
   });
 
+  it('has the products before a composite prefetch the lines it reads from memory and writes', () => {
+    // Lines of 64 bytes; each buffer 64-byte aligned and each block's rows too (768 rows of 20 or
+    // 80 floats), so a range is its bytes / 64. A 20-wide array of m rows: m · 80 / 64 lines.
+    const lines20 = (m * 80) / 64;
+    // backward: the cell reads dc and three saved arrays the chain has not written (dh it has),
+    // and writes dz through four column windows, one range of m · 320 bytes (dc's output is an
+    // input); the last composite reads saved[1] and writes `below` (dx the product before wrote)
+    const back = backward('none');
+    const ran = run(back.b, back.outputs);
+    expect(ran.listed).toEqual([0, 0, 4 * lines20 + (m * 320) / 64, 0, 0, 2 * lines20]);
+    // the narrow products before each took some of them, a line every few steps of their k
+    for (const step of [2, 5]) {
+      expect(ran.taken[step]).toBeGreaterThan(0);
+      expect(ran.taken[step]).toBeLessThanOrEqual(ran.listed[step]);
+    }
+    expect(ran.taken.filter((_, step) => step !== 2 && step !== 5)).toEqual([0, 0, 0, 0]);
+    expect(ran.results).toEqual(run(back.b, back.outputs, { apart: true }).results);
+    // forward: nothing for the first composite (no product before it); the cell reads c and
+    // writes h (the gates the product wrote, c in place); the update reads θ, m floats (256.25
+    // lines), and writes it in place — a block of θ that starts inside a line takes that line too
+    const fwd = forward('none');
+    const listed = run(fwd.b, fwd.outputs).listed;
+    expect(listed.slice(0, 5)).toEqual([0, 0, 0, 2 * lines20, 0]);
+    const theta = Math.ceil((m * 4) / 64);
+    expect(listed[5]).toBeGreaterThanOrEqual(theta);
+    expect(listed[5]).toBeLessThan(theta + 8);
+  });
+
   it('runs nothing chained on two threads', () => {
     const { b, outputs } = backward('none');
     const twoThreads = run(b, outputs, { threads: 2 });
     expect(twoThreads.chained.some((c) => c)).toBe(false);
+    expect(twoThreads.listed.every((lines) => lines === 0)).toBe(true);
     expect(twoThreads.results).toEqual(run(b, outputs, { apart: true }).results);
   });
 });

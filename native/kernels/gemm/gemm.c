@@ -315,7 +315,7 @@ static int gemm_plan_run(const gemm_plan *pl, const lab_tensor *in, lab_tensor *
         lab_gemm_narrow_avx512_f32(zv.rows, zv.cols, pl->a.cols, (const float *)in[0].data + i * pl->a.batch_stride,
                                    pl->a.rs, pl->a.cs, (const float *)in[1].data + i * pl->b.batch_stride, pl->b.rs, pl->b.cs,
                                    (float *)z->data + i * zv.batch_stride, zv.rs, (float)attrs->alpha, pl->c != NULL,
-                                   threads);
+                                   threads, &attrs->rt->lookahead);
       }
       return 0;
     }
@@ -327,7 +327,7 @@ static int gemm_plan_run(const gemm_plan *pl, const lab_tensor *in, lab_tensor *
       const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs->rt->threads;
       lab_gemm_wgrad_avx512_f32(zv.rows, zv.cols, pl->a.cols, GEMM_KC_F32, (const float *)in[0].data, pl->a.cs,
                                 (const float *)in[1].data, pl->b.rs, (float *)z->data, zv.rs, (float)attrs->alpha,
-                                pl->c != NULL, attrs->rt->prefetch_ahead, threads);
+                                pl->c != NULL, attrs->rt->prefetch_ahead, threads, &attrs->rt->lookahead);
       return 0;
     }
 #endif
@@ -429,7 +429,7 @@ static int narrow_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1
   }
   const int threads = flops < LAB_GEMM_PARALLEL_MIN_FLOPS ? 1 : attrs1->rt->threads;
   lab_gemm_narrow_shared_a_avx512_f32(p1->zv.rows, p1->a.cols, (const float *)in1[0].data, p1->a.rs, p1->a.cs, products,
-                                      2, threads);
+                                      2, threads, &attrs1->rt->lookahead);
   return 0;
 }
 #endif
@@ -469,7 +469,8 @@ static int sum_pair(const gemm_plan *p1, const lab_tensor *in1, int32_t n_in1, l
                                  small_k};
   const lab_sum2_product second = {(const float *)in2[0].data, p2->a.rs, (const float *)in2[1].data, p2->b.rs,
                                    p2->a.cols};
-  lab_gemm_sum2_avx512_f32(zv.rows, zv.cols, &first, &second, (float *)z1->data, zv.rs, threads);
+  lab_gemm_sum2_avx512_f32(zv.rows, zv.cols, &first, &second, (float *)z1->data, zv.rs, threads,
+                           &attrs1->rt->lookahead);
   return 0;
 }
 #endif

@@ -127,12 +127,15 @@ static AVX512 void store_columns(const __m512 *acc, int cols, int64_t rows, floa
 /* J columns of op(B) (element (p, j) at bp[p * ldb + j * cs_b], read in place: a transposed W's
  * columns are 80 floats apart, all of W in L1, and each broadcast is its own load anyway; packing
  * op(B) at every call cost ~5 % of a 768-row call) against the two column sets at0, at1 (vector
- * p at at0 + p * lda). */
+ * p at at0 + p * lda); with `look`, taking `la`'s lines as it goes (lookahead.h). */
 static inline AVX512 __attribute__((always_inline)) void columns_pass(const int J, int64_t k, const float *at0,
                                                                       const float *at1, int64_t lda, const float *bp,
-                                                                      int64_t ldb, int64_t cs_b, __m512 *acc0, __m512 *acc1) {
+                                                                      int64_t ldb, int64_t cs_b, __m512 *acc0, __m512 *acc1,
+                                                                      lab_lookahead *la, const int look) {
+  lab_lookahead_cursor ahead = lab_lookahead_take(la);
   for (int j = 0; j < J; j++) acc0[j] = acc1[j] = _mm512_setzero_ps();
   for (int64_t p = 0; p < k; p++) {
+    if (look) lab_lookahead_line(&ahead, p);
     const __m512 a0 = _mm512_loadu_ps(at0 + p * lda), a1 = _mm512_loadu_ps(at1 + p * lda);
     const float *bk = bp + p * ldb;
     for (int j = 0; j < J; j++) {
@@ -141,15 +144,19 @@ static inline AVX512 __attribute__((always_inline)) void columns_pass(const int 
       acc1[j] = _mm512_fmadd_ps(a1, bj, acc1[j]);
     }
   }
+  if (look) lab_lookahead_give(la, &ahead);
 }
 
 /* One pass for a run-time column count: each count its own instance, so the loops unroll and
  * the accumulators stay in registers. */
 static AVX512 void columns_pass_n(int cols, int64_t k, const float *at0, const float *at1, int64_t lda,
-                                  const float *bp, int64_t ldb, int64_t cs_b, __m512 *acc0, __m512 *acc1) {
-  switch (cols) {
-#define NARROW_CASE(J) \
-  case J: columns_pass(J, k, at0, at1, lda, bp, ldb, cs_b, acc0, acc1); break;
+                                  const float *bp, int64_t ldb, int64_t cs_b, __m512 *acc0, __m512 *acc1,
+                                  lab_lookahead *la) {
+  const int look = lab_lookahead_pending(la); /* the prefetch steps only in loops that have lines */
+  switch (cols + 16 * look) {
+#define NARROW_CASE(J)                                                                   \
+  case J: columns_pass(J, k, at0, at1, lda, bp, ldb, cs_b, acc0, acc1, la, 0); break; \
+  case J + 16: columns_pass(J, k, at0, at1, lda, bp, ldb, cs_b, acc0, acc1, la, 1); break;
     NARROW_CASE(1) NARROW_CASE(2) NARROW_CASE(3) NARROW_CASE(4) NARROW_CASE(5) NARROW_CASE(6) NARROW_CASE(7)
     NARROW_CASE(8) NARROW_CASE(9) NARROW_CASE(10) NARROW_CASE(11) NARROW_CASE(12) NARROW_CASE(13) NARROW_CASE(14)
 #undef NARROW_CASE
@@ -185,7 +192,7 @@ typedef struct narrow_out {
  * columns (rs_a = 1). Products that share op(A) take each block's column vectors from one
  * transpose: the LSTM's dz₂·Wh₂ᵀ and dz₂·Wx₂ᵀ. */
 static AVX512 void narrow_rows(int64_t m, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
-                               const narrow_out *outs, int count) {
+                               const narrow_out *outs, int count, lab_lookahead *la) {
   _Alignas(64) float at[2][LAB_NARROW_AVX512_K_MAX * 16];
   for (int64_t i0 = 0; i0 < m; i0 += 32) {
     const int64_t rows = m - i0 < 32 ? m - i0 : 32;
@@ -211,7 +218,7 @@ static AVX512 void narrow_rows(int64_t m, int64_t k, const float *a, int64_t rs_
       for (int64_t j0 = 0; j0 < o->n; j0 += first) {
         const int cols = (int)(o->n - j0 < first ? o->n - j0 : first);
         __m512 acc0[NARROW_J_MAX], acc1[NARROW_J_MAX];
-        columns_pass_n(cols, k, at0, at1, lda, o->bp + j0 * o->cs_b, o->rs_b, o->cs_b, acc0, acc1);
+        columns_pass_n(cols, k, at0, at1, lda, o->bp + j0 * o->cs_b, o->rs_b, o->cs_b, acc0, acc1, la);
         store_columns(acc0, cols, rows0, z + j0, o->rs_z, o->alpha, o->accumulate);
         if (rows1 > 0) store_columns(acc1, cols, rows1, z + 16 * o->rs_z + j0, o->rs_z, o->alpha, o->accumulate);
       }
@@ -229,12 +236,13 @@ typedef struct narrow_task {
 
 static void *narrow_task_run(void *arg) {
   const narrow_task *t = arg;
-  narrow_rows(t->m, t->k, t->a, t->rs_a, t->cs_a, t->outs, t->count);
+  narrow_rows(t->m, t->k, t->a, t->rs_a, t->cs_a, t->outs, t->count, NULL);
   return NULL;
 }
 
 void lab_gemm_narrow_shared_a_avx512_f32(int64_t m, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
-                                         const lab_narrow_product *products, int count, int threads) {
+                                         const lab_narrow_product *products, int count, int threads,
+                                         lab_lookahead *la) {
   narrow_out outs[LAB_NARROW_AVX512_PRODUCTS_MAX];
   for (int q = 0; q < count; q++) {
     const lab_narrow_product *pr = &products[q];
@@ -242,7 +250,7 @@ void lab_gemm_narrow_shared_a_avx512_f32(int64_t m, int64_t k, const float *a, i
   }
   threads = lab_threads_for(threads, (m + 31) / 32);
   if (threads == 1) {
-    narrow_rows(m, k, a, rs_a, cs_a, outs, count);
+    narrow_rows(m, k, a, rs_a, cs_a, outs, count, la);
     return;
   }
   narrow_task tasks[LAB_MAX_THREADS];
@@ -260,8 +268,8 @@ void lab_gemm_narrow_shared_a_avx512_f32(int64_t m, int64_t k, const float *a, i
 
 void lab_gemm_narrow_avx512_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
                                 const float *b, int64_t rs_b, int64_t cs_b, float *z, int64_t rs_z, float alpha,
-                                int accumulate, int threads) {
+                                int accumulate, int threads, lab_lookahead *la) {
   const lab_narrow_product product = {b, rs_b, cs_b, n, z, rs_z, alpha, accumulate};
-  lab_gemm_narrow_shared_a_avx512_f32(m, k, a, rs_a, cs_a, &product, 1, threads);
+  lab_gemm_narrow_shared_a_avx512_f32(m, k, a, rs_a, cs_a, &product, 1, threads, la);
 }
 #endif

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "../lookahead.h"
+
 #if defined(__x86_64__)
 #define LAB_HAVE_NARROW_AVX512 1
 /* Its limits: Z at most 28 columns wide (two passes of 14 columns' accumulators), k at most the
@@ -30,10 +32,11 @@ static inline int lab_narrow_avx512_takes(int64_t m, int64_t n, int64_t k, int c
  * for A's element (i, p) at a[i * rs_a + p * cs_a] with cs_a = 1 or rs_a = 1, and op(B)'s (p, j)
  * at b[p * rs_b + j * cs_b]; n ≤ LAB_NARROW_AVX512_N_MAX, k ≤ LAB_NARROW_AVX512_K_MAX. Every element is the blocked
  * driver's: a fused multiply-add chain over p from 0, times alpha, then added to Z. Splits its
- * rows over `threads` threads (the caller's included). */
+ * rows over `threads` threads (the caller's included); on one, it prefetches `la`'s lines as it
+ * goes (NULL: none). */
 void lab_gemm_narrow_avx512_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
                                 const float *b, int64_t rs_b, int64_t cs_b, float *z, int64_t rs_z, float alpha,
-                                int accumulate, int threads);
+                                int accumulate, int threads, lab_lookahead *la);
 
 /* One of several products with the same A: op(B)'s (p, j) at b[p * rs_b + j * cs_b], n columns of
  * Z (rows rs_z apart), Z = alpha·A·op(B) or Z += that. */
@@ -51,7 +54,8 @@ typedef struct lab_narrow_product {
  * computes it (the same bits), A's rows transposed once for all of them. No Z may overlap A, an
  * op(B) or another Z. */
 void lab_gemm_narrow_shared_a_avx512_f32(int64_t m, int64_t k, const float *a, int64_t rs_a, int64_t cs_a,
-                                         const lab_narrow_product *products, int count, int threads);
+                                         const lab_narrow_product *products, int count, int threads,
+                                         lab_lookahead *la);
 #endif
 
 #endif /* LAB_NARROW_AVX512_H */

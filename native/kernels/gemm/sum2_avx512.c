@@ -39,7 +39,8 @@
 static inline AVX512 __attribute__((always_inline)) void sum2_chain(const int R, const int NV,
                                                                     const lab_sum2_product *pr, int64_t i0,
                                                                     int64_t j0, const float *c_row,
-                                                                    __m512 acc[][SUM2_NV_MAX]) {
+                                                                    __m512 acc[][SUM2_NV_MAX],
+                                                                    lab_lookahead_cursor *ahead, const int look) {
   const float *a = pr->a + i0 * pr->rs_a, *b = pr->b + j0;
   int64_t p = 0;
   if (c_row) {
@@ -54,6 +55,7 @@ static inline AVX512 __attribute__((always_inline)) void sum2_chain(const int R,
     }
   }
   for (; p < pr->k; p++) {
+    if (look) lab_lookahead_line(ahead, p);
     __m512 bv[SUM2_NV_MAX];
     for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(b + p * pr->rs_b + 16 * v);
     for (int r = 0; r < R; r++) {
@@ -65,20 +67,24 @@ static inline AVX512 __attribute__((always_inline)) void sum2_chain(const int R,
 
 /* One tile: R rows from i0, NV vectors of columns from j0. The first product's values (and C)
  * wait in Z's rows, in L1, while the second's accumulate: both sets in registers spilled a B
- * vector every step. */
-static inline AVX512 __attribute__((always_inline)) void sum2_tile(const int R, const int NV, const lab_sum2_first *f,
-                                                                   const lab_sum2_product *s, int64_t i0, int64_t j0,
-                                                                   float *z, int64_t rs_z) {
+ * vector every step. With `look`, its loops take the lookahead's lines. */
+static inline AVX512 __attribute__((always_inline)) void sum2_tile_run(const int R, const int NV,
+                                                                       const lab_sum2_first *f,
+                                                                       const lab_sum2_product *s, int64_t i0,
+                                                                       int64_t j0, float *z, int64_t rs_z,
+                                                                       lab_lookahead *la, const int look) {
   __m512 acc[SUM2_MR_NARROW][SUM2_NV_MAX];
   const float *c = f->c ? f->c + j0 : NULL;
-  sum2_chain(R, NV, &f->product, i0, j0, f->c_in_chain ? c : NULL, acc);
+  lab_lookahead_cursor ahead = lab_lookahead_take(la);
+  sum2_chain(R, NV, &f->product, i0, j0, f->c_in_chain ? c : NULL, acc, &ahead, look);
   for (int r = 0; r < R; r++) {
     for (int v = 0; v < NV; v++) {
       const __m512 first = c && !f->c_in_chain ? _mm512_add_ps(_mm512_loadu_ps(c + 16 * v), acc[r][v]) : acc[r][v];
       _mm512_storeu_ps(z + (i0 + r) * rs_z + j0 + 16 * v, first);
     }
   }
-  sum2_chain(R, NV, s, i0, j0, NULL, acc);
+  sum2_chain(R, NV, s, i0, j0, NULL, acc, &ahead, look);
+  if (look) lab_lookahead_give(la, &ahead);
   for (int r = 0; r < R; r++) {
     for (int v = 0; v < NV; v++) {
       float *row = z + (i0 + r) * rs_z + j0 + 16 * v;
@@ -87,23 +93,31 @@ static inline AVX512 __attribute__((always_inline)) void sum2_tile(const int R, 
   }
 }
 
+/* A tile, its loops taking the lookahead's lines only where it has some left. */
+static inline AVX512 __attribute__((always_inline)) void sum2_tile(const int R, const int NV, const lab_sum2_first *f,
+                                                                   const lab_sum2_product *s, int64_t i0, int64_t j0,
+                                                                   float *z, int64_t rs_z, lab_lookahead *la) {
+  if (lab_lookahead_pending(la)) sum2_tile_run(R, NV, f, s, i0, j0, z, rs_z, la, 1);
+  else sum2_tile_run(R, NV, f, s, i0, j0, z, rs_z, la, 0);
+}
+
 /* A row panel of R rows from i0, all of Z's columns: 80 at a time, then the 16-48 left; a panel
  * of more than SUM2_MR_WIDE rows is one tile (Z 16 or 32 columns wide). */
 static inline AVX512 __attribute__((always_inline)) void sum2_panel(const int R, int64_t n, const lab_sum2_first *f,
                                                                     const lab_sum2_product *s, int64_t i0, float *z,
-                                                                    int64_t rs_z) {
+                                                                    int64_t rs_z, lab_lookahead *la) {
   if (R > SUM2_MR_WIDE) {
-    if (n == 32) sum2_tile(R, 2, f, s, i0, 0, z, rs_z);
-    else sum2_tile(R, 1, f, s, i0, 0, z, rs_z);
+    if (n == 32) sum2_tile(R, 2, f, s, i0, 0, z, rs_z, la);
+    else sum2_tile(R, 1, f, s, i0, 0, z, rs_z, la);
     return;
   }
   int64_t j0 = 0;
-  for (; j0 + 16 * SUM2_NV_MAX <= n; j0 += 16 * SUM2_NV_MAX) sum2_tile(R, SUM2_NV_MAX, f, s, i0, j0, z, rs_z);
+  for (; j0 + 16 * SUM2_NV_MAX <= n; j0 += 16 * SUM2_NV_MAX) sum2_tile(R, SUM2_NV_MAX, f, s, i0, j0, z, rs_z, la);
   switch ((n - j0) / 16) {
-    case 1: sum2_tile(R, 1, f, s, i0, j0, z, rs_z); break;
-    case 2: sum2_tile(R, 2, f, s, i0, j0, z, rs_z); break;
-    case 3: sum2_tile(R, 3, f, s, i0, j0, z, rs_z); break;
-    case 4: sum2_tile(R, 4, f, s, i0, j0, z, rs_z); break;
+    case 1: sum2_tile(R, 1, f, s, i0, j0, z, rs_z, la); break;
+    case 2: sum2_tile(R, 2, f, s, i0, j0, z, rs_z, la); break;
+    case 3: sum2_tile(R, 3, f, s, i0, j0, z, rs_z, la); break;
+    case 4: sum2_tile(R, 4, f, s, i0, j0, z, rs_z, la); break;
     default: break;
   }
 }
@@ -111,13 +125,13 @@ static inline AVX512 __attribute__((always_inline)) void sum2_panel(const int R,
 /* Rows in panels of MR, the last ones (fewer than MR) one instance per count so the loops unroll. */
 static inline AVX512 __attribute__((always_inline)) void sum2_panels(const int MR, int64_t m, int64_t n,
                                                                      const lab_sum2_first *f, const lab_sum2_product *s,
-                                                                     float *z, int64_t rs_z) {
+                                                                     float *z, int64_t rs_z, lab_lookahead *la) {
   int64_t i0 = 0;
-  for (; i0 + MR <= m; i0 += MR) sum2_panel(MR, n, f, s, i0, z, rs_z);
+  for (; i0 + MR <= m; i0 += MR) sum2_panel(MR, n, f, s, i0, z, rs_z, la);
   switch (m - i0) {
 #define SUM2_EDGE(R) \
   case R:            \
-    if (R < MR) sum2_panel(R < MR ? R : 1, n, f, s, i0, z, rs_z); \
+    if (R < MR) sum2_panel(R < MR ? R : 1, n, f, s, i0, z, rs_z, la); \
     break;
     SUM2_EDGE(1) SUM2_EDGE(2) SUM2_EDGE(3) SUM2_EDGE(4) SUM2_EDGE(5)
 #undef SUM2_EDGE
@@ -129,9 +143,9 @@ static inline AVX512 __attribute__((always_inline)) void sum2_panels(const int M
 static int sum2_mr(int64_t n) { return n > 32 ? SUM2_MR_WIDE : SUM2_MR_NARROW; }
 
 static AVX512 void sum2_rows(int64_t m, int64_t n, const lab_sum2_first *f, const lab_sum2_product *s, float *z,
-                             int64_t rs_z) {
-  if (sum2_mr(n) == SUM2_MR_WIDE) sum2_panels(SUM2_MR_WIDE, m, n, f, s, z, rs_z);
-  else sum2_panels(SUM2_MR_NARROW, m, n, f, s, z, rs_z);
+                             int64_t rs_z, lab_lookahead *la) {
+  if (sum2_mr(n) == SUM2_MR_WIDE) sum2_panels(SUM2_MR_WIDE, m, n, f, s, z, rs_z, la);
+  else sum2_panels(SUM2_MR_NARROW, m, n, f, s, z, rs_z, la);
 }
 
 typedef struct sum2_task {
@@ -144,16 +158,16 @@ typedef struct sum2_task {
 
 static void *sum2_task_run(void *arg) {
   const sum2_task *t = arg;
-  sum2_rows(t->m, t->n, &t->f, &t->s, t->z, t->rs_z);
+  sum2_rows(t->m, t->n, &t->f, &t->s, t->z, t->rs_z, NULL);
   return NULL;
 }
 
 void lab_gemm_sum2_avx512_f32(int64_t m, int64_t n, const lab_sum2_first *first, const lab_sum2_product *second,
-                              float *z, int64_t rs_z, int threads) {
+                              float *z, int64_t rs_z, int threads, lab_lookahead *la) {
   const int mr = sum2_mr(n);
   threads = lab_threads_for(threads, (m + mr - 1) / mr);
   if (threads == 1) {
-    sum2_rows(m, n, first, second, z, rs_z);
+    sum2_rows(m, n, first, second, z, rs_z, la);
     return;
   }
   sum2_task tasks[LAB_MAX_THREADS];

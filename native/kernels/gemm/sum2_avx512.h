@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "../lookahead.h"
+
 #if defined(__x86_64__)
 #define LAB_HAVE_SUM2_AVX512 1
 
@@ -32,9 +34,9 @@ typedef struct lab_sum2_first {
  * LSTM's gates — each element rounded as the two products give it run one after the other with
  * alpha = beta = 1: the first as `first` says, the second one multiply-add chain from 0 added to
  * it as the driver adds to Z in place. Z is written once, not written, read back and written
- * again. */
+ * again. On one thread it prefetches `la`'s lines as it goes (NULL: none). */
 void lab_gemm_sum2_avx512_f32(int64_t m, int64_t n, const lab_sum2_first *first, const lab_sum2_product *second,
-                              float *z, int64_t rs_z, int threads);
+                              float *z, int64_t rs_z, int threads, lab_lookahead *la);
 #endif
 
 #endif /* LAB_SUM2_AVX512_H */

@@ -43,11 +43,14 @@
 /* One 4 × 80 tile's accumulators from rows i0 of op(A) and columns j0 of B, over `len` steps of k:
  * from zero (start) or from `saved`, left in `saved`. With prefetch_a it prefetches A ahead along k
  * as it goes (the first tile of a sub-piece, which reads A from memory), and it prefetches
- * `next_lines` lines from `next`, one every 4 steps of k (its share of the next piece's A). */
+ * `next_lines` lines from `next`, one every 4 steps of k (its share of the next piece's A); with
+ * `look`, `la`'s lines too (lookahead.h). */
 static inline AVX512 __attribute__((always_inline)) void wgrad_tile(int64_t len, const float *a, int64_t cs_a,
                                                                     const float *b, int64_t rs_b, __m512 *saved,
                                                                     int start, const int prefetch_a,
-                                                                    const char *next, int64_t next_lines) {
+                                                                    const char *next, int64_t next_lines,
+                                                                    lab_lookahead *la, const int look) {
+  lab_lookahead_cursor ahead = lab_lookahead_take(la);
   __m512 acc[WGRAD_ROWS][WGRAD_VECTORS];
   for (int r = 0; r < WGRAD_ROWS; r++) {
     for (int v = 0; v < WGRAD_VECTORS; v++) acc[r][v] = start ? _mm512_setzero_ps() : saved[r * WGRAD_VECTORS + v];
@@ -59,6 +62,7 @@ static inline AVX512 __attribute__((always_inline)) void wgrad_tile(int64_t len,
                    _MM_HINT_T0);
     }
     if ((p & 3) == 0 && (p >> 2) < next_lines) _mm_prefetch(next + 64 * (p >> 2), _MM_HINT_T0);
+    if (look) lab_lookahead_line(&ahead, p);
     __m512 bv[WGRAD_VECTORS];
     for (int v = 0; v < WGRAD_VECTORS; v++) bv[v] = _mm512_loadu_ps(b + p * rs_b + 16 * v);
     for (int r = 0; r < WGRAD_ROWS; r++) {
@@ -69,6 +73,7 @@ static inline AVX512 __attribute__((always_inline)) void wgrad_tile(int64_t len,
   for (int r = 0; r < WGRAD_ROWS; r++) {
     for (int v = 0; v < WGRAD_VECTORS; v++) saved[r * WGRAD_VECTORS + v] = acc[r][v];
   }
+  if (look) lab_lookahead_give(la, &ahead);
 }
 
 /* A tile's piece of Z from its accumulators: times alpha, added to Z (add) or stored. */
@@ -91,7 +96,7 @@ static inline AVX512 void wgrad_store(const __m512 *acc, float *z, int64_t rs_z,
  * meta-iteration 1.2-1.4 % less time, one process, switched between batches, both orders). */
 static AVX512 void wgrad_rows(int64_t m, int64_t n, int64_t k, int64_t kc, const float *a, int64_t cs_a,
                               const float *b, int64_t rs_b, float *z, int64_t rs_z, float alpha, int accumulate,
-                              int prefetch) {
+                              int prefetch, lab_lookahead *la) {
   const int64_t tiles = m / WGRAD_ROWS;
   __m512 acc[LAB_WGRAD_AVX512_M_MAX / WGRAD_ROWS][WGRAD_ROWS * WGRAD_VECTORS];
   for (int64_t pc = 0; pc < k; pc += kc) {
@@ -108,11 +113,13 @@ static AVX512 void wgrad_rows(int64_t m, int64_t n, int64_t k, int64_t kc, const
           const int64_t from = j0 == 0 ? next_lines * call / calls : 0,
                         to = j0 == 0 ? next_lines * (call + 1) / calls : 0;
           const float *ap = a + t * WGRAD_ROWS + (pc + s) * cs_a, *bp = b + (pc + s) * rs_b + j0;
-          if (prefetch && t == 0 && j0 == 0) {
-            wgrad_tile(len, ap, cs_a, bp, rs_b, acc[t], s == 0, 1, next + 64 * from, to - from);
-          } else {
-            wgrad_tile(len, ap, cs_a, bp, rs_b, acc[t], s == 0, 0, next + 64 * from, to - from);
-          }
+          const char *np = next + 64 * from;
+          const int first = prefetch && t == 0 && j0 == 0, look = lab_lookahead_pending(la);
+          /* each variant its own loop: A's prefetch and the lookahead's steps only where they run */
+          if (first && look) wgrad_tile(len, ap, cs_a, bp, rs_b, acc[t], s == 0, 1, np, to - from, la, 1);
+          else if (look) wgrad_tile(len, ap, cs_a, bp, rs_b, acc[t], s == 0, 0, np, to - from, la, 1);
+          else if (first) wgrad_tile(len, ap, cs_a, bp, rs_b, acc[t], s == 0, 1, np, to - from, la, 0);
+          else wgrad_tile(len, ap, cs_a, bp, rs_b, acc[t], s == 0, 0, np, to - from, la, 0);
         }
       }
       for (int64_t t = 0; t < tiles; t++) {
@@ -137,16 +144,16 @@ typedef struct wgrad_task {
 static void *wgrad_task_run(void *arg) {
   const wgrad_task *t = arg;
   wgrad_rows(t->m, t->n, t->k, t->kc, t->a, t->cs_a, t->b, t->rs_b, t->z, t->rs_z, t->alpha, t->accumulate,
-             t->prefetch);
+             t->prefetch, NULL);
   return NULL;
 }
 
 void lab_gemm_wgrad_avx512_f32(int64_t m, int64_t n, int64_t k, int64_t kc, const float *a, int64_t cs_a,
                                const float *b, int64_t rs_b, float *z, int64_t rs_z, float alpha, int accumulate,
-                               int prefetch, int threads) {
+                               int prefetch, int threads, lab_lookahead *la) {
   threads = lab_threads_for(threads, m / WGRAD_ROWS);
   if (threads == 1) {
-    wgrad_rows(m, n, k, kc, a, cs_a, b, rs_b, z, rs_z, alpha, accumulate, prefetch);
+    wgrad_rows(m, n, k, kc, a, cs_a, b, rs_b, z, rs_z, alpha, accumulate, prefetch, la);
     return;
   }
   /* threads take whole 4-row tiles: each element summed as on one */

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "../lookahead.h"
+
 #if defined(__x86_64__)
 #define LAB_HAVE_WGRAD_AVX512 1
 /* Its shapes: Z of at most this many rows, a multiple of 4, and a multiple of 80 columns. */
@@ -21,10 +23,11 @@ static inline int lab_wgrad_avx512_takes(int64_t m, int64_t n, int column_major_
  * of kc as the blocked driver sums them: each element a fused multiply-add chain over a piece's p
  * from 0, times alpha, added to Z after the first piece (and the first too when accumulating).
  * With `prefetch` (a program past the caches) A's columns are prefetched ahead along k. Splits Z's
- * rows over `threads` threads (the caller's included), in tiles of 4. */
+ * rows over `threads` threads (the caller's included), in tiles of 4; on one, it prefetches `la`'s
+ * lines as it goes (NULL: none). */
 void lab_gemm_wgrad_avx512_f32(int64_t m, int64_t n, int64_t k, int64_t kc, const float *a, int64_t cs_a,
                                const float *b, int64_t rs_b, float *z, int64_t rs_z, float alpha, int accumulate,
-                               int prefetch, int threads);
+                               int prefetch, int threads, lab_lookahead *la);
 #endif
 
 #endif /* LAB_WGRAD_AVX512_H */
