@@ -79,7 +79,6 @@ lab_program *lab_program_new(const lab_buffer *buffers, int32_t n_buffers, int32
   lab_program *p = calloc(1, sizeof *p);
   if (!p) goto oom;
   p->rt.threads = 1;
-  lab_lookahead_clear(&p->rt.lookahead);
   p->n_buffers = n_buffers;
   p->n_steps = n_steps;
   p->buffers = calloc((size_t)n_buffers + 1, sizeof *p->buffers);
@@ -93,8 +92,10 @@ lab_program *lab_program_new(const lab_buffer *buffers, int32_t n_buffers, int32
   p->paired = calloc((size_t)n_steps + 1, sizeof *p->paired);
   p->lookahead_listed = calloc((size_t)n_steps + 1, sizeof *p->lookahead_listed);
   p->lookahead_taken = calloc((size_t)n_steps + 1, sizeof *p->lookahead_taken);
+  p->chain_written = calloc((size_t)n_buffers + 1, sizeof *p->chain_written);
   if (!p->buffers || !p->base || !p->steps || !p->chain_steps || !p->chain_rows || !p->chain_views ||
-      !p->chain_local_first || !p->chain_local_count || !p->paired || !p->lookahead_listed || !p->lookahead_taken) {
+      !p->chain_local_first || !p->chain_local_count || !p->paired || !p->lookahead_listed || !p->lookahead_taken ||
+      !p->chain_written) {
     goto oom;
   }
   int64_t arena_bytes = 0;
@@ -263,7 +264,7 @@ int lab_program_run(lab_program *p, void *const *bound, lab_foreign_step_fn fore
     if (p->buffers[b].arena_offset < 0) p->base[b] = bound[b];
   }
   lab_row_chains_plan(p);
-  lab_lookahead_clear(&p->rt.lookahead); /* a chain that failed may have left its lines */
+  lab_lookahead_clear(&p->rt.lookahead); /* none before a chain lists them (a failed one may have left its own) */
   memset(p->paired, 0, (size_t)p->n_steps);
   for (int32_t i = 0; i < p->n_steps; i++) {
     const lab_step *s = &p->steps[i];
@@ -312,6 +313,7 @@ void lab_program_free(lab_program *p) {
   free(p->paired);
   free(p->lookahead_listed);
   free(p->lookahead_taken);
+  free(p->chain_written);
   free(p->chain_locals);
   free(p->chain_scratch);
   free(p->buffers);

@@ -69,6 +69,8 @@ typedef struct lab_program {
   /* per step: the lines of memory its row-block chain listed for the products before it to
    * prefetch (lookahead.h), and those they did, summed over blocks and runs */
   int64_t *lookahead_listed, *lookahead_taken;
+  /* per buffer: written by the steps of the chain so far, as row_blocks.c marks them a run */
+  unsigned char *chain_written;
   lab_runtime rt;
   /* row-block chains (row_blocks.h), planned for chain_threads (0: not yet) and chain_isa */
   int32_t *chain_steps; /* per step: the steps of the chain starting there, or 0 */

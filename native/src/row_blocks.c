@@ -584,15 +584,14 @@ static void end_lookahead(lab_lookahead *la, lab_program *p) {
 /* Which operands of the chain's composites the products before them prefetch, per view of the
  * chain (LOOKAHEAD_READ or _WRITE, else 0): a composite's operands along the rows that are not
  * block-local, not written earlier in the chain (in the caches), and, for an output, not over one
- * of its inputs (its lines come with them). The same for every block: marked once a run (none
- * where the buffers' marks cannot be allocated). */
+ * of its inputs (its lines come with them). The same for every block: marked once a run. */
 enum { LOOKAHEAD_READ = 1, LOOKAHEAD_WRITE = 2 };
-static void mark_lookahead(const lab_program *p, int32_t i, int32_t steps, const step_kind *kinds,
+static void mark_lookahead(lab_program *p, int32_t i, int32_t steps, const step_kind *kinds,
                            const lab_tensor *views, const int32_t *first_view, char *const *local,
                            unsigned char *ahead) {
   memset(ahead, 0, (size_t)first_view[steps]);
-  unsigned char *written = calloc((size_t)p->n_buffers + 1, 1); /* by the chain's steps so far */
-  if (!written) return;
+  unsigned char *written = p->chain_written; /* by the chain's steps so far */
+  memset(written, 0, (size_t)p->n_buffers);
   for (int32_t t = 0; t < steps; t++) {
     const lab_step *s = &p->steps[i + t];
     for (int32_t k = 0; t > 0 && kinds[t] == KIND_ELEMENTWISE && k < s->n_inputs + s->n_outputs; k++) {
@@ -604,7 +603,6 @@ static void mark_lookahead(const lab_program *p, int32_t i, int32_t steps, const
     }
     for (int32_t o = s->n_inputs; o < s->n_inputs + s->n_outputs; o++) written[s->views[o].buffer] = 1;
   }
-  free(written);
 }
 
 /* Lists in `la`, for the products from the chain's step j on (block r0, n rows), the lines of the

@@ -82,13 +82,14 @@ function run(
     const seconds = new Float64Array(options.apart ? 2 * b.steps.length - 1 : b.steps.length);
     let got = addon.run(program, [], seconds);
     for (let call = 1; call < (options.calls ?? 1); call++) got = addon.run(program, []);
+    const lookahead = addon.lookahead(program);
     return {
       results: got.map((x) => Array.from(x)),
       locals: Array.from(addon.blockLocalBuffers(program)),
       seconds: Float64Array.from(own(seconds)),
       chained: own(chainedSteps(addon.rowChains(program))),
-      listed: own(addon.lookahead(program).listed),
-      taken: own(addon.lookahead(program).taken),
+      listed: own(lookahead.listed),
+      taken: own(lookahead.taken),
     };
   });
 }
